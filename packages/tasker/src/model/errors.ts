@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+export const ERROR_CODES = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  VALIDATION_ERROR: 422,
+  INTERNAL_ERROR: 500,
+  BACKPRESSURE: 503,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The API's error envelope: `{error: {code, message, details}}`. */
+export const ErrorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
+
+/**
+ * The one error type every client (in-process and HTTP) throws. `code` maps to an HTTP status,
+ * so the API layer turns it into the envelope without guessing.
+ */
+export class TaskerError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    /** Seconds a client should wait before retrying (503s). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "TaskerError";
+    this.status = ERROR_CODES[code];
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new TaskerError("NOT_FOUND", `${what} ${id} was not found; check the id (list them with GET /v1/tasks)`, {
+    [what.toLowerCase().replace(/ /g, "_")]: id,
+  });

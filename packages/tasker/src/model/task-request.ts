@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** Limits on a task's context, from the engine contract. */
+export const CONTEXT_LIMITS = {
+  maxBytes: 1024 * 1024,
+  maxDepth: 10,
+  maxKeys: 1000,
+  maxStringLength: 10_000,
+} as const;
+
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9_]{1,29}$/;
+export const TEMPLATE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+/** POST /v1/tasks body. `version` defaults to the newest registered version of the template. */
+export const TaskRequestSchema = z
+  .object({
+    name: z.string().regex(TEMPLATE_NAME_PATTERN, "must match ^[a-z][a-z0-9_]*$"),
+    namespace: z.string().regex(NAMESPACE_PATTERN, "must be 1-29 characters of [A-Za-z0-9_]"),
+    version: z.string().min(1).max(64).optional(),
+    context: z.record(z.string(), z.unknown()).default({}),
+    initiator: z.string().max(255).optional(),
+    source_system: z.string().max(255).optional(),
+    reason: z.string().max(1000).optional(),
+    tags: z.array(z.string().max(255)).max(100).default([]),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    correlation_id: z.string().max(255).optional(),
+    parent_correlation_id: z.string().max(255).optional(),
+    idempotency_key: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+export type TaskRequest = z.input<typeof TaskRequestSchema>;
+export type ParsedTaskRequest = z.output<typeof TaskRequestSchema>;

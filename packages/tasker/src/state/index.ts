@@ -1,0 +1,3 @@
+export * from "./step-states.js";
+export * from "./task-states.js";
+export * from "./transitions.js";

@@ -1,0 +1,55 @@
+/** Workflow step states, exactly as named by tasker-core. */
+export const STEP_STATES = [
+  "pending",
+  "enqueued",
+  "in_progress",
+  "enqueued_for_orchestration",
+  "enqueued_as_error_for_orchestration",
+  "waiting_for_retry",
+  "complete",
+  "error",
+  "cancelled",
+  "resolved_manually",
+] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export const STEP_TERMINAL_STATES: ReadonlySet<StepState> = new Set([
+  "complete",
+  "error",
+  "cancelled",
+  "resolved_manually",
+]);
+
+/** States whose dependents may run. */
+export const STEP_SATISFIED_STATES: ReadonlySet<StepState> = new Set(["complete", "resolved_manually"]);
+
+export const STEP_EVENTS = [
+  "enqueue", // orchestrator dispatches a ready step
+  "claim", // a worker takes it (attempts + 1)
+  "claim_expired", // the worker's lease ran out (died or hung): back to the queue
+  "succeed", // the worker stored a result
+  "fail", // the worker stored an error
+  "complete", // the orchestrator accepts the result
+  "schedule_retry", // the orchestrator schedules another attempt after backoff
+  "error", // the orchestrator gives up (permanent, not retryable, or attempts exhausted)
+  "cancel",
+  "reset_for_retry", // operator: try again (attempts reset)
+  "resolve_manually", // operator: treat as done without a result
+  "complete_manually", // operator: treat as done with the given result
+] as const;
+export type StepEvent = (typeof STEP_EVENTS)[number];
+
+export const STEP_TRANSITIONS: Readonly<Record<StepEvent, { from: readonly StepState[]; to: StepState }>> = {
+  enqueue: { from: ["pending", "waiting_for_retry"], to: "enqueued" },
+  claim: { from: ["enqueued"], to: "in_progress" },
+  claim_expired: { from: ["in_progress"], to: "enqueued" },
+  succeed: { from: ["in_progress"], to: "enqueued_for_orchestration" },
+  fail: { from: ["in_progress"], to: "enqueued_as_error_for_orchestration" },
+  complete: { from: ["enqueued_for_orchestration"], to: "complete" },
+  schedule_retry: { from: ["enqueued_as_error_for_orchestration"], to: "waiting_for_retry" },
+  error: { from: ["enqueued_as_error_for_orchestration"], to: "error" },
+  cancel: { from: ["pending", "enqueued", "waiting_for_retry"], to: "cancelled" },
+  reset_for_retry: { from: ["error"], to: "pending" },
+  resolve_manually: { from: ["pending", "waiting_for_retry", "error", "enqueued"], to: "resolved_manually" },
+  complete_manually: { from: ["pending", "waiting_for_retry", "error", "enqueued"], to: "complete" },
+};

@@ -1,0 +1,114 @@
+import type { z } from "zod";
+import type { Logger } from "../observability/logger.js";
+import { PermanentError } from "./errors.js";
+
+/** Everything a handler gets for one attempt of one step. */
+export interface StepContext<TInput = Record<string, unknown>, TDeps = Record<string, unknown>> {
+  taskUuid: string;
+  stepUuid: string;
+  stepName: string;
+  taskName: string;
+  namespace: string;
+  version: string;
+  correlationId: string;
+  /** The task context (the input the task was created with), validated when `inputs` is given. */
+  input: TInput;
+  /** Results of every ancestor step, by step name (validated when `depends` is given). */
+  dependencyResults: TDeps;
+  /** 1 on the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** The step's `handler.initialization` from the template. */
+  initialization: Record<string, unknown>;
+  /** Aborted when the step times out or the worker shuts down; pass it to fetch/DB calls. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** A registered step handler. `callable` is the key templates refer to in `handler.callable`. */
+export interface StepHandler {
+  readonly callable: string;
+  handle(ctx: StepContext): Promise<unknown>;
+}
+
+/** Class style: `class ValidateCart extends StepHandlerBase { callable = "ecommerce.validate_cart"; ... }` */
+export abstract class StepHandlerBase implements StepHandler {
+  abstract readonly callable: string;
+  abstract handle(ctx: StepContext): Promise<unknown>;
+}
+
+type Schemas = Record<string, z.ZodType>;
+type OutputsOf<D extends Schemas> = { [K in keyof D]: z.output<D[K]> };
+
+export interface HandlerSpec<I extends z.ZodType | undefined, D extends Schemas | undefined> {
+  /** Schema for the task context; a mismatch is a permanent error naming the fields. */
+  inputs?: I;
+  /** Schemas for the dependency results this step reads, by step name. */
+  depends?: D;
+}
+
+/**
+ * Function style, typed end to end by Zod:
+ * ```ts
+ * export const processPayment = defineHandler(
+ *   "ecommerce.process_payment",
+ *   { inputs: z.object({ payment_info: PaymentInfo }), depends: { validate_inventory: Priced } },
+ *   async ({ input, dependencyResults }) => charge(dependencyResults.validate_inventory.total),
+ * );
+ * ```
+ */
+export function defineHandler<
+  I extends z.ZodType | undefined = undefined,
+  D extends Schemas | undefined = undefined,
+>(
+  callable: string,
+  spec: HandlerSpec<I, D>,
+  fn: (
+    ctx: StepContext<
+      I extends z.ZodType ? z.output<I> : Record<string, unknown>,
+      D extends Schemas ? OutputsOf<D> & Record<string, unknown> : Record<string, unknown>
+    >,
+  ) => unknown | Promise<unknown>,
+): StepHandler {
+  if (!callable) throw new TypeError("defineHandler: callable must be a non-empty string");
+  return {
+    callable,
+    async handle(ctx) {
+      const input = spec.inputs ? parseOrPermanent(spec.inputs, ctx.input, "task context") : ctx.input;
+      let deps = ctx.dependencyResults;
+      if (spec.depends) {
+        deps = { ...ctx.dependencyResults };
+        for (const [name, schema] of Object.entries(spec.depends)) {
+          if (!(name in ctx.dependencyResults)) {
+            throw new PermanentError(
+              `handler ${callable} needs the result of step "${name}", which is not an ancestor of "${ctx.stepName}"; add it to the step's dependencies`,
+              { code: "missing_dependency_result" },
+            );
+          }
+          deps[name] = parseOrPermanent(schema, ctx.dependencyResults[name], `result of step "${name}"`);
+        }
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: the generic context is narrowed by the caller's schemas
+      return fn({ ...ctx, input, dependencyResults: deps } as any);
+    },
+  };
+}
+
+function parseOrPermanent(schema: z.ZodType, value: unknown, what: string): never | any {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  throw new PermanentError(
+    `invalid ${what}: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`,
+    { code: "invalid_input", metadata: { issues } },
+  );
+}
+
+export function isStepHandler(value: unknown): value is StepHandler {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as StepHandler).callable === "string" &&
+    typeof (value as StepHandler).handle === "function"
+  );
+}

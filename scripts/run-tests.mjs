@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Runs the test suites in order and prints "N passed, N failed" as the last line.
+//   node scripts/run-tests.mjs              lint, type-check, vitest (unit + integration)
+//   node scripts/run-tests.mjs <suite>...   only the named suites (see SUITES)
+// Each suite writes .test-results/<suite>.json ({passed, failed}); scripts/summarize-results.mjs
+// sums them for CI.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const RESULTS = ".test-results";
+
+/** A check that either passes or fails as a whole counts as one test. */
+function check(command, args, env = {}) {
+  const r = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } });
+  return r.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+/** Vitest with its JSON reporter, so counts come from the runner, not from parsing text. */
+function vitest(name, args, env = {}) {
+  const out = join(RESULTS, `${name}.vitest.json`);
+  rmSync(out, { force: true });
+  const r = spawnSync(
+    "npx",
+    ["vitest", "run", ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`],
+    { stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  try {
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    // A suite that failed to load has no tests in it but must still count as a failure.
+    const loadFailures = report.testResults.filter(
+      (f) => f.status === "failed" && f.assertionResults.length === 0,
+    ).length;
+    return { passed: report.numPassedTests, failed: report.numFailedTests + loadFailures };
+  } catch {
+    return { passed: 0, failed: r.status === 0 ? 0 : 1 };
+  }
+}
+
+const SUITES = {
+  lint: () => check("npx", ["biome", "check", "."]),
+  typecheck: () => check("npm", ["run", "--silent", "typecheck"]),
+  vitest: () => vitest("vitest", []),
+};
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : ["lint", "typecheck", "vitest"];
+mkdirSync(RESULTS, { recursive: true });
+let passed = 0;
+let failed = 0;
+for (const name of names) {
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; choose from: ${Object.keys(SUITES).join(", ")}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} ===`);
+  const result = suite();
+  writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(result));
+  console.log(`=== ${name}: ${result.passed} passed, ${result.failed} failed ===`);
+  passed += result.passed;
+  failed += result.failed;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
