@@ -1,0 +1,98 @@
+// Opens the app's database: real PostgreSQL (node-postgres) for a postgres:// URL, else embedded
+// PGlite in a data directory (or in memory). Migrations from drizzle/ are applied on open.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import * as schema from "./schema.js";
+
+/** The Drizzle database handlers and routes use; the same API on both drivers. */
+export type AppDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface AppDatabase {
+  db: AppDb;
+  driver: "postgres" | "pglite";
+  /** Where it lives, without credentials (for logs). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenAppDatabaseOptions {
+  /** postgres://... for a server; "memory://" for an in-memory PGlite. Default: APP_DATABASE_URL. */
+  url?: string;
+  /** PGlite data directory. Default `${TASKER_DATA_DIR ?? ".data"}/app`. */
+  dataDir?: string;
+}
+
+const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.meta.url)));
+/** Serializes migrations when several app processes start at once on one server. */
+const MIGRATION_LOCK_KEY = 7_300_414;
+
+export async function openAppDatabase(options: OpenAppDatabaseOptions = {}): Promise<AppDatabase> {
+  const url = options.url ?? process.env.APP_DATABASE_URL;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (url && url !== "memory://") {
+    throw new Error(
+      `app database url "${url.replace(/\/\/[^@]*@/, "//***@")}" is not supported: use postgres://... or memory://, or leave APP_DATABASE_URL unset for embedded PGlite`,
+    );
+  }
+  return openPglite(url === "memory://" ? undefined : (options.dataDir ?? defaultDataDir()));
+}
+
+export function defaultDataDir(): string {
+  return resolve(process.env.TASKER_DATA_DIR ?? ".data", "app");
+}
+
+async function openPostgres(url: string): Promise<AppDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = drizzleNodePg(pool, { schema });
+  const lock = await pool.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    await migrateNodePg(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  } catch (error) {
+    lock.release();
+    await pool.end();
+    throw new Error(`could not migrate the app database: ${(error as Error).message}`, { cause: error });
+  }
+  await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+  lock.release();
+  return {
+    db: db as unknown as AppDb,
+    driver: "postgres",
+    location: redact(url),
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<AppDatabase> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  const db = drizzlePglite(client, { schema });
+  try {
+    await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  } catch (error) {
+    await client.close();
+    throw new Error(
+      `could not migrate the app database in ${dataDir ?? "memory"}: ${(error as Error).message}` +
+        (dataDir ? ` (delete ${dataDir} to start over)` : ""),
+      { cause: error },
+    );
+  }
+  return {
+    db: db as unknown as AppDb,
+    driver: "pglite",
+    location: dataDir ? join(dataDir) : "memory://",
+    close: () => client.close(),
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*)(:[^@]*)?@/, "//$1@");
+}

@@ -1,0 +1,50 @@
+// The plug-in shape of a workflow, and the list of workflows the app runs.
+//
+// A workflow folder (src/workflows/<name>/index.ts) exports a `WorkflowFactory`: given the app's
+// dependencies it returns its HTTP routes (mounted at the app root by app.ts), the step handlers
+// for its namespace(s) (registered with the engine's worker), and optional hooks. Its YAML
+// templates live in templates/<namespace>/ and are loaded through TASKER_TEMPLATE_PATH.
+import type { StepHandler } from "@tasker-ts/tasker";
+import type { Hono } from "hono";
+import type { TaskStatusMapper } from "../engine/task-status-mapper.js";
+import type { JobQueue } from "../jobs/job-queue.js";
+import type { AppDeps } from "../lib/deps.js";
+import { dataPipelineWorkflow } from "./data-pipeline/index.js";
+import { ecommerceWorkflow } from "./ecommerce/index.js";
+import { microservicesWorkflow } from "./microservices/index.js";
+import { teamScalingWorkflow } from "./team-scaling/index.js";
+
+export interface Workflow {
+  name: string;
+  /** Engine namespaces whose steps `handlers` serve (a worker can be limited to some). */
+  namespaces: string[];
+  /** Mounted at "/" by app.ts; use full paths such as "/orders". */
+  routes: Hono;
+  handlers: StepHandler[];
+  /**
+   * Maps terminal task events to rows this workflow owns, for rows the built-in mapping in
+   * engine/lifecycle.ts does not cover (it covers `task_uuid` on orders, analytics_jobs and
+   * service_requests).
+   */
+  taskStatusMappers?: TaskStatusMapper[];
+  /** Registers the workflow's background job processors (they run where the handlers run). */
+  registerJobs?(jobs: JobQueue): void;
+}
+
+export type WorkflowFactory = (deps: AppDeps) => Workflow;
+
+export const workflowFactories: readonly WorkflowFactory[] = [
+  ecommerceWorkflow,
+  dataPipelineWorkflow,
+  microservicesWorkflow,
+  teamScalingWorkflow,
+];
+
+export function createWorkflows(deps: AppDeps): Workflow[] {
+  return workflowFactories.map((factory) => factory(deps));
+}
+
+/** Every namespace served by the app's workflows. */
+export function allNamespaces(workflows: readonly Workflow[]): string[] {
+  return [...new Set(workflows.flatMap((w) => w.namespaces))];
+}
