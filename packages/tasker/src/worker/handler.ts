@@ -94,7 +94,7 @@ export function defineHandler<
   };
 }
 
-function parseOrPermanent(schema: z.ZodType, value: unknown, what: string): never | any {
+function parseOrPermanent(schema: z.ZodType, value: unknown, what: string): unknown {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

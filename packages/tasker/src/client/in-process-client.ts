@@ -1,0 +1,238 @@
+import type { LifecycleEvents } from "../events/lifecycle-events.js";
+import { checkContextLimits } from "../model/context-limits.js";
+import { notFound, TaskerError } from "../model/errors.js";
+import type { StepAction } from "../model/step-action.js";
+import { type TaskRequest, TaskRequestSchema } from "../model/task-request.js";
+import {
+  type ListTasksQuery,
+  ListTasksQuerySchema,
+  type StepResponse,
+  type StepTransition,
+  type TaskListResponse,
+  type TaskResponse,
+} from "../model/task-response.js";
+import type { MetricsSink } from "../observability/metrics-sink.js";
+import { createTaskFromTemplate } from "../orchestrator/create-task.js";
+import { applyStepAction, cancelTask } from "../orchestrator/operator-actions.js";
+import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
+import type { Database } from "../store/database.js";
+import { selectStep, selectSteps } from "../store/sql/steps.js";
+import { selectStepsOfTasks } from "../store/sql/steps-by-tasks.js";
+import { countActiveTasks, listTasks, selectTask } from "../store/sql/tasks.js";
+import { selectStepTransitions } from "../store/sql/transitions.js";
+import type { TemplateStore } from "../store/template-store.js";
+import { validateTaskContext } from "../template/input-schema.js";
+import { toStepResponse, toTaskResponse, toTaskSummary } from "./task-view.js";
+import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface InProcessClientOptions {
+  /** Refuse new tasks (503 BACKPRESSURE) while this many are unfinished. 0 = no limit. */
+  maxPendingTasks?: number;
+  metrics?: MetricsSink;
+}
+
+/** The client straight on the database: what the API server and embedded apps use. */
+export class InProcessClient implements TaskerClient {
+  constructor(
+    private readonly db: Database,
+    private readonly templates: TemplateStore,
+    private readonly events: LifecycleEvents,
+    private readonly options: InProcessClientOptions = {},
+  ) {}
+
+  async createTask(input: TaskRequest): Promise<CreateTaskResult> {
+    const parsed = TaskRequestSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new TaskerError(
+        "BAD_REQUEST",
+        `invalid task request: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ")}`,
+        {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        },
+      );
+    }
+    const request = parsed.data;
+    const limit = checkContextLimits(request.context);
+    if (limit) throw new TaskerError(limit.code, limit.message, { path: limit.path });
+
+    const template = await this.templates.get(request.namespace, request.name, request.version);
+    if (!template) {
+      const versions = await this.templates.versions(request.namespace, request.name);
+      throw new TaskerError(
+        "NOT_FOUND",
+        versions.length > 0
+          ? `template ${request.namespace}/${request.name} has no version ${request.version}; registered versions: ${versions.join(", ")}`
+          : `no template ${request.namespace}/${request.name} is registered; check name and namespace (GET /v1/templates lists them)`,
+        {
+          namespace: request.namespace,
+          name: request.name,
+          version: request.version ?? null,
+          available_versions: versions,
+        },
+      );
+    }
+    const valid = validateTaskContext(template, request.context);
+    if (!valid.ok) {
+      throw new TaskerError(
+        "VALIDATION_ERROR",
+        `context does not match the input_schema of ${template.namespace_name}/${template.name} ${template.version}: ${valid.issues.map((i) => `${i.path || "(context)"}: ${i.message}`).join("; ")}`,
+        { issues: valid.issues },
+      );
+    }
+    if (this.options.maxPendingTasks && (await countActiveTasks(this.db)) >= this.options.maxPendingTasks) {
+      throw new TaskerError(
+        "BACKPRESSURE",
+        `the engine has ${this.options.maxPendingTasks} or more unfinished tasks; retry after the Retry-After delay`,
+        { max_pending_tasks: this.options.maxPendingTasks },
+        2,
+      );
+    }
+    const created = await this.db.transaction((tx) => createTaskFromTemplate(tx, template, request));
+    if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
+    return { task: await this.getTask(created.taskUuid), created: created.created };
+  }
+
+  async getTask(taskUuid: string): Promise<TaskResponse> {
+    assertUuid(taskUuid, "task_uuid");
+    const task = await selectTask(this.db, taskUuid);
+    if (!task) throw notFound("Task", taskUuid);
+    const steps = await selectSteps(this.db, taskUuid, { withPayload: true });
+    return toTaskResponse(task, steps);
+  }
+
+  async listTasks(query: ListTasksQuery = {}): Promise<TaskListResponse> {
+    const parsed = ListTasksQuerySchema.safeParse(query);
+    if (!parsed.success) {
+      throw new TaskerError(
+        "BAD_REQUEST",
+        `invalid query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        },
+      );
+    }
+    const q = parsed.data;
+    const { rows, total } = await listTasks(this.db, q);
+    const steps = await selectStepsOfTasks(
+      this.db,
+      rows.map((r) => r.task_uuid),
+    );
+    const now = new Date();
+    return {
+      tasks: rows.map((t) =>
+        toTaskSummary(
+          t,
+          steps.filter((s) => s.task_uuid === t.task_uuid),
+          now,
+        ),
+      ),
+      pagination: { total, limit: q.limit, offset: q.offset, has_more: q.offset + rows.length < total },
+    };
+  }
+
+  async listTaskSteps(taskUuid: string): Promise<StepResponse[]> {
+    return (await this.getTask(taskUuid)).steps;
+  }
+
+  async getStep(taskUuid: string, stepUuid: string): Promise<StepResponse> {
+    assertUuid(taskUuid, "task_uuid");
+    assertUuid(stepUuid, "step_uuid");
+    const step = await selectStep(this.db, taskUuid, stepUuid);
+    if (!step) {
+      if (!(await selectTask(this.db, taskUuid))) throw notFound("Task", taskUuid);
+      throw notFound("Workflow step", stepUuid);
+    }
+    return toStepResponse(step);
+  }
+
+  async getStepAudit(taskUuid: string, stepUuid: string): Promise<StepTransition[]> {
+    await this.getStep(taskUuid, stepUuid);
+    const rows = await selectStepTransitions(this.db, stepUuid);
+    return rows.map((r) => ({
+      id: r.id,
+      workflow_step_uuid: r.subject_uuid,
+      from_state: r.from_state as StepTransition["from_state"],
+      to_state: r.to_state as StepTransition["to_state"],
+      event: r.event,
+      metadata: r.metadata,
+      created_at: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  async cancelTask(taskUuid: string, reason?: string): Promise<TaskResponse> {
+    assertUuid(taskUuid, "task_uuid");
+    await this.db.transaction((tx) => cancelTask(tx, taskUuid, reason ?? "cancelled by request"));
+    return this.getTask(taskUuid);
+  }
+
+  async updateStep(taskUuid: string, stepUuid: string, action: StepAction): Promise<StepResponse> {
+    assertUuid(taskUuid, "task_uuid");
+    assertUuid(stepUuid, "step_uuid");
+    await this.db.transaction((tx) => applyStepAction(tx, taskUuid, stepUuid, action));
+    return this.getStep(taskUuid, stepUuid);
+  }
+
+  retryStep(taskUuid: string, stepUuid: string, reason: string) {
+    return this.updateStep(taskUuid, stepUuid, { action_type: "reset_for_retry", reason });
+  }
+
+  resolveStepManually(taskUuid: string, stepUuid: string, reason: string) {
+    return this.updateStep(taskUuid, stepUuid, { action_type: "resolve_manually", reason });
+  }
+
+  completeStepManually(taskUuid: string, stepUuid: string, result: unknown, reason: string) {
+    return this.updateStep(taskUuid, stepUuid, {
+      action_type: "complete_manually",
+      reason,
+      completion_data: { result },
+    });
+  }
+
+  /** Waits on lifecycle events (with a poll as a safety net) until the task is terminal. */
+  async waitForTask(taskUuid: string, options: WaitForTaskOptions = {}): Promise<TaskResponse> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let wake: (() => void) | undefined;
+    const off = this.events.on("*", (e) => {
+      if (e.task_uuid === taskUuid) wake?.();
+    });
+    try {
+      await this.events.ready();
+      let lastStatus: string | undefined;
+      for (;;) {
+        const task = await this.getTask(taskUuid);
+        if (task.status !== lastStatus) {
+          lastStatus = task.status;
+          options.onProgress?.(task);
+        }
+        if (TASK_TERMINAL_STATES.has(task.status as TaskState)) return task;
+        if (options.signal?.aborted) throw new TaskerError("SERVICE_UNAVAILABLE", "waitForTask was aborted");
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new TaskerError(
+            "SERVICE_UNAVAILABLE",
+            `task ${taskUuid} did not finish within ${timeoutMs} ms (status ${task.status}); is a worker serving namespace ${task.namespace}?`,
+            { task_uuid: taskUuid, status: task.status },
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, options.intervalMs ?? 1000));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      off();
+    }
+  }
+}
+
+function assertUuid(value: string, field: string): void {
+  if (!UUID.test(value)) {
+    throw new TaskerError("BAD_REQUEST", `${field} "${value}" is not a valid UUID`, { field, value });
+  }
+}

@@ -1,0 +1,102 @@
+import { EventEmitter } from "node:events";
+import type { Database, Queryable } from "../store/database.js";
+
+export const LIFECYCLE_EVENT_NAMES = [
+  "task.completed",
+  "task.failed",
+  "task.cancelled",
+  "task.resolved_manually",
+  "step.completed",
+  "step.failed",
+  "step.retry_scheduled",
+] as const;
+export type LifecycleEventName = (typeof LIFECYCLE_EVENT_NAMES)[number];
+
+export interface LifecycleEvent {
+  event: LifecycleEventName;
+  task_uuid: string;
+  namespace: string;
+  name: string;
+  version: string;
+  status: string;
+  correlation_id: string;
+  error: string | null;
+  step_uuid?: string;
+  step_name?: string;
+  occurred_at: string;
+}
+
+/** Events travel as NOTIFY on this channel: sent inside the deciding transaction, so after commit. */
+export const EVENTS_CHANNEL = "tasker_events";
+// NOTIFY payloads are limited to 8000 bytes; errors are cut well below that.
+const MAX_ERROR_CHARS = 2000;
+
+export async function publishEvents(q: Queryable, events: readonly LifecycleEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const payloads = events.map((e) =>
+    JSON.stringify({
+      ...e,
+      error: e.error && e.error.length > MAX_ERROR_CHARS ? `${e.error.slice(0, MAX_ERROR_CHARS)}…` : e.error,
+    }),
+  );
+  await q.query(`SELECT pg_notify('${EVENTS_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
+}
+
+type Listener = (event: LifecycleEvent) => void | Promise<void>;
+
+/**
+ * Subscribe to task and step lifecycle events, from any process on the same database:
+ * `tasker.events.on("task.completed", (e) => ...)`. Delivery is after commit, at most once per
+ * subscriber; listeners that throw are logged, not retried.
+ */
+export class LifecycleEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+  private unlisten: Promise<() => Promise<void>> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly onListenerError: (err: unknown, event: LifecycleEvent) => void,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Listen to one event name, or "*" for all. Returns an unsubscribe function. */
+  on(name: LifecycleEventName | "*", listener: Listener): () => void {
+    this.ensureListening();
+    const wrapped = (event: LifecycleEvent) => {
+      try {
+        Promise.resolve(listener(event)).catch((err) => this.onListenerError(err, event));
+      } catch (err) {
+        this.onListenerError(err, event);
+      }
+    };
+    this.emitter.on(name, wrapped);
+    return () => this.emitter.off(name, wrapped);
+  }
+
+  /** Resolves once the subscription to the database channel is active. */
+  async ready(): Promise<void> {
+    this.ensureListening();
+    await this.unlisten;
+  }
+
+  private ensureListening(): void {
+    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (payload) => {
+      let event: LifecycleEvent;
+      try {
+        event = JSON.parse(payload) as LifecycleEvent;
+      } catch {
+        return;
+      }
+      this.emitter.emit(event.event, event);
+      this.emitter.emit("*", event);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    if (unlisten) await (await unlisten.catch(() => async () => undefined))();
+  }
+}

@@ -1,0 +1,53 @@
+import { CONTEXT_LIMITS } from "./task-request.js";
+
+export interface ContextLimitViolation {
+  code: "PAYLOAD_TOO_LARGE" | "BAD_REQUEST";
+  message: string;
+  path: string;
+}
+
+/**
+ * Checks a task context against the contract's limits (1 MiB, depth 10, 1,000 keys, strings of
+ * 10,000 characters). Iterative, so a hostile, deeply nested value cannot exhaust the stack.
+ */
+export function checkContextLimits(value: unknown, limits = CONTEXT_LIMITS): ContextLimitViolation | null {
+  const size = Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+  if (size > limits.maxBytes) {
+    return {
+      code: "PAYLOAD_TOO_LARGE",
+      path: "context",
+      message: `context is ${size} bytes; the limit is ${limits.maxBytes} bytes (1 MiB). Store large data elsewhere and pass a reference`,
+    };
+  }
+  let keys = 0;
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: "context", depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === "string" && v.length > limits.maxStringLength) {
+      return {
+        code: "BAD_REQUEST",
+        path,
+        message: `${path} is a string of ${v.length} characters; the limit is ${limits.maxStringLength}`,
+      };
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= limits.maxDepth) {
+      return {
+        code: "BAD_REQUEST",
+        path,
+        message: `${path} nests deeper than ${limits.maxDepth} levels; flatten the context`,
+      };
+    }
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+    if (!Array.isArray(v)) keys += entries.length;
+    if (keys > limits.maxKeys) {
+      return {
+        code: "BAD_REQUEST",
+        path,
+        message: `context has more than ${limits.maxKeys} keys in total; send fewer fields`,
+      };
+    }
+    for (const [k, child] of entries) stack.push({ v: child, path: `${path}.${k}`, depth: depth + 1 });
+  }
+  return null;
+}

@@ -1,0 +1,130 @@
+import { createHash, randomUUID } from "node:crypto";
+import { TaskerError } from "../model/errors.js";
+import type { ParsedTaskRequest } from "../model/task-request.js";
+import type { Queryable } from "../store/database.js";
+import { insertEdges, insertSteps, type NewStep } from "../store/sql/steps.js";
+import { insertTask, selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
+import { insertStepTransitions } from "../store/sql/transitions.js";
+import { ancestorsOf, topologicalOrder } from "../template/dag.js";
+import type { TaskTemplate } from "../template/schema.js";
+import { evaluateTask } from "./evaluate-task.js";
+import { uuidv7 } from "./uuidv7.js";
+
+export interface CreatedTask {
+  taskUuid: string;
+  created: boolean;
+}
+
+/**
+ * Materialises a task from one template version - steps, edges, their settings - and dispatches
+ * its root steps, all in the caller's transaction. The task is bound to this version for life.
+ */
+export async function createTaskFromTemplate(
+  tx: Queryable,
+  template: TaskTemplate,
+  request: ParsedTaskRequest,
+): Promise<CreatedTask> {
+  const requestHash = hashRequest(request, template.version);
+  const taskUuid = uuidv7();
+  const inserted = await insertTask(tx, {
+    task_uuid: taskUuid,
+    namespace: template.namespace_name,
+    name: template.name,
+    version: template.version,
+    status: "pending",
+    context: request.context,
+    initiator: request.initiator ?? null,
+    source_system: request.source_system ?? null,
+    reason: request.reason ?? null,
+    tags: request.tags,
+    priority: request.priority,
+    correlation_id: request.correlation_id ?? randomUUID(),
+    parent_correlation_id: request.parent_correlation_id ?? null,
+    idempotency_key: request.idempotency_key ?? null,
+    request_hash: requestHash,
+  });
+  if (!inserted) return existingForKey(tx, request.idempotency_key!, requestHash);
+
+  const ordered = topologicalOrder(template.steps);
+  const uuidByName = new Map(ordered.map((s) => [s.name, uuidv7()]));
+  const ancestors = ancestorsOf(template.steps);
+  const steps: NewStep[] = ordered.map((s, position) => ({
+    workflow_step_uuid: uuidByName.get(s.name)!,
+    task_uuid: taskUuid,
+    name: s.name,
+    position,
+    handler_callable: s.handler.callable,
+    initialization: s.handler.initialization ?? {},
+    max_attempts: s.retry.max_attempts,
+    retryable: s.retry.retryable,
+    backoff: s.retry.backoff,
+    backoff_base_ms: s.retry.backoff_base_ms,
+    max_backoff_ms: s.retry.max_backoff_ms,
+    timeout_seconds: s.timeout_seconds,
+    ancestor_uuids: [...(ancestors.get(s.name) ?? [])].map((n) => uuidByName.get(n)!),
+  }));
+  await insertSteps(tx, steps);
+  await insertEdges(
+    tx,
+    taskUuid,
+    ordered.flatMap((s) =>
+      s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
+    ),
+  );
+  await insertStepTransitions(
+    tx,
+    steps.map((s) => ({ uuid: s.workflow_step_uuid, taskUuid, from: null, to: "pending", event: "create" })),
+  );
+  await evaluateTask(tx, taskUuid);
+  return { taskUuid, created: true };
+}
+
+async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {
+  const existing: TaskRow | undefined = await selectTaskByIdempotencyKey(tx, key);
+  if (!existing) {
+    throw new TaskerError(
+      "SERVICE_UNAVAILABLE",
+      "idempotency key is being created concurrently; retry",
+      undefined,
+      1,
+    );
+  }
+  if (existing.request_hash !== requestHash) {
+    throw new TaskerError(
+      "CONFLICT",
+      `idempotency_key "${key}" was already used for a different request (task ${existing.task_uuid}); use a new key or send the same payload`,
+      { idempotency_key: key, existing_task_uuid: existing.task_uuid },
+    );
+  }
+  return { taskUuid: existing.task_uuid, created: false };
+}
+
+/** Identity of a request for idempotency: everything that shapes the task. */
+export function hashRequest(r: ParsedTaskRequest, resolvedVersion: string): string {
+  const identity = {
+    name: r.name,
+    namespace: r.namespace,
+    version: resolvedVersion,
+    context: r.context,
+    initiator: r.initiator ?? null,
+    source_system: r.source_system ?? null,
+    reason: r.reason ?? null,
+    tags: r.tags,
+    priority: r.priority,
+    correlation_id: r.correlation_id ?? null,
+    parent_correlation_id: r.parent_correlation_id ?? null,
+  };
+  return createHash("sha256").update(stableStringify(identity)).digest("hex");
+}
+
+/** JSON with object keys sorted, so equal payloads hash equally whatever their key order. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,0 +1,106 @@
+import { publishEvents } from "../events/lifecycle-events.js";
+import { notFound, TaskerError } from "../model/errors.js";
+import type { StepAction } from "../model/step-action.js";
+import { STEP_TRANSITIONS, type StepEvent } from "../state/step-states.js";
+import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
+import { assertTaskTransition } from "../state/transitions.js";
+import type { Queryable } from "../store/database.js";
+import { selectStep, transitionSteps } from "../store/sql/steps.js";
+import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
+import { insertTaskTransitions } from "../store/sql/transitions.js";
+import { evaluateTask, taskEvent } from "./evaluate-task.js";
+
+/** Cancel: no new steps start; running ones finish (their results are recorded); task `cancelled`. */
+export async function cancelTask(tx: Queryable, taskUuid: string, reason: string): Promise<void> {
+  const task = await selectTask(tx, taskUuid, { forUpdate: true });
+  if (!task) throw notFound("Task", taskUuid);
+  const status = task.status as TaskState;
+  if (TASK_TERMINAL_STATES.has(status)) {
+    throw new TaskerError(
+      "CONFLICT",
+      `task ${taskUuid} is already ${status}; only unfinished tasks can be cancelled`,
+      {
+        task_uuid: taskUuid,
+        status,
+      },
+    );
+  }
+  const steps = await tx.query<{ workflow_step_uuid: string }>(
+    "SELECT workflow_step_uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND state = ANY($2::text[])",
+    [taskUuid, STEP_TRANSITIONS.cancel.from],
+  );
+  await transitionSteps(tx, {
+    uuids: steps.map((s) => s.workflow_step_uuid),
+    event: "cancel",
+    metadata: { reason },
+  });
+  const to = assertTaskTransition(status, "cancel");
+  await insertTaskTransitions(tx, [{ taskUuid, from: status, to, event: "cancel", metadata: { reason } }]);
+  await updateTaskStatus(tx, taskUuid, to, { terminal: true });
+  task.status = to;
+  await publishEvents(tx, [taskEvent(task, "task.cancelled")]);
+}
+
+const ACTION_EVENT: Record<StepAction["action_type"], StepEvent> = {
+  reset_for_retry: "reset_for_retry",
+  resolve_manually: "resolve_manually",
+  complete_manually: "complete_manually",
+};
+
+/** Operator actions on a step, then a re-plan of its task (dependants may now run). */
+export async function applyStepAction(
+  tx: Queryable,
+  taskUuid: string,
+  stepUuid: string,
+  action: StepAction,
+): Promise<void> {
+  const task = await selectTask(tx, taskUuid, { forUpdate: true });
+  if (!task) throw notFound("Task", taskUuid);
+  const step = await selectStep(tx, taskUuid, stepUuid);
+  if (!step) throw notFound("Workflow step", stepUuid);
+  const status = task.status as TaskState;
+  if (TASK_TERMINAL_STATES.has(status) && status !== "error") {
+    throw new TaskerError(
+      "CONFLICT",
+      `task ${taskUuid} is ${status}; steps of a finished task cannot be changed`,
+      {
+        task_uuid: taskUuid,
+        status,
+      },
+    );
+  }
+  const event = ACTION_EVENT[action.action_type];
+  const allowed = STEP_TRANSITIONS[event].from;
+  const by =
+    "reset_by" in action
+      ? action.reset_by
+      : "resolved_by" in action
+        ? action.resolved_by
+        : "completed_by" in action
+          ? action.completed_by
+          : undefined;
+  const set =
+    event === "reset_for_retry"
+      ? "attempts = 0, error = NULL, results = NULL, next_retry_at = NULL"
+      : event === "complete_manually"
+        ? "results = $6::jsonb, completed_at = now(), next_retry_at = NULL"
+        : "completed_at = now(), next_retry_at = NULL";
+  const moved = await transitionSteps(tx, {
+    uuids: [stepUuid],
+    event,
+    set,
+    params:
+      event === "complete_manually" && action.action_type === "complete_manually"
+        ? [JSON.stringify(action.completion_data.result ?? null)]
+        : [],
+    metadata: { reason: action.reason, by: by ?? null, manual: true },
+  });
+  if (moved.length === 0) {
+    throw new TaskerError(
+      "CONFLICT",
+      `step ${step.name} is ${step.state}; ${action.action_type} is only allowed from ${allowed.join(", ")}`,
+      { step_uuid: stepUuid, current_state: step.state, allowed_from: allowed },
+    );
+  }
+  await evaluateTask(tx, taskUuid);
+}

@@ -1,0 +1,138 @@
+import pg from "pg";
+import type { Logger } from "../observability/logger.js";
+import type { Database, Queryable } from "./database.js";
+
+// Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
+
+export interface PostgresOptions {
+  url: string;
+  poolMax?: number;
+  logger?: Logger;
+}
+
+/** A PostgreSQL server through `pg`: a pool for queries, one dedicated connection for LISTEN. */
+export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on("error", (err) => options.logger?.warn({ err: err.message }, "postgres pool connection error"));
+  await pool.query("SELECT 1");
+  const listener = new NotificationListener(options.url, options.logger);
+  const query = async <R>(sql: string, params?: readonly unknown[]) =>
+    (await pool.query(sql, params as unknown[] | undefined)).rows as R[];
+  return {
+    kind: "postgres",
+    query,
+    async transaction(fn) {
+      const client = await pool.connect();
+      const tx: Queryable = {
+        query: async <R>(sql: string, params?: readonly unknown[]) =>
+          (await client.query(sql, params as unknown[] | undefined)).rows as R[],
+      };
+      try {
+        await client.query("BEGIN");
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * One connection that LISTENs on every subscribed channel and reconnects with backoff when the
+ * server goes away (restarts, failover). Callers also poll, so a gap only adds latency.
+ */
+class NotificationListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private backoffMs = 100;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.handlers.get(channel);
+    const isNew = !set;
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+    }
+    set.add(onNotify);
+    await this.ensureConnected();
+    if (isNew && this.client) await this.client.query(`LISTEN ${quoteIdent(channel)}`);
+    return async () => {
+      set.delete(onNotify);
+      if (set.size === 0) {
+        this.handlers.delete(channel);
+        await this.client?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+      }
+    };
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on("notification", (msg) => {
+      for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? "");
+    });
+    client.on("error", (err) => {
+      this.logger?.warn({ err: err.message }, "LISTEN connection lost; reconnecting");
+      this.dropAndReconnect(client);
+    });
+    client.on("end", () => this.dropAndReconnect(client));
+    await client.connect();
+    for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    this.client = client;
+    this.backoffMs = 100;
+  }
+
+  private dropAndReconnect(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed) return;
+    const retry = () => {
+      if (this.closed) return;
+      this.ensureConnected().catch(() => {
+        this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+        setTimeout(retry, this.backoffMs).unref();
+      });
+    };
+    setTimeout(retry, this.backoffMs).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

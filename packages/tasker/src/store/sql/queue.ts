@@ -1,0 +1,112 @@
+import type { Queryable } from "../database.js";
+
+/** The channel every queue write notifies; the payload is the queue name. */
+export const QUEUE_CHANNEL = "tasker_queue";
+
+export interface QueueMessage<T = Record<string, unknown>> {
+  msgId: string;
+  queueName: string;
+  message: T;
+  readCount: number;
+}
+
+/** Sends messages (optionally delayed) and wakes listeners of their queues after commit. */
+export async function sendMessages(
+  q: Queryable,
+  messages: readonly { queueName: string; message: unknown; delayMs?: number }[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await q.query(
+    `WITH m AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(queue_name text, message jsonb, delay_ms double precision)
+     ), ins AS (
+       INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
+       SELECT queue_name, message, now() + make_interval(secs => coalesce(delay_ms, 0) / 1000.0) FROM m
+     )
+     SELECT pg_notify('${QUEUE_CHANNEL}', queue_name) FROM (SELECT DISTINCT queue_name FROM m WHERE coalesce(delay_ms, 0) = 0) d`,
+    [
+      JSON.stringify(
+        messages.map((m) => ({ queue_name: m.queueName, message: m.message, delay_ms: m.delayMs ?? 0 })),
+      ),
+    ],
+  );
+}
+
+/**
+ * Reads up to `limit` visible messages from the queues and hides them for `visibilitySeconds`
+ * (at-least-once: a reader that dies before acking lets them reappear). SKIP LOCKED lets many
+ * readers share a queue without blocking each other.
+ */
+export async function receiveMessages<T>(
+  q: Queryable,
+  queueNames: readonly string[],
+  limit: number,
+  visibilitySeconds: number,
+): Promise<QueueMessage<T>[]> {
+  const rows = await q.query<{ msg_id: string; queue_name: string; message: T; read_count: number }>(
+    `UPDATE tasker.queue_messages m
+        SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
+      WHERE m.msg_id IN (
+        SELECT msg_id FROM tasker.queue_messages
+         WHERE queue_name = ANY($1::text[]) AND visible_at <= now()
+         ORDER BY msg_id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+      RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
+    [queueNames, limit, visibilitySeconds],
+  );
+  return rows
+    .map((r) => ({ msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count }))
+    .sort((a, b) => Number(BigInt(a.msgId) - BigInt(b.msgId)));
+}
+
+/** Deletes processed messages. Done in the same transaction as the work they triggered. */
+export async function ackMessages(q: Queryable, msgIds: readonly string[]): Promise<void> {
+  if (msgIds.length === 0) return;
+  await q.query("DELETE FROM tasker.queue_messages WHERE msg_id = ANY($1::bigint[])", [msgIds]);
+}
+
+/** Pushes a message's reappearance further out (a long handler is still working on it). */
+export async function extendVisibility(
+  q: Queryable,
+  msgIds: readonly string[],
+  seconds: number,
+): Promise<void> {
+  if (msgIds.length === 0) return;
+  await q.query(
+    "UPDATE tasker.queue_messages SET visible_at = now() + make_interval(secs => $2) WHERE msg_id = ANY($1::bigint[])",
+    [msgIds, seconds],
+  );
+}
+
+/** Makes messages visible again at once (a worker releasing work on shutdown). */
+export async function releaseMessages(q: Queryable, msgIds: readonly string[]): Promise<void> {
+  if (msgIds.length === 0) return;
+  await q.query(
+    `WITH r AS (UPDATE tasker.queue_messages SET visible_at = now() WHERE msg_id = ANY($1::bigint[]) RETURNING queue_name)
+     SELECT pg_notify('${QUEUE_CHANNEL}', queue_name) FROM (SELECT DISTINCT queue_name FROM r) d`,
+    [msgIds],
+  );
+}
+
+export interface QueueDepth {
+  queue: string;
+  depth: number;
+  visible: number;
+  oldestAgeSeconds: number;
+}
+
+export async function queueDepths(q: Queryable): Promise<QueueDepth[]> {
+  const rows = await q.query<{ queue: string; depth: number; visible: number; oldest: number }>(
+    `SELECT queue_name AS queue, count(*)::int AS depth,
+            count(*) FILTER (WHERE visible_at <= now())::int AS visible,
+            coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS oldest
+       FROM tasker.queue_messages GROUP BY queue_name ORDER BY queue_name`,
+  );
+  return rows.map((r) => ({
+    queue: r.queue,
+    depth: r.depth,
+    visible: r.visible,
+    oldestAgeSeconds: r.oldest,
+  }));
+}

@@ -1,0 +1,243 @@
+import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
+import type { Queryable } from "../database.js";
+
+export interface NewStep {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  name: string;
+  position: number;
+  handler_callable: string;
+  initialization: Record<string, unknown>;
+  max_attempts: number;
+  retryable: boolean;
+  backoff: string;
+  backoff_base_ms: number;
+  max_backoff_ms: number;
+  timeout_seconds: number;
+  ancestor_uuids: string[];
+}
+
+/** A step with its parent counts: what readiness, the planner and the API need. */
+export interface StepRow extends NewStep {
+  state: string;
+  attempts: number;
+  results: unknown;
+  error: Record<string, unknown> | null;
+  next_retry_at: Date | null;
+  last_attempted_at: Date | null;
+  last_failure_at: Date | null;
+  claimed_by: string | null;
+  claim_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  total_parents: number;
+  completed_parents: number;
+}
+
+export async function insertSteps(q: Queryable, steps: readonly NewStep[]): Promise<void> {
+  await q.query(
+    `INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
+        max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids)
+     SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
+            backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids
+       FROM jsonb_to_recordset($1::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
+            handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
+            backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[])`,
+    [JSON.stringify(steps)],
+  );
+}
+
+export async function insertEdges(
+  q: Queryable,
+  taskUuid: string,
+  edges: readonly { from: string; to: string }[],
+): Promise<void> {
+  if (edges.length === 0) return;
+  await q.query(
+    `INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
+     SELECT $1, f, t FROM unnest($2::uuid[], $3::uuid[]) AS e(f, t)`,
+    [taskUuid, edges.map((e) => e.from), edges.map((e) => e.to)],
+  );
+}
+
+const PARENTS = `
+  LEFT JOIN LATERAL (
+    SELECT count(*)::int AS total,
+           count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually'))::int AS done
+      FROM tasker.workflow_step_edges e
+      JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
+     WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true`;
+
+/** Every step of a task with parent counts, in template order. `withPayload` adds results/error. */
+export function selectSteps(q: Queryable, taskUuid: string, opts: { withPayload?: boolean } = {}) {
+  const payload = opts.withPayload ? "s.results, s.error," : "NULL::jsonb AS results, s.error,";
+  return q.query<StepRow>(
+    `SELECT s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.state, s.attempts,
+            s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
+            ${payload} s.next_retry_at, s.last_attempted_at, s.last_failure_at, s.claimed_by, s.claim_expires_at,
+            s.created_at, s.updated_at, s.completed_at,
+            coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents
+       FROM tasker.workflow_steps s ${PARENTS}
+      WHERE s.task_uuid = $1
+      ORDER BY s.position`,
+    [taskUuid],
+  );
+}
+
+export async function selectStep(
+  q: Queryable,
+  taskUuid: string,
+  stepUuid: string,
+): Promise<StepRow | undefined> {
+  const rows = await q.query<StepRow>(
+    `SELECT s.*, coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents
+       FROM tasker.workflow_steps s ${PARENTS}
+      WHERE s.task_uuid = $1 AND s.workflow_step_uuid = $2`,
+    [taskUuid, stepUuid],
+  );
+  return rows[0];
+}
+
+export interface TransitionedStep {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  name: string;
+  from_state: string;
+  attempts: number;
+}
+
+/**
+ * The one guarded step transition: moves the steps that are still in one of the event's source
+ * states (re-checked under the row lock, so of two racing processes only one wins), applies the
+ * extra `set` assignments, and appends a transition row per moved step. Returns what moved.
+ */
+export async function transitionSteps(
+  q: Queryable,
+  p: {
+    uuids: readonly string[];
+    event: StepEvent;
+    /** Extra assignments, e.g. `attempts = s.attempts + 1`; their params start at $6. */
+    set?: string;
+    params?: readonly unknown[];
+    /** Extra condition on `s`, e.g. `s.claimed_by = $6`. */
+    where?: string;
+    metadata?: Record<string, unknown>;
+  },
+): Promise<TransitionedStep[]> {
+  if (p.uuids.length === 0) return [];
+  const rule = STEP_TRANSITIONS[p.event];
+  return q.query<TransitionedStep>(
+    `WITH old AS (
+       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
+        WHERE s.workflow_step_uuid = ANY($1::uuid[]) AND s.state = ANY($2::text[]) ${p.where ? `AND ${p.where}` : ""}
+        FOR UPDATE
+     ), upd AS (
+       UPDATE tasker.workflow_steps s
+          SET state = $3, updated_at = now()${p.set ? `, ${p.set}` : ""}
+         FROM old
+        WHERE s.workflow_step_uuid = old.workflow_step_uuid
+       RETURNING s.workflow_step_uuid, s.task_uuid, s.name, old.state AS from_state, s.attempts
+     ), tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT workflow_step_uuid, task_uuid, from_state, $3, $4, $5::jsonb || jsonb_build_object('attempt', attempts)
+         FROM upd
+     )
+     SELECT * FROM upd`,
+    [p.uuids, rule.from, rule.to, p.event, JSON.stringify(p.metadata ?? {}), ...(p.params ?? [])],
+  );
+}
+
+/** What a worker needs to run one claimed step, loaded in the claim statement itself. */
+export interface ClaimedStep {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  name: string;
+  handler_callable: string;
+  initialization: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  timeout_seconds: number;
+  task_name: string;
+  namespace: string;
+  version: string;
+  correlation_id: string;
+  context: Record<string, unknown>;
+  dependency_results: Record<string, unknown>;
+}
+
+/**
+ * A worker claims a step: `enqueued -> in_progress` with attempts + 1 and a lease. A step whose
+ * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
+ * Returns undefined when the step is not claimable (a duplicate or stale message).
+ */
+export async function claimStep(
+  q: Queryable,
+  stepUuid: string,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<ClaimedStep | "busy" | undefined> {
+  const expired = await transitionSteps(q, {
+    uuids: [stepUuid],
+    event: "claim_expired",
+    where: "s.claim_expires_at < now()",
+    set: "claimed_by = NULL, claim_expires_at = NULL",
+    metadata: { reason: "lease expired; the worker holding it stopped answering", taken_over_by: workerId },
+  });
+  const claimed = await transitionSteps(q, {
+    uuids: [stepUuid],
+    event: "claim",
+    set: `attempts = s.attempts + 1, claimed_by = $6, claim_expires_at = now() + make_interval(secs => $7),
+          last_attempted_at = now(), next_retry_at = NULL`,
+    params: [workerId, leaseSeconds],
+    metadata: { worker_id: workerId, took_over: expired.length > 0 },
+  });
+  if (claimed.length === 0) {
+    const [row] = await q.query<{ state: string }>(
+      "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
+      [stepUuid],
+    );
+    return row?.state === "in_progress" ? "busy" : undefined;
+  }
+  const rows = await q.query<ClaimedStep>(
+    `SELECT s.workflow_step_uuid, s.task_uuid, s.name, s.handler_callable, s.initialization, s.attempts,
+            s.max_attempts, s.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id, t.context,
+            coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+                       WHERE a.workflow_step_uuid = ANY(s.ancestor_uuids)), '{}'::jsonb) AS dependency_results
+       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+      WHERE s.workflow_step_uuid = $1`,
+    [stepUuid],
+  );
+  return rows[0];
+}
+
+/** Extends the lease of steps a worker is still running (heartbeat). */
+export async function extendClaims(
+  q: Queryable,
+  stepUuids: readonly string[],
+  workerId: string,
+  seconds: number,
+) {
+  if (stepUuids.length === 0) return;
+  await q.query(
+    `UPDATE tasker.workflow_steps SET claim_expires_at = now() + make_interval(secs => $3)
+      WHERE workflow_step_uuid = ANY($1::uuid[]) AND claimed_by = $2 AND state = 'in_progress'`,
+    [stepUuids, workerId, seconds],
+  );
+}
+
+/** In-progress steps whose lease ran out (their worker died or hung): for the recovery sweep. */
+export function selectExpiredClaims(q: Queryable, limit: number) {
+  return q.query<{
+    workflow_step_uuid: string;
+    task_uuid: string;
+    namespace: string;
+    correlation_id: string;
+  }>(
+    `SELECT s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id
+       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+      WHERE s.state = 'in_progress' AND s.claim_expires_at < now()
+      ORDER BY s.claim_expires_at LIMIT $1`,
+    [limit],
+  );
+}

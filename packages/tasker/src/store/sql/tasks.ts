@@ -1,0 +1,124 @@
+import type { Queryable } from "../database.js";
+
+export interface TaskRow {
+  task_uuid: string;
+  namespace: string;
+  name: string;
+  version: string;
+  status: string;
+  context: Record<string, unknown>;
+  initiator: string | null;
+  source_system: string | null;
+  reason: string | null;
+  tags: string[];
+  priority: number;
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string;
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "completed_at" | "error">;
+
+/** Inserts a task; returns false when its idempotency key is already taken. */
+export async function insertTask(q: Queryable, t: NewTask): Promise<boolean> {
+  const rows = await q.query(
+    `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
+        reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING 1`,
+    [
+      t.task_uuid,
+      t.namespace,
+      t.name,
+      t.version,
+      t.status,
+      JSON.stringify(t.context),
+      t.initiator,
+      t.source_system,
+      t.reason,
+      JSON.stringify(t.tags),
+      t.priority,
+      t.correlation_id,
+      t.parent_correlation_id,
+      t.idempotency_key,
+      t.request_hash,
+    ],
+  );
+  return rows.length === 1;
+}
+
+export async function selectTask(q: Queryable, taskUuid: string, opts: { forUpdate?: boolean } = {}) {
+  const rows = await q.query<TaskRow>(
+    `SELECT * FROM tasker.tasks WHERE task_uuid = $1${opts.forUpdate ? " FOR UPDATE" : ""}`,
+    [taskUuid],
+  );
+  return rows[0];
+}
+
+export async function selectTaskByIdempotencyKey(q: Queryable, key: string) {
+  const rows = await q.query<TaskRow>("SELECT * FROM tasker.tasks WHERE idempotency_key = $1", [key]);
+  return rows[0];
+}
+
+/** Sets a task's status (and error/completed_at on terminal states). */
+export async function updateTaskStatus(
+  q: Queryable,
+  taskUuid: string,
+  status: string,
+  opts: { error?: string | null; terminal?: boolean } = {},
+): Promise<void> {
+  await q.query(
+    `UPDATE tasker.tasks
+        SET status = $2, updated_at = now(),
+            error = CASE WHEN $3::boolean THEN $4 ELSE error END,
+            completed_at = CASE WHEN $5::boolean THEN now() ELSE NULL END
+      WHERE task_uuid = $1`,
+    [taskUuid, status, opts.error !== undefined, opts.error ?? null, opts.terminal ?? false],
+  );
+}
+
+export interface TaskFilter {
+  namespace?: string | undefined;
+  name?: string | undefined;
+  status?: string | undefined;
+  correlation_id?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export async function listTasks(q: Queryable, f: TaskFilter): Promise<{ rows: TaskRow[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const key of ["namespace", "name", "status", "correlation_id"] as const) {
+    const value = f[key];
+    if (value !== undefined) {
+      params.push(value);
+      where.push(`${key} = $${params.length}`);
+    }
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const [count] = await q.query<{ total: number }>(
+    `SELECT count(*)::int AS total FROM tasker.tasks ${clause}`,
+    params,
+  );
+  const rows = await q.query<TaskRow>(
+    `SELECT * FROM tasker.tasks ${clause} ORDER BY created_at DESC, task_uuid LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, f.limit, f.offset],
+  );
+  return { rows, total: count?.total ?? 0 };
+}
+
+/** Unfinished tasks (backpressure): uses the partial index, so it is O(active tasks). */
+export async function countActiveTasks(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM tasker.tasks
+      WHERE status NOT IN ('complete', 'error', 'cancelled', 'resolved_manually')`,
+  );
+  return row?.n ?? 0;
+}

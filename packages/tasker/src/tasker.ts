@@ -1,0 +1,196 @@
+import { InProcessClient } from "./client/in-process-client.js";
+import { LifecycleEvents } from "./events/lifecycle-events.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import type { MetricsSink } from "./observability/metrics-sink.js";
+import { Orchestrator, type OrchestratorOptions } from "./orchestrator/orchestrator.js";
+import type { Database } from "./store/database.js";
+import { migrate } from "./store/migrate.js";
+import { openDatabase } from "./store/open-database.js";
+import { queueDepths } from "./store/sql/queue.js";
+import { TemplateStore } from "./store/template-store.js";
+import { loadTemplates } from "./template/load.js";
+import type { TaskTemplate } from "./template/schema.js";
+import type { StepHandler } from "./worker/handler.js";
+import { HandlerRegistry } from "./worker/handler-registry.js";
+import { Worker, type WorkerOptions } from "./worker/worker.js";
+
+export interface TaskerOptions {
+  /** postgres://... = a PostgreSQL server (many processes may share it); else embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory, or `memory://`. Default `${TASKER_DATA_DIR ?? ".data"}/tasker`. */
+  dataDir?: string | undefined;
+  /** Use this already-open database instead (it is not closed by `close()`). */
+  database?: Database;
+  /** Template files or directories (searched recursively for *.yml / *.yaml). */
+  templatePaths?: readonly string[];
+  templates?: readonly TaskTemplate[];
+  logger?: Logger;
+  metrics?: MetricsSink;
+  /** Refuse new tasks with 503 while this many are unfinished (0 = no limit). */
+  maxPendingTasks?: number;
+  poolMax?: number;
+}
+
+export interface StartWorkerOptions extends Partial<WorkerOptions> {
+  handlers?: readonly StepHandler[];
+  /** Directories to discover handlers in (every exported handler is registered). */
+  handlerDirs?: readonly string[];
+}
+
+/**
+ * The engine in one object: database, templates, client, events, and the orchestrator and
+ * workers this process runs. `await Tasker.open()` with no options is the embedded default.
+ */
+export class Tasker {
+  readonly client: InProcessClient;
+  readonly events: LifecycleEvents;
+  readonly templates: TemplateStore;
+  private readonly orchestrators = new Set<Orchestrator>();
+  private readonly workers = new Set<Worker>();
+  private closed = false;
+
+  private constructor(
+    readonly database: Database,
+    readonly logger: Logger,
+    private readonly ownsDatabase: boolean,
+    options: TaskerOptions,
+  ) {
+    this.templates = new TemplateStore(database);
+    this.events = new LifecycleEvents(database, (err, event) =>
+      logger.error(
+        { err: (err as Error)?.message, event: event.event, task_uuid: event.task_uuid },
+        "lifecycle listener failed",
+      ),
+    );
+    this.client = new InProcessClient(database, this.templates, this.events, {
+      maxPendingTasks: options.maxPendingTasks ?? 0,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+    this.metrics = options.metrics;
+  }
+
+  readonly metrics: MetricsSink | undefined;
+
+  static async open(options: TaskerOptions = {}): Promise<Tasker> {
+    const logger = options.logger ?? createLogger();
+    const database =
+      options.database ??
+      (await openDatabase({
+        databaseUrl: options.databaseUrl,
+        dataDir: options.dataDir,
+        poolMax: options.poolMax,
+        logger,
+      }));
+    try {
+      await migrate(database);
+      const tasker = new Tasker(database, logger, !options.database, options);
+      const templates = [...(options.templates ?? [])];
+      if (options.templatePaths && options.templatePaths.length > 0) {
+        const loaded = await loadTemplates([...options.templatePaths]);
+        if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+        for (const w of loaded.warnings) logger.warn({ warning: w }, "template warning");
+        templates.push(...loaded.templates.map((t) => t.template));
+      }
+      await tasker.templates.register(templates);
+      return tasker;
+    } catch (err) {
+      if (!options.database) await database.close();
+      throw err;
+    }
+  }
+
+  /** Starts an orchestrator in this process (safe to run several, here or elsewhere). */
+  async startOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
+    const orchestrator = new Orchestrator(
+      this.database,
+      this.logger.child({ component: "orchestrator" }),
+      options,
+      this.metrics,
+    );
+    await orchestrator.start();
+    this.orchestrators.add(orchestrator);
+    return orchestrator;
+  }
+
+  /**
+   * Starts a worker for the given handlers. Without `namespaces`, it serves every namespace that
+   * has a registered template using one of its handlers.
+   */
+  async startWorker(options: StartWorkerOptions): Promise<Worker> {
+    const registry = new HandlerRegistry();
+    registry.register(...(options.handlers ?? []));
+    for (const dir of options.handlerDirs ?? []) await registry.discover(dir);
+    const all = await this.templates.list();
+    const namespaces =
+      options.namespaces && options.namespaces.length > 0
+        ? options.namespaces
+        : [
+            ...new Set(
+              all
+                .filter((t) => t.steps.some((s) => registry.has(s.handler.callable)))
+                .map((t) => t.namespace_name),
+            ),
+          ].sort();
+    const missing = [
+      ...new Set(
+        all
+          .filter((t) => namespaces.includes(t.namespace_name))
+          .flatMap((t) =>
+            t.steps
+              .filter((s) => !registry.has(s.handler.callable))
+              .map((s) => `${s.handler.callable} (${t.namespace_name}/${t.name} step ${s.name})`),
+          ),
+      ),
+    ];
+    if (missing.length > 0) {
+      throw new Error(
+        `no handler is registered for these callables used by templates in namespaces ${namespaces.join(", ")}:\n  ${missing.join("\n  ")}\nregister them (handlers option or handlerDirs) or serve fewer namespaces`,
+      );
+    }
+    if (namespaces.length === 0) {
+      throw new Error(
+        "this worker serves no namespace: register templates that use its handlers, or pass namespaces",
+      );
+    }
+    const worker = new Worker(this.database, registry, this.logger.child({ component: "worker" }), {
+      ...options,
+      namespaces,
+    });
+    await worker.start();
+    this.workers.add(worker);
+    return worker;
+  }
+
+  async health(): Promise<{ database: boolean; queue: boolean }> {
+    const database = await this.database.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+    const queue =
+      database &&
+      (await queueDepths(this.database).then(
+        () => true,
+        () => false,
+      ));
+    return { database, queue };
+  }
+
+  queueDepths() {
+    return queueDepths(this.database);
+  }
+
+  async stopWorker(worker: Worker): Promise<void> {
+    await worker.stop();
+    this.workers.delete(worker);
+  }
+
+  /** Stops this process's workers (gracefully) and orchestrators, then closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.workers].map((w) => w.stop()));
+    await Promise.all([...this.orchestrators].map((o) => o.stop()));
+    await this.events.close();
+    if (this.ownsDatabase) await this.database.close();
+  }
+}
