@@ -13,7 +13,7 @@ export type UserProfile = z.infer<typeof UserProfileSchema>;
 
 export const OrderHistoryOrderSchema = z.object({
   id: z.number().int(),
-  total: z.string(),
+  total: z.number(),
   status: z.string(),
   item_count: z.number().int(),
   created_at: z.string(),

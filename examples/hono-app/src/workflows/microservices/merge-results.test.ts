@@ -9,7 +9,7 @@ const profile = {
   member_since: "2024-01-01T00:00:00.000Z",
 };
 
-const order = (id: number, day: number, total = "10.00", status = "completed") => ({
+const order = (id: number, day: number, total = 10, status = "completed") => ({
   id,
   total,
   status,
@@ -21,7 +21,7 @@ describe("mergeResults", () => {
   it("combines the profile with order stats and the newest orders first", () => {
     const merged = mergeResults(profile, {
       user_id: "cust-001",
-      orders: [order(1, 1), order(2, 3, "25.50"), order(3, 2, "4.50", "failed")],
+      orders: [order(1, 1), order(2, 3, 25.5), order(3, 2, 4.5, "failed")],
     });
     expect(merged.user_id).toBe("cust-001");
     expect(merged.profile).toEqual({

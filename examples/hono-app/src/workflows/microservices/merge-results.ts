@@ -29,6 +29,6 @@ export function mergeResults(profile: UserProfile, history: OrderHistory): Merge
   const recent = [...history.orders]
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)
     .slice(0, RECENT_ORDER_LIMIT)
-    .map((o) => ({ id: o.id, total: Number(o.total), status: o.status, created_at: o.created_at }));
+    .map((o) => ({ id: o.id, total: o.total, status: o.status, created_at: o.created_at }));
   return { user_id, profile: rest, order_stats: computeOrderStats(history.orders), recent_orders: recent };
 }

@@ -1,8 +1,6 @@
 // Export screening: an order may not ship to an embargoed country, and export-controlled items
 // (catalog `restricted`) may not ship without a licence, which this shop does not hold.
-
-/** Countries under a comprehensive embargo (ISO-2 -> name, for messages). */
-export const EMBARGOED_COUNTRIES: Readonly<Record<string, string>> = { KP: "North Korea", IR: "Iran" };
+// The embargo list comes from the `embargoed_countries` table (ISO-2 -> reason).
 
 export interface ScreenedItem {
   sku: string;
@@ -24,15 +22,19 @@ export interface ComplianceVerdict {
   violations: Violation[];
 }
 
-export function screenOrder(items: readonly ScreenedItem[], destinationCountry: string): ComplianceVerdict {
+export function screenOrder(
+  items: readonly ScreenedItem[],
+  destinationCountry: string,
+  embargoes: ReadonlyMap<string, string>,
+): ComplianceVerdict {
   const country = destinationCountry.toUpperCase();
   const violations: Violation[] = [];
-  const embargoed = EMBARGOED_COUNTRIES[country];
-  if (embargoed) {
+  const embargo = embargoes.get(country);
+  if (embargo !== undefined) {
     violations.push({
       code: "embargoed_destination",
       subject: country,
-      reason: `destination ${country} (${embargoed}) is under embargo; no goods may ship there`,
+      reason: `destination ${country} is under embargo (${embargo}); no goods may ship there`,
     });
   }
   for (const item of items) {
