@@ -1,19 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Unit tests live beside the code (src/**/*.test.ts); integration tests under test/.
+// Running vitest from inside this workspace; the root config defines the same suites for `npm test`.
 export default defineConfig({
   test: {
-    projects: [
-      { extends: true, test: { name: "hono-app:unit", include: ["src/**/*.test.ts"], testTimeout: 10_000 } },
-      {
-        extends: true,
-        test: {
-          name: "hono-app:integration",
-          include: ["test/**/*.test.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-        },
-      },
-    ],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });
