@@ -65,8 +65,9 @@ export interface StoredTransition {
 
 export function selectStepTransitions(q: Queryable, stepUuid: string) {
   return q.query<StoredTransition>(
+    // Order by the bigint column, not the text alias (which would sort "10" before "9").
     `SELECT id::text AS id, workflow_step_uuid AS subject_uuid, from_state, to_state, event, metadata, created_at
-       FROM tasker.workflow_step_transitions WHERE workflow_step_uuid = $1 ORDER BY id`,
+       FROM tasker.workflow_step_transitions t WHERE workflow_step_uuid = $1 ORDER BY t.id`,
     [stepUuid],
   );
 }
@@ -74,7 +75,7 @@ export function selectStepTransitions(q: Queryable, stepUuid: string) {
 export function selectTaskTransitions(q: Queryable, taskUuid: string) {
   return q.query<StoredTransition>(
     `SELECT id::text AS id, task_uuid AS subject_uuid, from_state, to_state, event, metadata, created_at
-       FROM tasker.task_transitions WHERE task_uuid = $1 ORDER BY id`,
+       FROM tasker.task_transitions t WHERE task_uuid = $1 ORDER BY t.id`,
     [taskUuid],
   );
 }
