@@ -1,0 +1,26 @@
+// fetch_order_history: GET {services}/users/:id/orders over HTTP, in parallel with the profile.
+import { defineHandler } from "@tasker-ts/tasker";
+import { OrderHistorySchema } from "../../../services/contracts.js";
+import { REQUEST_ID_HEADER } from "../../../services/internal-services.js";
+import { callDownstream } from "../downstream-call.js";
+import { callTimeoutMs } from "./fetch-user-profile.js";
+import type { MicroservicesStepDeps } from "./step-deps.js";
+import { downstreamRequestId, UserRequestContextSchema } from "./task-context.js";
+
+export function fetchOrderHistoryHandler({ servicesBaseUrl }: MicroservicesStepDeps) {
+  return defineHandler(
+    "microservices.fetch_order_history",
+    { inputs: UserRequestContextSchema },
+    async ({ input, signal, initialization, attempt }) => {
+      const history = await callDownstream({
+        service: "order_history",
+        url: `${servicesBaseUrl()}/users/${encodeURIComponent(input.user_id)}/orders`,
+        schema: OrderHistorySchema,
+        signal,
+        timeoutMs: callTimeoutMs(initialization),
+        headers: { [REQUEST_ID_HEADER]: downstreamRequestId(input.service_request_id) },
+      });
+      return { service: "order_history", user_id: history.user_id, orders: history.orders, attempt };
+    },
+  );
+}

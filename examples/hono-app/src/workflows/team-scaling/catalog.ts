@@ -1,0 +1,18 @@
+// Catalog lookups shared by both teams' steps.
+import { inArray } from "drizzle-orm";
+import type { AppDb } from "../../db/client.js";
+import { products } from "../../db/schema.js";
+
+export type CatalogProduct = typeof products.$inferSelect;
+
+export async function productsBySku(
+  db: AppDb,
+  skus: readonly string[],
+): Promise<Map<string, CatalogProduct>> {
+  if (skus.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(products)
+    .where(inArray(products.sku, [...skus]));
+  return new Map(rows.map((p) => [p.sku, p]));
+}

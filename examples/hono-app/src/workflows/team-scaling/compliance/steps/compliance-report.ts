@@ -1,0 +1,42 @@
+// compliance_report: the signed-off review, saved on the check under result.compliance.
+import { defineHandler, PermanentError } from "@tasker-ts/tasker";
+import { CheckTaskContextSchema } from "../../check-request.js";
+import { mergeCheckResult } from "../../check-result.js";
+import type { TeamScalingStepDeps } from "../../step-deps.js";
+import { buildComplianceReport } from "../report.js";
+import { AuditEntrySchema, TaxAssessmentSchema, VerdictSchema } from "./step-results.js";
+
+export function complianceReportHandler({ db }: TeamScalingStepDeps) {
+  return defineHandler(
+    "compliance.compliance_report",
+    {
+      inputs: CheckTaskContextSchema,
+      depends: {
+        check_compliance: VerdictSchema,
+        verify_tax_rules: TaxAssessmentSchema,
+        audit_log: AuditEntrySchema,
+      },
+    },
+    async ({ input, dependencyResults }) => {
+      const report = buildComplianceReport({
+        checkId: input.check_id,
+        orderRef: input.order_ref,
+        destination: input.destination,
+        verdict: dependencyResults.check_compliance,
+        tax: dependencyResults.verify_tax_rules,
+        auditLogId: dependencyResults.audit_log.audit_log_id,
+        // The audit entry's time, so a retried step writes the same report.
+        reviewedAt: new Date(dependencyResults.audit_log.recorded_at),
+      });
+      if (!(await mergeCheckResult(db, input.check_id, "compliance", report))) {
+        throw new PermanentError(
+          `compliance check ${input.check_id} disappeared before its report was saved`,
+          {
+            code: "check_not_found",
+          },
+        );
+      }
+      return report;
+    },
+  );
+}
