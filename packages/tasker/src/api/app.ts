@@ -1,0 +1,144 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
+import { defaultLogger, type Logger } from "../observability/logger.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { type AuthConfig, type AuthEnv, createKeyMatcher, requirePermission } from "./auth.js";
+import { resolveAuthConfig } from "./auth-config.js";
+import { createErrorHandler, reply, sendError, validationReply } from "./errors.js";
+import { registerDocsRoutes } from "./routes/docs.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerMetricsRoute } from "./routes/metrics.js";
+import type { ApiApp, RouteDeps } from "./routes/route-deps.js";
+import { registerStepRoutes } from "./routes/steps.js";
+import { registerTaskRoutes } from "./routes/tasks.js";
+import { registerTemplateRoutes } from "./routes/templates.js";
+import type { ApiTasker } from "./tasker-port.js";
+
+export interface ApiAppOptions {
+  tasker: ApiTasker;
+  /** API keys and whether they are required. Omitted: auth is off (embedded dev mode only). */
+  auth?: AuthConfig;
+  /**
+   * Where metrics go. Default: the engine's own sink when it is a Prometheus `Metrics`
+   * (`Tasker.open({ metrics })`), else a fresh registry that the API feeds itself.
+   */
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+export interface BuiltApiApp {
+  app: ApiApp;
+  metrics: Metrics;
+  /** Removes the event subscriptions the app made. */
+  dispose(): void;
+}
+
+const KNOWN_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
+
+/** The methods registered for a concrete path, for a helpful 404 on a wrong method. */
+export function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.path === "*" || route.path === "/*" || route.method === "ALL") continue;
+    const pattern = new RegExp(
+      `^${route.path
+        .split("/")
+        .map((seg) => (seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        .join("/")}$`,
+    );
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods].sort();
+}
+
+function isMetrics(value: unknown): value is Metrics {
+  return typeof (value as Metrics | undefined)?.render === "function";
+}
+
+/** Which registry to expose, and whether the API must feed it (the engine does not). */
+function chooseMetrics(options: ApiAppOptions, logger: Logger): { metrics: Metrics; selfReport: boolean } {
+  const engineSink = options.tasker.metrics;
+  const metrics = options.metrics ?? (isMetrics(engineSink) ? engineSink : createMetrics(undefined, logger));
+  return { metrics, selfReport: engineSink === undefined };
+}
+
+/** The route pattern that served a request (bounded label set for metrics), or "unmatched". */
+function routeLabel(c: Context): string {
+  const last = matchedRoutes(c).at(-1);
+  return last && last.path !== "*" && last.path !== "/*" ? last.path : "unmatched";
+}
+
+/**
+ * The orchestration REST API as a Hono app: `/v1/tasks...`, `/v1/templates...`, health,
+ * `/metrics`, `/openapi.json` and `/docs`. Serve it with `startOrchestrationServer`, mount it
+ * in another Hono app, or hand `app.fetch` to Bun/Deno.
+ */
+export function buildApiApp(options: ApiAppOptions): BuiltApiApp {
+  const logger = (options.logger ?? defaultLogger()).child({ component: "api" });
+  const auth = resolveAuthConfig({ auth: options.auth ?? { enabled: false }, embedded: true });
+  if (!auth.enabled)
+    logger.warn("orchestration API auth is disabled; do not expose this server beyond localhost");
+  const match = createKeyMatcher(auth.apiKeys);
+
+  const { metrics, selfReport } = chooseMetrics(options, logger);
+  // When the engine reports nothing, the API counts what it sees: creates it serves, and task
+  // outcomes and retries from lifecycle events (which reach every process on the database).
+  const unsubscribe = selfReport ? metrics.subscribe(options.tasker.events) : () => {};
+  metrics.setQueueDepthSource(() => options.tasker.queueDepths());
+
+  const app: ApiApp = new OpenAPIHono<AuthEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return sendError(c, validationReply(result.target, result.error));
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : "OTHER";
+    metrics.httpRequest(method, routeLabel(c), c.res.status, seconds);
+    logger.debug(
+      { method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+      "request",
+    );
+  });
+  app.onError(createErrorHandler(logger));
+  app.notFound((c) => {
+    const methods = allowedMethods(app.routes, c.req.path);
+    if (methods.length > 0) {
+      return sendError(
+        c,
+        reply("NOT_FOUND", `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(" or ")}`, {
+          allowed_methods: methods,
+        }),
+      );
+    }
+    return sendError(
+      c,
+      reply("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}; the routes are listed at /docs`),
+    );
+  });
+
+  const deps: RouteDeps = {
+    tasker: options.tasker,
+    metrics,
+    countCreates: selfReport,
+    logger,
+    guard: (permission) => requirePermission(permission, { enabled: auth.enabled, match }),
+  };
+  registerHealthRoutes(app, deps);
+  registerTaskRoutes(app, deps);
+  registerStepRoutes(app, deps);
+  registerTemplateRoutes(app, deps);
+  registerMetricsRoute(app, deps);
+  registerDocsRoutes(app);
+
+  return { app, metrics, dispose: unsubscribe };
+}
+
+/** {@link buildApiApp}, returning just the Hono app. */
+export function createApiApp(options: ApiAppOptions): ApiApp {
+  return buildApiApp(options).app;
+}

@@ -1,0 +1,108 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { TaskerError } from "../../model/errors.js";
+import type { TaskTemplate } from "../../template/schema.js";
+import { errorResponses, json, secured } from "../route-docs.js";
+import {
+  type TemplateDetail,
+  TemplateDetail as TemplateDetailSchema,
+  TemplateListQuery,
+  TemplateListResponse,
+  TemplateParams,
+  type TemplateSummary,
+} from "../schemas.js";
+import type { ApiApp, RouteDeps } from "./route-deps.js";
+
+/** The list entry for a template: what it is and which steps it runs. */
+export function templateSummary(t: TaskTemplate): z.infer<typeof TemplateSummary> {
+  return {
+    name: t.name,
+    namespace_name: t.namespace_name,
+    version: t.version,
+    description: t.description ?? null,
+    step_count: t.steps.length,
+    step_names: t.steps.map((s) => s.name),
+  };
+}
+
+/** The full template as JSON, limited to the spec's keys (never handler code or internals). */
+export function templateDetail(t: TaskTemplate): z.infer<typeof TemplateDetail> {
+  return {
+    name: t.name,
+    namespace_name: t.namespace_name,
+    version: t.version,
+    description: t.description ?? null,
+    metadata: t.metadata ?? null,
+    input_schema: t.input_schema ?? null,
+    steps: t.steps.map((s) => ({
+      name: s.name,
+      description: s.description ?? null,
+      handler: { callable: s.handler.callable, initialization: s.handler.initialization ?? {} },
+      dependencies: [...(s.dependencies ?? [])],
+      retry: s.retry ?? null,
+      timeout_seconds: s.timeout_seconds ?? null,
+      result_schema: s.result_schema ?? null,
+    })),
+  };
+}
+
+/** GET /v1/templates and GET /v1/templates/{namespace}/{name}/{version}. */
+export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
+  const { tasker, guard } = deps;
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/templates",
+      tags: ["templates"],
+      summary: "List registered task templates",
+      ...secured("templates:read"),
+      middleware: [guard("templates:read")] as const,
+      request: { query: TemplateListQuery },
+      responses: {
+        200: json(TemplateListResponse, "Every registered template version."),
+        ...errorResponses("BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN"),
+      },
+    }),
+    async (c) => {
+      const { namespace } = c.req.valid("query");
+      const all = await tasker.templates.list();
+      const templates = all
+        .filter((t) => namespace === undefined || t.namespace_name === namespace)
+        .map(templateSummary)
+        .sort((a, b) =>
+          `${a.namespace_name}/${a.name}/${a.version}`.localeCompare(
+            `${b.namespace_name}/${b.name}/${b.version}`,
+          ),
+        );
+      return c.json({ templates, total: templates.length }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/templates/{namespace}/{name}/{version}",
+      tags: ["templates"],
+      summary: "Get one template version",
+      ...secured("templates:read"),
+      middleware: [guard("templates:read")] as const,
+      request: { params: TemplateParams },
+      responses: {
+        200: json(TemplateDetailSchema, "The template."),
+        ...errorResponses("BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"),
+      },
+    }),
+    async (c) => {
+      const { namespace, name, version } = c.req.valid("param");
+      const template = await tasker.templates.get(namespace, name, version);
+      if (!template) {
+        throw new TaskerError(
+          "NOT_FOUND",
+          `template ${namespace}/${name}@${version} is not registered; list the registered ones with GET /v1/templates`,
+          { namespace, name, version },
+        );
+      }
+      return c.json(templateDetail(template), 200);
+    },
+  );
+}

@@ -1,0 +1,123 @@
+// Schemas that exist only at the HTTP boundary (path/query parameters, templates, health).
+// Task and step shapes come from model/; here they only get their OpenAPI component names.
+import { z } from "@hono/zod-openapi";
+import { ErrorEnvelopeSchema } from "../model/errors.js";
+import { StepActionSchema } from "../model/step-action.js";
+import { NAMESPACE_PATTERN, TaskRequestSchema, TEMPLATE_NAME_PATTERN } from "../model/task-request.js";
+import {
+  ListTasksQuerySchema,
+  StepResponseSchema,
+  StepTransitionSchema,
+  TaskListResponseSchema,
+  TaskResponseSchema,
+} from "../model/task-response.js";
+
+/**
+ * Names a model schema as an OpenAPI component. The model's schemas may be created before
+ * @hono/zod-openapi adds `.openapi()` to Zod (import order), so a fresh clone gets the name.
+ */
+function named<T extends z.ZodType>(schema: T, name: string): T {
+  return schema.clone().openapi(name);
+}
+
+export const ErrorEnvelope = named(ErrorEnvelopeSchema, "ErrorEnvelope");
+export const TaskRequest = named(TaskRequestSchema, "TaskRequest");
+export const TaskResponse = named(TaskResponseSchema, "TaskResponse");
+export const TaskListResponse = named(TaskListResponseSchema, "TaskListResponse");
+export const StepResponse = named(StepResponseSchema, "StepResponse");
+export const StepAction = named(StepActionSchema, "StepAction");
+export const StepTransition = named(StepTransitionSchema, "StepTransition");
+export const ListTasksQuery = ListTasksQuerySchema;
+
+const uuidParam = (name: string) =>
+  z
+    .guid({ error: `${name} must be a UUID like 01890a5d-ac96-774b-bcce-b302099a8057` })
+    .openapi({ param: { name, in: "path" }, example: "01890a5d-ac96-774b-bcce-b302099a8057" });
+
+export const TaskParams = z.object({ task_uuid: uuidParam("task_uuid") });
+export const StepParams = z.object({ task_uuid: uuidParam("task_uuid"), step_uuid: uuidParam("step_uuid") });
+
+export const CancelQuery = z.object({
+  reason: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ description: "Why the task is cancelled; kept on the transition." }),
+});
+
+export const TemplateParams = z.object({
+  namespace: z
+    .string()
+    .regex(NAMESPACE_PATTERN, "namespace must be 1-29 characters of [A-Za-z0-9_]")
+    .openapi({ param: { name: "namespace", in: "path" }, example: "ecommerce" }),
+  name: z
+    .string()
+    .regex(TEMPLATE_NAME_PATTERN, "name must match ^[a-z][a-z0-9_]*$")
+    .openapi({ param: { name: "name", in: "path" }, example: "order_processing" }),
+  version: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[0-9A-Za-z.+-]+$/, "version must be a semver string like 1.0.0")
+    .openapi({ param: { name: "version", in: "path" }, example: "1.0.0" }),
+});
+
+export const TemplateListQuery = z.object({
+  namespace: z.string().max(64).optional().openapi({ description: "Only templates of this namespace." }),
+});
+
+export const TemplateSummary = z
+  .object({
+    name: z.string(),
+    namespace_name: z.string(),
+    version: z.string(),
+    description: z.string().nullable(),
+    step_count: z.number().int(),
+    step_names: z.array(z.string()),
+  })
+  .openapi("TemplateSummary");
+
+export const TemplateListResponse = z
+  .object({ templates: z.array(TemplateSummary), total: z.number().int() })
+  .openapi("TemplateListResponse");
+
+export const TemplateStep = z
+  .object({
+    name: z.string(),
+    description: z.string().nullable(),
+    handler: z.object({ callable: z.string(), initialization: z.record(z.string(), z.unknown()) }),
+    dependencies: z.array(z.string()),
+    retry: z.unknown(),
+    timeout_seconds: z.number().nullable(),
+    result_schema: z.unknown(),
+  })
+  .openapi("TemplateStep");
+
+export const TemplateDetail = z
+  .object({
+    name: z.string(),
+    namespace_name: z.string(),
+    version: z.string(),
+    description: z.string().nullable(),
+    metadata: z.unknown(),
+    input_schema: z.unknown(),
+    steps: z.array(TemplateStep),
+  })
+  .openapi("TemplateDetail");
+
+export const HealthChecks = z.object({ database: z.boolean(), queue: z.boolean() });
+
+export const LiveResponse = z.object({ status: z.literal("alive") }).openapi("LiveResponse");
+
+export const ReadyResponse = z
+  .object({ status: z.enum(["ready", "not_ready"]), checks: HealthChecks })
+  .openapi("ReadyResponse");
+
+export const HealthResponse = z
+  .object({
+    status: z.enum(["healthy", "unhealthy"]),
+    checks: HealthChecks,
+    uptime_seconds: z.number(),
+    timestamp: z.string(),
+  })
+  .openapi("HealthResponse");

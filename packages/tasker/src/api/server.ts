@@ -1,0 +1,105 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { defaultLogger, type Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { buildApiApp } from "./app.js";
+import type { AuthConfig } from "./auth.js";
+import { resolveAuthConfig } from "./auth-config.js";
+import type { ApiTasker } from "./tasker-port.js";
+
+export interface OrchestrationServerOptions {
+  tasker: ApiTasker;
+  /** Default 8080; 0 picks a free port (see `port` on the result). */
+  port?: number;
+  /** Default 127.0.0.1 in embedded mode, else 0.0.0.0. */
+  hostname?: string;
+  /** Explicit auth. Omitted: read from `[orchestration.web.auth]` in the TOML config and the env. */
+  auth?: AuthConfig;
+  /** TOML file with `[orchestration.web.auth]` (default `TASKER_CONFIG_PATH`). */
+  configPath?: string;
+  /**
+   * Embedded dev mode (PGlite, one process): auth is off unless configured. Otherwise keys are
+   * required. Default: embedded unless the engine runs on a PostgreSQL server.
+   */
+  embedded?: boolean;
+  metrics?: Metrics;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OrchestrationServer {
+  /** e.g. `http://127.0.0.1:8080` */
+  url: string;
+  port: number;
+  metrics: Metrics;
+  /** Stops accepting requests, lets in-flight ones finish (up to 5 s), then closes. */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5_000;
+
+/** True when the engine was opened on embedded PGlite rather than a PostgreSQL server. */
+export function isEmbeddedTasker(tasker: ApiTasker): boolean {
+  return tasker.database.kind !== "postgres";
+}
+
+/** Serves the orchestration API over HTTP with @hono/node-server. */
+export async function startOrchestrationServer(
+  options: OrchestrationServerOptions,
+): Promise<OrchestrationServer> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? defaultLogger();
+  const embedded = options.embedded ?? isEmbeddedTasker(options.tasker);
+  const auth = resolveAuthConfig({
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+    env,
+    embedded,
+  });
+  const built = buildApiApp({
+    tasker: options.tasker,
+    auth,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    logger,
+  });
+  const hostname = options.hostname ?? (embedded ? "127.0.0.1" : "0.0.0.0");
+  const server = createAdaptorServer({ fetch: built.app.fetch }) as Server;
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      built.dispose();
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(
+              `port ${options.port ?? 8080} on ${hostname} is already in use; pick another with port (0 = any free port)`,
+            )
+          : err,
+      );
+    });
+    server.listen(options.port ?? 8080, hostname, () => resolve((server.address() as AddressInfo).port));
+  });
+  const shownHost =
+    hostname === "0.0.0.0" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  const url = `http://${shownHost}:${port}`;
+  logger.info({ url, auth: auth.enabled ? "api-keys" : "disabled" }, "orchestration API listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    metrics: built.metrics,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        built.dispose();
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
