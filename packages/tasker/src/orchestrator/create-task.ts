@@ -117,14 +117,35 @@ export function hashRequest(r: ParsedTaskRequest, resolvedVersion: string): stri
   return createHash("sha256").update(stableStringify(identity)).digest("hex");
 }
 
-/** JSON with object keys sorted, so equal payloads hash equally whatever their key order. */
+/**
+ * JSON with object keys sorted, so equal payloads hash equally whatever their key order. Follows
+ * JSON.stringify otherwise (toJSON, e.g. Date -> ISO string; undefined fields dropped), so two
+ * requests hash equally exactly when the context the database stores is equal.
+ */
 export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
+  return writeSorted(toJsonValue(value));
+}
+
+function writeSorted(v: unknown): string {
+  if (v === undefined) return "null";
+  if (Array.isArray(v)) return `[${v.map((x) => writeSorted(toJsonValue(x))).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const fields = Object.keys(o)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
+      .flatMap((k) => {
+        const x = toJsonValue(o[k]);
+        return x === undefined ? [] : [`${JSON.stringify(k)}:${writeSorted(x)}`];
+      });
+    return `{${fields.join(",")}}`;
   }
-  return JSON.stringify(value) ?? "null";
+  return JSON.stringify(v);
+}
+
+/** What JSON.stringify would write for a value: its toJSON(), or undefined when it is left out. */
+function toJsonValue(value: unknown): unknown {
+  const withToJson = value as { toJSON?: unknown } | null | undefined;
+  const v =
+    typeof withToJson?.toJSON === "function" ? (withToJson.toJSON as () => unknown).call(value) : value;
+  return typeof v === "function" || typeof v === "symbol" ? undefined : v;
 }

@@ -129,7 +129,9 @@ function pathTo(status: TaskState, outcome: TaskOutcome): TaskPlan["transitions"
     transitions.push({ from, to, event });
     from = to;
   }
-  // steps_in_process -> evaluating_results -> steps_in_process records nothing: no change happened.
-  if (outcome === "in_process" && from === status) return [];
+  // A round trip back to the same state (steps_in_process -> evaluating_results -> steps_in_process,
+  // or an early retry wake-up in waiting_for_retry) records nothing: no change happened. A dispatch
+  // is a change - steps were enqueued - so its round trip is kept.
+  if (outcome !== "dispatch" && from === status) return [];
   return transitions;
 }

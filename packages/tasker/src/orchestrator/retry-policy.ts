@@ -45,9 +45,11 @@ export function decideFailure(
   if (!s.retryable) return { event: "error", reason: "not_retryable" };
   if (!failure.retryable) return { event: "error", reason: "permanent" };
   if (s.attempts >= s.maxAttempts) return { event: "error", reason: "attempts_exhausted" };
+  // A non-finite retry-after (Infinity) would make an invalid next_retry_at: use the backoff instead.
+  const retryAfter = failure.retryAfterMs;
   const delayMs =
-    failure.retryAfterMs != null && failure.retryAfterMs >= 0
-      ? Math.round(failure.retryAfterMs)
+    retryAfter != null && Number.isFinite(retryAfter) && retryAfter >= 0
+      ? Math.round(retryAfter)
       : backoffDelayMs(s, jitterPercent, random);
   return { event: "schedule_retry", delayMs };
 }
