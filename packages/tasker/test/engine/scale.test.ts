@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { namespaceQueue, ORCHESTRATION_QUEUE } from "../../src/index.js";
+import { testBackends } from "../../src/testing/index.js";
+import { type Harness, startHarness } from "../support/engine-harness.js";
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+function planNodes(plan: Record<string, unknown>): Record<string, unknown>[] {
+  const children = (plan.Plans as Record<string, unknown>[] | undefined) ?? [];
+  return [plan, ...children.flatMap(planNodes)];
+}
+
+const HOT_TABLES = [
+  "tasks",
+  "workflow_steps",
+  "workflow_step_edges",
+  "queue_messages",
+  "workflow_step_transitions",
+];
+
+describe.skipIf(!testBackends().includes("postgres"))(
+  "hot queries with 100,000 finished tasks (PostgreSQL)",
+  () => {
+    let h: Harness;
+    let liveTask: string;
+    beforeAll(async () => {
+      h = await startHarness("postgres");
+      // History: 100k finished 5-step tasks with their edges, written in bulk.
+      await h.tasker.database.exec(`
+      INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, correlation_id, request_hash, completed_at)
+      SELECT gen_random_uuid(), 'test_alpha', 'linear5', '1.0.0', 'complete', 'c' || i, 'h', now()
+        FROM generate_series(1, 100000) AS i;
+      INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, state, attempts,
+          max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, results)
+      SELECT gen_random_uuid(), t.task_uuid, 's' || p, p, 'test.a', 'complete', 1, 3, true, 'exponential', 1000, 30000, 300, '{}'
+        FROM tasker.tasks t CROSS JOIN generate_series(0, 4) AS p WHERE t.correlation_id LIKE 'c%';
+      INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
+      SELECT a.task_uuid, a.workflow_step_uuid, b.workflow_step_uuid
+        FROM tasker.workflow_steps a JOIN tasker.workflow_steps b ON b.task_uuid = a.task_uuid AND b.position = a.position + 1;
+      INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event)
+      SELECT workflow_step_uuid, task_uuid, 'enqueued_for_orchestration', 'complete', 'complete' FROM tasker.workflow_steps;
+      ANALYZE;`);
+      const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+      liveTask = task.task_uuid;
+      await h.tasker.client.waitForTask(liveTask, { timeoutMs: 20_000 });
+    }, 180_000);
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    const explain = async (sql: string, params: unknown[]) => {
+      const [row] = await h.tasker.database.query<{ "QUERY PLAN": [{ Plan: Record<string, unknown> }] }>(
+        `EXPLAIN (FORMAT JSON) ${sql}`,
+        params,
+      );
+      return planNodes(row!["QUERY PLAN"][0].Plan);
+    };
+    const seqScans = (nodes: Record<string, unknown>[]) =>
+      nodes.filter((n) => n["Node Type"] === "Seq Scan" && HOT_TABLES.includes(String(n["Relation Name"])));
+
+    it("readiness of one task reads only that task's rows (no sequential scans)", async () => {
+      const nodes = await explain(
+        `SELECT s.workflow_step_uuid, s.state, coalesce(p.total, 0), coalesce(p.done, 0)
+         FROM tasker.workflow_steps s
+         LEFT JOIN LATERAL (
+           SELECT count(*) AS total, count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually')) AS done
+             FROM tasker.workflow_step_edges e JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
+            WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true
+        WHERE s.task_uuid = $1 ORDER BY s.position`,
+        [liveTask],
+      );
+      expect(seqScans(nodes)).toEqual([]);
+      expect(nodes.some((n) => String(n["Node Type"]).includes("Index"))).toBe(true);
+    });
+
+    it("claims, expired-lease sweeps and backpressure counts use indexes", async () => {
+      // A backlog of 50k delayed messages in another queue must not make claims scan.
+      await h.tasker.database.exec(`
+      INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
+      SELECT 'worker_backlog_queue', '{}', now() + interval '1 day' FROM generate_series(1, 50000);
+      ANALYZE tasker.queue_messages;`);
+      const queries: [string, unknown[]][] = [
+        [
+          `SELECT msg_id FROM tasker.queue_messages WHERE queue_name = ANY($1::text[]) AND visible_at <= now()
+          ORDER BY msg_id LIMIT 10 FOR UPDATE SKIP LOCKED`,
+          [[namespaceQueue("test_alpha"), ORCHESTRATION_QUEUE]],
+        ],
+        [
+          `SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
+          WHERE s.state = 'in_progress' AND s.claim_expires_at < now() ORDER BY s.claim_expires_at LIMIT 100`,
+          [],
+        ],
+        [
+          `SELECT count(*) FROM tasker.tasks WHERE status NOT IN ('complete', 'error', 'cancelled', 'resolved_manually')`,
+          [],
+        ],
+        [
+          `SELECT * FROM tasker.workflow_step_transitions t WHERE workflow_step_uuid = $1 ORDER BY t.id`,
+          [liveTask],
+        ],
+      ];
+      for (const [sql, params] of queries) {
+        expect(seqScans(await explain(sql, params)), sql).toEqual([]);
+      }
+      await h.tasker.database.exec(
+        "DELETE FROM tasker.queue_messages WHERE queue_name = 'worker_backlog_queue'",
+      );
+    });
+
+    it("a new task still completes with the history in place", async () => {
+      const { task } = await h.tasker.client.createTask({ name: "diamond", namespace: "test_alpha" });
+      const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+      expect(done.status).toBe("complete");
+    });
+  },
+);
