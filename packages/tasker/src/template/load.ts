@@ -2,6 +2,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { validateDag } from "./dag.js";
+import { dottedPath } from "./dotted-path.js";
 import { environmentIssues, resolveEnvironment } from "./environments.js";
 import { type TemplateIssue, TemplateValidationError } from "./errors.js";
 import { compileJsonSchema } from "./input-schema.js";
@@ -153,27 +154,20 @@ function locate(raw: Record<string, unknown>, path: readonly PropertyKey[]): { s
   if (first === "steps" && typeof second === "number") {
     return {
       step: labelOf((raw.steps as unknown[] | undefined)?.[second], second),
-      key: dotted(path.slice(2)),
+      key: dottedPath(path.slice(2)),
     };
   }
   if (first === "environments" && third === "steps" && typeof fourth === "number") {
     const env = (raw.environments as Record<string, { steps?: unknown[] }> | undefined)?.[String(second)];
-    const tail = rest.length > 0 ? `.${dotted(rest)}` : ".steps";
+    const tail = rest.length > 0 ? `.${dottedPath(rest)}` : ".steps";
     return { step: labelOf(env?.steps?.[fourth], fourth), key: `environments.${String(second)}${tail}` };
   }
-  return { key: dotted(path) };
+  return { key: dottedPath(path) };
 }
 
 function labelOf(step: unknown, index: number): string {
   const name = (step as { name?: unknown } | null | undefined)?.name;
   return typeof name === "string" && name !== "" ? name : `#${index + 1}`;
-}
-
-function dotted(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => {
-    if (typeof part === "number") return `${acc}[${part}]`;
-    return acc === "" ? String(part) : `${acc}.${String(part)}`;
-  }, "");
 }
 
 function dedupe(issues: TemplateIssue[]): TemplateIssue[] {

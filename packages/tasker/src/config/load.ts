@@ -1,0 +1,163 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { dottedPath } from "../template/dotted-path.js";
+import { friendlyIssueMessage } from "../template/issue-messages.js";
+import { findUnknownKeys } from "../template/unknown-keys.js";
+import { applyEnvOverrides } from "./env-overrides.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import { interpolateEnv } from "./interpolate.js";
+import { type TaskerConfig, TaskerConfigSchema } from "./schema.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ParsedConfig {
+  config: TaskerConfig;
+  /** Unknown keys (ignored), each naming its full dotted key. */
+  warnings: ConfigIssue[];
+}
+
+export interface ConfigSource {
+  /** The file read, or null when every setting came from defaults and the environment. */
+  file: string | null;
+  /** The environment variables that overrode a setting. */
+  envOverrides: string[];
+}
+
+export interface LoadedConfig extends ParsedConfig {
+  source: ConfigSource;
+}
+
+export interface LoadConfigOptions {
+  /** The TOML file; default TASKER_CONFIG_PATH. No file at all = every default. */
+  path?: string;
+  /** Variables for `${VAR}` interpolation and overrides; default process.env. */
+  env?: Env;
+  /** Base for relative paths given in the environment (TASKER_TEMPLATE_PATH); default process.cwd(). */
+  cwd?: string;
+}
+
+/**
+ * Parses worker.toml text: TOML, then `${VAR}` interpolation, then validation with defaults.
+ * Environment overrides (DATABASE_URL, ...) are not applied here and paths stay as written;
+ * `loadConfig` does both. Throws ConfigError naming the file, dotted key and expected type.
+ */
+export function parseConfigText(text: string, file: string, options: { env?: Env } = {}): ParsedConfig {
+  const raw = interpolated(parseTomlText(text, file), file, options.env ?? process.env);
+  return validate(raw, file, new Map());
+}
+
+/**
+ * The configuration for this process: the file (if any) with `${VAR}` interpolated, the
+ * environment overrides on top, defaults for the rest. Relative search_paths and handler_paths
+ * in the file are resolved against the file's directory.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const path = options.path ?? (env.TASKER_CONFIG_PATH?.trim() || undefined);
+  let raw: Record<string, unknown> = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(path, [
+        {
+          source: path,
+          key: "",
+          message:
+            code === "ENOENT"
+              ? "config file not found; check TASKER_CONFIG_PATH, or create one with `tasker-ctl config generate`"
+              : `cannot read the config file (${code ?? String(error)})`,
+        },
+      ]);
+    }
+    raw = interpolated(parseTomlText(text, path), path, env);
+  }
+  const overridden = applyEnvOverrides(raw, env, options.cwd);
+  if (overridden.issues.length > 0) {
+    throw new ConfigError(
+      path ?? null,
+      overridden.issues.map((i) => ({
+        source: `environment variable ${i.variable}`,
+        key: "",
+        message: i.message,
+      })),
+    );
+  }
+  const { config, warnings } = validate(overridden.raw, path ?? null, overridden.sources);
+  if (path) {
+    const base = dirname(resolve(path));
+    config.common.task_templates.search_paths = config.common.task_templates.search_paths.map((p) =>
+      resolve(base, p),
+    );
+    config.worker.handler_paths = config.worker.handler_paths.map((p) => resolve(base, p));
+  }
+  return {
+    config,
+    warnings,
+    source: { file: path ?? null, envOverrides: [...new Set(overridden.sources.values())] },
+  };
+}
+
+function parseTomlText(text: string, file: string): Record<string, unknown> {
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split("\n")[0]!.replace(/:$/, "");
+      throw new ConfigError(file, [
+        {
+          source: file,
+          key: "",
+          message: `TOML syntax error at line ${error.line}, column ${error.column}: ${reason}`,
+        },
+      ]);
+    }
+    throw error;
+  }
+}
+
+function interpolated(raw: Record<string, unknown>, file: string, env: Env): Record<string, unknown> {
+  const { value, issues } = interpolateEnv(raw, env);
+  if (issues.length > 0) {
+    throw new ConfigError(
+      file,
+      issues.map((i) => ({ source: file, key: dottedPath(i.path), message: i.message })),
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+function validate(
+  raw: Record<string, unknown>,
+  file: string | null,
+  sources: Map<string, string>,
+): ParsedConfig {
+  const sourceOf = (key: string) => {
+    for (const [prefix, variable] of sources) {
+      if (key === prefix || key.startsWith(`${prefix}.`) || key.startsWith(`${prefix}[`)) {
+        return `environment variable ${variable}`;
+      }
+    }
+    return file ?? "defaults";
+  };
+  const warnings = findUnknownKeys(raw, TaskerConfigSchema).map(({ path, suggestions }) => {
+    const key = dottedPath(path);
+    const hint =
+      suggestions.length > 0 ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?)` : "";
+    return { source: sourceOf(key), key, message: `unknown key, ignored${hint}` };
+  });
+  const result = TaskerConfigSchema.safeParse(raw, { error: friendlyIssueMessage });
+  if (!result.success) {
+    throw new ConfigError(
+      file,
+      result.error.issues.map((i) => {
+        const key = dottedPath(i.path);
+        return { source: sourceOf(key), key, message: i.message };
+      }),
+    );
+  }
+  return { config: result.data, warnings };
+}
