@@ -106,19 +106,24 @@ function countsFor(status: TaskState, steps: readonly StepResponse[]) {
           : inProgress > 0
             ? ("processing" as const)
             : ("waiting_for_dependencies" as const);
-  const recommended_action = {
-    all_complete: status === "complete" ? ("none" as const) : ("finalize_task" as const),
-    blocked_by_failures: "handle_failures" as const,
-    has_ready_steps: "execute_ready_steps" as const,
-    processing: "wait_for_completion" as const,
-    waiting_for_dependencies: "wait_for_dependencies" as const,
-  }[execution_status];
+  // A finished task (other than `error`, which an operator can still repair) has nothing left to do.
+  const finished = status === "complete" || status === "cancelled" || status === "resolved_manually";
+  const recommended_action = finished
+    ? ("none" as const)
+    : {
+        all_complete: "finalize_task" as const,
+        blocked_by_failures: "handle_failures" as const,
+        has_ready_steps: "execute_ready_steps" as const,
+        processing: "wait_for_completion" as const,
+        waiting_for_dependencies: "wait_for_dependencies" as const,
+      }[execution_status];
   const health_status =
     total === 0
       ? ("unknown" as const)
       : failed > 0 && execution_status === "blocked_by_failures"
         ? ("blocked" as const)
-        : waitingRetry > 0
+        : // A failed step is never healthy, even while other branches still make progress.
+          failed > 0 || waitingRetry > 0
           ? ("recovering" as const)
           : ("healthy" as const);
   return {

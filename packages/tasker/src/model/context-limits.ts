@@ -11,14 +11,44 @@ export interface ContextLimitViolation {
  * 10,000 characters). Iterative, so a hostile, deeply nested value cannot exhaust the stack.
  */
 export function checkContextLimits(value: unknown, limits = CONTEXT_LIMITS): ContextLimitViolation | null {
-  const size = Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
-  if (size > limits.maxBytes) {
+  const size = serializedBytes(value);
+  if (typeof size === "number" && size > limits.maxBytes) {
     return {
       code: "PAYLOAD_TOO_LARGE",
       path: "context",
       message: `context is ${size} bytes; the limit is ${limits.maxBytes} bytes (1 MiB). Store large data elsewhere and pass a reference`,
     };
   }
+  const violation = checkStructure(value, limits);
+  if (violation || typeof size === "number") return violation;
+  // JSON.stringify failed, yet nothing is too deep: a string too long to build, or a non-JSON value.
+  return size instanceof RangeError
+    ? {
+        code: "PAYLOAD_TOO_LARGE",
+        path: "context",
+        message: `context is too large to serialise; the limit is ${limits.maxBytes} bytes (1 MiB). Store large data elsewhere and pass a reference`,
+      }
+    : {
+        code: "BAD_REQUEST",
+        path: "context",
+        message: `context is not JSON (${size.message}); send plain JSON values`,
+      };
+}
+
+/**
+ * UTF-8 size of the JSON text, or the error JSON.stringify threw: it recurses, so a value nested
+ * deeper than the call stack throws RangeError (the structural check then names the depth).
+ */
+function serializedBytes(value: unknown): number | Error {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** Depth, key count and string length, walked with an explicit stack. */
+function checkStructure(value: unknown, limits: typeof CONTEXT_LIMITS): ContextLimitViolation | null {
   let keys = 0;
   const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: "context", depth: 0 }];
   while (stack.length > 0) {

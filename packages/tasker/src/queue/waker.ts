@@ -4,16 +4,17 @@
  */
 export class Waker {
   private pending = false;
-  private resolve: (() => void) | undefined;
+  // Every sleeper is woken: one's timeout must never swallow a wake-up meant for another.
+  private readonly sleepers = new Set<() => void>();
 
   wake(): void {
-    if (this.resolve) {
-      const r = this.resolve;
-      this.resolve = undefined;
-      r();
-    } else {
+    if (this.sleepers.size === 0) {
       this.pending = true;
+      return;
     }
+    const woken = [...this.sleepers];
+    this.sleepers.clear();
+    for (const wakeUp of woken) wakeUp();
   }
 
   wait(timeoutMs: number): Promise<void> {
@@ -22,14 +23,15 @@ export class Waker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.resolve = undefined;
-        resolve();
-      }, timeoutMs);
-      this.resolve = () => {
+      const wakeUp = () => {
         clearTimeout(timer);
         resolve();
       };
+      const timer = setTimeout(() => {
+        this.sleepers.delete(wakeUp);
+        resolve();
+      }, timeoutMs);
+      this.sleepers.add(wakeUp);
     });
   }
 }
