@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   SERVICES_BASE_URL: optionalUrl,
   JOBS_BACKEND: z.enum(["memory", "bullmq"]).default("memory"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** file:// datasets must live under this directory (default examples/hono-app/datasets). */
+  DATASET_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.string().optional(),
 });
 
@@ -52,6 +54,7 @@ export interface AppConfig {
   servicesBaseUrl: string;
   jobsBackend: "memory" | "bullmq";
   redisUrl: string;
+  datasetDir: string;
   logLevel: string | undefined;
 }
 
@@ -80,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     servicesBaseUrl: e.SERVICES_BASE_URL ?? `http://127.0.0.1:${e.PORT}`,
     jobsBackend: e.JOBS_BACKEND,
     redisUrl: e.REDIS_URL,
+    datasetDir: resolve(e.DATASET_DIR ?? resolve(APP_ROOT, "datasets")),
     logLevel: e.LOG_LEVEL,
   };
 }

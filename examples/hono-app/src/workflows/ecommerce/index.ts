@@ -1,10 +1,33 @@
-// Placeholder until the workflow is implemented: no routes, no handlers.
-import { Hono } from "hono";
+// Workflow 1: e-commerce order processing (namespace ecommerce, template order_processing 1.0.0)
+// validate_inventory -> process_payment -> update_inventory -> send_confirmation -> generate_invoice
+import { orders } from "../../db/schema.js";
+import { registerTaskIntake } from "../../lib/task-intake.js";
 import type { WorkflowFactory } from "../index.js";
+import { generateInvoice } from "./handlers/generate-invoice.js";
+import { processPayment } from "./handlers/process-payment.js";
+import { sendConfirmation } from "./handlers/send-confirmation.js";
+import { updateInventory } from "./handlers/update-inventory.js";
+import { validateInventory } from "./handlers/validate-inventory.js";
+import { orderRoutes } from "./routes.js";
+import { NAMESPACE, type OrderTaskContext } from "./schemas.js";
+import { orderTaskRequest } from "./task-request.js";
 
-export const ecommerceWorkflow: WorkflowFactory = () => ({
+export const ecommerceWorkflow: WorkflowFactory = (deps) => ({
   name: "ecommerce",
-  namespaces: ["ecommerce"],
-  routes: new Hono(),
-  handlers: [],
+  namespaces: [NAMESPACE],
+  routes: orderRoutes(deps),
+  handlers: [
+    validateInventory(deps),
+    processPayment(deps),
+    updateInventory(deps),
+    sendConfirmation(deps),
+    generateInvoice(deps),
+  ],
+  registerJobs: () =>
+    // POST /orders/async: the queued order's task is created by this job.
+    registerTaskIntake<typeof orders.$inferSelect, OrderTaskContext["payment_info"]>(
+      deps,
+      orders,
+      (row, payment) => orderTaskRequest(row, payment),
+    ),
 });

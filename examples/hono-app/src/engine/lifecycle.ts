@@ -1,0 +1,79 @@
+// The one subscriber that makes domain rows follow their tasks: for every terminal task event
+// (task.completed / task.failed / task.cancelled / task.resolved_manually) it runs the status
+// mappers, which update the rows owning that task. Workflows whose rows need more than "one row,
+// one task_uuid" (compliance_checks span two tasks) add their own mapper (Workflow.taskStatusMappers).
+import type { Logger } from "@tasker-ts/tasker";
+import type { AppDb } from "../db/client.js";
+import { analytics_jobs, orders, service_requests } from "../db/schema.js";
+import { type EngineHandle, type LifecycleEvent, TASK_TERMINAL_EVENTS } from "./engine-handle.js";
+import { rowStatusForEvent } from "./row-status.js";
+import { setStatusByTask, type TaskRowTable } from "./task-rows.js";
+import type { TaskStatusMapper } from "./task-status-mapper.js";
+
+/** A mapper for tables where one row owns one task through its `task_uuid` column. */
+export function rowStatusMapper(table: TaskRowTable): TaskStatusMapper {
+  return async (event, db) => {
+    const status = rowStatusForEvent(event.event as (typeof TASK_TERMINAL_EVENTS)[number]);
+    const error = status === "failed" ? (event.error ?? "the task failed") : null;
+    return (await setStatusByTask(db, table, event.task_uuid, status, error)) > 0;
+  };
+}
+
+export const BUILT_IN_MAPPERS: readonly TaskStatusMapper[] = [
+  rowStatusMapper(orders),
+  rowStatusMapper(analytics_jobs),
+  rowStatusMapper(service_requests),
+];
+
+export interface TaskStatusSubscription {
+  /** Resolves when every event received so far has been applied (tests, shutdown). */
+  idle(): Promise<void>;
+  unsubscribe(): void;
+}
+
+export function subscribeTaskStatus(options: {
+  events: EngineHandle["events"];
+  db: AppDb;
+  logger: Logger;
+  mappers?: readonly TaskStatusMapper[];
+}): TaskStatusSubscription {
+  const mappers = [...BUILT_IN_MAPPERS, ...(options.mappers ?? [])];
+  const pending = new Set<Promise<unknown>>();
+  const apply = (event: LifecycleEvent) => applyTaskEvent(event, options.db, mappers, options.logger);
+  const unsubscribers = TASK_TERMINAL_EVENTS.map((name) =>
+    options.events.on(name, (event) => {
+      const work = apply(event).finally(() => pending.delete(work));
+      pending.add(work);
+    }),
+  );
+  return {
+    async idle() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    unsubscribe() {
+      for (const off of unsubscribers) off();
+    },
+  };
+}
+
+/** Runs every mapper for one event; a failing mapper is logged and does not stop the others. */
+export async function applyTaskEvent(
+  event: LifecycleEvent,
+  db: AppDb,
+  mappers: readonly TaskStatusMapper[],
+  logger: Logger,
+): Promise<boolean> {
+  let handled = false;
+  for (const mapper of mappers) {
+    try {
+      handled = (await mapper(event, db)) || handled;
+    } catch (err) {
+      logger.error(
+        { err, task_uuid: event.task_uuid, event: event.event },
+        "could not apply a task event to the app's rows",
+      );
+    }
+  }
+  logger.debug({ task_uuid: event.task_uuid, event: event.event, handled }, "task event applied");
+  return handled;
+}

@@ -1,0 +1,93 @@
+// Email through the outbox: the message is written to email_outbox first (once per dedupe key),
+// then a job on the "email" queue delivers it and marks it sent. A lost job never loses the
+// message (it is in the table), and a duplicate job never sends it twice (status check).
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { AppDb } from "../db/client.js";
+import { email_outbox } from "../db/schema.js";
+import type { AppDeps } from "../lib/deps.js";
+
+export const EMAIL_QUEUE = "email";
+
+export type OutboxMessage = typeof email_outbox.$inferSelect;
+
+export interface EmailTransport {
+  send(message: { messageId: string; to: string[]; subject: string; body: string }): Promise<void>;
+}
+
+/** Writes the message to the outbox (once per dedupe key) and queues its delivery. */
+export async function enqueueEmail(
+  deps: Pick<AppDeps, "db" | "jobs">,
+  message: { dedupeKey: string; recipients: string[]; subject: string; body: string },
+): Promise<OutboxMessage> {
+  await deps.db
+    .insert(email_outbox)
+    .values({
+      message_id: `msg_${randomUUID().replaceAll("-", "").slice(0, 20)}`,
+      dedupe_key: message.dedupeKey,
+      recipients: message.recipients,
+      subject: message.subject,
+      body: message.body,
+    })
+    .onConflictDoNothing({ target: email_outbox.dedupe_key });
+  const [stored] = await deps.db
+    .select()
+    .from(email_outbox)
+    .where(eq(email_outbox.dedupe_key, message.dedupeKey));
+  if (!stored) throw new Error(`outbox message ${message.dedupeKey} vanished after insert`);
+  if (stored.status !== "sent") {
+    await deps.jobs.add(
+      EMAIL_QUEUE,
+      { message_id: stored.message_id },
+      { jobId: stored.message_id, attempts: 5, backoff: { type: "exponential", delayMs: 500 } },
+    );
+  }
+  return stored;
+}
+
+/** A transport that logs instead of talking SMTP (swap in a real one in production). */
+export function loggingTransport(logger: AppDeps["logger"]): EmailTransport {
+  return {
+    async send(message) {
+      logger.info({ message_id: message.messageId, to: message.to, subject: message.subject }, "email sent");
+    },
+  };
+}
+
+/** Starts delivering outbox messages from the email queue. */
+export function registerEmailDelivery(
+  deps: Pick<AppDeps, "db" | "jobs" | "logger">,
+  transport: EmailTransport = loggingTransport(deps.logger),
+  concurrency = 4,
+): void {
+  deps.jobs.process<{ message_id: string }>(EMAIL_QUEUE, concurrency, async (job) => {
+    await deliver(deps.db, transport, job.data.message_id, job.attempt >= job.maxAttempts);
+  });
+}
+
+async function deliver(db: AppDb, transport: EmailTransport, messageId: string, lastAttempt: boolean) {
+  const [message] = await db.select().from(email_outbox).where(eq(email_outbox.message_id, messageId));
+  if (!message || message.status === "sent") return;
+  try {
+    await transport.send({
+      messageId: message.message_id,
+      to: message.recipients,
+      subject: message.subject,
+      body: message.body,
+    });
+  } catch (error) {
+    await db
+      .update(email_outbox)
+      .set({
+        attempts: message.attempts + 1,
+        last_error: (error as Error).message,
+        status: lastAttempt ? "failed" : "queued",
+      })
+      .where(eq(email_outbox.message_id, messageId));
+    throw error;
+  }
+  await db
+    .update(email_outbox)
+    .set({ status: "sent", sent_at: new Date(), attempts: message.attempts + 1, last_error: null })
+    .where(eq(email_outbox.message_id, messageId));
+}

@@ -1,0 +1,47 @@
+// POST /analytics/jobs, GET /analytics/jobs/:id
+import { Hono } from "hono";
+import { analytics_jobs } from "../../db/schema.js";
+import type { AppDeps } from "../../lib/deps.js";
+import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
+import { validate } from "../../lib/validation.js";
+import { datasetUrlProblem } from "./dataset-source.js";
+import { CreateAnalyticsJobBodySchema } from "./schemas.js";
+import { analyticsTaskRequest } from "./task-request.js";
+
+export function analyticsRoutes(deps: AppDeps) {
+  return new Hono()
+    .post("/analytics/jobs", validate("json", CreateAnalyticsJobBodySchema), async (c) => {
+      const body = c.req.valid("json");
+      const problem = body.dataset_url
+        ? datasetUrlProblem(body.dataset_url, deps.config.datasetDir)
+        : undefined;
+      if (problem) {
+        return c.json(
+          {
+            error: "invalid request body",
+            issues: [{ path: "dataset_url", message: `dataset_url ${problem}` }],
+          },
+          400,
+        );
+      }
+      return createTaskBackedRow(c, deps, {
+        table: analytics_jobs,
+        insertRow: async () => {
+          const [row] = await deps.db
+            .insert(analytics_jobs)
+            .values({ source: body.source, dataset_url: body.dataset_url ?? null })
+            .returning();
+          if (!row) throw new Error("inserting the analytics job returned no row");
+          return row;
+        },
+        buildTaskRequest: analyticsTaskRequest,
+      });
+    })
+    .get("/analytics/jobs/:id", (c) =>
+      respondWithRowAndTask(c, deps, {
+        table: analytics_jobs,
+        rawId: c.req.param("id"),
+        what: "analytics job",
+      }),
+    );
+}

@@ -1,0 +1,46 @@
+// Step 5: the invoice, one per order (unique order_id), numbered from the order id.
+import { defineHandler } from "@tasker-ts/tasker";
+import { eq } from "drizzle-orm";
+import { invoices } from "../../../db/schema.js";
+import type { AppDeps } from "../../../lib/deps.js";
+import { invoiceNumber } from "../documents.js";
+import { OrderTaskContextSchema, PricedOrderSchema } from "../schemas.js";
+
+export function generateInvoice(deps: AppDeps) {
+  return defineHandler(
+    "ecommerce.generate_invoice",
+    { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },
+    async ({ input, dependencyResults }) => {
+      const priced = dependencyResults.validate_inventory;
+      await deps.db
+        .insert(invoices)
+        .values({
+          invoice_number: invoiceNumber(input.order_id),
+          order_id: input.order_id,
+          customer_email: input.customer_email,
+          lines: priced.lines.map(({ sku, name, quantity, unit_price, line_total }) => ({
+            sku,
+            name,
+            quantity,
+            unit_price,
+            line_total,
+          })),
+          subtotal: priced.subtotal,
+          tax: priced.tax,
+          shipping: priced.shipping,
+          total: priced.total,
+        })
+        .onConflictDoNothing({ target: invoices.order_id });
+      const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.order_id, input.order_id));
+      if (!invoice) throw new Error(`invoice for order ${input.order_id} not found after insert`);
+      return {
+        invoice_id: invoice.id,
+        invoice_number: invoice.invoice_number,
+        order_id: invoice.order_id,
+        total: invoice.total,
+        currency: "USD",
+        issued_at: invoice.issued_at.toISOString(),
+      };
+    },
+  );
+}

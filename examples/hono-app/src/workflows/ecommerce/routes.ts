@@ -1,0 +1,60 @@
+// POST /orders, POST /orders/async, GET /orders/:id
+import { Hono } from "hono";
+import { orders } from "../../db/schema.js";
+import type { AppDeps } from "../../lib/deps.js";
+import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
+import { queueTaskBackedRow } from "../../lib/task-intake.js";
+import { validate } from "../../lib/validation.js";
+import { loadCatalog } from "./handlers/validate-inventory.js";
+import { priceOrder } from "./pricing.js";
+import { type CreateOrderBody, CreateOrderBodySchema } from "./schemas.js";
+import { orderTaskRequest } from "./task-request.js";
+
+export function orderRoutes(deps: AppDeps) {
+  return new Hono()
+    .post("/orders", validate("json", CreateOrderBodySchema), async (c) => {
+      const body = c.req.valid("json");
+      return createTaskBackedRow(c, deps, {
+        table: orders,
+        insertRow: () => insertOrder(deps, body, "pending"),
+        buildTaskRequest: (row) => orderTaskRequest(row, body.payment_info),
+      });
+    })
+    .post("/orders/async", validate("json", CreateOrderBodySchema), async (c) => {
+      const body = c.req.valid("json");
+      return queueTaskBackedRow(c, deps, {
+        table: orders,
+        insertRow: () => insertOrder(deps, body, "queued"),
+        extra: body.payment_info,
+      });
+    })
+    .get("/orders/:id", (c) =>
+      respondWithRowAndTask(c, deps, { table: orders, rawId: c.req.param("id"), what: "order" }),
+    );
+}
+
+/**
+ * Inserts the order priced from the catalog (left unpriced when a sku is unknown: the task's
+ * validate_inventory step then fails it, naming the sku).
+ */
+async function insertOrder(deps: AppDeps, body: CreateOrderBody, status: "pending" | "queued") {
+  const catalog = await loadCatalog(
+    deps,
+    body.items.map((i) => i.sku),
+  );
+  const priced = body.items.every((i) => catalog.has(i.sku)) ? priceOrder(body.items, catalog) : undefined;
+  const [row] = await deps.db
+    .insert(orders)
+    .values({
+      customer_email: body.customer_email,
+      items: body.items,
+      subtotal: priced?.subtotal,
+      tax: priced?.tax,
+      shipping: priced?.shipping,
+      total: priced?.total,
+      status,
+    })
+    .returning();
+  if (!row) throw new Error("inserting the order returned no row");
+  return row;
+}
