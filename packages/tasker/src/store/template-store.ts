@@ -55,20 +55,51 @@ export class TemplateStore {
 
 const key = (namespace: string, name: string, version: string) => `${namespace}/${name}/${version}`;
 
-/** Orders semver strings (pre-releases before their release). */
+/** Orders semver strings by semver precedence (pre-releases before their release; build ignored). */
 export function compareSemver(a: string, b: string): number {
-  const parse = (v: string) => {
-    const [core = "", pre] = v.split("+")[0]!.split("-", 2);
-    return { nums: core.split(".").map((n) => Number.parseInt(n, 10) || 0), pre };
-  };
-  const pa = parse(a);
-  const pb = parse(b);
+  const pa = parseSemver(a);
+  const pb = parseSemver(b);
   for (let i = 0; i < 3; i++) {
     const d = (pa.nums[i] ?? 0) - (pb.nums[i] ?? 0);
     if (d !== 0) return d;
   }
-  if (pa.pre === pb.pre) return 0;
-  if (pa.pre === undefined) return 1;
-  if (pb.pre === undefined) return -1;
-  return pa.pre < pb.pre ? -1 : 1;
+  return comparePrerelease(pa.pre, pb.pre);
+}
+
+function parseSemver(v: string): { nums: number[]; pre: string | undefined } {
+  const withoutBuild = v.split("+")[0]!;
+  // Only the first "-" starts the pre-release: "1.0.0-rc-1" is pre-release "rc-1".
+  const dash = withoutBuild.indexOf("-");
+  const core = dash === -1 ? withoutBuild : withoutBuild.slice(0, dash);
+  return {
+    nums: core.split(".").map((n) => Number.parseInt(n, 10) || 0),
+    pre: dash === -1 ? undefined : withoutBuild.slice(dash + 1),
+  };
+}
+
+/**
+ * Semver 2.0 rule 11: identifiers compare one by one, numeric ones numerically ("beta.2" <
+ * "beta.11") and below alphanumeric ones; when all shared ones are equal, more identifiers win.
+ */
+function comparePrerelease(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const ia = a.split(".");
+  const ib = b.split(".");
+  for (let i = 0; i < Math.min(ia.length, ib.length); i++) {
+    const x = ia[i]!;
+    const y = ib[i]!;
+    if (x === y) continue;
+    const xNumeric = /^\d+$/.test(x);
+    const yNumeric = /^\d+$/.test(y);
+    if (xNumeric && yNumeric) {
+      const d = Number(x) - Number(y);
+      if (d !== 0) return d;
+      continue;
+    }
+    if (xNumeric !== yNumeric) return xNumeric ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return ia.length - ib.length;
 }

@@ -10,7 +10,6 @@ import {
   type QueueMessage,
   receiveMessages,
   releaseMessages,
-  sendMessages,
 } from "../store/sql/queue.js";
 import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
 import type { HandlerRegistry } from "./handler-registry.js";
@@ -195,11 +194,8 @@ export class Worker {
 
   private async process(entry: InFlight): Promise<void> {
     const { msg } = entry;
-    const claim = await this.db.transaction(async (tx) => {
-      const c = await claimStep(tx, msg.message.step_uuid, this.workerId, this.opts.leaseSeconds);
-      if (c === undefined) await ackMessages(tx, [msg.msgId]); // duplicate or stale signal
-      return c;
-    });
+    const claim = await claimStep(this.db, msg.message.step_uuid, this.workerId, this.opts.leaseSeconds);
+    if (claim === undefined) await ackMessages(this.db, [msg.msgId]); // a duplicate or stale signal
     if (claim === undefined || claim === "busy") return;
     entry.stepUuid = claim.workflow_step_uuid;
     const log = this.logger.child({
@@ -261,32 +257,34 @@ export class Worker {
     outcome: AttemptOutcome,
     log: Logger,
   ): Promise<void> {
-    const stored = await this.db.transaction(async (tx) => {
-      const moved = await transitionSteps(tx, {
-        uuids: [claim.workflow_step_uuid],
-        event: outcome.ok ? "succeed" : "fail",
-        where: "s.claimed_by = $6 AND s.attempts = $7",
-        set: outcome.ok
-          ? "results = $8::jsonb, error = NULL, claimed_by = NULL, claim_expires_at = NULL"
-          : "error = $8::jsonb, claimed_by = NULL, claim_expires_at = NULL, last_failure_at = now()",
-        params: [this.workerId, claim.attempts, JSON.stringify(outcome.ok ? outcome.result : outcome.error)],
-        metadata: { worker_id: this.workerId },
-      });
-      if (moved.length === 0) return false;
-      await ackMessages(tx, [msg.msgId]);
-      await sendMessages(tx, [
-        {
-          queueName: ORCHESTRATION_QUEUE,
-          message: {
-            kind: "step_result",
-            task_uuid: claim.task_uuid,
-            step_uuid: claim.workflow_step_uuid,
-            correlation_id: claim.correlation_id,
-          },
-        },
-      ]);
-      return true;
+    // One statement: store the outcome (only if this attempt still holds the claim), record the
+    // transition, ack the message and signal the orchestrator - all or nothing.
+    const moved = await transitionSteps(this.db, {
+      uuids: [claim.workflow_step_uuid],
+      event: outcome.ok ? "succeed" : "fail",
+      where: "s.claimed_by = $6 AND s.attempts = $7",
+      set: outcome.ok
+        ? "results = $8::jsonb, error = NULL, claimed_by = NULL, claim_expires_at = NULL"
+        : "error = $8::jsonb, claimed_by = NULL, claim_expires_at = NULL, last_failure_at = now()",
+      params: [
+        this.workerId,
+        claim.attempts,
+        JSON.stringify(outcome.ok ? outcome.result : outcome.error),
+        msg.msgId,
+        claim.correlation_id,
+      ],
+      metadata: { worker_id: this.workerId },
+      also: [
+        "ack AS (DELETE FROM tasker.queue_messages WHERE msg_id = $9::bigint AND EXISTS (SELECT 1 FROM upd))",
+        `signal AS (
+           INSERT INTO tasker.queue_messages (queue_name, message)
+           SELECT '${ORCHESTRATION_QUEUE}', jsonb_build_object('kind', 'step_result', 'task_uuid', task_uuid,
+                  'step_uuid', workflow_step_uuid, 'correlation_id', $10::text)
+             FROM upd
+           RETURNING pg_notify('${QUEUE_CHANNEL}', '${ORCHESTRATION_QUEUE}'))`,
+      ],
     });
+    const stored = moved.length > 0;
     if (!stored) {
       log.warn("result discarded: this worker's claim expired and the step was taken over");
       return;

@@ -123,10 +123,13 @@ export async function transitionSteps(
     /** Extra condition on `s`, e.g. `s.claimed_by = $6`. */
     where?: string;
     metadata?: Record<string, unknown>;
+    /** More CTEs that run in the same statement and may read `upd` (what moved), e.g. an ack. */
+    also?: readonly string[];
   },
 ): Promise<TransitionedStep[]> {
   if (p.uuids.length === 0) return [];
   const rule = STEP_TRANSITIONS[p.event];
+  const also = (p.also ?? []).map((cte) => `, ${cte}`).join("");
   return q.query<TransitionedStep>(
     `WITH old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
@@ -142,7 +145,7 @@ export async function transitionSteps(
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT workflow_step_uuid, task_uuid, from_state, $3, $4, $5::jsonb || jsonb_build_object('attempt', attempts)
          FROM upd
-     )
+     )${also}
      SELECT * FROM upd`,
     [p.uuids, rule.from, rule.to, p.event, JSON.stringify(p.metadata ?? {}), ...(p.params ?? [])],
   );
@@ -167,9 +170,11 @@ export interface ClaimedStep {
 }
 
 /**
- * A worker claims a step: `enqueued -> in_progress` with attempts + 1 and a lease. A step whose
+ * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
+ * lease, returning everything the handler needs (task context, ancestors' results). A step whose
  * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
- * Returns undefined when the step is not claimable (a duplicate or stale message).
+ * Returns "busy" when another worker holds a live lease, undefined when the step is not
+ * claimable (a duplicate or stale message).
  */
 export async function claimStep(
   q: Queryable,
@@ -177,38 +182,47 @@ export async function claimStep(
   workerId: string,
   leaseSeconds: number,
 ): Promise<ClaimedStep | "busy" | undefined> {
-  const expired = await transitionSteps(q, {
-    uuids: [stepUuid],
-    event: "claim_expired",
-    where: "s.claim_expires_at < now()",
-    set: "claimed_by = NULL, claim_expires_at = NULL",
-    metadata: { reason: "lease expired; the worker holding it stopped answering", taken_over_by: workerId },
-  });
-  const claimed = await transitionSteps(q, {
-    uuids: [stepUuid],
-    event: "claim",
-    set: `attempts = s.attempts + 1, claimed_by = $6, claim_expires_at = now() + make_interval(secs => $7),
-          last_attempted_at = now(), next_retry_at = NULL`,
-    params: [workerId, leaseSeconds],
-    metadata: { worker_id: workerId, took_over: expired.length > 0 },
-  });
-  if (claimed.length === 0) {
-    const [row] = await q.query<{ state: string }>(
-      "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
-      [stepUuid],
-    );
-    return row?.state === "in_progress" ? "busy" : undefined;
-  }
-  const rows = await q.query<ClaimedStep>(
-    `SELECT s.workflow_step_uuid, s.task_uuid, s.name, s.handler_callable, s.initialization, s.attempts,
-            s.max_attempts, s.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id, t.context,
+  const claim = STEP_TRANSITIONS.claim;
+  const expire = STEP_TRANSITIONS.claim_expired;
+  const rows = await q.query<ClaimedStep & { from_state: string }>(
+    `WITH target AS (
+       SELECT workflow_step_uuid, state AS from_state FROM tasker.workflow_steps
+        WHERE workflow_step_uuid = $1
+          AND (state = ANY($4::text[]) OR (state = ANY($5::text[]) AND claim_expires_at < now()))
+        FOR UPDATE
+     ), upd AS (
+       UPDATE tasker.workflow_steps s
+          SET state = $6, attempts = s.attempts + 1, claimed_by = $2, updated_at = now(),
+              claim_expires_at = now() + make_interval(secs => $3), last_attempted_at = now(), next_retry_at = NULL
+         FROM target
+        WHERE s.workflow_step_uuid = target.workflow_step_uuid
+       RETURNING s.*, target.from_state
+     ), tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
+         FROM upd u CROSS JOIN LATERAL (VALUES
+           (1, u.from_state, $7::text, 'claim_expired',
+            jsonb_build_object('reason', 'lease expired; the worker holding it stopped answering', 'taken_over_by', $2::text,
+                               'attempt', u.attempts - 1), u.from_state <> ALL($4::text[])),
+           (2, $7::text, $6::text, 'claim',
+            jsonb_build_object('worker_id', $2::text, 'attempt', u.attempts, 'took_over', u.from_state <> ALL($4::text[])), true)
+         ) AS x(ord, from_state, to_state, event, metadata, applies)
+        WHERE x.applies
+        ORDER BY x.ord
+     )
+     SELECT u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization, u.attempts, u.max_attempts,
+            u.timeout_seconds, u.from_state, t.name AS task_name, t.namespace, t.version, t.correlation_id, t.context,
             coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
-                       WHERE a.workflow_step_uuid = ANY(s.ancestor_uuids)), '{}'::jsonb) AS dependency_results
-       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
-      WHERE s.workflow_step_uuid = $1`,
+                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results
+       FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`,
+    [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
+  );
+  if (rows[0]) return rows[0];
+  const [row] = await q.query<{ state: string }>(
+    "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
     [stepUuid],
   );
-  return rows[0];
+  return row?.state === "in_progress" ? "busy" : undefined;
 }
 
 /** Extends the lease of steps a worker is still running (heartbeat). */
