@@ -2,6 +2,7 @@
 
 export { InProcessClient } from "./client/in-process-client.js";
 export * from "./client/tasker-client.js";
+export * from "./config/index.js";
 export {
   LIFECYCLE_EVENT_NAMES,
   type LifecycleEvent,
@@ -19,6 +20,7 @@ export type { Database, Queryable } from "./store/database.js";
 export { migrate } from "./store/migrate.js";
 export { openDatabase } from "./store/open-database.js";
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
+export * from "./template/index.js";
 export {
   type BootstrapConfig,
   type BootstrapResult,

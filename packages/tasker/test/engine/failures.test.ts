@@ -12,7 +12,7 @@ describe.each(testBackends())("failures, retries and operator actions on %s", (b
     await h?.close();
   });
 
-  const create = async (name: string, context: ProgrammableContext & Record<string, unknown> = {}) =>
+  const create = async (name: string, context: ProgrammableContext = {}) =>
     (await h.tasker.client.createTask({ name, namespace: "test_alpha", context })).task;
   const run = async (name: string, context: ProgrammableContext = {}) =>
     h.tasker.client.waitForTask((await create(name, context)).task_uuid, { timeoutMs: 20_000 });

@@ -24,13 +24,13 @@ export interface Execution {
  * Handler behaviour is driven by the task context so one engine serves every scenario:
  * `sleep_ms: {step: ms}`, `fail: {step: {mode: "permanent"|"retryable"|"throw"|"hang", times: n, retry_after_ms?}}`.
  */
-export interface ProgrammableContext {
+export type ProgrammableContext = {
   sleep_ms?: Record<string, number>;
   fail?: Record<
     string,
     { mode: "permanent" | "retryable" | "throw" | "hang"; times?: number; retry_after_ms?: number }
   >;
-}
+};
 
 export function programmableHandler(callable: string, executions: Execution[]): StepHandler {
   return defineHandler(callable, {}, async (ctx) => {
