@@ -106,13 +106,13 @@ const template = (version: string, description = "v"): TaskTemplate =>
     steps: [{ name: "validate", handler: { callable: "ecommerce.validate" } }],
   });
 
-describe("TemplateStore (PGlite)", () => {
+describe("TemplateStore (PGlite)", { timeout: 60_000 }, () => {
   let db: Database;
 
   beforeAll(async () => {
     db = await openPgliteDatabase("memory://");
     await migrate(db);
-  }, 30_000);
+  }, 120_000);
   afterAll(async () => {
     await db?.close();
   });
