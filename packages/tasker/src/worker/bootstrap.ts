@@ -1,5 +1,7 @@
+import { loadConfig } from "../config/load.js";
 import type { Logger } from "../observability/logger.js";
 import { Tasker } from "../tasker.js";
+import { loadTemplates } from "../template/load.js";
 import type { StepHandler } from "./handler.js";
 import type { Worker, WorkerStatus } from "./worker.js";
 
@@ -10,8 +12,10 @@ export interface BootstrapConfig {
   namespaces?: string[];
   /** An engine to run on; without it one is opened from DATABASE_URL (else embedded PGlite). */
   tasker?: Tasker;
-  /** Template file or directory; default TASKER_TEMPLATE_PATH. */
+  /** Template file or directory; default TASKER_TEMPLATE_PATH (and the config's search_paths). */
   templatePath?: string;
+  /** worker.toml; default TASKER_CONFIG_PATH. Explicit options above win over the file. */
+  configPath?: string;
   concurrency?: number;
   workerId?: string;
   logger?: Logger;
@@ -57,29 +61,36 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
   let tasker = config.tasker;
   const ownsTasker = !tasker;
   try {
-    const templatePath = config.templatePath ?? process.env.TASKER_TEMPLATE_PATH;
+    // worker.toml (TASKER_CONFIG_PATH) with env overrides; explicit options win over it.
+    const { config: file, warnings } = loadConfig(config.configPath ? { path: config.configPath } : {});
+    for (const w of warnings)
+      (config.logger ?? tasker?.logger)?.warn({ warning: w }, "worker config warning");
+    const templatePaths = [
+      ...(config.templatePath ? [config.templatePath] : []),
+      ...file.common.task_templates.search_paths,
+    ];
     if (!tasker) {
       tasker = await Tasker.open({
-        databaseUrl: process.env.DATABASE_URL,
-        templatePaths: templatePath ? [templatePath] : [],
+        databaseUrl: file.common.database.url || undefined,
+        poolMax: file.common.database.pool_max,
+        templatePaths,
         ...(config.logger ? { logger: config.logger } : {}),
       });
-    } else if (templatePath && config.templatePath) {
-      await registerFrom(tasker, templatePath);
+    } else if (templatePaths.length > 0) {
+      await registerFrom(tasker, templatePaths);
     }
     const namespaces =
-      config.namespaces ??
-      (process.env.TASKER_WORKER_NAMESPACES
-        ? process.env.TASKER_WORKER_NAMESPACES.split(",")
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined);
+      config.namespaces ?? (file.worker.namespaces.length > 0 ? file.worker.namespaces : undefined);
     const worker = await tasker.startWorker({
       handlers: config.handlers ?? [],
-      handlerDirs: config.handlerDirs ?? [],
+      handlerDirs: [...(config.handlerDirs ?? []), ...file.worker.handler_paths],
       ...(namespaces ? { namespaces } : {}),
-      ...(config.concurrency ? { concurrency: config.concurrency } : {}),
-      ...(config.workerId ? { workerId: config.workerId } : {}),
+      concurrency: config.concurrency ?? file.worker.concurrency,
+      workerId: config.workerId ?? file.worker.worker_id,
+      leaseSeconds: file.common.queues.visibility_timeout_seconds,
+      pollIntervalMs: file.common.queues.poll_interval_ms,
+      batchSize: file.common.queues.batch_size,
+      shutdownTimeoutMs: file.worker.shutdown_timeout_ms,
     });
     running = { worker, tasker, ownsTasker };
     const ns = worker.status().namespaces.join(", ");
@@ -95,9 +106,8 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
   }
 }
 
-async function registerFrom(tasker: Tasker, path: string): Promise<void> {
-  const { loadTemplates } = await import("../template/load.js");
-  const loaded = await loadTemplates([path]);
+async function registerFrom(tasker: Tasker, paths: string[]): Promise<void> {
+  const loaded = await loadTemplates(paths);
   if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
   await tasker.templates.register(loaded.templates.map((t) => t.template));
 }
