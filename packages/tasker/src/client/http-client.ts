@@ -94,12 +94,15 @@ export class TaskerHttpClient implements TaskerClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: TaskerHttpClientOptions) {
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(options.baseUrl);
     } catch {
+      // Reported below, together with non-http schemes ("localhost:8080" parses as scheme "localhost:").
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
       throw new TypeError(
-        `TaskerHttpClient: baseUrl "${options.baseUrl}" is not a URL; use e.g. http://127.0.0.1:8080`,
+        `TaskerHttpClient: baseUrl "${options.baseUrl}" is not an http(s) URL; use e.g. http://127.0.0.1:8080`,
       );
     }
     this.baseUrl = url.toString().replace(/\/+$/, "");

@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, type OrchestrationServer, startOrchestrationServer } from "../../src/api/index.js";
 import { TaskerHttpClient } from "../../src/client/http-client.js";
-import { defineHandler, PermanentError, Tasker, type TaskerOptions } from "../../src/index.js";
+import { defineHandler, type Logger, PermanentError, Tasker, type TaskerOptions } from "../../src/index.js";
 import { createTestDatabase, type TestBackend, type TestDatabase } from "../../src/testing/index.js";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures", import.meta.url));
@@ -34,7 +34,7 @@ export interface ApiHarness {
 
 export async function startApiHarness(
   backend: TestBackend,
-  options: { auth?: AuthConfig; worker?: boolean; tasker?: Partial<TaskerOptions> } = {},
+  options: { auth?: AuthConfig; worker?: boolean; tasker?: Partial<TaskerOptions>; logger?: Logger } = {},
 ): Promise<ApiHarness> {
   let db: TestDatabase | undefined;
   if (backend === "postgres") db = await createTestDatabase("tasker_api");
@@ -57,6 +57,7 @@ export async function startApiHarness(
       port: 0,
       hostname: "127.0.0.1",
       auth: options.auth ?? { enabled: false },
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     return {
       backend,
