@@ -1,0 +1,133 @@
+import { existsSync, statSync } from "node:fs";
+import { Command, Option } from "commander";
+import { type CliContext, waitForShutdownSignal } from "./context.js";
+import { usageError } from "./exit-codes.js";
+import {
+  commaList,
+  type DatabaseOptions,
+  positiveInt,
+  resolveDatabaseLocation,
+  withDatabaseOptions,
+  withJsonOption,
+} from "./options.js";
+import { databaseFromConfig, loadProcessConfig } from "./process-config.js";
+import { ensureTypeScriptLoader } from "./typescript-loader.js";
+
+interface WorkerCommandOptions extends DatabaseOptions {
+  handlers?: string[];
+  namespaces?: string[];
+  concurrency?: number;
+  templates?: string[];
+  workerId?: string;
+  config?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `tasker-ctl worker`: runs the handlers found in a directory until SIGINT/SIGTERM. */
+export function workerCommand(ctx: CliContext): Command {
+  const command: Command = withJsonOption(withDatabaseOptions(new Command("worker")))
+    .description("run step handlers discovered in a directory against the engine database")
+    .option(
+      "--handlers <dir>",
+      "directory of handler modules, every exported handler is registered (repeatable; or worker.handler_paths)",
+      collect,
+    )
+    .option(
+      "--namespaces <list>",
+      "namespaces to serve, comma-separated (default: those whose templates use these handlers)",
+      commaList,
+    )
+    .option("--concurrency <n>", "steps run at once (default 10)", positiveInt)
+    .option(
+      "--templates <path>",
+      "template file or directory to register first (repeatable; default TASKER_TEMPLATE_PATH)",
+      collect,
+    )
+    .option("--worker-id <id>", "identifier recorded on the steps it runs (default host-pid)")
+    .addOption(
+      new Option("--config <file>", "worker.toml: database, templates, handlers, namespaces, queues").env(
+        "TASKER_CONFIG_PATH",
+      ),
+    )
+    .addHelpText(
+      "after",
+      `
+Flags win over the environment (DATABASE_URL, TASKER_TEMPLATE_PATH), which wins over --config.
+A worker on PGlite (--data-dir) cannot share the database with another process; use
+PostgreSQL for separate serve and worker processes, or \`tasker-ctl serve --handlers\`.
+
+Examples:
+  $ DATABASE_URL=postgres://localhost/tasker tasker-ctl worker --handlers ./handlers --namespaces ecommerce,billing
+  $ tasker-ctl worker --config worker.toml`,
+    )
+    .action(async (options: WorkerCommandOptions) => {
+      const out = ctx.output(options);
+      const loaded = await loadProcessConfig(options.config, out);
+      const settings = loaded?.config;
+      const location = databaseFromConfig(
+        resolveDatabaseLocation(options, command.getOptionValueSource("databaseUrl")),
+        loaded,
+      );
+      const handlers = options.handlers ?? settings?.worker.handler_paths ?? [];
+      if (handlers.length === 0) {
+        throw usageError(
+          "name the handler directory with --handlers <dir> (or worker.handler_paths in --config)",
+        );
+      }
+      for (const dir of handlers) {
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+          throw usageError(
+            `handler directory ${dir} does not exist; point --handlers at the folder holding your handler modules`,
+          );
+        }
+      }
+      await ensureTypeScriptLoader(handlers);
+
+      const { engineTemplatePaths, openEngine } = await import("./engine.js");
+      const templatePaths =
+        options.templates || !settings
+          ? engineTemplatePaths(options.templates, ctx.env)
+          : settings.common.task_templates.search_paths;
+      const engine = await openEngine(location, templatePaths, out, {
+        ...(settings ? { poolMax: settings.common.database.pool_max } : {}),
+      });
+      const namespaces =
+        options.namespaces ?? (settings?.worker.namespaces.length ? settings.worker.namespaces : undefined);
+      let worker: Awaited<ReturnType<typeof engine.tasker.startWorker>>;
+      try {
+        worker = await engine.tasker.startWorker({
+          handlerDirs: handlers,
+          ...(namespaces ? { namespaces } : {}),
+          ...((options.concurrency ?? settings?.worker.concurrency)
+            ? { concurrency: options.concurrency ?? settings?.worker.concurrency }
+            : {}),
+          ...((options.workerId ?? settings?.worker.worker_id)
+            ? { workerId: options.workerId ?? settings?.worker.worker_id }
+            : {}),
+          ...(settings
+            ? {
+                leaseSeconds: settings.common.queues.visibility_timeout_seconds,
+                pollIntervalMs: settings.common.queues.poll_interval_ms,
+                batchSize: settings.common.queues.batch_size,
+                shutdownTimeoutMs: settings.worker.shutdown_timeout_ms,
+              }
+            : {}),
+        });
+      } catch (err) {
+        await engine.close();
+        throw usageError(`cannot start the worker: ${(err as Error).message}`);
+      }
+      const status = worker.status();
+      out.data({ database: location.description, ...status });
+      out.note(
+        `tasker-ctl worker ${status.workerId}: serving ${status.namespaces.join(", ")} with ${status.handlers.length} handlers (${location.description}); Ctrl-C to stop`,
+      );
+      const signal = await waitForShutdownSignal();
+      out.note(`tasker-ctl worker: ${signal} received, finishing running steps`);
+      await engine.close();
+      out.note("tasker-ctl worker: stopped");
+    });
+  return command;
+}
