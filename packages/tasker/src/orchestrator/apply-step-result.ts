@@ -1,95 +1,140 @@
-import { publishEvents } from "../events/lifecycle-events.js";
+import type { LifecycleEvent } from "../events/lifecycle-events.js";
 import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
+import type { StepEvent } from "../state/step-states.js";
 import type { Queryable } from "../store/database.js";
-import { selectStep, transitionSteps } from "../store/sql/steps.js";
-import { selectTask } from "../store/sql/tasks.js";
+import { ackMessages } from "../store/sql/queue.js";
+import { transitionSteps } from "../store/sql/steps.js";
+import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
 import { type Evaluation, evaluateTask, taskEvent } from "./evaluate-task.js";
 import { decideFailure } from "./retry-policy.js";
 
 export interface ResultOutcome {
   applied: "completed" | "retry_scheduled" | "failed" | "ignored";
   evaluation?: Evaluation | undefined;
+  events: LifecycleEvent[];
   stepName?: string;
   namespace?: string;
   durationSeconds?: number;
 }
 
+interface StoredStep {
+  name: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  retryable: boolean;
+  backoff: "exponential" | "linear";
+  backoff_base_ms: number;
+  max_backoff_ms: number;
+  error: (StepError & { retry_after_ms?: number | null }) | null;
+  last_attempted_at: string | null;
+}
+
 /**
- * Applies a worker's stored result exactly once: `enqueued_for_orchestration -> complete`, or
- * for an error `-> waiting_for_retry | error` by the retry policy; then re-plans the task.
- * A duplicate or late message finds the step already moved on and is ignored (and logged).
+ * Applies a worker's stored result exactly once - `enqueued_for_orchestration -> complete`, or
+ * for an error `-> waiting_for_retry | error` by the retry policy - acks the message in the same
+ * statement, then re-plans the task. A duplicate or late message finds the step already moved on:
+ * it is acked, logged and otherwise ignored.
  */
 export async function applyStepResult(
   tx: Queryable,
-  taskUuid: string,
-  stepUuid: string,
+  msg: { msgId: string; taskUuid: string; stepUuid: string },
   opts: { jitterPercent: number; logger: Logger },
 ): Promise<ResultOutcome> {
-  const task = await selectTask(tx, taskUuid, { forUpdate: true });
-  const step = task ? await selectStep(tx, taskUuid, stepUuid) : undefined;
-  if (!task || !step) {
-    opts.logger.warn({ task_uuid: taskUuid, step_uuid: stepUuid }, "result for an unknown step ignored");
-    return { applied: "ignored" };
-  }
-  const log = opts.logger.child({ task_uuid: taskUuid, step_uuid: stepUuid, step: step.name });
-  const durationSeconds = step.last_attempted_at
-    ? (Date.now() - step.last_attempted_at.getTime()) / 1000
-    : undefined;
-  const base = { stepName: step.name, namespace: task.namespace, durationSeconds };
-  let applied: ResultOutcome["applied"];
-
-  if (step.state === "enqueued_for_orchestration") {
-    await transitionSteps(tx, { uuids: [stepUuid], event: "complete", set: "completed_at = now()" });
-    await publishEvents(tx, [taskEvent(task, "step.completed", { uuid: stepUuid, name: step.name })]);
-    applied = "completed";
-  } else if (step.state === "enqueued_as_error_for_orchestration") {
-    const error = step.error as (StepError & { retry_after_ms?: number | null }) | null;
-    const decision = decideFailure(
-      {
-        attempts: step.attempts,
-        maxAttempts: step.max_attempts,
-        retryable: step.retryable,
-        backoff: step.backoff as "exponential" | "linear",
-        backoffBaseMs: step.backoff_base_ms,
-        maxBackoffMs: step.max_backoff_ms,
-      },
-      { retryable: error?.retryable ?? true, retryAfterMs: error?.retry_after_ms ?? null },
-      opts.jitterPercent,
+  const row = await lockTaskWithStep(tx, msg.taskUuid, msg.stepUuid);
+  const step = row?.step as StoredStep | null | undefined;
+  if (!row || !step) {
+    opts.logger.warn(
+      { task_uuid: msg.taskUuid, step_uuid: msg.stepUuid },
+      "result for an unknown step ignored",
     );
-    if (decision.event === "schedule_retry") {
-      await transitionSteps(tx, {
-        uuids: [stepUuid],
-        event: "schedule_retry",
-        set: "next_retry_at = now() + make_interval(secs => $6)",
-        params: [decision.delayMs / 1000],
-        metadata: { delay_ms: decision.delayMs, error: error?.message ?? null },
-      });
-      await publishEvents(tx, [
-        taskEvent(task, "step.retry_scheduled", {
-          uuid: stepUuid,
-          name: step.name,
-          error: error?.message ?? null,
-        }),
-      ]);
-      log.info({ attempt: step.attempts, delay_ms: decision.delayMs }, "step failed; retry scheduled");
-      applied = "retry_scheduled";
-    } else {
-      await transitionSteps(tx, {
-        uuids: [stepUuid],
-        event: "error",
-        metadata: { reason: decision.reason, error: error?.message ?? null },
-      });
-      await publishEvents(tx, [
-        taskEvent(task, "step.failed", { uuid: stepUuid, name: step.name, error: error?.message ?? null }),
-      ]);
-      log.warn({ attempt: step.attempts, reason: decision.reason, error: error?.message }, "step failed");
-      applied = "failed";
-    }
-  } else {
-    log.info({ state: step.state }, "duplicate or late step result ignored");
-    return { applied: "ignored", ...base };
+    await ackMessages(tx, [msg.msgId]);
+    return { applied: "ignored", events: [] };
   }
-  const evaluation = await evaluateTask(tx, taskUuid);
-  return { applied, evaluation, ...base };
+  const { step: _step, ...task } = row;
+  const log = opts.logger.child({ task_uuid: msg.taskUuid, step_uuid: msg.stepUuid, step: step.name });
+  const base = {
+    stepName: step.name,
+    namespace: task.namespace,
+    durationSeconds: step.last_attempted_at
+      ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
+      : undefined,
+  };
+  const decision = decide(step, opts.jitterPercent);
+  if (!decision) {
+    log.info({ state: step.state }, "duplicate or late step result ignored");
+    await ackMessages(tx, [msg.msgId]);
+    return { applied: "ignored", events: [], ...base };
+  }
+
+  // The step's transition and the message's ack in one statement.
+  const moved = await transitionSteps(tx, {
+    uuids: [msg.stepUuid],
+    event: decision.event,
+    set: decision.set,
+    params: [msg.msgId, ...(decision.params ?? [])],
+    metadata: decision.metadata,
+    also: ["ack AS (DELETE FROM tasker.queue_messages WHERE msg_id = $6::bigint)"],
+  });
+  if (moved.length === 0) return { applied: "ignored", events: [], ...base };
+
+  const message = step.error?.message ?? null;
+  const events: LifecycleEvent[] = [];
+  const t = task as TaskRow;
+  if (decision.applied === "completed") {
+    events.push(taskEvent(t, "step.completed", { uuid: msg.stepUuid, name: step.name }));
+  } else if (decision.applied === "retry_scheduled") {
+    events.push(
+      taskEvent(t, "step.retry_scheduled", { uuid: msg.stepUuid, name: step.name, error: message }),
+    );
+    log.info(
+      { attempt: step.attempts, delay_ms: decision.metadata.delay_ms },
+      "step failed; retry scheduled",
+    );
+  } else {
+    events.push(taskEvent(t, "step.failed", { uuid: msg.stepUuid, name: step.name, error: message }));
+    log.warn({ attempt: step.attempts, reason: decision.metadata.reason, error: message }, "step failed");
+  }
+  const evaluation = await evaluateTask(tx, msg.taskUuid, t);
+  events.push(...(evaluation?.events ?? []));
+  return { applied: decision.applied, evaluation, events, ...base };
+}
+
+type Decision = {
+  applied: "completed" | "retry_scheduled" | "failed";
+  event: StepEvent;
+  set: string;
+  params?: unknown[];
+  metadata: Record<string, unknown>;
+};
+
+function decide(step: StoredStep, jitterPercent: number): Decision | undefined {
+  if (step.state === "enqueued_for_orchestration") {
+    return { applied: "completed", event: "complete", set: "completed_at = now()", metadata: {} };
+  }
+  if (step.state !== "enqueued_as_error_for_orchestration") return undefined;
+  const failure = decideFailure(
+    {
+      attempts: step.attempts,
+      maxAttempts: step.max_attempts,
+      retryable: step.retryable,
+      backoff: step.backoff,
+      backoffBaseMs: step.backoff_base_ms,
+      maxBackoffMs: step.max_backoff_ms,
+    },
+    { retryable: step.error?.retryable ?? true, retryAfterMs: step.error?.retry_after_ms ?? null },
+    jitterPercent,
+  );
+  const error = step.error?.message ?? null;
+  if (failure.event === "schedule_retry") {
+    return {
+      applied: "retry_scheduled",
+      event: "schedule_retry",
+      set: "next_retry_at = now() + make_interval(secs => $7)",
+      params: [failure.delayMs / 1000],
+      metadata: { delay_ms: failure.delayMs, error },
+    };
+  }
+  return { applied: "failed", event: "error", set: "", metadata: { reason: failure.reason, error } };
 }

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { publishEvents } from "../events/lifecycle-events.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import type { Queryable } from "../store/database.js";
@@ -75,7 +76,8 @@ export async function createTaskFromTemplate(
     tx,
     steps.map((s) => ({ uuid: s.workflow_step_uuid, taskUuid, from: null, to: "pending", event: "create" })),
   );
-  await evaluateTask(tx, taskUuid);
+  const evaluation = await evaluateTask(tx, taskUuid);
+  await publishEvents(tx, evaluation?.events ?? []);
   return { taskUuid, created: true };
 }
 

@@ -1,12 +1,11 @@
-import { type LifecycleEvent, type LifecycleEventName, publishEvents } from "../events/lifecycle-events.js";
+import type { LifecycleEvent, LifecycleEventName } from "../events/lifecycle-events.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Queryable } from "../store/database.js";
-import { sendMessages } from "../store/sql/queue.js";
+import { QUEUE_CHANNEL, sendMessages } from "../store/sql/queue.js";
 import { type StepRow, selectSteps, transitionSteps } from "../store/sql/steps.js";
-import { selectTask, type TaskRow, updateTaskStatus } from "../store/sql/tasks.js";
-import { insertTaskTransitions } from "../store/sql/transitions.js";
+import { applyTaskTransitions, selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
 
 const TASK_EVENT_FOR: Partial<Record<TaskState, LifecycleEventName>> = {
@@ -21,54 +20,54 @@ export interface Evaluation {
   plan: TaskPlan;
   /** Steps enqueued by this evaluation. */
   dispatched: string[];
+  /** Lifecycle events to publish (the caller publishes them with the rest of its transaction). */
+  events: LifecycleEvent[];
 }
 
 /**
  * Re-plans one task and applies the plan: enqueue ready steps (all of them, so parallel branches
- * run together), move the task's state, schedule a wake-up for pending retries, and publish a
- * lifecycle event when the task finishes. Must run in a transaction; takes the task's row lock,
- * which serialises every decision about one task across orchestrators.
+ * run together), move the task's state, schedule a wake-up for pending retries, and emit a
+ * lifecycle event when the task finishes. Must run in a transaction holding the task's row lock
+ * (pass the locked row, or it is locked here): that lock serialises every decision about one
+ * task across orchestrators.
  */
 export async function evaluateTask(
   tx: Queryable,
   taskUuid: string,
+  locked?: TaskRow,
   now = new Date(),
 ): Promise<Evaluation | undefined> {
-  const task = await selectTask(tx, taskUuid, { forUpdate: true });
+  const task = locked ?? (await selectTask(tx, taskUuid, { forUpdate: true }));
   if (!task) return undefined;
   const steps = await selectSteps(tx, taskUuid);
   const plan = planTask(task.status as TaskState, steps.map(toSnapshot), now);
+  const events: LifecycleEvent[] = [];
 
+  const queue = namespaceQueue(task.namespace);
+  // Enqueue + signal + wake the namespace's workers: one statement.
   const dispatched = await transitionSteps(tx, {
     uuids: plan.ready.map((s) => s.uuid),
     event: "enqueue",
     metadata: { by: "orchestrator" },
+    params: [queue, task.correlation_id],
+    also: [
+      `signal AS (
+         INSERT INTO tasker.queue_messages (queue_name, message)
+         SELECT $6, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $7::text)
+           FROM upd
+         RETURNING pg_notify('${QUEUE_CHANNEL}', $6))`,
+    ],
   });
-  await sendMessages(
-    tx,
-    dispatched.map((s) => ({
-      queueName: namespaceQueue(task.namespace),
-      message: {
-        task_uuid: task.task_uuid,
-        step_uuid: s.workflow_step_uuid,
-        correlation_id: task.correlation_id,
-      },
-    })),
-  );
 
   const last = plan.transitions.at(-1);
   if (last) {
     const terminal = TASK_TERMINAL_STATES.has(last.to);
     const error = last.to === "error" ? taskErrorReason(steps) : last.to === "complete" ? null : undefined;
-    await insertTaskTransitions(
-      tx,
-      plan.transitions.map((t) => ({ taskUuid, from: t.from, to: t.to, event: t.event })),
-    );
-    await updateTaskStatus(tx, taskUuid, last.to, { error, terminal });
+    await applyTaskTransitions(tx, taskUuid, plan.transitions, { error, terminal });
     task.status = last.to;
     if (error !== undefined) task.error = error;
     const eventName = TASK_EVENT_FOR[last.to];
-    if (eventName) await publishEvents(tx, [taskEvent(task, eventName)]);
+    if (eventName) events.push(taskEvent(task, eventName));
   }
 
   if ((plan.outcome === "waiting_for_retry" || plan.outcome === "blocked_by_failures") && plan.nextRetryAt) {
@@ -85,7 +84,7 @@ export async function evaluateTask(
       },
     ]);
   }
-  return { task, plan, dispatched: dispatched.map((s) => s.workflow_step_uuid) };
+  return { task, plan, dispatched: dispatched.map((s) => s.workflow_step_uuid), events };
 }
 
 export function toSnapshot(s: StepRow): StepSnapshot {

@@ -102,5 +102,6 @@ export async function applyStepAction(
       { step_uuid: stepUuid, current_state: step.state, allowed_from: allowed },
     );
   }
-  await evaluateTask(tx, taskUuid);
+  const evaluation = await evaluateTask(tx, taskUuid, task);
+  await publishEvents(tx, evaluation?.events ?? []);
 }

@@ -1,7 +1,9 @@
+import { publishEvents } from "../events/lifecycle-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
 import { Waker } from "../queue/waker.js";
+import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import {
   ackMessages,
@@ -11,7 +13,7 @@ import {
   sendMessages,
 } from "../store/sql/queue.js";
 import { selectExpiredClaims } from "../store/sql/steps.js";
-import { applyStepResult } from "./apply-step-result.js";
+import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
 export interface OrchestratorOptions {
@@ -124,14 +126,20 @@ export class Orchestrator {
     const log = this.logger.child({ task_uuid: msg.task_uuid, correlation_id: msg.correlation_id });
     try {
       const outcome = await this.db.transaction(async (tx) => {
-        const result =
-          msg.kind === "step_result"
-            ? await applyStepResult(tx, msg.task_uuid, msg.step_uuid, {
-                jitterPercent: this.opts.jitterPercent,
-                logger: log,
-              })
-            : { applied: "evaluated" as const, evaluation: await evaluateTask(tx, msg.task_uuid) };
-        await ackMessages(tx, [m.msgId]);
+        let result: Pick<ResultOutcome, "events" | "evaluation"> & Partial<ResultOutcome>;
+        if (msg.kind === "step_result") {
+          result = await applyStepResult(
+            tx,
+            { msgId: m.msgId, taskUuid: msg.task_uuid, stepUuid: msg.step_uuid },
+            { jitterPercent: this.opts.jitterPercent, logger: log },
+          );
+        } else {
+          const evaluation = await evaluateTask(tx, msg.task_uuid);
+          await ackMessages(tx, [m.msgId]);
+          result = { evaluation, events: evaluation?.events ?? [] };
+        }
+        // NOTIFY inside the transaction: subscribers hear about it only after commit.
+        await publishEvents(tx, result.events);
         return result;
       });
       this.record(outcome);
@@ -141,29 +149,25 @@ export class Orchestrator {
     }
   }
 
-  private record(
-    outcome: Awaited<ReturnType<typeof applyStepResult>> | { applied: "evaluated"; evaluation?: unknown },
-  ) {
-    if (!this.metrics || !("namespace" in outcome) || !outcome.namespace) {
-      const ev = (
-        outcome as {
-          evaluation?: { task: { namespace: string; status: string }; plan: { transitions: unknown[] } };
-        }
-      ).evaluation;
-      if (this.metrics && ev && ev.plan.transitions.length > 0)
-        this.finished(ev.task.namespace, ev.task.status);
-      return;
+  private record(outcome: Partial<ResultOutcome>): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    if (
+      outcome.namespace &&
+      outcome.stepName &&
+      outcome.durationSeconds !== undefined &&
+      outcome.applied === "completed"
+    )
+      metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
+    if (outcome.namespace && outcome.applied === "retry_scheduled") metrics.stepRetried(outcome.namespace);
+    const task = outcome.evaluation?.task;
+    if (
+      task &&
+      outcome.evaluation?.plan.transitions.length &&
+      TASK_TERMINAL_STATES.has(task.status as TaskState)
+    ) {
+      metrics.taskFinished(task.namespace, task.status);
     }
-    if (outcome.applied === "completed" && outcome.stepName && outcome.durationSeconds !== undefined)
-      this.metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
-    if (outcome.applied === "retry_scheduled") this.metrics.stepRetried(outcome.namespace);
-    const ev = outcome.evaluation;
-    if (ev && ev.plan.transitions.length > 0) this.finished(ev.task.namespace, ev.task.status);
-  }
-
-  private finished(namespace: string, status: string) {
-    if (["complete", "error", "cancelled", "resolved_manually"].includes(status))
-      this.metrics?.taskFinished(namespace, status);
   }
 
   /**

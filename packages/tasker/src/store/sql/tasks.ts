@@ -53,6 +53,17 @@ export async function insertTask(q: Queryable, t: NewTask): Promise<boolean> {
   return rows.length === 1;
 }
 
+/** Locks a task and reads one of its steps in one round trip (result processing). */
+export async function lockTaskWithStep(q: Queryable, taskUuid: string, stepUuid: string) {
+  const rows = await q.query<TaskRow & { step: Record<string, unknown> | null }>(
+    `SELECT t.*, (SELECT to_jsonb(s) FROM tasker.workflow_steps s
+                   WHERE s.workflow_step_uuid = $2 AND s.task_uuid = t.task_uuid) AS step
+       FROM tasker.tasks t WHERE t.task_uuid = $1 FOR UPDATE`,
+    [taskUuid, stepUuid],
+  );
+  return rows[0];
+}
+
 export async function selectTask(q: Queryable, taskUuid: string, opts: { forUpdate?: boolean } = {}) {
   const rows = await q.query<TaskRow>(
     `SELECT * FROM tasker.tasks WHERE task_uuid = $1${opts.forUpdate ? " FOR UPDATE" : ""}`,
@@ -64,6 +75,48 @@ export async function selectTask(q: Queryable, taskUuid: string, opts: { forUpda
 export async function selectTaskByIdempotencyKey(q: Queryable, key: string) {
   const rows = await q.query<TaskRow>("SELECT * FROM tasker.tasks WHERE idempotency_key = $1", [key]);
   return rows[0];
+}
+
+/**
+ * Moves a task through a sequence of transitions in one statement: appends the transition rows
+ * and sets the final status (and error / completed_at on terminal states).
+ */
+export async function applyTaskTransitions(
+  q: Queryable,
+  taskUuid: string,
+  transitions: readonly { from: string; to: string; event: string; metadata?: Record<string, unknown> }[],
+  opts: { error?: string | null; terminal?: boolean } = {},
+): Promise<void> {
+  const last = transitions.at(-1);
+  if (!last) return;
+  await q.query(
+    `WITH tr AS (
+       INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
+       SELECT $1, e->>'from_state', e->>'to_state', e->>'event', coalesce(e->'metadata', '{}')
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, n)
+        ORDER BY n
+     )
+     UPDATE tasker.tasks
+        SET status = $3, updated_at = now(),
+            error = CASE WHEN $4::boolean THEN $5 ELSE error END,
+            completed_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
+      WHERE task_uuid = $1`,
+    [
+      taskUuid,
+      JSON.stringify(
+        transitions.map((t) => ({
+          from_state: t.from,
+          to_state: t.to,
+          event: t.event,
+          metadata: t.metadata ?? {},
+        })),
+      ),
+      last.to,
+      opts.error !== undefined,
+      opts.error ?? null,
+      opts.terminal ?? false,
+    ],
+  );
 }
 
 /** Sets a task's status (and error/completed_at on terminal states). */
