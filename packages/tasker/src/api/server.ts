@@ -26,6 +26,8 @@ export interface OrchestrationServerOptions {
   metrics?: Metrics;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** A request (headers and body) must arrive within this time; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface OrchestrationServer {
@@ -38,6 +40,8 @@ export interface OrchestrationServer {
 }
 
 const CLOSE_GRACE_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 15_000;
 
 /** True when the engine was opened on embedded PGlite rather than a PostgreSQL server. */
 export function isEmbeddedTasker(tasker: ApiTasker): boolean {
@@ -65,6 +69,9 @@ export async function startOrchestrationServer(
   });
   const hostname = options.hostname ?? (embedded ? "127.0.0.1" : "0.0.0.0");
   const server = createAdaptorServer({ fetch: built.app.fetch }) as Server;
+  // Bodies are at most ~1 MiB, so a client still sending after this long is stalling a handler.
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(server.requestTimeout, HEADERS_TIMEOUT_MS);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
