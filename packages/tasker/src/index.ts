@@ -1,4 +1,6 @@
 // The public API of @tasker-ts/tasker, and nothing else.
+export * from "./api/index.js";
+export { TaskerHttpClient, type TaskerHttpClientOptions } from "./client/http-client.js";
 
 export { InProcessClient } from "./client/in-process-client.js";
 export * from "./client/tasker-client.js";
@@ -11,6 +13,7 @@ export {
 } from "./events/lifecycle-events.js";
 export * from "./model/index.js";
 export { createLogger, type Logger } from "./observability/logger.js";
+export { createMetrics, type Metrics } from "./observability/metrics.js";
 export type { MetricsSink } from "./observability/metrics-sink.js";
 export type { OrchestratorOptions } from "./orchestrator/orchestrator.js";
 export { Orchestrator } from "./orchestrator/orchestrator.js";
