@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { createLogger, Tasker } from "@tasker-ts/tasker";
+import { createLogger, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
 import { createTestDatabase, type TestBackend, type TestDatabase } from "@tasker-ts/tasker/testing";
 import type { Hono } from "hono";
 // TEMP until @tasker-ts/tasker exports it:
@@ -31,6 +31,10 @@ export interface TestApp {
   /** The orchestration API's base URL (what ORCHESTRATION_URL would be). */
   orchestrationUrl: string;
   deps: AppDeps;
+  appDatabase: AppDatabase;
+  /** PostgreSQL URLs of the two databases (postgres backend only), for other processes to share. */
+  engineDatabaseUrl: string | undefined;
+  appDatabaseUrl: string | undefined;
   tasker: Tasker;
   jobs: MemoryJobQueue;
   workflows: Workflow[];
@@ -48,6 +52,10 @@ export interface StartTestAppOptions {
   /** Namespaces the test worker serves (default: every workflow's). */
   namespaces?: string[];
   concurrency?: number;
+  /** false: no worker at all (tasks stay pending), e.g. to test backpressure. */
+  worker?: boolean;
+  /** Engine options on top of the defaults (e.g. `templatePaths: []`, `maxPendingTasks`). */
+  taskerOptions?: Partial<TaskerOptions>;
 }
 
 export async function startTestApp(
@@ -87,6 +95,7 @@ export async function startTestApp(
       ...(engineDb ? { databaseUrl: engineDb.url } : { dataDir: "memory://" }),
       templatePaths: [resolve(APP_ROOT, "templates")],
       logger,
+      ...options.taskerOptions,
     });
     cleanups.push(() => tasker.close());
 
@@ -106,13 +115,14 @@ export async function startTestApp(
     await tasker.events.ready();
 
     await tasker.startOrchestrator({ pollIntervalMs: 200 });
-    const namespaces = options.namespaces ?? [...new Set(workflows.flatMap((w) => w.namespaces))];
-    await tasker.startWorker({
-      handlers: workflows.flatMap((w) => w.handlers),
-      namespaces,
-      concurrency: options.concurrency ?? 10,
-      pollIntervalMs: 200,
-    });
+    if (options.worker !== false) {
+      await tasker.startWorker({
+        handlers: workflows.flatMap((w) => w.handlers),
+        namespaces: options.namespaces ?? [...new Set(workflows.flatMap((w) => w.namespaces))],
+        concurrency: options.concurrency ?? 10,
+        pollIntervalMs: 200,
+      });
+    }
     const orchestration = await startOrchestrationServer({ tasker, port: 0, embedded: true, logger });
     cleanups.push(() => orchestration.close());
 
@@ -124,6 +134,9 @@ export async function startTestApp(
       url,
       orchestrationUrl: orchestration.url,
       deps,
+      appDatabase: appDb,
+      engineDatabaseUrl: engineDb?.url,
+      appDatabaseUrl: appDbTest?.url,
       tasker,
       jobs,
       workflows,

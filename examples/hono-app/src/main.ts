@@ -1,0 +1,106 @@
+// The app in one process (the default, `npm start`): web app on PORT, the engine's orchestrator
+// and orchestration API on ORCHESTRATION_PORT (embedded mode, unless ORCHESTRATION_URL points
+// elsewhere), and a worker running every workflow's step handlers. Embedded PGlite under .data/
+// unless DATABASE_URL / APP_DATABASE_URL name PostgreSQL servers.
+import { serve } from "@hono/node-server";
+import { bootstrapWorker, stopWorker } from "@tasker-ts/tasker";
+import { createApp } from "./app.js";
+import { APP_ROOT } from "./config.js";
+import { subscribeTaskStatus } from "./engine/lifecycle.js";
+import { openRuntime } from "./engine/open-runtime.js";
+import { startOrchestrationServer } from "./engine/tasker-extras.js";
+import { resolveWorkerSettings } from "./engine/worker-settings.js";
+import { loadEnvFiles } from "./lib/env-file.js";
+import { onShutdown } from "./lib/shutdown.js";
+
+loadEnvFiles([APP_ROOT, process.cwd()]);
+
+async function main(): Promise<void> {
+  const rt = await openRuntime({ name: "hono-app" });
+  const { config, logger, tasker } = rt;
+  const onPostgres = Boolean(rt.taskerConfig.common.database.url);
+
+  // Domain rows follow their tasks through lifecycle events.
+  const statuses = subscribeTaskStatus({
+    events: tasker.events,
+    db: rt.appDb.db,
+    logger,
+    mappers: rt.workflows.flatMap((w) => w.taskStatusMappers ?? []),
+  });
+  await tasker.events.ready();
+
+  // Embedded mode: this process is also the orchestrator and serves the orchestration API.
+  let orchestration: { url: string; close(): Promise<void> } | undefined;
+  if (!config.orchestrationUrl) {
+    await tasker.startOrchestrator();
+    orchestration = await startOrchestrationServer({
+      tasker,
+      port: config.orchestrationPort,
+      ...(onPostgres ? {} : { embedded: true }),
+      logger,
+    });
+  } else if (!onPostgres) {
+    throw new Error(
+      `ORCHESTRATION_URL=${config.orchestrationUrl} points at another process, but the engine database is this process's embedded PGlite; set DATABASE_URL to the PostgreSQL server that orchestrator uses`,
+    );
+  }
+
+  const worker = resolveWorkerSettings({
+    configNamespaces: rt.taskerConfig.worker.namespaces,
+    configConcurrency: rt.taskerConfig.worker.concurrency,
+    available: rt.namespaces,
+  });
+  const started = await bootstrapWorker({
+    tasker,
+    handlers: rt.workflows.flatMap((w) => w.handlers),
+    namespaces: worker.namespaces,
+    concurrency: worker.concurrency,
+    workerId: rt.taskerConfig.worker.worker_id,
+    configPath: config.configPath,
+    logger,
+  });
+  if (!started.success) throw new Error(`the worker did not start: ${started.message}`);
+
+  const app = createApp({ db: rt.appDb.db, tasker, jobs: rt.jobs, config, logger, workflows: rt.workflows });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: "0.0.0.0" });
+  await new Promise<void>((ok, fail) => {
+    server.once("listening", ok);
+    server.once("error", fail);
+  });
+
+  const appUrl = `http://localhost:${config.port}`;
+  const orchestrationUrl = orchestration?.url ?? config.orchestrationUrl;
+  console.log(`
+hono-app is running (${onPostgres ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}`})
+  app:            ${appUrl}   (GET /health, GET /products)
+  orchestration:  ${orchestrationUrl}/v1/tasks   (docs: ${orchestrationUrl}/docs)
+  worker:         ${started.workerId} serving ${worker.namespaces.join(", ")}
+  jobs:           ${rt.jobs.backend}
+
+Try it:
+  curl -s -X POST ${appUrl}/orders -H 'content-type: application/json' \\
+    -d '{"customer_email":"ada@example.com","items":[{"sku":"WIDGET-001","quantity":2}],"payment_info":{"method":"card","token":"tok_visa"}}'
+  curl -s ${appUrl}/orders/<id>
+`);
+
+  onShutdown(logger, () => [
+    ["http server", () => new Promise<void>((ok) => server.close(() => ok()))],
+    ["worker", () => stopWorker()],
+    ["orchestration api", () => orchestration?.close()],
+    ["background jobs", () => rt.jobs.close()],
+    [
+      "status events",
+      async () => {
+        await statuses.idle();
+        statuses.unsubscribe();
+      },
+    ],
+    ["engine", () => tasker.close()],
+    ["app database", () => rt.appDb.close()],
+  ]);
+}
+
+main().catch((error: unknown) => {
+  console.error(`hono-app failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
