@@ -7,11 +7,17 @@ const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), "utf8");
 /** A context whose JSON is exactly `n` bytes, made of strings within the string limit. */
 function contextOfBytes(n: number): { parts: string[] } {
   const ctx = { parts: [] as string[] };
-  while (bytes(ctx) + 10_003 <= n) ctx.parts.push("x".repeat(10_000));
-  ctx.parts.push("");
-  const gap = n - bytes(ctx);
+  // Track the size as strings are added (quotes + a comma after the first) instead of re-serialising.
+  let size = bytes(ctx);
+  const added = (length: number) => length + 2 + (ctx.parts.length > 0 ? 1 : 0);
+  while (size + added(10_000) + added(0) <= n) {
+    size += added(10_000);
+    ctx.parts.push("x".repeat(10_000));
+  }
+  const gap = n - size - added(0);
   expect(gap).toBeGreaterThanOrEqual(0);
-  ctx.parts[ctx.parts.length - 1] = "x".repeat(gap);
+  expect(gap).toBeLessThanOrEqual(10_000);
+  ctx.parts.push("x".repeat(gap));
   expect(bytes(ctx)).toBe(n);
   return ctx;
 }
