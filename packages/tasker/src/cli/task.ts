@@ -137,7 +137,9 @@ Examples:
         );
         ctx.exitCode = EXIT.failed;
       } else if (!taskSucceeded(final)) {
-        out.error(`task ${final.task_uuid} ended ${final.status}${final.error ? `: ${final.error}` : ""}`);
+        out.error(
+          `task ${final.task_uuid} finished as ${final.status}${final.error ? `: ${final.error}` : ""}`,
+        );
         ctx.exitCode = EXIT.failed;
       }
     });
