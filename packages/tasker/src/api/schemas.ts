@@ -11,6 +11,13 @@ import {
   TaskListResponseSchema,
   TaskResponseSchema,
 } from "../model/task-response.js";
+import {
+  HealthChecksSchema,
+  HealthResponseSchema,
+  TemplateDetailSchema,
+  TemplateListResponseSchema,
+  TemplateSummarySchema,
+} from "./wire-schemas.js";
 
 /**
  * Names a model schema as an OpenAPI component. The model's schemas may be created before
@@ -66,58 +73,14 @@ export const TemplateListQuery = z.object({
   namespace: z.string().max(64).optional().openapi({ description: "Only templates of this namespace." }),
 });
 
-export const TemplateSummary = z
-  .object({
-    name: z.string(),
-    namespace_name: z.string(),
-    version: z.string(),
-    description: z.string().nullable(),
-    step_count: z.number().int(),
-    step_names: z.array(z.string()),
-  })
-  .openapi("TemplateSummary");
-
-export const TemplateListResponse = z
-  .object({ templates: z.array(TemplateSummary), total: z.number().int() })
-  .openapi("TemplateListResponse");
-
-export const TemplateStep = z
-  .object({
-    name: z.string(),
-    description: z.string().nullable(),
-    handler: z.object({ callable: z.string(), initialization: z.record(z.string(), z.unknown()) }),
-    dependencies: z.array(z.string()),
-    retry: z.unknown(),
-    timeout_seconds: z.number().nullable(),
-    result_schema: z.unknown(),
-  })
-  .openapi("TemplateStep");
-
-export const TemplateDetail = z
-  .object({
-    name: z.string(),
-    namespace_name: z.string(),
-    version: z.string(),
-    description: z.string().nullable(),
-    metadata: z.unknown(),
-    input_schema: z.unknown(),
-    steps: z.array(TemplateStep),
-  })
-  .openapi("TemplateDetail");
-
-export const HealthChecks = z.object({ database: z.boolean(), queue: z.boolean() });
+export const TemplateSummary = named(TemplateSummarySchema, "TemplateSummary");
+export const TemplateListResponse = named(TemplateListResponseSchema, "TemplateListResponse");
+export const TemplateDetail = named(TemplateDetailSchema, "TemplateDetail");
 
 export const LiveResponse = z.object({ status: z.literal("alive") }).openapi("LiveResponse");
 
 export const ReadyResponse = z
-  .object({ status: z.enum(["ready", "not_ready"]), checks: HealthChecks })
+  .object({ status: z.enum(["ready", "not_ready"]), checks: HealthChecksSchema })
   .openapi("ReadyResponse");
 
-export const HealthResponse = z
-  .object({
-    status: z.enum(["healthy", "unhealthy"]),
-    checks: HealthChecks,
-    uptime_seconds: z.number(),
-    timestamp: z.string(),
-  })
-  .openapi("HealthResponse");
+export const HealthResponse = named(HealthResponseSchema, "HealthResponse");

@@ -258,6 +258,33 @@ describe("TaskerHttpClient", () => {
     expect(err.message).toMatch(/unexpected shape/);
   });
 
+  it("returns an unhealthy /health answer (503) instead of throwing or retrying", async () => {
+    handler = (_req, res) =>
+      json(res, 503, {
+        status: "unhealthy",
+        checks: { database: false, queue: false },
+        uptime_seconds: 3,
+        timestamp: "2025-01-01T00:00:00.000Z",
+      });
+    const health = await new TaskerHttpClient({ baseUrl }).health();
+    expect(health).toMatchObject({ status: "unhealthy", checks: { database: false } });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("encodes template path segments and the namespace filter", async () => {
+    handler = (req, res) =>
+      req.url!.startsWith("/v1/templates?")
+        ? json(res, 200, { templates: [], total: 0 })
+        : json(res, 404, { error: { code: "NOT_FOUND", message: "template is not registered" } });
+    const client = new TaskerHttpClient({ baseUrl });
+    expect(await client.listTemplates("sales team")).toEqual({ templates: [], total: 0 });
+    await expect(client.getTemplate("a/b", "c", "1.0.0+x")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(seen.map((s) => s.url)).toEqual([
+      "/v1/templates?namespace=sales+team",
+      "/v1/templates/a%2Fb/c/1.0.0%2Bx",
+    ]);
+  });
+
   describe("waitForTask", () => {
     it("polls until terminal, reporting each change", async () => {
       const states: TaskResponse["status"][] = [

@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  type HealthResponse,
+  HealthResponseSchema,
+  type TemplateDetail,
+  TemplateDetailSchema,
+  type TemplateListResponse,
+  TemplateListResponseSchema,
+} from "../api/wire-schemas.js";
 import { ERROR_CODES, type ErrorCode, ErrorEnvelopeSchema, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
 import type { TaskRequest } from "../model/task-request.js";
@@ -35,6 +43,10 @@ interface RequestOptions {
   query?: Record<string, unknown>;
   body?: unknown;
   signal?: AbortSignal | undefined;
+  /** Non-2xx statuses whose body is a normal answer of this route (health's 503). */
+  acceptStatuses?: number[];
+  /** false: no 503 retries (default true). */
+  retry?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -171,6 +183,28 @@ export class TaskerHttpClient implements TaskerClient {
     });
   }
 
+  /** `GET /v1/templates`: registered templates, optionally of one namespace. */
+  async listTemplates(namespace?: string): Promise<TemplateListResponse> {
+    return (await this.request("GET", "/v1/templates", TemplateListResponseSchema, { query: { namespace } }))
+      .data;
+  }
+
+  /** `GET /v1/templates/{namespace}/{name}/{version}`; NOT_FOUND when not registered. */
+  async getTemplate(namespace: string, name: string, version: string): Promise<TemplateDetail> {
+    const path = `/v1/templates/${seg(namespace)}/${seg(name)}/${seg(version)}`;
+    return (await this.request("GET", path, TemplateDetailSchema)).data;
+  }
+
+  /**
+   * `GET /health`. An unhealthy server answers 503 with the same body; that is returned too
+   * (status "unhealthy"), not thrown, so callers can show which check failed.
+   */
+  async health(): Promise<HealthResponse> {
+    return (
+      await this.request("GET", "/health", HealthResponseSchema, { acceptStatuses: [503], retry: false })
+    ).data;
+  }
+
   /** Polls `GET /v1/tasks/{uuid}` until the task is terminal; SERVICE_UNAVAILABLE on timeout. */
   async waitForTask(taskUuid: string, options: WaitForTaskOptions = {}): Promise<TaskResponse> {
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -222,7 +256,7 @@ export class TaskerHttpClient implements TaskerClient {
 
     for (let attempt = 0; ; attempt++) {
       const response = await this.send(method, url, headers, body, options.signal);
-      if (response.status === 503 && attempt < this.retries) {
+      if (response.status === 503 && options.retry !== false && attempt < this.retries) {
         const asked =
           parseRetryAfter(response.headers.get("retry-after")) ?? DEFAULT_RETRY_DELAY_MS * 2 ** attempt;
         await response.body?.cancel().catch(() => {});
@@ -230,7 +264,9 @@ export class TaskerHttpClient implements TaskerClient {
         continue;
       }
       const text = await response.text().catch(() => "");
-      if (!response.ok) throw this.errorFrom(method, url, response, text);
+      if (!response.ok && !options.acceptStatuses?.includes(response.status)) {
+        throw this.errorFrom(method, url, response, text);
+      }
       let json: unknown;
       try {
         json = text === "" ? null : JSON.parse(text);

@@ -104,6 +104,22 @@ describe.each(testBackends())("TaskerHttpClient against the server on %s", (back
     expect(audit.status).toBe("cancelled");
   });
 
+  it("reads templates and health", async () => {
+    const list = await h.client.listTemplates("api_test");
+    expect(list.templates.map((t) => `${t.namespace_name}/${t.name}@${t.version}`)).toEqual([
+      "api_test/order_flow@1.0.0",
+    ]);
+    const detail = await h.client.getTemplate("api_test", "order_flow", "1.0.0");
+    expect(detail.steps.map((s) => s.dependencies)).toEqual([[], ["validate"], ["charge"]]);
+    await expect(h.client.getTemplate("api_test", "order_flow", "0.0.1")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect(await h.client.health()).toMatchObject({
+      status: "healthy",
+      checks: { database: true, queue: true },
+    });
+  });
+
   it("retries 503 backpressure as Retry-After says, then reports it typed", async () => {
     // A second engine instance on the same database that refuses new work once anything is unfinished.
     const busy = await Tasker.open({ database: h.tasker.database, maxPendingTasks: 1 });

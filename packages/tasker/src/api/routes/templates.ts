@@ -1,19 +1,18 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { TaskerError } from "../../model/errors.js";
 import type { TaskTemplate } from "../../template/schema.js";
 import { errorResponses, json, secured } from "../route-docs.js";
 import {
-  type TemplateDetail,
   TemplateDetail as TemplateDetailSchema,
   TemplateListQuery,
   TemplateListResponse,
   TemplateParams,
-  type TemplateSummary,
 } from "../schemas.js";
+import type { TemplateDetail, TemplateSummary } from "../wire-schemas.js";
 import type { ApiApp, RouteDeps } from "./route-deps.js";
 
 /** The list entry for a template: what it is and which steps it runs. */
-export function templateSummary(t: TaskTemplate): z.infer<typeof TemplateSummary> {
+export function templateSummary(t: TaskTemplate): TemplateSummary {
   return {
     name: t.name,
     namespace_name: t.namespace_name,
@@ -25,7 +24,7 @@ export function templateSummary(t: TaskTemplate): z.infer<typeof TemplateSummary
 }
 
 /** The full template as JSON, limited to the spec's keys (never handler code or internals). */
-export function templateDetail(t: TaskTemplate): z.infer<typeof TemplateDetail> {
+export function templateDetail(t: TaskTemplate): TemplateDetail {
   return {
     name: t.name,
     namespace_name: t.namespace_name,
