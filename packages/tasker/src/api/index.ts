@@ -22,3 +22,9 @@ export {
   startOrchestrationServer,
 } from "./server.js";
 export type { ApiTasker } from "./tasker-port.js";
+export type {
+  HealthResponse,
+  TemplateDetail,
+  TemplateListResponse,
+  TemplateSummary,
+} from "./wire-schemas.js";
