@@ -3,12 +3,11 @@
 // elsewhere), and a worker running every workflow's step handlers. Embedded PGlite under .data/
 // unless DATABASE_URL / APP_DATABASE_URL name PostgreSQL servers.
 import { serve } from "@hono/node-server";
-import { bootstrapWorker, stopWorker } from "@tasker-ts/tasker";
+import { bootstrapWorker, startOrchestrationServer, stopWorker } from "@tasker-ts/tasker";
 import { createApp } from "./app.js";
 import { APP_ROOT } from "./config.js";
 import { subscribeTaskStatus } from "./engine/lifecycle.js";
 import { openRuntime } from "./engine/open-runtime.js";
-import { startOrchestrationServer } from "./engine/tasker-extras.js";
 import { resolveWorkerSettings } from "./engine/worker-settings.js";
 import { loadEnvFiles } from "./lib/env-file.js";
 import { onShutdown } from "./lib/shutdown.js";

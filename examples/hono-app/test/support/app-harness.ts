@@ -5,11 +5,9 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { createLogger, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
+import { createLogger, startOrchestrationServer, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
 import { createTestDatabase, type TestBackend, type TestDatabase } from "@tasker-ts/tasker/testing";
 import type { Hono } from "hono";
-// TEMP until @tasker-ts/tasker exports it:
-import { startOrchestrationServer } from "../../../../packages/tasker/src/api/index.js";
 import { createApp } from "../../src/app.js";
 import { APP_ROOT, type AppConfig, loadConfig } from "../../src/config.js";
 import { type AppDatabase, openAppDatabase } from "../../src/db/client.js";
