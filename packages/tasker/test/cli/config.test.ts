@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli, runCliJson } from "./support/cli-process.js";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "tasker-ctl-config-"));
+});
+
+describe("tasker-ctl config", { timeout: 180_000 }, () => {
+  it("generate prints a commented worker.toml to stdout", async () => {
+    const { code, stdout } = await runCli(["config", "generate"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("[common.database]\n");
+    expect(stdout).toContain("[worker.web]\n");
+    expect(stdout).toMatch(/^# /m);
+  });
+
+  it("generate --out writes a file that validate accepts (exit 0), with the values given", async () => {
+    const file = join(dir, "worker.toml");
+    const generated = await runCli([
+      "config",
+      "generate",
+      "--out",
+      file,
+      "--namespaces",
+      "ecommerce,billing",
+      "--handlers",
+      "./handlers",
+    ]);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toContain(`created ${file}`);
+    const validated = await runCli(["config", "validate", file]);
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toContain(`ok      ${file}`);
+    expect(validated.stdout).toContain("namespaces ecommerce, billing");
+    expect(validated.stdout).toContain(`handlers:    ${join(dir, "handlers")}`);
+  });
+
+  it("validate applies environment overrides and never prints secrets", async () => {
+    const file = join(dir, "env.toml");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR:-default} is the TOML interpolation syntax
+    writeFileSync(file, '[common.database]\nurl = "${DB:-}"\n');
+    const { code, json } = await runCliJson<{ valid: boolean; env_overrides: string[]; config: unknown }>(
+      ["config", "validate", file],
+      { env: { DB: "postgres://app:hunter2@db/tasker", TASKER_WORKER_NAMESPACES: "ops" } },
+    );
+    expect(code).toBe(0);
+    expect(json.valid).toBe(true);
+    expect(json.env_overrides).toEqual(["TASKER_WORKER_NAMESPACES"]);
+    expect(JSON.stringify(json.config)).toContain("postgres://app:***@db/tasker");
+    expect(JSON.stringify(json.config)).not.toContain("hunter2");
+  });
+
+  it("validate exits 2 naming the key of every bad value", async () => {
+    const file = join(dir, "bad.toml");
+    writeFileSync(file, '[worker]\nconcurrency = "ten"\n\n[common.queues]\nbackend = "kafka"\n');
+    const { code, stdout } = await runCli(["config", "validate", file]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(new RegExp(`^error +${file.replace(/[.]/g, "\\.")}: worker\\.concurrency: `, "m"));
+    expect(stdout).toMatch(/: common\.queues\.backend: .*postgres/);
+  });
+
+  it("validate exits 2 on TOML syntax errors and missing files, and without a file", async () => {
+    const broken = join(dir, "broken.toml");
+    writeFileSync(broken, "[worker\nconcurrency = 1\n");
+    const [syntax, missing, none] = await Promise.all([
+      runCli(["config", "validate", broken]),
+      runCli(["config", "validate", join(dir, "nope.toml")]),
+      runCli(["config", "validate"]),
+    ]);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stdout).toMatch(/TOML syntax error at line 1/);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toContain("config file not found");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("name the config file, or set TASKER_CONFIG_PATH");
+  });
+
+  it("generate refuses to overwrite without --force (exit 4)", async () => {
+    const file = join(dir, "keep.toml");
+    writeFileSync(file, "# mine\n");
+    const refused = await runCli(["config", "generate", "--out", file]);
+    expect(refused.code).toBe(4);
+    expect(readFileSync(file, "utf8")).toBe("# mine\n");
+    expect((await runCli(["config", "generate", "--out", file, "--force"])).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("[common.database]");
+  });
+});
