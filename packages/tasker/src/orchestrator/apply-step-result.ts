@@ -2,6 +2,7 @@ import type { LifecycleEvent } from "../events/lifecycle-events.js";
 import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
 import type { StepEvent } from "../state/step-states.js";
+import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Queryable } from "../store/database.js";
 import { ackMessages } from "../store/sql/queue.js";
 import { transitionSteps } from "../store/sql/steps.js";
@@ -61,7 +62,7 @@ export async function applyStepResult(
       ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
       : undefined,
   };
-  const decision = decide(step, opts.jitterPercent);
+  const decision = decide(step, opts.jitterPercent, TASK_TERMINAL_STATES.has(task.status as TaskState));
   if (!decision) {
     log.info({ state: step.state }, "duplicate or late step result ignored");
     await ackMessages(tx, [msg.msgId]);
@@ -109,7 +110,7 @@ type Decision = {
   metadata: Record<string, unknown>;
 };
 
-function decide(step: StoredStep, jitterPercent: number): Decision | undefined {
+function decide(step: StoredStep, jitterPercent: number, taskFinished: boolean): Decision | undefined {
   if (step.state === "enqueued_for_orchestration") {
     return { applied: "completed", event: "complete", set: "completed_at = now()", metadata: {} };
   }
@@ -127,6 +128,9 @@ function decide(step: StoredStep, jitterPercent: number): Decision | undefined {
     jitterPercent,
   );
   const error = step.error?.message ?? null;
+  // A cancelled (or otherwise finished) task starts nothing new, so a failure cannot retry.
+  if (taskFinished)
+    return { applied: "failed", event: "error", set: "", metadata: { reason: "task_finished", error } };
   if (failure.event === "schedule_retry") {
     return {
       applied: "retry_scheduled",

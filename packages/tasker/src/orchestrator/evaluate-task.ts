@@ -70,7 +70,10 @@ export async function evaluateTask(
     if (eventName) events.push(taskEvent(task, eventName));
   }
 
-  if ((plan.outcome === "waiting_for_retry" || plan.outcome === "blocked_by_failures") && plan.nextRetryAt) {
+  // A pending retry needs a wake-up even while sibling branches run: nothing else would re-plan
+  // the task when its backoff ends. Duplicates are harmless (evaluation is idempotent); a few ms
+  // of margin covers clock skew between this process and the database.
+  if (plan.nextRetryAt) {
     await sendMessages(tx, [
       {
         queueName: ORCHESTRATION_QUEUE,
@@ -80,7 +83,7 @@ export async function evaluateTask(
           correlation_id: task.correlation_id,
           reason: "retry_due",
         },
-        delayMs: Math.max(0, plan.nextRetryAt.getTime() - now.getTime()),
+        delayMs: Math.max(0, plan.nextRetryAt.getTime() - now.getTime()) + 10,
       },
     ]);
   }

@@ -1,4 +1,5 @@
 import { publishEvents } from "../events/lifecycle-events.js";
+import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
 import { STEP_TRANSITIONS, type StepEvent } from "../state/step-states.js";
@@ -68,6 +69,15 @@ export async function applyStepAction(
         status,
       },
     );
+  }
+  if (action.action_type === "complete_manually") {
+    // The same limits as a task context: a manual result is read by every dependant.
+    const limit = checkContextLimits(action.completion_data.result ?? null);
+    if (limit) {
+      throw new TaskerError(limit.code, limit.message.replace(/^context/, "completion_data.result"), {
+        path: limit.path.replace(/^context/, "completion_data.result"),
+      });
+    }
   }
   const event = ACTION_EVENT[action.action_type];
   const allowed = STEP_TRANSITIONS[event].from;
