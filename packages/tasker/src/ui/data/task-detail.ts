@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import type {
+  StepResponse,
+  StepTransition,
+  TaskResponse,
+  TaskTransition,
+} from "../../model/task-response.js";
+import type { Queryable } from "../../store/database.js";
+import { selectTaskTransitions } from "../../store/sql/transitions.js";
+import type { DashboardTasker } from "../dashboard-tasker.js";
+import { type Attempt, summarizeAttempts } from "./step-attempts.js";
+import { selectTaskEdges } from "./task-graph.js";
+
+export interface SelectedStep {
+  step: StepResponse;
+  audit: StepTransition[];
+  attempts: Attempt[];
+}
+
+/** Everything the task page shows, read in one go. */
+export interface TaskDetail {
+  task: TaskResponse;
+  edges: { from: string; to: string }[];
+  transitions: TaskTransition[];
+  selected: SelectedStep | undefined;
+  /** Changes whenever anything shown changes: live refreshes send nothing while it is the same. */
+  fingerprint: string;
+}
+
+/** The transitions of a task, oldest first, in the API's shape. */
+export async function loadTaskTransitions(db: Queryable, taskUuid: string): Promise<TaskTransition[]> {
+  const rows = await selectTaskTransitions(db, taskUuid);
+  return rows.map((r) => ({
+    id: r.id,
+    task_uuid: r.subject_uuid,
+    from_state: r.from_state as TaskTransition["from_state"],
+    to_state: r.to_state as TaskTransition["to_state"],
+    event: r.event,
+    metadata: r.metadata,
+    created_at: new Date(r.created_at).toISOString(),
+  }));
+}
+
+/**
+ * The step a page asks for (`?step=` is a step uuid or name). Without one, a failed step is
+ * picked, since fixing it is the likely reason to open the task.
+ */
+export function pickStep(steps: readonly StepResponse[], ref: string | undefined): StepResponse | undefined {
+  if (ref) return steps.find((s) => s.workflow_step_uuid === ref || s.name === ref);
+  return steps.find((s) => s.current_state === "error");
+}
+
+/** A short hash of what the live part of the task page shows (pure). */
+export function taskFingerprint(
+  task: Pick<TaskResponse, "status" | "updated_at" | "steps">,
+  transitionCount: number,
+  selected: { uuid: string; auditCount: number } | undefined,
+): string {
+  const state = [
+    task.status,
+    task.updated_at,
+    task.steps.map((s) => [s.workflow_step_uuid, s.current_state, s.attempts, s.updated_at]),
+    transitionCount,
+    selected ? [selected.uuid, selected.auditCount] : null,
+  ];
+  return createHash("sha256").update(JSON.stringify(state)).digest("base64url").slice(0, 16);
+}
+
+/** Reads the task (with steps, results and errors), its edges, transitions and the chosen step. */
+export async function loadTaskDetail(
+  tasker: DashboardTasker,
+  taskUuid: string,
+  stepRef: string | undefined,
+): Promise<TaskDetail> {
+  const task = await tasker.client.getTask(taskUuid);
+  const [edges, transitions] = await Promise.all([
+    selectTaskEdges(tasker.database, taskUuid),
+    loadTaskTransitions(tasker.database, taskUuid),
+  ]);
+  const step = pickStep(task.steps, stepRef);
+  let selected: SelectedStep | undefined;
+  if (step) {
+    const audit = await tasker.client.getStepAudit(taskUuid, step.workflow_step_uuid);
+    selected = { step, audit, attempts: summarizeAttempts(audit) };
+  }
+  const fingerprint = taskFingerprint(
+    task,
+    transitions.length,
+    selected ? { uuid: selected.step.workflow_step_uuid, auditCount: selected.audit.length } : undefined,
+  );
+  return { task, edges, transitions, selected, fingerprint };
+}

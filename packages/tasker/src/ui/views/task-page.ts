@@ -1,0 +1,139 @@
+import { html } from "hono/html";
+import type { StepResponse, TaskResponse } from "../../model/task-response.js";
+import { STEP_TERMINAL_STATES } from "../../state/step-states.js";
+import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
+import { canCancelTask } from "../data/allowed-actions.js";
+import type { TaskDetail } from "../data/task-detail.js";
+import { type DagNodeView, renderDagSvg } from "../graph/dag-svg.js";
+import { can } from "../session.js";
+import type { UiContext } from "../ui-context.js";
+import { formatDuration, jsonBlock, stateBadge, timeTag } from "./format.js";
+import type { Html } from "./html.js";
+import { metadataText, renderStepPanel, stepDuration } from "./step-panel.js";
+
+/** The colours of the DAG, as a legend (only states that appear in this task). */
+function legend(steps: readonly StepResponse[]): Html {
+  const states = [...new Set(steps.map((s) => s.current_state))];
+  return html`<ul class="legend" aria-label="Step states in this graph">${states.map(
+    (s) => html`<li><span class="swatch state-${s}" aria-hidden="true"></span>${s}</li>`,
+  )}</ul>`;
+}
+
+const stepHref = (ctx: UiContext, task: TaskResponse, step: StepResponse) =>
+  `${ctx.base}/tasks/${task.task_uuid}?step=${step.workflow_step_uuid}`;
+
+/** The node's second line: where the step is, with attempts or how long it took. */
+export function nodeDetail(step: StepResponse, now = new Date()): string {
+  const duration = stepDuration(step, now);
+  if (step.current_state === "complete" && duration !== undefined) {
+    return `complete · ${formatDuration(duration)}`;
+  }
+  if (STEP_TERMINAL_STATES.has(step.current_state) || step.attempts === 0) return step.current_state;
+  return `${step.current_state} · ${step.attempts}/${step.max_attempts}`;
+}
+
+function dagNodes(ctx: UiContext, detail: TaskDetail): DagNodeView[] {
+  const selected = detail.selected?.step.workflow_step_uuid;
+  return detail.task.steps.map((s) => ({
+    id: s.name,
+    label: s.name,
+    detail: nodeDetail(s),
+    state: s.current_state,
+    title: `${s.name}: ${s.current_state}, attempt ${s.attempts} of ${s.max_attempts}`,
+    href: stepHref(ctx, detail.task, s),
+    selected: s.workflow_step_uuid === selected,
+  }));
+}
+
+function cancelForm(ctx: UiContext, task: TaskResponse): Html {
+  if (!canCancelTask(task.status)) return html``;
+  if (!can(ctx.principal, "tasks:write")) {
+    return html`<p class="muted small">Cancelling needs the <code>tasks:write</code> permission.</p>`;
+  }
+  const url = `${ctx.base}/tasks/${task.task_uuid}/cancel`;
+  return html`<form class="cancel-form" method="post" action="${url}">
+<label class="sr-only" for="cancel-reason">Reason for cancelling</label>
+<input id="cancel-reason" name="reason" maxlength="1000" placeholder="reason (optional)">
+<button type="submit" class="button danger" data-action="cancel" hx-post="${url}" hx-target="#live" hx-swap="outerHTML" hx-confirm="Cancel task ${task.name}? Steps that have not started will not run; running ones finish.">Cancel task</button>
+</form>`;
+}
+
+function summary(task: TaskResponse): Html {
+  const failed = task.failed_steps;
+  return html`<section class="summary" aria-label="Progress">
+<div class="progress big" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${Math.round(task.completion_percentage)}" aria-label="${Math.round(task.completion_percentage)}% complete"><span style="width:${task.completion_percentage}%"></span></div>
+<ul class="stats">
+<li><strong>${Math.round(task.completion_percentage)}%</strong> complete</li>
+<li><strong>${task.completed_steps}</strong> of ${task.total_steps} steps done</li>
+<li><strong>${task.in_progress_steps}</strong> in progress</li>
+<li><strong>${task.pending_steps}</strong> pending</li>
+<li class="${failed > 0 ? "text-error" : ""}"><strong>${failed}</strong> failed</li>
+<li>health <strong>${task.health_status}</strong></li>
+<li>next <strong>${task.recommended_action.replaceAll("_", " ")}</strong></li>
+</ul>
+</section>`;
+}
+
+function stepsTable(ctx: UiContext, detail: TaskDetail): Html {
+  const selected = detail.selected?.step.workflow_step_uuid;
+  const liveUrl = (s: StepResponse) =>
+    `${ctx.base}/tasks/${detail.task.task_uuid}/live?step=${s.workflow_step_uuid}`;
+  return html`<section class="card" aria-labelledby="steps-heading"><h2 id="steps-heading">Steps</h2><div class="table-scroll"><table class="table">
+<thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Took</th><th scope="col">Last attempt</th></tr></thead>
+<tbody>${detail.task.steps.map((s) => {
+    const d = stepDuration(s);
+    return html`<tr${s.workflow_step_uuid === selected ? html` class="selected"` : ""}><td><a href="${stepHref(ctx, detail.task, s)}" hx-get="${liveUrl(s)}" hx-target="#live" hx-swap="outerHTML" hx-push-url="${stepHref(ctx, detail.task, s)}">${s.name}</a></td><td>${stateBadge(s.current_state)}</td><td>${s.attempts}/${s.max_attempts}</td><td>${d === undefined ? "–" : formatDuration(d)}</td><td>${timeTag(s.last_attempted_at)}</td></tr>`;
+  })}</tbody></table></div></section>`;
+}
+
+function timeline(detail: TaskDetail): Html {
+  const start = Date.parse(detail.task.created_at);
+  return html`<section class="card" aria-labelledby="timeline-heading"><h2 id="timeline-heading">Timeline</h2><ol class="timeline">${detail.transitions.map(
+    (t) =>
+      html`<li><span class="tl-offset">+${formatDuration(Date.parse(t.created_at) - start)}</span> <span>${t.from_state ?? "∅"} → ${stateBadge(t.to_state)}</span> <code class="small">${t.event}</code>${metadataText(t.metadata)}</li>`,
+  )}</ol></section>`;
+}
+
+/**
+ * The part of the task page that changes: header, progress, DAG, chosen step, steps, timeline.
+ * While the task runs it asks for itself every refresh interval, quoting the fingerprint it
+ * shows; the server answers 204 (keep what you have) until something changed. A finished task
+ * stops asking.
+ */
+export function renderTaskLive(ctx: UiContext, detail: TaskDetail): Html {
+  const { task } = detail;
+  const terminal = TASK_TERMINAL_STATES.has(task.status);
+  const step = detail.selected?.step.workflow_step_uuid;
+  const poll = `${ctx.base}/tasks/${task.task_uuid}/live?${step ? `step=${step}&` : ""}v=${detail.fingerprint}`;
+  const polling = terminal
+    ? html``
+    : html` hx-get="${poll}" hx-trigger="every ${ctx.refreshMs}ms" hx-swap="outerHTML"`;
+  return html`<div id="live" class="task-live" data-task-status="${task.status}" data-fingerprint="${detail.fingerprint}"${polling}>
+<div class="page-head task-head">
+<div>
+<p class="crumbs"><a href="${ctx.base}/tasks">Tasks</a> / <a href="${ctx.base}/tasks?namespace=${task.namespace}">${task.namespace}</a> / <a href="${ctx.base}/templates/${task.namespace}/${task.name}/${task.version}">${task.name} v${task.version}</a></p>
+<h1>${task.name} ${stateBadge(task.status)}</h1>
+<p class="meta muted small">task <code>${task.task_uuid}</code> · correlation <code>${task.correlation_id}</code> · created ${timeTag(task.created_at)}${task.completed_at ? html` · finished ${timeTag(task.completed_at)} (took ${formatDuration(Date.parse(task.completed_at) - Date.parse(task.created_at))})` : ""}${terminal ? "" : html` · <span class="live-dot" aria-hidden="true"></span>live`}</p>
+</div>
+<div class="task-actions">${cancelForm(ctx, task)}</div>
+</div>
+${task.error ? html`<div class="callout callout-error" role="note"><strong>Task error:</strong> ${task.error}</div>` : ""}
+${summary(task)}
+<div class="task-grid">
+<section class="card dag-card" aria-labelledby="dag-heading"><div class="card-head"><h2 id="dag-heading">Workflow</h2>${legend(task.steps)}</div>
+<div class="dag-scroll">${renderDagSvg(dagNodes(ctx, detail), detail.edges, { label: `Steps of ${task.name} and their dependencies` })}</div></section>
+${renderStepPanel(ctx, task, detail.selected)}
+</div>
+${stepsTable(ctx, detail)}
+${timeline(detail)}
+</div>`;
+}
+
+/** The whole task page: the live part, then the task's input context (which never changes). */
+export function renderTaskBody(ctx: UiContext, detail: TaskDetail): Html {
+  const { task } = detail;
+  return html`${renderTaskLive(ctx, detail)}
+<section class="card" aria-labelledby="context-heading"><h2 id="context-heading">Context</h2>
+<dl class="facts inline-facts"><dt>Initiator</dt><dd>${task.initiator ?? "–"}</dd><dt>Source system</dt><dd>${task.source_system ?? "–"}</dd><dt>Reason</dt><dd>${task.reason ?? "–"}</dd><dt>Tags</dt><dd>${task.tags.length > 0 ? task.tags.join(", ") : "–"}</dd><dt>Priority</dt><dd>${task.priority}</dd></dl>
+${jsonBlock(task.context, `GET /v1/tasks/${task.task_uuid}`)}</section>`;
+}
