@@ -161,3 +161,22 @@ export function startCli(
     });
   });
 }
+
+/** Polls `task get --json` until the task reaches `status` (or fails the test with the last state). */
+export async function waitForTaskStatus(
+  taskUuid: string,
+  status: string,
+  apiArgs: readonly string[],
+  options: RunOptions & { deadlineMs?: number } = {},
+): Promise<{ status: string; steps: { name: string; current_state: string }[] }> {
+  const deadline = Date.now() + (options.deadlineMs ?? 90_000);
+  for (;;) {
+    const { json } = await runCliJson<{ status: string; steps: { name: string; current_state: string }[] }>(
+      ["task", "get", taskUuid, ...apiArgs],
+      options,
+    );
+    if (json.status === status) return json;
+    if (Date.now() > deadline) throw new Error(`task ${taskUuid} is ${json.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
