@@ -1,0 +1,52 @@
+// CI entry for the benchmark (called from .ci/run): the bench's unit tests, then a `--quick` run
+// that proves the script still works end to end. Writes .test-results/bench-unit.json (test counts)
+// and .test-results/bench.json ({passed: 1} for a working quick run) for the CI summary.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const RESULTS = ".test-results";
+mkdirSync(RESULTS, { recursive: true });
+
+function unitTests(): { passed: number; failed: number } {
+  // Absolute: vitest resolves a relative output path against the config's root (bench/).
+  const out = resolve(RESULTS, "bench-unit.vitest.json");
+  rmSync(out, { force: true });
+  const run = spawnSync(
+    "npx",
+    [
+      "vitest",
+      "run",
+      "--config",
+      "bench/vitest.config.ts",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${out}`,
+    ],
+    { stdio: "inherit" },
+  );
+  try {
+    const report = JSON.parse(readFileSync(out, "utf8")) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      testResults: { status: string; assertionResults: unknown[] }[];
+    };
+    // A test file that failed to load has no tests in it but must still count as a failure.
+    const loadFailures = report.testResults.filter(
+      (f) => f.status === "failed" && f.assertionResults.length === 0,
+    ).length;
+    return { passed: report.numPassedTests, failed: report.numFailedTests + loadFailures };
+  } catch {
+    return { passed: 0, failed: run.status === 0 ? 0 : 1 };
+  }
+}
+
+const unit = unitTests();
+writeFileSync(join(RESULTS, "bench-unit.json"), JSON.stringify(unit));
+console.log(`=== bench unit: ${unit.passed} passed, ${unit.failed} failed ===`);
+
+const quick = spawnSync("npx", ["tsx", "bench/run.ts", "--quick"], { stdio: "inherit" });
+const smoke = quick.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+writeFileSync(join(RESULTS, "bench.json"), JSON.stringify(smoke));
+console.log(`=== bench --quick: ${smoke.passed} passed, ${smoke.failed} failed ===`);
+process.exit(unit.failed + smoke.failed === 0 ? 0 : 1);

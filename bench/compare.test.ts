@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { compareResults } from "./compare.js";
+import { sampleFile, sampleResult } from "./testing/sample-file.js";
+
+describe("compareResults", () => {
+  const findings = compareResults(sampleFile().results);
+  const get = (label: RegExp) => {
+    const f = findings.find((x) => label.test(x.label));
+    if (!f) throw new Error(`no finding matches ${label}: ${findings.map((x) => x.label).join(" | ")}`);
+    return f;
+  };
+
+  it("checks the latency targets per backend", () => {
+    expect(get(/linear5 p50 latency on postgres/)).toMatchObject({ value: 8, met: true, target: "≤ 10 ms" });
+    expect(get(/linear5 p50 latency on pglite/)).toMatchObject({ value: 6, met: false, target: "≤ 5 ms" });
+  });
+
+  it("takes the best concurrency level for the throughput target", () => {
+    expect(get(/throughput on postgres/)).toMatchObject({
+      value: 1200,
+      met: true,
+      label: expect.stringMatching(/concurrency 32/),
+    });
+  });
+
+  it("compares latency with history against the empty database of the same backend", () => {
+    expect(get(/with 100,000 finished tasks ÷ empty, postgres/)).toMatchObject({ value: 1.25, met: false });
+    expect(get(/with 100,000 finished tasks ÷ empty, pglite/)).toMatchObject({ value: 1.1, met: true });
+  });
+
+  it("states the ratios against graphile-worker and pgbench measured in the same run", () => {
+    expect(get(/latency, tasker ÷ graphile-worker/).value).toBe(2);
+    expect(get(/steps\/s at concurrency 8, tasker ÷ graphile-worker/).value).toBe(0.5);
+    // No graphile run at concurrency 32: no ratio is invented for it.
+    expect(findings.some((f) => /concurrency 32, tasker ÷ graphile/.test(f.label))).toBe(false);
+    expect(get(/÷ pgbench/).value).toBe(0.3);
+  });
+
+  it("says 'not measured' (null) rather than passing a target it could not check", () => {
+    const [f] = compareResults([
+      sampleResult({ system: "tasker", backend: "postgres", mode: "latency", p50_ms: null }),
+    ]);
+    expect(f).toMatchObject({ value: null, met: null });
+  });
+});

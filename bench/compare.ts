@@ -1,0 +1,116 @@
+import type { BenchResult, Workflow } from "./results.js";
+import { ratio, round } from "./stats.js";
+
+/** One figure the issue asks about, with its target when it has one. */
+export interface Finding {
+  label: string;
+  value: number | null;
+  unit: "ms" | "steps/s" | "×";
+  /** e.g. "≤ 10 ms"; absent for plain comparisons. */
+  target?: string;
+  /** true/false against the target; null when it could not be measured. */
+  met?: boolean | null;
+}
+
+const isTaskerLatency = (r: BenchResult, backend: string, workflow: Workflow, history: boolean) =>
+  r.system === "tasker" &&
+  r.mode === "latency" &&
+  r.backend === backend &&
+  r.workflow === workflow &&
+  (history ? r.history_tasks > 0 : r.history_tasks === 0);
+
+function atMost(value: number | null, limit: number): boolean | null {
+  return value === null ? null : value <= limit;
+}
+
+/**
+ * The issue's targets and the ratios against the baselines measured in the same run. Pure: it
+ * reads results, so the same findings can be recomputed from any saved results file.
+ */
+export function compareResults(results: readonly BenchResult[]): Finding[] {
+  const findings: Finding[] = [];
+  const find = (pred: (r: BenchResult) => boolean) => results.find(pred);
+
+  for (const [backend, limit] of [
+    ["postgres", 10],
+    ["pglite", 5],
+  ] as const) {
+    const r = find((x) => isTaskerLatency(x, backend, "linear5", false));
+    if (!r) continue;
+    findings.push({
+      label: `linear5 p50 latency on ${backend}`,
+      value: r.p50_ms,
+      unit: "ms",
+      target: `≤ ${limit} ms`,
+      met: atMost(r.p50_ms, limit),
+    });
+  }
+
+  const throughput = (system: BenchResult["system"], backend: string) =>
+    results.filter((r) => r.system === system && r.backend === backend && r.mode === "throughput");
+  const best = (rs: BenchResult[]) =>
+    rs.reduce<BenchResult | undefined>(
+      (a, b) => ((b.steps_per_s ?? 0) > (a?.steps_per_s ?? -1) ? b : a),
+      undefined,
+    );
+  const bestPostgres = best(throughput("tasker", "postgres"));
+  if (bestPostgres) {
+    findings.push({
+      label: `throughput on postgres (best: concurrency ${bestPostgres.concurrency})`,
+      value: bestPostgres.steps_per_s,
+      unit: "steps/s",
+      target: "≥ 1000 steps/s",
+      met: bestPostgres.steps_per_s === null ? null : bestPostgres.steps_per_s >= 1000,
+    });
+  }
+  const bestPglite = best(throughput("tasker", "pglite"));
+  if (bestPglite) {
+    findings.push({
+      label: `throughput on pglite (best: concurrency ${bestPglite.concurrency})`,
+      value: bestPglite.steps_per_s,
+      unit: "steps/s",
+    });
+  }
+
+  for (const r of results.filter(
+    (x) => x.system === "tasker" && x.mode === "latency" && x.history_tasks > 0,
+  )) {
+    const empty = find((x) => isTaskerLatency(x, r.backend, r.workflow as Workflow, false));
+    const value = ratio(r.p50_ms, empty?.p50_ms);
+    findings.push({
+      label: `${r.workflow} p50 with ${r.history_tasks.toLocaleString("en-US")} finished tasks ÷ empty, ${r.backend}`,
+      value,
+      unit: "×",
+      target: "≤ 1.2×",
+      met: atMost(value, 1.2),
+    });
+  }
+
+  const graphileLatency = find((r) => r.system === "graphile-worker" && r.mode === "latency");
+  const ourLatency = find((r) => isTaskerLatency(r, "postgres", "linear5", false));
+  if (graphileLatency && ourLatency) {
+    findings.push({
+      label: "linear5 p50 latency, tasker ÷ graphile-worker (postgres)",
+      value: ratio(ourLatency.p50_ms, graphileLatency.p50_ms),
+      unit: "×",
+    });
+  }
+  for (const g of throughput("graphile-worker", "postgres")) {
+    const ours = throughput("tasker", "postgres").find((r) => r.concurrency === g.concurrency);
+    if (!ours) continue;
+    findings.push({
+      label: `steps/s at concurrency ${g.concurrency}, tasker ÷ graphile-worker (postgres)`,
+      value: ratio(ours.steps_per_s, g.steps_per_s),
+      unit: "×",
+    });
+  }
+  const pgbench = find((r) => r.system === "pgbench");
+  if (pgbench && bestPostgres) {
+    findings.push({
+      label: "best postgres steps/s ÷ pgbench simple-update transactions/s",
+      value: ratio(bestPostgres.steps_per_s, pgbench.transactions_per_s),
+      unit: "×",
+    });
+  }
+  return findings.map((f) => ({ ...f, value: f.value === null ? null : round(f.value, 3) }));
+}

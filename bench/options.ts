@@ -1,0 +1,124 @@
+import { parseArgs } from "node:util";
+
+export const BACKENDS = ["pglite", "postgres"] as const;
+export type Backend = (typeof BACKENDS)[number];
+export const PARTS = ["latency", "throughput", "scale", "graphile", "pgbench"] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  backends: Backend[];
+  parts: Part[];
+  /** Measured latency runs per workflow, after `warmup` unmeasured ones. */
+  runs: number;
+  warmup: number;
+  /** Tasks in flight for the throughput runs, and the worker concurrency levels to try. */
+  tasks: number;
+  concurrency: number[];
+  /** Finished tasks written into the tables before the scale latency runs. */
+  history: number;
+  pgbenchSeconds: number;
+  /** Where results go (`<date>.json`, `latest.json`, `latest.md`, `latest.svg`). */
+  outDir: string;
+  help: boolean;
+}
+
+const FULL = {
+  runs: 50,
+  warmup: 10,
+  tasks: 1000,
+  concurrency: [8, 32],
+  history: 100_000,
+  pgbenchSeconds: 10,
+};
+// Seconds, not minutes: CI runs this to keep the script working, not to measure.
+const QUICK = { runs: 3, warmup: 1, tasks: 20, concurrency: [8, 32], history: 1000, pgbenchSeconds: 1 };
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick                  a smoke run in seconds (what CI runs); results go to bench/results/quick
+  --backends LIST          pglite,postgres (default both)
+  --only LIST              parts to run: ${PARTS.join(",")} (default all)
+  --runs N                 measured latency runs per workflow (default ${FULL.runs}; quick ${QUICK.runs})
+  --warmup N               unmeasured runs first (default ${FULL.warmup}; quick ${QUICK.warmup})
+  --tasks N                tasks in flight for throughput (default ${FULL.tasks}; quick ${QUICK.tasks})
+  --concurrency LIST       worker concurrency levels for throughput (default ${FULL.concurrency.join(",")})
+  --history N              finished tasks already in the tables for the scale runs (default ${FULL.history})
+  --pgbench-seconds N      duration of the pgbench baseline (default ${FULL.pgbenchSeconds}; quick ${QUICK.pgbenchSeconds})
+  --out DIR                output directory (default bench/results)
+  --help                   this text`;
+
+/** Turns the command line into options; bad input throws an error naming the flag. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  const quick = v.quick === true;
+  const sizes = quick ? QUICK : FULL;
+  return {
+    quick,
+    help: v.help === true,
+    backends: v.backends === undefined ? [...BACKENDS] : list(v.backends, "--backends", BACKENDS),
+    parts: v.only === undefined ? [...PARTS] : list(v.only, "--only", PARTS),
+    runs: v.runs === undefined ? sizes.runs : count(v.runs, "--runs", 1),
+    warmup: v.warmup === undefined ? sizes.warmup : count(v.warmup, "--warmup", 0),
+    tasks: v.tasks === undefined ? sizes.tasks : count(v.tasks, "--tasks", 1),
+    concurrency:
+      v.concurrency === undefined
+        ? sizes.concurrency
+        : v.concurrency.split(",").map((c) => count(c.trim(), "--concurrency", 1)),
+    history: v.history === undefined ? sizes.history : count(v.history, "--history", 0),
+    pgbenchSeconds:
+      v["pgbench-seconds"] === undefined
+        ? sizes.pgbenchSeconds
+        : count(v["pgbench-seconds"], "--pgbench-seconds", 1),
+    outDir: v.out ?? (quick ? "bench/results/quick" : "bench/results"),
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: "boolean" },
+      help: { type: "boolean" },
+      backends: { type: "string" },
+      only: { type: "string" },
+      runs: { type: "string" },
+      warmup: { type: "string" },
+      tasks: { type: "string" },
+      concurrency: { type: "string" },
+      history: { type: "string" },
+      "pgbench-seconds": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+}
+
+function count(raw: string, flag: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${flag} must be a whole number >= ${min}, got "${raw}"`);
+  }
+  return n;
+}
+
+function list<T extends string>(raw: string, flag: string, allowed: readonly T[]): T[] {
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const unknown = items.filter((s) => !allowed.includes(s as T));
+  if (unknown.length > 0 || items.length === 0) {
+    throw new Error(
+      `${flag} takes a comma-separated list of ${allowed.join(", ")}; ${unknown.length > 0 ? `unknown: ${unknown.join(", ")}` : "got nothing"}`,
+    );
+  }
+  return [...new Set(items)] as T[];
+}

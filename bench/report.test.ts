@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { renderMarkdown, resultsTable } from "./report.js";
+import { BenchFileSchema } from "./results.js";
+import { sampleFile } from "./testing/sample-file.js";
+
+describe("resultsTable", () => {
+  it("has one row per result with the issue's columns", () => {
+    const lines = resultsTable(sampleFile().results).split("\n");
+    expect(lines[0]).toMatch(
+      /^\| system \| backend \| workflow \| mode \| history \| conc\. \| p50 ms \| p95 ms \| p99 ms \| steps\/s \| tasks\/s/,
+    );
+    expect(lines).toHaveLength(2 + sampleFile().results.length);
+    expect(lines[3]).toContain("| tasker | postgres | linear5 | latency | 100,000 | 1 | 10 | 13 | 16 |");
+    // pgbench: its transactions/s stand in the steps/s column, its workflow is named.
+    expect(lines.at(-1)).toContain(
+      "| pgbench | postgres | simple-update | throughput | 0 | 8 | – | – | – | 4000 |",
+    );
+  });
+});
+
+describe("renderMarkdown", () => {
+  it("shows the machine, the targets with marks and the notes", () => {
+    const md = renderMarkdown(sampleFile());
+    expect(md).toContain("2× Test CPU");
+    expect(md).toContain("load 1.5 → 2.0");
+    expect(md).toContain("- ✅ linear5 p50 latency on postgres: **8 ms** (target ≤ 10 ms)");
+    expect(md).toContain("- ❌ linear5 p50 latency on pglite: **6 ms** (target ≤ 5 ms)");
+    expect(md).toContain("- pgbench took 10 s");
+    expect(md).not.toContain("quick smoke run");
+  });
+
+  it("marks a quick run as one not to read figures from", () => {
+    expect(renderMarkdown({ ...sampleFile(), quick: true })).toMatch(/^# .*quick smoke run/);
+  });
+});
+
+describe("BenchFileSchema", () => {
+  it("accepts a results file and rejects one with an unknown system", () => {
+    expect(BenchFileSchema.safeParse(sampleFile()).success).toBe(true);
+    const bad = sampleFile();
+    (bad.results[0] as { system: string }).system = "temporal";
+    const parsed = BenchFileSchema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(["results", 0, "system"]);
+  });
+});

@@ -1,0 +1,79 @@
+import { compareResults, type Finding } from "./compare.js";
+import type { BenchFile, BenchResult } from "./results.js";
+
+const COLUMNS = [
+  "system",
+  "backend",
+  "workflow",
+  "mode",
+  "history",
+  "conc.",
+  "p50 ms",
+  "p95 ms",
+  "p99 ms",
+  "steps/s",
+  "tasks/s",
+  "drain ms",
+  "queries/task",
+] as const;
+
+function cell(value: number | string | null): string {
+  if (value === null) return "–";
+  if (typeof value === "string") return value;
+  return value >= 100 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
+}
+
+function row(r: BenchResult): string[] {
+  return [
+    r.system,
+    r.backend,
+    r.workflow ?? "simple-update",
+    r.mode,
+    r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
+    String(r.concurrency),
+    cell(r.p50_ms),
+    cell(r.p95_ms),
+    cell(r.p99_ms),
+    cell(r.system === "pgbench" ? r.transactions_per_s : r.steps_per_s),
+    cell(r.tasks_per_s),
+    cell(r.drain_ms),
+    cell(r.queries_per_task),
+  ];
+}
+
+/** The results as a Markdown table (what `latest.md` and the console show). */
+export function resultsTable(results: readonly BenchResult[]): string {
+  const lines = [`| ${COLUMNS.join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
+  for (const r of results) lines.push(`| ${row(r).join(" | ")} |`);
+  return lines.join("\n");
+}
+
+function findingLine(f: Finding): string {
+  const value = f.value === null ? "not measured" : `${f.value}${f.unit === "×" ? "×" : ` ${f.unit}`}`;
+  if (!f.target) return `- ${f.label}: **${value}**`;
+  const mark = f.met === null || f.met === undefined ? "?" : f.met ? "✅" : "❌";
+  return `- ${mark} ${f.label}: **${value}** (target ${f.target})`;
+}
+
+/** `latest.md`: machine, table, targets and ratios, notes. */
+export function renderMarkdown(file: BenchFile): string {
+  const m = file.machine;
+  const findings = compareResults(file.results);
+  return [
+    `# tasker-ts benchmark${file.quick ? " (quick smoke run: too short to read figures from)" : ""}`,
+    "",
+    `${file.date} · ${m.cpus}× ${m.cpu_model} · ${m.memory_gb} GiB · Node ${m.node} · PostgreSQL ${m.postgres ?? "–"} · PGlite ${m.pglite ?? "–"} · load ${m.load_start.toFixed(1)} → ${m.load_end.toFixed(1)} · ${Math.round(file.duration_s)} s`,
+    "",
+    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. `pgbench` row: transactions/s in the steps/s column.",
+    "",
+    resultsTable(file.results),
+    "",
+    "## Targets and same-run ratios",
+    "",
+    ...findings.map(findingLine),
+    ...(file.notes.length > 0 ? ["", "## Notes", "", ...file.notes.map((n) => `- ${n}`)] : []),
+    "",
+    "See bench/README.md for what bounds each figure.",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,113 @@
+import { cpus, hostname, loadavg, platform, release, totalmem } from "node:os";
+import { z } from "zod";
+
+export const WORKFLOWS = ["linear5", "diamond5", "fanout8"] as const;
+export type Workflow = (typeof WORKFLOWS)[number];
+/** Steps per task of each benchmark workflow (bench/templates/*.yaml). */
+export const STEPS_PER_TASK: Record<Workflow, number> = { linear5: 5, diamond5: 5, fanout8: 8 };
+
+const ms = z.number().nonnegative().nullable();
+
+/**
+ * One measured figure. The first fields are the comparable core the issue fixes; the rest say how
+ * it was measured (history in the tables, runs, drain time, round trips) so runs can be compared.
+ */
+export const BenchResultSchema = z.object({
+  system: z.enum(["tasker", "graphile-worker", "pgbench"]),
+  backend: z.enum(["pglite", "postgres"]),
+  /** null only for pgbench, which runs its own transaction, not a workflow. */
+  workflow: z.enum(WORKFLOWS).nullable(),
+  mode: z.enum(["latency", "throughput"]),
+  /** Latency: 1 (one task at a time). Throughput: the worker's concurrency (pgbench: clients). */
+  concurrency: z.number().int().positive(),
+  p50_ms: ms,
+  p95_ms: ms,
+  p99_ms: ms,
+  steps_per_s: z.number().nonnegative().nullable(),
+  tasks_per_s: z.number().nonnegative().nullable(),
+  /** Finished tasks already in the tables when this was measured (the scale runs). */
+  history_tasks: z.number().int().nonnegative(),
+  /** Latency: measured runs. Throughput: tasks in flight. */
+  runs: z.number().int().positive(),
+  /** Throughput: from the last create to the last completion. */
+  drain_ms: ms,
+  /** Throughput: from the first create to the last completion. */
+  duration_ms: ms,
+  /** SQL statements the engine sent per task (both processes' share, BEGIN/COMMIT included). */
+  queries_per_task: z.number().nonnegative().nullable(),
+  /** pgbench only: its transactions per second. */
+  transactions_per_s: z.number().nonnegative().nullable(),
+});
+export type BenchResult = z.infer<typeof BenchResultSchema>;
+
+export const MachineSchema = z.object({
+  hostname: z.string(),
+  platform: z.string(),
+  cpus: z.number().int(),
+  cpu_model: z.string(),
+  memory_gb: z.number(),
+  node: z.string(),
+  postgres: z.string().nullable(),
+  pglite: z.string().nullable(),
+  /** 1-minute load average when the run started and ended: the machine is shared, so read ratios. */
+  load_start: z.number(),
+  load_end: z.number(),
+});
+export type Machine = z.infer<typeof MachineSchema>;
+
+export const BenchFileSchema = z.object({
+  machine: MachineSchema,
+  date: z.string(),
+  quick: z.boolean(),
+  duration_s: z.number(),
+  results: z.array(BenchResultSchema),
+  /** What could not be measured (no pgbench, a failed part), in words. */
+  notes: z.array(z.string()),
+});
+export type BenchFile = z.infer<typeof BenchFileSchema>;
+
+/** A result with every optional measurement empty, for the builders to fill in. */
+export function emptyResult(
+  core: Pick<BenchResult, "system" | "backend" | "workflow" | "mode" | "concurrency" | "runs">,
+): BenchResult {
+  return {
+    ...core,
+    p50_ms: null,
+    p95_ms: null,
+    p99_ms: null,
+    steps_per_s: null,
+    tasks_per_s: null,
+    history_tasks: 0,
+    drain_ms: null,
+    duration_ms: null,
+    queries_per_task: null,
+    transactions_per_s: null,
+  };
+}
+
+export function describeMachine(
+  versions: { postgres: string | null; pglite: string | null },
+  loadStart: number,
+): Machine {
+  const cpu = cpus();
+  return {
+    hostname: hostname(),
+    platform: `${platform()} ${release()}`,
+    cpus: cpu.length,
+    cpu_model: cpu[0]?.model.trim() ?? "unknown",
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: versions.postgres,
+    pglite: versions.pglite,
+    load_start: loadStart,
+    load_end: loadavg()[0] ?? 0,
+  };
+}
+
+/** `2026-11-23T19-14-03Z`: sortable, and safe in a file name on every OS. */
+export function fileStamp(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/:/g, "-");
+}

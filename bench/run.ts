@@ -1,0 +1,116 @@
+// `npm run bench [-- --quick]`: latency and throughput of the engine against graphile-worker and
+// pgbench, on PGlite and PostgreSQL, in one run. Prints a table and writes bench/results/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@tasker-ts/tasker";
+import { benchBackend } from "./bench-backend.js";
+import { renderChart } from "./chart.js";
+import { compareResults } from "./compare.js";
+import { type BenchOptions, parseBenchArgs, USAGE } from "./options.js";
+import { pgbenchAvailable, runPgbench } from "./pgbench.js";
+import { renderMarkdown, resultsTable } from "./report.js";
+import {
+  type BenchFile,
+  BenchFileSchema,
+  type BenchResult,
+  describeMachine,
+  emptyResult,
+  fileStamp,
+} from "./results.js";
+import { round } from "./stats.js";
+import { pgliteVersion, postgresVersion } from "./versions.js";
+
+const t0 = performance.now();
+// Every progress line carries the seconds since the start: where a run spends its time shows.
+const say = (line: string) =>
+  console.log(line && `${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s ${line}`);
+
+async function main(): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const started = new Date();
+  const loadStart = loadavg()[0] ?? 0;
+  const logger = createLogger({ level: process.env.TASKER_LOG_LEVEL ?? "warn", name: "bench" });
+  const results: BenchResult[] = [];
+  const notes: string[] = [];
+  const pgVersion = opts.backends.includes("postgres") ? await postgresVersion() : null;
+  if (opts.backends.includes("postgres") && pgVersion === null) {
+    console.error(
+      "PostgreSQL does not answer (TASKER_TEST_PG_URL or postgres://postgres@127.0.0.1:5432); start it or pass --backends pglite",
+    );
+    return 1;
+  }
+
+  for (const backend of opts.backends) results.push(...(await benchBackend(backend, opts, logger, say)));
+
+  if (opts.parts.includes("pgbench") && opts.backends.includes("postgres")) {
+    if (await pgbenchAvailable()) {
+      const clients = 8;
+      say(`[postgres] pgbench simple-update, ${clients} clients, ${opts.pgbenchSeconds} s`);
+      const run = await runPgbench({ seconds: opts.pgbenchSeconds, clients, threads: 2 });
+      say(`[postgres] pgbench: ${run.tps.toFixed(0)} transactions/s`);
+      results.push({
+        ...emptyResult({
+          system: "pgbench",
+          backend: "postgres",
+          workflow: null,
+          mode: "throughput",
+          concurrency: clients,
+          runs: Math.max(1, Math.round(run.tps * run.seconds)),
+        }),
+        transactions_per_s: round(run.tps, 1),
+      });
+    } else {
+      notes.push(
+        "pgbench is not on PATH (it comes with the PostgreSQL client tools): no machine-limit baseline",
+      );
+    }
+  }
+
+  const file: BenchFile = BenchFileSchema.parse({
+    machine: describeMachine({ postgres: pgVersion, pglite: pgliteVersion() }, loadStart),
+    date: started.toISOString(),
+    quick: opts.quick,
+    duration_s: round((performance.now() - t0) / 1000, 1),
+    results,
+    notes,
+  });
+  mkdirSync(opts.outDir, { recursive: true });
+  const json = `${JSON.stringify(file, null, 2)}\n`;
+  writeFileSync(join(opts.outDir, `${fileStamp(started)}.json`), json);
+  writeFileSync(join(opts.outDir, "latest.json"), json);
+  writeFileSync(join(opts.outDir, "latest.md"), renderMarkdown(file));
+  writeFileSync(join(opts.outDir, "latest.svg"), renderChart(file));
+
+  say("");
+  say(resultsTable(results));
+  say("");
+  for (const f of compareResults(results)) {
+    const mark = f.met === undefined ? " " : f.met ? "✓" : f.met === false ? "✗" : "?";
+    say(
+      `${mark} ${f.label}: ${f.value ?? "not measured"}${f.unit === "×" ? "×" : ` ${f.unit}`}${f.target ? ` (target ${f.target})` : ""}`,
+    );
+  }
+  say(
+    `\nwrote ${join(opts.outDir, "latest.{json,md,svg}")} and ${fileStamp(started)}.json in ${file.duration_s} s`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);

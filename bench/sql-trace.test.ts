@@ -1,0 +1,44 @@
+import { openDatabase } from "@tasker-ts/tasker";
+import { describe, expect, it } from "vitest";
+import { SqlTrace, statementKey } from "./sql-trace.js";
+
+describe("statementKey", () => {
+  it("collapses whitespace and cuts long statements", () => {
+    expect(statementKey("SELECT 1\n   FROM   x")).toBe("SELECT 1 FROM x");
+    expect(statementKey("SELECT abcdefghij", 8)).toBe("SELECT a…");
+  });
+});
+
+describe("SqlTrace", () => {
+  it("counts calls and time per statement and ranks by time", () => {
+    const t = new SqlTrace();
+    t.add("SELECT 1", 2);
+    t.add("SELECT  1", 3);
+    t.add("UPDATE x", 10);
+    expect(t.totalCalls()).toBe(3);
+    expect(t.top(1)).toEqual([{ sql: "UPDATE x", calls: 1, totalMs: 10 }]);
+    expect(t.top().find((s) => s.sql === "SELECT 1")).toEqual({ sql: "SELECT 1", calls: 2, totalMs: 5 });
+    t.reset();
+    expect(t.totalCalls()).toBe(0);
+  });
+});
+
+describe("SqlTrace.wrap on a real database (PGlite)", () => {
+  it("sees statements in and out of transactions, with BEGIN and COMMIT", async () => {
+    const db = await openDatabase({ dataDir: "memory://" });
+    const t = new SqlTrace();
+    const traced = t.wrap(db);
+    try {
+      expect(await traced.query<{ n: number }>("SELECT 1 AS n")).toEqual([{ n: 1 }]);
+      const inside = await traced.transaction(
+        async (tx) => (await tx.query<{ n: number }>("SELECT 2 AS n"))[0],
+      );
+      expect(inside).toEqual({ n: 2 });
+      await expect(traced.transaction(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+      const calls = Object.fromEntries(t.top().map((s) => [s.sql, s.calls]));
+      expect(calls).toEqual({ "SELECT 1 AS n": 1, "SELECT 2 AS n": 1, BEGIN: 2, COMMIT: 2 });
+    } finally {
+      await traced.close();
+    }
+  }, 60_000);
+});

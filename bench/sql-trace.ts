@@ -1,0 +1,69 @@
+import type { Database, Queryable } from "@tasker-ts/tasker";
+
+export interface StatementStats {
+  /** The statement's first words, whitespace collapsed: enough to find it in the engine. */
+  sql: string;
+  calls: number;
+  totalMs: number;
+}
+
+/**
+ * Counts and times every statement an engine sends, by wrapping its Database. Round trips per
+ * task are the figure that bounds latency on a real server, so the benchmark reports them.
+ * BEGIN and COMMIT are counted too: on PostgreSQL each is a round trip.
+ */
+export class SqlTrace {
+  private readonly stats = new Map<string, StatementStats>();
+
+  wrap(db: Database): Database {
+    const timed =
+      (q: Queryable): Queryable["query"] =>
+      async (sql, params) => {
+        const start = performance.now();
+        try {
+          return await q.query(sql, params);
+        } finally {
+          this.add(sql, performance.now() - start);
+        }
+      };
+    return {
+      kind: db.kind,
+      query: timed(db),
+      transaction: (fn) => {
+        this.add("BEGIN", 0);
+        return db.transaction((tx) => fn({ query: timed(tx) })).finally(() => this.add("COMMIT", 0));
+      },
+      exec: (sql) => db.exec(sql),
+      listen: (channel, onNotify) => db.listen(channel, onNotify),
+      close: () => db.close(),
+    };
+  }
+
+  add(sql: string, ms: number): void {
+    const key = statementKey(sql);
+    const s = this.stats.get(key) ?? { sql: key, calls: 0, totalMs: 0 };
+    s.calls++;
+    s.totalMs += ms;
+    this.stats.set(key, s);
+  }
+
+  reset(): void {
+    this.stats.clear();
+  }
+
+  totalCalls(): number {
+    let n = 0;
+    for (const s of this.stats.values()) n += s.calls;
+    return n;
+  }
+
+  /** The statements that took the most time, most first. */
+  top(n = 10): StatementStats[] {
+    return [...this.stats.values()].sort((a, b) => b.totalMs - a.totalMs).slice(0, n);
+  }
+}
+
+export function statementKey(sql: string, length = 90): string {
+  const flat = sql.replace(/\s+/g, " ").trim();
+  return flat.length > length ? `${flat.slice(0, length)}…` : flat;
+}

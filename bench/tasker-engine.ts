@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  defineHandler,
+  type Logger,
+  openDatabase,
+  type StartWorkerOptions,
+  Tasker,
+  type Worker,
+} from "@tasker-ts/tasker";
+import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
+import { CompletionTracker } from "./completion-tracker.js";
+import type { Backend } from "./options.js";
+import type { Workflow } from "./results.js";
+import { SqlTrace } from "./sql-trace.js";
+
+export const BENCH_NAMESPACE = "bench";
+export const TEMPLATE_DIR = fileURLToPath(new URL("./templates/", import.meta.url));
+const TASK_TIMEOUT_MS = 60_000;
+
+/** The no-op every benchmark step runs: what is left is the engine's own overhead. */
+export const noopHandler = defineHandler("bench.noop", {}, async () => ({ ok: true }));
+
+/**
+ * One engine for the benchmark: its own database (a fresh PGlite data directory, or a fresh
+ * PostgreSQL database from createTestDatabase), the bench templates, an orchestrator and a worker
+ * in this process - the embedded deployment - with every option at the engine's defaults except
+ * the worker's concurrency.
+ */
+export class BenchEngine {
+  readonly tracker = new CompletionTracker();
+  private worker: Worker | undefined;
+
+  private constructor(
+    readonly backend: Backend,
+    readonly tasker: Tasker,
+    readonly trace: SqlTrace,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  static async open(backend: Backend, logger: Logger, concurrency?: number): Promise<BenchEngine> {
+    let testDb: TestDatabase | undefined;
+    let dataDir: string | undefined;
+    if (backend === "postgres") testDb = await createTestDatabase("tasker_bench");
+    else dataDir = mkdtempSync(join(tmpdir(), "tasker-bench-"));
+    const removeStorage = async () => {
+      await testDb?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    };
+    const trace = new SqlTrace();
+    let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+    try {
+      database = trace.wrap(await openDatabase({ databaseUrl: testDb?.url, dataDir, logger }));
+      const tasker = await Tasker.open({ database, templatePaths: [TEMPLATE_DIR], logger });
+      const opened = database;
+      const engine = new BenchEngine(backend, tasker, trace, async () => {
+        await tasker.close();
+        await opened.close();
+        await removeStorage();
+      });
+      tasker.events.on("*", (e) => {
+        if (e.event === "task.completed") engine.tracker.record(e.task_uuid, true, "complete");
+        else if (e.event.startsWith("task."))
+          engine.tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
+      });
+      // Subscribed before the first task, so no completion can be missed.
+      await tasker.events.ready();
+      await tasker.startOrchestrator();
+      await engine.startWorker(concurrency === undefined ? {} : { concurrency });
+      return engine;
+    } catch (err) {
+      await database?.close().catch(() => undefined);
+      await removeStorage();
+      throw err;
+    }
+  }
+
+  /** Restarts the worker with another concurrency (throughput runs at several levels). */
+  async setConcurrency(concurrency: number): Promise<void> {
+    if (this.worker) await this.tasker.stopWorker(this.worker);
+    await this.startWorker({ concurrency });
+  }
+
+  private async startWorker(options: Partial<StartWorkerOptions>): Promise<void> {
+    this.worker = await this.tasker.startWorker({
+      handlers: [noopHandler],
+      namespaces: [BENCH_NAMESPACE],
+      ...options,
+    });
+  }
+
+  /** Creates a task; resolves with its uuid (completion arrives through the tracker). */
+  async create(workflow: Workflow): Promise<string> {
+    const { task } = await this.tasker.client.createTask({ namespace: BENCH_NAMESPACE, name: workflow });
+    return task.task_uuid;
+  }
+
+  /** One latency sample: create -> the `task.completed` event, in milliseconds. */
+  async runOnce(workflow: Workflow): Promise<number> {
+    const start = performance.now();
+    const uuid = await this.create(workflow);
+    const done = await this.tracker.wait(uuid, TASK_TIMEOUT_MS);
+    if (!done.ok) throw new Error(`${workflow} task ${uuid} did not complete: ${done.detail}`);
+    return done.at - start;
+  }
+
+  waitTimeoutMs(tasks: number): number {
+    return TASK_TIMEOUT_MS + tasks * 100;
+  }
+
+  async close(): Promise<void> {
+    await this.cleanup();
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { TEST_PG_ADMIN_URL } from "@tasker-ts/tasker/testing";
+import pg from "pg";
+
+/** The PostgreSQL server's version, or null when it does not answer. */
+export async function postgresVersion(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
+    return rows[0]?.server_version ?? null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The installed @electric-sql/pglite package version (resolved the way the engine resolves it). */
+export function pgliteVersion(): string | null {
+  try {
+    const require = createRequire(import.meta.resolve("@tasker-ts/tasker"));
+    let dir = dirname(require.resolve("@electric-sql/pglite"));
+    for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+          name?: string;
+          version?: string;
+        };
+        if (pkg.name === "@electric-sql/pglite") return pkg.version ?? null;
+      } catch {
+        // not the package root yet: keep walking up
+      }
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
