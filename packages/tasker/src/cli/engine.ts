@@ -6,6 +6,7 @@ import { openCliDatabase } from "./database.js";
 import { loadTemplatesForEngine } from "./engine-templates.js";
 import type { DatabaseLocation } from "./options.js";
 import type { Output } from "./output.js";
+import type { Progress } from "./progress.js";
 
 export interface Engine {
   tasker: Tasker;
@@ -28,12 +29,16 @@ export async function openEngine(
   templatePaths: readonly string[],
   out: Output,
   options: Pick<TaskerOptions, "maxPendingTasks" | "poolMax"> = {},
+  progress?: Progress,
 ): Promise<Engine> {
+  progress?.update(`loading templates from ${templatePaths.join(", ") || "(none)"}`);
   const templates = await loadTemplatesForEngine(templatePaths, out);
   const logger = createLogger({ name: "tasker-ctl" });
+  progress?.update(`opening ${location.description}`);
   const database = await openCliDatabase(location, logger, options.poolMax);
   let tasker: Tasker;
   try {
+    progress?.update(`migrating and registering ${templates.length} templates`);
     tasker = await Tasker.open({ database, templates, logger, ...options });
   } catch (err) {
     await database.close();

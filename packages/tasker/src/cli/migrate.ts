@@ -6,6 +6,7 @@ import {
   withDatabaseOptions,
   withJsonOption,
 } from "./options.js";
+import { startupProgress } from "./progress.js";
 
 /** `tasker-ctl migrate`: applies the engine's pending migrations and says which. */
 export function migrateCommand(ctx: CliContext): Command {
@@ -18,9 +19,15 @@ export function migrateCommand(ctx: CliContext): Command {
         import("../store/migrate.js"),
         import("./database.js"),
       ]);
-      const database = await openCliDatabase(location);
+      const progress = startupProgress(ctx, out, "migrate");
+      progress.update(`opening ${location.description}`);
+      const database = await openCliDatabase(location).catch((err) => {
+        progress.stop();
+        throw err;
+      });
       try {
-        const { applied } = await migrate(database);
+        progress.update("applying migrations");
+        const { applied } = await migrate(database).finally(() => progress.stop());
         const all = listMigrations().map((m) => m.name);
         out.result({ database: location.description, applied, migrations: all }, () => {
           for (const name of applied) out.line(`applied ${name}`);

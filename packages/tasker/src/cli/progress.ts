@@ -1,4 +1,5 @@
-import type { CliStream } from "./output.js";
+import type { CliContext } from "./context.js";
+import type { CliStream, Output } from "./output.js";
 
 export interface Progress {
   /** The current state of the long operation, e.g. `steps_in_process 40% [...]`. */
@@ -52,4 +53,13 @@ export function createProgress(
       stream.write("\r\u001b[2K");
     },
   };
+}
+
+/** Progress of a command's slow start (opening PGlite, migrating) on stderr; silent with --json. */
+export function startupProgress(ctx: CliContext, out: Output, command: string): Progress {
+  return createProgress(ctx.io.stderr, {
+    live: ctx.io.stderr.isTTY === true,
+    quiet: out.json,
+    label: `tasker-ctl ${command}:`,
+  });
 }

@@ -16,6 +16,7 @@ import {
   withJsonOption,
 } from "./options.js";
 import { databaseFromConfig, loadProcessConfig, parseBindAddress } from "./process-config.js";
+import { startupProgress } from "./progress.js";
 import { ensureTypeScriptLoader } from "./typescript-loader.js";
 
 interface ServeOptions extends DatabaseOptions {
@@ -94,14 +95,21 @@ Examples:
         options.templates || !loaded
           ? engineTemplatePaths(options.templates, ctx.env)
           : loaded.config.common.task_templates.search_paths;
-      const engine = await openEngine(location, templatePaths, out, {
-        ...(loaded
-          ? {
-              maxPendingTasks: loaded.config.orchestration.max_pending_tasks,
-              poolMax: loaded.config.common.database.pool_max,
-            }
-          : {}),
-      });
+      const progress = startupProgress(ctx, out, "serve");
+      const engine = await openEngine(
+        location,
+        templatePaths,
+        out,
+        {
+          ...(loaded
+            ? {
+                maxPendingTasks: loaded.config.orchestration.max_pending_tasks,
+                poolMax: loaded.config.common.database.pool_max,
+              }
+            : {}),
+        },
+        progress,
+      ).finally(() => progress.stop());
       let server: OrchestrationServer | undefined;
       let worker: Worker | undefined;
       try {

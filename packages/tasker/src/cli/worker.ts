@@ -11,6 +11,7 @@ import {
   withJsonOption,
 } from "./options.js";
 import { databaseFromConfig, loadProcessConfig } from "./process-config.js";
+import { startupProgress } from "./progress.js";
 import { ensureTypeScriptLoader } from "./typescript-loader.js";
 
 interface WorkerCommandOptions extends DatabaseOptions {
@@ -90,9 +91,14 @@ Examples:
         options.templates || !settings
           ? engineTemplatePaths(options.templates, ctx.env)
           : settings.common.task_templates.search_paths;
-      const engine = await openEngine(location, templatePaths, out, {
-        ...(settings ? { poolMax: settings.common.database.pool_max } : {}),
-      });
+      const progress = startupProgress(ctx, out, "worker");
+      const engine = await openEngine(
+        location,
+        templatePaths,
+        out,
+        settings ? { poolMax: settings.common.database.pool_max } : {},
+        progress,
+      ).finally(() => progress.stop());
       const namespaces =
         options.namespaces ?? (settings?.worker.namespaces.length ? settings.worker.namespaces : undefined);
       let worker: Awaited<ReturnType<typeof engine.tasker.startWorker>>;

@@ -82,6 +82,35 @@ describe.runIf(testBackends().includes("pglite"))(
         expect(stdout).toMatch(new RegExp(`^${step} +complete +1/3`, "m"));
     });
 
+    it("task create reads the context from stdin (--context-file -); --quiet prints only the uuid", async () => {
+      const { code, stdout, stderr } = await runCli(
+        [
+          "task",
+          "create",
+          "--namespace",
+          "cli_demo",
+          "--name",
+          "pipeline",
+          "--context-file",
+          "-",
+          "--wait",
+          "-q",
+          ...api,
+        ],
+        { input: '{"value": 3}' },
+      );
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/^[0-9a-f-]{36}\n$/);
+      expect(stderr).toBe("");
+      const task = await runCliJson<{ context: unknown; status: string }>([
+        "task",
+        "get",
+        stdout.trim(),
+        ...api,
+      ]);
+      expect(task.json).toMatchObject({ status: "complete", context: { value: 3 } });
+    });
+
     it("task create --wait exits 1 when the task ends in error; step resolve lets it finish", async () => {
       const failed = await runCliJson<TaskJson>([
         "task",
