@@ -58,6 +58,8 @@ export type Machine = z.infer<typeof MachineSchema>;
 export const BenchFileSchema = z.object({
   machine: MachineSchema,
   date: z.string(),
+  /** The engine measured: its git commit, `-dirty` when packages/tasker had local changes. */
+  engine_commit: z.string().nullable(),
   quick: z.boolean(),
   duration_s: z.number(),
   results: z.array(BenchResultSchema),

@@ -19,7 +19,7 @@ import {
   fileStamp,
 } from "./results.js";
 import { round } from "./stats.js";
-import { pgliteVersion, postgresVersion } from "./versions.js";
+import { engineCommit, pgliteVersion, postgresVersion } from "./versions.js";
 
 const t0 = performance.now();
 // Every progress line carries the seconds since the start: where a run spends its time shows.
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const file: BenchFile = BenchFileSchema.parse({
     machine: describeMachine({ postgres: pgVersion, pglite: pgliteVersion() }, loadStart),
     date: started.toISOString(),
+    engine_commit: engineCommit(),
     quick: opts.quick,
     duration_s: round((performance.now() - t0) / 1000, 1),
     results,
@@ -92,12 +93,10 @@ async function main(): Promise<number> {
   writeFileSync(join(opts.outDir, "latest.md"), renderMarkdown(file));
   writeFileSync(join(opts.outDir, "latest.svg"), renderChart(file));
 
-  say("");
-  say(resultsTable(results));
-  say("");
+  console.log(`\n${resultsTable(results)}\n`);
   for (const f of compareResults(results)) {
     const mark = f.met === undefined ? " " : f.met ? "✓" : f.met === false ? "✗" : "?";
-    say(
+    console.log(
       `${mark} ${f.label}: ${f.value ?? "not measured"}${f.unit === "×" ? "×" : ` ${f.unit}`}${f.target ? ` (target ${f.target})` : ""}`,
     );
   }

@@ -40,5 +40,5 @@ describe("SqlTrace.wrap on a real database (PGlite)", () => {
     } finally {
       await traced.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

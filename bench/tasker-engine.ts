@@ -40,7 +40,11 @@ export class BenchEngine {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async open(backend: Backend, logger: Logger, concurrency?: number): Promise<BenchEngine> {
+  static async open(
+    backend: Backend,
+    logger: Logger,
+    opts: { concurrency?: number; beforeOpen?: (db: TestDatabase) => Promise<void> } = {},
+  ): Promise<BenchEngine> {
     let testDb: TestDatabase | undefined;
     let dataDir: string | undefined;
     if (backend === "postgres") testDb = await createTestDatabase("tasker_bench");
@@ -52,6 +56,7 @@ export class BenchEngine {
     const trace = new SqlTrace();
     let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
     try {
+      if (testDb) await opts.beforeOpen?.(testDb);
       database = trace.wrap(await openDatabase({ databaseUrl: testDb?.url, dataDir, logger }));
       const tasker = await Tasker.open({ database, templatePaths: [TEMPLATE_DIR], logger });
       const opened = database;
@@ -68,7 +73,7 @@ export class BenchEngine {
       // Subscribed before the first task, so no completion can be missed.
       await tasker.events.ready();
       await tasker.startOrchestrator();
-      await engine.startWorker(concurrency === undefined ? {} : { concurrency });
+      await engine.startWorker(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
       return engine;
     } catch (err) {
       await database?.close().catch(() => undefined);

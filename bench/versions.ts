@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -35,6 +36,27 @@ export function pgliteVersion(): string | null {
       }
     }
     return null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The engine's commit (`BENCH_ENGINE_COMMIT` when measuring a snapshot outside git), with
+ * `-dirty` when packages/tasker has uncommitted changes: a result names what it measured.
+ */
+export function engineCommit(): string | null {
+  if (process.env.BENCH_ENGINE_COMMIT) return process.env.BENCH_ENGINE_COMMIT;
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], {
+      encoding: "utf8",
+      stdio: "pipe",
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages/tasker"], {
+      encoding: "utf8",
+      stdio: "pipe",
+    }).trim();
+    return dirty ? `${commit}-dirty` : commit;
   } catch {
     return null;
   }

@@ -25,6 +25,7 @@ export function sampleFile(): BenchFile {
       load_end: 2,
     },
     date: "2026-11-23T19:00:00.000Z",
+    engine_commit: "abc123",
     quick: false,
     duration_s: 300,
     notes: ["pgbench took 10 s"],
