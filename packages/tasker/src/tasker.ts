@@ -3,6 +3,9 @@ import { LifecycleEvents } from "./events/lifecycle-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import type { MetricsSink } from "./observability/metrics-sink.js";
 import { Orchestrator, type OrchestratorOptions } from "./orchestrator/orchestrator.js";
+import { PostgresTransport } from "./queue/postgres-transport.js";
+import { type RabbitMqOptions, RabbitMqTransport } from "./queue/rabbitmq-transport.js";
+import type { MessageTransport } from "./queue/transport.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openDatabase } from "./store/open-database.js";
@@ -29,6 +32,10 @@ export interface TaskerOptions {
   /** Refuse new tasks with 503 while this many are unfinished (0 = no limit). */
   maxPendingTasks?: number;
   poolMax?: number;
+  /** Signal transport: Postgres tables (default) or RabbitMQ. Default TASKER_MESSAGING_BACKEND. */
+  messaging?: "postgres" | "rabbitmq";
+  /** RabbitMQ settings; the URL defaults to RABBITMQ_URL, then amqp://guest:guest@127.0.0.1:5672. */
+  rabbitmq?: RabbitMqOptions;
 }
 
 export interface StartWorkerOptions extends Partial<WorkerOptions> {
@@ -51,6 +58,7 @@ export class Tasker {
 
   private constructor(
     readonly database: Database,
+    readonly transport: MessageTransport,
     readonly logger: Logger,
     private readonly ownsDatabase: boolean,
     options: TaskerOptions,
@@ -83,7 +91,8 @@ export class Tasker {
       }));
     try {
       await migrate(database);
-      const tasker = new Tasker(database, logger, !options.database, options);
+      const transport = await openTransport(database, logger, options);
+      const tasker = new Tasker(database, transport, logger, !options.database, options);
       const templates = [...(options.templates ?? [])];
       if (options.templatePaths && options.templatePaths.length > 0) {
         const loaded = await loadTemplates([...options.templatePaths]);
@@ -103,6 +112,7 @@ export class Tasker {
   async startOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(
       this.database,
+      this.transport,
       this.logger.child({ component: "orchestrator" }),
       options,
       this.metrics,
@@ -152,10 +162,16 @@ export class Tasker {
         "this worker serves no namespace: register templates that use its handlers, or pass namespaces",
       );
     }
-    const worker = new Worker(this.database, registry, this.logger.child({ component: "worker" }), {
-      ...options,
-      namespaces,
-    });
+    const worker = new Worker(
+      this.database,
+      this.transport,
+      registry,
+      this.logger.child({ component: "worker" }),
+      {
+        ...options,
+        namespaces,
+      },
+    );
     await worker.start();
     this.workers.add(worker);
     return worker;
@@ -166,12 +182,7 @@ export class Tasker {
       () => true,
       () => false,
     );
-    const queue =
-      database &&
-      (await queueDepths(this.database).then(
-        () => true,
-        () => false,
-      ));
+    const queue = database && (await this.transport.healthy());
     return { database, queue };
   }
 
@@ -191,6 +202,28 @@ export class Tasker {
     await Promise.all([...this.workers].map((w) => w.stop()));
     await Promise.all([...this.orchestrators].map((o) => o.stop()));
     await this.events.close();
+    await this.transport.close();
     if (this.ownsDatabase) await this.database.close();
   }
+}
+
+/** The transport named by the options, else TASKER_MESSAGING_BACKEND, else Postgres. */
+async function openTransport(
+  db: Database,
+  logger: Logger,
+  options: TaskerOptions,
+): Promise<MessageTransport> {
+  const kind = options.messaging ?? (process.env.TASKER_MESSAGING_BACKEND || "postgres");
+  if (kind === "postgres") return new PostgresTransport(db, logger);
+  if (kind !== "rabbitmq") {
+    throw new Error(
+      `unknown messaging backend "${kind}"; use "postgres" or "rabbitmq" (TASKER_MESSAGING_BACKEND)`,
+    );
+  }
+  const expires = Number(process.env.RABBITMQ_QUEUE_EXPIRES_MS) || undefined;
+  return RabbitMqTransport.open(db, logger, {
+    ...(process.env.RABBITMQ_URL ? { url: process.env.RABBITMQ_URL } : {}),
+    ...(expires ? { queueExpiresMs: expires } : {}),
+    ...options.rabbitmq,
+  });
 }

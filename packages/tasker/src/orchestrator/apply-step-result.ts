@@ -40,7 +40,7 @@ interface StoredStep {
  */
 export async function applyStepResult(
   tx: Queryable,
-  msg: { msgId: string; taskUuid: string; stepUuid: string },
+  msg: { msgId: string | null; taskUuid: string; stepUuid: string },
   opts: { jitterPercent: number; logger: Logger },
 ): Promise<ResultOutcome> {
   const row = await lockTaskWithStep(tx, msg.taskUuid, msg.stepUuid);
@@ -50,7 +50,7 @@ export async function applyStepResult(
       { task_uuid: msg.taskUuid, step_uuid: msg.stepUuid },
       "result for an unknown step ignored",
     );
-    await ackMessages(tx, [msg.msgId]);
+    if (msg.msgId) await ackMessages(tx, [msg.msgId]);
     return { applied: "ignored", events: [] };
   }
   const { step: _step, ...task } = row;
@@ -65,7 +65,7 @@ export async function applyStepResult(
   const decision = decide(step, opts.jitterPercent, TASK_TERMINAL_STATES.has(task.status as TaskState));
   if (!decision) {
     log.info({ state: step.state }, "duplicate or late step result ignored");
-    await ackMessages(tx, [msg.msgId]);
+    if (msg.msgId) await ackMessages(tx, [msg.msgId]);
     return { applied: "ignored", events: [], ...base };
   }
 

@@ -2,7 +2,7 @@ import { publishEvents } from "../events/lifecycle-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
-import { Waker } from "../queue/waker.js";
+import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import {
@@ -35,15 +35,13 @@ export interface OrchestratorOptions {
  * SKIP LOCKED and every decision about a task happens under that task's row lock.
  */
 export class Orchestrator {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly waker = new Waker();
-  private unlisten: (() => Promise<void>) | undefined;
+  private consumer: Consumer | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly opts: Required<OrchestratorOptions>;
-  private lastSweep = 0;
 
   constructor(
     private readonly db: Database,
+    private readonly transport: MessageTransport,
     private readonly logger: Logger,
     options: OrchestratorOptions = {},
     private readonly metrics?: MetricsSink,
@@ -53,76 +51,44 @@ export class Orchestrator {
       batchSize: options.batchSize ?? 32,
       visibilitySeconds: options.visibilitySeconds ?? 30,
       jitterPercent: options.jitterPercent ?? 10,
+      // PGlite has one connection: parallel transactions would only queue behind each other.
       concurrency: options.concurrency ?? (db.kind === "pglite" ? 1 : 4),
       sweepIntervalMs: options.sweepIntervalMs ?? 5000,
     };
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.unlisten = await this.db.listen(QUEUE_CHANNEL, (queue) => {
-      if (queue === ORCHESTRATION_QUEUE) this.waker.wake();
-    });
-    this.loop = this.run();
+    if (this.consumer) return;
+    this.consumer = await this.transport.consume<OrchestrationMessage>(
+      [ORCHESTRATION_QUEUE],
+      {
+        prefetch: this.opts.concurrency,
+        visibilitySeconds: this.opts.visibilitySeconds,
+        pollIntervalMs: this.opts.pollIntervalMs,
+        batchSize: this.opts.batchSize,
+      },
+      (delivery) => this.handle(delivery),
+    );
+    this.sweepTimer = setInterval(() => {
+      this.sweepLostClaims().catch((err) =>
+        this.logger.warn({ err: errorMessage(err) }, "lost-claim sweep failed; will retry"),
+      );
+    }, this.opts.sweepIntervalMs);
+    this.sweepTimer.unref();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.waker.wake();
-    await this.loop;
-    await this.unlisten?.();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    this.consumer = undefined;
+    clearInterval(this.sweepTimer);
+    await consumer.stopReceiving();
+    await consumer.drained();
   }
 
-  private async run(): Promise<void> {
-    let backoffMs = 100;
-    while (this.running) {
-      try {
-        const processed = await this.tick();
-        backoffMs = 100;
-        if (processed === 0) await this.waker.wait(this.opts.pollIntervalMs);
-      } catch (err) {
-        // The database went away (restart, network): keep trying with backoff, never crash.
-        this.logger.error({ err: errorMessage(err), retry_in_ms: backoffMs }, "orchestrator loop error");
-        await this.waker.wait(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5000);
-      }
-    }
-  }
-
-  /** One round: read a batch, apply it. Returns how many messages were handled. */
-  async tick(): Promise<number> {
-    if (Date.now() - this.lastSweep >= this.opts.sweepIntervalMs) {
-      this.lastSweep = Date.now();
-      await this.sweepLostClaims();
-    }
-    const messages = await receiveMessages<OrchestrationMessage>(
-      this.db,
-      [ORCHESTRATION_QUEUE],
-      this.opts.batchSize,
-      this.opts.visibilitySeconds,
-    );
-    if (messages.length === 0) return 0;
-    // Messages of one task in order; different tasks in parallel.
-    const byTask = new Map<string, QueueMessage<OrchestrationMessage>[]>();
-    for (const m of messages) {
-      const list = byTask.get(m.message.task_uuid) ?? [];
-      list.push(m);
-      byTask.set(m.message.task_uuid, list);
-    }
-    const groups = [...byTask.values()];
-    const workers = Array.from({ length: Math.min(this.opts.concurrency, groups.length) }, async () => {
-      for (let g = groups.shift(); g; g = groups.shift()) {
-        for (const m of g) await this.handle(m);
-      }
-    });
-    await Promise.all(workers);
-    return messages.length;
-  }
-
-  private async handle(m: QueueMessage<OrchestrationMessage>): Promise<void> {
-    const msg = m.message;
+  /** Applies one orchestration message in one transaction (the outbox row is deleted in it). */
+  private async handle(d: Delivery<OrchestrationMessage>): Promise<Settlement> {
+    const msg = d.message;
     const log = this.logger.child({ task_uuid: msg.task_uuid, correlation_id: msg.correlation_id });
     try {
       const outcome = await this.db.transaction(async (tx) => {
@@ -130,12 +96,12 @@ export class Orchestrator {
         if (msg.kind === "step_result") {
           result = await applyStepResult(
             tx,
-            { msgId: m.msgId, taskUuid: msg.task_uuid, stepUuid: msg.step_uuid },
+            { msgId: d.outboxMsgId, taskUuid: msg.task_uuid, stepUuid: msg.step_uuid },
             { jitterPercent: this.opts.jitterPercent, logger: log },
           );
         } else {
           const evaluation = await evaluateTask(tx, msg.task_uuid);
-          await ackMessages(tx, [m.msgId]);
+          if (d.outboxMsgId) await ackMessages(tx, [d.outboxMsgId]);
           result = { evaluation, events: evaluation?.events ?? [] };
         }
         // NOTIFY inside the transaction: subscribers hear about it only after commit.
@@ -143,9 +109,11 @@ export class Orchestrator {
         return result;
       });
       this.record(outcome);
+      return "acked_in_database";
     } catch (err) {
-      // Left unacked: the message reappears after the visibility timeout and is tried again.
-      log.error({ err: errorMessage(err), msg_id: m.msgId }, "failed to apply orchestration message");
+      // Not acked: the message comes back after the visibility timeout and is tried again.
+      log.error({ err: errorMessage(err) }, "failed to apply orchestration message");
+      return "retry_later";
     }
   }
 

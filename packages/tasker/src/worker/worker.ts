@@ -1,16 +1,9 @@
 import { hostname } from "node:os";
 import type { Logger } from "../observability/logger.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type StepMessage } from "../queue/queue-names.js";
-import { Waker } from "../queue/waker.js";
+import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
-import {
-  ackMessages,
-  extendVisibility,
-  QUEUE_CHANNEL,
-  type QueueMessage,
-  receiveMessages,
-  releaseMessages,
-} from "../store/sql/queue.js";
+import { QUEUE_CHANNEL } from "../store/sql/queue.js";
 import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type AttemptOutcome, runHandler } from "./run-handler.js";
@@ -43,12 +36,6 @@ export interface WorkerStatus {
   startedAt: string | null;
 }
 
-interface InFlight {
-  msg: QueueMessage<StepMessage>;
-  stepUuid?: string;
-  done: Promise<void>;
-}
-
 /**
  * Serves the step queues of its namespaces: claims steps (guarded), runs their handlers with a
  * concurrency limit and per-step timeouts, stores results and signals the orchestrator.
@@ -58,11 +45,10 @@ export class Worker {
   private readonly opts: Required<Omit<WorkerOptions, "workerId">>;
   private readonly queues: string[];
   private running = false;
-  private loop: Promise<void> | undefined;
+  private consumer: Consumer | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-  private readonly waker = new Waker();
-  private readonly inFlight = new Set<InFlight>();
+  /** Steps this worker holds a claim on right now (their leases are extended by the heartbeat). */
+  private readonly claimed = new Set<string>();
   private readonly shutdown = new AbortController();
   private completed = 0;
   private failed = 0;
@@ -70,6 +56,7 @@ export class Worker {
 
   constructor(
     private readonly db: Database,
+    private readonly transport: MessageTransport,
     private readonly registry: HandlerRegistry,
     private readonly logger: Logger,
     options: WorkerOptions,
@@ -97,13 +84,19 @@ export class Worker {
          last_heartbeat_at = now(), status = 'running'`,
       [this.workerId, this.opts.namespaces, hostname(), process.pid],
     );
-    this.unlisten = await this.db.listen(QUEUE_CHANNEL, (queue) => {
-      if (this.queues.includes(queue)) this.waker.wake();
-    });
+    this.consumer = await this.transport.consume<StepMessage>(
+      this.queues,
+      {
+        prefetch: this.opts.concurrency,
+        visibilitySeconds: this.opts.leaseSeconds,
+        pollIntervalMs: this.opts.pollIntervalMs,
+        batchSize: this.opts.batchSize,
+      },
+      (delivery) => this.process(delivery),
+    );
     const beatMs = Math.max(250, (this.opts.leaseSeconds * 1000) / 3);
     this.heartbeat = setInterval(() => void this.beat(), beatMs);
     this.heartbeat.unref();
-    this.loop = this.run();
     this.logger.info({ worker_id: this.workerId, namespaces: this.opts.namespaces }, "worker started");
   }
 
@@ -111,20 +104,18 @@ export class Worker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.waker.wake();
-    await this.loop;
-    const all = Promise.all([...this.inFlight].map((f) => f.done));
+    const consumer = this.consumer;
+    await consumer?.stopReceiving();
     const graceful = await Promise.race([
-      all.then(() => true),
+      (consumer?.drained() ?? Promise.resolve()).then(() => true),
       new Promise<false>((r) => setTimeout(() => r(false), this.opts.shutdownTimeoutMs).unref()),
     ]);
     if (!graceful) {
       // Handlers see the abort; their steps are handed back instead of being failed.
       this.shutdown.abort(new Error("worker shutting down"));
-      await all;
+      await consumer?.drained();
     }
     clearInterval(this.heartbeat);
-    await this.unlisten?.();
     await this.db
       .query("UPDATE tasker.workers SET status = 'stopped', last_heartbeat_at = now() WHERE worker_id = $1", [
         this.workerId,
@@ -143,73 +134,37 @@ export class Worker {
       namespaces: this.opts.namespaces,
       queues: this.queues,
       handlers: this.registry.callables(),
-      inFlight: this.inFlight.size,
+      inFlight: this.consumer?.inFlight() ?? 0,
       completed: this.completed,
       failed: this.failed,
       startedAt: this.startedAt?.toISOString() ?? null,
     };
   }
 
-  private async run(): Promise<void> {
-    let backoffMs = 100;
-    while (this.running) {
-      const free = this.opts.concurrency - this.inFlight.size;
-      if (free <= 0) {
-        await this.waker.wait(this.opts.pollIntervalMs);
-        continue;
-      }
-      try {
-        const messages = await receiveMessages<StepMessage>(
-          this.db,
-          this.queues,
-          Math.min(free, this.opts.batchSize),
-          this.opts.leaseSeconds,
-        );
-        backoffMs = 100;
-        for (const msg of messages) this.track(msg);
-        if (messages.length === 0) await this.waker.wait(this.opts.pollIntervalMs);
-      } catch (err) {
-        this.logger.error({ err: (err as Error).message, retry_in_ms: backoffMs }, "worker poll failed");
-        await this.waker.wait(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5000);
-      }
-    }
-  }
-
-  private track(msg: QueueMessage<StepMessage>): void {
-    const entry: InFlight = { msg, done: Promise.resolve() };
-    entry.done = this.process(entry)
-      .catch((err) =>
-        this.logger.error(
-          { err: (err as Error).message, task_uuid: msg.message.task_uuid, step_uuid: msg.message.step_uuid },
-          "step processing failed; the message will be redelivered",
-        ),
-      )
-      .finally(() => {
-        this.inFlight.delete(entry);
-        this.waker.wake();
+  /** One delivery: claim the step, run its handler, store the outcome. */
+  private async process(delivery: Delivery<StepMessage>): Promise<Settlement> {
+    const claim = await claimStep(this.db, delivery.message.step_uuid, this.workerId, this.opts.leaseSeconds);
+    if (claim === undefined) return "ack"; // a duplicate or stale signal
+    if (claim === "busy") return "retry_later"; // another worker holds a live lease
+    this.claimed.add(claim.workflow_step_uuid);
+    try {
+      const log = this.logger.child({
+        task_uuid: claim.task_uuid,
+        step_uuid: claim.workflow_step_uuid,
+        step: claim.name,
+        attempt: claim.attempts,
       });
-    this.inFlight.add(entry);
-  }
-
-  private async process(entry: InFlight): Promise<void> {
-    const { msg } = entry;
-    const claim = await claimStep(this.db, msg.message.step_uuid, this.workerId, this.opts.leaseSeconds);
-    if (claim === undefined) await ackMessages(this.db, [msg.msgId]); // a duplicate or stale signal
-    if (claim === undefined || claim === "busy") return;
-    entry.stepUuid = claim.workflow_step_uuid;
-    const log = this.logger.child({
-      task_uuid: claim.task_uuid,
-      step_uuid: claim.workflow_step_uuid,
-      step: claim.name,
-      attempt: claim.attempts,
-    });
-    const outcome = await this.execute(claim, log);
-    if (!outcome.ok && this.shutdown.signal.aborted) {
-      await this.release(claim, msg);
-      return;
+      const outcome = await this.execute(claim, log);
+      if (!outcome.ok && this.shutdown.signal.aborted) {
+        await this.release(claim);
+        return "release";
+      }
+      return (await this.storeOutcome(claim, delivery.outboxMsgId, outcome, log))
+        ? "acked_in_database"
+        : "retry_later";
+    } finally {
+      this.claimed.delete(claim.workflow_step_uuid);
     }
-    await this.storeOutcome(claim, msg, outcome, log);
   }
 
   private async execute(claim: ClaimedStep, log: Logger): Promise<AttemptOutcome> {
@@ -253,10 +208,10 @@ export class Worker {
   /** Result + ack + signal in one transaction; only the claim holder of this attempt may write. */
   private async storeOutcome(
     claim: ClaimedStep,
-    msg: QueueMessage<StepMessage>,
+    outboxMsgId: string | null,
     outcome: AttemptOutcome,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<boolean> {
     // One statement: store the outcome (only if this attempt still holds the claim), record the
     // transition, ack the message and signal the orchestrator - all or nothing.
     const moved = await transitionSteps(this.db, {
@@ -270,7 +225,7 @@ export class Worker {
         this.workerId,
         claim.attempts,
         JSON.stringify(outcome.ok ? outcome.result : outcome.error),
-        msg.msgId,
+        outboxMsgId,
         claim.correlation_id,
       ],
       metadata: { worker_id: this.workerId },
@@ -287,7 +242,7 @@ export class Worker {
     const stored = moved.length > 0;
     if (!stored) {
       log.warn("result discarded: this worker's claim expired and the step was taken over");
-      return;
+      return false;
     }
     if (outcome.ok) {
       this.completed++;
@@ -296,37 +251,25 @@ export class Worker {
       this.failed++;
       log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
     }
+    return true;
   }
 
   /** Hands a step back on shutdown: it did not finish, so the attempt does not count. */
-  private async release(claim: ClaimedStep, msg: QueueMessage<StepMessage>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await transitionSteps(tx, {
-        uuids: [claim.workflow_step_uuid],
-        event: "claim_expired",
-        where: "s.claimed_by = $6",
-        set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
-        params: [this.workerId],
-        metadata: { reason: "worker shutdown released the step", worker_id: this.workerId },
-      });
-      await releaseMessages(tx, [msg.msgId]);
+  private async release(claim: ClaimedStep): Promise<void> {
+    await transitionSteps(this.db, {
+      uuids: [claim.workflow_step_uuid],
+      event: "claim_expired",
+      where: "s.claimed_by = $6",
+      set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
+      params: [this.workerId],
+      metadata: { reason: "worker shutdown released the step", worker_id: this.workerId },
     });
   }
 
   private async beat(): Promise<void> {
-    const entries = [...this.inFlight];
     try {
-      await extendVisibility(
-        this.db,
-        entries.map((e) => e.msg.msgId),
-        this.opts.leaseSeconds,
-      );
-      await extendClaims(
-        this.db,
-        entries.flatMap((e) => (e.stepUuid ? [e.stepUuid] : [])),
-        this.workerId,
-        this.opts.leaseSeconds,
-      );
+      await this.consumer?.extendInFlight();
+      await extendClaims(this.db, [...this.claimed], this.workerId, this.opts.leaseSeconds);
       await this.db.query("UPDATE tasker.workers SET last_heartbeat_at = now() WHERE worker_id = $1", [
         this.workerId,
       ]);

@@ -1,0 +1,160 @@
+import type { Logger } from "../observability/logger.js";
+import type { Database } from "../store/database.js";
+import {
+  ackMessages,
+  extendVisibility,
+  QUEUE_CHANNEL,
+  type QueueMessage,
+  receiveMessages,
+  releaseMessages,
+} from "../store/sql/queue.js";
+import type {
+  Consumer,
+  ConsumerOptions,
+  Delivery,
+  DeliveryHandler,
+  MessageTransport,
+  Settlement,
+} from "./transport.js";
+import { Waker } from "./waker.js";
+
+/**
+ * Queues as rows: read with FOR UPDATE SKIP LOCKED and a visibility timeout, woken by
+ * LISTEN/NOTIFY with a polling fallback. Works the same on PGlite and on a server.
+ */
+export class PostgresTransport implements MessageTransport {
+  readonly kind = "postgres" as const;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  async consume<T>(
+    queues: readonly string[],
+    options: ConsumerOptions,
+    handler: DeliveryHandler<T>,
+  ): Promise<Consumer> {
+    const consumer = new PostgresConsumer<T>(this.db, this.logger, [...queues], options, handler);
+    await consumer.start();
+    return consumer;
+  }
+
+  async healthy(): Promise<boolean> {
+    return this.db.query("SELECT 1 FROM tasker.queue_messages LIMIT 1").then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
+class PostgresConsumer<T> implements Consumer {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private readonly waker = new Waker();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly queues: string[],
+    private readonly options: ConsumerOptions,
+    private readonly handler: DeliveryHandler<T>,
+  ) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.unlisten = await this.db.listen(QUEUE_CHANNEL, (queue) => {
+      if (this.queues.includes(queue)) this.waker.wake();
+    });
+    this.loop = this.run();
+  }
+
+  async stopReceiving(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.waker.wake();
+    await this.loop;
+    await this.unlisten?.();
+  }
+
+  drained(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  inFlight(): number {
+    return this.inflight.size;
+  }
+
+  async extendInFlight(): Promise<void> {
+    await extendVisibility(this.db, [...this.inflight.keys()], this.options.visibilitySeconds);
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (this.running) {
+      const free = this.options.prefetch - this.inflight.size;
+      if (free <= 0) {
+        await this.waker.wait(this.options.pollIntervalMs);
+        continue;
+      }
+      try {
+        const messages = await receiveMessages<T>(
+          this.db,
+          this.queues,
+          Math.min(free, this.options.batchSize),
+          this.options.visibilitySeconds,
+        );
+        backoffMs = 100;
+        for (const m of messages) this.dispatch(m);
+        if (messages.length === 0) await this.waker.wait(this.options.pollIntervalMs);
+      } catch (err) {
+        // The database went away (restart, network): keep trying with backoff, never crash.
+        this.logger.error({ err: (err as Error).message, retry_in_ms: backoffMs }, "queue read failed");
+        await this.waker.wait(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      }
+    }
+  }
+
+  private dispatch(m: QueueMessage<T>): void {
+    const delivery: Delivery<T> = {
+      queue: m.queueName,
+      message: m.message,
+      outboxMsgId: m.msgId,
+      redeliveries: m.readCount - 1,
+    };
+    const done = this.handler(delivery)
+      .catch((err) => {
+        this.logger.error(
+          { err: (err as Error).message, queue: m.queueName },
+          "message handler failed; it will be redelivered",
+        );
+        return "retry_later" as Settlement;
+      })
+      .then((settlement) => this.settle(m.msgId, settlement))
+      .catch((err) =>
+        this.logger.warn(
+          { err: (err as Error).message },
+          "could not settle a message; it will be redelivered",
+        ),
+      )
+      .finally(() => {
+        this.inflight.delete(m.msgId);
+        this.waker.wake();
+        if (this.inflight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+      });
+    this.inflight.set(m.msgId, done);
+  }
+
+  private async settle(msgId: string, settlement: Settlement): Promise<void> {
+    if (settlement === "ack") await ackMessages(this.db, [msgId]);
+    else if (settlement === "release") await releaseMessages(this.db, [msgId]);
+    // acked_in_database: already gone; retry_later: reappears when its visibility timeout ends.
+  }
+}

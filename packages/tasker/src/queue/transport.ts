@@ -1,0 +1,63 @@
+/**
+ * How a consumer settles a delivery once its handler is done:
+ * - `acked_in_database`: the handler's own database statement already removed the outbox row
+ *   (Postgres transport), so the work and the ack committed together; RabbitMQ acks now.
+ * - `ack`: done (or nothing to do, e.g. a stale signal); remove the message.
+ * - `retry_later`: not now (another worker holds the step, or the database is down); the
+ *   message comes back after the visibility timeout.
+ * - `release`: hand it back at once (shutdown).
+ */
+export type Settlement = "acked_in_database" | "ack" | "retry_later" | "release";
+
+export interface Delivery<T> {
+  queue: string;
+  message: T;
+  /**
+   * The outbox row behind this delivery (Postgres transport): delete it in the statement that
+   * applies the work, so both commit or neither does. Null with RabbitMQ, which acks after commit.
+   */
+  outboxMsgId: string | null;
+  /** Earlier deliveries of this message (0 on the first). */
+  redeliveries: number;
+}
+
+export interface ConsumerOptions {
+  /** Handlers running at once (RabbitMQ prefetch). */
+  prefetch: number;
+  /** A read message stays invisible this long; a crashed reader's messages come back after it. */
+  visibilitySeconds: number;
+  /** Fallback poll when no wake-up arrives (Postgres). */
+  pollIntervalMs: number;
+  /** Messages read per round trip, never more than free handler slots (Postgres). */
+  batchSize: number;
+}
+
+export interface Consumer {
+  /** Stop taking new messages; handlers in flight go on. */
+  stopReceiving(): Promise<void>;
+  /** Resolves when no handler is running. */
+  drained(): Promise<void>;
+  inFlight(): number;
+  /** Keep in-flight messages invisible for another visibility period (long handlers). */
+  extendInFlight(): Promise<void>;
+}
+
+export type DeliveryHandler<T> = (delivery: Delivery<T>) => Promise<Settlement>;
+
+/**
+ * Where signals travel. Every signal is first written to the `tasker.queue_messages` outbox in
+ * the same statement as the state change it announces, so no state change is ever lost: the
+ * Postgres transport consumes the outbox directly; the RabbitMQ transport relays it to durable
+ * queues and consumes those.
+ */
+export interface MessageTransport {
+  readonly kind: "postgres" | "rabbitmq";
+  consume<T>(
+    queues: readonly string[],
+    options: ConsumerOptions,
+    handler: DeliveryHandler<T>,
+  ): Promise<Consumer>;
+  /** Reachable and able to carry messages. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
