@@ -6,19 +6,49 @@ import { createAdaptorServer } from "@hono/node-server";
 import { type AuthConfig, buildApiApp } from "../../src/api/index.js";
 import type { TestBackend } from "../../src/testing/index.js";
 import { mountDashboard } from "../../src/ui/index.js";
-import { type Harness, startHarness } from "../support/engine-harness.js";
+import {
+  type Harness,
+  programmableHandler,
+  startHarness,
+  TEMPLATES,
+  template,
+} from "../support/engine-harness.js";
+
+/**
+ * A namespace no worker serves until a test starts one (`startLiveWorker`): a task there sits
+ * still while a page is opened, so the page is sure to see its steps change.
+ */
+export const LIVE_NAMESPACE = "ui_live";
+export const LIVE_DIAMOND = template(LIVE_NAMESPACE, "live_diamond", [
+  { name: "validate_order" },
+  { name: "charge_card", deps: ["validate_order"] },
+  { name: "reserve_stock", deps: ["validate_order"] },
+  { name: "ship_order", deps: ["charge_card", "reserve_stock"] },
+]);
 
 export interface DashboardHarness extends Harness {
   /** e.g. http://127.0.0.1:43121 */
   base: string;
+  /** Starts a worker for the live namespace (its handlers are the programmable ones). */
+  startLiveWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startDashboardHarness(
   backend: TestBackend,
-  options: { auth?: AuthConfig; worker?: boolean; refreshMs?: number } = {},
+  options: { auth?: AuthConfig; refreshMs?: number } = {},
 ): Promise<DashboardHarness> {
-  const engine = await startHarness(backend, { worker: options.worker ?? true });
+  const engine = await startHarness(backend, {
+    worker: false,
+    options: { templates: [...Object.values(TEMPLATES), LIVE_DIAMOND] },
+  });
+  const handlers = [
+    ...engine.handlers,
+    ...LIVE_DIAMOND.steps.map((s) => programmableHandler(s.handler.callable, engine.executions)),
+  ];
+  const worker = (namespaces: string[]) =>
+    engine.tasker.startWorker({ handlers, namespaces, pollIntervalMs: 100, concurrency: 8 });
+  await worker(["test_alpha", "test_beta"]);
   const auth = options.auth ?? { enabled: false };
   const api = buildApiApp({ tasker: engine.tasker, auth });
   mountDashboard(api.app, { tasker: engine.tasker, auth, refreshMs: options.refreshMs ?? 300 });
@@ -30,6 +60,9 @@ export async function startDashboardHarness(
   return {
     ...engine,
     base: `http://127.0.0.1:${port}`,
+    async startLiveWorker() {
+      await worker([LIVE_NAMESPACE]);
+    },
     async close() {
       api.dispose();
       await new Promise<void>((resolve) => {
@@ -39,4 +72,42 @@ export async function startDashboardHarness(
       await engine.close();
     },
   };
+}
+
+export interface PageResponse {
+  status: number;
+  text: string;
+  headers: Headers;
+}
+
+/** A request to the dashboard as a browser would make it (forms carry the page's Origin). */
+export async function request(
+  base: string,
+  path: string,
+  init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<PageResponse> {
+  const headers = new Headers(init.headers);
+  let body: string | undefined;
+  if (init.form) {
+    headers.set("content-type", "application/x-www-form-urlencoded");
+    if (!headers.has("origin")) headers.set("origin", base);
+    body = new URLSearchParams(init.form).toString();
+  }
+  const res = await fetch(base + path, {
+    method: init.method ?? (init.form ? "POST" : "GET"),
+    headers,
+    body,
+    redirect: "manual",
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** The states the DAG shows, by step name (read from the nodes' data attributes). */
+export function dagStates(html: string): Record<string, string> {
+  const svg = html.match(/<svg class="dag"[\s\S]*?<\/svg>/)?.[0] ?? "";
+  return Object.fromEntries(
+    [...svg.matchAll(/class="node [^"]*" (?:href="[^"]*" )?data-step="([^"]+)" data-state="([^"]+)"/g)].map(
+      (m) => [m[1], m[2]],
+    ),
+  );
 }

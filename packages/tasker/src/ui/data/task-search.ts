@@ -116,12 +116,10 @@ export function taskSearchWhere(search: TaskSearch, now: Date, opts: { withStatu
     return `$${params.length}`;
   };
   if (search.q !== undefined) {
+    // The uuid gets its own parameter: one parameter cannot be both uuid and text.
+    const uuid = UUID.test(search.q) ? `t.task_uuid = ${param(search.q)}::uuid OR ` : "";
     const q = param(search.q);
-    clauses.push(
-      UUID.test(search.q)
-        ? `(t.task_uuid = ${q}::uuid OR t.correlation_id = ${q} OR t.parent_correlation_id = ${q})`
-        : `(t.correlation_id = ${q} OR t.parent_correlation_id = ${q})`,
-    );
+    clauses.push(`(${uuid}t.correlation_id = ${q} OR t.parent_correlation_id = ${q})`);
   }
   if (search.namespace !== undefined) clauses.push(`t.namespace = ${param(search.namespace)}`);
   if (search.template !== undefined) {

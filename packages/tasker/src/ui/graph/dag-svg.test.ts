@@ -62,6 +62,15 @@ describe("node text", () => {
     expect(nodeWidth("x".repeat(200), "")).toBe(240);
   });
 
+  it("never cuts text that a node was sized for", () => {
+    for (let n = 1; n <= 28; n++) {
+      const detail = "d".repeat(n);
+      expect(fitText(detail, nodeWidth("a", detail), 6.4)).toBe(detail);
+      const name = "n".repeat(n);
+      expect(fitText(name, nodeWidth(name, ""), 7.6)).toBe(name);
+    }
+  });
+
   it("makes DOM ids from any name", () => {
     expect(nodeDomId("charge_card")).toBe("node-charge_card");
     expect(nodeDomId('a"b c')).toBe("node-a_b_c");

@@ -30,13 +30,14 @@ const PADDING = 24;
 
 /** Names longer than a node can hold are cut with an ellipsis; the title keeps the whole name. */
 export function fitText(text: string, maxWidth: number, charWidth: number): string {
-  const max = Math.max(4, Math.floor((maxWidth - PADDING) / charWidth));
+  // The epsilon keeps a width computed by nodeWidth for exactly this text from cutting it.
+  const max = Math.max(4, Math.floor((maxWidth - PADDING) / charWidth + 1e-6));
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function nodeWidth(label: string, detail: string): number {
   const wanted = Math.max(label.length * NAME_CHAR, detail.length * DETAIL_CHAR) + PADDING;
-  return Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, wanted)));
+  return Math.ceil(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, wanted)));
 }
 
 /** An SVG path through the edge's points, smoothed with quadratic curves at the bends. */

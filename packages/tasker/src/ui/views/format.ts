@@ -14,9 +14,11 @@ export function formatDuration(ms: number): string {
     Math.floor((total % 3600) / 60),
     total % 60,
   ];
-  if (d > 0) return `${d} d ${h} h`;
-  if (h > 0) return `${h} h ${m} m`;
-  return `${m} m ${sec} s`;
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
+  if (d > 0) return pair(d, "d", h, "h");
+  if (h > 0) return pair(h, "h", m, "m");
+  return pair(m, "m", sec, "s");
 }
 
 /** "just now", "12 s ago", "5 m 3 s ago". */
