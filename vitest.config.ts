@@ -9,17 +9,44 @@ const workspaces = [
 
 export default defineConfig({
   test: {
-    projects: workspaces.flatMap(({ name, root }) => [
-      { test: { name: `${name}:unit`, root, include: ["src/**/*.test.ts"], testTimeout: 15_000 } },
+    projects: [
+      ...workspaces.flatMap(({ name, root }) => [
+        { test: { name: `${name}:unit`, root, include: ["src/**/*.test.ts"], testTimeout: 15_000 } },
+        {
+          test: {
+            name: `${name}:integration`,
+            root,
+            include: ["test/**/*.test.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ]),
+      // Real processes against the local PostgreSQL (crashes, restarts, floods, bad input):
+      // `npm run test:reliability`. Files run one after another; each spawns its own processes.
       {
         test: {
-          name: `${name}:integration`,
-          root,
-          include: ["test/**/*.test.ts"],
-          testTimeout: 60_000,
+          name: "tasker:reliability",
+          root: "packages/tasker",
+          include: ["reliability/**/*.reliability.ts"],
+          globalSetup: ["reliability/support/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 240_000,
           hookTimeout: 120_000,
         },
       },
-    ]),
+      // The docs: generated pages are current, examples are valid, and the quickstart's commands
+      // run in a temporary copy of the repository.
+      {
+        test: {
+          name: "docs",
+          root: "docs",
+          include: ["**/*.test.ts"],
+          exclude: ["reference/**", "**/node_modules/**"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
   },
 });

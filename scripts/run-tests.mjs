@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suites in order and prints "N passed, N failed" as the last line.
 //   node scripts/run-tests.mjs              lint, type-check, vitest (unit + integration)
-//   node scripts/run-tests.mjs <suite>...   only the named suites (see SUITES)
+//   node scripts/run-tests.mjs <suite>...   only the named suites (see SUITES), e.g. reliability
 // Each suite writes .test-results/<suite>.json ({passed, failed}); scripts/summarize-results.mjs
 // sums them for CI.
 import { spawnSync } from "node:child_process";
@@ -40,7 +40,9 @@ function vitest(name, args, env = {}) {
 const SUITES = {
   lint: () => check("npx", ["biome", "check", "."]),
   typecheck: () => check("npm", ["run", "--silent", "typecheck"]),
-  vitest: () => vitest("vitest", []),
+  // Everything but the reliability suite, which has its own entry (it takes minutes).
+  vitest: () => vitest("vitest", ["--project", "!tasker:reliability"]),
+  reliability: () => vitest("reliability", ["--project", "tasker:reliability"]),
 };
 
 const requested = process.argv.slice(2);
