@@ -103,6 +103,8 @@ describe.runIf(testBackends().includes("postgres"))(
     it("a worker without handlers for its namespace's steps refuses to start (exit 2), listing them", async () => {
       const empty = join(dir, "no-handlers");
       mkdirSync(empty);
+      // An ES module package, as handler directories are in practice.
+      writeFileSync(join(empty, "package.json"), '{"type": "module"}\n');
       writeFileSync(join(empty, "nothing.ts"), "export const notAHandler = 1;\n");
       const { code, stderr } = await runCli(["worker", "--handlers", empty, "--namespaces", "cli_demo"], {
         env: { DATABASE_URL: db.url },
@@ -118,6 +120,37 @@ describe.runIf(testBackends().includes("postgres"))(
       });
       expect(code).toBe(2);
       expect(stderr).toContain("missing does not exist");
+    });
+
+    it("a worker takes its database, handlers and namespaces from --config (worker.toml)", async () => {
+      const file = join(dir, "worker.toml");
+      const generated = await runCli([
+        "config",
+        "generate",
+        "--out",
+        file,
+        "--database-url",
+        db.url,
+        "--handlers",
+        join(FIXTURES, "handlers"),
+        "--namespaces",
+        "cli_demo",
+        "--worker-id",
+        "from-config",
+      ]);
+      expect(generated.code, generated.stderr).toBe(0);
+      const configured = await startCli(["worker", "--config", file], {
+        ready: /tasker-ctl worker from-config: serving cli_demo with 4 handlers \(PostgreSQL /,
+        timeoutMs: 180_000,
+      });
+      expect(await configured.stop()).toBe(0);
+    });
+
+    it("serve on PostgreSQL without API keys refuses to start (exit 2), saying how to fix it", async () => {
+      const { code, stderr } = await runCli(["serve", "--port", "0"], { env: { DATABASE_URL: db.url } });
+      expect(code).toBe(2);
+      expect(stderr).toContain("requires API keys outside embedded mode");
+      expect(stderr).toContain("TASKER_API_KEY");
     });
 
     it("worker and serve stop gracefully on SIGTERM with exit 0", async () => {
