@@ -6,11 +6,17 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { createLogger, type StepTransition, Tasker, type TaskResponse, type Worker } from "@tasker-ts/tasker";
+// TEMP until @tasker-ts/tasker exports it (same import as test/support/app-harness.ts):
+import {
+  createLogger,
+  type StepTransition,
+  startOrchestrationServer,
+  Tasker,
+  type TaskResponse,
+  type Worker,
+} from "@tasker-ts/tasker";
 import { createTestDatabase, type TestDatabase, testBackends } from "@tasker-ts/tasker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// TEMP until @tasker-ts/tasker exports it (same import as test/support/app-harness.ts):
-import { startOrchestrationServer } from "../../../packages/tasker/src/api/index.js";
 import { createApp } from "../src/app.js";
 import { APP_ROOT, loadConfig } from "../src/config.js";
 import { openAppDatabase } from "../src/db/client.js";
