@@ -73,6 +73,8 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
       tasker = await Tasker.open({
         databaseUrl: file.common.database.url || undefined,
         poolMax: file.common.database.pool_max,
+        messaging: file.common.queues.backend,
+        rabbitmq: { url: file.common.queues.rabbitmq.url },
         templatePaths,
         ...(config.logger ? { logger: config.logger } : {}),
       });
