@@ -282,6 +282,7 @@ describe.each(testBackends())("dashboard on %s", (backend) => {
         live_workers: 1,
       });
       expect(queues.orchestration.queue).toBe("orchestration_step_results");
+      expect(queues.transport).toBe("postgres");
       const workers = WorkerListSchema.parse(JSON.parse((await request(h.base, "/ui/api/workers")).text));
       expect(workers.workers.filter((w) => w.state === "running")).toHaveLength(1);
       expect(workers.workers[0]!.namespaces).toEqual(["test_alpha", "test_beta"]);

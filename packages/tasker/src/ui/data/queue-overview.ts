@@ -43,6 +43,11 @@ export type NamespaceQueue = z.infer<typeof NamespaceQueueSchema>;
 
 /** GET /ui/api/queues */
 export const QueueOverviewSchema = z.object({
+  /**
+   * Where signals travel. With `rabbitmq` the counts are the outbox rows not yet relayed to the
+   * broker; the broker's own tools show its queues.
+   */
+  transport: z.enum(["postgres", "rabbitmq"]),
   namespaces: z.array(NamespaceQueueSchema),
   orchestration: QueueStatsSchema,
   generated_at: z.string(),
@@ -69,6 +74,7 @@ export interface RawWorker {
 }
 
 export interface QueueSnapshot {
+  transport: QueueOverview["transport"];
   queues: QueueStats[];
   workers: RawWorker[];
   runningSteps: { namespace: string; n: number }[];
@@ -126,6 +132,7 @@ export function buildQueueOverview(
   const generated_at = now.toISOString();
   return {
     overview: {
+      transport: snapshot.transport,
       namespaces: [...namespaces].sort().map((namespace) => {
         const queue = namespaceQueue(namespace);
         return {
@@ -144,7 +151,10 @@ export function buildQueueOverview(
 }
 
 /** Reads queue counts, workers and running steps (all ages from the database clock). */
-export async function loadQueueSnapshot(db: Queryable): Promise<QueueSnapshot> {
+export async function loadQueueSnapshot(
+  db: Queryable,
+  transport: QueueSnapshot["transport"],
+): Promise<QueueSnapshot> {
   const queues = await db.query<QueueStats>(
     `SELECT queue_name AS queue, count(*)::int AS depth,
             count(*) FILTER (WHERE visible_at <= now())::int AS ready,
@@ -170,5 +180,11 @@ export async function loadQueueSnapshot(db: Queryable): Promise<QueueSnapshot> {
   const templates = await db.query<{ namespace: string }>(
     "SELECT DISTINCT namespace FROM tasker.task_templates ORDER BY namespace",
   );
-  return { queues, workers, runningSteps, templateNamespaces: templates.map((t) => t.namespace) };
+  return {
+    transport,
+    queues,
+    workers,
+    runningSteps,
+    templateNamespaces: templates.map((t) => t.namespace),
+  };
 }

@@ -38,7 +38,10 @@ const noStore = (c: Context) => c.header("Cache-Control", "no-store");
  */
 export function registerJsonRoutes(app: DashboardApp, deps: DashboardDeps): void {
   const overview = async () =>
-    buildQueueOverview(await loadQueueSnapshot(deps.tasker.database), deps.staleWorkerSeconds);
+    buildQueueOverview(
+      await loadQueueSnapshot(deps.tasker.database, deps.tasker.transport.kind),
+      deps.staleWorkerSeconds,
+    );
 
   app.get("/api/queues", requireJson("metrics:read"), async (c) => {
     noStore(c);

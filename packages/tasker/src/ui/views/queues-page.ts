@@ -10,7 +10,11 @@ const age = (q: QueueStats) => (q.depth === 0 ? "–" : formatDuration(q.oldest_
 export function renderQueuesLive(ctx: UiContext, overview: QueueOverview, workers: WorkerList): Html {
   const o = overview.orchestration;
   return html`<div id="queues-live" hx-get="${ctx.base}/queues?partial=live" hx-trigger="every ${Math.max(2000, ctx.refreshMs * 2)}ms" hx-swap="outerHTML">
-<section class="card" aria-labelledby="ns-heading"><h2 id="ns-heading">Namespaces</h2><div class="table-scroll"><table class="table">
+<section class="card" aria-labelledby="ns-heading"><h2 id="ns-heading">Namespaces</h2>${
+    overview.transport === "rabbitmq"
+      ? html`<p class="callout" role="note">Signals travel through RabbitMQ: the counts here are messages waiting in the database outbox to be relayed. RabbitMQ's own tools show the broker's queues.</p>`
+      : ""
+  }<div class="table-scroll"><table class="table">
 <thead><tr><th scope="col">Namespace</th><th scope="col">Queue</th><th scope="col" class="num">Depth</th><th scope="col" class="num">Ready</th><th scope="col" class="num">In flight</th><th scope="col" class="num">Delayed</th><th scope="col">Oldest message</th><th scope="col" class="num">Steps running</th><th scope="col" class="num">Live workers</th></tr></thead>
 <tbody>${overview.namespaces.map(
     (n) =>

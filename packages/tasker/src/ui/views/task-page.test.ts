@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { StepResponse } from "../../model/task-response.js";
+import { stepDuration } from "./step-panel.js";
+import { nodeDetail } from "./task-page.js";
+
+const NOW = new Date("2026-03-01T00:00:10.000Z");
+const step = (extra: Partial<StepResponse>) =>
+  ({
+    current_state: "pending",
+    attempts: 0,
+    max_attempts: 3,
+    last_attempted_at: null,
+    completed_at: null,
+    ...extra,
+  }) as StepResponse;
+
+describe("nodeDetail", () => {
+  it("shows how long a completed step took", () => {
+    expect(
+      nodeDetail(
+        step({
+          current_state: "complete",
+          attempts: 1,
+          last_attempted_at: "2026-03-01T00:00:00.000Z",
+          completed_at: "2026-03-01T00:00:01.500Z",
+        }),
+        NOW,
+      ),
+    ).toBe("complete · 1.5 s");
+  });
+
+  it("shows attempts while a step is under way, and just the state otherwise", () => {
+    expect(nodeDetail(step({ current_state: "waiting_for_retry", attempts: 2 }), NOW)).toBe(
+      "waiting_for_retry · 2/3",
+    );
+    expect(nodeDetail(step({ current_state: "pending" }), NOW)).toBe("pending");
+    expect(nodeDetail(step({ current_state: "error", attempts: 3 }), NOW)).toBe("error");
+  });
+});
+
+describe("stepDuration", () => {
+  it("measures the last attempt, or the run so far", () => {
+    expect(stepDuration(step({}), NOW)).toBeUndefined();
+    expect(
+      stepDuration(
+        step({ current_state: "in_progress", last_attempted_at: "2026-03-01T00:00:04.000Z" }),
+        NOW,
+      ),
+    ).toBe(6000);
+    expect(
+      stepDuration(
+        step({ current_state: "waiting_for_retry", last_attempted_at: "2026-03-01T00:00:04.000Z" }),
+        NOW,
+      ),
+    ).toBeUndefined();
+  });
+});
