@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LoadedConfig } from "../config/load.js";
 import { defaultConfig } from "../config/schema.js";
-import { databaseFromConfig, parseBindAddress } from "./process-config.js";
+import { databaseFromConfig, orchestrationSettings, parseBindAddress } from "./process-config.js";
 
 function loaded(url: string): LoadedConfig {
   const config = defaultConfig();
@@ -35,5 +35,23 @@ describe("databaseFromConfig", () => {
     expect(() => databaseFromConfig(none, loaded("mysql://h/db"))).toThrow(
       /worker\.toml: common\.database\.url must be a postgres:\/\/ URL/,
     );
+  });
+});
+
+describe("orchestrationSettings", () => {
+  it("applies the documented backpressure default when serve runs without a config file", () => {
+    expect(orchestrationSettings(undefined)).toEqual({ maxPendingTasks: 10_000, orchestrator: {} });
+  });
+
+  it("hands the file's backpressure, queue and backoff settings to the engine and orchestrator", () => {
+    const file = loaded("");
+    file.config.orchestration.max_pending_tasks = 250;
+    file.config.common.queues.visibility_timeout_seconds = 3;
+    file.config.common.queues.poll_interval_ms = 100;
+    file.config.common.backoff.jitter_percent = 0;
+    expect(orchestrationSettings(file)).toEqual({
+      maxPendingTasks: 250,
+      orchestrator: { pollIntervalMs: 100, visibilitySeconds: 3, jitterPercent: 0 },
+    });
   });
 });

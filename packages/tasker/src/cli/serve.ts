@@ -15,7 +15,12 @@ import {
   withDatabaseOptions,
   withJsonOption,
 } from "./options.js";
-import { databaseFromConfig, loadProcessConfig, parseBindAddress } from "./process-config.js";
+import {
+  databaseFromConfig,
+  loadProcessConfig,
+  orchestrationSettings,
+  parseBindAddress,
+} from "./process-config.js";
 import { startupProgress } from "./progress.js";
 import { ensureTypeScriptLoader } from "./typescript-loader.js";
 
@@ -96,24 +101,21 @@ Examples:
           ? engineTemplatePaths(options.templates, ctx.env)
           : loaded.config.common.task_templates.search_paths;
       const progress = startupProgress(ctx, out, "serve");
+      const settings = orchestrationSettings(loaded);
       const engine = await openEngine(
         location,
         templatePaths,
         out,
         {
-          ...(loaded
-            ? {
-                maxPendingTasks: loaded.config.orchestration.max_pending_tasks,
-                poolMax: loaded.config.common.database.pool_max,
-              }
-            : {}),
+          maxPendingTasks: settings.maxPendingTasks,
+          ...(loaded ? { poolMax: loaded.config.common.database.pool_max } : {}),
         },
         progress,
       ).finally(() => progress.stop());
       let server: OrchestrationServer | undefined;
       let worker: Worker | undefined;
       try {
-        await engine.tasker.startOrchestrator();
+        await engine.tasker.startOrchestrator(settings.orchestrator);
         if (options.handlers) worker = await startEmbeddedWorker(engine, options, loaded);
         server = await startServer(engine, options, bind);
       } catch (err) {
