@@ -43,6 +43,13 @@ const SUITES = {
   // Everything but the reliability suite, which has its own entry (it takes minutes).
   vitest: () => vitest("vitest", ["--project", "!tasker:reliability"]),
   reliability: () => vitest("reliability", ["--project", "tasker:reliability"]),
+  // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
+  rabbitmq: () =>
+    vitest("rabbitmq", ["--project", "tasker:integration", "--project", "hono-app:integration"], {
+      TASKER_MESSAGING_BACKEND: "rabbitmq",
+      TASKER_TEST_BACKENDS: "postgres",
+      RABBITMQ_QUEUE_EXPIRES_MS: "3600000",
+    }),
 };
 
 const requested = process.argv.slice(2);
