@@ -1,6 +1,6 @@
 // Small behaviours around the server-rendered pages and htmx: local times, keyboard shortcuts,
-// theme switch, dismissing notices, SVG node links, form checks before confirming, and a
-// banner while the server cannot be reached.
+// theme switch, dismissing notices, SVG node links, no refresh under a form being filled in,
+// form checks before confirming, and a banner while the server cannot be reached.
 (() => {
   const base = () =>
     document
@@ -37,6 +37,18 @@
   // Back/forward over those entries: load the page (htmx handles the entries it pushed itself).
   window.addEventListener("popstate", (e) => {
     if (!e.state?.htmx) location.reload();
+  });
+
+  // A live refresh would replace a form someone is filling in (a reason, a result): skip
+  // refreshes while a form in the live part has focus or unsaved text; the next one catches up.
+  const editing = (root) =>
+    [...root.querySelectorAll("form input, form textarea")].some(
+      (field) => field === document.activeElement || field.value !== field.defaultValue,
+    );
+  document.addEventListener("htmx:beforeRequest", (e) => {
+    const elt = e.detail.elt;
+    const path = e.detail.pathInfo?.requestPath ?? "";
+    if (elt?.id === "live" && /[?&]v=/.test(path) && editing(elt)) e.preventDefault();
   });
 
   // Ask the browser to check the form (a reason is required) before asking for confirmation.

@@ -154,6 +154,23 @@ describe("dashboard in Chromium", () => {
     expect((await h.tasker.client.getTask(failed.task_uuid)).status).toBe("complete");
   });
 
+  it("does not refresh away a reason being typed, and catches up afterwards", async () => {
+    const task = await create({ sleep_ms: { a: 1500 } });
+    await page.goto(`${h.base}/ui/tasks/${task.task_uuid}`);
+    await page.fill("#cancel-reason", "half-written reason");
+    // The task finishes meanwhile; the page keeps the form as it is.
+    expect((await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 })).status).toBe(
+      "complete",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await page.inputValue("#cancel-reason")).toBe("half-written reason");
+    expect(await page.locator("#live").getAttribute("data-task-status")).not.toBe("complete");
+
+    await page.fill("#cancel-reason", "");
+    await page.focus("#node-a");
+    await page.waitForSelector('#live[data-task-status="complete"]', { timeout: 20_000 });
+  });
+
   it("asks for a reason before confirming, and shows an action's error clearly", async () => {
     const failed: TaskResponse = await h.tasker.client.waitForTask(
       (await create({ fail: { c: { mode: "permanent" } } })).task_uuid,
