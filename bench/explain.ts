@@ -1,15 +1,16 @@
-// Investigation tool, not part of `npm run bench`: runs linear5 tasks on PostgreSQL with
-// auto_explain logging every statement's executed plan (EXPLAIN ANALYZE), then sets the server's
-// own execution time of each engine statement beside the time the client waited for it. The gap
-// is the round trip (network, scheduling, driver), which is what bounds latency.
-//   npx tsx bench/explain.ts [--history N] [--tasks N] [--log /var/log/postgresql/postgresql-15-main.log]
+// Investigation tool, not part of `npm run bench`: runs linear5 tasks one at a time and sets, for
+// every statement the engine sent, the time the client waited beside the database's own time:
+// planning (EXPLAIN SUMMARY of a real call, both backends) and execution (auto_explain's logged
+// EXPLAIN ANALYZE of every call, PostgreSQL). The gap is the round trip, which bounds latency.
+//   npx tsx bench/explain.ts [--backend postgres|pglite] [--history N] [--tasks N] [--log FILE]
 import { closeSync, openSync, readdirSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createLogger } from "@tasker-ts/tasker";
+import { createLogger, type Database } from "@tasker-ts/tasker";
 import pg from "pg";
 import { seedHistory } from "./history.js";
-import { statementKey } from "./sql-trace.js";
+import type { Backend } from "./options.js";
+import { type StatementSample, statementKey } from "./sql-trace.js";
 import { BenchEngine } from "./tasker-engine.js";
 
 export interface LoggedPlan {
@@ -72,85 +73,131 @@ function readFrom(file: string, offset: number): string {
   return buf.toString("utf8");
 }
 
+/** Every new connection to the database loads auto_explain and logs each executed plan. */
+async function enableAutoExplain(url: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    for (const setting of [
+      "session_preload_libraries = 'auto_explain'",
+      "auto_explain.log_min_duration = 0",
+      "auto_explain.log_analyze = on",
+      "auto_explain.log_buffers = on",
+      "auto_explain.log_timing = on",
+      "auto_explain.log_format = json",
+    ]) {
+      await admin.query(`ALTER DATABASE "${name}" SET ${setting}`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Median planning time (ms) and plan shape of a real call, by EXPLAIN (SUMMARY): nothing runs. */
+async function planningOf(
+  db: Database,
+  sample: StatementSample,
+): Promise<{ ms: number; shape: string[] } | undefined> {
+  if (!/^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i.test(sample.sql)) return undefined;
+  const times: number[] = [];
+  let shape: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [row] = await db.query<{ "QUERY PLAN": [{ Plan: PlanNode; "Planning Time": number }] }>(
+      `EXPLAIN (SUMMARY, FORMAT JSON) ${sample.sql}`,
+      sample.params,
+    );
+    const plan = row!["QUERY PLAN"][0];
+    times.push(plan["Planning Time"]);
+    shape = planShape(plan.Plan);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[2]!, shape };
+}
+
+interface StatementRow {
+  key: string;
+  perTask: number;
+  client: number;
+  planning: number | undefined;
+  execution: number | undefined;
+  shape: string[];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      backend: { type: "string", default: "postgres" },
       history: { type: "string", default: "0" },
       tasks: { type: "string", default: "20" },
       log: { type: "string" },
-      out: { type: "string", default: "bench/results/explain-latest.txt" },
+      out: { type: "string" },
     },
   });
-  const logFile = values.log ?? defaultLogFile();
+  if (values.backend !== "postgres" && values.backend !== "pglite") {
+    throw new Error(`--backend must be postgres or pglite, got "${values.backend}"`);
+  }
+  const backend: Backend = values.backend;
+  const logFile = backend === "postgres" ? (values.log ?? defaultLogFile()) : undefined;
   const logger = createLogger({ level: "warn", name: "bench" });
   let dbName = "";
-  const engine = await BenchEngine.open("postgres", logger, {
-    // Every new connection of the engine's database loads auto_explain and logs each plan.
+  const engine = await BenchEngine.open(backend, logger, {
     beforeOpen: async (db) => {
       dbName = db.name;
-      const admin = new pg.Client({ connectionString: db.url });
-      await admin.connect();
-      try {
-        for (const setting of [
-          "session_preload_libraries = 'auto_explain'",
-          "auto_explain.log_min_duration = 0",
-          "auto_explain.log_analyze = on",
-          "auto_explain.log_buffers = on",
-          "auto_explain.log_timing = on",
-          "auto_explain.log_format = json",
-        ]) {
-          await admin.query(`ALTER DATABASE "${db.name}" SET ${setting}`);
-        }
-      } finally {
-        await admin.end();
-      }
+      await enableAutoExplain(db.url, db.name);
     },
   });
   try {
     const history = Number(values.history);
     if (history > 0) {
-      const models = [await engine.create("linear5")];
-      await engine.tracker.wait(models[0]!, 60_000);
+      const model = await engine.create("linear5");
+      await engine.tracker.wait(model, 60_000);
       console.log(`writing ${history} finished tasks`);
-      await seedHistory(engine.tasker.database, models, history);
+      await seedHistory(engine.tasker.database, [model], history);
     }
     for (let i = 0; i < 3; i++) await engine.runOnce("linear5"); // warm-up
-    const offset = statSync(logFile).size;
+    const offset = logFile ? statSync(logFile).size : 0;
     engine.trace.reset();
     const tasks = Number(values.tasks);
     const samples: number[] = [];
     for (let i = 0; i < tasks; i++) samples.push(await engine.runOnce("linear5"));
-    const plans = parseAutoExplainLog(readFrom(logFile, offset), dbName);
-    const client = new Map(engine.trace.top(100).map((s) => [s.sql, s]));
-    const byKey = new Map<string, LoggedPlan[]>();
-    for (const p of plans) byKey.set(p.key, [...(byKey.get(p.key) ?? []), p]);
-    const rows = [...byKey.entries()]
-      .map(([key, ps]) => {
-        const c = client.get(key);
-        const server = ps.reduce((a, p) => a + p.durationMs, 0) / ps.length;
-        return {
-          key,
-          calls: ps.length,
-          server,
-          client: c ? c.totalMs / c.calls : Number.NaN,
-          shape: planShape(ps[0]!.plan),
-        };
-      })
-      .sort((a, b) => b.calls * b.client - a.calls * a.client);
+    const stats = engine.trace.top(1000);
+    const callsPerTask = engine.trace.totalCalls() / tasks;
+    const logged = logFile ? parseAutoExplainLog(readFrom(logFile, offset), dbName) : [];
+    const executed = new Map<string, number[]>();
+    for (const p of logged) executed.set(p.key, [...(executed.get(p.key) ?? []), p.durationMs]);
+    const rows: StatementRow[] = [];
+    for (const s of stats) {
+      const sample = engine.trace.samples().get(s.sql);
+      const planning = sample ? await planningOf(engine.tasker.database, sample) : undefined;
+      const exec = executed.get(s.sql);
+      rows.push({
+        key: s.sql,
+        perTask: s.calls / tasks,
+        client: s.totalMs / s.calls,
+        planning: planning?.ms,
+        execution: exec ? exec.reduce((a, b) => a + b, 0) / exec.length : undefined,
+        shape: planning?.shape ?? [],
+      });
+    }
     const sorted = [...samples].sort((a, b) => a - b);
+    const fmt = (v: number | undefined) => (v === undefined ? "–" : v.toFixed(3)).padStart(9);
+    const sum = (f: (r: StatementRow) => number | undefined) =>
+      rows.reduce((a, r) => a + (f(r) ?? 0) * r.perTask, 0);
     const report = [
-      `linear5 on PostgreSQL, ${tasks} tasks one at a time${history > 0 ? `, ${history} finished tasks in the tables` : ""}: p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms`,
-      `${engine.trace.totalCalls() / tasks} statements per task (BEGIN/COMMIT included); ${plans.length / tasks} explained per task`,
+      `linear5 on ${backend}, ${tasks} tasks one at a time${history > 0 ? `, ${history} finished tasks in the tables` : ""}: p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms`,
+      `${callsPerTask.toFixed(1)} statements per task (BEGIN/COMMIT included)`,
+      `per task: client waited ${sum((r) => r.client).toFixed(1)} ms in statements; planning ${sum((r) => r.planning).toFixed(1)} ms${backend === "postgres" ? `; execution ${sum((r) => r.execution).toFixed(1)} ms` : ""}`,
       "",
-      "calls/task  server ms  client ms  statement",
+      `calls/task  client ms  plan ms  ${backend === "postgres" ? "exec ms  " : ""}statement (plan shape below)`,
       ...rows.flatMap((r) => [
-        `${(r.calls / tasks).toFixed(1).padStart(10)} ${r.server.toFixed(3).padStart(10)} ${r.client.toFixed(3).padStart(10)}  ${r.key}`,
-        ...r.shape.map((s) => `${" ".repeat(35)}${s}`),
+        `${r.perTask.toFixed(1).padStart(10)} ${fmt(r.client)} ${fmt(r.planning)}${backend === "postgres" ? ` ${fmt(r.execution)}` : ""}  ${r.key}`,
+        ...r.shape.map((line) => `${" ".repeat(backend === "postgres" ? 42 : 32)}${line}`),
       ]),
     ].join("\n");
     console.log(report);
-    writeFileSync(values.out, `${report}\n`);
-    console.log(`\nwrote ${values.out}`);
+    const out = values.out ?? `bench/results/explain-${backend}${history > 0 ? "-history" : ""}.txt`;
+    writeFileSync(out, `${report}\n`);
+    console.log(`\nwrote ${out}`);
   } finally {
     await engine.close();
   }

@@ -12,14 +12,17 @@ describe("statementKey", () => {
 describe("SqlTrace", () => {
   it("counts calls and time per statement and ranks by time", () => {
     const t = new SqlTrace();
-    t.add("SELECT 1", 2);
-    t.add("SELECT  1", 3);
+    t.add("SELECT 1", 2, [1]);
+    t.add("SELECT  1", 3, [2]);
     t.add("UPDATE x", 10);
     expect(t.totalCalls()).toBe(3);
     expect(t.top(1)).toEqual([{ sql: "UPDATE x", calls: 1, totalMs: 10 }]);
     expect(t.top().find((s) => s.sql === "SELECT 1")).toEqual({ sql: "SELECT 1", calls: 2, totalMs: 5 });
+    // The first call is kept, with its parameters, to EXPLAIN later.
+    expect(t.samples().get("SELECT 1")).toEqual({ sql: "SELECT 1", params: [1] });
     t.reset();
     expect(t.totalCalls()).toBe(0);
+    expect(t.samples().size).toBe(0);
   });
 });
 

@@ -7,6 +7,12 @@ export interface StatementStats {
   totalMs: number;
 }
 
+/** One real call of a statement, kept so it can be EXPLAINed later with real parameters. */
+export interface StatementSample {
+  sql: string;
+  params: readonly unknown[] | undefined;
+}
+
 /**
  * Counts and times every statement an engine sends, by wrapping its Database. Round trips per
  * task are the figure that bounds latency on a real server, so the benchmark reports them.
@@ -14,6 +20,7 @@ export interface StatementStats {
  */
 export class SqlTrace {
   private readonly stats = new Map<string, StatementStats>();
+  private readonly firstCalls = new Map<string, StatementSample>();
 
   wrap(db: Database): Database {
     const timed =
@@ -23,7 +30,7 @@ export class SqlTrace {
         try {
           return await q.query(sql, params);
         } finally {
-          this.add(sql, performance.now() - start);
+          this.add(sql, performance.now() - start, params);
         }
       };
     return {
@@ -39,8 +46,9 @@ export class SqlTrace {
     };
   }
 
-  add(sql: string, ms: number): void {
+  add(sql: string, ms: number, params?: readonly unknown[]): void {
     const key = statementKey(sql);
+    if (!this.firstCalls.has(key)) this.firstCalls.set(key, { sql, params });
     const s = this.stats.get(key) ?? { sql: key, calls: 0, totalMs: 0 };
     s.calls++;
     s.totalMs += ms;
@@ -49,6 +57,12 @@ export class SqlTrace {
 
   reset(): void {
     this.stats.clear();
+    this.firstCalls.clear();
+  }
+
+  /** The first call of each statement since the last reset, by statement key. */
+  samples(): ReadonlyMap<string, StatementSample> {
+    return this.firstCalls;
   }
 
   totalCalls(): number {
