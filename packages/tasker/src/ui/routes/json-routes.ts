@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { API_KEY_HEADER, type Permission } from "../../api/auth.js";
 import { errorReply, reply, sendError } from "../../api/errors.js";
+import { transportKind } from "../dashboard-tasker.js";
 import { buildQueueOverview, loadQueueSnapshot } from "../data/queue-overview.js";
 import { loadTaskTransitions } from "../data/task-detail.js";
 import { can } from "../session.js";
@@ -39,7 +40,7 @@ const noStore = (c: Context) => c.header("Cache-Control", "no-store");
 export function registerJsonRoutes(app: DashboardApp, deps: DashboardDeps): void {
   const overview = async () =>
     buildQueueOverview(
-      await loadQueueSnapshot(deps.tasker.database, deps.tasker.transport.kind),
+      await loadQueueSnapshot(deps.tasker.database, transportKind(deps.tasker)),
       deps.staleWorkerSeconds,
     );
 
