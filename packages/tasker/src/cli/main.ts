@@ -13,11 +13,16 @@ import { taskCommand } from "./task.js";
 import { templateCommand } from "./template.js";
 import { workerCommand } from "./worker.js";
 
+/** The package version (src/cli and dist/cli are both two levels below package.json). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return "unknown";
+  }
 }
 
 /** The whole command tree; every command and subcommand shares the context's streams. */
