@@ -15,6 +15,7 @@ import { registerTaskRoutes } from "./routes/tasks.js";
 import { registerTemplateRoutes } from "./routes/templates.js";
 import type { ApiTasker } from "./tasker-port.js";
 
+/** Options of {@link buildApiApp} / {@link createApiApp}. */
 export interface ApiAppOptions {
   tasker: ApiTasker;
   /** API keys and whether they are required. Omitted: auth is off (embedded dev mode only). */
@@ -27,6 +28,7 @@ export interface ApiAppOptions {
   logger?: Logger;
 }
 
+/** The API app with the metrics registry it reports to. */
 export interface BuiltApiApp {
   app: ApiApp;
   metrics: Metrics;

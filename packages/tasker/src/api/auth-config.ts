@@ -9,6 +9,7 @@ export interface ResolvedAuthConfig {
   apiKeys: ApiKey[];
 }
 
+/** Bad or missing API-key configuration; the message names the file or variable and the key. */
 export class AuthConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -11,8 +11,10 @@ export const PERMISSIONS = [
   "templates:read",
   "metrics:read",
 ] as const;
+/** One permission an API key can be granted (see {@link PERMISSIONS}). */
 export type Permission = (typeof PERMISSIONS)[number];
 
+/** The request header that carries the API key. */
 export const API_KEY_HEADER = "X-API-Key";
 
 const PermissionGrantSchema = z
@@ -28,6 +30,7 @@ export const ApiKeySchema = z
     permissions: z.array(PermissionGrantSchema),
   })
   .strict();
+/** One configured API key: the secret, an optional name for logs, and its permissions. */
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 export const AuthConfigSchema = z
@@ -40,6 +43,7 @@ export const AuthConfigSchema = z
     message: "auth is enabled but no API keys are configured; add at least one key or disable auth",
     path: ["apiKeys"],
   });
+/** Whether the API requires keys, and which keys it accepts (`{enabled, apiKeys}`). */
 export type AuthConfig = z.input<typeof AuthConfigSchema>;
 
 /** Who made the request, once the key is known. Keys themselves are never kept on requests. */

@@ -8,6 +8,7 @@ import type { AuthConfig } from "./auth.js";
 import { resolveAuthConfig } from "./auth-config.js";
 import type { ApiTasker } from "./tasker-port.js";
 
+/** Options of {@link startOrchestrationServer}. */
 export interface OrchestrationServerOptions {
   tasker: ApiTasker;
   /** Default 8080; 0 picks a free port (see `port` on the result). */
@@ -30,6 +31,7 @@ export interface OrchestrationServerOptions {
   requestTimeoutMs?: number;
 }
 
+/** A running orchestration server, as {@link startOrchestrationServer} returns it. */
 export interface OrchestrationServer {
   /** e.g. `http://127.0.0.1:8080` */
   url: string;

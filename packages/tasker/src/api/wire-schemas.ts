@@ -10,12 +10,14 @@ export const TemplateSummarySchema = z.object({
   step_count: z.number().int(),
   step_names: z.array(z.string()),
 });
+/** One registered template version in `GET /v1/templates`. */
 export type TemplateSummary = z.infer<typeof TemplateSummarySchema>;
 
 export const TemplateListResponseSchema = z.object({
   templates: z.array(TemplateSummarySchema),
   total: z.number().int(),
 });
+/** The body of `GET /v1/templates`. */
 export type TemplateListResponse = z.infer<typeof TemplateListResponseSchema>;
 
 export const TemplateStepSchema = z.object({
@@ -37,6 +39,7 @@ export const TemplateDetailSchema = z.object({
   input_schema: z.unknown(),
   steps: z.array(TemplateStepSchema),
 });
+/** The body of `GET /v1/templates/{namespace}/{name}/{version}`: the template with its steps. */
 export type TemplateDetail = z.infer<typeof TemplateDetailSchema>;
 
 export const HealthChecksSchema = z.object({ database: z.boolean(), queue: z.boolean() });
@@ -47,4 +50,5 @@ export const HealthResponseSchema = z.object({
   uptime_seconds: z.number(),
   timestamp: z.string(),
 });
+/** The body of `GET /health`: overall status, database and queue checks, uptime. */
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;

@@ -8,12 +8,14 @@ import type {
   TaskResponse,
 } from "../model/task-response.js";
 
+/** What `createTask` returns: the task, and whether this call created it. */
 export interface CreateTaskResult {
   task: TaskResponse;
   /** false when an idempotency key matched an existing task with the same payload. */
   created: boolean;
 }
 
+/** Options of {@link TaskerClient.waitForTask}. */
 export interface WaitForTaskOptions {
   /** Give up after this long (default 30 s): throws TaskerError SERVICE_UNAVAILABLE. */
   timeoutMs?: number;
@@ -29,17 +31,31 @@ export interface WaitForTaskOptions {
  * database) and over HTTP (`TaskerHttpClient`), with the same behaviour and the same `TaskerError`s.
  */
 export interface TaskerClient {
+  /**
+   * Creates a task from a registered template (the newest version unless `version` is given).
+   * The context is checked against the template's `input_schema`. With an `idempotency_key`, the
+   * same request returns the existing task (`created: false`); a different payload throws `CONFLICT`.
+   */
   createTask(request: TaskRequest): Promise<CreateTaskResult>;
+  /** The task with its counts, execution status and steps; throws `NOT_FOUND`. */
   getTask(taskUuid: string): Promise<TaskResponse>;
+  /** Tasks, newest first, filtered by namespace, name, status or correlation id; paginated. */
   listTasks(query?: ListTasksQuery): Promise<TaskListResponse>;
+  /** The task's steps in template order, with their results and errors. */
   listTaskSteps(taskUuid: string): Promise<StepResponse[]>;
+  /** One step with its results and error. */
   getStep(taskUuid: string, stepUuid: string): Promise<StepResponse>;
+  /** Every state change of a step, oldest first (event, metadata, time). */
   getStepAudit(taskUuid: string, stepUuid: string): Promise<StepTransition[]>;
+  /** Cancels a task: no new steps start, running ones finish; throws `CONFLICT` when it already ended. */
   cancelTask(taskUuid: string, reason?: string): Promise<TaskResponse>;
   /** Apply an operator action (`reset_for_retry`, `resolve_manually`, `complete_manually`). */
   updateStep(taskUuid: string, stepUuid: string, action: StepAction): Promise<StepResponse>;
+  /** Operator action `reset_for_retry`: puts a failed step back in line with fresh attempts. */
   retryStep(taskUuid: string, stepUuid: string, reason: string): Promise<StepResponse>;
+  /** Operator action `resolve_manually`: treats the step as done without a result, so dependents can run. */
   resolveStepManually(taskUuid: string, stepUuid: string, reason: string): Promise<StepResponse>;
+  /** Operator action `complete_manually`: completes the step with `result`, which dependent steps receive. */
   completeStepManually(
     taskUuid: string,
     stepUuid: string,

@@ -40,6 +40,11 @@ export const ENV_OVERRIDE_VARIABLES = [
   "TASKER_AUTH_ENABLED",
 ] as const;
 
+/**
+ * Writes the {@link ENV_OVERRIDE_VARIABLES} that are set into a raw (parsed, not yet validated)
+ * config; relative TASKER_TEMPLATE_PATH entries are resolved against `cwd`. Problems (a malformed
+ * TASKER_API_KEYS) are returned in `issues`, not thrown.
+ */
 export function applyEnvOverrides(
   raw: Record<string, unknown>,
   env: Env,

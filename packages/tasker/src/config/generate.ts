@@ -1,5 +1,6 @@
 import { API_PERMISSIONS, defaultConfig } from "./schema.js";
 
+/** Values {@link generateConfigToml} writes instead of the defaults. */
 export interface GenerateConfigOptions {
   /** Written as the database url; default `${DATABASE_URL:-}` (empty = embedded PGlite). */
   databaseUrl?: string;

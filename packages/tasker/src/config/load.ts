@@ -11,12 +11,14 @@ import { type TaskerConfig, TaskerConfigSchema } from "./schema.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** A validated configuration, with the defaults filled in, and its warnings. */
 export interface ParsedConfig {
   config: TaskerConfig;
   /** Unknown keys (ignored), each naming its full dotted key. */
   warnings: ConfigIssue[];
 }
 
+/** Where a loaded configuration came from. */
 export interface ConfigSource {
   /** The file read, or null when every setting came from defaults and the environment. */
   file: string | null;
@@ -24,10 +26,12 @@ export interface ConfigSource {
   envOverrides: string[];
 }
 
+/** What {@link loadConfig} returns: the configuration, its warnings and its sources. */
 export interface LoadedConfig extends ParsedConfig {
   source: ConfigSource;
 }
 
+/** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** The TOML file; default TASKER_CONFIG_PATH. No file at all = every default. */
   path?: string;

@@ -13,8 +13,10 @@ export const API_PERMISSIONS = [
   "metrics:read",
   "*",
 ] as const;
+/** A permission named in `[[orchestration.web.auth.api_keys]]`. */
 export type ApiPermission = (typeof API_PERMISSIONS)[number];
 
+/** Signal transports `common.queues.backend` accepts. */
 export const QUEUE_BACKENDS = ["postgres", "rabbitmq"] as const;
 
 /** `host:port`, `[ipv6]:port`. */
@@ -63,6 +65,7 @@ const namespaceList = z.array(
     .regex(NAMESPACE_PATTERN, withInput("must be a namespace: 1-29 characters of letters, digits and _")),
 );
 
+/** One `[[orchestration.web.auth.api_keys]]` entry of worker.toml. */
 export const ApiKeyConfigSchema = z.object({
   key: z
     .string()
@@ -75,8 +78,14 @@ export const ApiKeyConfigSchema = z.object({
     .array(z.enum(API_PERMISSIONS))
     .min(1, `needs at least one permission: ${API_PERMISSIONS.join(", ")}`),
 });
+/** One API key as configured in worker.toml. */
 export type ApiKeyConfig = z.output<typeof ApiKeyConfigSchema>;
 
+/**
+ * The worker.toml format (`[common]`, `[worker]`, `[orchestration]`) with every default;
+ * numbers and booleans may also be given as strings (from `${VAR}` interpolation).
+ * See docs/configuration.md.
+ */
 export const TaskerConfigSchema = z.object({
   common: z
     .object({
@@ -190,6 +199,7 @@ export const TaskerConfigSchema = z.object({
     })
     .prefault({}),
 });
+/** A validated worker.toml with every default filled in. */
 export type TaskerConfig = z.output<typeof TaskerConfigSchema>;
 
 /** Every setting at its default (worker_id from this host and process). */

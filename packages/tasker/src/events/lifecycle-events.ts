@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Database, Queryable } from "../store/database.js";
 
+/** Every lifecycle event the engine publishes (subscribe with `tasker.events.on(name, fn)`). */
 export const LIFECYCLE_EVENT_NAMES = [
   "task.completed",
   "task.failed",
@@ -10,8 +11,10 @@ export const LIFECYCLE_EVENT_NAMES = [
   "step.failed",
   "step.retry_scheduled",
 ] as const;
+/** The name of a lifecycle event, e.g. `task.completed`. */
 export type LifecycleEventName = (typeof LIFECYCLE_EVENT_NAMES)[number];
 
+/** A task or step lifecycle event, as subscribers receive it (after the deciding transaction committed). */
 export interface LifecycleEvent {
   event: LifecycleEventName;
   task_uuid: string;
@@ -93,6 +96,7 @@ export class LifecycleEvents {
     });
   }
 
+  /** Removes every listener and stops listening to the database. */
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
     const unlisten = this.unlisten;

@@ -1,5 +1,6 @@
 import { CONTEXT_LIMITS } from "./task-request.js";
 
+/** Why a task context (or a manual result) is over the limits of {@link CONTEXT_LIMITS}. */
 export interface ContextLimitViolation {
   code: "PAYLOAD_TOO_LARGE" | "BAD_REQUEST";
   message: string;

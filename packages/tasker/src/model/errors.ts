@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+/** Every error code of the API and the clients, with the HTTP status it maps to. */
 export const ERROR_CODES = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
@@ -12,6 +13,7 @@ export const ERROR_CODES = {
   BACKPRESSURE: 503,
   SERVICE_UNAVAILABLE: 503,
 } as const;
+/** An error code, e.g. `NOT_FOUND` (see {@link ERROR_CODES}). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The API's error envelope: `{error: {code, message, details}}`. */
@@ -22,6 +24,7 @@ export const ErrorEnvelopeSchema = z.object({
     details: z.unknown().optional(),
   }),
 });
+/** The error body of every API error: `{error: {code, message, details}}`. */
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
 
 /**
@@ -42,11 +45,13 @@ export class TaskerError extends Error {
     this.status = ERROR_CODES[code];
   }
 
+  /** The error as the API sends it. */
   toEnvelope(): ErrorEnvelope {
     return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }
 
+/** A `NOT_FOUND` error for `what` (e.g. "task") with the id that was not found. */
 export const notFound = (what: string, id: string) =>
   new TaskerError("NOT_FOUND", `${what} ${id} was not found; check the id (list them with GET /v1/tasks)`, {
     [what.toLowerCase().replace(/ /g, "_")]: id,

@@ -27,4 +27,8 @@ export const StepActionSchema = z.discriminatedUnion("action_type", [
     })
     .strict(),
 ]);
+/**
+ * An operator action on a step: `reset_for_retry`, `resolve_manually` or `complete_manually`
+ * (with `completion_data.result`), each with a `reason`.
+ */
 export type StepAction = z.infer<typeof StepActionSchema>;

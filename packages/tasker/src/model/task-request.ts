@@ -8,7 +8,9 @@ export const CONTEXT_LIMITS = {
   maxStringLength: 10_000,
 } as const;
 
+/** Valid namespaces: 1-29 characters of letters, digits and `_`. */
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9_]{1,29}$/;
+/** Valid template and step names: lowercase snake_case. */
 export const TEMPLATE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /** POST /v1/tasks body. `version` defaults to the newest registered version of the template. */
@@ -28,5 +30,7 @@ export const TaskRequestSchema = z
     idempotency_key: z.string().min(1).max(255).optional(),
   })
   .strict();
+/** The body of `POST /v1/tasks` as a caller writes it (defaults optional). */
 export type TaskRequest = z.input<typeof TaskRequestSchema>;
+/** A validated {@link TaskRequest} with its defaults applied. */
 export type ParsedTaskRequest = z.output<typeof TaskRequestSchema>;

@@ -2,9 +2,16 @@ import { z } from "zod";
 import { STEP_STATES } from "../state/step-states.js";
 import { TASK_STATES } from "../state/task-states.js";
 
+/** A task state (see {@link TASK_STATES}). */
 export const TaskStateSchema = z.enum(TASK_STATES);
+/** A step state (see {@link STEP_STATES}). */
 export const StepStateSchema = z.enum(STEP_STATES);
 
+/**
+ * The error stored on a failed step: message, code, whether it may be retried, what kind of
+ * failure it was (`permanent`, `retryable`, `timeout`, `worker_lost`, `handler_missing`, `manual`)
+ * and the handler's metadata.
+ */
 export const StepErrorSchema = z.object({
   message: z.string(),
   code: z.string().nullable(),
@@ -12,6 +19,7 @@ export const StepErrorSchema = z.object({
   kind: z.enum(["permanent", "retryable", "timeout", "worker_lost", "handler_missing", "manual"]),
   metadata: z.record(z.string(), z.unknown()).nullable(),
 });
+/** The error stored on a failed step. */
 export type StepError = z.infer<typeof StepErrorSchema>;
 
 /** A workflow step as seen through the API (`steps[]` of a task and the step routes). */
@@ -37,8 +45,10 @@ export const StepResponseSchema = z.object({
   results: z.unknown().nullable().optional(),
   error: StepErrorSchema.nullable().optional(),
 });
+/** A workflow step as the API and the clients return it. */
 export type StepResponse = z.infer<typeof StepResponseSchema>;
 
+/** Where a task's execution stands: ready steps, running, blocked, all complete, or waiting. */
 export const ExecutionStatusSchema = z.enum([
   "has_ready_steps",
   "processing",
@@ -46,6 +56,7 @@ export const ExecutionStatusSchema = z.enum([
   "all_complete",
   "waiting_for_dependencies",
 ]);
+/** What should happen next to a task (`handle_failures` asks for an operator). */
 export const RecommendedActionSchema = z.enum([
   "execute_ready_steps",
   "wait_for_completion",
@@ -54,8 +65,15 @@ export const RecommendedActionSchema = z.enum([
   "wait_for_dependencies",
   "none",
 ]);
+/**
+ * A task's health: `healthy`, `recovering` (retries pending), `blocked` (a step failed for good), `unknown`.
+ */
 export const HealthStatusSchema = z.enum(["healthy", "recovering", "blocked", "unknown"]);
 
+/**
+ * A task as the API and the clients return it: what it was created with, its state, step
+ * counts, progress, and its steps.
+ */
 export const TaskResponseSchema = z.object({
   task_uuid: z.string().uuid(),
   name: z.string(),
@@ -88,8 +106,10 @@ export const TaskResponseSchema = z.object({
   error: z.string().nullable(),
   steps: z.array(StepResponseSchema),
 });
+/** A task as the API and the clients return it. */
 export type TaskResponse = z.infer<typeof TaskResponseSchema>;
 
+/** Pagination of a list: `{total, limit, offset, has_more}`. */
 export const PaginationSchema = z.object({
   total: z.number().int(),
   limit: z.number().int(),
@@ -97,13 +117,17 @@ export const PaginationSchema = z.object({
   has_more: z.boolean(),
 });
 
+/** The body of `GET /v1/tasks`: a page of tasks (without their steps) and its pagination. */
 export const TaskListResponseSchema = z.object({
   tasks: z.array(TaskResponseSchema.omit({ steps: true })),
   pagination: PaginationSchema,
 });
+/** A page of tasks. */
 export type TaskListResponse = z.infer<typeof TaskListResponseSchema>;
+/** A task in a list (a {@link TaskResponse} without `steps`). */
 export type TaskSummary = TaskListResponse["tasks"][number];
 
+/** Filters and pagination of `GET /v1/tasks` (limit 1-500, default 50). */
 export const ListTasksQuerySchema = z.object({
   namespace: z.string().optional(),
   name: z.string().optional(),
@@ -112,8 +136,10 @@ export const ListTasksQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+/** Filters and pagination for listing tasks. */
 export type ListTasksQuery = z.input<typeof ListTasksQuerySchema>;
 
+/** One recorded state change of a step (from, to, event, metadata such as worker id and attempt). */
 export const StepTransitionSchema = z.object({
   id: z.string(),
   workflow_step_uuid: z.string().uuid(),
@@ -123,8 +149,10 @@ export const StepTransitionSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),
 });
+/** One recorded state change of a step. */
 export type StepTransition = z.infer<typeof StepTransitionSchema>;
 
+/** One recorded state change of a task. */
 export const TaskTransitionSchema = z.object({
   id: z.string(),
   task_uuid: z.string().uuid(),
@@ -134,4 +162,5 @@ export const TaskTransitionSchema = z.object({
   metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),
 });
+/** One recorded state change of a task. */
 export type TaskTransition = z.infer<typeof TaskTransitionSchema>;

@@ -25,7 +25,9 @@ export interface MetricsEventSource {
  */
 export interface Metrics extends MetricsSink {
   readonly registry: Registry;
+  /** An API request was answered (`route` is the route pattern, not the path). */
   httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Where `tasker_queue_depth` is read from when `/metrics` is scraped. */
   setQueueDepthSource(source: QueueDepthSource): void;
   /** Counts task outcomes and retries from lifecycle events; returns the unsubscribe function. */
   subscribe(events: MetricsEventSource): () => void;

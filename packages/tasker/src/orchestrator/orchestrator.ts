@@ -17,6 +17,7 @@ import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
 export interface OrchestratorOptions {
+/** Tuning of an {@link Orchestrator}; every option has a default. */
   /** Fallback poll when no NOTIFY arrives (also how delayed retry wake-ups are noticed). */
   pollIntervalMs?: number;
   batchSize?: number;
@@ -58,6 +59,7 @@ export class Orchestrator {
   }
 
   async start(): Promise<void> {
+  /** Starts consuming the orchestration queue and the lost-claim sweep (idempotent). */
     if (this.consumer) return;
     this.consumer = await this.transport.consume<OrchestrationMessage>(
       [ORCHESTRATION_QUEUE],
@@ -78,6 +80,7 @@ export class Orchestrator {
   }
 
   async stop(): Promise<void> {
+  /** Stops taking messages and waits for those in hand; the rest stay for other orchestrators. */
     const consumer = this.consumer;
     if (!consumer) return;
     this.consumer = undefined;

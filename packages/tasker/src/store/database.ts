@@ -1,5 +1,6 @@
 /** Anything that runs SQL: the database itself, or a transaction on it. */
 export interface Queryable {
+  /** Runs one parameterised statement (`$1`, `$2`, ...) and returns its rows. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
@@ -15,5 +16,6 @@ export interface Database extends Queryable {
   exec(sql: string): Promise<void>;
   /** LISTEN on a channel; resolves to an unsubscribe function. Notifications arrive after commit. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Closes every connection (and stops listening). */
   close(): Promise<void>;
 }

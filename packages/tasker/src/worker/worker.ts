@@ -25,6 +25,7 @@ export interface WorkerOptions {
 }
 
 export interface WorkerStatus {
+/** A worker's identity, namespaces, handlers and counters. */
   workerId: string;
   running: boolean;
   namespaces: string[];
@@ -75,6 +76,7 @@ export class Worker {
   }
 
   async start(): Promise<void> {
+  /** Registers the worker in `tasker.workers` and starts consuming its namespaces' queues. */
     if (this.running) return;
     this.running = true;
     this.startedAt = new Date();
@@ -128,6 +130,7 @@ export class Worker {
   }
 
   status(): WorkerStatus {
+  /** What the worker serves and has done so far. */
     return {
       workerId: this.workerId,
       running: this.running,
