@@ -45,11 +45,24 @@ const SUITES = {
   reliability: () => vitest("reliability", ["--project", "tasker:reliability"]),
   // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
   rabbitmq: () =>
-    vitest("rabbitmq", ["--project", "tasker:integration", "--project", "hono-app:integration"], {
-      TASKER_MESSAGING_BACKEND: "rabbitmq",
-      TASKER_TEST_BACKENDS: "postgres",
-      RABBITMQ_QUEUE_EXPIRES_MS: "3600000",
-    }),
+    // Only suites that move tasks through queues; CLI/UI suites check their own env handling.
+    vitest(
+      "rabbitmq",
+      [
+        "--project",
+        "tasker:integration",
+        "--project",
+        "hono-app:integration",
+        "packages/tasker/test/engine",
+        "packages/tasker/test/api",
+        "examples/hono-app/test",
+      ],
+      {
+        TASKER_MESSAGING_BACKEND: "rabbitmq",
+        TASKER_TEST_BACKENDS: "postgres",
+        RABBITMQ_QUEUE_EXPIRES_MS: "3600000",
+      },
+    ),
 };
 
 const requested = process.argv.slice(2);
