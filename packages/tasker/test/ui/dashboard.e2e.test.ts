@@ -155,7 +155,7 @@ describe("dashboard in Chromium", () => {
   });
 
   it("does not refresh away a reason being typed, and catches up afterwards", async () => {
-    const task = await create({ sleep_ms: { a: 1500 } });
+    const task = await create({ sleep_ms: { a: 4000 } });
     await page.goto(`${h.base}/ui/tasks/${task.task_uuid}`);
     await page.fill("#cancel-reason", "half-written reason");
     // The task finishes meanwhile; the page keeps the form as it is.
