@@ -17,6 +17,7 @@ import type { StepHandler } from "./worker/handler.js";
 import { HandlerRegistry } from "./worker/handler-registry.js";
 import { Worker, type WorkerOptions } from "./worker/worker.js";
 
+/** Options of {@link Tasker.open}; with none, the engine is embedded (PGlite under `.data/tasker`). */
 export interface TaskerOptions {
   /** postgres://... = a PostgreSQL server (many processes may share it); else embedded PGlite. */
   databaseUrl?: string | undefined;
@@ -38,6 +39,7 @@ export interface TaskerOptions {
   rabbitmq?: RabbitMqOptions;
 }
 
+/** Options of {@link Tasker.startWorker}: the handlers (given or discovered) and the worker's tuning. */
 export interface StartWorkerOptions extends Partial<WorkerOptions> {
   handlers?: readonly StepHandler[];
   /** Directories to discover handlers in (every exported handler is registered). */
@@ -79,6 +81,11 @@ export class Tasker {
 
   readonly metrics: MetricsSink | undefined;
 
+  /**
+   * Opens the database (PostgreSQL for a `postgres://` URL, else PGlite), applies migrations,
+   * opens the signal transport, and registers the given templates. Throws, naming every problem,
+   * when a template is invalid.
+   */
   static async open(options: TaskerOptions = {}): Promise<Tasker> {
     const logger = options.logger ?? createLogger();
     const database =
@@ -177,6 +184,7 @@ export class Tasker {
     return worker;
   }
 
+  /** Whether the database and the queue transport answer (what `/health` reports). */
   async health(): Promise<{ database: boolean; queue: boolean }> {
     const database = await this.database.query("SELECT 1").then(
       () => true,
@@ -186,10 +194,12 @@ export class Tasker {
     return { database, queue };
   }
 
+  /** Messages waiting per queue (`worker_<namespace>_queue`, `orchestration_step_results`). */
   queueDepths() {
     return queueDepths(this.database);
   }
 
+  /** Stops one worker gracefully: no new steps, running ones finish (or are handed back). */
   async stopWorker(worker: Worker): Promise<void> {
     await worker.stop();
     this.workers.delete(worker);

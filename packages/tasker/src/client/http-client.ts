@@ -24,6 +24,7 @@ import {
 import { TASK_TERMINAL_STATES } from "../state/task-states.js";
 import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
 
+/** Options of {@link TaskerHttpClient}. */
 export interface TaskerHttpClientOptions {
   /** The orchestration API, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
   baseUrl: string;

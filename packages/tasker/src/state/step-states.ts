@@ -11,8 +11,10 @@ export const STEP_STATES = [
   "cancelled",
   "resolved_manually",
 ] as const;
+/** A step state, exactly as tasker-core names it. */
 export type StepState = (typeof STEP_STATES)[number];
 
+/** Step states nothing leaves on its own (an operator may still act on `error`). */
 export const STEP_TERMINAL_STATES: ReadonlySet<StepState> = new Set([
   "complete",
   "error",
@@ -23,6 +25,7 @@ export const STEP_TERMINAL_STATES: ReadonlySet<StepState> = new Set([
 /** States whose dependents may run. */
 export const STEP_SATISFIED_STATES: ReadonlySet<StepState> = new Set(["complete", "resolved_manually"]);
 
+/** Events that move a step; each transition row records one. */
 export const STEP_EVENTS = [
   "enqueue", // orchestrator dispatches a ready step
   "claim", // a worker takes it (attempts + 1)
@@ -37,8 +40,13 @@ export const STEP_EVENTS = [
   "resolve_manually", // operator: treat as done without a result
   "complete_manually", // operator: treat as done with the given result
 ] as const;
+/** An event that moves a step (see {@link STEP_TRANSITIONS}). */
 export type StepEvent = (typeof STEP_EVENTS)[number];
 
+/**
+ * The step transition table: event -> the states it may leave -> the state it enters.
+ * Anything not listed is illegal.
+ */
 export const STEP_TRANSITIONS: Readonly<Record<StepEvent, { from: readonly StepState[]; to: StepState }>> = {
   enqueue: { from: ["pending", "waiting_for_retry"], to: "enqueued" },
   claim: { from: ["enqueued"], to: "in_progress" },

@@ -13,8 +13,10 @@ export const TASK_STATES = [
   "cancelled",
   "resolved_manually",
 ] as const;
+/** A task state, exactly as tasker-core names it. */
 export type TaskState = (typeof TASK_STATES)[number];
 
+/** Task states that end a task: `complete`, `error`, `cancelled`, `resolved_manually`. */
 export const TASK_TERMINAL_STATES: ReadonlySet<TaskState> = new Set([
   "complete",
   "error",
@@ -39,6 +41,7 @@ export const TASK_EVENTS = [
   "resolve_manually", // -> resolved_manually
   "reopen", // error|blocked -> evaluating_results (a step was reset for retry or resolved by an operator)
 ] as const;
+/** An event that moves a task (see {@link TASK_TRANSITIONS}). */
 export type TaskEvent = (typeof TASK_EVENTS)[number];
 
 const ACTIVE: readonly TaskState[] = [

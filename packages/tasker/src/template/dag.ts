@@ -6,6 +6,7 @@ export interface DagStep {
   dependencies: readonly string[];
 }
 
+/** A problem of a step graph: the step and key it concerns, and what to do. */
 export interface DagIssue {
   step: string;
   key: "name" | "dependencies";

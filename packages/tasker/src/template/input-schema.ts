@@ -8,12 +8,14 @@ import { templateKey } from "./template-key.js";
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule.default;
 
+/** One reason a value does not match a JSON Schema. */
 export interface DataIssue {
   /** Dotted path to the offending value, e.g. `items.0.sku`; "" for the value itself. */
   path: string;
   message: string;
 }
 
+/** The outcome of checking a value against a template's JSON Schema. */
 export type DataValidationResult = { ok: true } | { ok: false; issues: DataIssue[] };
 
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TaskTemplateSchema } from "./schema.js";
 
+/** The `$id` of the published task template JSON Schema. */
 export const TASK_TEMPLATE_SCHEMA_ID = "urn:tasker-ts:schema:task-template";
 
 /**

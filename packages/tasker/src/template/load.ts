@@ -11,16 +11,19 @@ import { type TaskTemplate, TaskTemplateSchema } from "./schema.js";
 import { templateKey } from "./template-key.js";
 import { findUnknownKeys } from "./unknown-keys.js";
 
+/** A validated template and its warnings. */
 export interface ParsedTemplate {
   template: TaskTemplate;
   /** Non-fatal findings (unknown keys, YAML warnings), same shape as errors. */
   warnings: TemplateIssue[];
 }
 
+/** A template loaded from a file. */
 export interface LoadedTemplate extends ParsedTemplate {
   file: string;
 }
 
+/** What {@link loadTemplates} found: the valid templates, one error per unusable file, the warnings. */
 export interface LoadTemplatesResult {
   templates: LoadedTemplate[];
   /** One error per file that could not be used (every problem of that file in `issues`). */
@@ -28,6 +31,7 @@ export interface LoadTemplatesResult {
   warnings: TemplateIssue[];
 }
 
+/** Options of {@link loadTemplates} and {@link loadTemplateFile}. */
 export interface LoadOptions {
   /** Environment whose overrides are applied (default TASKER_ENV; "" applies none). */
   environment?: string;

@@ -1,6 +1,7 @@
 import type { StepState } from "../state/step-states.js";
 import type { DagStep } from "./dag.js";
 
+/** Options of {@link templateToMermaid}. */
 export interface MermaidOptions {
   /** Current state per step name (e.g. of a running task): nodes are coloured and labelled. */
   stepStates?: Partial<Record<string, StepState>>;

@@ -17,6 +17,7 @@ export const UNSUPPORTED_STEP_TYPES = [
   "deferred_convergence",
 ] as const;
 
+/** The retry settings of a step whose template does not set them. */
 export const DEFAULT_RETRY_POLICY = {
   retryable: true,
   max_attempts: 3,
@@ -25,6 +26,7 @@ export const DEFAULT_RETRY_POLICY = {
   max_backoff_ms: 30_000,
 } as const;
 
+/** How long an attempt may run when the template does not say. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 
 /** A JSON Schema document (checked by ajv at load time, not by Zod). */
@@ -68,6 +70,7 @@ const backoffBoundsIssue = {
   path: ["max_backoff_ms"],
 };
 
+/** A step's `retry:` block, with the defaults of {@link DEFAULT_RETRY_POLICY}. */
 export const RetryPolicySchema = z
   .object({
     retryable: RetryFields.retryable.default(DEFAULT_RETRY_POLICY.retryable),
@@ -77,6 +80,7 @@ export const RetryPolicySchema = z
     max_backoff_ms: RetryFields.max_backoff_ms.default(DEFAULT_RETRY_POLICY.max_backoff_ms),
   })
   .refine(backoffWithinBounds, backoffBoundsIssue);
+/** A step's retry settings, defaults applied. */
 export type RetryPolicy = z.output<typeof RetryPolicySchema>;
 
 /** Retry settings in an environment override: only the given fields replace the step's. */
@@ -127,6 +131,7 @@ export const StepTemplateInputSchema = z.object({
   result_schema: JsonSchemaObject.optional().describe("JSON Schema the step's result must satisfy"),
 });
 
+/** One step of a template; `depends_on` is accepted and normalised to `dependencies`. */
 export const StepTemplateSchema = StepTemplateInputSchema.superRefine((step, ctx) => {
   if (step.dependencies !== undefined && step.depends_on !== undefined) {
     ctx.addIssue({
@@ -139,6 +144,7 @@ export const StepTemplateSchema = StepTemplateInputSchema.superRefine((step, ctx
   ...step,
   dependencies: dependencies ?? depends_on ?? [],
 }));
+/** A validated step, defaults applied. */
 export type StepTemplate = z.output<typeof StepTemplateSchema>;
 
 export const StepOverrideSchema = z.object({
@@ -147,13 +153,19 @@ export const StepOverrideSchema = z.object({
   retry: RetryOverrideSchema.optional(),
   timeout_seconds: z.number().positive().optional(),
 });
+/** One entry of `environments.<name>.steps`: a step (or `ALL`) and the settings it overrides. */
 export type StepOverride = z.output<typeof StepOverrideSchema>;
 
 export const EnvironmentOverrideSchema = z.object({
   steps: z.array(StepOverrideSchema).default([]),
 });
+/** The overrides of one environment (`environments.<name>`). */
 export type EnvironmentOverride = z.output<typeof EnvironmentOverrideSchema>;
 
+/**
+ * The task template format (one YAML file per template); the JSON Schema is generated from it.
+ * See docs/templates.md.
+ */
 export const TaskTemplateSchema = z.object({
   name: z
     .string()
@@ -191,6 +203,7 @@ export const TaskTemplateSchema = z.object({
     .optional()
     .describe("Per-environment step overrides, chosen by TASKER_ENV (e.g. test:)"),
 });
+/** A validated task template, defaults applied. */
 export type TaskTemplate = z.output<typeof TaskTemplateSchema>;
 /** A template as written (defaults optional, `depends_on` allowed), e.g. for templates built in code. */
 export type TaskTemplateInput = z.input<typeof TaskTemplateSchema>;

@@ -5,6 +5,7 @@ import pg from "pg";
 export const TEST_PG_ADMIN_URL =
   process.env.TASKER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
+/** A PostgreSQL database created for one test run. */
 export interface TestDatabase {
   /** Connection string of the new database. */
   url: string;
@@ -46,6 +47,7 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** Backends the integration suites run on: TASKER_TEST_BACKENDS=pglite,postgres (default both). */
 export type TestBackend = "pglite" | "postgres";
+/** The backends to run integration suites on, from TASKER_TEST_BACKENDS (default both). */
 export function testBackends(): TestBackend[] {
   const raw = process.env.TASKER_TEST_BACKENDS ?? "pglite,postgres";
   return raw

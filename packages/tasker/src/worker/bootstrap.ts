@@ -5,6 +5,7 @@ import { loadTemplates } from "../template/load.js";
 import type { StepHandler } from "./handler.js";
 import type { Worker, WorkerStatus } from "./worker.js";
 
+/** Options of {@link bootstrapWorker}; each one wins over worker.toml. */
 export interface BootstrapConfig {
   handlers?: StepHandler[];
   /** Directories to discover handlers in. */
@@ -21,6 +22,7 @@ export interface BootstrapConfig {
   logger?: Logger;
 }
 
+/** What {@link bootstrapWorker} resolves with (it never throws). */
 export interface BootstrapResult {
   success: boolean;
   status: "started" | "already_running" | "error";
@@ -123,6 +125,7 @@ export async function stopWorker(): Promise<void> {
   if (r.ownsTasker) await r.tasker.close();
 }
 
+/** The bootstrapped worker's status, or `stopped` when none runs. */
 export function getWorkerStatus(): WorkerStatus & { status: "running" | "stopped" } {
   if (!running) {
     return {

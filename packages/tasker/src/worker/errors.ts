@@ -1,3 +1,4 @@
+/** What a handler error carries besides its message; stored with the error on the step. */
 export interface HandlerErrorOptions {
   /** A stable machine-readable code, e.g. `card_declined`; stored on the step. */
   code?: string;

@@ -7,6 +7,7 @@ import { isStepHandler, type StepHandler, StepHandlerBase } from "./handler.js";
 export class HandlerRegistry {
   private readonly handlers = new Map<string, StepHandler>();
 
+  /** Adds handlers; throws when another handler already has the same callable. */
   register(...handlers: StepHandler[]): this {
     for (const h of handlers) {
       const existing = this.handlers.get(h.callable);
@@ -20,14 +21,17 @@ export class HandlerRegistry {
     return this;
   }
 
+  /** The handler registered under `callable`. */
   get(callable: string): StepHandler | undefined {
     return this.handlers.get(callable);
   }
 
+  /** Whether a handler is registered under `callable`. */
   has(callable: string): boolean {
     return this.handlers.has(callable);
   }
 
+  /** Every registered callable, sorted. */
   callables(): string[] {
     return [...this.handlers.keys()].sort();
   }

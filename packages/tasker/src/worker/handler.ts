@@ -28,18 +28,27 @@ export interface StepContext<TInput = Record<string, unknown>, TDeps = Record<st
 /** A registered step handler. `callable` is the key templates refer to in `handler.callable`. */
 export interface StepHandler {
   readonly callable: string;
+  /**
+   * Runs one attempt: resolve with the step's result (JSON), or throw (see PermanentError, RetryableError).
+   */
   handle(ctx: StepContext): Promise<unknown>;
 }
 
 /** Class style: `class ValidateCart extends StepHandlerBase { callable = "ecommerce.validate_cart"; ... }` */
 export abstract class StepHandlerBase implements StepHandler {
   abstract readonly callable: string;
+  /**
+   * Runs one attempt: resolve with the step's result (JSON), or throw (see PermanentError, RetryableError).
+   */
   abstract handle(ctx: StepContext): Promise<unknown>;
 }
 
 type Schemas = Record<string, z.ZodType>;
 type OutputsOf<D extends Schemas> = { [K in keyof D]: z.output<D[K]> };
 
+/**
+ * The Zod schemas of {@link defineHandler}: what the step reads of the task context and of earlier results.
+ */
 export interface HandlerSpec<I extends z.ZodType | undefined, D extends Schemas | undefined> {
   /** Schema for the task context; a mismatch is a permanent error naming the fields. */
   inputs?: I;
@@ -104,6 +113,7 @@ function parseOrPermanent(schema: z.ZodType, value: unknown, what: string): unkn
   );
 }
 
+/** Whether `value` can be registered as a handler (it has `callable` and `handle`). */
 export function isStepHandler(value: unknown): value is StepHandler {
   return (
     typeof value === "object" &&
