@@ -24,6 +24,7 @@ export { migrate } from "./store/migrate.js";
 export { openDatabase } from "./store/open-database.js";
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
 export * from "./template/index.js";
+export * from "./ui/index.js";
 export {
   type BootstrapConfig,
   type BootstrapResult,

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { defaultLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { mountDashboard } from "../ui/mount-dashboard.js";
 import { type AuthConfig, type AuthEnv, createKeyMatcher, requirePermission } from "./auth.js";
 import { resolveAuthConfig } from "./auth-config.js";
 import { createErrorHandler, reply, sendError, validationReply } from "./errors.js";
@@ -136,6 +137,8 @@ export function buildApiApp(options: ApiAppOptions): BuiltApiApp {
   registerTemplateRoutes(app, deps);
   registerMetricsRoute(app, deps);
   registerDocsRoutes(app);
+  // The dashboard shares the port, the engine and the API keys (same permissions).
+  mountDashboard(app, { tasker: options.tasker, auth, logger });
 
   return { app, metrics, dispose: unsubscribe };
 }
