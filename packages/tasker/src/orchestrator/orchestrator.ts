@@ -1,6 +1,7 @@
 import { publishEvents } from "../events/lifecycle-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
+import { checkOrchestrationMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
@@ -16,8 +17,8 @@ import { selectExpiredClaims } from "../store/sql/steps.js";
 import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
-export interface OrchestratorOptions {
 /** Tuning of an {@link Orchestrator}; every option has a default. */
+export interface OrchestratorOptions {
   /** Fallback poll when no NOTIFY arrives (also how delayed retry wake-ups are noticed). */
   pollIntervalMs?: number;
   batchSize?: number;
@@ -58,8 +59,8 @@ export class Orchestrator {
     };
   }
 
-  async start(): Promise<void> {
   /** Starts consuming the orchestration queue and the lost-claim sweep (idempotent). */
+  async start(): Promise<void> {
     if (this.consumer) return;
     this.consumer = await this.transport.consume<OrchestrationMessage>(
       [ORCHESTRATION_QUEUE],
@@ -79,8 +80,8 @@ export class Orchestrator {
     this.sweepTimer.unref();
   }
 
-  async stop(): Promise<void> {
   /** Stops taking messages and waits for those in hand; the rest stay for other orchestrators. */
+  async stop(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
     this.consumer = undefined;
@@ -91,7 +92,15 @@ export class Orchestrator {
 
   /** Applies one orchestration message in one transaction (the outbox row is deleted in it). */
   private async handle(d: Delivery<OrchestrationMessage>): Promise<Settlement> {
-    const msg = d.message;
+    const checked = checkOrchestrationMessage(d.message);
+    if (!checked.ok) {
+      this.logger.warn(
+        { queue: d.queue, problem: checked.problem, message: checked.preview },
+        "malformed orchestration message dropped",
+      );
+      return "ack";
+    }
+    const msg = checked.message;
     const log = this.logger.child({ task_uuid: msg.task_uuid, correlation_id: msg.correlation_id });
     try {
       const outcome = await this.db.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Logger } from "../observability/logger.js";
+import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
@@ -24,8 +25,8 @@ export interface WorkerOptions {
   shutdownTimeoutMs?: number;
 }
 
-export interface WorkerStatus {
 /** A worker's identity, namespaces, handlers and counters. */
+export interface WorkerStatus {
   workerId: string;
   running: boolean;
   namespaces: string[];
@@ -75,8 +76,8 @@ export class Worker {
     this.queues = options.namespaces.map(namespaceQueue);
   }
 
-  async start(): Promise<void> {
   /** Registers the worker in `tasker.workers` and starts consuming its namespaces' queues. */
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.startedAt = new Date();
@@ -129,8 +130,8 @@ export class Worker {
     );
   }
 
-  status(): WorkerStatus {
   /** What the worker serves and has done so far. */
+  status(): WorkerStatus {
     return {
       workerId: this.workerId,
       running: this.running,
@@ -146,8 +147,23 @@ export class Worker {
 
   /** One delivery: claim the step, run its handler, store the outcome. */
   private async process(delivery: Delivery<StepMessage>): Promise<Settlement> {
-    const claim = await claimStep(this.db, delivery.message.step_uuid, this.workerId, this.opts.leaseSeconds);
-    if (claim === undefined) return "ack"; // a duplicate or stale signal
+    const checked = checkStepMessage(delivery.message);
+    if (!checked.ok) {
+      this.logger.warn(
+        { queue: delivery.queue, problem: checked.problem, message: checked.preview },
+        "malformed step message dropped",
+      );
+      return "ack";
+    }
+    const signal = checked.message;
+    const claim = await claimStep(this.db, signal.step_uuid, this.workerId, this.opts.leaseSeconds);
+    if (claim === undefined) {
+      this.logger.info(
+        { task_uuid: signal.task_uuid, step_uuid: signal.step_uuid },
+        "duplicate or stale step message ignored",
+      );
+      return "ack";
+    }
     if (claim === "busy") return "retry_later"; // another worker holds a live lease
     this.claimed.add(claim.workflow_step_uuid);
     try {
