@@ -9,7 +9,6 @@ import type { MessageTransport } from "./queue/transport.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openDatabase } from "./store/open-database.js";
-import { queueDepths } from "./store/sql/queue.js";
 import { TemplateStore } from "./store/template-store.js";
 import { loadTemplates } from "./template/load.js";
 import type { TaskTemplate } from "./template/schema.js";
@@ -195,8 +194,9 @@ export class Tasker {
   }
 
   /** Messages waiting per queue (`worker_<namespace>_queue`, `orchestration_step_results`). */
+  /** Messages waiting per queue, from the transport in use. */
   queueDepths() {
-    return queueDepths(this.database);
+    return this.transport.queueDepths();
   }
 
   /** Stops one worker gracefully: no new steps, running ones finish (or are handed back). */

@@ -5,6 +5,7 @@ import {
   extendVisibility,
   QUEUE_CHANNEL,
   type QueueMessage,
+  queueDepths,
   receiveMessages,
   releaseMessages,
 } from "../store/sql/queue.js";
@@ -45,6 +46,10 @@ export class PostgresTransport implements MessageTransport {
       () => true,
       () => false,
     );
+  }
+
+  queueDepths() {
+    return queueDepths(this.db);
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,7 @@
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../store/database.js";
-import { QUEUE_CHANNEL } from "../store/sql/queue.js";
+import { QUEUE_CHANNEL, type QueueDepth, queueDepths } from "../store/sql/queue.js";
 import type {
   Consumer,
   ConsumerOptions,
@@ -265,6 +265,32 @@ export class RabbitMqTransport implements MessageTransport {
       await new Promise((r) => setTimeout(r, options.visibilitySeconds * 1000).unref());
       safe(() => channel.nack(msg, false, true));
     }
+  }
+
+  /**
+   * Broker-side depth of every queue this process has used, plus what still waits in the outbox
+   * (delayed retries, or rows not yet relayed), named without the deployment prefix.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const outbox = await queueDepths(this.db);
+    const byQueue = new Map(outbox.map((d) => [d.queue, { ...d }]));
+    if (this.connected) {
+      // A passive check of a missing queue closes its channel: never use the relay's channel.
+      const channel = await this.connection.createChannel();
+      channel.on("error", () => undefined);
+      for (const full of this.asserted) {
+        const name = full.slice(this.options.queuePrefix.length);
+        if (name.endsWith(".dead")) continue;
+        const ok = await channel.checkQueue(full).catch(() => undefined);
+        if (!ok) continue;
+        const entry = byQueue.get(name) ?? { queue: name, depth: 0, visible: 0, oldestAgeSeconds: 0 };
+        entry.depth += ok.messageCount;
+        entry.visible += ok.messageCount;
+        byQueue.set(name, entry);
+      }
+      await channel.close().catch(() => undefined);
+    }
+    return [...byQueue.values()].sort((a, b) => a.queue.localeCompare(b.queue));
   }
 
   async healthy(): Promise<boolean> {

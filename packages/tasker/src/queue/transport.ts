@@ -7,6 +7,8 @@
  *   message comes back after the visibility timeout.
  * - `release`: hand it back at once (shutdown).
  */
+import type { QueueDepth } from "../store/sql/queue.js";
+
 export type Settlement = "acked_in_database" | "ack" | "retry_later" | "release";
 
 export interface Delivery<T> {
@@ -59,5 +61,7 @@ export interface MessageTransport {
   ): Promise<Consumer>;
   /** Reachable and able to carry messages. */
   healthy(): Promise<boolean>;
+  /** Messages waiting per queue, as the transport sees them (metrics, dashboards). */
+  queueDepths(): Promise<QueueDepth[]>;
   close(): Promise<void>;
 }
