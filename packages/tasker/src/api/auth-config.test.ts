@@ -69,10 +69,25 @@ describe("authConfigFromEnv", () => {
 
   it("explains bad values", () => {
     expect(() => authConfigFromEnv({ TASKER_AUTH_ENABLED: "maybe" })).toThrow(/TASKER_AUTH_ENABLED/);
-    expect(() => authConfigFromEnv({ TASKER_API_KEYS: "ops:secret" })).toThrow(/JSON array/);
+    expect(() => authConfigFromEnv({ TASKER_API_KEYS: "no-permissions-given" })).toThrow(
+      /TASKER_API_KEYS: entry 1 must be "key:permission\|permission".*or a JSON array/,
+    );
+    expect(() => authConfigFromEnv({ TASKER_API_KEYS: "[not json" })).toThrow(/JSON array/);
+    expect(() => authConfigFromEnv({ TASKER_API_KEYS: "ops:secret" })).toThrow(/TASKER_API_KEYS\.0\.key/);
     expect(() => authConfigFromEnv({ TASKER_API_KEYS: '[{"key":"short","permissions":[]}]' })).toThrow(
       /TASKER_API_KEYS\.0\.key/,
     );
+  });
+});
+
+describe("authConfigFromEnv with the compact form worker.toml documents", () => {
+  it("reads `key:perm1|perm2,key2:*`, as `tasker-ctl config generate` tells users to write it", () => {
+    expect(authConfigFromEnv({ TASKER_API_KEYS: `r${KEY}:tasks:read|templates:read, w${KEY}:*` })).toEqual({
+      apiKeys: [
+        { name: "TASKER_API_KEYS[0]", key: `r${KEY}`, permissions: ["tasks:read", "templates:read"] },
+        { name: "TASKER_API_KEYS[1]", key: `w${KEY}`, permissions: ["*"] },
+      ],
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { parseApiKeys } from "../config/env-overrides.js";
 import { type ApiKey, ApiKeySchema, type AuthConfig, AuthConfigSchema } from "./auth.js";
 
 /** A resolved, validated auth configuration. */
@@ -86,7 +87,7 @@ export function authConfigFromToml(
  * Auth from the environment:
  * - `TASKER_AUTH_ENABLED` = true | false
  * - `TASKER_API_KEY` = one key with every permission (handy for a single operator)
- * - `TASKER_API_KEYS` = JSON array of `{key, name?, permissions}`
+ * - `TASKER_API_KEYS` = `key:perm1|perm2,key2:*`, or a JSON array of `{key, name?, permissions}`
  */
 export function authConfigFromEnv(env: NodeJS.ProcessEnv): Partial<ResolvedAuthConfig> {
   const result: Partial<ResolvedAuthConfig> = {};
@@ -104,15 +105,14 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv): Partial<ResolvedAuthC
     keys.push(single.data);
   }
   if (env.TASKER_API_KEYS) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(env.TASKER_API_KEYS);
-    } catch {
+    // The same two forms worker.toml's loader and `tasker-ctl config generate` document.
+    const raw = parseApiKeys(env.TASKER_API_KEYS.trim());
+    if ("error" in raw) {
       throw new AuthConfigError(
-        'TASKER_API_KEYS must be a JSON array like [{"name":"ops","key":"...","permissions":["tasks:read"]}]',
+        `TASKER_API_KEYS: ${raw.error}; or a JSON array like [{"name":"ops","key":"...","permissions":["tasks:read"]}]`,
       );
     }
-    const many = z.array(ApiKeySchema).safeParse(raw);
+    const many = z.array(ApiKeySchema).safeParse(raw.keys);
     if (!many.success) throw new AuthConfigError(describeIssues(many.error, "TASKER_API_KEYS"));
     keys.push(...many.data);
   }
