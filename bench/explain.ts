@@ -2,7 +2,7 @@
 // every statement the engine sent, the time the client waited beside the database's own time:
 // planning (EXPLAIN SUMMARY of a real call, both backends) and execution (auto_explain's logged
 // EXPLAIN ANALYZE of every call, PostgreSQL). The gap is the round trip, which bounds latency.
-//   npx tsx bench/explain.ts [--backend postgres|pglite] [--history N] [--tasks N] [--log FILE]
+//   npx tsx bench/explain.ts [--backend postgres|pglite] [--history N [--skip-analyze]] [--tasks N] [--log FILE]
 import { closeSync, openSync, readdirSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     options: {
       backend: { type: "string", default: "postgres" },
       history: { type: "string", default: "0" },
+      "skip-analyze": { type: "boolean", default: false },
       tasks: { type: "string", default: "20" },
       log: { type: "string" },
       out: { type: "string" },
@@ -152,7 +153,9 @@ async function main(): Promise<void> {
       const model = await engine.create("linear5");
       await engine.tracker.wait(model, 60_000);
       console.log(`writing ${history} finished tasks`);
-      await seedHistory(engine.tasker.database, [model], history);
+      await seedHistory(engine.tasker.database, [model], history, undefined, {
+        analyze: !values["skip-analyze"],
+      });
     }
     for (let i = 0; i < 3; i++) await engine.runOnce("linear5"); // warm-up
     const offset = logFile ? statSync(logFile).size : 0;
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
     const sum = (f: (r: StatementRow) => number | undefined) =>
       rows.reduce((a, r) => a + (f(r) ?? 0) * r.perTask, 0);
     const report = [
-      `linear5 on ${backend}, ${tasks} tasks one at a time${history > 0 ? `, ${history} finished tasks in the tables` : ""}: p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms`,
+      `linear5 on ${backend}, ${tasks} tasks one at a time${history > 0 ? `, ${history} finished tasks in the tables${values["skip-analyze"] ? " (never analysed)" : ""}` : ""}: p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms`,
       `${callsPerTask.toFixed(1)} statements per task (BEGIN/COMMIT included)`,
       `per task: client waited ${sum((r) => r.client).toFixed(1)} ms in statements; planning ${sum((r) => r.planning).toFixed(1)} ms${backend === "postgres" ? `; execution ${sum((r) => r.execution).toFixed(1)} ms` : ""}`,
       "",
