@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import {
+  authConfigFromToml,
   defaultConfig,
   ENV_OVERRIDE_VARIABLES,
   parseConfigText,
@@ -127,10 +128,14 @@ describe("docs/configuration.md", () => {
     expect(missing).toEqual([]);
   });
 
-  it("shows TOML that the loader accepts", () => {
-    for (const block of codeBlocks(text).filter((b) => b.lang === "toml")) {
+  it("shows TOML that both the config loader and the orchestration server accept", () => {
+    const blocks = codeBlocks(text).filter((b) => b.lang === "toml");
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
       const env = { TASKER_OPS_API_KEY: "a".repeat(32), TASKER_METRICS_API_KEY: "b".repeat(32) };
-      expect(() => parseConfigText(block.code, `docs/configuration.md:${block.line}`, { env })).not.toThrow();
+      const source = `docs/configuration.md:${block.line}`;
+      expect(() => parseConfigText(block.code, source, { env })).not.toThrow();
+      expect(() => authConfigFromToml(block.code, source, env)).not.toThrow();
     }
   });
 });
