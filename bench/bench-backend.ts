@@ -26,16 +26,17 @@ export async function benchBackend(
 ): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const wants = (part: BenchOptions["parts"][number]) => opts.parts.includes(part);
-  const closers: (() => Promise<void>)[] = [];
+  // Everything opened so far, closed in reverse order whatever happens.
+  const open = new Set<{ close(): Promise<void> }>();
   try {
     say(`[${backend}] opening the engine`);
     const empty = await BenchEngine.open(backend, logger);
-    closers.push(() => empty.close());
+    open.add(empty);
 
     let history: BenchEngine | undefined;
     if (wants("scale")) {
       history = await BenchEngine.open(backend, logger);
-      closers.push(() => history!.close());
+      open.add(history);
       // Models for the history: one real finished task of each workflow, copied many times.
       const models: string[] = [];
       for (const w of WORKFLOWS) {
@@ -56,7 +57,7 @@ export async function benchBackend(
     if (backend === "postgres" && wants("graphile")) {
       say("[postgres] starting graphile-worker");
       graphile = await GraphileChain.open(LATENCY_CONCURRENCY);
-      closers.push(() => graphile!.close());
+      open.add(graphile);
     }
 
     if (wants("latency") || wants("scale") || graphile) {
@@ -96,7 +97,8 @@ export async function benchBackend(
     }
     // The idle history engine would only add noise to the throughput runs.
     if (history) {
-      await closers.splice(1, 1)[0]!();
+      open.delete(history);
+      await history.close();
       history = undefined;
     }
 
@@ -137,8 +139,9 @@ export async function benchBackend(
     }
     return results;
   } finally {
-    for (const close of closers.reverse())
-      await close().catch((err) => say(`cleanup failed: ${(err as Error).message}`));
+    for (const resource of [...open].reverse()) {
+      await resource.close().catch((err: unknown) => say(`cleanup failed: ${(err as Error).message}`));
+    }
   }
 }
 
