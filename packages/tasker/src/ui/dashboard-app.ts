@@ -16,6 +16,9 @@ import { registerTemplateRoutes } from "./routes/template-routes.js";
 import { createDashboardAuth, principalOf } from "./session.js";
 import { noticesOutOfBand } from "./views/layout.js";
 
+/**
+ * Options of the web dashboard ({@link mountDashboard}): the engine, the API auth, where and how it refreshes.
+ */
 export interface DashboardOptions {
   tasker: DashboardTasker;
   /** The same auth configuration as the API's; omitted means off (embedded dev mode only). */

@@ -30,6 +30,9 @@ export const WorkerViewSchema = z.object({
   /** `stale`: marked running but silent for longer than the stale threshold (likely dead). */
   state: z.enum(WORKER_STATES),
 });
+/**
+ * One worker as the dashboard shows it: identity, namespaces, heartbeat and state (`stale` = likely dead).
+ */
 export type WorkerView = z.infer<typeof WorkerViewSchema>;
 
 export const NamespaceQueueSchema = QueueStatsSchema.extend({
@@ -39,6 +42,7 @@ export const NamespaceQueueSchema = QueueStatsSchema.extend({
   /** Live (running, not stale) workers serving the namespace. */
   live_workers: z.number().int(),
 });
+/** One namespace's queue: its depth and the live workers serving it. */
 export type NamespaceQueue = z.infer<typeof NamespaceQueueSchema>;
 
 /** GET /ui/api/queues */
@@ -52,6 +56,7 @@ export const QueueOverviewSchema = z.object({
   orchestration: QueueStatsSchema,
   generated_at: z.string(),
 });
+/** Every namespace queue and the orchestration queue, as the dashboard's queues view reads them. */
 export type QueueOverview = z.infer<typeof QueueOverviewSchema>;
 
 /** GET /ui/api/workers */
@@ -60,6 +65,7 @@ export const WorkerListSchema = z.object({
   stale_after_seconds: z.number(),
   generated_at: z.string(),
 });
+/** The workers known to the database, with the stale threshold used to judge them. */
 export type WorkerList = z.infer<typeof WorkerListSchema>;
 
 export interface RawWorker {
