@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { defaultLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
+import type { DashboardOptions } from "../ui/dashboard-app.js";
 import { mountDashboard } from "../ui/mount-dashboard.js";
 import { type AuthConfig, type AuthEnv, createKeyMatcher, requirePermission } from "./auth.js";
 import { resolveAuthConfig } from "./auth-config.js";
@@ -27,6 +28,8 @@ export interface ApiAppOptions {
    */
   metrics?: Metrics;
   logger?: Logger;
+  /** Dashboard settings (refresh interval, base path, ...), or false for no dashboard. */
+  dashboard?: false | Omit<DashboardOptions, "tasker" | "auth" | "logger">;
 }
 
 /** The API app with the metrics registry it reports to. */
@@ -138,7 +141,8 @@ export function buildApiApp(options: ApiAppOptions): BuiltApiApp {
   registerMetricsRoute(app, deps);
   registerDocsRoutes(app);
   // The dashboard shares the port, the engine and the API keys (same permissions).
-  mountDashboard(app, { tasker: options.tasker, auth, logger });
+  if (options.dashboard !== false)
+    mountDashboard(app, { ...options.dashboard, tasker: options.tasker, auth, logger });
 
   return { app, metrics, dispose: unsubscribe };
 }

@@ -5,7 +5,6 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type AuthConfig, buildApiApp } from "../../src/api/index.js";
 import type { TestBackend } from "../../src/testing/index.js";
-import { mountDashboard } from "../../src/ui/index.js";
 import {
   type Harness,
   programmableHandler,
@@ -50,8 +49,11 @@ export async function startDashboardHarness(
     engine.tasker.startWorker({ handlers, namespaces, pollIntervalMs: 100, concurrency: 8 });
   await worker(["test_alpha", "test_beta"]);
   const auth = options.auth ?? { enabled: false };
-  const api = buildApiApp({ tasker: engine.tasker, auth });
-  mountDashboard(api.app, { tasker: engine.tasker, auth, refreshMs: options.refreshMs ?? 300 });
+  const api = buildApiApp({
+    tasker: engine.tasker,
+    auth,
+    dashboard: { refreshMs: options.refreshMs ?? 300 },
+  });
   const server = createAdaptorServer({ fetch: api.app.fetch }) as Server;
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
