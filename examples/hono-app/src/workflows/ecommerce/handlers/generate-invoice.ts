@@ -30,7 +30,9 @@ export function generateInvoice(deps: AppDeps) {
           shipping: priced.shipping,
           total: priced.total,
         })
-        .onConflictDoNothing({ target: invoices.order_id });
+        // Both unique keys (order_id, and invoice_number derived from it) name the same invoice:
+        // a duplicate delivery racing this one may trip either, so any conflict means "exists".
+        .onConflictDoNothing();
       const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.order_id, input.order_id));
       if (!invoice) throw new Error(`invoice for order ${input.order_id} not found after insert`);
       return {
