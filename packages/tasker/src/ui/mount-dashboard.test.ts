@@ -15,7 +15,8 @@ describe("mountDashboard", () => {
   });
 
   it("serves the dashboard next to the API from the API app, with the API's view of the engine", async () => {
-    const api = buildApiApp({ tasker });
+    // buildApiApp mounts it at /ui by default; here it is mounted by hand onto an app without one.
+    const api = buildApiApp({ tasker, dashboard: false });
     const engine: ApiTasker = tasker;
     mountDashboard(api.app, { tasker: engine });
     const page = await api.app.request("/ui/tasks");
@@ -28,7 +29,7 @@ describe("mountDashboard", () => {
   });
 
   it("mounts at another path, and links stay under it", async () => {
-    const api = buildApiApp({ tasker });
+    const api = buildApiApp({ tasker, dashboard: false });
     mountDashboard(api.app, { tasker, basePath: "/ops/dashboard/" });
     const root = await api.app.request("/ops/dashboard");
     expect(root.status).toBe(302);
@@ -39,5 +40,14 @@ describe("mountDashboard", () => {
     expect(html).not.toMatch(/(href|action|hx-get)="\/ui\//);
     expect((await api.app.request("/ui/tasks")).status).toBe(404);
     api.dispose();
+  });
+
+  it("is part of every API app unless turned off", async () => {
+    const withUi = buildApiApp({ tasker });
+    expect((await withUi.app.request("/ui/tasks")).status).toBe(200);
+    withUi.dispose();
+    const without = buildApiApp({ tasker, dashboard: false });
+    expect((await without.app.request("/ui/tasks")).status).toBe(404);
+    without.dispose();
   });
 });
