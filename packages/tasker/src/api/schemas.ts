@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { ErrorEnvelopeSchema } from "../model/errors.js";
 import { StepActionSchema } from "../model/step-action.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../model/storable-text.js";
 import { NAMESPACE_PATTERN, TaskRequestSchema, TEMPLATE_NAME_PATTERN } from "../model/task-request.js";
 import {
   ListTasksQuerySchema,
@@ -48,6 +49,7 @@ export const CancelQuery = z.object({
   reason: z
     .string()
     .max(1000)
+    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
     .optional()
     .openapi({ description: "Why the task is cancelled; kept on the transition." }),
 });
@@ -70,7 +72,12 @@ export const TemplateParams = z.object({
 });
 
 export const TemplateListQuery = z.object({
-  namespace: z.string().max(64).optional().openapi({ description: "Only templates of this namespace." }),
+  namespace: z
+    .string()
+    .max(64)
+    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
+    .optional()
+    .openapi({ description: "Only templates of this namespace." }),
 });
 
 export const TemplateSummary = named(TemplateSummarySchema, "TemplateSummary");

@@ -152,3 +152,19 @@ describe("checkContextLimits", () => {
     expect(v!.message).toContain("not JSON");
   });
 });
+
+describe("checkContextLimits and text PostgreSQL cannot store", () => {
+  it("names the value or key holding a NUL or an unpaired surrogate", () => {
+    expect(checkContextLimits({ a: { b: ["ok", "x\u0000"] } })).toMatchObject({
+      code: "BAD_REQUEST",
+      path: "context.a.b.1",
+      message: expect.stringContaining("NUL character"),
+    });
+    expect(checkContextLimits({ a: { "k\udc00": 1 } })).toMatchObject({
+      code: "BAD_REQUEST",
+      path: "context.a",
+      message: expect.stringContaining("unpaired UTF-16 surrogate"),
+    });
+    expect(checkContextLimits({ emoji: "😀", sql: "' OR 1=1 --" })).toBeNull();
+  });
+});

@@ -1,3 +1,4 @@
+import { isStorableText, unstorableTextProblem } from "./storable-text.js";
 import { CONTEXT_LIMITS } from "./task-request.js";
 
 /** Why a task context (or a manual result) is over the limits of {@link CONTEXT_LIMITS}. */
@@ -61,6 +62,9 @@ function checkStructure(value: unknown, limits: typeof CONTEXT_LIMITS): ContextL
         message: `${path} is a string of ${v.length} characters; the limit is ${limits.maxStringLength}`,
       };
     }
+    if (typeof v === "string" && !isStorableText(v)) {
+      return { code: "BAD_REQUEST", path, message: `${path} ${unstorableTextProblem(v)}; remove it` };
+    }
     if (v === null || typeof v !== "object") continue;
     if (depth >= limits.maxDepth) {
       return {
@@ -78,7 +82,16 @@ function checkStructure(value: unknown, limits: typeof CONTEXT_LIMITS): ContextL
         message: `context has more than ${limits.maxKeys} keys in total; send fewer fields`,
       };
     }
-    for (const [k, child] of entries) stack.push({ v: child, path: `${path}.${k}`, depth: depth + 1 });
+    for (const [k, child] of entries) {
+      if (!isStorableText(k)) {
+        return {
+          code: "BAD_REQUEST",
+          path,
+          message: `a key in ${path} ${unstorableTextProblem(k)}; rename it`,
+        };
+      }
+      stack.push({ v: child, path: `${path}.${k}`, depth: depth + 1 });
+    }
   }
   return null;
 }

@@ -39,3 +39,18 @@ describe("StepActionSchema", () => {
     ).toBe(false);
   });
 });
+
+describe("StepActionSchema and text PostgreSQL cannot store", () => {
+  it("refuses NUL in the reason and anywhere in completion data, with the path", () => {
+    const bad = StepActionSchema.safeParse({ action_type: "resolve_manually", reason: "a\u0000" });
+    expect(bad.success || bad.error.issues.map((i) => i.path.join("."))).toEqual(["reason"]);
+    const data = StepActionSchema.safeParse({
+      action_type: "complete_manually",
+      reason: "ok",
+      completion_data: { result: { rows: ["fine", "x\u0000"] } },
+    });
+    expect(data.success || data.error.issues.map((i) => i.path.join("."))).toEqual([
+      "completion_data.result.rows.1",
+    ]);
+  });
+});

@@ -1,29 +1,35 @@
 import { z } from "zod";
+import { findUnstorableText } from "./storable-text.js";
+import { storableString } from "./task-request.js";
 
 /** PATCH /v1/tasks/{uuid}/workflow_steps/{step_uuid} body. */
 export const StepActionSchema = z.discriminatedUnion("action_type", [
   z
     .object({
       action_type: z.literal("reset_for_retry"),
-      reason: z.string().min(1).max(1000),
-      reset_by: z.string().max(255).optional(),
+      reason: storableString().min(1).max(1000),
+      reset_by: storableString().max(255).optional(),
     })
     .strict(),
   z
     .object({
       action_type: z.literal("resolve_manually"),
-      reason: z.string().min(1).max(1000),
-      resolved_by: z.string().max(255).optional(),
+      reason: storableString().min(1).max(1000),
+      resolved_by: storableString().max(255).optional(),
     })
     .strict(),
   z
     .object({
       action_type: z.literal("complete_manually"),
-      reason: z.string().min(1).max(1000),
-      completed_by: z.string().max(255).optional(),
+      reason: storableString().min(1).max(1000),
+      completed_by: storableString().max(255).optional(),
       completion_data: z
         .object({ result: z.unknown(), metadata: z.record(z.string(), z.unknown()).optional() })
-        .strict(),
+        .strict()
+        .superRefine((data, ctx) => {
+          const bad = findUnstorableText(data);
+          if (bad) ctx.addIssue({ code: "custom", path: bad.path, message: bad.problem });
+        }),
     })
     .strict(),
 ]);

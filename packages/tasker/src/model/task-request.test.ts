@@ -61,3 +61,14 @@ describe("TaskRequestSchema", () => {
     expect(JSON.stringify(r.error?.issues)).toContain("contxt");
   });
 });
+
+describe("TaskRequestSchema and text PostgreSQL cannot store", () => {
+  it("refuses NUL and unpaired surrogates in every text field, naming it", () => {
+    for (const field of ["initiator", "source_system", "reason", "correlation_id", "idempotency_key"]) {
+      expect(issuesOf({ ...base, [field]: "a\u0000b" })).toEqual([field]);
+      expect(issuesOf({ ...base, [field]: "x\ud800" })).toEqual([field]);
+    }
+    expect(issuesOf({ ...base, tags: ["ok", "bad\u0000"] })).toEqual(["tags.1"]);
+    expect(issuesOf({ ...base, reason: "'; DROP TABLE x; -- 😀" })).toEqual([]);
+  });
+});

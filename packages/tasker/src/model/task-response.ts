@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { STEP_STATES } from "../state/step-states.js";
 import { TASK_STATES } from "../state/task-states.js";
+import { storableString } from "./task-request.js";
 
 /** A task state (see {@link TASK_STATES}). */
 export const TaskStateSchema = z.enum(TASK_STATES);
@@ -129,10 +130,10 @@ export type TaskSummary = TaskListResponse["tasks"][number];
 
 /** Filters and pagination of `GET /v1/tasks` (limit 1-500, default 50). */
 export const ListTasksQuerySchema = z.object({
-  namespace: z.string().optional(),
-  name: z.string().optional(),
+  namespace: storableString().optional(),
+  name: storableString().optional(),
   status: TaskStateSchema.optional(),
-  correlation_id: z.string().optional(),
+  correlation_id: storableString().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

@@ -1,11 +1,12 @@
+import { findUnstorableText, toStorableJson, toStorableText } from "../model/storable-text.js";
 import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
 import { PermanentError, RetryableError } from "./errors.js";
 import type { StepContext, StepHandler } from "./handler.js";
 
-export type AttemptOutcome =
-  | { ok: true; result: unknown }
-  | { ok: false; error: StepError & { retry_after_ms: number | null } };
+type AttemptError = StepError & { retry_after_ms: number | null };
+
+export type AttemptOutcome = { ok: true; result: unknown } | { ok: false; error: AttemptError };
 
 export class StepTimeoutError extends Error {
   constructor(seconds: number) {
@@ -34,13 +35,29 @@ export async function runHandler(
   });
   try {
     const result = await Promise.race([handler.handle({ ...ctx, signal: controller.signal }), aborted]);
-    return { ok: true, result: result === undefined ? null : toJson(result) };
+    const json = result === undefined ? null : toJson(result);
+    // Unstorable text would make every attempt to save the result fail: the step could never end.
+    const bad = findUnstorableText(json);
+    if (bad) return { ok: false, error: unstorableResult(bad) };
+    return { ok: true, result: json };
   } catch (err) {
-    return { ok: false, error: describeError(err, ctx.logger) };
+    return { ok: false, error: toStorableJson(describeError(err, ctx.logger)) as AttemptError };
   } finally {
     clearTimeout(timer);
     shutdown.removeEventListener("abort", onShutdown);
   }
+}
+
+function unstorableResult(bad: { path: (string | number)[]; problem: string }): AttemptError {
+  const where = ["result", ...bad.path].join(".");
+  return {
+    message: `the handler's result cannot be stored: ${toStorableText(where)} ${bad.problem}; return plain text (encode binary data, e.g. as base64)`,
+    code: "unstorable_result",
+    retryable: false,
+    kind: "permanent",
+    metadata: { path: toStorableText(where) },
+    retry_after_ms: null,
+  };
 }
 
 /** JSON round trip: what is stored is what dependants will read (Dates become strings, etc.). */
