@@ -386,3 +386,18 @@ describe("bad values", () => {
     );
   });
 });
+
+describe("common.database.url", () => {
+  it("must be a postgres:// URL or empty, and the message masks the password", () => {
+    expect(() =>
+      parseConfigText('[common.database]\nurl = "mysql://root:secret@db/x"\n', "worker.toml"),
+    ).toThrow(
+      /worker\.toml: common\.database\.url: must be a postgres:\/\/ URL, or empty for embedded PGlite \(got "mysql:\/\/\*\*\*@db\/x"\)/,
+    );
+    expect(
+      parseConfigText('[common.database]\nurl = "postgresql://u:p@h/db"\n', "w.toml").config.common.database
+        .url,
+    ).toBe("postgresql://u:p@h/db");
+    expect(parseConfigText("", "w.toml").config.common.database.url).toBe("");
+  });
+});

@@ -91,8 +91,14 @@ export const TaskerConfigSchema = z.object({
     .object({
       database: z
         .object({
-          /** Empty: embedded PGlite. */
-          url: z.string().default(""),
+          /** Empty: embedded PGlite. Checked here too, so `config validate` refuses what serve/worker would. */
+          url: z
+            .string()
+            .refine((v) => v === "" || /^postgres(ql)?:\/\//.test(v), {
+              error: (issue) =>
+                `must be a postgres:// URL, or empty for embedded PGlite (got ${describeValue(maskCredentials(issue.input))})`,
+            })
+            .default(""),
           pool_max: int(1, 1000).default(10),
         })
         .prefault({}),
