@@ -184,3 +184,28 @@ export async function createTasks(
   );
   return uuids;
 }
+
+/** Steps per reliability template (fixtures/templates). */
+const TEMPLATE_STEPS: Record<string, number> = { single: 1, pair: 2, chain: 3, diamond: 4, parked: 1 };
+
+/**
+ * Half-written work: tasks whose steps are missing or incomplete, steps without their `create`
+ * transition, transitions without a step. Empty when every write was all-or-nothing.
+ */
+export async function integrityProblems(tasker: Tasker): Promise<string[]> {
+  const rows = await tasker.database.query<{ problem: string }>(
+    `SELECT 'task ' || t.task_uuid || ' (' || t.name || ') has ' || count(s.workflow_step_uuid) || ' steps' AS problem
+       FROM tasker.tasks t LEFT JOIN tasker.workflow_steps s USING (task_uuid)
+      GROUP BY t.task_uuid, t.name
+     HAVING count(s.workflow_step_uuid) <> coalesce(($1::jsonb ->> t.name)::int, -1)
+     UNION ALL
+     SELECT 'step ' || s.workflow_step_uuid || ' has no create transition' FROM tasker.workflow_steps s
+      WHERE NOT EXISTS (SELECT 1 FROM tasker.workflow_step_transitions x
+                         WHERE x.workflow_step_uuid = s.workflow_step_uuid AND x.event = 'create')
+     UNION ALL
+     SELECT 'transition ' || x.id || ' belongs to no step' FROM tasker.workflow_step_transitions x
+      WHERE NOT EXISTS (SELECT 1 FROM tasker.workflow_steps s WHERE s.workflow_step_uuid = x.workflow_step_uuid)`,
+    [JSON.stringify(TEMPLATE_STEPS)],
+  );
+  return rows.map((r) => r.problem);
+}
