@@ -24,6 +24,15 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     query,
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out connection that breaks between queries (server restart, terminated backend)
+      // emits 'error' on the client, and the pool only listens while it is idle: unheard, that
+      // event crashed the process. Heard, the transaction fails and the client is destroyed.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken = err;
+        options.logger?.warn({ err: err.message }, "postgres connection lost during a transaction");
+      };
+      client.on("error", onError);
       const tx: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) =>
           (await client.query(sql, params as unknown[] | undefined)).rows as R[],
@@ -34,10 +43,13 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         await client.query("COMMIT");
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        await client.query("ROLLBACK").catch((rollbackErr: Error) => {
+          broken ??= rollbackErr;
+        });
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(broken);
       }
     },
     exec: async (sql) => {
