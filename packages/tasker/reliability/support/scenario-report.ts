@@ -55,3 +55,17 @@ export function scenarioReport(scenario: string, order: number, note = ""): Scen
 export function volume(full: number, quick: number): number {
   return process.env.RELIABILITY_QUICK === "1" ? quick : full;
 }
+
+/** The table line of a scenario that did not run this time (written at once: no test runs). */
+export function recordSkippedScenario(scenario: string, order: number, note: string): void {
+  writeScenarioResult(inject("reliabilityResultsDir"), {
+    scenario,
+    order,
+    note,
+    runs: 0,
+    passed: 0,
+    tasks: 0,
+    lost: 0,
+    duplicated: 0,
+  });
+}
