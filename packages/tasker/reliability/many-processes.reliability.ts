@@ -1,7 +1,7 @@
 // Two orchestrators and three workers, each its own process, on one database: thousands of tasks
 // complete and no step is executed twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOrchestrator, startWorker } from "./support/engine-processes.js";
+import { startOrchestrator, startServe, startWorker } from "./support/engine-processes.js";
 import { killAll, type RunningProcess } from "./support/processes.js";
 import {
   createTasks,
@@ -29,9 +29,11 @@ describe("two orchestrators and three workers", () => {
   beforeAll(async () => {
     s = await openScenarioDatabase("many_processes");
     const config = writeConfig(s.dir, "worker", workerToml({ concurrency: 10, leaseSeconds: 30 }));
+    // One orchestrator is `tasker-ctl serve` (API + orchestrator), as deployed; the other is bare.
+    const serveConfig = writeConfig(s.dir, "serve", "[common.queues]\npoll_interval_ms = 100\n");
     processes = await Promise.all([
-      startOrchestrator(s.url, "orchestrator 1"),
-      startOrchestrator(s.url, "orchestrator 2"),
+      startOrchestrator(s.url, "orchestrator"),
+      startServe(s.url, ["--config", serveConfig]).then((serve) => serve.process),
       startWorker(s.url, config, "worker 1"),
       startWorker(s.url, config, "worker 2"),
       startWorker(s.url, config, "worker 3"),
