@@ -177,6 +177,7 @@ export class Tasker {
         ...options,
         namespaces,
       },
+      this.metrics,
     );
     await worker.start();
     this.workers.add(worker);

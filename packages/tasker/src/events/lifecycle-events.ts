@@ -36,13 +36,19 @@ const MAX_ERROR_CHARS = 2000;
 
 export async function publishEvents(q: Queryable, events: readonly LifecycleEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const payloads = events.map((e) =>
+  await q.query(`SELECT pg_notify('${EVENTS_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [
+    eventPayloads(events),
+  ]);
+}
+
+/** The NOTIFY payloads of events (long errors cut, so a payload stays under NOTIFY's limit). */
+export function eventPayloads(events: readonly LifecycleEvent[]): string[] {
+  return events.map((e) =>
     JSON.stringify({
       ...e,
       error: e.error && e.error.length > MAX_ERROR_CHARS ? `${e.error.slice(0, MAX_ERROR_CHARS)}…` : e.error,
     }),
   );
-  await q.query(`SELECT pg_notify('${EVENTS_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [payloads]);
 }
 
 type Listener = (event: LifecycleEvent) => void | Promise<void>;

@@ -7,7 +7,7 @@ import type { Queryable } from "../store/database.js";
 import { ackMessages } from "../store/sql/queue.js";
 import { transitionSteps } from "../store/sql/steps.js";
 import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
-import { type Evaluation, evaluateTask, taskEvent } from "./evaluate-task.js";
+import { type EvaluateOptions, type Evaluation, evaluateTask, taskEvent } from "./evaluate-task.js";
 import { decideFailure } from "./retry-policy.js";
 
 export interface ResultOutcome {
@@ -19,7 +19,8 @@ export interface ResultOutcome {
   durationSeconds?: number;
 }
 
-interface StoredStep {
+/** The columns of a step that deciding on its result needs. */
+export interface StoredStep {
   name: string;
   state: string;
   attempts: number;
@@ -54,6 +55,20 @@ export async function applyStepResult(
     return { applied: "ignored", events: [] };
   }
   const { step: _step, ...task } = row;
+  return applyLockedStepResult(tx, task as TaskRow, step, msg, opts);
+}
+
+/**
+ * {@link applyStepResult} once the task row is locked and the step read: a worker that applies
+ * its own outcome has both already (see apply-worker-outcome.ts).
+ */
+export async function applyLockedStepResult(
+  tx: Queryable,
+  task: TaskRow,
+  step: StoredStep,
+  msg: { msgId: string | null; taskUuid: string; stepUuid: string },
+  opts: { jitterPercent: number; logger: Logger; evaluate?: EvaluateOptions },
+): Promise<ResultOutcome> {
   const log = opts.logger.child({ task_uuid: msg.taskUuid, step_uuid: msg.stepUuid, step: step.name });
   const base = {
     stepName: step.name,
@@ -62,7 +77,11 @@ export async function applyStepResult(
       ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
       : undefined,
   };
-  const decision = decide(step, opts.jitterPercent, TASK_TERMINAL_STATES.has(task.status as TaskState));
+  const decision = decideStepResult(
+    step,
+    opts.jitterPercent,
+    TASK_TERMINAL_STATES.has(task.status as TaskState),
+  );
   if (!decision) {
     log.info({ state: step.state }, "duplicate or late step result ignored");
     if (msg.msgId) await ackMessages(tx, [msg.msgId]);
@@ -73,46 +92,44 @@ export async function applyStepResult(
   const moved = await transitionSteps(tx, {
     uuids: [msg.stepUuid],
     event: decision.event,
-    set: decision.set,
-    params: [msg.msgId, ...(decision.params ?? [])],
+    set:
+      decision.applied === "completed"
+        ? "completed_at = now()"
+        : decision.applied === "retry_scheduled"
+          ? "next_retry_at = now() + make_interval(secs => $7)"
+          : "",
+    params: [msg.msgId, ...(decision.retryDelayMs === null ? [] : [decision.retryDelayMs / 1000])],
     metadata: decision.metadata,
     also: ["ack AS (DELETE FROM tasker.queue_messages WHERE msg_id = $6::bigint)"],
   });
   if (moved.length === 0) return { applied: "ignored", events: [], ...base };
 
-  const message = step.error?.message ?? null;
-  const events: LifecycleEvent[] = [];
-  const t = task as TaskRow;
-  if (decision.applied === "completed") {
-    events.push(taskEvent(t, "step.completed", { uuid: msg.stepUuid, name: step.name }));
-  } else if (decision.applied === "retry_scheduled") {
-    events.push(
-      taskEvent(t, "step.retry_scheduled", { uuid: msg.stepUuid, name: step.name, error: message }),
-    );
-    log.info(
-      { attempt: step.attempts, delay_ms: decision.metadata.delay_ms },
-      "step failed; retry scheduled",
-    );
-  } else {
-    events.push(taskEvent(t, "step.failed", { uuid: msg.stepUuid, name: step.name, error: message }));
-    log.warn({ attempt: step.attempts, reason: decision.metadata.reason, error: message }, "step failed");
-  }
-  const evaluation = await evaluateTask(tx, msg.taskUuid, t);
+  const events: LifecycleEvent[] = [stepResultEvent(task, step, msg.stepUuid, decision, log)];
+  const evaluation = await evaluateTask(tx, msg.taskUuid, task, new Date(), {
+    ...opts.evaluate,
+    precedingEvents: events,
+  });
   events.push(...(evaluation?.events ?? []));
   return { applied: decision.applied, evaluation, events, ...base };
 }
 
-type Decision = {
+/** What happens to a step whose outcome the worker stored. */
+export type StepDecision = {
   applied: "completed" | "retry_scheduled" | "failed";
   event: StepEvent;
-  set: string;
-  params?: unknown[];
+  /** The backoff before the next attempt (retry_scheduled). */
+  retryDelayMs: number | null;
   metadata: Record<string, unknown>;
 };
 
-function decide(step: StoredStep, jitterPercent: number, taskFinished: boolean): Decision | undefined {
+/** Pure: the step's next move once a worker stored its outcome; undefined for a stale result. */
+export function decideStepResult(
+  step: StoredStep,
+  jitterPercent: number,
+  taskFinished: boolean,
+): StepDecision | undefined {
   if (step.state === "enqueued_for_orchestration") {
-    return { applied: "completed", event: "complete", set: "completed_at = now()", metadata: {} };
+    return { applied: "completed", event: "complete", retryDelayMs: null, metadata: {} };
   }
   if (step.state !== "enqueued_as_error_for_orchestration") return undefined;
   const failure = decideFailure(
@@ -130,15 +147,44 @@ function decide(step: StoredStep, jitterPercent: number, taskFinished: boolean):
   const error = step.error?.message ?? null;
   // A cancelled (or otherwise finished) task starts nothing new, so a failure cannot retry.
   if (taskFinished)
-    return { applied: "failed", event: "error", set: "", metadata: { reason: "task_finished", error } };
+    return {
+      applied: "failed",
+      event: "error",
+      retryDelayMs: null,
+      metadata: { reason: "task_finished", error },
+    };
   if (failure.event === "schedule_retry") {
     return {
       applied: "retry_scheduled",
       event: "schedule_retry",
-      set: "next_retry_at = now() + make_interval(secs => $7)",
-      params: [failure.delayMs / 1000],
+      retryDelayMs: failure.delayMs,
       metadata: { delay_ms: failure.delayMs, error },
     };
   }
-  return { applied: "failed", event: "error", set: "", metadata: { reason: failure.reason, error } };
+  return {
+    applied: "failed",
+    event: "error",
+    retryDelayMs: null,
+    metadata: { reason: failure.reason, error },
+  };
+}
+
+/** The step's lifecycle event for a decision (and its log line). */
+export function stepResultEvent(
+  task: TaskRow,
+  step: StoredStep,
+  stepUuid: string,
+  decision: StepDecision,
+  log: Logger,
+): LifecycleEvent {
+  const message = step.error?.message ?? null;
+  if (decision.applied === "completed") {
+    return taskEvent(task, "step.completed", { uuid: stepUuid, name: step.name });
+  }
+  if (decision.applied === "retry_scheduled") {
+    log.info({ attempt: step.attempts, delay_ms: decision.retryDelayMs }, "step failed; retry scheduled");
+    return taskEvent(task, "step.retry_scheduled", { uuid: stepUuid, name: step.name, error: message });
+  }
+  log.warn({ attempt: step.attempts, reason: decision.metadata.reason, error: message }, "step failed");
+  return taskEvent(task, "step.failed", { uuid: stepUuid, name: step.name, error: message });
 }

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { publishEvents } from "../events/lifecycle-events.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import type { Queryable } from "../store/database.js";
@@ -76,8 +75,7 @@ export async function createTaskFromTemplate(
     tx,
     steps.map((s) => ({ uuid: s.workflow_step_uuid, taskUuid, from: null, to: "pending", event: "create" })),
   );
-  const evaluation = await evaluateTask(tx, taskUuid);
-  await publishEvents(tx, evaluation?.events ?? []);
+  await evaluateTask(tx, taskUuid);
   return { taskUuid, created: true };
 }
 

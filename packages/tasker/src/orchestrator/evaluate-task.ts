@@ -1,11 +1,11 @@
-import type { LifecycleEvent, LifecycleEventName } from "../events/lifecycle-events.js";
+import { eventPayloads, type LifecycleEvent, type LifecycleEventName } from "../events/lifecycle-events.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Queryable } from "../store/database.js";
-import { QUEUE_CHANNEL, sendMessages } from "../store/sql/queue.js";
-import { type StepRow, selectSteps, transitionSteps } from "../store/sql/steps.js";
-import { applyTaskTransitions, selectTask, type TaskRow } from "../store/sql/tasks.js";
+import { applyTaskPlan } from "../store/sql/apply-task-plan.js";
+import { type StepRow, selectSteps } from "../store/sql/steps.js";
+import { selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
 
 const TASK_EVENT_FOR: Partial<Record<TaskState, LifecycleEventName>> = {
@@ -20,74 +20,131 @@ export interface Evaluation {
   plan: TaskPlan;
   /** Steps enqueued by this evaluation. */
   dispatched: string[];
-  /** Lifecycle events to publish (the caller publishes them with the rest of its transaction). */
+  /** The dispatched step the caller chose to keep (see {@link EvaluateOptions.keep}), if any. */
+  kept: string | undefined;
+  /** The task's lifecycle events this evaluation published (already sent with its write). */
   events: LifecycleEvent[];
+}
+
+export interface EvaluateOptions {
+  /**
+   * Picks one of the steps about to be dispatched for the caller to claim in the same
+   * transaction (a worker continuing with the task's next step): it is enqueued like the others
+   * but no queue message is written for it.
+   */
+  keep?: ((ready: readonly StepRow[]) => string | undefined) | undefined;
+  /** Events that happened before this evaluation (a step's result), published with its own. */
+  precedingEvents?: readonly LifecycleEvent[] | undefined;
 }
 
 /**
  * Re-plans one task and applies the plan: enqueue ready steps (all of them, so parallel branches
- * run together), move the task's state, schedule a wake-up for pending retries, and emit a
- * lifecycle event when the task finishes. Must run in a transaction holding the task's row lock
- * (pass the locked row, or it is locked here): that lock serialises every decision about one
- * task across orchestrators.
+ * run together), move the task's state, schedule a wake-up for pending retries, and publish
+ * lifecycle events (`precedingEvents` first) - one statement after the read. Must run in a
+ * transaction holding the task's row lock (pass the locked row, or it is locked here): that lock
+ * serialises every decision about one task across orchestrators and workers.
  */
 export async function evaluateTask(
   tx: Queryable,
   taskUuid: string,
   locked?: TaskRow,
   now = new Date(),
+  options: EvaluateOptions = {},
 ): Promise<Evaluation | undefined> {
   const task = locked ?? (await selectTask(tx, taskUuid, { forUpdate: true }));
   if (!task) return undefined;
+  // A statement of its own, after the lock: its snapshot sees every decision committed before.
   const steps = await selectSteps(tx, taskUuid);
-  const plan = planTask(task.status as TaskState, steps.map(toSnapshot), now);
-  const events: LifecycleEvent[] = [];
+  return applyEvaluation(tx, task, steps, now, options);
+}
 
-  const queue = namespaceQueue(task.namespace);
-  // Enqueue + signal + wake the namespace's workers: one statement.
-  const dispatched = await transitionSteps(tx, {
-    uuids: plan.ready.map((s) => s.uuid),
-    event: "enqueue",
-    metadata: { by: "orchestrator" },
-    params: [queue, task.correlation_id],
-    also: [
-      `signal AS (
-         INSERT INTO tasker.queue_messages (queue_name, message)
-         SELECT $6, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $7::text)
-           FROM upd
-         RETURNING pg_notify('${QUEUE_CHANNEL}', $6))`,
-    ],
+/** {@link evaluateTask} once the task is locked and its steps read (and patched) by the caller. */
+export async function applyEvaluation(
+  tx: Queryable,
+  task: TaskRow,
+  steps: readonly StepRow[],
+  now: Date,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const planned = planEvaluation(task, steps, now, options.keep);
+  const last = planned.plan.transitions.at(-1);
+  const dispatched = await applyTaskPlan(tx, {
+    taskUuid: task.task_uuid,
+    ready: planned.plan.ready.map((s) => s.uuid),
+    queue: namespaceQueue(task.namespace),
+    correlationId: task.correlation_id,
+    keep: planned.keep,
+    transitions: planned.plan.transitions,
+    status: last?.to ?? null,
+    error: planned.error,
+    terminal: last ? TASK_TERMINAL_STATES.has(last.to) : false,
+    wakeUp:
+      planned.retryWakeDelayMs === null
+        ? null
+        : {
+            queue: ORCHESTRATION_QUEUE,
+            message: {
+              kind: "evaluate_task",
+              task_uuid: task.task_uuid,
+              correlation_id: task.correlation_id,
+              reason: "retry_due",
+            },
+            delayMs: planned.retryWakeDelayMs,
+          },
+    eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
   });
-
-  const last = plan.transitions.at(-1);
   if (last) {
-    const terminal = TASK_TERMINAL_STATES.has(last.to);
-    const error = last.to === "error" ? taskErrorReason(steps) : last.to === "complete" ? null : undefined;
-    await applyTaskTransitions(tx, taskUuid, plan.transitions, { error, terminal });
     task.status = last.to;
-    if (error !== undefined) task.error = error;
-    const eventName = TASK_EVENT_FOR[last.to];
-    if (eventName) events.push(taskEvent(task, eventName));
+    if (planned.error !== undefined) task.error = planned.error;
   }
+  const kept = planned.keep !== null && dispatched.includes(planned.keep) ? planned.keep : undefined;
+  return { task, plan: planned.plan, dispatched, kept, events: planned.events };
+}
 
+/** What an evaluation will write, decided without touching the database. */
+export interface PlannedEvaluation {
+  plan: TaskPlan;
+  keep: string | null;
+  /** The task's new error (undefined: unchanged). */
+  error: string | null | undefined;
+  /** The task's lifecycle event, if it finishes. */
+  events: LifecycleEvent[];
+  /** Delay of the re-evaluation for the earliest pending retry, or null. */
+  retryWakeDelayMs: number | null;
+}
+
+/** Pure: the plan for a task and everything that follows from it. */
+export function planEvaluation(
+  task: TaskRow,
+  steps: readonly StepRow[],
+  now: Date,
+  keep?: (ready: readonly StepRow[]) => string | undefined,
+): PlannedEvaluation {
+  const plan = planTask(task.status as TaskState, steps.map(toSnapshot), now);
+  const readyUuids = new Set(plan.ready.map((s) => s.uuid));
+  const kept = keep?.(steps.filter((s) => readyUuids.has(s.workflow_step_uuid))) ?? null;
+  const last = plan.transitions.at(-1);
+  const error = !last
+    ? undefined
+    : last.to === "error"
+      ? taskErrorReason(steps)
+      : last.to === "complete"
+        ? null
+        : undefined;
+  const events: LifecycleEvent[] = [];
+  const eventName = last ? TASK_EVENT_FOR[last.to] : undefined;
+  if (last && eventName) {
+    events.push(
+      taskEvent({ ...task, status: last.to, error: error === undefined ? task.error : error }, eventName),
+    );
+  }
   // A pending retry needs a wake-up even while sibling branches run: nothing else would re-plan
   // the task when its backoff ends. Duplicates are harmless (evaluation is idempotent); a few ms
   // of margin covers clock skew between this process and the database.
-  if (plan.nextRetryAt) {
-    await sendMessages(tx, [
-      {
-        queueName: ORCHESTRATION_QUEUE,
-        message: {
-          kind: "evaluate_task",
-          task_uuid: taskUuid,
-          correlation_id: task.correlation_id,
-          reason: "retry_due",
-        },
-        delayMs: Math.max(0, plan.nextRetryAt.getTime() - now.getTime()) + 10,
-      },
-    ]);
-  }
-  return { task, plan, dispatched: dispatched.map((s) => s.workflow_step_uuid), events };
+  const retryWakeDelayMs = plan.nextRetryAt
+    ? Math.max(0, plan.nextRetryAt.getTime() - now.getTime()) + 10
+    : null;
+  return { plan, keep: kept, error, events, retryWakeDelayMs };
 }
 
 export function toSnapshot(s: StepRow): StepSnapshot {

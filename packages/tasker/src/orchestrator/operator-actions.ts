@@ -112,6 +112,5 @@ export async function applyStepAction(
       { step_uuid: stepUuid, current_state: step.state, allowed_from: allowed },
     );
   }
-  const evaluation = await evaluateTask(tx, taskUuid, task);
-  await publishEvents(tx, evaluation?.events ?? []);
+  await evaluateTask(tx, taskUuid, task);
 }

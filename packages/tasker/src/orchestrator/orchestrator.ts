@@ -1,4 +1,3 @@
-import { publishEvents } from "../events/lifecycle-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { checkOrchestrationMessage } from "../queue/message-schemas.js";
@@ -6,13 +5,7 @@ import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
-import {
-  ackMessages,
-  QUEUE_CHANNEL,
-  type QueueMessage,
-  receiveMessages,
-  sendMessages,
-} from "../store/sql/queue.js";
+import { ackMessages, sendMessages } from "../store/sql/queue.js";
 import { selectExpiredClaims } from "../store/sql/steps.js";
 import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
@@ -116,8 +109,7 @@ export class Orchestrator {
           if (d.outboxMsgId) await ackMessages(tx, [d.outboxMsgId]);
           result = { evaluation, events: evaluation?.events ?? [] };
         }
-        // NOTIFY inside the transaction: subscribers hear about it only after commit.
-        await publishEvents(tx, result.events);
+        // The evaluation published the events inside the transaction: heard only after commit.
         return result;
       });
       this.record(outcome);
@@ -130,24 +122,7 @@ export class Orchestrator {
   }
 
   private record(outcome: Partial<ResultOutcome>): void {
-    const metrics = this.metrics;
-    if (!metrics) return;
-    if (
-      outcome.namespace &&
-      outcome.stepName &&
-      outcome.durationSeconds !== undefined &&
-      outcome.applied === "completed"
-    )
-      metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
-    if (outcome.namespace && outcome.applied === "retry_scheduled") metrics.stepRetried(outcome.namespace);
-    const task = outcome.evaluation?.task;
-    if (
-      task &&
-      outcome.evaluation?.plan.transitions.length &&
-      TASK_TERMINAL_STATES.has(task.status as TaskState)
-    ) {
-      metrics.taskFinished(task.namespace, task.status);
-    }
+    if (this.metrics) recordOutcomeMetrics(this.metrics, outcome);
   }
 
   /**
@@ -169,6 +144,26 @@ export class Orchestrator {
       })),
     );
     this.logger.warn({ steps: lost.length }, "re-signalled steps whose worker lease expired");
+  }
+}
+
+/** Step and task metrics for one applied result, wherever it was applied (orchestrator or worker). */
+export function recordOutcomeMetrics(metrics: MetricsSink, outcome: Partial<ResultOutcome>): void {
+  if (
+    outcome.namespace &&
+    outcome.stepName &&
+    outcome.durationSeconds !== undefined &&
+    outcome.applied === "completed"
+  )
+    metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
+  if (outcome.namespace && outcome.applied === "retry_scheduled") metrics.stepRetried(outcome.namespace);
+  const task = outcome.evaluation?.task;
+  if (
+    task &&
+    outcome.evaluation?.plan.transitions.length &&
+    TASK_TERMINAL_STATES.has(task.status as TaskState)
+  ) {
+    metrics.taskFinished(task.namespace, task.status);
   }
 }
 

@@ -1,7 +1,11 @@
 import { hostname } from "node:os";
 import type { Logger } from "../observability/logger.js";
+import type { MetricsSink } from "../observability/metrics-sink.js";
+import type { ResultOutcome } from "../orchestrator/apply-step-result.js";
+import { applyWorkerOutcome, type ContinueWith } from "../orchestrator/apply-worker-outcome.js";
+import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
-import { namespaceQueue, ORCHESTRATION_QUEUE, type StepMessage } from "../queue/queue-names.js";
+import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
 import { QUEUE_CHANNEL } from "../store/sql/queue.js";
@@ -23,7 +27,12 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** How long stop() waits for running steps before releasing them. */
   shutdownTimeoutMs?: number;
+  /** Random spread added to retry backoffs, in percent (default 10). */
+  jitterPercent?: number;
 }
+
+/** Tries at storing one outcome before the step is left to its lease (50 ms, 200 ms apart). */
+const STORE_ATTEMPTS = 3;
 
 /** A worker's identity, namespaces, handlers and counters. */
 export interface WorkerStatus {
@@ -40,7 +49,8 @@ export interface WorkerStatus {
 
 /**
  * Serves the step queues of its namespaces: claims steps (guarded), runs their handlers with a
- * concurrency limit and per-step timeouts, stores results and signals the orchestrator.
+ * concurrency limit and per-step timeouts, stores each outcome and advances its task in the same
+ * transaction (dispatching the steps that became ready).
  */
 export class Worker {
   readonly workerId: string;
@@ -62,6 +72,7 @@ export class Worker {
     private readonly registry: HandlerRegistry,
     private readonly logger: Logger,
     options: WorkerOptions,
+    private readonly metrics?: MetricsSink,
   ) {
     this.workerId =
       options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -72,6 +83,7 @@ export class Worker {
       leaseSeconds: options.leaseSeconds ?? 30,
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
+      jitterPercent: options.jitterPercent ?? 10,
     };
     this.queues = options.namespaces.map(namespaceQueue);
   }
@@ -165,6 +177,21 @@ export class Worker {
       return "ack";
     }
     if (claim === "busy") return "retry_later"; // another worker holds a live lease
+    // The delivery's settlement is its first step's; the steps this one continues with (claimed
+    // when it finished, see applyWorkerOutcome) run in the same slot and carry no message.
+    const first = await this.runClaimed(claim, delivery.outboxMsgId);
+    const started = Date.now();
+    let next = first.next;
+    while (next) next = (await this.runClaimed(next, null, started)).next;
+    return first.settlement;
+  }
+
+  /** Runs one claimed step and stores its outcome; returns the step it continues with, if any. */
+  private async runClaimed(
+    claim: ClaimedStep,
+    outboxMsgId: string | null,
+    chainStarted = Date.now(),
+  ): Promise<{ settlement: Settlement; next?: ClaimedStep | undefined }> {
     this.claimed.add(claim.workflow_step_uuid);
     try {
       const log = this.logger.child({
@@ -176,11 +203,13 @@ export class Worker {
       const outcome = await this.execute(claim, log);
       if (!outcome.ok && this.shutdown.signal.aborted) {
         await this.release(claim);
-        return "release";
+        return { settlement: "release" };
       }
-      return (await this.storeOutcome(claim, delivery.outboxMsgId, outcome, log))
-        ? "acked_in_database"
-        : "retry_later";
+      // Go on with the task only while running, and not for ever: a chain keeps its first
+      // delivery unsettled (RabbitMQ) and one slot busy.
+      const mayContinue = this.running && Date.now() - chainStarted < (this.opts.leaseSeconds * 1000) / 2;
+      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue);
+      return stored ? { settlement: "acked_in_database", next: stored.next } : { settlement: "retry_later" };
     } finally {
       this.claimed.delete(claim.workflow_step_uuid);
     }
@@ -224,45 +253,54 @@ export class Worker {
     );
   }
 
-  /** Result + ack + signal in one transaction; only the claim holder of this attempt may write. */
+  /**
+   * Stores the outcome and advances the task in one transaction (see applyWorkerOutcome); only
+   * the claim holder of this attempt may write. A failed transaction (deadlock, connection lost)
+   * is tried again a few times: giving up means the step runs again after its lease expires.
+   */
   private async storeOutcome(
     claim: ClaimedStep,
     outboxMsgId: string | null,
     outcome: AttemptOutcome,
     log: Logger,
-  ): Promise<boolean> {
-    // One statement: store the outcome (only if this attempt still holds the claim), record the
-    // transition, ack the message and signal the orchestrator - all or nothing.
-    const moved = await transitionSteps(this.db, {
-      uuids: [claim.workflow_step_uuid],
-      event: outcome.ok ? "succeed" : "fail",
-      where: "s.claimed_by = $6 AND s.attempts = $7",
-      set: outcome.ok
-        ? "results = $8::jsonb, error = NULL, claimed_by = NULL, claim_expires_at = NULL"
-        : "error = $8::jsonb, claimed_by = NULL, claim_expires_at = NULL, last_failure_at = now()",
-      params: [
-        this.workerId,
-        claim.attempts,
-        JSON.stringify(outcome.ok ? outcome.result : outcome.error),
-        outboxMsgId,
-        claim.correlation_id,
-      ],
-      metadata: { worker_id: this.workerId },
-      also: [
-        "ack AS (DELETE FROM tasker.queue_messages WHERE msg_id = $9::bigint AND EXISTS (SELECT 1 FROM upd))",
-        `signal AS (
-           INSERT INTO tasker.queue_messages (queue_name, message)
-           SELECT '${ORCHESTRATION_QUEUE}', jsonb_build_object('kind', 'step_result', 'task_uuid', task_uuid,
-                  'step_uuid', workflow_step_uuid, 'correlation_id', $10::text)
-             FROM upd
-           RETURNING pg_notify('${QUEUE_CHANNEL}', '${ORCHESTRATION_QUEUE}'))`,
-      ],
-    });
-    const stored = moved.length > 0;
-    if (!stored) {
-      log.warn("result discarded: this worker's claim expired and the step was taken over");
-      return false;
+    mayContinue: boolean,
+  ): Promise<{ next: ClaimedStep | undefined } | undefined> {
+    const apply = () =>
+      this.db.transaction(async (tx) => {
+        const applied = await applyWorkerOutcome(
+          tx,
+          {
+            taskUuid: claim.task_uuid,
+            stepUuid: claim.workflow_step_uuid,
+            workerId: this.workerId,
+            attempts: claim.attempts,
+            outboxMsgId,
+            outcome,
+          },
+          {
+            jitterPercent: this.opts.jitterPercent,
+            logger: log,
+            continueWith: mayContinue ? this.continueWith : undefined,
+          },
+        );
+        return applied;
+      });
+    let applied: (ResultOutcome & { next: ClaimedStep | undefined }) | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        applied = await apply();
+        break;
+      } catch (err) {
+        if (attempt >= STORE_ATTEMPTS) throw err;
+        log.warn({ err: (err as Error).message, attempt }, "storing the step outcome failed; trying again");
+        await new Promise((r) => setTimeout(r, 50 * 4 ** (attempt - 1)));
+      }
     }
+    if (!applied) {
+      log.warn("result discarded: this worker's claim expired and the step was taken over");
+      return undefined;
+    }
+    if (this.metrics) recordOutcomeMetrics(this.metrics, applied);
     if (outcome.ok) {
       this.completed++;
       log.debug("step succeeded");
@@ -270,18 +308,36 @@ export class Worker {
       this.failed++;
       log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
     }
-    return true;
+    return { next: applied.next };
   }
 
-  /** Hands a step back on shutdown: it did not finish, so the attempt does not count. */
+  private get continueWith(): ContinueWith {
+    return {
+      leaseSeconds: this.opts.leaseSeconds,
+      canRun: (step) => this.registry.has(step.handler_callable),
+    };
+  }
+
+  /**
+   * Hands a step back on shutdown: it did not finish, so the attempt does not count. It is
+   * announced again in the same statement (a step this worker continued with has no message of
+   * its own; for the others the duplicate is ignored by the guarded claim).
+   */
   private async release(claim: ClaimedStep): Promise<void> {
     await transitionSteps(this.db, {
       uuids: [claim.workflow_step_uuid],
       event: "claim_expired",
       where: "s.claimed_by = $6",
       set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
-      params: [this.workerId],
+      params: [this.workerId, namespaceQueue(claim.namespace), claim.correlation_id],
       metadata: { reason: "worker shutdown released the step", worker_id: this.workerId },
+      also: [
+        `signal AS (
+           INSERT INTO tasker.queue_messages (queue_name, message)
+           SELECT $7, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $8::text)
+             FROM upd
+           RETURNING pg_notify('${QUEUE_CHANNEL}', $7))`,
+      ],
     });
   }
 

@@ -69,20 +69,113 @@ const PARENTS = `
       JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
      WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true`;
 
-/** Every step of a task with parent counts, in template order. `withPayload` adds results/error. */
+/** The columns of a {@link StepRow}; `withPayload` reads results (else null: planning skips them). */
+function stepColumns(withPayload: boolean): string {
+  return `s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.state, s.attempts,
+          s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
+          ${withPayload ? "s.results" : "NULL::jsonb AS results"}, s.error, s.next_retry_at, s.last_attempted_at,
+          s.last_failure_at, s.claimed_by, s.claim_expires_at, s.created_at, s.updated_at, s.completed_at,
+          coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents`;
+}
+
+/** Every step of a task with parent counts, in template order. `withPayload` adds results. */
 export function selectSteps(q: Queryable, taskUuid: string, opts: { withPayload?: boolean } = {}) {
-  const payload = opts.withPayload ? "s.results, s.error," : "NULL::jsonb AS results, s.error,";
   return q.query<StepRow>(
-    `SELECT s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.state, s.attempts,
-            s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
-            ${payload} s.next_retry_at, s.last_attempted_at, s.last_failure_at, s.claimed_by, s.claim_expires_at,
-            s.created_at, s.updated_at, s.completed_at,
-            coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents
+    `SELECT ${stepColumns(opts.withPayload ?? false)}
        FROM tasker.workflow_steps s ${PARENTS}
       WHERE s.task_uuid = $1
       ORDER BY s.position`,
     [taskUuid],
   );
+}
+
+/** A worker's outcome and where the step goes with it (see orchestrator/apply-worker-outcome.ts). */
+export interface StepOutcomeWrite {
+  taskUuid: string;
+  stepUuid: string;
+  /** The claim this outcome belongs to. */
+  workerId: string;
+  attempts: number;
+  ok: boolean;
+  /** The result (ok) or the error. */
+  payload: unknown;
+  /** The worker's event (`succeed | fail`) and the decision that follows it at once. */
+  stored: { event: StepEvent; metadata: Record<string, unknown> };
+  decided: { event: StepEvent; metadata: Record<string, unknown> };
+  retryDelayMs: number | null;
+  outboxMsgId: string | null;
+}
+
+/**
+ * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
+ * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
+ * this attempt's claim, acking the delivery. Returns the task's steps as they were before (this
+ * statement's snapshot; `child_of_stored` marks the stored step's children), or undefined when the
+ * claim was lost and nothing was written. Run it after locking the task, so that snapshot holds
+ * every decision committed before.
+ */
+export async function storeStepOutcome(
+  q: Queryable,
+  w: StepOutcomeWrite,
+): Promise<(StepRow & { child_of_stored: boolean })[] | undefined> {
+  const via = STEP_TRANSITIONS[w.stored.event];
+  const to = STEP_TRANSITIONS[w.decided.event];
+  if (!via.from.includes("in_progress") || !to.from.includes(via.to)) {
+    throw new Error(`no step path in_progress -${w.stored.event}-> ${via.to} -${w.decided.event}->`);
+  }
+  const rows = await q.query<StepRow & { child_of_stored: boolean }>(
+    `WITH old AS (
+       SELECT workflow_step_uuid FROM tasker.workflow_steps s
+        WHERE s.workflow_step_uuid = $1 AND s.state = 'in_progress' AND s.claimed_by = $2 AND s.attempts = $3
+        FOR UPDATE
+     ), upd AS (
+       UPDATE tasker.workflow_steps s
+          SET state = $4, updated_at = now(), claimed_by = NULL, claim_expires_at = NULL,
+              results = CASE WHEN $5::boolean THEN $6::jsonb ELSE s.results END,
+              error = CASE WHEN $5::boolean THEN NULL ELSE $6::jsonb END,
+              last_failure_at = CASE WHEN $5::boolean THEN s.last_failure_at ELSE now() END,
+              completed_at = CASE WHEN $4 = 'complete' THEN now() ELSE s.completed_at END,
+              next_retry_at = CASE WHEN $7::float8 IS NULL THEN s.next_retry_at
+                                   ELSE now() + make_interval(secs => $7::float8 / 1000.0) END
+         FROM old
+        WHERE s.workflow_step_uuid = old.workflow_step_uuid
+       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts
+     ), tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event,
+              x.metadata || jsonb_build_object('attempt', u.attempts)
+         FROM upd u CROSS JOIN LATERAL (VALUES
+           (1, 'in_progress', $8::text, $9::text, $10::jsonb),
+           (2, $8::text, $4::text, $11::text, $12::jsonb)
+         ) AS x(ord, from_state, to_state, event, metadata)
+        ORDER BY x.ord
+     ), ack AS (
+       DELETE FROM tasker.queue_messages WHERE msg_id = $13::bigint AND EXISTS (SELECT 1 FROM upd)
+     )
+     SELECT ${stepColumns(false)},
+            EXISTS (SELECT 1 FROM tasker.workflow_step_edges e
+                     WHERE e.to_step_uuid = s.workflow_step_uuid AND e.from_step_uuid = $1) AS child_of_stored
+       FROM tasker.workflow_steps s ${PARENTS}
+      WHERE s.task_uuid = $14 AND EXISTS (SELECT 1 FROM upd)
+      ORDER BY s.position`,
+    [
+      w.stepUuid,
+      w.workerId,
+      w.attempts,
+      to.to,
+      w.ok,
+      JSON.stringify(w.payload),
+      w.retryDelayMs,
+      via.to,
+      w.stored.event,
+      JSON.stringify(w.stored.metadata),
+      w.decided.event,
+      JSON.stringify(w.decided.metadata),
+      w.outboxMsgId,
+      w.taskUuid,
+    ],
+  );
+  return rows.length > 0 ? rows : undefined;
 }
 
 export async function selectStep(

@@ -1,0 +1,95 @@
+import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
+import { STEP_TRANSITIONS } from "../../state/step-states.js";
+import type { Queryable } from "../database.js";
+import { QUEUE_CHANNEL } from "./queue.js";
+
+/** Everything one evaluation of a task writes (see orchestrator/evaluate-task.ts). */
+export interface TaskPlanWrite {
+  taskUuid: string;
+  /** Steps to enqueue (`pending | waiting_for_retry -> enqueued`), re-checked under their row lock. */
+  ready: readonly string[];
+  /** The namespace queue their signals go to, and the task's correlation id for the message. */
+  queue: string;
+  correlationId: string;
+  /** A ready step the caller claims itself in this transaction: enqueued, but not signalled. */
+  keep: string | null;
+  /** Task transitions to append, ending in `status`; none when the task stays where it is. */
+  transitions: readonly { from: string; to: string; event: string }[];
+  status: string | null;
+  /** undefined leaves the task's error as it is. */
+  error: string | null | undefined;
+  terminal: boolean;
+  /** A re-evaluation request for when the earliest waiting retry is due. */
+  wakeUp: { queue: string; message: unknown; delayMs: number } | null;
+  /** NOTIFY payloads of lifecycle events (delivered after commit). */
+  eventPayloads: readonly string[];
+}
+
+/**
+ * Applies a task's plan in one statement: enqueue the ready steps with their transition rows and
+ * queue messages (waking the namespace's workers), append the task's transitions and set its
+ * status, schedule the retry wake-up and publish the lifecycle events. Returns the steps that
+ * really moved.
+ */
+export async function applyTaskPlan(q: Queryable, w: TaskPlanWrite): Promise<string[]> {
+  const enqueue = STEP_TRANSITIONS.enqueue;
+  const [row] = await q.query<{ dispatched: string[] | null }>(
+    `WITH old AS (
+       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
+        WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
+        FOR UPDATE
+     ), upd AS (
+       UPDATE tasker.workflow_steps s SET state = $4, updated_at = now()
+         FROM old
+        WHERE s.workflow_step_uuid = old.workflow_step_uuid
+       RETURNING s.workflow_step_uuid, s.task_uuid, old.state AS from_state, s.attempts
+     ), tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT workflow_step_uuid, task_uuid, from_state, $4, 'enqueue',
+              jsonb_build_object('by', 'orchestrator', 'attempt', attempts)
+         FROM upd
+     ), signal AS (
+       INSERT INTO tasker.queue_messages (queue_name, message)
+       SELECT $5, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $6::text)
+         FROM upd WHERE workflow_step_uuid IS DISTINCT FROM $7::uuid
+       RETURNING pg_notify('${QUEUE_CHANNEL}', $5)
+     ), task_tr AS (
+       INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
+       SELECT $1, e->>'from', e->>'to', e->>'event', '{}'::jsonb
+         FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS x(e, n)
+        ORDER BY n
+     ), task_upd AS (
+       UPDATE tasker.tasks
+          SET status = $9, updated_at = now(),
+              error = CASE WHEN $10::boolean THEN $11 ELSE error END,
+              completed_at = CASE WHEN $12::boolean THEN now() ELSE NULL END
+        WHERE task_uuid = $1 AND $9::text IS NOT NULL
+     ), wake AS (
+       INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
+       SELECT $13, $14::jsonb, now() + make_interval(secs => $15::float8 / 1000.0)
+        WHERE $14::jsonb IS NOT NULL
+     ), events AS (
+       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($16::text[]) AS p
+     )
+     SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified`,
+    [
+      w.taskUuid,
+      w.ready,
+      enqueue.from,
+      enqueue.to,
+      w.queue,
+      w.correlationId,
+      w.keep,
+      JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
+      w.status,
+      w.error !== undefined,
+      w.error ?? null,
+      w.terminal,
+      w.wakeUp?.queue ?? null,
+      w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
+      w.wakeUp?.delayMs ?? 0,
+      w.eventPayloads,
+    ],
+  );
+  return row?.dispatched ?? [];
+}
