@@ -89,7 +89,7 @@ export class InProcessClient implements TaskerClient {
         2,
       );
     }
-    const created = await this.db.transaction((tx) => createTaskFromTemplate(tx, template, request));
+    const created = await createTaskFromTemplate(this.db, template, request);
     if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
     return { task: await this.getTask(created.taskUuid), created: created.created };
   }

@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
+import { eventPayloads } from "../events/lifecycle-events.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
+import { namespaceQueue } from "../queue/queue-names.js";
 import type { Queryable } from "../store/database.js";
-import { insertEdges, insertSteps, type NewStep } from "../store/sql/steps.js";
-import { insertTask, selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
-import { insertStepTransitions } from "../store/sql/transitions.js";
+import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
+import type { NewStep, StepRow } from "../store/sql/steps.js";
+import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import type { TaskTemplate } from "../template/schema.js";
-import { evaluateTask } from "./evaluate-task.js";
+import { planEvaluation } from "./evaluate-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -17,16 +19,18 @@ export interface CreatedTask {
 
 /**
  * Materialises a task from one template version - steps, edges, their settings - and dispatches
- * its root steps, all in the caller's transaction. The task is bound to this version for life.
+ * its root steps, in one statement (see insertTaskGraph): the plan of a new task is known
+ * without reading anything back. The task is bound to this version for life.
  */
 export async function createTaskFromTemplate(
-  tx: Queryable,
+  q: Queryable,
   template: TaskTemplate,
   request: ParsedTaskRequest,
+  now = new Date(),
 ): Promise<CreatedTask> {
   const requestHash = hashRequest(request, template.version);
   const taskUuid = uuidv7();
-  const inserted = await insertTask(tx, {
+  const task: TaskRow = {
     task_uuid: taskUuid,
     namespace: template.namespace_name,
     name: template.name,
@@ -42,8 +46,11 @@ export async function createTaskFromTemplate(
     parent_correlation_id: request.parent_correlation_id ?? null,
     idempotency_key: request.idempotency_key ?? null,
     request_hash: requestHash,
-  });
-  if (!inserted) return existingForKey(tx, request.idempotency_key!, requestHash);
+    error: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+  };
 
   const ordered = topologicalOrder(template.steps);
   const uuidByName = new Map(ordered.map((s) => [s.name, uuidv7()]));
@@ -63,20 +70,46 @@ export async function createTaskFromTemplate(
     timeout_seconds: s.timeout_seconds,
     ancestor_uuids: [...(ancestors.get(s.name) ?? [])].map((n) => uuidByName.get(n)!),
   }));
-  await insertSteps(tx, steps);
-  await insertEdges(
-    tx,
-    taskUuid,
-    ordered.flatMap((s) =>
+  const parentsOf = new Map(ordered.map((s) => [s.name, s.dependencies.length]));
+  const planned = planEvaluation(
+    task,
+    steps.map((s) => newStepRow(s, parentsOf.get(s.name) ?? 0, now)),
+    now,
+  );
+  const ready = new Set(planned.plan.ready.map((s) => s.uuid));
+  const inserted = await insertTaskGraph(q, {
+    task: { ...task, status: planned.plan.transitions.at(-1)?.to ?? task.status },
+    steps: steps.map((s) => ({ ...s, state: ready.has(s.workflow_step_uuid) ? "enqueued" : "pending" })),
+    edges: ordered.flatMap((s) =>
       s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
     ),
-  );
-  await insertStepTransitions(
-    tx,
-    steps.map((s) => ({ uuid: s.workflow_step_uuid, taskUuid, from: null, to: "pending", event: "create" })),
-  );
-  await evaluateTask(tx, taskUuid);
+    taskTransitions: planned.plan.transitions,
+    queue: namespaceQueue(task.namespace),
+    eventPayloads: eventPayloads(planned.events),
+  });
+  if (!inserted) return existingForKey(q, request.idempotency_key!, requestHash);
   return { taskUuid, created: true };
+}
+
+/** A step as it is on creation, for the planner. */
+function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
+  return {
+    ...s,
+    state: "pending",
+    attempts: 0,
+    results: null,
+    error: null,
+    next_retry_at: null,
+    last_attempted_at: null,
+    last_failure_at: null,
+    claimed_by: null,
+    claim_expires_at: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+    total_parents: parents,
+    completed_parents: 0,
+  };
 }
 
 async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {

@@ -35,32 +35,6 @@ export interface StepRow extends NewStep {
   completed_parents: number;
 }
 
-export async function insertSteps(q: Queryable, steps: readonly NewStep[]): Promise<void> {
-  await q.query(
-    `INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-        max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids)
-     SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-            backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids
-       FROM jsonb_to_recordset($1::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
-            handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-            backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[])`,
-    [JSON.stringify(steps)],
-  );
-}
-
-export async function insertEdges(
-  q: Queryable,
-  taskUuid: string,
-  edges: readonly { from: string; to: string }[],
-): Promise<void> {
-  if (edges.length === 0) return;
-  await q.query(
-    `INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-     SELECT $1, f, t FROM unnest($2::uuid[], $3::uuid[]) AS e(f, t)`,
-    [taskUuid, edges.map((e) => e.from), edges.map((e) => e.to)],
-  );
-}
-
 const PARENTS = `
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS total,

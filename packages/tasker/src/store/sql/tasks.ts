@@ -24,35 +24,6 @@ export interface TaskRow {
 
 export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "completed_at" | "error">;
 
-/** Inserts a task; returns false when its idempotency key is already taken. */
-export async function insertTask(q: Queryable, t: NewTask): Promise<boolean> {
-  const rows = await q.query(
-    `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
-        reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-     RETURNING 1`,
-    [
-      t.task_uuid,
-      t.namespace,
-      t.name,
-      t.version,
-      t.status,
-      JSON.stringify(t.context),
-      t.initiator,
-      t.source_system,
-      t.reason,
-      JSON.stringify(t.tags),
-      t.priority,
-      t.correlation_id,
-      t.parent_correlation_id,
-      t.idempotency_key,
-      t.request_hash,
-    ],
-  );
-  return rows.length === 1;
-}
-
 /** Locks a task and reads one of its steps in one round trip (result processing). */
 export async function lockTaskWithStep(q: Queryable, taskUuid: string, stepUuid: string) {
   const rows = await q.query<TaskRow & { step: Record<string, unknown> | null }>(
@@ -75,48 +46,6 @@ export async function selectTask(q: Queryable, taskUuid: string, opts: { forUpda
 export async function selectTaskByIdempotencyKey(q: Queryable, key: string) {
   const rows = await q.query<TaskRow>("SELECT * FROM tasker.tasks WHERE idempotency_key = $1", [key]);
   return rows[0];
-}
-
-/**
- * Moves a task through a sequence of transitions in one statement: appends the transition rows
- * and sets the final status (and error / completed_at on terminal states).
- */
-export async function applyTaskTransitions(
-  q: Queryable,
-  taskUuid: string,
-  transitions: readonly { from: string; to: string; event: string; metadata?: Record<string, unknown> }[],
-  opts: { error?: string | null; terminal?: boolean } = {},
-): Promise<void> {
-  const last = transitions.at(-1);
-  if (!last) return;
-  await q.query(
-    `WITH tr AS (
-       INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
-       SELECT $1, e->>'from_state', e->>'to_state', e->>'event', coalesce(e->'metadata', '{}')
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, n)
-        ORDER BY n
-     )
-     UPDATE tasker.tasks
-        SET status = $3, updated_at = now(),
-            error = CASE WHEN $4::boolean THEN $5 ELSE error END,
-            completed_at = CASE WHEN $6::boolean THEN now() ELSE NULL END
-      WHERE task_uuid = $1`,
-    [
-      taskUuid,
-      JSON.stringify(
-        transitions.map((t) => ({
-          from_state: t.from,
-          to_state: t.to,
-          event: t.event,
-          metadata: t.metadata ?? {},
-        })),
-      ),
-      last.to,
-      opts.error !== undefined,
-      opts.error ?? null,
-      opts.terminal ?? false,
-    ],
-  );
 }
 
 /** Sets a task's status (and error/completed_at on terminal states). */

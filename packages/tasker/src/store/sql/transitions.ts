@@ -30,29 +30,6 @@ export async function insertTaskTransitions(q: Queryable, rows: readonly Omit<Tr
   );
 }
 
-/** Appends step transitions (never updated or deleted). */
-export async function insertStepTransitions(q: Queryable, rows: readonly TransitionRow[]) {
-  if (rows.length === 0) return;
-  await q.query(
-    `INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-     SELECT step_uuid, task_uuid, from_state, to_state, event, coalesce(metadata, '{}')
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(step_uuid uuid, task_uuid uuid, from_state text, to_state text, event text, metadata jsonb)`,
-    [
-      JSON.stringify(
-        rows.map((r) => ({
-          step_uuid: r.uuid,
-          task_uuid: r.taskUuid,
-          from_state: r.from,
-          to_state: r.to,
-          event: r.event,
-          metadata: r.metadata ?? {},
-        })),
-      ),
-    ],
-  );
-}
-
 export interface StoredTransition {
   id: string;
   subject_uuid: string;

@@ -1,0 +1,104 @@
+import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
+import { STEP_TRANSITIONS } from "../../state/step-states.js";
+import type { Queryable } from "../database.js";
+import { QUEUE_CHANNEL } from "./queue.js";
+import type { NewStep } from "./steps.js";
+import type { NewTask } from "./tasks.js";
+
+/** A new task as its creation leaves it: steps (roots already enqueued), edges and history. */
+export interface TaskGraphWrite {
+  /** The task in the state its creation plan ends in. */
+  task: NewTask;
+  /** Steps in template order; `enqueued` ones are dispatched at once. */
+  steps: readonly (NewStep & { state: "pending" | "enqueued" })[];
+  edges: readonly { from: string; to: string }[];
+  /** The task's transitions from `pending` to `task.status`. */
+  taskTransitions: readonly { from: string; to: string; event: string }[];
+  /** The namespace queue the enqueued steps are signalled on. */
+  queue: string;
+  eventPayloads: readonly string[];
+}
+
+/**
+ * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
+ * messages of its root steps and the NOTIFY waking workers. The statement is atomic on its own
+ * (foreign keys are checked at its end). When the idempotency key is already taken nothing at all
+ * is written and false is returned.
+ */
+export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<boolean> {
+  const t = g.task;
+  const created = STEP_TRANSITIONS.enqueue;
+  const [row] = await q.query<{ inserted: boolean }>(
+    `WITH t AS (
+       INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
+           reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING task_uuid
+     ), st AS (
+       INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
+           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state)
+       SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state
+         FROM jsonb_to_recordset($16::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
+              handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
+              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text)
+        WHERE EXISTS (SELECT 1 FROM t)
+       RETURNING workflow_step_uuid, position, state
+     ), ed AS (
+       INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
+       SELECT $1, from_uuid, to_uuid FROM unnest($17::uuid[], $18::uuid[]) AS e(from_uuid, to_uuid)
+        WHERE EXISTS (SELECT 1 FROM t)
+     ), st_tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT st.workflow_step_uuid, $1, x.from_state, x.to_state, x.event, x.metadata
+         FROM st CROSS JOIN LATERAL (VALUES
+           (1, NULL::text, 'pending', 'create', '{}'::jsonb),
+           (2, 'pending', $19::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', 0))
+         ) AS x(ord, from_state, to_state, event, metadata)
+        WHERE x.ord = 1 OR st.state = $19
+        ORDER BY x.ord, st.position
+     ), task_tr AS (
+       INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
+       SELECT $1, e->>'from', e->>'to', e->>'event', '{}'::jsonb
+         FROM jsonb_array_elements($20::jsonb) WITH ORDINALITY AS x(e, n)
+        WHERE EXISTS (SELECT 1 FROM t)
+        ORDER BY n
+     ), signal AS (
+       INSERT INTO tasker.queue_messages (queue_name, message)
+       SELECT $21, jsonb_build_object('task_uuid', $1::uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $12::text)
+         FROM st WHERE st.state = $19
+        ORDER BY st.position
+       RETURNING pg_notify('${QUEUE_CHANNEL}', $21)
+     ), events AS (
+       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($22::text[]) AS p
+        WHERE EXISTS (SELECT 1 FROM t)
+     )
+     SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT n FROM events) AS notified`,
+    [
+      t.task_uuid,
+      t.namespace,
+      t.name,
+      t.version,
+      t.status,
+      JSON.stringify(t.context),
+      t.initiator,
+      t.source_system,
+      t.reason,
+      JSON.stringify(t.tags),
+      t.priority,
+      t.correlation_id,
+      t.parent_correlation_id,
+      t.idempotency_key,
+      t.request_hash,
+      JSON.stringify(g.steps),
+      g.edges.map((e) => e.from),
+      g.edges.map((e) => e.to),
+      created.to,
+      JSON.stringify(g.taskTransitions),
+      g.queue,
+      g.eventPayloads,
+    ],
+  );
+  return row?.inserted === true;
+}
