@@ -91,7 +91,11 @@ export class InProcessClient implements TaskerClient {
     }
     const created = await createTaskFromTemplate(this.db, template, request);
     if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
-    return { task: await this.getTask(created.taskUuid), created: created.created };
+    // A new task is answered from the rows just written, as of its creation (no read back).
+    const task = created.rows
+      ? toTaskResponse(created.rows.task, created.rows.steps)
+      : await this.getTask(created.taskUuid);
+    return { task, created: created.created };
   }
 
   async getTask(taskUuid: string): Promise<TaskResponse> {

@@ -15,6 +15,8 @@ import { uuidv7 } from "./uuidv7.js";
 export interface CreatedTask {
   taskUuid: string;
   created: boolean;
+  /** The rows as this call wrote them (absent when an existing task was returned). */
+  rows?: { task: TaskRow; steps: StepRow[] };
 }
 
 /**
@@ -71,24 +73,24 @@ export async function createTaskFromTemplate(
     ancestor_uuids: [...(ancestors.get(s.name) ?? [])].map((n) => uuidByName.get(n)!),
   }));
   const parentsOf = new Map(ordered.map((s) => [s.name, s.dependencies.length]));
-  const planned = planEvaluation(
-    task,
-    steps.map((s) => newStepRow(s, parentsOf.get(s.name) ?? 0, now)),
-    now,
-  );
+  const stepRows = steps.map((s) => newStepRow(s, parentsOf.get(s.name) ?? 0, now));
+  const planned = planEvaluation(task, stepRows, now);
   const ready = new Set(planned.plan.ready.map((s) => s.uuid));
+  for (const s of stepRows) if (ready.has(s.workflow_step_uuid)) s.state = "enqueued";
+  task.status = planned.plan.transitions.at(-1)?.to ?? task.status;
   const inserted = await insertTaskGraph(q, {
-    task: { ...task, status: planned.plan.transitions.at(-1)?.to ?? task.status },
-    steps: steps.map((s) => ({ ...s, state: ready.has(s.workflow_step_uuid) ? "enqueued" : "pending" })),
+    task,
+    steps: stepRows.map((s, i) => ({ ...steps[i]!, state: s.state as "pending" | "enqueued" })),
     edges: ordered.flatMap((s) =>
       s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
     ),
     taskTransitions: planned.plan.transitions,
     queue: namespaceQueue(task.namespace),
     eventPayloads: eventPayloads(planned.events),
+    createdAt: now,
   });
   if (!inserted) return existingForKey(q, request.idempotency_key!, requestHash);
-  return { taskUuid, created: true };
+  return { taskUuid, created: true, rows: { task, steps: stepRows } };
 }
 
 /** A step as it is on creation, for the planner. */

@@ -59,7 +59,10 @@ class PostgresConsumer<T> implements Consumer {
   private running = false;
   private loop: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
+  /** Woken by a NOTIFY for one of the queues. */
   private readonly waker = new Waker();
+  /** Woken when a handler finishes while every slot was taken. */
+  private readonly slotFreed = new Waker();
   private readonly inflight = new Map<string, Promise<void>>();
   private drainWaiters: (() => void)[] = [];
 
@@ -83,6 +86,7 @@ class PostgresConsumer<T> implements Consumer {
     if (!this.running) return;
     this.running = false;
     this.waker.wake();
+    this.slotFreed.wake();
     await this.loop;
     await this.unlisten?.();
   }
@@ -105,19 +109,17 @@ class PostgresConsumer<T> implements Consumer {
     while (this.running) {
       const free = this.options.prefetch - this.inflight.size;
       if (free <= 0) {
-        await this.waker.wait(this.options.pollIntervalMs);
+        await this.slotFreed.wait(this.options.pollIntervalMs);
         continue;
       }
       try {
-        const messages = await receiveMessages<T>(
-          this.db,
-          this.queues,
-          Math.min(free, this.options.batchSize),
-          this.options.visibilitySeconds,
-        );
+        const limit = Math.min(free, this.options.batchSize);
+        const messages = await receiveMessages<T>(this.db, this.queues, limit, this.options.visibilitySeconds);
         backoffMs = 100;
         for (const m of messages) this.dispatch(m);
-        if (messages.length === 0) await this.waker.wait(this.options.pollIntervalMs);
+        // Fewer than asked for: the queue is drained, so sleep until a NOTIFY (one that came in
+        // meanwhile is remembered) instead of reading it empty again.
+        if (messages.length < limit) await this.waker.wait(this.options.pollIntervalMs);
       } catch (err) {
         // The database went away (restart, network): keep trying with backoff, never crash.
         this.logger.error({ err: (err as Error).message, retry_in_ms: backoffMs }, "queue read failed");
@@ -151,7 +153,7 @@ class PostgresConsumer<T> implements Consumer {
       )
       .finally(() => {
         this.inflight.delete(m.msgId);
-        this.waker.wake();
+        this.slotFreed.wake();
         if (this.inflight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
       });
     this.inflight.set(m.msgId, done);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
 import type { Database, Queryable } from "./database.js";
@@ -18,7 +19,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   await pool.query("SELECT 1");
   const listener = new NotificationListener(options.url, options.logger);
   const query = async <R>(sql: string, params?: readonly unknown[]) =>
-    (await pool.query(sql, params as unknown[] | undefined)).rows as R[];
+    (await pool.query(prepared(sql, params))).rows as R[];
   return {
     kind: "postgres",
     query,
@@ -35,7 +36,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       client.on("error", onError);
       const tx: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) =>
-          (await client.query(sql, params as unknown[] | undefined)).rows as R[],
+          (await client.query(prepared(sql, params))).rows as R[],
       };
       try {
         await client.query("BEGIN");
@@ -148,3 +149,19 @@ class NotificationListener {
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * Every parameterised statement runs as a named prepared statement, named by a hash of its text:
+ * each connection parses and plans it once, then only binds and executes. The engine's statements
+ * are a small fixed set (their text never embeds values), so the per-connection cache stays small.
+ */
+function prepared(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  if (!params || params.length === 0) return { text: sql };
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `tasker_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
+}
+const statementNames = new Map<string, string>();

@@ -17,6 +17,8 @@ export interface TaskGraphWrite {
   /** The namespace queue the enqueued steps are signalled on. */
   queue: string;
   eventPayloads: readonly string[];
+  /** created_at of the task and its steps (so the caller's copy of the rows is exact). */
+  createdAt: Date;
 }
 
 /**
@@ -31,15 +33,17 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
   const [row] = await q.query<{ inserted: boolean }>(
     `WITH t AS (
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
-           reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
+           updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $23, $23)
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
        INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state)
+           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
+           created_at, updated_at)
        SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state, $23, $23
          FROM jsonb_to_recordset($16::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
               backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text)
@@ -98,6 +102,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
       JSON.stringify(g.taskTransitions),
       g.queue,
       g.eventPayloads,
+      g.createdAt,
     ],
   );
   return row?.inserted === true;
