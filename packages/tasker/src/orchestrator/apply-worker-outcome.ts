@@ -2,7 +2,7 @@ import type { Logger } from "../observability/logger.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Queryable } from "../store/database.js";
-import { type ClaimedStep, claimStep, type StepRow, storeStepOutcome } from "../store/sql/steps.js";
+import { type ClaimedStep, type StepRow, storeStepOutcome } from "../store/sql/steps.js";
 import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
 import {
   decideStepResult,
@@ -45,8 +45,8 @@ export interface ContinueWith {
  * enqueued_for_orchestration -> complete` (or through `enqueued_as_error_for_orchestration` to
  * the retry policy's choice), the task is re-planned, ready steps are dispatched and events sent.
  *
- * Four statements: lock the task (the order every decision about a task takes), store the
- * outcome and read the steps, write the plan, claim the next step. No hop through the
+ * Three statements: lock the task (the order every decision about a task takes), store the
+ * outcome and read the steps, write the plan (claiming the next step). No hop through the
  * orchestration queue and one commit per step; the orchestrator keeps what needs a clock
  * (retries coming due, lost claims). Returns undefined when the claim was lost (the lease expired
  * and another worker took the step over): nothing is written.
@@ -111,10 +111,9 @@ export async function applyWorkerOutcome(
     {
       precedingEvents: [stepEvent],
       keep: cont ? (ready) => ready.find(cont.canRun)?.workflow_step_uuid : undefined,
+      claimFor: cont ? { workerId: w.workerId, leaseSeconds: cont.leaseSeconds } : undefined,
     },
   );
-  const next =
-    cont && evaluation.kept ? await claimStep(tx, evaluation.kept, w.workerId, cont.leaseSeconds) : undefined;
   return {
     applied: decision.applied,
     evaluation,
@@ -124,7 +123,7 @@ export async function applyWorkerOutcome(
     durationSeconds: step.last_attempted_at
       ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
       : undefined,
-    next: typeof next === "object" ? next : undefined,
+    next: evaluation.claimed,
   };
 }
 

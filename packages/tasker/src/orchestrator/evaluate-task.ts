@@ -4,7 +4,7 @@ import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Queryable } from "../store/database.js";
 import { applyTaskPlan } from "../store/sql/apply-task-plan.js";
-import { type StepRow, selectSteps } from "../store/sql/steps.js";
+import { type ClaimedStep, type StepRow, selectSteps } from "../store/sql/steps.js";
 import { selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
 
@@ -22,6 +22,8 @@ export interface Evaluation {
   dispatched: string[];
   /** The dispatched step the caller chose to keep (see {@link EvaluateOptions.keep}), if any. */
   kept: string | undefined;
+  /** The kept step, claimed for the caller (with {@link EvaluateOptions.claimFor}). */
+  claimed?: ClaimedStep | undefined;
   /** The task's lifecycle events this evaluation published (already sent with its write). */
   events: LifecycleEvent[];
 }
@@ -33,6 +35,8 @@ export interface EvaluateOptions {
    * but no queue message is written for it.
    */
   keep?: ((ready: readonly StepRow[]) => string | undefined) | undefined;
+  /** Claim the kept step for this worker in the same statement (see applyTaskPlan). */
+  claimFor?: { workerId: string; leaseSeconds: number } | undefined;
   /** Events that happened before this evaluation (a step's result), published with its own. */
   precedingEvents?: readonly LifecycleEvent[] | undefined;
 }
@@ -68,7 +72,7 @@ export async function applyEvaluation(
 ): Promise<Evaluation> {
   const planned = planEvaluation(task, steps, now, options.keep);
   const last = planned.plan.transitions.at(-1);
-  const dispatched = await applyTaskPlan(tx, {
+  const { dispatched, claimed } = await applyTaskPlan(tx, {
     taskUuid: task.task_uuid,
     ready: planned.plan.ready.map((s) => s.uuid),
     queue: namespaceQueue(task.namespace),
@@ -92,13 +96,14 @@ export async function applyEvaluation(
             delayMs: planned.retryWakeDelayMs,
           },
     eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
+    claimFor: options.claimFor,
   });
   if (last) {
     task.status = last.to;
     if (planned.error !== undefined) task.error = planned.error;
   }
   const kept = planned.keep !== null && dispatched.includes(planned.keep) ? planned.keep : undefined;
-  return { task, plan: planned.plan, dispatched, kept, events: planned.events };
+  return { task, plan: planned.plan, dispatched, kept, claimed, events: planned.events };
 }
 
 /** What an evaluation will write, decided without touching the database. */

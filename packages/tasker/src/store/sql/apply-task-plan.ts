@@ -2,6 +2,7 @@ import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
 import { QUEUE_CHANNEL } from "./queue.js";
+import type { ClaimedStep } from "./steps.js";
 
 /** Everything one evaluation of a task writes (see orchestrator/evaluate-task.ts). */
 export interface TaskPlanWrite {
@@ -11,7 +12,7 @@ export interface TaskPlanWrite {
   /** The namespace queue their signals go to, and the task's correlation id for the message. */
   queue: string;
   correlationId: string;
-  /** A ready step the caller claims itself in this transaction: enqueued, but not signalled. */
+  /** A ready step to claim for `claimFor` in this statement instead of signalling it. */
   keep: string | null;
   /** Task transitions to append, ending in `status`; none when the task stays where it is. */
   transitions: readonly { from: string; to: string; event: string }[];
@@ -23,6 +24,8 @@ export interface TaskPlanWrite {
   wakeUp: { queue: string; message: unknown; delayMs: number } | null;
   /** NOTIFY payloads of lifecycle events (delivered after commit). */
   eventPayloads: readonly string[];
+  /** Claim `keep` for this worker in the same statement (`enqueued -> in_progress`, a lease). */
+  claimFor?: { workerId: string; leaseSeconds: number } | undefined;
 }
 
 /**
@@ -31,12 +34,19 @@ export interface TaskPlanWrite {
  * status, schedule the retry wake-up and publish the lifecycle events. Returns the steps that
  * really moved.
  */
-export async function applyTaskPlan(q: Queryable, w: TaskPlanWrite): Promise<string[]> {
+export async function applyTaskPlan(
+  q: Queryable,
+  w: TaskPlanWrite,
+): Promise<{ dispatched: string[]; claimed: ClaimedStep | undefined }> {
   const enqueue = STEP_TRANSITIONS.enqueue;
-  const [row] = await q.query<{ dispatched: string[] | null }>(
+  const claim = STEP_TRANSITIONS.claim;
+  // The kept step is claimed by its own CTEs (a row can be updated once per statement).
+  const claimed = w.claimFor && w.keep !== null ? w.keep : null;
+  const [row] = await q.query<{ dispatched: string[] | null; claimed: ClaimedStep | null }>(
     `WITH old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
+          AND s.workflow_step_uuid IS DISTINCT FROM $17::uuid
         FOR UPDATE
      ), upd AS (
        UPDATE tasker.workflow_steps s SET state = $4, updated_at = now()
@@ -70,8 +80,38 @@ export async function applyTaskPlan(q: Queryable, w: TaskPlanWrite): Promise<str
         WHERE $14::jsonb IS NOT NULL
      ), events AS (
        SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($16::text[]) AS p
+     ), k_old AS (
+       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
+        WHERE s.workflow_step_uuid = $17::uuid AND s.state = ANY($3::text[])
+        FOR UPDATE
+     ), k_upd AS (
+       UPDATE tasker.workflow_steps s
+          SET state = $20, attempts = s.attempts + 1, claimed_by = $18, updated_at = now(),
+              claim_expires_at = now() + make_interval(secs => $19::float8), last_attempted_at = now(),
+              next_retry_at = NULL
+         FROM k_old
+        WHERE s.workflow_step_uuid = k_old.workflow_step_uuid
+       RETURNING s.*, k_old.state AS from_state
+     ), k_tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
+         FROM k_upd u CROSS JOIN LATERAL (VALUES
+           (1, u.from_state, $4::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1)),
+           (2, $4::text, $20::text, 'claim',
+            jsonb_build_object('worker_id', $18::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
+         ) AS x(ord, from_state, to_state, event, metadata)
+        ORDER BY x.ord
      )
-     SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified`,
+     SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
+            (SELECT jsonb_build_object(
+                      'workflow_step_uuid', u.workflow_step_uuid, 'task_uuid', u.task_uuid, 'name', u.name,
+                      'handler_callable', u.handler_callable, 'initialization', u.initialization,
+                      'attempts', u.attempts, 'max_attempts', u.max_attempts, 'timeout_seconds', u.timeout_seconds,
+                      'task_name', t.name, 'namespace', t.namespace, 'version', t.version,
+                      'correlation_id', t.correlation_id, 'context', t.context,
+                      'dependency_results', coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+                                                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb))
+               FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) AS claimed`,
     [
       w.taskUuid,
       w.ready,
@@ -79,7 +119,7 @@ export async function applyTaskPlan(q: Queryable, w: TaskPlanWrite): Promise<str
       enqueue.to,
       w.queue,
       w.correlationId,
-      w.keep,
+      claimed,
       JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
       w.status,
       w.error !== undefined,
@@ -89,7 +129,13 @@ export async function applyTaskPlan(q: Queryable, w: TaskPlanWrite): Promise<str
       w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
       w.wakeUp?.delayMs ?? 0,
       w.eventPayloads,
+      claimed,
+      w.claimFor?.workerId ?? null,
+      w.claimFor?.leaseSeconds ?? 0,
+      claim.to,
     ],
   );
-  return row?.dispatched ?? [];
+  const dispatched = row?.dispatched ?? [];
+  if (row?.claimed) dispatched.push(row.claimed.workflow_step_uuid);
+  return { dispatched, claimed: row?.claimed ?? undefined };
 }
