@@ -1,0 +1,90 @@
+// A worker that finishes a step claims a step its result made ready in the same transaction and
+// runs it next (see orchestrator/apply-worker-outcome.ts). These tests pin down what that means
+// in the history, and that a continued step, which has no queue message, is never stranded.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testBackends } from "../../src/testing/index.js";
+import { type Harness, startHarness } from "../support/engine-harness.js";
+
+describe.each(testBackends())("a worker continuing with the next step on %s", (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(backend, { worker: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("runs a chain in one slot: every later step is claimed as it becomes ready, none from the queue", async () => {
+    const worker = await h.tasker.startWorker({ handlers: h.handlers, pollIntervalMs: 100, concurrency: 1 });
+    try {
+      const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+      const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+      expect(done.status).toBe("complete");
+      for (const step of done.steps) {
+        const audit = await h.tasker.client.getStepAudit(done.task_uuid, step.workflow_step_uuid);
+        expect(audit.map((t) => t.event)).toEqual(["create", "enqueue", "claim", "succeed", "complete"]);
+        const claim = audit.find((t) => t.event === "claim")!;
+        // The root comes from the queue; each later step is continued by the worker.
+        expect(claim.metadata).toMatchObject({
+          worker_id: worker.workerId,
+          ...(step.name === "a" ? {} : { continued: true }),
+        });
+        if (step.name === "a") expect(claim.metadata).not.toHaveProperty("continued");
+      }
+      // Each step saw all of its ancestors' results.
+      const e = done.steps.find((s) => s.name === "e")!;
+      expect((e.results as { saw: string[] }).saw).toEqual(["a", "b", "c", "d"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("hands a continued step back with a new message when its worker stops, and another worker finishes it", async () => {
+    const first = await h.tasker.startWorker({
+      handlers: h.handlers,
+      pollIntervalMs: 100,
+      concurrency: 1,
+      shutdownTimeoutMs: 200,
+    });
+    const { task } = await h.tasker.client.createTask({
+      name: "linear5",
+      namespace: "test_alpha",
+      context: { sleep_ms: { c: 5000 } },
+    });
+    // c is continued from b, then the worker stops while it runs.
+    await expect
+      .poll(
+        async () =>
+          (await h.tasker.client.getTask(task.task_uuid)).steps.find((s) => s.name === "c")?.current_state,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe("in_progress");
+    await first.stop();
+    const c = (await h.tasker.client.getTask(task.task_uuid)).steps.find((s) => s.name === "c")!;
+    expect(c.current_state).toBe("enqueued");
+
+    const second = await h.tasker.startWorker({ handlers: h.handlers, pollIntervalMs: 100 });
+    try {
+      const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 });
+      expect(done.status).toBe("complete");
+      const audit = await h.tasker.client.getStepAudit(done.task_uuid, c.workflow_step_uuid);
+      expect(audit.map((t) => t.event)).toEqual([
+        "create",
+        "enqueue",
+        "claim",
+        "claim_expired",
+        "claim",
+        "succeed",
+        "complete",
+      ]);
+      expect(audit[2]!.metadata).toMatchObject({ worker_id: first.workerId, continued: true });
+      expect(audit[4]!.metadata).toMatchObject({ worker_id: second.workerId });
+      // The released attempt does not count against max_attempts.
+      expect(done.steps.find((s) => s.name === "c")!.attempts).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});
