@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StepRow } from "../store/sql/steps.js";
+import { newStepRow, type StepRow } from "../store/sql/steps.js";
 import type { TaskRow } from "../store/sql/tasks.js";
 import { decideStepResult, type StoredStep } from "./apply-step-result.js";
 import { patchStored } from "./apply-worker-outcome.js";
@@ -11,37 +11,26 @@ function stepRow(
   name: string,
   over: Partial<StepRow & { child_of_stored: boolean }> = {},
 ): StepRow & { child_of_stored: boolean } {
-  return {
-    workflow_step_uuid: `uuid-${name}`,
-    task_uuid: "task-1",
-    name,
-    position: 0,
-    handler_callable: `h.${name}`,
-    initialization: {},
-    max_attempts: 3,
-    retryable: true,
-    backoff: "exponential",
-    backoff_base_ms: 1000,
-    max_backoff_ms: 30_000,
-    timeout_seconds: 30,
-    ancestor_uuids: [],
-    state: "pending",
-    attempts: 0,
-    results: null,
-    error: null,
-    next_retry_at: null,
-    last_attempted_at: null,
-    last_failure_at: null,
-    claimed_by: null,
-    claim_expires_at: null,
-    created_at: NOW,
-    updated_at: NOW,
-    completed_at: null,
-    total_parents: 0,
-    completed_parents: 0,
-    child_of_stored: false,
-    ...over,
-  };
+  const created = newStepRow(
+    {
+      workflow_step_uuid: `uuid-${name}`,
+      task_uuid: "task-1",
+      name,
+      position: 0,
+      handler_callable: `h.${name}`,
+      initialization: {},
+      max_attempts: 3,
+      retryable: true,
+      backoff: "exponential",
+      backoff_base_ms: 1000,
+      max_backoff_ms: 30_000,
+      timeout_seconds: 30,
+      ancestor_uuids: [],
+    },
+    0,
+    NOW,
+  );
+  return { ...created, child_of_stored: false, ...over };
 }
 
 const TASK: TaskRow = {

@@ -5,7 +5,7 @@ import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Queryable } from "../store/database.js";
 import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
-import type { NewStep, StepRow } from "../store/sql/steps.js";
+import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import type { TaskTemplate } from "../template/schema.js";
@@ -91,27 +91,6 @@ export async function createTaskFromTemplate(
   });
   if (!inserted) return existingForKey(q, request.idempotency_key!, requestHash);
   return { taskUuid, created: true, rows: { task, steps: stepRows } };
-}
-
-/** A step as it is on creation, for the planner. */
-function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
-  return {
-    ...s,
-    state: "pending",
-    attempts: 0,
-    results: null,
-    error: null,
-    next_retry_at: null,
-    last_attempted_at: null,
-    last_failure_at: null,
-    claimed_by: null,
-    claim_expires_at: null,
-    created_at: now,
-    updated_at: now,
-    completed_at: null,
-    total_parents: parents,
-    completed_parents: 0,
-  };
 }
 
 async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {

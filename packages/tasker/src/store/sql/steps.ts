@@ -35,6 +35,27 @@ export interface StepRow extends NewStep {
   completed_parents: number;
 }
 
+/** A step as it is on creation (pending, never attempted): what the planner sees of a new task. */
+export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
+  return {
+    ...s,
+    state: "pending",
+    attempts: 0,
+    results: null,
+    error: null,
+    next_retry_at: null,
+    last_attempted_at: null,
+    last_failure_at: null,
+    claimed_by: null,
+    claim_expires_at: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+    total_parents: parents,
+    completed_parents: 0,
+  };
+}
+
 const PARENTS = `
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS total,
