@@ -2,25 +2,29 @@ import type { Logger } from "@tasker-ts/tasker";
 import { GraphileChain } from "./graphile-chain.js";
 import { seedHistory } from "./history.js";
 import { type LatencyContender, measureLatency, measureThroughput } from "./measure.js";
-import type { Backend, BenchOptions } from "./options.js";
+import type { Backend, BenchOptions, Transport } from "./options.js";
 import { type BenchResult, emptyResult, STEPS_PER_TASK, WORKFLOWS } from "./results.js";
 import { round, summarizeLatency } from "./stats.js";
 import { BenchEngine } from "./tasker-engine.js";
 
 /** Clients submitting tasks at once in the throughput runs (a busy API, not one caller). */
 export const CREATORS = 8;
+/** The engine's default worker concurrency (latency and idle engines run with it). */
+const DEFAULT_WORKER_CONCURRENCY = 10;
 /** graphile-worker's concurrency for latency runs: tasker's default worker concurrency. */
-const LATENCY_CONCURRENCY = 10;
+const LATENCY_CONCURRENCY = DEFAULT_WORKER_CONCURRENCY;
 
 export type Say = (line: string) => void;
 
 /**
- * Every measurement on one backend. Engines under comparison run side by side and are sampled in
- * turn (see measureLatency), so the machine's noise falls on all of them alike.
+ * Every measurement on one backend. Engines under comparison (one per transport on PostgreSQL,
+ * the history engine, graphile-worker) run side by side and are sampled in turn (see
+ * measureLatency), so the machine's noise falls on all of them alike.
  */
 export async function benchBackend(
   backend: Backend,
   opts: BenchOptions,
+  transports: readonly Transport[],
   logger: Logger,
   say: Say,
 ): Promise<BenchResult[]> {
@@ -29,9 +33,38 @@ export async function benchBackend(
   // Everything opened so far, closed in reverse order whatever happens.
   const open = new Set<{ close(): Promise<void> }>();
   try {
-    say(`[${backend}] opening the engine`);
-    const empty = await BenchEngine.open(backend, logger);
-    open.add(empty);
+    // One engine per transport, each on its own database; PGlite keeps its queue in its tables.
+    const engines: BenchEngine[] = [];
+    for (const transport of backend === "postgres" ? transports : (["postgres"] as const)) {
+      say(`[${backend}] opening the engine${transport === "rabbitmq" ? " with the RabbitMQ transport" : ""}`);
+      const engine = await BenchEngine.open(backend, logger, { transport });
+      open.add(engine);
+      engines.push(engine);
+    }
+    const who = (e: BenchEngine) => (e.transport === "rabbitmq" ? "tasker+rabbitmq" : "tasker");
+
+    if (wants("idle")) {
+      // All engines idle at once: same wall time, each counted through its own trace.
+      await sleep(1000);
+      for (const e of engines) e.trace.reset();
+      await sleep(opts.idleSeconds * 1000);
+      for (const e of engines) {
+        const perS = round(e.trace.totalCalls() / opts.idleSeconds, 2);
+        results.push({
+          ...emptyResult({
+            system: "tasker",
+            backend,
+            transport: e.transport,
+            workflow: null,
+            mode: "idle",
+            concurrency: DEFAULT_WORKER_CONCURRENCY,
+            runs: opts.idleSeconds,
+          }),
+          queries_per_s: perS,
+        });
+        say(`[${backend}] ${who(e)} idle: ${perS} statements/s to the database`);
+      }
+    }
 
     let history: BenchEngine | undefined;
     if (wants("scale")) {
@@ -62,7 +95,10 @@ export async function benchBackend(
 
     if (wants("latency") || wants("scale") || graphile) {
       for (const workflow of WORKFLOWS) {
-        const contenders: LatencyContender[] = [{ label: "tasker", runOnce: () => empty.runOnce(workflow) }];
+        const contenders: LatencyContender[] = engines.map((e) => ({
+          label: who(e),
+          runOnce: () => e.runOnce(workflow),
+        }));
         const withHistory = history;
         if (withHistory) contenders.push({ label: "history", runOnce: () => withHistory.runOnce(workflow) });
         if (graphile && workflow === "linear5")
@@ -71,28 +107,42 @@ export async function benchBackend(
           runs: opts.runs,
           warmup: opts.warmup,
           onWarmedUp: () => {
-            empty.trace.reset();
+            for (const e of engines) e.trace.reset();
             history?.trace.reset();
           },
         });
-        const latency = (system: BenchResult["system"], label: string, engine?: BenchEngine): BenchResult => {
+        const latency = (
+          system: BenchResult["system"],
+          label: string,
+          transport: BenchResult["transport"],
+          engine?: BenchEngine,
+        ): BenchResult => {
           const s = summarizeLatency(samples.get(label)!);
           const r: BenchResult = {
-            ...emptyResult({ system, backend, workflow, mode: "latency", concurrency: 1, runs: s.runs }),
+            ...emptyResult({
+              system,
+              backend,
+              transport,
+              workflow,
+              mode: "latency",
+              concurrency: 1,
+              runs: s.runs,
+            }),
             p50_ms: s.p50_ms,
             p95_ms: s.p95_ms,
             p99_ms: s.p99_ms,
             queries_per_task: engine ? round(engine.trace.totalCalls() / s.runs, 1) : null,
           };
           say(
-            `[${backend}] ${system}${label === "history" ? ` (+${opts.history} finished)` : ""} ${workflow} latency: p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms${r.queries_per_task !== null ? `, ${r.queries_per_task} queries/task` : ""}`,
+            `[${backend}] ${label === "history" ? `tasker (+${opts.history} finished)` : label === "graphile" ? system : label} ${workflow} latency: p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms${r.queries_per_task !== null ? `, ${r.queries_per_task} queries/task` : ""}`,
           );
           return r;
         };
-        results.push(latency("tasker", "tasker", empty));
-        if (history) results.push({ ...latency("tasker", "history", history), history_tasks: opts.history });
-        if (samples.has("graphile")) results.push(latency("graphile-worker", "graphile"));
-        if (workflow === "linear5") printTopStatements(backend, empty, say);
+        for (const e of engines) results.push(latency("tasker", who(e), e.transport, e));
+        if (history)
+          results.push({ ...latency("tasker", "history", "postgres", history), history_tasks: opts.history });
+        if (samples.has("graphile")) results.push(latency("graphile-worker", "graphile", null));
+        if (workflow === "linear5") for (const e of engines) printTopStatements(backend, e, say);
       }
     }
     // The idle history engine would only add noise to the throughput runs.
@@ -104,25 +154,28 @@ export async function benchBackend(
 
     if (wants("throughput")) {
       for (const concurrency of opts.concurrency) {
-        await empty.setConcurrency(concurrency);
-        empty.trace.reset();
-        const run = await measureThroughput({
-          tasks: opts.tasks,
-          creators: CREATORS,
-          tracker: empty.tracker,
-          create: () => empty.create("linear5"),
-          timeoutMs: empty.waitTimeoutMs(opts.tasks),
-        });
-        results.push(
-          throughputResult(
-            "tasker",
-            backend,
-            concurrency,
-            run,
-            round(empty.trace.totalCalls() / opts.tasks, 1),
-          ),
-        );
-        say(describeThroughput(`[${backend}] tasker`, concurrency, run));
+        for (const engine of engines) {
+          await engine.setConcurrency(concurrency);
+          engine.trace.reset();
+          const run = await measureThroughput({
+            tasks: opts.tasks,
+            creators: CREATORS,
+            tracker: engine.tracker,
+            create: () => engine.create("linear5"),
+            timeoutMs: engine.waitTimeoutMs(opts.tasks),
+          });
+          results.push(
+            throughputResult(
+              "tasker",
+              backend,
+              engine.transport,
+              concurrency,
+              run,
+              round(engine.trace.totalCalls() / opts.tasks, 1),
+            ),
+          );
+          say(describeThroughput(`[${backend}] ${who(engine)}`, concurrency, run));
+        }
         if (graphile) {
           await graphile.setConcurrency(concurrency);
           const g = await measureThroughput({
@@ -132,7 +185,7 @@ export async function benchBackend(
             create: () => graphile.create(),
             timeoutMs: graphile.waitTimeoutMs(opts.tasks),
           });
-          results.push(throughputResult("graphile-worker", backend, concurrency, g, null));
+          results.push(throughputResult("graphile-worker", backend, null, concurrency, g, null));
           say(describeThroughput("[postgres] graphile-worker", concurrency, g));
         }
       }
@@ -145,9 +198,12 @@ export async function benchBackend(
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function throughputResult(
   system: BenchResult["system"],
   backend: Backend,
+  transport: BenchResult["transport"],
   concurrency: number,
   run: Awaited<ReturnType<typeof measureThroughput>>,
   queriesPerTask: number | null,
@@ -156,6 +212,7 @@ function throughputResult(
     ...emptyResult({
       system,
       backend,
+      transport,
       workflow: "linear5",
       mode: "throughput",
       concurrency,
@@ -179,7 +236,9 @@ function describeThroughput(
 }
 
 function printTopStatements(backend: Backend, engine: BenchEngine, say: Say): void {
-  say(`[${backend}] statements behind linear5 latency (time summed over the measured runs):`);
+  say(
+    `[${backend}] statements behind linear5 latency${engine.transport === "rabbitmq" ? " with RabbitMQ" : ""} (time summed over the measured runs):`,
+  );
   for (const s of engine.trace.top(8)) {
     say(`    ${String(s.calls).padStart(6)} calls ${s.totalMs.toFixed(0).padStart(7)} ms  ${s.sql}`);
   }

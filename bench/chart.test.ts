@@ -28,9 +28,14 @@ describe("renderChart", () => {
     const svg = renderChart(file);
     expect(svg.startsWith("<svg ")).toBe(true);
     expect(svg.trim().endsWith("</svg>")).toBe(true);
-    expect(svg.match(/<rect x=/g)).toHaveLength(file.results.length);
+    // Idle engines have no latency or throughput to draw.
+    expect(svg.match(/<rect x=/g)).toHaveLength(file.results.filter((r) => r.mode !== "idle").length);
     expect(svg).toContain("tasker postgres linear5 +100k done");
     expect(svg).toContain("pgbench simple-update, 8 clients (tx/s)");
+    // The RabbitMQ transport is named and coloured apart from the queue tables.
+    expect(svg).toMatch(/>tasker postgres\+rabbitmq linear5<[\s\S]*?fill="#059669"/);
+    expect(svg).toMatch(/>tasker postgres\+rabbitmq linear5 c32<[\s\S]*?fill="#059669"/);
+    expect(svg).toMatch(/>tasker postgres linear5<[\s\S]*?fill="#2563eb"/);
   });
 
   it("escapes text so labels cannot break the document", () => {

@@ -12,7 +12,13 @@ const WIDTH = 900;
 const LABEL_W = 300;
 const BAR_H = 18;
 const GAP = 6;
-const COLORS = { tasker: "#2563eb", history: "#7c3aed", "graphile-worker": "#ea580c", pgbench: "#6b7280" };
+const COLORS = {
+  tasker: "#2563eb",
+  history: "#7c3aed",
+  rabbitmq: "#059669",
+  "graphile-worker": "#ea580c",
+  pgbench: "#6b7280",
+};
 
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -56,10 +62,14 @@ function formatValue(v: number): string {
 
 function name(r: BenchResult): string {
   const history = r.history_tasks > 0 ? ` +${Math.round(r.history_tasks / 1000)}k done` : "";
-  return `${r.system === "tasker" ? "tasker" : r.system} ${r.backend} ${r.workflow ?? ""}${history}`.replace(
-    /\s+/g,
-    " ",
-  );
+  const backend = r.transport === "rabbitmq" ? `${r.backend}+rabbitmq` : r.backend;
+  return `${r.system} ${backend} ${r.workflow ?? ""}${history}`.replace(/\s+/g, " ");
+}
+
+function color(r: BenchResult): string {
+  if (r.system !== "tasker") return COLORS[r.system];
+  if (r.transport === "rabbitmq") return COLORS.rabbitmq;
+  return r.history_tasks > 0 ? COLORS.history : COLORS.tasker;
 }
 
 /** The run as one SVG: latency (p50 bar, p95 tick) and throughput (steps/s) panels. */
@@ -70,8 +80,7 @@ export function renderChart(file: BenchFile): string {
       label: name(r),
       value: r.p50_ms!,
       ...(r.p95_ms !== null ? { whisker: r.p95_ms } : {}),
-      color:
-        r.system === "tasker" ? (r.history_tasks > 0 ? COLORS.history : COLORS.tasker) : COLORS[r.system],
+      color: color(r),
     }));
   const throughput: Bar[] = file.results
     .filter((r) => r.mode === "throughput")
@@ -81,7 +90,7 @@ export function renderChart(file: BenchFile): string {
           ? `pgbench simple-update, ${r.concurrency} clients (tx/s)`
           : `${name(r)} c${r.concurrency}`,
       value: (r.system === "pgbench" ? r.transactions_per_s : r.steps_per_s) ?? 0,
-      color: COLORS[r.system],
+      color: color(r),
     }));
   const a = barPanel("create → complete latency, p50 (tick: p95)", "ms", latency, 30);
   const b = barPanel("throughput", "steps/s", throughput, 30 + a.height + 10);

@@ -1,9 +1,14 @@
 // CI entry for the benchmark (called from .ci/run): the bench's unit tests, then a `--quick` run
 // that proves the script still works end to end. Writes .test-results/bench-unit.json (test counts)
 // and .test-results/bench.json ({passed: 1} for a working quick run) for the CI summary.
+// When RabbitMQ's port answers, the quick run must measure the RabbitMQ transport too: a broker
+// the benchmark cannot use fails CI instead of being skipped with a note.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
+import { redactUrl } from "./options.js";
+import { BENCH_RABBITMQ_URL } from "./versions.js";
 
 const RESULTS = ".test-results";
 mkdirSync(RESULTS, { recursive: true });
@@ -45,7 +50,40 @@ const unit = unitTests();
 writeFileSync(join(RESULTS, "bench-unit.json"), JSON.stringify(unit));
 console.log(`=== bench unit: ${unit.passed} passed, ${unit.failed} failed ===`);
 
-const quick = spawnSync("npx", ["tsx", "bench/run.ts", "--quick"], { stdio: "inherit" });
+/** Whether something listens on the broker's host and port (the AMQP handshake is the bench's job). */
+function portAnswers(url: string): Promise<boolean> {
+  let host = "127.0.0.1";
+  let port = 5672;
+  try {
+    const u = new URL(url);
+    host = u.hostname || host;
+    port = Number(u.port) || port;
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((done) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    const finish = (up: boolean) => {
+      socket.destroy();
+      done(up);
+    };
+    socket.once("connect", () => finish(true));
+    socket.once("timeout", () => finish(false));
+    socket.once("error", () => finish(false));
+  });
+}
+
+const rabbitUp = await portAnswers(BENCH_RABBITMQ_URL);
+console.log(
+  rabbitUp
+    ? `=== bench --quick: RabbitMQ listens on ${redactUrl(BENCH_RABBITMQ_URL)}; both transports are required ===`
+    : `=== bench --quick: nothing listens on ${redactUrl(BENCH_RABBITMQ_URL)}; the RabbitMQ transport is skipped ===`,
+);
+const quick = spawnSync(
+  "npx",
+  ["tsx", "bench/run.ts", "--quick", ...(rabbitUp ? ["--transports", "postgres,rabbitmq"] : [])],
+  { stdio: "inherit" },
+);
 const smoke = quick.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 writeFileSync(join(RESULTS, "bench.json"), JSON.stringify(smoke));
 console.log(`=== bench --quick: ${smoke.passed} passed, ${smoke.failed} failed ===`);

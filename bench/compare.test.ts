@@ -36,6 +36,15 @@ describe("compareResults", () => {
     expect(get(/÷ pgbench/).value).toBe(0.3);
   });
 
+  it("compares the RabbitMQ transport with the queue tables, only where both were measured", () => {
+    expect(get(/linear5 p50 latency, rabbitmq ÷ postgres transport/).value).toBe(1.5);
+    expect(get(/linear5 statements per task sent to PostgreSQL, rabbitmq ÷ postgres/).value).toBe(1.25);
+    expect(get(/steps\/s at concurrency 32, rabbitmq ÷ postgres transport/).value).toBe(1.25);
+    expect(get(/idle statements\/s sent to PostgreSQL, rabbitmq ÷ postgres transport/).value).toBe(2.5);
+    expect(findings.some((f) => /concurrency 8, rabbitmq/.test(f.label))).toBe(false);
+    expect(findings.some((f) => /diamond5.*rabbitmq/.test(f.label))).toBe(false);
+  });
+
   it("says 'not measured' (null) rather than passing a target it could not check", () => {
     const [f] = compareResults([
       sampleResult({ system: "tasker", backend: "postgres", mode: "latency", p50_ms: null }),

@@ -1,4 +1,5 @@
-import type { BenchResult, Workflow } from "./results.js";
+import type { Transport } from "./options.js";
+import { type BenchResult, WORKFLOWS, type Workflow } from "./results.js";
 import { ratio, round } from "./stats.js";
 
 /** One figure the issue asks about, with its target when it has one. */
@@ -12,8 +13,16 @@ export interface Finding {
   met?: boolean | null;
 }
 
-const isTaskerLatency = (r: BenchResult, backend: string, workflow: Workflow, history: boolean) =>
+/** The engine with its default transport (its queue tables), which the targets are about. */
+const isTaskerLatency = (
+  r: BenchResult,
+  backend: string,
+  workflow: Workflow,
+  history: boolean,
+  transport: Transport = "postgres",
+) =>
   r.system === "tasker" &&
+  r.transport === transport &&
   r.mode === "latency" &&
   r.backend === backend &&
   r.workflow === workflow &&
@@ -46,8 +55,14 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
     });
   }
 
-  const throughput = (system: BenchResult["system"], backend: string) =>
-    results.filter((r) => r.system === system && r.backend === backend && r.mode === "throughput");
+  const throughput = (system: BenchResult["system"], backend: string, transport: Transport = "postgres") =>
+    results.filter(
+      (r) =>
+        r.system === system &&
+        r.backend === backend &&
+        r.mode === "throughput" &&
+        (system !== "tasker" || r.transport === transport),
+    );
   const best = (rs: BenchResult[]) =>
     rs.reduce<BenchResult | undefined>(
       (a, b) => ((b.steps_per_s ?? 0) > (a?.steps_per_s ?? -1) ? b : a),
@@ -73,7 +88,7 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   }
 
   for (const r of results.filter(
-    (x) => x.system === "tasker" && x.mode === "latency" && x.history_tasks > 0,
+    (x) => x.system === "tasker" && x.transport === "postgres" && x.mode === "latency" && x.history_tasks > 0,
   )) {
     const empty = find((x) => isTaskerLatency(x, r.backend, r.workflow as Workflow, false));
     const value = ratio(r.p50_ms, empty?.p50_ms);
@@ -104,6 +119,48 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
       unit: "×",
     });
   }
+  // The RabbitMQ transport against the queue tables, both engines on the same PostgreSQL server.
+  for (const workflow of WORKFLOWS) {
+    const rabbit = find((r) => isTaskerLatency(r, "postgres", workflow, false, "rabbitmq"));
+    const tables = find((r) => isTaskerLatency(r, "postgres", workflow, false));
+    if (!rabbit || !tables) continue;
+    findings.push({
+      label: `${workflow} p50 latency, rabbitmq ÷ postgres transport`,
+      value: ratio(rabbit.p50_ms, tables.p50_ms),
+      unit: "×",
+    });
+    if (workflow === "linear5") {
+      findings.push({
+        label: "linear5 statements per task sent to PostgreSQL, rabbitmq ÷ postgres transport",
+        value: ratio(rabbit.queries_per_task, tables.queries_per_task),
+        unit: "×",
+      });
+    }
+  }
+  const idle = (transport: Transport) =>
+    find(
+      (r) =>
+        r.system === "tasker" && r.backend === "postgres" && r.mode === "idle" && r.transport === transport,
+    );
+  const idleRabbit = idle("rabbitmq");
+  const idleTables = idle("postgres");
+  if (idleRabbit && idleTables) {
+    findings.push({
+      label: "idle statements/s sent to PostgreSQL, rabbitmq ÷ postgres transport",
+      value: ratio(idleRabbit.queries_per_s, idleTables.queries_per_s),
+      unit: "×",
+    });
+  }
+  for (const rabbit of throughput("tasker", "postgres", "rabbitmq")) {
+    const tables = throughput("tasker", "postgres").find((r) => r.concurrency === rabbit.concurrency);
+    if (!tables) continue;
+    findings.push({
+      label: `steps/s at concurrency ${rabbit.concurrency}, rabbitmq ÷ postgres transport`,
+      value: ratio(rabbit.steps_per_s, tables.steps_per_s),
+      unit: "×",
+    });
+  }
+
   const pgbench = find((r) => r.system === "pgbench");
   if (pgbench && bestPostgres) {
     findings.push({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBenchArgs } from "./options.js";
+import { parseBenchArgs, planTransports, type RabbitMqProbe, redactUrl } from "./options.js";
 
 describe("parseBenchArgs", () => {
   it("defaults to the full benchmark the issue asks for", () => {
@@ -7,12 +7,14 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "scale", "graphile", "pgbench"],
+      parts: ["latency", "throughput", "idle", "scale", "graphile", "pgbench"],
+      transports: null,
       runs: 50,
       tasks: 1000,
       concurrency: [8, 32],
       history: 100_000,
       pgbenchSeconds: 10,
+      idleSeconds: 10,
       outDir: "bench/results",
     });
   });
@@ -23,6 +25,7 @@ describe("parseBenchArgs", () => {
     expect(o.runs).toBeLessThan(10);
     expect(o.tasks).toBeLessThan(100);
     expect(o.history).toBeLessThan(10_000);
+    expect(o.idleSeconds).toBeLessThan(5);
     expect(o.outDir).toBe("bench/results/quick");
   });
 
@@ -48,6 +51,65 @@ describe("parseBenchArgs", () => {
       /--backends .*pglite, postgres; unknown: sqlite/,
     );
     expect(() => parseBenchArgs(["--only", ","])).toThrow(/--only .*got nothing/);
+    expect(() => parseBenchArgs(["--transports", "kafka"])).toThrow(
+      /--transports .*postgres, rabbitmq; unknown: kafka/,
+    );
     expect(() => parseBenchArgs(["--fast"])).toThrow(/--fast[\s\S]*--quick/);
+  });
+});
+
+describe("--transports", () => {
+  it("takes a list, without duplicates", () => {
+    expect(parseBenchArgs(["--transports", "rabbitmq, postgres,rabbitmq"]).transports).toEqual([
+      "rabbitmq",
+      "postgres",
+    ]);
+  });
+});
+
+describe("planTransports", () => {
+  const up: RabbitMqProbe = { url: "amqp://guest:***@127.0.0.1:5672", version: "3.10.8" };
+  const down: RabbitMqProbe = {
+    url: "amqp://guest:***@127.0.0.1:5672",
+    version: null,
+    error: "connect ECONNREFUSED 127.0.0.1:5672",
+  };
+
+  it("measures both transports by default when RabbitMQ answers", () => {
+    expect(planTransports(null, ["pglite", "postgres"], up)).toEqual({
+      transports: ["postgres", "rabbitmq"],
+    });
+  });
+
+  it("by default leaves RabbitMQ out with a note saying where it was asked and why it failed", () => {
+    const plan = planTransports(null, ["postgres"], down);
+    expect(plan.transports).toEqual(["postgres"]);
+    expect(plan.note).toMatch(
+      /not measured: RabbitMQ does not answer on amqp:\/\/guest:\*\*\*@127.0.0.1:5672/,
+    );
+    expect(plan.note).toContain("ECONNREFUSED");
+  });
+
+  it("refuses an explicit --transports rabbitmq it cannot honour, saying what to do", () => {
+    expect(() => planTransports(["postgres", "rabbitmq"], ["postgres"], down)).toThrow(
+      /does not answer .*start it .*--transports postgres/,
+    );
+    expect(() => planTransports(["rabbitmq"], ["pglite"], up)).toThrow(
+      /PostgreSQL only.*--backends postgres/,
+    );
+  });
+
+  it("keeps an explicit choice, and needs no broker without PostgreSQL or without rabbitmq", () => {
+    expect(planTransports(["rabbitmq"], ["postgres"], up)).toEqual({ transports: ["rabbitmq"] });
+    expect(planTransports(["postgres"], ["postgres"], down)).toEqual({ transports: ["postgres"] });
+    expect(planTransports(null, ["pglite"], down)).toEqual({ transports: ["postgres"] });
+  });
+});
+
+describe("redactUrl", () => {
+  it("hides the password and keeps the rest", () => {
+    expect(redactUrl("amqp://bench:s3cret@rabbit:5672/vhost")).toBe("amqp://bench:***@rabbit:5672/vhost");
+    expect(redactUrl("amqp://127.0.0.1")).toBe("amqp://127.0.0.1");
+    expect(redactUrl("not a url")).toBe("(unparseable URL)");
   });
 });

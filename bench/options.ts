@@ -2,13 +2,21 @@ import { parseArgs } from "node:util";
 
 export const BACKENDS = ["pglite", "postgres"] as const;
 export type Backend = (typeof BACKENDS)[number];
-export const PARTS = ["latency", "throughput", "scale", "graphile", "pgbench"] as const;
+export const PARTS = ["latency", "throughput", "idle", "scale", "graphile", "pgbench"] as const;
 export type Part = (typeof PARTS)[number];
+/** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
+export const TRANSPORTS = ["postgres", "rabbitmq"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 export interface BenchOptions {
   quick: boolean;
   backends: Backend[];
   parts: Part[];
+  /**
+   * Transports the engine on PostgreSQL is measured with; null = the default, both when RabbitMQ
+   * answers (see planTransports). PGlite always uses its queue tables.
+   */
+  transports: Transport[] | null;
   /** Measured latency runs per workflow, after `warmup` unmeasured ones. */
   runs: number;
   warmup: number;
@@ -18,6 +26,8 @@ export interface BenchOptions {
   /** Finished tasks written into the tables before the scale latency runs. */
   history: number;
   pgbenchSeconds: number;
+  /** How long the idle engines' statements are counted. */
+  idleSeconds: number;
   /** Where results go (`<date>.json`, `latest.json`, `latest.md`, `latest.svg`). */
   outDir: string;
   help: boolean;
@@ -30,21 +40,33 @@ const FULL = {
   concurrency: [8, 32],
   history: 100_000,
   pgbenchSeconds: 10,
+  idleSeconds: 10,
 };
 // Seconds, not minutes: CI runs this to keep the script working, not to measure.
-const QUICK = { runs: 3, warmup: 1, tasks: 20, concurrency: [8, 32], history: 1000, pgbenchSeconds: 1 };
+const QUICK = {
+  runs: 3,
+  warmup: 1,
+  tasks: 20,
+  concurrency: [8, 32],
+  history: 1000,
+  pgbenchSeconds: 1,
+  idleSeconds: 2,
+};
 
 export const USAGE = `npm run bench -- [options]
 
   --quick                  a smoke run in seconds (what CI runs); results go to bench/results/quick
   --backends LIST          pglite,postgres (default both)
   --only LIST              parts to run: ${PARTS.join(",")} (default all)
+  --transports LIST        postgres,rabbitmq: signal transports of the engine on PostgreSQL (default
+                           both when RabbitMQ answers on RABBITMQ_URL, else postgres with a note)
   --runs N                 measured latency runs per workflow (default ${FULL.runs}; quick ${QUICK.runs})
   --warmup N               unmeasured runs first (default ${FULL.warmup}; quick ${QUICK.warmup})
   --tasks N                tasks in flight for throughput (default ${FULL.tasks}; quick ${QUICK.tasks})
   --concurrency LIST       worker concurrency levels for throughput (default ${FULL.concurrency.join(",")})
   --history N              finished tasks already in the tables for the scale runs (default ${FULL.history})
   --pgbench-seconds N      duration of the pgbench baseline (default ${FULL.pgbenchSeconds}; quick ${QUICK.pgbenchSeconds})
+  --idle-seconds N         how long idle engines' statements are counted (default ${FULL.idleSeconds}; quick ${QUICK.idleSeconds})
   --out DIR                output directory (default bench/results)
   --help                   this text`;
 
@@ -64,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     help: v.help === true,
     backends: v.backends === undefined ? [...BACKENDS] : list(v.backends, "--backends", BACKENDS),
     parts: v.only === undefined ? [...PARTS] : list(v.only, "--only", PARTS),
+    transports: v.transports === undefined ? null : list(v.transports, "--transports", TRANSPORTS),
     runs: v.runs === undefined ? sizes.runs : count(v.runs, "--runs", 1),
     warmup: v.warmup === undefined ? sizes.warmup : count(v.warmup, "--warmup", 0),
     tasks: v.tasks === undefined ? sizes.tasks : count(v.tasks, "--tasks", 1),
@@ -76,6 +99,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v["pgbench-seconds"] === undefined
         ? sizes.pgbenchSeconds
         : count(v["pgbench-seconds"], "--pgbench-seconds", 1),
+    idleSeconds:
+      v["idle-seconds"] === undefined ? sizes.idleSeconds : count(v["idle-seconds"], "--idle-seconds", 1),
     outDir: v.out ?? (quick ? "bench/results/quick" : "bench/results"),
   };
 }
@@ -90,12 +115,14 @@ function parse(argv: readonly string[]) {
       help: { type: "boolean" },
       backends: { type: "string" },
       only: { type: "string" },
+      transports: { type: "string" },
       runs: { type: "string" },
       warmup: { type: "string" },
       tasks: { type: "string" },
       concurrency: { type: "string" },
       history: { type: "string" },
       "pgbench-seconds": { type: "string" },
+      "idle-seconds": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -121,4 +148,54 @@ function list<T extends string>(raw: string, flag: string, allowed: readonly T[]
     );
   }
   return [...new Set(items)] as T[];
+}
+
+/** Whether RabbitMQ answered, and where it was asked (credentials already removed). */
+export interface RabbitMqProbe {
+  url: string;
+  version: string | null;
+  /** Why it did not answer. */
+  error?: string;
+}
+
+/**
+ * Which transports to measure the engine on PostgreSQL with. An explicit `--transports rabbitmq`
+ * that cannot be honoured is an error; the default quietly drops RabbitMQ with a note.
+ */
+export function planTransports(
+  requested: readonly Transport[] | null,
+  backends: readonly Backend[],
+  rabbitmq: RabbitMqProbe,
+): { transports: Transport[]; note?: string } {
+  const wantsRabbit = requested?.includes("rabbitmq") ?? false;
+  if (!backends.includes("postgres")) {
+    if (wantsRabbit) {
+      throw new Error(
+        "--transports rabbitmq is measured on PostgreSQL only (PGlite is the one-process deployment, which keeps its queue in its tables); add --backends postgres",
+      );
+    }
+    return { transports: ["postgres"] };
+  }
+  if (rabbitmq.version !== null) return { transports: requested ? [...requested] : [...TRANSPORTS] };
+  const why = `RabbitMQ does not answer on ${rabbitmq.url}${rabbitmq.error ? ` (${rabbitmq.error})` : ""}`;
+  if (wantsRabbit) {
+    throw new Error(
+      `${why}; start it (rabbitmq-server -detached), set RABBITMQ_URL, or pass --transports postgres`,
+    );
+  }
+  return {
+    transports: requested ? [...requested] : ["postgres"],
+    ...(requested ? {} : { note: `RabbitMQ transport not measured: ${why}; start it or set RABBITMQ_URL` }),
+  };
+}
+
+/** The URL with its password replaced, for notes and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(unparseable URL)";
+  }
 }

@@ -7,13 +7,20 @@ describe("resultsTable", () => {
   it("has one row per result with the issue's columns", () => {
     const lines = resultsTable(sampleFile().results).split("\n");
     expect(lines[0]).toMatch(
-      /^\| system \| backend \| workflow \| mode \| history \| conc\. \| p50 ms \| p95 ms \| p99 ms \| steps\/s \| tasks\/s/,
+      /^\| system \| backend \| transport \| workflow \| mode \| history \| conc\. \| p50 ms \| p95 ms \| p99 ms \| steps\/s \| tasks\/s/,
     );
     expect(lines).toHaveLength(2 + sampleFile().results.length);
-    expect(lines[3]).toContain("| tasker | postgres | linear5 | latency | 100,000 | 1 | 10 | 13 | 16 |");
+    expect(lines[2]).toContain("| tasker | postgres | rabbitmq | linear5 | latency | 0 | 1 | 12 | 20 | 25 |");
+    expect(lines[5]).toContain(
+      "| tasker | postgres | postgres | linear5 | latency | 100,000 | 1 | 10 | 13 | 16 |",
+    );
+    // An idle engine: no workflow, its statements per second in the last column.
+    expect(lines.at(-3)).toMatch(
+      /^\| tasker \| postgres \| rabbitmq \| – \| idle \| 0 \| 10 \| (– \| ){7}6 \|$/,
+    );
     // pgbench: its transactions/s stand in the steps/s column, its workflow is named.
     expect(lines.at(-1)).toContain(
-      "| pgbench | postgres | simple-update | throughput | 0 | 8 | – | – | – | 4000 |",
+      "| pgbench | postgres | – | simple-update | throughput | 0 | 8 | – | – | – | 4000 |",
     );
   });
 });
@@ -42,5 +49,29 @@ describe("BenchFileSchema", () => {
     const parsed = BenchFileSchema.safeParse(bad);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(["results", 0, "system"]);
+  });
+
+  it("reads files from before the transport field: tasker used the queue tables, baselines have none", () => {
+    const old = JSON.parse(JSON.stringify(sampleFile())) as {
+      machine: Record<string, unknown>;
+      results: Record<string, unknown>[];
+    };
+    delete old.machine.rabbitmq;
+    old.results = old.results.filter((r) => r.transport !== "rabbitmq" && r.mode !== "idle");
+    for (const r of old.results) {
+      delete r.transport;
+      delete r.queries_per_s;
+    }
+    const parsed = BenchFileSchema.parse(old);
+    expect(parsed.machine.rabbitmq).toBeNull();
+    expect(parsed.results.find((r) => r.system === "tasker")?.transport).toBe("postgres");
+    expect(parsed.results.find((r) => r.system === "pgbench")?.transport).toBeNull();
+    expect(parsed.results.every((r) => r.queries_per_s === null)).toBe(true);
+  });
+
+  it("rejects an unknown transport", () => {
+    const bad = sampleFile();
+    (bad.results[0] as { transport: string }).transport = "kafka";
+    expect(BenchFileSchema.safeParse(bad).error?.issues[0]?.path).toEqual(["results", 0, "transport"]);
   });
 });

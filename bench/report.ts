@@ -4,6 +4,7 @@ import type { BenchFile, BenchResult } from "./results.js";
 const COLUMNS = [
   "system",
   "backend",
+  "transport",
   "workflow",
   "mode",
   "history",
@@ -15,6 +16,7 @@ const COLUMNS = [
   "tasks/s",
   "drain ms",
   "queries/task",
+  "queries/s",
 ] as const;
 
 function cell(value: number | string | null): string {
@@ -27,7 +29,8 @@ function row(r: BenchResult): string[] {
   return [
     r.system,
     r.backend,
-    r.workflow ?? "simple-update",
+    r.transport ?? "–",
+    r.system === "pgbench" ? "simple-update" : (r.workflow ?? "–"),
     r.mode,
     r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
     String(r.concurrency),
@@ -38,6 +41,7 @@ function row(r: BenchResult): string[] {
     cell(r.tasks_per_s),
     cell(r.drain_ms),
     cell(r.queries_per_task),
+    cell(r.queries_per_s),
   ];
 }
 
@@ -64,7 +68,7 @@ export function renderMarkdown(file: BenchFile): string {
     "",
     `${file.date} · ${m.cpus}× ${m.cpu_model} · ${m.memory_gb} GiB · Node ${m.node} · PostgreSQL ${m.postgres ?? "–"} · PGlite ${m.pglite ?? "–"} · load ${m.load_start.toFixed(1)} → ${m.load_end.toFixed(1)} · ${Math.round(file.duration_s)} s · engine ${file.engine_commit ?? "unknown"}`,
     "",
-    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. `pgbench` row: transactions/s in the steps/s column.",
+    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. `pgbench` row: transactions/s in the steps/s column.",
     "",
     resultsTable(file.results),
     "",

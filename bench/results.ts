@@ -1,5 +1,6 @@
 import { cpus, hostname, loadavg, platform, release, totalmem } from "node:os";
 import { z } from "zod";
+import { TRANSPORTS } from "./options.js";
 
 export const WORKFLOWS = ["linear5", "diamond5", "fanout8"] as const;
 export type Workflow = (typeof WORKFLOWS)[number];
@@ -12,13 +13,22 @@ const ms = z.number().nonnegative().nullable();
  * One measured figure. The first fields are the comparable core the issue fixes; the rest say how
  * it was measured (history in the tables, runs, drain time, round trips) so runs can be compared.
  */
-export const BenchResultSchema = z.object({
+const BenchResultObject = z.object({
   system: z.enum(["tasker", "graphile-worker", "pgbench"]),
   backend: z.enum(["pglite", "postgres"]),
-  /** null only for pgbench, which runs its own transaction, not a workflow. */
+  /**
+   * tasker only: how signals travel - `postgres` (the queue tables, also on PGlite) or `rabbitmq`
+   * (outbox relay to the broker). null for the baselines, which have their own queueing.
+   */
+  transport: z.enum(TRANSPORTS).nullable(),
+  /** null for pgbench, which runs its own transaction, and for idle engines. */
   workflow: z.enum(WORKFLOWS).nullable(),
-  mode: z.enum(["latency", "throughput"]),
-  /** Latency: 1 (one task at a time). Throughput: the worker's concurrency (pgbench: clients). */
+  /** idle: an engine with nothing to do, counting what it still sends to PostgreSQL. */
+  mode: z.enum(["latency", "throughput", "idle"]),
+  /**
+   * Latency: 1 (one task at a time). Throughput and idle: the worker's concurrency (pgbench:
+   * clients).
+   */
   concurrency: z.number().int().positive(),
   p50_ms: ms,
   p95_ms: ms,
@@ -27,7 +37,7 @@ export const BenchResultSchema = z.object({
   tasks_per_s: z.number().nonnegative().nullable(),
   /** Finished tasks already in the tables when this was measured (the scale runs). */
   history_tasks: z.number().int().nonnegative(),
-  /** Latency: measured runs. Throughput: tasks in flight. */
+  /** Latency: measured runs. Throughput: tasks in flight. Idle: seconds counted. */
   runs: z.number().int().positive(),
   /** Throughput: from the last create to the last completion. */
   drain_ms: ms,
@@ -35,10 +45,22 @@ export const BenchResultSchema = z.object({
   duration_ms: ms,
   /** SQL statements the engine sent per task (both processes' share, BEGIN/COMMIT included). */
   queries_per_task: z.number().nonnegative().nullable(),
+  /** Idle only: statements per second the idle engine sent (polls, heartbeats, sweeps). */
+  queries_per_s: z.number().nonnegative().nullable().default(null),
   /** pgbench only: its transactions per second. */
   transactions_per_s: z.number().nonnegative().nullable(),
 });
-export type BenchResult = z.infer<typeof BenchResultSchema>;
+
+/**
+ * Files written before the RabbitMQ contender have no `transport`: their tasker results used
+ * the queue tables, so they still parse and compare.
+ */
+export const BenchResultSchema = z.preprocess((raw) => {
+  if (raw === null || typeof raw !== "object" || "transport" in raw) return raw;
+  const system = (raw as { system?: unknown }).system;
+  return { ...raw, transport: system === "tasker" ? "postgres" : null };
+}, BenchResultObject);
+export type BenchResult = z.output<typeof BenchResultObject>;
 
 export const MachineSchema = z.object({
   hostname: z.string(),
@@ -49,11 +71,13 @@ export const MachineSchema = z.object({
   node: z.string(),
   postgres: z.string().nullable(),
   pglite: z.string().nullable(),
+  /** The broker's version when the RabbitMQ transport was measured (absent from older files). */
+  rabbitmq: z.string().nullable().default(null),
   /** 1-minute load average when the run started and ended: the machine is shared, so read ratios. */
   load_start: z.number(),
   load_end: z.number(),
 });
-export type Machine = z.infer<typeof MachineSchema>;
+export type Machine = z.output<typeof MachineSchema>;
 
 export const BenchFileSchema = z.object({
   machine: MachineSchema,
@@ -70,7 +94,7 @@ export type BenchFile = z.infer<typeof BenchFileSchema>;
 
 /** A result with every optional measurement empty, for the builders to fill in. */
 export function emptyResult(
-  core: Pick<BenchResult, "system" | "backend" | "workflow" | "mode" | "concurrency" | "runs">,
+  core: Pick<BenchResult, "system" | "backend" | "transport" | "workflow" | "mode" | "concurrency" | "runs">,
 ): BenchResult {
   return {
     ...core,
@@ -83,12 +107,13 @@ export function emptyResult(
     drain_ms: null,
     duration_ms: null,
     queries_per_task: null,
+    queries_per_s: null,
     transactions_per_s: null,
   };
 }
 
 export function describeMachine(
-  versions: { postgres: string | null; pglite: string | null },
+  versions: { postgres: string | null; pglite: string | null; rabbitmq: string | null },
   loadStart: number,
 ): Machine {
   const cpu = cpus();
@@ -101,6 +126,7 @@ export function describeMachine(
     node: process.version,
     postgres: versions.postgres,
     pglite: versions.pglite,
+    rabbitmq: versions.rabbitmq,
     load_start: loadStart,
     load_end: loadavg()[0] ?? 0,
   };

@@ -7,7 +7,7 @@ import { createLogger } from "@tasker-ts/tasker";
 import { benchBackend } from "./bench-backend.js";
 import { renderChart } from "./chart.js";
 import { compareResults } from "./compare.js";
-import { type BenchOptions, parseBenchArgs, USAGE } from "./options.js";
+import { type BenchOptions, parseBenchArgs, planTransports, type Transport, USAGE } from "./options.js";
 import { pgbenchAvailable, runPgbench } from "./pgbench.js";
 import { renderMarkdown, resultsTable } from "./report.js";
 import {
@@ -19,7 +19,7 @@ import {
   fileStamp,
 } from "./results.js";
 import { round } from "./stats.js";
-import { engineCommit, pgliteVersion, postgresVersion } from "./versions.js";
+import { engineCommit, pgliteVersion, postgresVersion, probeRabbitMq } from "./versions.js";
 
 const t0 = performance.now();
 // Every progress line carries the seconds since the start: where a run spends its time shows.
@@ -50,8 +50,26 @@ async function main(): Promise<number> {
     );
     return 1;
   }
+  // Asked only when the engine on PostgreSQL could use it.
+  const rabbitmq = opts.backends.includes("postgres")
+    ? await probeRabbitMq()
+    : { url: "", version: null, error: "not asked" };
+  let transports: Transport[];
+  try {
+    const plan = planTransports(opts.transports, opts.backends, rabbitmq);
+    transports = plan.transports;
+    if (plan.note) {
+      notes.push(plan.note);
+      say(plan.note);
+    }
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
 
-  for (const backend of opts.backends) results.push(...(await benchBackend(backend, opts, logger, say)));
+  for (const backend of opts.backends) {
+    results.push(...(await benchBackend(backend, opts, transports, logger, say)));
+  }
 
   if (opts.parts.includes("pgbench") && opts.backends.includes("postgres")) {
     if (await pgbenchAvailable()) {
@@ -63,6 +81,7 @@ async function main(): Promise<number> {
         ...emptyResult({
           system: "pgbench",
           backend: "postgres",
+          transport: null,
           workflow: null,
           mode: "throughput",
           concurrency: clients,
@@ -78,7 +97,14 @@ async function main(): Promise<number> {
   }
 
   const file: BenchFile = BenchFileSchema.parse({
-    machine: describeMachine({ postgres: pgVersion, pglite: pgliteVersion() }, loadStart),
+    machine: describeMachine(
+      {
+        postgres: pgVersion,
+        pglite: pgliteVersion(),
+        rabbitmq: transports.includes("rabbitmq") ? rabbitmq.version : null,
+      },
+      loadStart,
+    ),
     date: started.toISOString(),
     engine_commit: engineCommit(),
     quick: opts.quick,

@@ -5,20 +5,26 @@ import { fileURLToPath } from "node:url";
 import {
   defineHandler,
   type Logger,
+  namespaceQueue,
+  ORCHESTRATION_QUEUE,
   openDatabase,
   type StartWorkerOptions,
   Tasker,
   type Worker,
 } from "@tasker-ts/tasker";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
+import amqplib from "amqplib";
 import { CompletionTracker } from "./completion-tracker.js";
-import type { Backend } from "./options.js";
+import type { Backend, Transport } from "./options.js";
 import type { Workflow } from "./results.js";
 import { SqlTrace } from "./sql-trace.js";
+import { BENCH_RABBITMQ_URL } from "./versions.js";
 
 export const BENCH_NAMESPACE = "bench";
 export const TEMPLATE_DIR = fileURLToPath(new URL("./templates/", import.meta.url));
 const TASK_TIMEOUT_MS = 60_000;
+/** A crashed run's queues disappear this long after their last use (RabbitMQ x-expires). */
+const QUEUE_EXPIRES_MS = 10 * 60_000;
 
 /** The no-op every benchmark step runs: what is left is the engine's own overhead. */
 export const noopHandler = defineHandler("bench.noop", {}, async () => ({ ok: true }));
@@ -27,7 +33,8 @@ export const noopHandler = defineHandler("bench.noop", {}, async () => ({ ok: tr
  * One engine for the benchmark: its own database (a fresh PGlite data directory, or a fresh
  * PostgreSQL database from createTestDatabase), the bench templates, an orchestrator and a worker
  * in this process - the embedded deployment - with every option at the engine's defaults except
- * the worker's concurrency.
+ * the worker's concurrency. The transport is always named, so TASKER_MESSAGING_BACKEND in the
+ * environment cannot change what a contender measures.
  */
 export class BenchEngine {
   readonly tracker = new CompletionTracker();
@@ -35,6 +42,7 @@ export class BenchEngine {
 
   private constructor(
     readonly backend: Backend,
+    readonly transport: Transport,
     readonly tasker: Tasker,
     readonly trace: SqlTrace,
     private readonly cleanup: () => Promise<void>,
@@ -43,13 +51,33 @@ export class BenchEngine {
   static async open(
     backend: Backend,
     logger: Logger,
-    opts: { concurrency?: number; beforeOpen?: (db: TestDatabase) => Promise<void> } = {},
+    opts: {
+      concurrency?: number;
+      transport?: Transport;
+      beforeOpen?: (db: TestDatabase) => Promise<void>;
+    } = {},
   ): Promise<BenchEngine> {
+    const transport = opts.transport ?? "postgres";
+    if (transport === "rabbitmq" && backend !== "postgres") {
+      throw new Error(
+        "the RabbitMQ transport is benchmarked on PostgreSQL only; open it with backend postgres",
+      );
+    }
     let testDb: TestDatabase | undefined;
     let dataDir: string | undefined;
     if (backend === "postgres") testDb = await createTestDatabase("tasker_bench");
     else dataDir = mkdtempSync(join(tmpdir(), "tasker-bench-"));
+    // Queues of this engine alone (the bench's own prefix), deleted with its database.
+    const queuePrefix = `tasker-bench.${Math.random().toString(36).slice(2, 10)}.`;
     const removeStorage = async () => {
+      if (transport === "rabbitmq") {
+        await deleteQueues(queuePrefix).catch((err: unknown) =>
+          logger.warn(
+            { err: (err as Error).message },
+            `could not delete the bench's RabbitMQ queues ${queuePrefix}*; they expire after ${QUEUE_EXPIRES_MS / 60_000} min unused (the .dead ones need rabbitmqctl delete_queue)`,
+          ),
+        );
+      }
       await testDb?.drop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     };
@@ -58,9 +86,17 @@ export class BenchEngine {
     try {
       if (testDb) await opts.beforeOpen?.(testDb);
       database = trace.wrap(await openDatabase({ databaseUrl: testDb?.url, dataDir, logger }));
-      const tasker = await Tasker.open({ database, templatePaths: [TEMPLATE_DIR], logger });
+      const tasker = await Tasker.open({
+        database,
+        templatePaths: [TEMPLATE_DIR],
+        logger,
+        messaging: transport,
+        ...(transport === "rabbitmq"
+          ? { rabbitmq: { url: BENCH_RABBITMQ_URL, queuePrefix, queueExpiresMs: QUEUE_EXPIRES_MS } }
+          : {}),
+      });
       const opened = database;
-      const engine = new BenchEngine(backend, tasker, trace, async () => {
+      const engine = new BenchEngine(backend, transport, tasker, trace, async () => {
         await tasker.close();
         await opened.close();
         await removeStorage();
@@ -117,5 +153,20 @@ export class BenchEngine {
 
   async close(): Promise<void> {
     await this.cleanup();
+  }
+}
+
+/** Deletes the queues (and dead-letter queues) an engine with this prefix declared. */
+async function deleteQueues(prefix: string): Promise<void> {
+  const connection = await amqplib.connect(BENCH_RABBITMQ_URL, { timeout: 3000 });
+  connection.on("error", () => undefined);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of [namespaceQueue(BENCH_NAMESPACE), ORCHESTRATION_QUEUE]) {
+      await channel.deleteQueue(`${prefix}${queue}`);
+      await channel.deleteQueue(`${prefix}${queue}.dead`);
+    }
+  } finally {
+    await connection.close().catch(() => undefined);
   }
 }

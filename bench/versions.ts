@@ -3,7 +3,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { TEST_PG_ADMIN_URL } from "@tasker-ts/tasker/testing";
+import amqplib from "amqplib";
 import pg from "pg";
+import { type RabbitMqProbe, redactUrl } from "./options.js";
+
+/** The broker the RabbitMQ contender uses: RABBITMQ_URL, else the engine's own default. */
+export const BENCH_RABBITMQ_URL = process.env.RABBITMQ_URL || "amqp://guest:guest@127.0.0.1:5672";
 
 /** The PostgreSQL server's version, or null when it does not answer. */
 export async function postgresVersion(): Promise<string | null> {
@@ -16,6 +21,20 @@ export async function postgresVersion(): Promise<string | null> {
     return null;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Connects once (no retries, 3 s at most) and reports the broker's version, or why it failed. */
+export async function probeRabbitMq(url = BENCH_RABBITMQ_URL): Promise<RabbitMqProbe> {
+  const shown = redactUrl(url);
+  try {
+    const connection = await amqplib.connect(url, { timeout: 3000 });
+    connection.on("error", () => undefined);
+    const version = connection.connection.serverProperties.version ?? "unknown";
+    await connection.close().catch(() => undefined);
+    return { url: shown, version };
+  } catch (err) {
+    return { url: shown, version: null, error: (err as Error).message || String(err) };
   }
 }
 

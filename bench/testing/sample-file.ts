@@ -1,12 +1,19 @@
 import { type BenchFile, type BenchResult, emptyResult } from "../results.js";
 
-/** A small, realistic results file for the report, chart and comparison tests. */
+/**
+ * A small, realistic results file for the report, chart and comparison tests. The RabbitMQ
+ * results come first and have the best throughput, so a comparison that forgets to tell the
+ * transports apart picks them instead of the queue tables' figures.
+ */
 export function sampleResult(
   core: Partial<BenchResult> & Pick<BenchResult, "system" | "backend" | "mode">,
 ): BenchResult {
+  const transport =
+    core.transport !== undefined ? core.transport : core.system === "tasker" ? "postgres" : null;
   return {
-    ...emptyResult({ workflow: "linear5", concurrency: 1, runs: 50, ...core }),
+    ...emptyResult({ workflow: "linear5", concurrency: 1, runs: 50, ...core, transport }),
     ...core,
+    transport,
   };
 }
 
@@ -21,6 +28,7 @@ export function sampleFile(): BenchFile {
       node: "v20.0.0",
       postgres: "15.20",
       pglite: "0.5.16",
+      rabbitmq: "3.10.8",
       load_start: 1.5,
       load_end: 2,
     },
@@ -30,6 +38,27 @@ export function sampleFile(): BenchFile {
     duration_s: 300,
     notes: ["pgbench took 10 s"],
     results: [
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        transport: "rabbitmq",
+        mode: "latency",
+        p50_ms: 12,
+        p95_ms: 20,
+        p99_ms: 25,
+        queries_per_task: 50,
+      }),
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        transport: "rabbitmq",
+        mode: "throughput",
+        concurrency: 32,
+        runs: 1000,
+        steps_per_s: 1500,
+        tasks_per_s: 300,
+        drain_ms: 200,
+      }),
       sampleResult({
         system: "tasker",
         backend: "postgres",
@@ -101,6 +130,25 @@ export function sampleFile(): BenchFile {
         runs: 1000,
         steps_per_s: 1600,
         tasks_per_s: 320,
+      }),
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        transport: "rabbitmq",
+        mode: "idle",
+        workflow: null,
+        concurrency: 10,
+        runs: 10,
+        queries_per_s: 6,
+      }),
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        mode: "idle",
+        workflow: null,
+        concurrency: 10,
+        runs: 10,
+        queries_per_s: 2.4,
       }),
       sampleResult({
         system: "pgbench",
