@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Tasker } from "../../src/index.js";
 import { createTestDatabase, type TestDatabase } from "../../src/testing/index.js";
@@ -83,4 +83,112 @@ describe.skipIf(!rabbitUp || !canCloseConnections)("RabbitMQ transport", () => {
     expect(new Set(runs.map((e) => `${e.task}/${e.step}`)).size).toBe(30 * 5);
     expect((await tasker.health()).queue).toBe(true);
   }, 150_000);
+});
+
+/**
+ * A TCP proxy in front of the broker that can go down: `cut()` drops every connection and refuses
+ * new ones (as a stopped broker or a network partition would), `restore()` listens again on the
+ * same port. The broker itself stays up for everyone else sharing it.
+ */
+class BrokerLink {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async open(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(5672, "127.0.0.1");
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        this.sockets.add(a);
+        a.on("error", () => b.destroy());
+        a.on("close", () => {
+          this.sockets.delete(a);
+          b.destroy();
+        });
+        a.pipe(b);
+      }
+    });
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", resolve);
+    });
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  async restore(): Promise<void> {
+    if (!this.server) await this.open();
+  }
+}
+
+describe.skipIf(!rabbitUp)("RabbitMQ transport, broker unreachable", () => {
+  let db: TestDatabase;
+  let tasker: Tasker;
+  const link = new BrokerLink();
+  const executions: Execution[] = [];
+  beforeAll(async () => {
+    await link.open();
+    db = await createTestDatabase();
+    tasker = await Tasker.open({
+      databaseUrl: db.url,
+      templates: Object.values(TEMPLATES),
+      messaging: "rabbitmq",
+      rabbitmq: { url: `amqp://guest:guest@127.0.0.1:${link.port}`, queueExpiresMs: 600_000 },
+    });
+    await tasker.startOrchestrator({ pollIntervalMs: 100 });
+    await tasker.startWorker({
+      handlers: STEP_NAMES.map((n) => programmableHandler(`test.${n}`, executions)),
+      concurrency: 8,
+    });
+  });
+  afterAll(async () => {
+    await link.restore().catch(() => undefined);
+    await tasker?.close();
+    await db?.drop();
+  });
+
+  const outbox = async () =>
+    (await tasker.database.query<{ n: number }>("SELECT count(*)::int AS n FROM tasker.queue_messages"))[0]!
+      .n;
+
+  it("keeps signals in the outbox while the broker is away and delivers them when it is back", async () => {
+    const first = await tasker.client.createTask({ name: "linear5", namespace: "test_alpha", context: {} });
+    expect((await tasker.client.waitForTask(first.task.task_uuid, { timeoutMs: 30_000 })).status).toBe(
+      "complete",
+    );
+
+    await link.cut();
+    await expect.poll(async () => (await tasker.health()).queue, { timeout: 10_000 }).toBe(false);
+    // Tasks are still accepted: creating one writes its first signal to the outbox with it.
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        tasker.client.createTask({ name: "linear5", namespace: "test_alpha", context: { i } }),
+      ),
+    );
+    const uuids = created.map((c) => c.task.task_uuid);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await outbox()).toBeGreaterThanOrEqual(10);
+    expect(executions.filter((e) => uuids.includes(e.task))).toEqual([]);
+
+    await link.restore();
+    const finished = await Promise.all(uuids.map((u) => tasker.client.waitForTask(u, { timeoutMs: 60_000 })));
+    expect(finished.map((t) => t.status)).toEqual(Array(10).fill("complete"));
+    await expect.poll(outbox, { timeout: 10_000 }).toBe(0);
+    expect((await tasker.health()).queue).toBe(true);
+    // Every step of every task ran exactly once.
+    const runs = executions.filter((e) => uuids.includes(e.task));
+    expect(runs).toHaveLength(10 * 5);
+    expect(new Set(runs.map((e) => `${e.task}/${e.step}`)).size).toBe(10 * 5);
+  }, 120_000);
 });
