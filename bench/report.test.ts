@@ -30,10 +30,17 @@ describe("renderMarkdown", () => {
     const md = renderMarkdown(sampleFile());
     expect(md).toContain("2× Test CPU");
     expect(md).toContain("load 1.5 → 2.0");
+    expect(md).toContain("PGlite 0.5.16 · RabbitMQ 3.10.8 · load");
     expect(md).toContain("- ✅ linear5 p50 latency on postgres: **8 ms** (target ≤ 10 ms)");
     expect(md).toContain("- ❌ linear5 p50 latency on pglite: **6 ms** (target ≤ 5 ms)");
     expect(md).toContain("- pgbench took 10 s");
     expect(md).not.toContain("quick smoke run");
+  });
+
+  it("names RabbitMQ only when it was measured", () => {
+    const file = sampleFile();
+    file.machine.rabbitmq = null;
+    expect(renderMarkdown(file)).not.toContain("· RabbitMQ");
   });
 
   it("marks a quick run as one not to read figures from", () => {
