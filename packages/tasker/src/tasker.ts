@@ -194,8 +194,7 @@ export class Tasker {
     return { database, queue };
   }
 
-  /** Messages waiting per queue (`worker_<namespace>_queue`, `orchestration_step_results`). */
-  /** Messages waiting per queue, from the transport in use. */
+  /** Messages waiting per queue (`worker_<namespace>_queue`, `orchestration_step_results`), from the transport in use. */
   queueDepths() {
     return this.transport.queueDepths();
   }
