@@ -6,7 +6,7 @@ import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, sendMessages } from "../store/sql/queue.js";
-import { selectExpiredClaims } from "../store/sql/steps.js";
+import { selectExpiredClaims, touchStaleEnqueued } from "../store/sql/steps.js";
 import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
@@ -22,6 +22,11 @@ export interface OrchestratorOptions {
   concurrency?: number;
   /** How often to look for steps whose worker vanished without its message coming back. */
   sweepIntervalMs?: number;
+  /**
+   * A step `enqueued` this long with no message left in the outbox is signalled again: its
+   * signal was lost outside the database (default 300 s).
+   */
+  staleEnqueuedSeconds?: number;
 }
 
 /**
@@ -49,6 +54,7 @@ export class Orchestrator {
       // PGlite has one connection: parallel transactions would only queue behind each other.
       concurrency: options.concurrency ?? (db.kind === "pglite" ? 1 : 4),
       sweepIntervalMs: options.sweepIntervalMs ?? 5000,
+      staleEnqueuedSeconds: options.staleEnqueuedSeconds ?? 300,
     };
   }
 
@@ -126,11 +132,24 @@ export class Orchestrator {
   }
 
   /**
-   * Steps whose lease expired long ago and whose message never came back (lost with a transport
-   * that is not the database): send the signal again. A duplicate is harmless; claims are guarded.
+   * Steps whose lease expired long ago and whose message never came back, and (with a broker)
+   * steps left `enqueued` whose signal the broker lost or dead-lettered: send the signal again. A
+   * duplicate is harmless; claims are guarded.
    */
   private async sweepLostClaims(): Promise<void> {
-    const lost = await selectExpiredClaims(this.db, 100);
+    const expired = await selectExpiredClaims(this.db, 100);
+    // With the Postgres transport an enqueued step's signal is its outbox row: it cannot be lost.
+    const stale =
+      this.transport.kind === "postgres"
+        ? []
+        : await touchStaleEnqueued(this.db, this.opts.staleEnqueuedSeconds, 100);
+    if (stale.length > 0) {
+      this.logger.warn(
+        { steps: stale.length, older_than_s: this.opts.staleEnqueuedSeconds },
+        "re-signalled enqueued steps whose signal was lost outside the database",
+      );
+    }
+    const lost = [...expired, ...stale];
     if (lost.length === 0) return;
     await sendMessages(
       this.db,
@@ -143,7 +162,9 @@ export class Orchestrator {
         },
       })),
     );
-    this.logger.warn({ steps: lost.length }, "re-signalled steps whose worker lease expired");
+    if (expired.length > 0) {
+      this.logger.warn({ steps: expired.length }, "re-signalled steps whose worker lease expired");
+    }
   }
 }
 

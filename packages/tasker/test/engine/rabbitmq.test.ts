@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
+import amqplib from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Tasker } from "../../src/index.js";
 import { createTestDatabase, type TestDatabase } from "../../src/testing/index.js";
@@ -191,4 +192,61 @@ describe.skipIf(!rabbitUp)("RabbitMQ transport, broker unreachable", () => {
     expect(runs).toHaveLength(10 * 5);
     expect(new Set(runs.map((e) => `${e.task}/${e.step}`)).size).toBe(10 * 5);
   }, 120_000);
+});
+
+describe.skipIf(!rabbitUp)("RabbitMQ transport, a signal lost by the broker", () => {
+  let db: TestDatabase;
+  let tasker: Tasker;
+  const prefix = `tasker.lost-${process.pid}-${Date.now()}.`;
+  const executions: Execution[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tasker = await Tasker.open({
+      databaseUrl: db.url,
+      templates: Object.values(TEMPLATES),
+      messaging: "rabbitmq",
+      rabbitmq: { queuePrefix: prefix, queueExpiresMs: 600_000 },
+    });
+  });
+  afterAll(async () => {
+    await tasker?.close();
+    await db?.drop();
+  });
+
+  it("re-signals a step left enqueued after its message was dropped (dead-lettered, purged)", async () => {
+    // No worker yet: the root step's signal is relayed to the broker and waits there.
+    const { task } = await tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+    await expect
+      .poll(
+        async () =>
+          (
+            await tasker.database.query<{ n: number }>("SELECT count(*)::int AS n FROM tasker.queue_messages")
+          )[0]!.n,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    // The broker loses it (as a dead-lettered delivery would be lost to the worker queue).
+    const connection = await amqplib.connect("amqp://guest:guest@127.0.0.1:5672");
+    try {
+      const channel = await connection.createChannel();
+      const purged = await channel.purgeQueue(`${prefix}worker_test_alpha_queue`);
+      expect(purged.messageCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
+    await tasker.startOrchestrator({ pollIntervalMs: 100, sweepIntervalMs: 200, staleEnqueuedSeconds: 1 });
+    await tasker.startWorker({
+      handlers: STEP_NAMES.map((n) => programmableHandler(`test.${n}`, executions)),
+      concurrency: 2,
+    });
+    const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 });
+    expect(done.status).toBe("complete");
+    expect(executions.filter((e) => e.task === task.task_uuid).map((e) => e.step)).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "e",
+    ]);
+  });
 });

@@ -343,3 +343,34 @@ export function selectExpiredClaims(q: Queryable, limit: number) {
     [limit],
   );
 }
+
+/**
+ * Steps `enqueued` for longer than `olderThanSeconds` with no message of theirs left in the
+ * outbox: their signal was lost outside the database (a broker dead-lettered it while the
+ * database was away). Touches them (`updated_at`), so each is re-signalled at most once per
+ * period, and returns them for the sweep to signal again. With the Postgres transport an
+ * enqueued step always has its row in the outbox, so nothing is returned.
+ */
+export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit: number) {
+  return q.query<{
+    workflow_step_uuid: string;
+    task_uuid: string;
+    namespace: string;
+    correlation_id: string;
+  }>(
+    `WITH stale AS (
+       SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
+        WHERE s.state = 'enqueued' AND s.updated_at < now() - make_interval(secs => $1::float8)
+          AND NOT EXISTS (SELECT 1 FROM tasker.queue_messages m
+                           WHERE m.message->>'step_uuid' = s.workflow_step_uuid::text)
+        ORDER BY s.updated_at
+        LIMIT $2
+        FOR UPDATE OF s SKIP LOCKED
+     )
+     UPDATE tasker.workflow_steps s SET updated_at = now()
+       FROM stale, tasker.tasks t
+      WHERE s.workflow_step_uuid = stale.workflow_step_uuid AND t.task_uuid = s.task_uuid
+     RETURNING s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id`,
+    [olderThanSeconds, limit],
+  );
+}
