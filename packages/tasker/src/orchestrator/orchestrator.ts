@@ -6,7 +6,7 @@ import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, sendMessages } from "../store/sql/queue.js";
-import { selectExpiredClaims, touchStaleEnqueued } from "../store/sql/steps.js";
+import { selectExpiredClaims, selectOverdueRetryTasks, touchStaleEnqueued } from "../store/sql/steps.js";
 import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
@@ -23,8 +23,9 @@ export interface OrchestratorOptions {
   /** How often to look for steps whose worker vanished without its message coming back. */
   sweepIntervalMs?: number;
   /**
-   * A step `enqueued` this long with no message left in the outbox is signalled again: its
-   * signal was lost outside the database (default 300 s).
+   * With a broker: a step `enqueued` this long with no message left in the outbox is signalled
+   * again, and a task whose retry is overdue by this long is re-evaluated - their signal was lost
+   * outside the database (default 300 s).
    */
   staleEnqueuedSeconds?: number;
 }
@@ -148,6 +149,25 @@ export class Orchestrator {
         { steps: stale.length, older_than_s: this.opts.staleEnqueuedSeconds },
         "re-signalled enqueued steps whose signal was lost outside the database",
       );
+    }
+    const overdue =
+      this.transport.kind === "postgres"
+        ? []
+        : await selectOverdueRetryTasks(this.db, this.opts.staleEnqueuedSeconds, 100);
+    if (overdue.length > 0) {
+      await sendMessages(
+        this.db,
+        overdue.map((t) => ({
+          queueName: ORCHESTRATION_QUEUE,
+          message: {
+            kind: "evaluate_task",
+            task_uuid: t.task_uuid,
+            correlation_id: t.correlation_id,
+            reason: "retry_overdue",
+          },
+        })),
+      );
+      this.logger.warn({ tasks: overdue.length }, "re-evaluating tasks whose retry wake-up was lost");
     }
     const lost = [...expired, ...stale];
     if (lost.length === 0) return;

@@ -250,3 +250,63 @@ describe.skipIf(!rabbitUp)("RabbitMQ transport, a signal lost by the broker", ()
     ]);
   });
 });
+
+describe.skipIf(!rabbitUp)("RabbitMQ transport, a retry wake-up lost by the broker", () => {
+  let db: TestDatabase;
+  let tasker: Tasker;
+  const prefix = `tasker.lostwake-${process.pid}-${Date.now()}.`;
+  const executions: Execution[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tasker = await Tasker.open({
+      databaseUrl: db.url,
+      templates: Object.values(TEMPLATES),
+      messaging: "rabbitmq",
+      rabbitmq: { queuePrefix: prefix, queueExpiresMs: 600_000, relayPollIntervalMs: 50 },
+    });
+  });
+  afterAll(async () => {
+    await tasker?.close();
+    await db?.drop();
+  });
+
+  it("re-evaluates a task whose retry is overdue after its wake-up message was dropped", async () => {
+    // A worker but no orchestrator: the failure is applied by the worker, the wake-up for the
+    // retry goes to the broker's orchestration queue when due, and is lost there.
+    const worker = await tasker.startWorker({
+      handlers: STEP_NAMES.map((n) => programmableHandler(`test.${n}`, executions)),
+    });
+    const { task } = await tasker.client.createTask({
+      name: "linear5",
+      namespace: "test_alpha",
+      context: { fail: { a: { mode: "retryable", times: 1, retry_after_ms: 100 } } },
+    });
+    const orchestration = `${prefix}orchestration_step_results`;
+    const connection = await amqplib.connect("amqp://guest:guest@127.0.0.1:5672");
+    try {
+      // checkQueue closes its channel while the queue does not exist yet: one channel per look.
+      const waiting = async () => {
+        const channel = await connection.createChannel();
+        channel.on("error", () => undefined);
+        return channel.checkQueue(orchestration).then(
+          async (q) => {
+            await channel.close();
+            return q.messageCount;
+          },
+          () => -1,
+        );
+      };
+      await expect.poll(waiting, { timeout: 10_000 }).toBe(1);
+      const channel = await connection.createChannel();
+      await channel.purgeQueue(orchestration);
+    } finally {
+      await connection.close();
+    }
+    expect((await tasker.client.getTask(task.task_uuid)).steps[0]!.current_state).toBe("waiting_for_retry");
+    await tasker.startOrchestrator({ pollIntervalMs: 100, sweepIntervalMs: 200, staleEnqueuedSeconds: 1 });
+    const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 });
+    expect(done.status).toBe("complete");
+    expect(done.steps[0]!.attempts).toBe(2);
+    await worker.stop();
+  });
+});

@@ -90,6 +90,12 @@ describe.skipIf(!testBackends().includes("postgres"))(
           [],
         ],
         [
+          `SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
+          WHERE s.state = 'enqueued' AND s.updated_at < now() - make_interval(secs => 300)
+          ORDER BY s.updated_at LIMIT 100`,
+          [],
+        ],
+        [
           `SELECT count(*) FROM tasker.tasks WHERE status NOT IN ('complete', 'error', 'cancelled', 'resolved_manually')`,
           [],
         ],

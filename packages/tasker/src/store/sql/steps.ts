@@ -374,3 +374,18 @@ export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit
     [olderThanSeconds, limit],
   );
 }
+
+/**
+ * Tasks with a retry overdue by more than `overdueSeconds`: the delayed re-evaluation that should
+ * have picked it up was lost outside the database. Evaluating a task twice is harmless.
+ */
+export function selectOverdueRetryTasks(q: Queryable, overdueSeconds: number, limit: number) {
+  return q.query<{ task_uuid: string; correlation_id: string }>(
+    `SELECT DISTINCT t.task_uuid, t.correlation_id
+       FROM (SELECT task_uuid FROM tasker.workflow_steps
+              WHERE state = 'waiting_for_retry' AND next_retry_at < now() - make_interval(secs => $1::float8)
+              ORDER BY next_retry_at LIMIT $2) s
+       JOIN tasker.tasks t ON t.task_uuid = s.task_uuid`,
+    [overdueSeconds, limit],
+  );
+}
