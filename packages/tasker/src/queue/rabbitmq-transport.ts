@@ -76,7 +76,13 @@ export class RabbitMqTransport implements MessageTransport {
   }
 
   private async connect(): Promise<void> {
-    this.connection = await connectRecovering(this.options.url, async (model) => this.onConnected(model));
+    this.connection = await connectRecovering(this.options.url, async (model) =>
+      this.onConnected(model),
+    ).catch((err: Error) => {
+      throw new Error(
+        `could not connect to RabbitMQ at ${redactUrl(this.options.url)} (${err.message}); start the broker or point RABBITMQ_URL at it, or use the Postgres queues (TASKER_MESSAGING_BACKEND=postgres)`,
+      );
+    });
     this.connection.on("disconnect", (err: Error) => {
       this.connected = false;
       this.publisher = undefined;
@@ -108,7 +114,10 @@ export class RabbitMqTransport implements MessageTransport {
     const full = `${this.options.queuePrefix}${name}`;
     if (this.asserted.has(full)) return full;
     const dead = `${full}.dead`;
-    await channel.assertQueue(dead, { durable: true });
+    await channel.assertQueue(dead, {
+      durable: true,
+      ...(this.options.queueExpiresMs ? { arguments: { "x-expires": this.options.queueExpiresMs } } : {}),
+    });
     await channel.assertQueue(full, {
       durable: true,
       arguments: {
@@ -140,17 +149,23 @@ export class RabbitMqTransport implements MessageTransport {
         backoffMs = Math.min(backoffMs * 2, 5000);
         continue;
       }
-      if (moved === 0) await this.relayWaker.wait(this.options.relayPollIntervalMs);
+      // A short batch drained the outbox: wait for a NOTIFY (one that came meanwhile is kept).
+      if (moved < RELAY_BATCH) await this.relayWaker.wait(this.options.relayPollIntervalMs);
     }
   }
 
   private async relayOnce(channel: ConfirmChannel): Promise<number> {
+    // The rows are deleted first and restored by the rollback if the broker does not confirm.
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<{ msg_id: string; queue_name: string; message: unknown }>(
-        `SELECT msg_id::text AS msg_id, queue_name, message FROM tasker.queue_messages
-          WHERE visible_at <= now() ORDER BY msg_id LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        `DELETE FROM tasker.queue_messages WHERE msg_id IN (
+           SELECT msg_id FROM tasker.queue_messages
+            WHERE visible_at <= now() ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING msg_id::text AS msg_id, queue_name, message`,
+        [RELAY_BATCH],
       );
       if (rows.length === 0) return 0;
+      rows.sort((a, b) => Number(BigInt(a.msg_id) - BigInt(b.msg_id)));
       for (const row of rows) {
         const queue = await this.assertQueue(channel, row.queue_name);
         channel.sendToQueue(queue, Buffer.from(JSON.stringify(row.message)), {
@@ -160,9 +175,6 @@ export class RabbitMqTransport implements MessageTransport {
         });
       }
       await channel.waitForConfirms();
-      await tx.query("DELETE FROM tasker.queue_messages WHERE msg_id = ANY($1::bigint[])", [
-        rows.map((r) => r.msg_id),
-      ]);
       return rows.length;
     });
   }
@@ -313,6 +325,20 @@ function safe(fn: () => void): void {
     fn();
   } catch {
     /* channel gone: the broker requeues unacked messages by itself */
+  }
+}
+
+/** Outbox rows relayed per transaction. */
+const RELAY_BATCH = 500;
+
+/** The URL without its password, for messages and logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable RABBITMQ_URL)";
   }
 }
 

@@ -310,3 +310,33 @@ describe.skipIf(!rabbitUp)("RabbitMQ transport, a retry wake-up lost by the brok
     await worker.stop();
   });
 });
+
+describe("RabbitMQ transport, broker not there at startup", () => {
+  it("refuses to open with a message that names the broker and what to do", async () => {
+    // A port that was just free: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const db = await createTestDatabase();
+    try {
+      const opened = Tasker.open({
+        databaseUrl: db.url,
+        messaging: "rabbitmq",
+        rabbitmq: { url: `amqp://guest:secret@127.0.0.1:${port}` },
+      });
+      const err = (await opened.then(
+        async (t) => {
+          await t.close();
+          return undefined;
+        },
+        (e: Error) => e,
+      )) as Error | undefined;
+      expect(err?.message).toMatch(/could not connect to RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+/);
+      expect(err?.message).toContain("RABBITMQ_URL");
+      expect(err?.message).not.toContain("secret");
+    } finally {
+      await db.drop();
+    }
+  }, 30_000);
+});
