@@ -17,13 +17,15 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export type BodyResult = { ok: true; text: string } | { ok: false; reply: ErrorReply };
 
 /**
- * Reads a request body without ever holding more than `maxBytes`: a too-large Content-Length is
- * refused before reading, and a stream (chunked, or lying about its length) is cut off as soon
- * as it passes the limit.
+ * Reads a request body without ever holding more than `maxBytes`. A body over the limit is
+ * refused with 413: read (and dropped) to its end when it is at most DRAIN_FACTOR times the
+ * limit, so a client still sending it reads the 413 instead of a reset connection; refused
+ * before reading when its Content-Length says more, and cut off once a stream (chunked, or lying
+ * about its length) passes that.
  */
 export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) return tooLarge(maxBytes);
+  if (declared !== null && Number(declared) > maxBytes * DRAIN_FACTOR) return tooLarge(maxBytes);
   if (request.body === null) return { ok: true, text: "" };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -34,8 +36,14 @@ export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTE
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return tooLarge(maxBytes);
+        // Read (and drop) a moderately oversized body to its end so the client, still sending,
+        // gets the 413 rather than a reset connection; give up on anything far larger.
+        if (total > maxBytes * DRAIN_FACTOR) {
+          await reader.cancel().catch(() => {});
+          return tooLarge(maxBytes);
+        }
+        chunks.length = 0;
+        continue;
       }
       chunks.push(value);
     }
@@ -47,6 +55,7 @@ export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTE
   } finally {
     reader.releaseLock();
   }
+  if (total > maxBytes) return tooLarge(maxBytes);
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)) };
   } catch {
@@ -54,13 +63,16 @@ export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTE
   }
 }
 
+/** A body up to this many times the limit is read to its end before the 413 is sent. */
+const DRAIN_FACTOR = 8;
+
 function tooLarge(maxBytes: number): BodyResult {
   const r = reply(
     "PAYLOAD_TOO_LARGE",
     `the request body is larger than ${maxBytes} bytes; keep the task context under ${CONTEXT_LIMITS.maxBytes} bytes and pass big data by reference`,
     { max_bytes: maxBytes },
   );
-  // The rest of the body is never read, so this connection cannot carry another request.
+  // A body far over the limit is not read to its end, so this connection cannot carry another request.
   r.headers.Connection = "close";
   return { ok: false, reply: r };
 }

@@ -16,6 +16,13 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", (err) => options.logger?.warn({ err: err.message }, "postgres pool connection error"));
+  // pg emits 'error' on a client when the server ends its session while no query is running on
+  // it (pg_terminate_backend, restarts). The pool listens only while a client is idle, and only
+  // once; a second event, or one in a gap while the client is checked out, had no listener and
+  // crashed the process. The failure still reaches queries and transactions their own way.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => options.logger?.debug({ err: err.message }, "postgres connection ended"));
+  });
   await pool.query("SELECT 1");
   const listener = new NotificationListener(options.url, options.logger);
   const query = async <R>(sql: string, params?: readonly unknown[]) =>
