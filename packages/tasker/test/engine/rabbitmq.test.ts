@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import amqplib from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { Tasker } from "../../src/index.js";
 import { createTestDatabase, type TestDatabase } from "../../src/testing/index.js";
 import { type Execution, programmableHandler, STEP_NAMES, TEMPLATES } from "../support/engine-harness.js";
@@ -194,26 +194,26 @@ describe.skipIf(!rabbitUp)("RabbitMQ transport, broker unreachable", () => {
   }, 120_000);
 });
 
-describe.skipIf(!rabbitUp)("RabbitMQ transport, a signal lost by the broker", () => {
-  let db: TestDatabase;
-  let tasker: Tasker;
-  const prefix = `tasker.lost-${process.pid}-${Date.now()}.`;
-  const executions: Execution[] = [];
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    tasker = await Tasker.open({
+describe.skipIf(!rabbitUp)("RabbitMQ transport, signals lost by the broker", () => {
+  /** An engine on its own database and queue prefix, closed when the test ends. */
+  async function brokerEngine(label: string) {
+    const db = await createTestDatabase();
+    const prefix = `tasker.${label}-${process.pid}-${Date.now()}.`;
+    const tasker = await Tasker.open({
       databaseUrl: db.url,
       templates: Object.values(TEMPLATES),
       messaging: "rabbitmq",
-      rabbitmq: { queuePrefix: prefix, queueExpiresMs: 600_000 },
+      rabbitmq: { queuePrefix: prefix, queueExpiresMs: 600_000, relayPollIntervalMs: 50 },
     });
-  });
-  afterAll(async () => {
-    await tasker?.close();
-    await db?.drop();
-  });
+    onTestFinished(async () => {
+      await tasker.close();
+      await db.drop();
+    });
+    return { tasker, prefix, executions: [] as Execution[] };
+  }
 
   it("re-signals a step left enqueued after its message was dropped (dead-lettered, purged)", async () => {
+    const { tasker, prefix, executions } = await brokerEngine("lost");
     // No worker yet: the root step's signal is relayed to the broker and waits there.
     const { task } = await tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
     await expect
@@ -249,28 +249,9 @@ describe.skipIf(!rabbitUp)("RabbitMQ transport, a signal lost by the broker", ()
       "e",
     ]);
   });
-});
-
-describe.skipIf(!rabbitUp)("RabbitMQ transport, a retry wake-up lost by the broker", () => {
-  let db: TestDatabase;
-  let tasker: Tasker;
-  const prefix = `tasker.lostwake-${process.pid}-${Date.now()}.`;
-  const executions: Execution[] = [];
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    tasker = await Tasker.open({
-      databaseUrl: db.url,
-      templates: Object.values(TEMPLATES),
-      messaging: "rabbitmq",
-      rabbitmq: { queuePrefix: prefix, queueExpiresMs: 600_000, relayPollIntervalMs: 50 },
-    });
-  });
-  afterAll(async () => {
-    await tasker?.close();
-    await db?.drop();
-  });
 
   it("re-evaluates a task whose retry is overdue after its wake-up message was dropped", async () => {
+    const { tasker, prefix, executions } = await brokerEngine("lostwake");
     // A worker but no orchestrator: the failure is applied by the worker, the wake-up for the
     // retry goes to the broker's orchestration queue when due, and is lost there.
     const worker = await tasker.startWorker({
