@@ -31,8 +31,9 @@ export interface WorkerOptions {
   jitterPercent?: number;
 }
 
-/** Tries at storing one outcome before the step is left to its lease (50 ms, 200 ms apart). */
-const STORE_ATTEMPTS = 3;
+/** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
+const STORE_RETRY_FIRST_MS = 100;
+const STORE_RETRY_MAX_MS = 2000;
 
 /** A worker's identity, namespaces, handlers and counters. */
 export interface WorkerStatus {
@@ -256,7 +257,8 @@ export class Worker {
   /**
    * Stores the outcome and advances the task in one transaction (see applyWorkerOutcome); only
    * the claim holder of this attempt may write. A failed transaction (deadlock, connection lost)
-   * is tried again a few times: giving up means the step runs again after its lease expires.
+   * is tried again for up to half the lease: giving up means the step runs again after its lease
+   * expires.
    */
   private async storeOutcome(
     claim: ClaimedStep,
@@ -286,14 +288,24 @@ export class Worker {
         return applied;
       });
     let applied: (ResultOutcome & { next: ClaimedStep | undefined }) | undefined;
+    const storeStarted = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         applied = await apply();
         break;
       } catch (err) {
-        if (attempt >= STORE_ATTEMPTS) throw err;
+        // The handler's work is done: keep trying for half the lease (the heartbeat keeps the claim
+        // meanwhile, and the claim guard refuses a late write once another worker took over), so
+        // a short outage does not make the step run again.
+        const delayMs = Math.min(STORE_RETRY_FIRST_MS * 2 ** (attempt - 1), STORE_RETRY_MAX_MS);
+        if (
+          this.shutdown.signal.aborted ||
+          Date.now() + delayMs - storeStarted > (this.opts.leaseSeconds * 1000) / 2
+        ) {
+          throw err;
+        }
         log.warn({ err: (err as Error).message, attempt }, "storing the step outcome failed; trying again");
-        await new Promise((r) => setTimeout(r, 50 * 4 ** (attempt - 1)));
+        await new Promise((r) => setTimeout(r, delayMs));
       }
     }
     if (!applied) {
