@@ -73,9 +73,7 @@ export async function applyLockedStepResult(
   const base = {
     stepName: step.name,
     namespace: task.namespace,
-    durationSeconds: step.last_attempted_at
-      ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
-      : undefined,
+    durationSeconds: attemptSeconds(step),
   };
   const decision = decideStepResult(
     step,
@@ -111,6 +109,11 @@ export async function applyLockedStepResult(
   });
   events.push(...(evaluation?.events ?? []));
   return { applied: decision.applied, evaluation, events, ...base };
+}
+
+/** How long the step's last attempt has taken so far (the step-duration metric). */
+export function attemptSeconds(step: StoredStep): number | undefined {
+  return step.last_attempted_at ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000 : undefined;
 }
 
 /** What happens to a step whose outcome the worker stored. */

@@ -5,6 +5,7 @@ import type { Queryable } from "../store/database.js";
 import { type ClaimedStep, type StepRow, storeStepOutcome } from "../store/sql/steps.js";
 import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
 import {
+  attemptSeconds,
   decideStepResult,
   type ResultOutcome,
   type StoredStep,
@@ -120,9 +121,7 @@ export async function applyWorkerOutcome(
     events: [stepEvent, ...evaluation.events],
     stepName: step.name,
     namespace: task.namespace,
-    durationSeconds: step.last_attempted_at
-      ? (Date.now() - Date.parse(step.last_attempted_at)) / 1000
-      : undefined,
+    durationSeconds: attemptSeconds(step),
     next: evaluation.claimed,
   };
 }

@@ -138,26 +138,27 @@ export class Orchestrator {
    * duplicate is harmless; claims are guarded.
    */
   private async sweepLostClaims(): Promise<void> {
-    const expired = await selectExpiredClaims(this.db, 100);
-    // With the Postgres transport an enqueued step's signal is its outbox row: it cannot be lost.
-    const stale =
-      this.transport.kind === "postgres"
-        ? []
-        : await touchStaleEnqueued(this.db, this.opts.staleEnqueuedSeconds, 100);
-    if (stale.length > 0) {
-      this.logger.warn(
-        { steps: stale.length, older_than_s: this.opts.staleEnqueuedSeconds },
-        "re-signalled enqueued steps whose signal was lost outside the database",
-      );
-    }
-    const overdue =
-      this.transport.kind === "postgres"
-        ? []
-        : await selectOverdueRetryTasks(this.db, this.opts.staleEnqueuedSeconds, 100);
-    if (overdue.length > 0) {
-      await sendMessages(
-        this.db,
-        overdue.map((t) => ({
+    // With the Postgres transport a signal is its outbox row and cannot be lost; with a broker it
+    // can (dead-lettered), so also look for steps and retries left waiting for one. Touching the
+    // stale steps and sending their signals commit together.
+    const brokered = this.transport.kind !== "postgres";
+    const older = this.opts.staleEnqueuedSeconds;
+    const { expired, stale, overdue } = await this.db.transaction(async (tx) => {
+      const found = {
+        expired: await selectExpiredClaims(tx, 100),
+        stale: brokered ? await touchStaleEnqueued(tx, older, 100) : [],
+        overdue: brokered ? await selectOverdueRetryTasks(tx, older, 100) : [],
+      };
+      await sendMessages(tx, [
+        ...[...found.expired, ...found.stale].map((s) => ({
+          queueName: namespaceQueue(s.namespace),
+          message: {
+            task_uuid: s.task_uuid,
+            step_uuid: s.workflow_step_uuid,
+            correlation_id: s.correlation_id,
+          },
+        })),
+        ...found.overdue.map((t) => ({
           queueName: ORCHESTRATION_QUEUE,
           message: {
             kind: "evaluate_task",
@@ -166,24 +167,20 @@ export class Orchestrator {
             reason: "retry_overdue",
           },
         })),
-      );
-      this.logger.warn({ tasks: overdue.length }, "re-evaluating tasks whose retry wake-up was lost");
-    }
-    const lost = [...expired, ...stale];
-    if (lost.length === 0) return;
-    await sendMessages(
-      this.db,
-      lost.map((s) => ({
-        queueName: namespaceQueue(s.namespace),
-        message: {
-          task_uuid: s.task_uuid,
-          step_uuid: s.workflow_step_uuid,
-          correlation_id: s.correlation_id,
-        },
-      })),
-    );
+      ]);
+      return found;
+    });
     if (expired.length > 0) {
       this.logger.warn({ steps: expired.length }, "re-signalled steps whose worker lease expired");
+    }
+    if (stale.length > 0) {
+      this.logger.warn(
+        { steps: stale.length, older_than_s: older },
+        "re-signalled enqueued steps whose signal was lost outside the database",
+      );
+    }
+    if (overdue.length > 0) {
+      this.logger.warn({ tasks: overdue.length }, "re-evaluating tasks whose retry wake-up was lost");
     }
   }
 }

@@ -8,7 +8,7 @@ import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
-import { QUEUE_CHANNEL } from "../store/sql/queue.js";
+import { stepSignalCte } from "../store/sql/queue.js";
 import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type AttemptOutcome, runHandler } from "./run-handler.js";
@@ -56,6 +56,8 @@ export interface WorkerStatus {
 export class Worker {
   readonly workerId: string;
   private readonly opts: Required<Omit<WorkerOptions, "workerId">>;
+  /** How this worker goes straight on with a step its result made ready (see applyWorkerOutcome). */
+  private readonly continueWith: ContinueWith;
   private readonly queues: string[];
   private running = false;
   private consumer: Consumer | undefined;
@@ -87,6 +89,10 @@ export class Worker {
       jitterPercent: options.jitterPercent ?? 10,
     };
     this.queues = options.namespaces.map(namespaceQueue);
+    this.continueWith = {
+      leaseSeconds: this.opts.leaseSeconds,
+      canRun: (step) => this.registry.has(step.handler_callable),
+    };
   }
 
   /** Registers the worker in `tasker.workers` and starts consuming its namespaces' queues. */
@@ -323,13 +329,6 @@ export class Worker {
     return { next: applied.next };
   }
 
-  private get continueWith(): ContinueWith {
-    return {
-      leaseSeconds: this.opts.leaseSeconds,
-      canRun: (step) => this.registry.has(step.handler_callable),
-    };
-  }
-
   /**
    * Hands a step back on shutdown: it did not finish, so the attempt does not count. It is
    * announced again in the same statement (a step this worker continued with has no message of
@@ -343,13 +342,7 @@ export class Worker {
       set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
       params: [this.workerId, namespaceQueue(claim.namespace), claim.correlation_id],
       metadata: { reason: "worker shutdown released the step", worker_id: this.workerId },
-      also: [
-        `signal AS (
-           INSERT INTO tasker.queue_messages (queue_name, message)
-           SELECT $7, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $8::text)
-             FROM upd
-           RETURNING pg_notify('${QUEUE_CHANNEL}', $7))`,
-      ],
+      also: [stepSignalCte({ from: "upd", queue: "$7", correlationId: "$8::text" })],
     });
   }
 

@@ -1,8 +1,8 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
-import { QUEUE_CHANNEL } from "./queue.js";
-import type { ClaimedStep } from "./steps.js";
+import { stepSignalCte } from "./queue.js";
+import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
 
 /** Everything one evaluation of a task writes (see orchestrator/evaluate-task.ts). */
 export interface TaskPlanWrite {
@@ -12,7 +12,7 @@ export interface TaskPlanWrite {
   /** The namespace queue their signals go to, and the task's correlation id for the message. */
   queue: string;
   correlationId: string;
-  /** A ready step to claim for `claimFor` in this statement instead of signalling it. */
+  /** A ready step to claim for `claimFor` in this statement instead of enqueueing and signalling it. */
   keep: string | null;
   /** Task transitions to append, ending in `status`; none when the task stays where it is. */
   transitions: readonly { from: string; to: string; event: string }[];
@@ -46,7 +46,7 @@ export async function applyTaskPlan(
     `WITH old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
-          AND s.workflow_step_uuid IS DISTINCT FROM $17::uuid
+          AND s.workflow_step_uuid IS DISTINCT FROM $7::uuid
         FOR UPDATE
      ), upd AS (
        UPDATE tasker.workflow_steps s SET state = $4, updated_at = now()
@@ -58,12 +58,7 @@ export async function applyTaskPlan(
        SELECT workflow_step_uuid, task_uuid, from_state, $4, 'enqueue',
               jsonb_build_object('by', 'orchestrator', 'attempt', attempts)
          FROM upd
-     ), signal AS (
-       INSERT INTO tasker.queue_messages (queue_name, message)
-       SELECT $5, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $6::text)
-         FROM upd WHERE workflow_step_uuid IS DISTINCT FROM $7::uuid
-       RETURNING pg_notify('${QUEUE_CHANNEL}', $5)
-     ), task_tr AS (
+     ), ${stepSignalCte({ from: "upd", queue: "$5", correlationId: "$6::text" })}, task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
        SELECT $1, e->>'from', e->>'to', e->>'event', '{}'::jsonb
          FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS x(e, n)
@@ -82,12 +77,12 @@ export async function applyTaskPlan(
        SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($16::text[]) AS p
      ), k_old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = $17::uuid AND s.state = ANY($3::text[])
+        WHERE s.workflow_step_uuid = $7::uuid AND s.state = ANY($3::text[])
         FOR UPDATE
      ), k_upd AS (
        UPDATE tasker.workflow_steps s
-          SET state = $20, attempts = s.attempts + 1, claimed_by = $18, updated_at = now(),
-              claim_expires_at = now() + make_interval(secs => $19::float8), last_attempted_at = now(),
+          SET state = $19, attempts = s.attempts + 1, claimed_by = $17, updated_at = now(),
+              claim_expires_at = now() + make_interval(secs => $18::float8), last_attempted_at = now(),
               next_retry_at = NULL
          FROM k_old
         WHERE s.workflow_step_uuid = k_old.workflow_step_uuid
@@ -97,21 +92,14 @@ export async function applyTaskPlan(
        SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
          FROM k_upd u CROSS JOIN LATERAL (VALUES
            (1, u.from_state, $4::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1)),
-           (2, $4::text, $20::text, 'claim',
-            jsonb_build_object('worker_id', $18::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
+           (2, $4::text, $19::text, 'claim',
+            jsonb_build_object('worker_id', $17::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
          ) AS x(ord, from_state, to_state, event, metadata)
         ORDER BY x.ord
      )
      SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
-            (SELECT jsonb_build_object(
-                      'workflow_step_uuid', u.workflow_step_uuid, 'task_uuid', u.task_uuid, 'name', u.name,
-                      'handler_callable', u.handler_callable, 'initialization', u.initialization,
-                      'attempts', u.attempts, 'max_attempts', u.max_attempts, 'timeout_seconds', u.timeout_seconds,
-                      'task_name', t.name, 'namespace', t.namespace, 'version', t.version,
-                      'correlation_id', t.correlation_id, 'context', t.context,
-                      'dependency_results', coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
-                                                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb))
-               FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) AS claimed`,
+            (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_STEP_COLUMNS}
+                                        FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c) AS claimed`,
     [
       w.taskUuid,
       w.ready,
@@ -129,7 +117,6 @@ export async function applyTaskPlan(
       w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
       w.wakeUp?.delayMs ?? 0,
       w.eventPayloads,
-      claimed,
       w.claimFor?.workerId ?? null,
       w.claimFor?.leaseSeconds ?? 0,
       claim.to,

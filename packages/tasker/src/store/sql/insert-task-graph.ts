@@ -1,7 +1,7 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
-import { QUEUE_CHANNEL } from "./queue.js";
+import { stepSignalCte } from "./queue.js";
 import type { NewStep } from "./steps.js";
 import type { NewTask } from "./tasks.js";
 
@@ -48,7 +48,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
               backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text)
         WHERE EXISTS (SELECT 1 FROM t)
-       RETURNING workflow_step_uuid, position, state
+       RETURNING workflow_step_uuid, task_uuid, position, state
      ), ed AS (
        INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
        SELECT $1, from_uuid, to_uuid FROM unnest($17::uuid[], $18::uuid[]) AS e(from_uuid, to_uuid)
@@ -68,13 +68,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
          FROM jsonb_array_elements($20::jsonb) WITH ORDINALITY AS x(e, n)
         WHERE EXISTS (SELECT 1 FROM t)
         ORDER BY n
-     ), signal AS (
-       INSERT INTO tasker.queue_messages (queue_name, message)
-       SELECT $21, jsonb_build_object('task_uuid', $1::uuid, 'step_uuid', workflow_step_uuid, 'correlation_id', $12::text)
-         FROM st WHERE st.state = $19
-        ORDER BY st.position
-       RETURNING pg_notify('${QUEUE_CHANNEL}', $21)
-     ), events AS (
+     ), ${stepSignalCte({ from: "st", where: "st.state = $19", orderBy: "st.position", queue: "$21", correlationId: "$12::text" })}, events AS (
        SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($22::text[]) AS p
         WHERE EXISTS (SELECT 1 FROM t)
      )

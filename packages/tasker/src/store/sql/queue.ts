@@ -10,6 +10,27 @@ export interface QueueMessage<T = Record<string, unknown>> {
   readCount: number;
 }
 
+/**
+ * A CTE named `signal` that announces steps on a namespace queue, in the statement that moved
+ * them: one message (ids only) per row of `from` (which has `task_uuid` and `workflow_step_uuid`)
+ * and a NOTIFY that wakes the queue's consumers after commit. `queue` and `correlationId` are SQL
+ * expressions (usually parameters).
+ */
+export function stepSignalCte(o: {
+  from: string;
+  queue: string;
+  correlationId: string;
+  where?: string;
+  orderBy?: string;
+}): string {
+  return `signal AS (
+       INSERT INTO tasker.queue_messages (queue_name, message)
+       SELECT ${o.queue}, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid,
+                                            'correlation_id', ${o.correlationId})
+         FROM ${o.from}${o.where ? ` WHERE ${o.where}` : ""}${o.orderBy ? ` ORDER BY ${o.orderBy}` : ""}
+       RETURNING pg_notify('${QUEUE_CHANNEL}', ${o.queue}))`;
+}
+
 /** Sends messages (optionally delayed) and wakes listeners of their queues after commit. */
 export async function sendMessages(
   q: Queryable,

@@ -258,6 +258,15 @@ export interface ClaimedStep {
 }
 
 /**
+ * The columns of a {@link ClaimedStep}, from the claimed step row `u` joined to its task `t`: what
+ * every claim returns, whichever statement made it.
+ */
+export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
+  u.attempts, u.max_attempts, u.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id,
+  t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+                        WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
+
+/**
  * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
  * lease, returning everything the handler needs (task context, ancestors' results). A step whose
  * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
@@ -298,10 +307,7 @@ export async function claimStep(
         WHERE x.applies
         ORDER BY x.ord
      )
-     SELECT u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization, u.attempts, u.max_attempts,
-            u.timeout_seconds, u.from_state, t.name AS task_name, t.namespace, t.version, t.correlation_id, t.context,
-            coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
-                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results
+     SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state
        FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`,
     [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
   );
