@@ -20,9 +20,7 @@ export interface Evaluation {
   plan: TaskPlan;
   /** Steps enqueued by this evaluation. */
   dispatched: string[];
-  /** The dispatched step the caller chose to keep (see {@link EvaluateOptions.keep}), if any. */
-  kept: string | undefined;
-  /** The kept step, claimed for the caller (with {@link EvaluateOptions.claimFor}). */
+  /** The step chosen by {@link EvaluateOptions.keep}, claimed for the caller. */
   claimed?: ClaimedStep | undefined;
   /** The task's lifecycle events this evaluation published (already sent with its write). */
   events: LifecycleEvent[];
@@ -30,12 +28,12 @@ export interface Evaluation {
 
 export interface EvaluateOptions {
   /**
-   * Picks one of the steps about to be dispatched for the caller to claim in the same
-   * transaction (a worker continuing with the task's next step): it is enqueued like the others
-   * but no queue message is written for it.
+   * Picks one of the steps about to be dispatched for the worker in `claimFor` (a worker going
+   * straight on with the task's next step): it is claimed in the plan's statement instead of
+   * being announced on the queue. Without `claimFor` it is dispatched like the others.
    */
   keep?: ((ready: readonly StepRow[]) => string | undefined) | undefined;
-  /** Claim the kept step for this worker in the same statement (see applyTaskPlan). */
+  /** The worker that claims the kept step (see applyTaskPlan). */
   claimFor?: { workerId: string; leaseSeconds: number } | undefined;
   /** Events that happened before this evaluation (a step's result), published with its own. */
   precedingEvents?: readonly LifecycleEvent[] | undefined;
@@ -102,8 +100,7 @@ export async function applyEvaluation(
     task.status = last.to;
     if (planned.error !== undefined) task.error = planned.error;
   }
-  const kept = planned.keep !== null && dispatched.includes(planned.keep) ? planned.keep : undefined;
-  return { task, plan: planned.plan, dispatched, kept, claimed, events: planned.events };
+  return { task, plan: planned.plan, dispatched, claimed, events: planned.events };
 }
 
 /** What an evaluation will write, decided without touching the database. */
