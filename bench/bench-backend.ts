@@ -132,9 +132,10 @@ export async function benchBackend(
             p95_ms: s.p95_ms,
             p99_ms: s.p99_ms,
             queries_per_task: engine ? round(engine.trace.totalCalls() / s.runs, 1) : null,
+            round_trips_per_task: engine ? round(engine.trace.roundTrips / s.runs, 1) : null,
           };
           say(
-            `[${backend}] ${label === "history" ? `tasker (+${opts.history} finished)` : label === "graphile" ? system : label} ${workflow} latency: p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms${r.queries_per_task !== null ? `, ${r.queries_per_task} queries/task` : ""}`,
+            `[${backend}] ${label === "history" ? `tasker (+${opts.history} finished)` : label === "graphile" ? system : label} ${workflow} latency: p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms${r.queries_per_task !== null ? `, ${r.queries_per_task} queries/task, ${r.round_trips_per_task} round trips/task` : ""}`,
           );
           return r;
         };
@@ -172,6 +173,7 @@ export async function benchBackend(
               concurrency,
               run,
               round(engine.trace.totalCalls() / opts.tasks, 1),
+              round(engine.trace.roundTrips / opts.tasks, 1),
             ),
           );
           say(describeThroughput(`[${backend}] ${who(engine)}`, concurrency, run));
@@ -207,6 +209,7 @@ function throughputResult(
   concurrency: number,
   run: Awaited<ReturnType<typeof measureThroughput>>,
   queriesPerTask: number | null,
+  roundTripsPerTask: number | null = null,
 ): BenchResult {
   return {
     ...emptyResult({
@@ -223,6 +226,7 @@ function throughputResult(
     drain_ms: round(run.drainMs, 0),
     duration_ms: round(run.durationMs, 0),
     queries_per_task: queriesPerTask,
+    round_trips_per_task: roundTripsPerTask,
   };
 }
 

@@ -16,6 +16,7 @@ const COLUMNS = [
   "tasks/s",
   "drain ms",
   "queries/task",
+  "round trips/task",
   "queries/s",
 ] as const;
 
@@ -41,6 +42,7 @@ function row(r: BenchResult): string[] {
     cell(r.tasks_per_s),
     cell(r.drain_ms),
     cell(r.queries_per_task),
+    cell(r.round_trips_per_task),
     cell(r.queries_per_s),
   ];
 }

@@ -45,6 +45,11 @@ const BenchResultObject = z.object({
   duration_ms: ms,
   /** SQL statements the engine sent per task (both processes' share, BEGIN/COMMIT included). */
   queries_per_task: z.number().nonnegative().nullable(),
+  /**
+   * Waits for an answer per task: statements sent together (BEGIN with the first, a batch, the
+   * last with COMMIT) share one. Absent from files written before they were counted.
+   */
+  round_trips_per_task: z.number().nonnegative().nullable().default(null),
   /** Idle only: statements per second the idle engine sent (polls, heartbeats, sweeps). */
   queries_per_s: z.number().nonnegative().nullable().default(null),
   /** pgbench only: its transactions per second. */
@@ -107,6 +112,7 @@ export function emptyResult(
     drain_ms: null,
     duration_ms: null,
     queries_per_task: null,
+    round_trips_per_task: null,
     queries_per_s: null,
     transactions_per_s: null,
   };

@@ -40,6 +40,20 @@ describe("SqlTrace.wrap on a real database (PGlite)", () => {
       await expect(traced.transaction(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
       const calls = Object.fromEntries(t.top().map((s) => [s.sql, s.calls]));
       expect(calls).toEqual({ "SELECT 1 AS n": 1, "SELECT 2 AS n": 1, BEGIN: 2, COMMIT: 2 });
+      // 1 + (statement, COMMIT) + (COMMIT of the failed one)
+      expect(t.roundTrips).toBe(4);
+      t.reset();
+      const [a, b] = await traced.transaction(async (tx) => {
+        const batch = await tx.batch([
+          { sql: "SELECT 3 AS n", params: [] },
+          { sql: "SELECT $1::int AS n", params: [4] },
+        ]);
+        await tx.queryAndCommit("SELECT 5 AS n");
+        return batch;
+      });
+      expect([a, b]).toEqual([[{ n: 3 }], [{ n: 4 }]]);
+      expect(t.totalCalls()).toBe(5); // BEGIN, 3 statements, COMMIT
+      expect(t.roundTrips).toBe(2); // the batch (with BEGIN), the last statement with COMMIT
     } finally {
       await traced.close();
     }

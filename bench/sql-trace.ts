@@ -1,4 +1,4 @@
-import type { Database, Queryable } from "@tasker-ts/tasker";
+import type { Database, Queryable, Statement } from "@tasker-ts/tasker";
 
 export interface StatementStats {
   /** The statement's first words, whitespace collapsed: enough to find it in the engine. */
@@ -16,11 +16,14 @@ export interface StatementSample {
 /**
  * Counts and times every statement an engine sends, by wrapping its Database. Round trips per
  * task are the figure that bounds latency on a real server, so the benchmark reports them.
- * BEGIN and COMMIT are counted too: on PostgreSQL each is a round trip.
+ * BEGIN and COMMIT are counted as statements; round trips are counted apart (a batch, or a
+ * statement sent with BEGIN or COMMIT, shares one).
  */
 export class SqlTrace {
   private readonly stats = new Map<string, StatementStats>();
   private readonly firstCalls = new Map<string, StatementSample>();
+  /** Waits for an answer from the database: a statement, a batch, a COMMIT sent alone. */
+  roundTrips = 0;
 
   wrap(db: Database): Database {
     const timed =
@@ -31,14 +34,48 @@ export class SqlTrace {
           return await q.query(sql, params);
         } finally {
           this.add(sql, performance.now() - start, params);
+          this.roundTrips++;
         }
       };
     return {
       kind: db.kind,
       query: timed(db),
       transaction: (fn) => {
+        // BEGIN leaves with the transaction's first statement: counted, but not a round trip.
         this.add("BEGIN", 0);
-        return db.transaction((tx) => fn({ query: timed(tx) })).finally(() => this.add("COMMIT", 0));
+        let committed = false;
+        return db
+          .transaction((tx) =>
+            fn({
+              query: timed(tx),
+              batch: async <const S extends readonly Statement<unknown>[]>(statements: S) => {
+                const start = performance.now();
+                try {
+                  return await tx.batch(statements);
+                } finally {
+                  const ms = (performance.now() - start) / statements.length;
+                  for (const s of statements) this.add(s.sql, ms, s.params);
+                  this.roundTrips++;
+                }
+              },
+              queryAndCommit: async (sql, params) => {
+                committed = true;
+                const start = performance.now();
+                try {
+                  return await tx.queryAndCommit(sql, params);
+                } finally {
+                  this.add(sql, performance.now() - start, params);
+                  this.add("COMMIT", 0);
+                  this.roundTrips++;
+                }
+              },
+            }),
+          )
+          .finally(() => {
+            if (committed) return;
+            this.add("COMMIT", 0);
+            this.roundTrips++;
+          });
       },
       exec: (sql) => db.exec(sql),
       listen: (channel, onNotify) => db.listen(channel, onNotify),
@@ -56,6 +93,7 @@ export class SqlTrace {
   }
 
   reset(): void {
+    this.roundTrips = 0;
     this.stats.clear();
     this.firstCalls.clear();
   }

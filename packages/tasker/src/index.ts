@@ -19,7 +19,7 @@ export type { OrchestratorOptions } from "./orchestrator/orchestrator.js";
 export { Orchestrator } from "./orchestrator/orchestrator.js";
 export { namespaceQueue, ORCHESTRATION_QUEUE } from "./queue/queue-names.js";
 export * from "./state/index.js";
-export type { Database, Queryable } from "./store/database.js";
+export type { BatchRows, Database, Queryable, Statement, Transaction } from "./store/database.js";
 export { migrate } from "./store/migrate.js";
 export { openDatabase } from "./store/open-database.js";
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";

@@ -3,7 +3,7 @@ import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
 import type { StepEvent } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { Queryable } from "../store/database.js";
+import type { Transaction } from "../store/database.js";
 import { ackMessages } from "../store/sql/queue.js";
 import { transitionSteps } from "../store/sql/steps.js";
 import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
@@ -40,7 +40,7 @@ export interface StoredStep {
  * it is acked, logged and otherwise ignored.
  */
 export async function applyStepResult(
-  tx: Queryable,
+  tx: Transaction,
   msg: { msgId: string | null; taskUuid: string; stepUuid: string },
   opts: { jitterPercent: number; logger: Logger },
 ): Promise<ResultOutcome> {
@@ -63,7 +63,7 @@ export async function applyStepResult(
  * its own outcome has both already (see apply-worker-outcome.ts).
  */
 export async function applyLockedStepResult(
-  tx: Queryable,
+  tx: Transaction,
   task: TaskRow,
   step: StoredStep,
   msg: { msgId: string | null; taskUuid: string; stepUuid: string },
@@ -125,15 +125,21 @@ export type StepDecision = {
   metadata: Record<string, unknown>;
 };
 
+/** A success is completed, whatever the step's retry settings or the task's state. */
+export const COMPLETED: Readonly<StepDecision> = Object.freeze({
+  applied: "completed",
+  event: "complete",
+  retryDelayMs: null,
+  metadata: {},
+});
+
 /** Pure: the step's next move once a worker stored its outcome; undefined for a stale result. */
 export function decideStepResult(
   step: StoredStep,
   jitterPercent: number,
   taskFinished: boolean,
 ): StepDecision | undefined {
-  if (step.state === "enqueued_for_orchestration") {
-    return { applied: "completed", event: "complete", retryDelayMs: null, metadata: {} };
-  }
+  if (step.state === "enqueued_for_orchestration") return COMPLETED;
   if (step.state !== "enqueued_as_error_for_orchestration") return undefined;
   const failure = decideFailure(
     {

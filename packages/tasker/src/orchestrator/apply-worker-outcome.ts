@@ -1,13 +1,20 @@
 import type { Logger } from "../observability/logger.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { Queryable } from "../store/database.js";
-import { type ClaimedStep, type StepRow, storeStepOutcome } from "../store/sql/steps.js";
-import { lockTaskWithStep, type TaskRow } from "../store/sql/tasks.js";
+import { run, type Transaction } from "../store/database.js";
+import {
+  type ClaimedStep,
+  type StepRow,
+  type StoredOutcomeStepRow,
+  storeStepOutcomeStatement,
+} from "../store/sql/steps.js";
+import { type LockedTaskRow, lockTaskWithStepStatement, type TaskRow } from "../store/sql/tasks.js";
 import {
   attemptSeconds,
+  COMPLETED,
   decideStepResult,
   type ResultOutcome,
+  type StepDecision,
   type StoredStep,
   stepResultEvent,
 } from "./apply-step-result.js";
@@ -47,13 +54,16 @@ export interface ContinueWith {
  * the retry policy's choice), the task is re-planned, ready steps are dispatched and events sent.
  *
  * Three statements: lock the task (the order every decision about a task takes), store the
- * outcome and read the steps, write the plan (claiming the next step). No hop through the
- * orchestration queue and one commit per step; the orchestrator keeps what needs a clock
- * (retries coming due, lost claims). Returns undefined when the claim was lost (the lease expired
- * and another worker took the step over): nothing is written.
+ * outcome and read the steps, write the plan (claiming the next step). A success needs nothing
+ * from the lock to be decided, so its store goes with the lock and `BEGIN` (one round trip), and
+ * the plan with the `COMMIT` (another): two round trips and one commit per step. A failure is
+ * decided on the locked row (its retry settings, whether the task was cancelled): one more.
+ * The orchestrator keeps what needs a clock (retries coming due, lost claims). Returns undefined
+ * when the claim was lost (the lease expired and another worker took the step over): nothing is
+ * written.
  */
 export async function applyWorkerOutcome(
-  tx: Queryable,
+  tx: Transaction,
   w: WorkerOutcome,
   opts: {
     jitterPercent: number;
@@ -61,38 +71,44 @@ export async function applyWorkerOutcome(
     continueWith?: ContinueWith | undefined;
   },
 ): Promise<(ResultOutcome & { next: ClaimedStep | undefined }) | undefined> {
-  const row = await lockTaskWithStep(tx, w.taskUuid, w.stepUuid);
-  const before = row?.step as (StoredStep & { claimed_by: string | null }) | null | undefined;
-  if (!row || !before || before.state !== "in_progress" || before.claimed_by !== w.workerId) return undefined;
-  const { step: _step, ...rest } = row;
-  const task = rest as TaskRow;
   const { outcome } = w;
-  const stored = outcome.ok ? STEP_TRANSITIONS.succeed : STEP_TRANSITIONS.fail;
-  const step: StoredStep = {
-    ...before,
-    attempts: w.attempts,
-    state: stored.to,
-    error: outcome.ok ? null : outcome.error,
-  };
-  const decision = decideStepResult(
-    step,
-    opts.jitterPercent,
-    TASK_TERMINAL_STATES.has(task.status as TaskState),
-  );
-  if (!decision) return undefined; // unreachable: a stored outcome always has a decision
-  const steps = await storeStepOutcome(tx, {
-    taskUuid: w.taskUuid,
-    stepUuid: w.stepUuid,
-    workerId: w.workerId,
-    attempts: w.attempts,
-    ok: outcome.ok,
-    payload: outcome.ok ? outcome.result : outcome.error,
-    stored: { event: outcome.ok ? "succeed" : "fail", metadata: { worker_id: w.workerId } },
-    decided: { event: decision.event, metadata: decision.metadata },
-    retryDelayMs: decision.retryDelayMs,
-    outboxMsgId: w.outboxMsgId,
-  });
-  if (!steps) return undefined;
+  const storeWith = (decision: StepDecision) =>
+    storeStepOutcomeStatement({
+      taskUuid: w.taskUuid,
+      stepUuid: w.stepUuid,
+      workerId: w.workerId,
+      attempts: w.attempts,
+      ok: outcome.ok,
+      payload: outcome.ok ? outcome.result : outcome.error,
+      stored: { event: outcome.ok ? "succeed" : "fail", metadata: { worker_id: w.workerId } },
+      decided: { event: decision.event, metadata: decision.metadata },
+      retryDelayMs: decision.retryDelayMs,
+      outboxMsgId: w.outboxMsgId,
+    });
+  const lock = lockTaskWithStepStatement(w.taskUuid, w.stepUuid);
+  let row: LockedTaskRow | undefined;
+  let decision: StepDecision | undefined;
+  let steps: StoredOutcomeStepRow[];
+  if (outcome.ok) {
+    // The store is a statement of its own after the lock: its snapshot sees every decision
+    // committed before the lock was granted. Its claim guard is what decides whether it writes.
+    decision = COMPLETED;
+    [[row], steps] = await tx.batch([lock, storeWith(decision)] as const);
+  } else {
+    [row] = await run(tx, lock);
+    if (!row || !isClaimedBy(row.step, w.workerId)) return undefined;
+    decision = decideStepResult(
+      storedStep(row.step, w, outcome),
+      opts.jitterPercent,
+      TASK_TERMINAL_STATES.has(row.status as TaskState),
+    );
+    if (!decision) return undefined; // unreachable: a stored outcome always has a decision
+    steps = await run(tx, storeWith(decision));
+  }
+  if (!row?.step || steps.length === 0) return undefined;
+  const { step: before, ...rest } = row;
+  const task = rest as TaskRow;
+  const step = storedStep(before, w, outcome);
 
   const now = new Date();
   const decidedState = STEP_TRANSITIONS[decision.event].to;
@@ -113,6 +129,7 @@ export async function applyWorkerOutcome(
       precedingEvents: [stepEvent],
       keep: cont ? (ready) => ready.find(cont.canRun)?.workflow_step_uuid : undefined,
       claimFor: cont ? { workerId: w.workerId, leaseSeconds: cont.leaseSeconds } : undefined,
+      commit: true,
     },
   );
   return {
@@ -123,6 +140,25 @@ export async function applyWorkerOutcome(
     namespace: task.namespace,
     durationSeconds: attemptSeconds(step),
     next: evaluation.claimed,
+  };
+}
+
+function isClaimedBy(step: LockedTaskRow["step"], workerId: string): boolean {
+  const s = step as { state?: string; claimed_by?: string | null } | null;
+  return s?.state === "in_progress" && s.claimed_by === workerId;
+}
+
+/** The step as the outcome leaves it, for deciding on it and for its event. */
+function storedStep(
+  before: LockedTaskRow["step"],
+  w: WorkerOutcome,
+  outcome: StepAttemptOutcome,
+): StoredStep {
+  return {
+    ...(before as unknown as StoredStep),
+    attempts: w.attempts,
+    state: (outcome.ok ? STEP_TRANSITIONS.succeed : STEP_TRANSITIONS.fail).to,
+    error: outcome.ok ? null : outcome.error,
   };
 }
 

@@ -2,7 +2,7 @@ import { eventPayloads, type LifecycleEvent, type LifecycleEventName } from "../
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { Queryable } from "../store/database.js";
+import type { Transaction } from "../store/database.js";
 import { applyTaskPlan } from "../store/sql/apply-task-plan.js";
 import { type ClaimedStep, type StepRow, selectSteps } from "../store/sql/steps.js";
 import { selectTask, type TaskRow } from "../store/sql/tasks.js";
@@ -37,6 +37,8 @@ export interface EvaluateOptions {
   claimFor?: { workerId: string; leaseSeconds: number } | undefined;
   /** Events that happened before this evaluation (a step's result), published with its own. */
   precedingEvents?: readonly LifecycleEvent[] | undefined;
+  /** The plan is the transaction's last statement: commit with it (one round trip fewer). */
+  commit?: boolean | undefined;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface EvaluateOptions {
  * serialises every decision about one task across orchestrators and workers.
  */
 export async function evaluateTask(
-  tx: Queryable,
+  tx: Transaction,
   taskUuid: string,
   locked?: TaskRow,
   now = new Date(),
@@ -62,7 +64,7 @@ export async function evaluateTask(
 
 /** {@link evaluateTask} once the task is locked and its steps read (and patched) by the caller. */
 export async function applyEvaluation(
-  tx: Queryable,
+  tx: Transaction,
   task: TaskRow,
   steps: readonly StepRow[],
   now: Date,
@@ -70,32 +72,36 @@ export async function applyEvaluation(
 ): Promise<Evaluation> {
   const planned = planEvaluation(task, steps, now, options.keep);
   const last = planned.plan.transitions.at(-1);
-  const { dispatched, claimed } = await applyTaskPlan(tx, {
-    taskUuid: task.task_uuid,
-    ready: planned.plan.ready.map((s) => s.uuid),
-    queue: namespaceQueue(task.namespace),
-    correlationId: task.correlation_id,
-    keep: planned.keep,
-    transitions: planned.plan.transitions,
-    status: last?.to ?? null,
-    error: planned.error,
-    terminal: last ? TASK_TERMINAL_STATES.has(last.to) : false,
-    wakeUp:
-      planned.retryWakeDelayMs === null
-        ? null
-        : {
-            queue: ORCHESTRATION_QUEUE,
-            message: {
-              kind: "evaluate_task",
-              task_uuid: task.task_uuid,
-              correlation_id: task.correlation_id,
-              reason: "retry_due",
+  const { dispatched, claimed } = await applyTaskPlan(
+    tx,
+    {
+      taskUuid: task.task_uuid,
+      ready: planned.plan.ready.map((s) => s.uuid),
+      queue: namespaceQueue(task.namespace),
+      correlationId: task.correlation_id,
+      keep: planned.keep,
+      transitions: planned.plan.transitions,
+      status: last?.to ?? null,
+      error: planned.error,
+      terminal: last ? TASK_TERMINAL_STATES.has(last.to) : false,
+      wakeUp:
+        planned.retryWakeDelayMs === null
+          ? null
+          : {
+              queue: ORCHESTRATION_QUEUE,
+              message: {
+                kind: "evaluate_task",
+                task_uuid: task.task_uuid,
+                correlation_id: task.correlation_id,
+                reason: "retry_due",
+              },
+              delayMs: planned.retryWakeDelayMs,
             },
-            delayMs: planned.retryWakeDelayMs,
-          },
-    eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
-    claimFor: options.claimFor,
-  });
+      eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
+      claimFor: options.claimFor,
+    },
+    { commit: options.commit },
+  );
   if (last) {
     task.status = last.to;
     if (planned.error !== undefined) task.error = planned.error;

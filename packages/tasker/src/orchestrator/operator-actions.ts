@@ -5,14 +5,14 @@ import type { StepAction } from "../model/step-action.js";
 import { STEP_TRANSITIONS, type StepEvent } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
-import type { Queryable } from "../store/database.js";
+import type { Transaction } from "../store/database.js";
 import { selectStep, transitionSteps } from "../store/sql/steps.js";
 import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
 import { insertTaskTransitions } from "../store/sql/transitions.js";
 import { evaluateTask, taskEvent } from "./evaluate-task.js";
 
 /** Cancel: no new steps start; running ones finish (their results are recorded); task `cancelled`. */
-export async function cancelTask(tx: Queryable, taskUuid: string, reason: string): Promise<void> {
+export async function cancelTask(tx: Transaction, taskUuid: string, reason: string): Promise<void> {
   const task = await selectTask(tx, taskUuid, { forUpdate: true });
   if (!task) throw notFound("Task", taskUuid);
   const status = task.status as TaskState;
@@ -50,7 +50,7 @@ const ACTION_EVENT: Record<StepAction["action_type"], StepEvent> = {
 
 /** Operator actions on a step, then a re-plan of its task (dependants may now run). */
 export async function applyStepAction(
-  tx: Queryable,
+  tx: Transaction,
   taskUuid: string,
   stepUuid: string,
   action: StepAction,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { Database, Queryable } from "./database.js";
+import type { BatchRows, Database, Queryable, Statement, Transaction } from "./database.js";
 
 /**
  * Embedded PostgreSQL (WASM) in this process: a data directory, or `memory://` for tests.
@@ -20,7 +20,7 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     query: base.query,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => db.transaction((tx) => fn(transactionOn(wrap(tx)))),
     exec: async (sql) => {
       await db.exec(sql);
     },
@@ -34,6 +34,35 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
       if (closed) return;
       closed = true;
       await db.close();
+    },
+  };
+}
+
+/**
+ * PGlite runs in this process, so there is no round trip to save: a batch runs its statements in
+ * turn, and the commit follows the last statement when the transaction's function returns.
+ */
+function transactionOn(q: Queryable): Transaction {
+  let open = true;
+  const ensureOpen = () => {
+    if (!open)
+      throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
+  };
+  return {
+    query: (sql, params) => {
+      ensureOpen();
+      return q.query(sql, params);
+    },
+    async batch<const S extends readonly Statement<unknown>[]>(statements: S) {
+      ensureOpen();
+      const rows: unknown[][] = [];
+      for (const s of statements) rows.push(await q.query(s.sql, s.params));
+      return rows as BatchRows<S>;
+    },
+    queryAndCommit: (sql, params) => {
+      ensureOpen();
+      open = false;
+      return q.query(sql, params);
     },
   };
 }

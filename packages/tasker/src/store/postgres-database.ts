@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
-import type { Database, Queryable } from "./database.js";
+import type { Database, Transaction } from "./database.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
 
@@ -13,7 +13,9 @@ export interface PostgresOptions {
 
 /** A PostgreSQL server through `pg`: a pool for queries, one dedicated connection for LISTEN. */
 export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
+  // Pipeline mode: a query is written as soon as it is issued, without waiting for the answer to
+  // the one before, which is what lets a transaction send BEGIN, a batch or the COMMIT together.
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolMax ?? 10, pipeline: true });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", (err) => options.logger?.warn({ err: err.message }, "postgres pool connection error"));
   // pg emits 'error' on a client when the server ends its session while no query is running on
@@ -41,19 +43,51 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         options.logger?.warn({ err: err.message }, "postgres connection lost during a transaction");
       };
       client.on("error", onError);
-      const tx: Queryable = {
-        query: async <R>(sql: string, params?: readonly unknown[]) =>
-          (await client.query(prepared(sql, params))).rows as R[],
+      let open = true;
+      // Sent now and answered together with the first statement: no round trip of its own.
+      const begun = client.query("BEGIN");
+      begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
+      const send = <R>(sql: string, params?: readonly unknown[]) =>
+        client.query(prepared(sql, params)).then((r) => r.rows as R[]);
+      const ensureOpen = () => {
+        if (!open)
+          throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
+      };
+      const tx: Transaction = {
+        query: <R>(sql: string, params?: readonly unknown[]) => {
+          ensureOpen();
+          return send<R>(sql, params);
+        },
+        async batch(statements) {
+          ensureOpen();
+          const answers = corked(client, () => statements.map((s) => send(s.sql, s.params)));
+          return (await firstFailure(answers)) as never;
+        },
+        async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
+          ensureOpen();
+          open = false;
+          const answers = corked(client, () => [send<R>(sql, params), client.query("COMMIT")]);
+          const [rows, committed] = (await firstFailure(answers)) as [R[], pg.QueryResult];
+          if (committed.command !== "COMMIT") throw rolledBack();
+          return rows;
+        },
       };
       try {
-        await client.query("BEGIN");
         const result = await fn(tx);
-        await client.query("COMMIT");
+        await begun;
+        if (open) {
+          open = false;
+          const committed = await client.query("COMMIT");
+          if (committed.command !== "COMMIT") throw rolledBack();
+        }
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch((rollbackErr: Error) => {
-          broken ??= rollbackErr;
-        });
+        if (open) {
+          open = false;
+          await client.query("ROLLBACK").catch((rollbackErr: Error) => {
+            broken ??= rollbackErr;
+          });
+        }
         throw err;
       } finally {
         client.off("error", onError);
@@ -155,6 +189,35 @@ class NotificationListener {
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Runs `issue` with the connection's socket corked, so the queries it issues leave in one write
+ * (one system call and one packet instead of one per statement).
+ */
+function corked<T>(client: pg.PoolClient, issue: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } })
+    .connection?.stream;
+  stream?.cork?.();
+  try {
+    return issue();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
+/** Waits for every answer (none is left unhandled) and throws the first failure, in order. */
+async function firstFailure(answers: readonly Promise<unknown>[]): Promise<unknown[]> {
+  const settled = await Promise.allSettled(answers);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+}
+
+function rolledBack(): Error {
+  return new Error(
+    "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
-import type { Queryable } from "../database.js";
+import type { Transaction } from "../database.js";
 import { stepSignalCte } from "./queue.js";
 import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
 
@@ -32,18 +32,18 @@ export interface TaskPlanWrite {
  * Applies a task's plan in one statement: enqueue the ready steps with their transition rows and
  * queue messages (waking the namespace's workers), append the task's transitions and set its
  * status, schedule the retry wake-up and publish the lifecycle events. Returns the steps that
- * really moved.
+ * really moved. `commit`: this is the transaction's last statement; it commits in the same round trip.
  */
 export async function applyTaskPlan(
-  q: Queryable,
+  tx: Transaction,
   w: TaskPlanWrite,
+  opts: { commit?: boolean } = {},
 ): Promise<{ dispatched: string[]; claimed: ClaimedStep | undefined }> {
   const enqueue = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;
   // The kept step is claimed by its own CTEs (a row can be updated once per statement).
   const claimed = w.claimFor && w.keep !== null ? w.keep : null;
-  const [row] = await q.query<{ dispatched: string[] | null; claimed: ClaimedStep | null }>(
-    `WITH old AS (
+  const sql = `WITH old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
           AND s.workflow_step_uuid IS DISTINCT FROM $7::uuid
@@ -99,29 +99,30 @@ export async function applyTaskPlan(
      )
      SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
             (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_STEP_COLUMNS}
-                                        FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c) AS claimed`,
-    [
-      w.taskUuid,
-      w.ready,
-      enqueue.from,
-      enqueue.to,
-      w.queue,
-      w.correlationId,
-      claimed,
-      JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
-      w.status,
-      w.error !== undefined,
-      w.error ?? null,
-      w.terminal,
-      w.wakeUp?.queue ?? null,
-      w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
-      w.wakeUp?.delayMs ?? 0,
-      w.eventPayloads,
-      w.claimFor?.workerId ?? null,
-      w.claimFor?.leaseSeconds ?? 0,
-      claim.to,
-    ],
-  );
+                                        FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c) AS claimed`;
+  const params = [
+    w.taskUuid,
+    w.ready,
+    enqueue.from,
+    enqueue.to,
+    w.queue,
+    w.correlationId,
+    claimed,
+    JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
+    w.status,
+    w.error !== undefined,
+    w.error ?? null,
+    w.terminal,
+    w.wakeUp?.queue ?? null,
+    w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
+    w.wakeUp?.delayMs ?? 0,
+    w.eventPayloads,
+    w.claimFor?.workerId ?? null,
+    w.claimFor?.leaseSeconds ?? 0,
+    claim.to,
+  ];
+  type Row = { dispatched: string[] | null; claimed: ClaimedStep | null };
+  const [row] = opts.commit ? await tx.queryAndCommit<Row>(sql, params) : await tx.query<Row>(sql, params);
   const dispatched = row?.dispatched ?? [];
   if (row?.claimed) dispatched.push(row.claimed.workflow_step_uuid);
   return { dispatched, claimed: row?.claimed ?? undefined };

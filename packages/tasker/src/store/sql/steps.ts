@@ -1,5 +1,5 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
-import type { Queryable } from "../database.js";
+import type { Queryable, Statement } from "../database.js";
 
 export interface NewStep {
   workflow_step_uuid: string;
@@ -101,25 +101,25 @@ export interface StepOutcomeWrite {
   outboxMsgId: string | null;
 }
 
+/** A step as the outcome's statement read it; `child_of_stored` marks the stored step's children. */
+export type StoredOutcomeStepRow = StepRow & { child_of_stored: boolean };
+
 /**
  * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
  * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
- * this attempt's claim, acking the delivery. Returns the task's steps as they were before (this
- * statement's snapshot; `child_of_stored` marks the stored step's children), or undefined when the
+ * this attempt's claim, acking the delivery. Its rows are the task's steps as they were before (this
+ * statement's snapshot; `child_of_stored` marks the stored step's children), or none when the
  * claim was lost and nothing was written. Run it after locking the task, so that snapshot holds
  * every decision committed before.
  */
-export async function storeStepOutcome(
-  q: Queryable,
-  w: StepOutcomeWrite,
-): Promise<(StepRow & { child_of_stored: boolean })[] | undefined> {
+export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
   const via = STEP_TRANSITIONS[w.stored.event];
   const to = STEP_TRANSITIONS[w.decided.event];
   if (!via.from.includes("in_progress") || !to.from.includes(via.to)) {
     throw new Error(`no step path in_progress -${w.stored.event}-> ${via.to} -${w.decided.event}->`);
   }
-  const rows = await q.query<StepRow & { child_of_stored: boolean }>(
-    `WITH old AS (
+  return {
+    sql: `WITH old AS (
        SELECT workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = $1 AND s.state = 'in_progress' AND s.claimed_by = $2 AND s.attempts = $3
         FOR UPDATE
@@ -153,7 +153,7 @@ export async function storeStepOutcome(
        FROM tasker.workflow_steps s ${PARENTS}
       WHERE s.task_uuid = $14 AND EXISTS (SELECT 1 FROM upd)
       ORDER BY s.position`,
-    [
+    params: [
       w.stepUuid,
       w.workerId,
       w.attempts,
@@ -169,8 +169,7 @@ export async function storeStepOutcome(
       w.outboxMsgId,
       w.taskUuid,
     ],
-  );
-  return rows.length > 0 ? rows : undefined;
+  };
 }
 
 export async function selectStep(

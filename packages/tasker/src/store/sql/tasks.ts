@@ -1,4 +1,4 @@
-import type { Queryable } from "../database.js";
+import { type Queryable, run, type Statement } from "../database.js";
 
 export interface TaskRow {
   task_uuid: string;
@@ -24,15 +24,20 @@ export interface TaskRow {
 
 export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "completed_at" | "error">;
 
-/** Locks a task and reads one of its steps in one round trip (result processing). */
+export type LockedTaskRow = TaskRow & { step: Record<string, unknown> | null };
+
+/** Locks a task and reads one of its steps in one statement (result processing). */
+export function lockTaskWithStepStatement(taskUuid: string, stepUuid: string): Statement<LockedTaskRow> {
+  return {
+    sql: `SELECT t.*, (SELECT to_jsonb(s) FROM tasker.workflow_steps s
+                        WHERE s.workflow_step_uuid = $2 AND s.task_uuid = t.task_uuid) AS step
+            FROM tasker.tasks t WHERE t.task_uuid = $1 FOR UPDATE`,
+    params: [taskUuid, stepUuid],
+  };
+}
+
 export async function lockTaskWithStep(q: Queryable, taskUuid: string, stepUuid: string) {
-  const rows = await q.query<TaskRow & { step: Record<string, unknown> | null }>(
-    `SELECT t.*, (SELECT to_jsonb(s) FROM tasker.workflow_steps s
-                   WHERE s.workflow_step_uuid = $2 AND s.task_uuid = t.task_uuid) AS step
-       FROM tasker.tasks t WHERE t.task_uuid = $1 FOR UPDATE`,
-    [taskUuid, stepUuid],
-  );
-  return rows[0];
+  return (await run(q, lockTaskWithStepStatement(taskUuid, stepUuid)))[0];
 }
 
 export async function selectTask(q: Queryable, taskUuid: string, opts: { forUpdate?: boolean } = {}) {
