@@ -24,6 +24,12 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   // crashed the process. The failure still reaches queries and transactions their own way.
   pool.on("connect", (client) => {
     client.on("error", (err) => options.logger?.debug({ err: err.message }, "postgres connection ended"));
+    // Every engine statement finds its rows by key. A prepared statement keeps the plan it got
+    // while the tables were small (a fresh deployment, or before autovacuum's first ANALYZE), and
+    // there a sequential scan was the cheaper plan: it stayed one as the tables grew, and the
+    // throughput run spent most of the database's CPU scanning workflow_steps (2-3x fewer steps/s,
+    // see bench/README.md). Sent first on the connection, so it holds for every query after it.
+    client.query("SET enable_seqscan = off").catch(() => undefined);
   });
   await pool.query("SELECT 1");
   const listener = new NotificationListener(options.url, options.logger);
