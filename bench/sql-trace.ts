@@ -40,36 +40,38 @@ export class SqlTrace {
     return {
       kind: db.kind,
       query: timed(db),
-      transaction: (fn) => {
+      transaction: (fn, options) => {
         // BEGIN leaves with the transaction's first statement: counted, but not a round trip.
         this.add("BEGIN", 0);
         let committed = false;
         return db
-          .transaction((tx) =>
-            fn({
-              query: timed(tx),
-              batch: async <const S extends readonly Statement<unknown>[]>(statements: S) => {
-                const start = performance.now();
-                try {
-                  return await tx.batch(statements);
-                } finally {
-                  const ms = (performance.now() - start) / statements.length;
-                  for (const s of statements) this.add(s.sql, ms, s.params);
-                  this.roundTrips++;
-                }
-              },
-              queryAndCommit: async (sql, params) => {
-                committed = true;
-                const start = performance.now();
-                try {
-                  return await tx.queryAndCommit(sql, params);
-                } finally {
-                  this.add(sql, performance.now() - start, params);
-                  this.add("COMMIT", 0);
-                  this.roundTrips++;
-                }
-              },
-            }),
+          .transaction(
+            (tx) =>
+              fn({
+                query: timed(tx),
+                batch: async <const S extends readonly Statement<unknown>[]>(statements: S) => {
+                  const start = performance.now();
+                  try {
+                    return await tx.batch(statements);
+                  } finally {
+                    const ms = (performance.now() - start) / statements.length;
+                    for (const s of statements) this.add(s.sql, ms, s.params);
+                    this.roundTrips++;
+                  }
+                },
+                queryAndCommit: async (sql, params) => {
+                  committed = true;
+                  const start = performance.now();
+                  try {
+                    return await tx.queryAndCommit(sql, params);
+                  } finally {
+                    this.add(sql, performance.now() - start, params);
+                    this.add("COMMIT", 0);
+                    this.roundTrips++;
+                  }
+                },
+              }),
+            options,
           )
           .finally(() => {
             if (committed) return;

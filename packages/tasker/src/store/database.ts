@@ -38,6 +38,16 @@ export interface Transaction extends Queryable {
   queryAndCommit<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+export interface TransactionOptions {
+  /**
+   * false: the commit returns before its WAL record reaches the disk (PostgreSQL's
+   * `synchronous_commit = off` for this transaction; PGlite ignores it). Only for bookkeeping
+   * whose loss in a database server crash the engine recovers from by itself, never for a
+   * result or a decision: see {@link runUnflushed}. It is still atomic and visible at once.
+   */
+  synchronousCommit?: boolean;
+}
+
 /**
  * The one small interface both drivers implement (embedded PGlite and `pg` on a server).
  * Everything above the store is written against this and runs unchanged on both.
@@ -45,7 +55,7 @@ export interface Transaction extends Queryable {
 export interface Database extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
   /** LISTEN on a channel; resolves to an unsubscribe function. Notifications arrive after commit. */
@@ -57,4 +67,17 @@ export interface Database extends Queryable {
 /** Runs one statement built by a `store/sql` function. */
 export function run<R>(q: Queryable, statement: Statement<R>): Promise<R[]> {
   return q.query<R>(statement.sql, statement.params);
+}
+
+/**
+ * Runs one write that does not need to wait for the disk, in one round trip: a receive (its
+ * visibility timeout) or a claim. Lost in a server crash, the message shows again and the claim
+ * was never made, so the step is delivered and claimed again: the at-least-once the engine
+ * promises anyway. A later synchronous commit on the server flushes it too (the WAL is one
+ * sequence). Saves a disk flush (~1.2 ms here) on every task's first step.
+ */
+export function runUnflushed<R>(db: Database, statement: Statement<R>): Promise<R[]> {
+  return db.transaction((tx) => tx.queryAndCommit<R>(statement.sql, statement.params), {
+    synchronousCommit: false,
+  });
 }

@@ -38,7 +38,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   return {
     kind: "postgres",
     query,
-    async transaction(fn) {
+    async transaction(fn, txOptions) {
       const client = await pool.connect();
       // A checked-out connection that breaks between queries (server restart, terminated backend)
       // emits 'error' on the client, and the pool only listens while it is idle: unheard, that
@@ -51,7 +51,13 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       client.on("error", onError);
       let open = true;
       // Sent now and answered together with the first statement: no round trip of its own.
-      const begun = client.query("BEGIN");
+      const begun = corked(client, () => {
+        const sent = client.query("BEGIN");
+        if (txOptions?.synchronousCommit === false) {
+          client.query("SET LOCAL synchronous_commit = off").catch(() => undefined);
+        }
+        return sent;
+      });
       begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
       const send = <R>(sql: string, params?: readonly unknown[]) =>
         client.query(prepared(sql, params)).then((r) => r.rows as R[]);

@@ -1,4 +1,4 @@
-import type { Queryable } from "../database.js";
+import { type Database, type Queryable, runUnflushed } from "../database.js";
 
 /** The channel every queue write notifies; the payload is the queue name. */
 export const QUEUE_CHANNEL = "tasker_queue";
@@ -59,13 +59,16 @@ export async function sendMessages(
  * readers share a queue without blocking each other.
  */
 export async function receiveMessages<T>(
-  q: Queryable,
+  db: Database,
   queueNames: readonly string[],
   limit: number,
   visibilitySeconds: number,
 ): Promise<QueueMessage<T>[]> {
-  const rows = await q.query<{ msg_id: string; queue_name: string; message: T; read_count: number }>(
-    `UPDATE tasker.queue_messages m
+  // A lost receive only shows the messages again: no need to wait for the disk.
+  const rows = await runUnflushed<{ msg_id: string; queue_name: string; message: T; read_count: number }>(
+    db,
+    {
+      sql: `UPDATE tasker.queue_messages m
         SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
       WHERE m.msg_id IN (
         SELECT msg_id FROM tasker.queue_messages
@@ -74,7 +77,8 @@ export async function receiveMessages<T>(
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
       RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
-    [queueNames, limit, visibilitySeconds],
+      params: [queueNames, limit, visibilitySeconds],
+    },
   );
   return rows
     .map((r) => ({ msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count }))

@@ -1,5 +1,5 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
-import type { Queryable, Statement } from "../database.js";
+import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
 
 export interface NewStep {
   workflow_step_uuid: string;
@@ -273,15 +273,17 @@ export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, 
  * claimable (a duplicate or stale message).
  */
 export async function claimStep(
-  q: Queryable,
+  db: Database,
   stepUuid: string,
   workerId: string,
   leaseSeconds: number,
 ): Promise<ClaimedStep | "busy" | undefined> {
   const claim = STEP_TRANSITIONS.claim;
   const expire = STEP_TRANSITIONS.claim_expired;
-  const rows = await q.query<ClaimedStep & { from_state: string }>(
-    `WITH target AS (
+  // A claim lost in a server crash was never made: the step is delivered and claimed again, and
+  // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
+  const rows = await runUnflushed<ClaimedStep & { from_state: string }>(db, {
+    sql: `WITH target AS (
        SELECT workflow_step_uuid, state AS from_state FROM tasker.workflow_steps
         WHERE workflow_step_uuid = $1
           AND (state = ANY($4::text[]) OR (state = ANY($5::text[]) AND claim_expires_at < now()))
@@ -308,10 +310,10 @@ export async function claimStep(
      )
      SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state
        FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`,
-    [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
-  );
+    params: [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
+  });
   if (rows[0]) return rows[0];
-  const [row] = await q.query<{ state: string }>(
+  const [row] = await db.query<{ state: string }>(
     "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
     [stepUuid],
   );
