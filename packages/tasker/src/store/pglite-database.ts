@@ -49,7 +49,7 @@ function transactionOn(q: Queryable): Transaction {
       throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
   };
   return {
-    query: (sql, params) => {
+    async query(sql, params) {
       ensureOpen();
       return q.query(sql, params);
     },
@@ -59,7 +59,7 @@ function transactionOn(q: Queryable): Transaction {
       for (const s of statements) rows.push(await q.query(s.sql, s.params));
       return rows as BatchRows<S>;
     },
-    queryAndCommit: (sql, params) => {
+    async queryAndCommit(sql, params) {
       ensureOpen();
       open = false;
       return q.query(sql, params);

@@ -66,7 +66,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
           throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
       };
       const tx: Transaction = {
-        query: <R>(sql: string, params?: readonly unknown[]) => {
+        async query<R>(sql: string, params?: readonly unknown[]) {
           ensureOpen();
           return send<R>(sql, params);
         },

@@ -1,0 +1,160 @@
+// The transaction contract both drivers keep (store/database.ts): statements sent together still
+// run one after another, each with its own snapshot; the commit sent with the last statement
+// commits only if it succeeded; nothing runs after it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/store/database.js";
+import { openPgliteDatabase } from "../../src/store/pglite-database.js";
+import { openPostgresDatabase } from "../../src/store/postgres-database.js";
+import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+
+const backends = testBackends();
+
+describe.each(backends)("transactions on %s", (backend) => {
+  let db: Database;
+  let testDb: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (backend === "postgres") {
+      testDb = await createTestDatabase("tasker_tx");
+      db = await openPostgresDatabase({ url: testDb.url, poolMax: 3 });
+    } else {
+      db = await openPgliteDatabase("memory://");
+    }
+    await db.exec(
+      "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)",
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  const count = async () => (await db.query<{ n: number }>("SELECT n FROM counter WHERE id = 1"))[0]!.n;
+
+  it("runs a batch in order, each statement seeing the ones before, and returns each one's rows", async () => {
+    const before = await count();
+    const [updated, read, none] = await db.transaction((tx) =>
+      tx.batch([
+        { sql: "UPDATE counter SET n = n + $1 WHERE id = 1 RETURNING n", params: [5] },
+        { sql: "SELECT n FROM counter WHERE id = $1", params: [1] },
+        { sql: "SELECT n FROM counter WHERE id = $1", params: [999] },
+      ]),
+    );
+    expect(updated).toEqual([{ n: before + 5 }]);
+    expect(read).toEqual([{ n: before + 5 }]);
+    expect(none).toEqual([]);
+    expect(await count()).toBe(before + 5);
+  });
+
+  it("fails the whole transaction on a batch's first error and writes nothing", async () => {
+    const before = await count();
+    const err = await db
+      .transaction((tx) =>
+        tx.batch([
+          { sql: "UPDATE counter SET n = n + 1 WHERE id = $1", params: [1] },
+          { sql: "SELECT 1 / $1::int AS boom", params: [0] },
+          { sql: "UPDATE counter SET n = n + 100 WHERE id = $1", params: [1] },
+        ]),
+      )
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/division by zero/);
+    expect(await count()).toBe(before);
+  });
+
+  it("commits with the last statement, and refuses statements after it", async () => {
+    const before = await count();
+    const late = await db
+      .transaction(async (tx) => {
+        await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
+        const rows = await tx.queryAndCommit<{ n: number }>(
+          "UPDATE counter SET n = n + 1 WHERE id = $1 RETURNING n",
+          [1],
+        );
+        expect(rows).toEqual([{ n: before + 2 }]);
+        return tx.query("UPDATE counter SET n = n + 100 WHERE id = $1", [1]).catch((e: Error) => e);
+      })
+      .catch((e: Error) => e);
+    expect((late as Error).message).toMatch(/already committed/);
+    expect(await count()).toBe(before + 2);
+  });
+
+  it("rolls back when the statement sent with the commit fails", async () => {
+    const before = await count();
+    const err = await db
+      .transaction(async (tx) => {
+        await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
+        return tx.queryAndCommit("SELECT 1 / $1::int AS boom", [0]);
+      })
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/division by zero/);
+    expect(await count()).toBe(before);
+    // The connection is clean for the next transaction.
+    expect(await db.transaction((tx) => tx.queryAndCommit<{ one: number }>("SELECT 1 AS one"))).toEqual([
+      { one: 1 },
+    ]);
+  });
+
+  it("commits without waiting for the disk only when asked, and still commits", async () => {
+    const setting = (options?: { synchronousCommit: boolean }) =>
+      db.transaction(
+        async (tx) => (await tx.query<{ synchronous_commit: string }>("SHOW synchronous_commit"))[0]!,
+        options,
+      );
+    if (backend === "postgres") {
+      expect((await setting({ synchronousCommit: false })).synchronous_commit).toBe("off");
+      expect((await setting()).synchronous_commit).toBe("on");
+    }
+    const before = await count();
+    await db.transaction((tx) => tx.queryAndCommit("UPDATE counter SET n = n + 1 WHERE id = $1", [1]), {
+      synchronousCommit: false,
+    });
+    expect(await count()).toBe(before + 1);
+  });
+});
+
+describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    testDb = await createTestDatabase("tasker_tx_lock");
+    db = await openPostgresDatabase({ url: testDb.url, poolMax: 3 });
+    await db.exec(
+      "CREATE TABLE task (id int PRIMARY KEY); INSERT INTO task VALUES (1); CREATE TABLE decision (task_id int, what text)",
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  // Why the worker may send the store with the lock: the read after a lock that had to wait is a
+  // statement of its own, so it sees what the lock's previous holder committed.
+  it("reads after a lock that waited see the decision committed by the lock's previous holder", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const first = db.transaction(async (tx) => {
+      await tx.query("SELECT id FROM task WHERE id = $1 FOR UPDATE", [1]);
+      await tx.query("INSERT INTO decision VALUES ($1, $2)", [1, "first"]);
+      locked();
+      await held;
+    });
+    await isLocked;
+    const second = db.transaction((tx) =>
+      tx.batch([
+        { sql: "SELECT id FROM task WHERE id = $1 FOR UPDATE", params: [1] },
+        { sql: "SELECT what FROM decision WHERE task_id = $1", params: [1] },
+      ]),
+    );
+    // The second transaction is now waiting for the row lock; let the first one commit.
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    await first;
+    const [, seen] = await second;
+    expect(seen).toEqual([{ what: "first" }]);
+  });
+});
