@@ -51,6 +51,11 @@ export function defaultDataDir(): string {
 
 async function openPostgres(url: string): Promise<AppDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A session the server ends (restart, pg_terminate_backend, DROP DATABASE ... FORCE) emits
+  // 'error' on its client; unheard, that crashes the process. The pool replaces the client, and a
+  // query that was running gets the error itself.
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = drizzleNodePg(pool, { schema });
   const lock = await pool.connect();
   try {
