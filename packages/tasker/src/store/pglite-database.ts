@@ -1,26 +1,64 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { BatchRows, Database, Queryable, Statement, Transaction } from "./database.js";
+import type { BatchRows, Database, Statement, Transaction } from "./database.js";
+import {
+  type CallOptions,
+  decodeCall,
+  encodeCall,
+  PreparedStatements,
+  type ProtocolStatement,
+} from "./pglite-protocol.js";
 
 /**
  * Embedded PostgreSQL (WASM) in this process: a data directory, or `memory://` for tests.
  * PGlite has a single connection, so it serialises queries and transactions itself.
+ *
+ * Statements do not go through `PGlite.query()`, which makes six calls into the backend per
+ * statement and parses and plans it every time: every parameterised statement is a named prepared
+ * statement (parsed once per database), and a statement, a batch, or a transaction's last statement
+ * with its COMMIT is one call (see `pglite-protocol.ts`).
  */
 export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  const wrap = (q: Pick<PGlite, "query">): Queryable => ({
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await q.query<R>(sql, params as unknown[] | undefined);
-      return result.rows;
-    },
-  });
-  const base = wrap(db);
+  // Every engine statement finds its rows by key, and a prepared statement keeps the plan it got
+  // while the tables were small, where a sequential scan was the cheaper one: it would stay one as
+  // the tables grow (see the same setting in the PostgreSQL driver). One session, set once.
+  await db.exec("SET enable_seqscan = off");
+  // What this instance's backend has parsed: a reopened database is a new instance, with a new set.
+  const prepared = new PreparedStatements();
+
+  /**
+   * One call into the backend. The caller holds PGlite's transaction mutex (no `query()`, `exec()`
+   * or transaction of PGlite's own runs meanwhile); the query mutex keeps every other caller of the
+   * protocol (`runExclusive`, `close`) out while this call's messages are processed.
+   * `execProtocolStream` parses the answers, and dispatches the NOTIFYs among them to `listen`.
+   */
+  const call = (statements: readonly ProtocolStatement[], options: () => CallOptions) =>
+    db._runExclusiveQuery(async () => {
+      const opts = options();
+      const encoded = encodeCall(statements, prepared, opts);
+      const answers = await db.execProtocolStream(encoded.message, {
+        // Outside a transaction, or when it ends: what PGlite does after its own statements.
+        syncToFs: opts.end !== undefined || !opts.begin,
+        throwOnError: false, // the first error is thrown below, once every answer has been read
+      });
+      return decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
+    });
+
   let closed = false;
   return {
     kind: "pglite",
-    query: base.query,
-    transaction: (fn) => db.transaction((tx) => fn(transactionOn(wrap(tx)))),
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      await db._checkReady();
+      const result = await db._runExclusiveTransaction(() => call([{ sql, params }], () => ({})));
+      if (result.error) throw result.error;
+      return result.rows[0] as R[];
+    },
+    async transaction(fn) {
+      await db._checkReady();
+      return db._runExclusiveTransaction(() => runTransaction(call, fn));
+    },
     exec: async (sql) => {
       await db.exec(sql);
     },
@@ -38,31 +76,74 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   };
 }
 
+type Call = (
+  statements: readonly ProtocolStatement[],
+  options: () => CallOptions,
+) => Promise<ReturnType<typeof decodeCall>>;
+
 /**
- * PGlite runs in this process, so there is no round trip to save: a batch runs its statements in
- * turn, and the commit follows the last statement when the transaction's function returns.
+ * A transaction on the one session, in as few calls as the PostgreSQL driver's round trips:
+ * `BEGIN` goes with the first statement, a batch is one call, `queryAndCommit` sends the COMMIT
+ * with its statement. Commits when `fn` resolves, rolls back when it throws.
  */
-function transactionOn(q: Queryable): Transaction {
+async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  let begun = false;
   let open = true;
   const ensureOpen = () => {
     if (!open)
       throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
   };
-  return {
-    async query(sql, params) {
+  const send = async (statements: readonly ProtocolStatement[], commit = false) => {
+    const result = await call(statements, (): CallOptions => {
+      // Decided when the call runs, so that BEGIN goes with whichever statement runs first.
+      const begin = !begun;
+      begun = true;
+      return commit ? { begin, end: "COMMIT" } : { begin };
+    });
+    if (result.error) throw result.error;
+    if (commit && result.endTag !== "COMMIT") throw rolledBack();
+    return result.rows;
+  };
+  const tx: Transaction = {
+    async query<R>(sql: string, params?: readonly unknown[]) {
       ensureOpen();
-      return q.query(sql, params);
+      return (await send([{ sql, params }]))[0] as R[];
     },
     async batch<const S extends readonly Statement<unknown>[]>(statements: S) {
       ensureOpen();
-      const rows: unknown[][] = [];
-      for (const s of statements) rows.push(await q.query(s.sql, s.params));
-      return rows as BatchRows<S>;
+      if (statements.length === 0) return [] as unknown as BatchRows<S>;
+      return (await send(statements)) as BatchRows<S>;
     },
-    async queryAndCommit(sql, params) {
+    async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
       ensureOpen();
+      // Over whatever happens: committed, or rolled back by the failure (the COMMIT ends it).
       open = false;
-      return q.query(sql, params);
+      return (await send([{ sql, params }], true))[0] as R[];
     },
   };
+  try {
+    const result = await fn(tx);
+    if (open) {
+      open = false;
+      if (begun) {
+        const committed = await call([], () => ({ end: "COMMIT" }));
+        if (committed.error) throw committed.error;
+        if (committed.endTag !== "COMMIT") throw rolledBack();
+      }
+    }
+    return result;
+  } catch (err) {
+    if (open) {
+      open = false;
+      // Its own failure (a closed database) must not hide the error that made it necessary.
+      if (begun) await call([], () => ({ end: "ROLLBACK" })).catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+function rolledBack(): Error {
+  return new Error(
+    "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
+  );
 }
