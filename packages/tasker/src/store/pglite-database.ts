@@ -34,14 +34,13 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
    * protocol (`runExclusive`, `close`) out while this call's messages are processed.
    * `execProtocolStream` parses the answers, and dispatches the NOTIFYs among them to `listen`.
    */
-  const call = (statements: readonly ProtocolStatement[], options: () => CallOptions) =>
+  const call: Call = (statements, options, syncToFs) =>
     db._runExclusiveQuery(async () => {
       const opts = options();
       const encoded = encodeCall(statements, prepared, opts);
       const answers = await db.execProtocolStream(encoded.message, {
-        // Outside a transaction, or when it ends: what PGlite does after its own statements.
-        syncToFs: opts.end !== undefined || !opts.begin,
-        throwOnError: false, // the first error is thrown below, once every answer has been read
+        syncToFs,
+        throwOnError: false, // the first error is thrown by the caller, once every answer is read
       });
       return decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
     });
@@ -51,7 +50,7 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
     kind: "pglite",
     async query<R>(sql: string, params?: readonly unknown[]) {
       await db._checkReady();
-      const result = await db._runExclusiveTransaction(() => call([{ sql, params }], () => ({})));
+      const result = await db._runExclusiveTransaction(() => call([{ sql, params }], () => ({}), true));
       if (result.error) throw result.error;
       return result.rows[0] as R[];
     },
@@ -76,9 +75,14 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   };
 }
 
+/**
+ * One call into the backend: `options` is asked when the call runs (after the calls queued before
+ * it); `syncToFs` when a transaction ends or outside one, as PGlite does after its own statements.
+ */
 type Call = (
   statements: readonly ProtocolStatement[],
   options: () => CallOptions,
+  syncToFs: boolean,
 ) => Promise<ReturnType<typeof decodeCall>>;
 
 /**
@@ -94,12 +98,16 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
       throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
   };
   const send = async (statements: readonly ProtocolStatement[], commit = false) => {
-    const result = await call(statements, (): CallOptions => {
-      // Decided when the call runs, so that BEGIN goes with whichever statement runs first.
-      const begin = !begun;
-      begun = true;
-      return commit ? { begin, end: "COMMIT" } : { begin };
-    });
+    const result = await call(
+      statements,
+      (): CallOptions => {
+        // Decided when the call runs, so that BEGIN goes with whichever statement runs first.
+        const begin = !begun;
+        begun = true;
+        return commit ? { begin, end: "COMMIT" } : { begin };
+      },
+      commit,
+    );
     if (result.error) throw result.error;
     if (commit && result.endTag !== "COMMIT") throw rolledBack();
     return result.rows;
@@ -126,7 +134,7 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
     if (open) {
       open = false;
       if (begun) {
-        const committed = await call([], () => ({ end: "COMMIT" }));
+        const committed = await call([], () => ({ end: "COMMIT" }), true);
         if (committed.error) throw committed.error;
         if (committed.endTag !== "COMMIT") throw rolledBack();
       }
@@ -136,7 +144,7 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
     if (open) {
       open = false;
       // Its own failure (a closed database) must not hide the error that made it necessary.
-      if (begun) await call([], () => ({ end: "ROLLBACK" })).catch(() => undefined);
+      if (begun) await call([], () => ({ end: "ROLLBACK" }), true).catch(() => undefined);
     }
     throw err;
   }

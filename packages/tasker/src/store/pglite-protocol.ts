@@ -45,8 +45,8 @@ export interface ProtocolStatement {
 /** A call's messages, and what the answers to it need to be read back. */
 export interface EncodedCall {
   message: Uint8Array;
-  /** Per statement: its prepared name ("" = unnamed), and whether its call describes its rows. */
-  plan: { name: string; described: boolean; cachedFields: Fields | undefined }[];
+  /** Per statement: its prepared name ("" = unnamed), and its rows' description if known (not asked). */
+  plan: { name: string; cachedFields: Fields | undefined }[];
   /**
    * The statement name of each Parse this call sends, in the order sent ("" = unnamed): the
    * backend answers each that ran with a ParseComplete, and runs none after the first error.
@@ -111,10 +111,9 @@ export function encodeCall(
     }
     parts.push(protocol.serialize.bind({ statement: name, values: serializeParams(s.params) }));
     const cachedFields = name === "" ? undefined : prepared.fields(name);
-    const described = cachedFields === undefined;
-    if (described) parts.push(protocol.serialize.describe({ type: "P" }));
+    if (cachedFields === undefined) parts.push(protocol.serialize.describe({ type: "P" }));
     parts.push(protocol.serialize.execute({}));
-    plan.push({ name, described, cachedFields });
+    plan.push({ name, cachedFields });
   }
   if (statements.length > 0) parts.push(protocol.serialize.sync());
   if (options.end) parts.push(protocol.serialize.query(options.end));
@@ -137,9 +136,9 @@ export interface DecodedCall {
 }
 
 /**
- * Reads the answers to an {@link encodeCall} call: the rows of each statement, its first error,
- * and the outcome of the statement ending the transaction. Records in `prepared` what the backend has parsed (only the Parses
- * before the first error ran) and each statement's row description.
+ * Reads the answers to an {@link encodeCall} call: the rows of each statement, the first error,
+ * and the tag of the command that ended the transaction. Records in `prepared` what the backend
+ * has parsed (only the Parses before the first error ran) and each statement's row description.
  */
 export function decodeCall(
   call: EncodedCall,
