@@ -21,6 +21,7 @@ import {
 export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
+  requireProtocolAccess(db);
   // Every engine statement finds its rows by key, and a prepared statement keeps the plan it got
   // while the tables were small, where a sequential scan was the cheaper one: it would stay one as
   // the tables grow (see the same setting in the PostgreSQL driver). One session, set once.
@@ -154,4 +155,18 @@ function rolledBack(): Error {
   return new Error(
     "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
   );
+}
+
+/**
+ * The driver talks to PGlite below `query()`, through methods PGlite uses itself (its locks and
+ * `execProtocolStream`). Say so plainly if an upgrade moved them, instead of failing mid-query.
+ */
+function requireProtocolAccess(db: PGlite): void {
+  const needed = ["_checkReady", "_runExclusiveQuery", "_runExclusiveTransaction", "execProtocolStream"];
+  const missing = needed.filter((m) => typeof (db as unknown as Record<string, unknown>)[m] !== "function");
+  if (missing.length > 0) {
+    throw new Error(
+      `this @electric-sql/pglite has no ${missing.join(", ")}, which tasker's embedded driver uses; install the 0.5 line that packages/tasker/package.json names (npm install @electric-sql/pglite@0.5)`,
+    );
+  }
 }
