@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
 import { Logger, type Runner, run, type Task, type WorkerEvents } from "graphile-worker";
+import pg from "pg";
 import { CompletionTracker } from "./completion-tracker.js";
 
 const CHAIN_LENGTH = 5;
@@ -22,9 +23,17 @@ export class GraphileChain {
   readonly tracker = new CompletionTracker();
   private runner: Runner | undefined;
   private readonly events: WorkerEvents = new EventEmitter() as WorkerEvents;
+  /**
+   * The runner's pool, ours to end before the database is dropped: left to graphile-worker, an
+   * idle connection could outlive stop(), and its termination by the drop was an unheard 'error'
+   * that crashed the benchmark. Same size as graphile-worker's default pool.
+   */
+  private readonly pool: pg.Pool;
   private sequence = 0;
 
   private constructor(private readonly db: TestDatabase) {
+    this.pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    this.pool.on("error", () => undefined);
     this.events.on("job:complete", ({ job, error }) => {
       const payload = job.payload as ChainPayload;
       if (error) this.tracker.record(payload.chain, false, `job ${payload.step} failed: ${String(error)}`);
@@ -39,6 +48,7 @@ export class GraphileChain {
       await chain.setConcurrency(concurrency);
       return chain;
     } catch (err) {
+      await chain.pool.end().catch(() => undefined);
       await db.drop();
       throw err;
     }
@@ -52,7 +62,7 @@ export class GraphileChain {
       if (p.step < CHAIN_LENGTH) await helpers.addJob("chain_step", { chain: p.chain, step: p.step + 1 });
     };
     this.runner = await run({
-      connectionString: this.db.url,
+      pgPool: this.pool,
       concurrency,
       noHandleSignals: true,
       taskList: { chain_step: step },
@@ -82,6 +92,7 @@ export class GraphileChain {
 
   async close(): Promise<void> {
     await this.runner?.stop().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
     await this.db.drop();
   }
 }
