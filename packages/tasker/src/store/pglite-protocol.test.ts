@@ -5,7 +5,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database, Statement } from "./database.js";
 import { openPgliteDatabase } from "./pglite-database.js";
-import { encodeCall, PreparedStatements, serializeParams, statementName } from "./pglite-protocol.js";
+import { encodeCall, PreparedStatements, serializeParams } from "./pglite-protocol.js";
+import { statementName } from "./statement-name.js";
 
 /** The message type bytes of a frontend buffer, in order ("P" Parse, "B" Bind, "S" Sync...). */
 function messageTypes(buffer: Uint8Array): string {

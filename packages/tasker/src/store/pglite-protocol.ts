@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { type messages, protocol, types } from "@electric-sql/pglite";
+import { statementName } from "./statement-name.js";
 
 // node-postgres's own conversion of a parameter (not in its typings, nor in its ESM entry).
 const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as {
@@ -63,22 +63,6 @@ export interface CallOptions {
    */
   end?: "COMMIT" | "ROLLBACK";
 }
-
-/**
- * The name a statement is prepared under: the hash of its text, like the PostgreSQL driver's. A
- * statement without parameters stays unnamed (parsed on every run), so SQL built at run time
- * never piles up in the session; the engine's statements all take parameters.
- */
-export function statementName(sql: string, params: readonly unknown[] | undefined): string {
-  if (!params || params.length === 0) return "";
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `tasker_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-const statementNames = new Map<string, string>();
 
 /**
  * Parameters go as node-postgres sends them: text with type OID 0 (the SQL casts them), JSON for

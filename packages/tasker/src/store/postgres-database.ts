@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
 import type { Database, Transaction } from "./database.js";
+import { statementName } from "./statement-name.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
 
@@ -232,18 +232,9 @@ function rolledBack(): Error {
   );
 }
 
-/**
- * Every parameterised statement runs as a named prepared statement, named by a hash of its text:
- * each connection parses and plans it once, then only binds and executes. The engine's statements
- * are a small fixed set (their text never embeds values), so the per-connection cache stays small.
- */
+/** Every parameterised statement runs as a named prepared statement (see statementName). */
 function prepared(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
-  if (!params || params.length === 0) return { text: sql };
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `tasker_${createHash("sha1").update(sql).digest("hex").slice(0, 20)}`;
-    statementNames.set(sql, name);
-  }
+  const name = statementName(sql, params);
+  if (name === "") return { text: sql };
   return { name, text: sql, values: params as unknown[] };
 }
-const statementNames = new Map<string, string>();
