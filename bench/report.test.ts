@@ -9,6 +9,7 @@ describe("resultsTable", () => {
     expect(lines[0]).toMatch(
       /^\| system \| backend \| transport \| workflow \| mode \| history \| conc\. \| p50 ms \| p95 ms \| p99 ms \| steps\/s \| tasks\/s/,
     );
+    expect(lines[0]).toContain("| queries/task | round trips/task | queries/s |");
     expect(lines).toHaveLength(2 + sampleFile().results.length);
     expect(lines[2]).toContain("| tasker | postgres | rabbitmq | linear5 | latency | 0 | 1 | 12 | 20 | 25 |");
     expect(lines[5]).toContain(
@@ -16,7 +17,7 @@ describe("resultsTable", () => {
     );
     // An idle engine: no workflow, its statements per second in the last column.
     expect(lines.at(-3)).toMatch(
-      /^\| tasker \| postgres \| rabbitmq \| – \| idle \| 0 \| 10 \| (– \| ){7}6 \|$/,
+      /^\| tasker \| postgres \| rabbitmq \| – \| idle \| 0 \| 10 \| (– \| ){8}6 \|$/,
     );
     // pgbench: its transactions/s stand in the steps/s column, its workflow is named.
     expect(lines.at(-1)).toContain(
