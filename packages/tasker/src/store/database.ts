@@ -46,6 +46,14 @@ export interface TransactionOptions {
    * result or a decision: see {@link runUnflushed}. It is still atomic and visible at once.
    */
   synchronousCommit?: boolean;
+  /**
+   * true: the transaction's prepared statements run on their generic plans (PostgreSQL's
+   * `plan_cache_mode = force_generic_plan` for this transaction; PGlite ignores it). For the
+   * engine's hot path, whose statements find rows by key: on a big analysed database PostgreSQL
+   * otherwise kept re-planning them on every run (0.5 ms for the plan statement). Queries with
+   * optional filters (the API's lists) want custom plans, so this is per transaction.
+   */
+  genericPlans?: boolean;
 }
 
 /**

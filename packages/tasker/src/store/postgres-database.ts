@@ -56,6 +56,9 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         if (txOptions?.synchronousCommit === false) {
           client.query("SET LOCAL synchronous_commit = off").catch(() => undefined);
         }
+        if (txOptions?.genericPlans) {
+          client.query("SET LOCAL plan_cache_mode = force_generic_plan").catch(() => undefined);
+        }
         return sent;
       });
       begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below

@@ -274,25 +274,28 @@ export class Worker {
     mayContinue: boolean,
   ): Promise<{ next: ClaimedStep | undefined } | undefined> {
     const apply = () =>
-      this.db.transaction(async (tx) => {
-        const applied = await applyWorkerOutcome(
-          tx,
-          {
-            taskUuid: claim.task_uuid,
-            stepUuid: claim.workflow_step_uuid,
-            workerId: this.workerId,
-            attempts: claim.attempts,
-            outboxMsgId,
-            outcome,
-          },
-          {
-            jitterPercent: this.opts.jitterPercent,
-            logger: log,
-            continueWith: mayContinue ? this.continueWith : undefined,
-          },
-        );
-        return applied;
-      });
+      this.db.transaction(
+        async (tx) => {
+          const applied = await applyWorkerOutcome(
+            tx,
+            {
+              taskUuid: claim.task_uuid,
+              stepUuid: claim.workflow_step_uuid,
+              workerId: this.workerId,
+              attempts: claim.attempts,
+              outboxMsgId,
+              outcome,
+            },
+            {
+              jitterPercent: this.opts.jitterPercent,
+              logger: log,
+              continueWith: mayContinue ? this.continueWith : undefined,
+            },
+          );
+          return applied;
+        },
+        { genericPlans: true },
+      );
     let applied: (ResultOutcome & { next: ClaimedStep | undefined }) | undefined;
     const storeStarted = Date.now();
     for (let attempt = 1; ; attempt++) {

@@ -109,6 +109,17 @@ describe.each(backends)("transactions on %s", (backend) => {
     });
     expect(await count()).toBe(before + 1);
   });
+
+  it("runs on generic plans only when asked (the step transactions)", async () => {
+    const mode = (options?: { genericPlans: boolean }) =>
+      db.transaction(
+        async (tx) =>
+          (await tx.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode,
+        options,
+      );
+    if (backend === "postgres") expect(await mode({ genericPlans: true })).toBe("force_generic_plan");
+    expect(await mode()).toBe("auto");
+  });
 });
 
 describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
