@@ -72,6 +72,21 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** Both drivers' guard: nothing may run in a transaction after `queryAndCommit`. */
+export function requireOpen(open: boolean): void {
+  if (!open)
+    throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
+}
+
+/** Both drivers' check of a COMMIT's answer: the server answers `ROLLBACK` to it after a failure. */
+export function requireCommitted(commandTag: string | null | undefined): void {
+  if (commandTag !== "COMMIT") {
+    throw new Error(
+      "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
+    );
+  }
+}
+
 /** Runs one statement built by a `store/sql` function. */
 export function run<R>(q: Queryable, statement: Statement<R>): Promise<R[]> {
   return q.query<R>(statement.sql, statement.params);

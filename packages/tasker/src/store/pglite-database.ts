@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { BatchRows, Database, Statement, Transaction } from "./database.js";
+import {
+  type BatchRows,
+  type Database,
+  requireCommitted,
+  requireOpen,
+  type Statement,
+  type Transaction,
+} from "./database.js";
 import {
   type CallOptions,
   decodeCall,
@@ -94,10 +101,6 @@ type Call = (
 async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   let begun = false;
   let open = true;
-  const ensureOpen = () => {
-    if (!open)
-      throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
-  };
   const send = async (statements: readonly ProtocolStatement[], commit = false) => {
     const result = await call(
       statements,
@@ -110,21 +113,21 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
       commit,
     );
     if (result.error) throw result.error;
-    if (commit && result.endTag !== "COMMIT") throw rolledBack();
+    if (commit) requireCommitted(result.endTag);
     return result.rows;
   };
   const tx: Transaction = {
     async query<R>(sql: string, params?: readonly unknown[]) {
-      ensureOpen();
+      requireOpen(open);
       return (await send([{ sql, params }]))[0] as R[];
     },
     async batch<const S extends readonly Statement<unknown>[]>(statements: S) {
-      ensureOpen();
+      requireOpen(open);
       if (statements.length === 0) return [] as unknown as BatchRows<S>;
       return (await send(statements)) as BatchRows<S>;
     },
     async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
-      ensureOpen();
+      requireOpen(open);
       // Over whatever happens: committed, or rolled back by the failure (the COMMIT ends it).
       open = false;
       return (await send([{ sql, params }], true))[0] as R[];
@@ -137,7 +140,7 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
       if (begun) {
         const committed = await call([], () => ({ end: "COMMIT" }), true);
         if (committed.error) throw committed.error;
-        if (committed.endTag !== "COMMIT") throw rolledBack();
+        requireCommitted(committed.endTag);
       }
     }
     return result;
@@ -149,12 +152,6 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
     }
     throw err;
   }
-}
-
-function rolledBack(): Error {
-  return new Error(
-    "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
-  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
-import type { Database, Transaction } from "./database.js";
+import { type Database, requireCommitted, requireOpen, type Transaction } from "./database.js";
 import { statementName } from "./statement-name.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
@@ -64,26 +64,22 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
       const send = <R>(sql: string, params?: readonly unknown[]) =>
         client.query(prepared(sql, params)).then((r) => r.rows as R[]);
-      const ensureOpen = () => {
-        if (!open)
-          throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
-      };
       const tx: Transaction = {
         async query<R>(sql: string, params?: readonly unknown[]) {
-          ensureOpen();
+          requireOpen(open);
           return send<R>(sql, params);
         },
         async batch(statements) {
-          ensureOpen();
+          requireOpen(open);
           const answers = corked(client, () => statements.map((s) => send(s.sql, s.params)));
           return (await firstFailure(answers)) as never;
         },
         async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
-          ensureOpen();
+          requireOpen(open);
           open = false;
           const answers = corked(client, () => [send<R>(sql, params), client.query("COMMIT")]);
           const [rows, committed] = (await firstFailure(answers)) as [R[], pg.QueryResult];
-          if (committed.command !== "COMMIT") throw rolledBack();
+          requireCommitted(committed.command);
           return rows;
         },
       };
@@ -93,7 +89,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         if (open) {
           open = false;
           const committed = await client.query("COMMIT");
-          if (committed.command !== "COMMIT") throw rolledBack();
+          requireCommitted(committed.command);
         }
         return result;
       } catch (err) {
@@ -227,12 +223,6 @@ async function firstFailure(answers: readonly Promise<unknown>[]): Promise<unkno
   const failed = settled.find((s) => s.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
-}
-
-function rolledBack(): Error {
-  return new Error(
-    "the transaction was rolled back instead of committed: a statement in it failed earlier (see the error logged before this one)",
-  );
 }
 
 /** Every parameterised statement runs as a named prepared statement (see statementName). */
