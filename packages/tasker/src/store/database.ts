@@ -48,13 +48,16 @@ export interface TransactionOptions {
   synchronousCommit?: boolean;
   /**
    * true: the transaction's prepared statements run on their generic plans (PostgreSQL's
-   * `plan_cache_mode = force_generic_plan` for this transaction; PGlite ignores it). For the
+   * `plan_cache_mode = force_generic_plan` for this transaction, on both drivers). For the
    * engine's hot path, whose statements find rows by key: on a big analysed database PostgreSQL
    * otherwise kept re-planning them on every run (0.5 ms for the plan statement). Queries with
    * optional filters (the API's lists) want custom plans, so this is per transaction.
    */
   genericPlans?: boolean;
 }
+
+/** What {@link TransactionOptions.genericPlans} sends with the transaction's BEGIN. */
+export const GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan";
 
 /**
  * The one small interface both drivers implement (embedded PGlite and `pg` on a server).

@@ -3,10 +3,12 @@ import { PGlite } from "@electric-sql/pglite";
 import {
   type BatchRows,
   type Database,
+  GENERIC_PLANS,
   requireCommitted,
   requireOpen,
   type Statement,
   type Transaction,
+  type TransactionOptions,
 } from "./database.js";
 import {
   type CallOptions,
@@ -62,9 +64,9 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
       if (result.error) throw result.error;
       return result.rows[0] as R[];
     },
-    async transaction(fn) {
+    async transaction(fn, txOptions) {
       await db._checkReady();
-      return db._runExclusiveTransaction(() => runTransaction(call, fn));
+      return db._runExclusiveTransaction(() => runTransaction(call, fn, txOptions));
     },
     exec: async (sql) => {
       await db.exec(sql);
@@ -98,7 +100,14 @@ type Call = (
  * `BEGIN` goes with the first statement, a batch is one call, `queryAndCommit` sends the COMMIT
  * with its statement. Commits when `fn` resolves, rolls back when it throws.
  */
-async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+async function runTransaction<T>(
+  call: Call,
+  fn: (tx: Transaction) => Promise<T>,
+  txOptions: TransactionOptions = {},
+): Promise<T> {
+  // As on PostgreSQL: with BEGIN, no call of its own. synchronousCommit has no meaning here (one
+  // process: a crash loses what was not synced to the file system either way).
+  const settings = txOptions.genericPlans ? [GENERIC_PLANS] : [];
   let begun = false;
   let open = true;
   const send = async (statements: readonly ProtocolStatement[], commit = false) => {
@@ -108,7 +117,7 @@ async function runTransaction<T>(call: Call, fn: (tx: Transaction) => Promise<T>
         // Decided when the call runs, so that BEGIN goes with whichever statement runs first.
         const begin = !begun;
         begun = true;
-        return commit ? { begin, end: "COMMIT" } : { begin };
+        return { begin, ...(begin && settings.length > 0 && { settings }), ...(commit && { end: "COMMIT" }) };
       },
       commit,
     );

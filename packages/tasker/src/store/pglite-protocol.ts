@@ -57,6 +57,8 @@ export interface EncodedCall {
 export interface CallOptions {
   /** A simple-query `BEGIN` sent before the statements. */
   begin?: boolean;
+  /** Simple queries sent right after the `BEGIN` (`SET LOCAL ...`), answered before the statements. */
+  settings?: readonly string[];
   /**
    * A simple query sent after the statements' Sync that ends the transaction: a `COMMIT` commits,
    * or, when a statement failed, ends the failed transaction (its tag is then "ROLLBACK").
@@ -86,7 +88,10 @@ export function encodeCall(
   const parts: Uint8Array[] = [];
   const plan: EncodedCall["plan"] = [];
   const parses: string[] = [];
-  if (options.begin) parts.push(protocol.serialize.query("BEGIN"));
+  if (options.begin) {
+    parts.push(protocol.serialize.query("BEGIN"));
+    for (const setting of options.settings ?? []) parts.push(protocol.serialize.query(setting));
+  }
   for (const s of statements) {
     const name = statementName(s.sql, s.params);
     if (name === "" || (!prepared.isParsed(name) && !parses.includes(name))) {
@@ -140,7 +145,7 @@ export function decodeCall(
     const failed = failedStatement(answers.indexOf(error), answers, statements, options);
     if (failed) Object.assign(error, { query: failed.sql, params: failed.params });
   }
-  if (options.begin) at = skipPast(answers, at, "commandComplete");
+  for (let i = 0; i < leadingCommands(options); i++) at = skipPast(answers, at, "commandComplete");
   const rows: Record<string, unknown>[][] = [];
   for (let i = 0; i < call.plan.length && !error; i++) {
     const step = call.plan[i] as EncodedCall["plan"][number];
@@ -204,8 +209,12 @@ function failedStatement(
     const name = (answers[i] as messages.BackendMessage).name;
     if (name === "commandComplete" || name === "emptyQuery" || name === "portalSuspended") completed++;
   }
-  if (options.begin) completed--; // BEGIN's CommandComplete
-  return statements[completed];
+  return statements[completed - leadingCommands(options)];
+}
+
+/** The simple queries sent before the statements (BEGIN and its settings): one CommandComplete each. */
+function leadingCommands(options: CallOptions): number {
+  return options.begin ? 1 + (options.settings?.length ?? 0) : 0;
 }
 
 function skipPast(answers: readonly messages.BackendMessage[], from: number, name: string): number {

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
-import { type Database, requireCommitted, requireOpen, type Transaction } from "./database.js";
+import { type Database, GENERIC_PLANS, requireCommitted, requireOpen, type Transaction } from "./database.js";
 import { statementName } from "./statement-name.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
@@ -57,7 +57,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
           client.query("SET LOCAL synchronous_commit = off").catch(() => undefined);
         }
         if (txOptions?.genericPlans) {
-          client.query("SET LOCAL plan_cache_mode = force_generic_plan").catch(() => undefined);
+          client.query(GENERIC_PLANS).catch(() => undefined);
         }
         return sent;
       });

@@ -117,7 +117,27 @@ describe.each(backends)("transactions on %s", (backend) => {
           (await tx.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode,
         options,
       );
-    if (backend === "postgres") expect(await mode({ genericPlans: true })).toBe("force_generic_plan");
+    expect(await mode({ genericPlans: true })).toBe("force_generic_plan");
+    expect(await mode()).toBe("auto"); // SET LOCAL: gone with its transaction
+    // The setting goes with BEGIN whichever way the transaction starts: a batch, or its last statement.
+    const [[inBatch]] = await db.transaction(
+      (tx) =>
+        tx.batch([{ sql: "SHOW plan_cache_mode" }] as const) as Promise<[[{ plan_cache_mode: string }]]>,
+      { genericPlans: true },
+    );
+    expect(inBatch.plan_cache_mode).toBe("force_generic_plan");
+    const [committed] = await db.transaction(
+      (tx) => tx.queryAndCommit<{ plan_cache_mode: string }>("SHOW plan_cache_mode"),
+      { genericPlans: true },
+    );
+    expect(committed!.plan_cache_mode).toBe("force_generic_plan");
+    // A failure is still reported against its own statement, not shifted by the setting.
+    const failed = await db
+      .transaction((tx) => tx.query("SELECT 1 / $1::int AS x", [0]), { genericPlans: true })
+      .catch((err: unknown) => err as Error & { query?: string });
+    expect(failed).toBeInstanceOf(Error);
+    expect(failed.message).toMatch(/division by zero/);
+    if (backend === "pglite") expect(failed.query).toBe("SELECT 1 / $1::int AS x");
     expect(await mode()).toBe("auto");
   });
 });
