@@ -49,13 +49,18 @@ export class SqlTrace {
             (tx) =>
               fn({
                 query: timed(tx),
-                batch: async <const S extends readonly Statement<unknown>[]>(statements: S) => {
+                batch: async <const S extends readonly Statement<unknown>[]>(
+                  statements: S,
+                  batchOptions?: { commit?: boolean },
+                ) => {
+                  if (batchOptions?.commit) committed = true;
                   const start = performance.now();
                   try {
-                    return await tx.batch(statements);
+                    return await tx.batch(statements, batchOptions);
                   } finally {
                     const ms = (performance.now() - start) / statements.length;
                     for (const s of statements) this.add(s.sql, ms, s.params);
+                    if (batchOptions?.commit) this.add("COMMIT", 0);
                     this.roundTrips++;
                   }
                 },

@@ -2,8 +2,8 @@ import { eventPayloads, type LifecycleEvent, type LifecycleEventName } from "../
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { Transaction } from "../store/database.js";
-import { applyTaskPlan } from "../store/sql/apply-task-plan.js";
+import type { Statement, Transaction } from "../store/database.js";
+import { appliedTaskPlan, type TaskPlanRow, taskPlanStatement } from "../store/sql/apply-task-plan.js";
 import { type ClaimedStep, type StepRow, selectSteps } from "../store/sql/steps.js";
 import { selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
@@ -33,7 +33,7 @@ export interface EvaluateOptions {
    * being announced on the queue. Without `claimFor` it is dispatched like the others.
    */
   keep?: ((ready: readonly StepRow[]) => string | undefined) | undefined;
-  /** The worker that claims the kept step (see applyTaskPlan). */
+  /** The worker that claims the kept step (see taskPlanStatement). */
   claimFor?: { workerId: string; leaseSeconds: number } | undefined;
   /** Events that happened before this evaluation (a step's result), published with its own. */
   precedingEvents?: readonly LifecycleEvent[] | undefined;
@@ -70,43 +70,60 @@ export async function applyEvaluation(
   now: Date,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  const write = evaluationWrite(task, steps, now, options);
+  const [rows] = await tx.batch([write.statement] as const, { commit: options.commit ?? false });
+  return write.applied(rows[0]);
+}
+
+/**
+ * An evaluation as a statement to send (alone, or batched with other tasks' by the caller) and
+ * what to make of its row. `applied` also moves `task` to its new status.
+ */
+export function evaluationWrite(
+  task: TaskRow,
+  steps: readonly StepRow[],
+  now: Date,
+  options: Omit<EvaluateOptions, "commit"> = {},
+): { statement: Statement<TaskPlanRow>; applied: (row: TaskPlanRow | undefined) => Evaluation } {
   const planned = planEvaluation(task, steps, now, options.keep);
   const last = planned.plan.transitions.at(-1);
-  const { dispatched, claimed } = await applyTaskPlan(
-    tx,
-    {
-      taskUuid: task.task_uuid,
-      ready: planned.plan.ready.map((s) => s.uuid),
-      queue: namespaceQueue(task.namespace),
-      correlationId: task.correlation_id,
-      keep: planned.keep,
-      transitions: planned.plan.transitions,
-      status: last?.to ?? null,
-      error: planned.error,
-      terminal: last ? TASK_TERMINAL_STATES.has(last.to) : false,
-      wakeUp:
-        planned.retryWakeDelayMs === null
-          ? null
-          : {
-              queue: ORCHESTRATION_QUEUE,
-              message: {
-                kind: "evaluate_task",
-                task_uuid: task.task_uuid,
-                correlation_id: task.correlation_id,
-                reason: "retry_due",
-              },
-              delayMs: planned.retryWakeDelayMs,
+  const statement = taskPlanStatement({
+    taskUuid: task.task_uuid,
+    ready: planned.plan.ready.map((s) => s.uuid),
+    queue: namespaceQueue(task.namespace),
+    correlationId: task.correlation_id,
+    keep: planned.keep,
+    transitions: planned.plan.transitions,
+    status: last?.to ?? null,
+    error: planned.error,
+    terminal: last ? TASK_TERMINAL_STATES.has(last.to) : false,
+    wakeUp:
+      planned.retryWakeDelayMs === null
+        ? null
+        : {
+            queue: ORCHESTRATION_QUEUE,
+            message: {
+              kind: "evaluate_task",
+              task_uuid: task.task_uuid,
+              correlation_id: task.correlation_id,
+              reason: "retry_due",
             },
-      eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
-      claimFor: options.claimFor,
+            delayMs: planned.retryWakeDelayMs,
+          },
+    eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
+    claimFor: options.claimFor,
+  });
+  return {
+    statement,
+    applied: (row) => {
+      const { dispatched, claimed } = appliedTaskPlan(row);
+      if (last) {
+        task.status = last.to;
+        if (planned.error !== undefined) task.error = planned.error;
+      }
+      return { task, plan: planned.plan, dispatched, claimed, events: planned.events };
     },
-    { commit: options.commit },
-  );
-  if (last) {
-    task.status = last.to;
-    if (planned.error !== undefined) task.error = planned.error;
-  }
-  return { task, plan: planned.plan, dispatched, claimed, events: planned.events };
+  };
 }
 
 /** What an evaluation will write, decided without touching the database. */

@@ -28,9 +28,13 @@ export interface Transaction extends Queryable {
    * Runs the statements one after another, sent at once (one round trip on PostgreSQL). Each is a
    * statement of its own: under READ COMMITTED it sees what was committed before *it* started, so
    * a read placed after a row lock sees every decision committed by the lock's previous holder.
-   * The first error fails the batch (and the transaction).
+   * The first error fails the batch (and the transaction). `commit`: these are the transaction's
+   * last statements; the `COMMIT` goes with them (see `queryAndCommit`).
    */
-  batch<const S extends readonly Statement<unknown>[]>(statements: S): Promise<BatchRows<S>>;
+  batch<const S extends readonly Statement<unknown>[]>(
+    statements: S,
+    options?: { commit?: boolean },
+  ): Promise<BatchRows<S>>;
   /**
    * Runs the transaction's last statement and commits in the same round trip. Nothing may run in
    * the transaction after it; if the statement fails, the transaction is rolled back.

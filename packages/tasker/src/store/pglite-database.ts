@@ -130,16 +130,23 @@ async function runTransaction<T>(
       requireOpen(open);
       return (await send([{ sql, params }]))[0] as R[];
     },
-    async batch<const S extends readonly Statement<unknown>[]>(statements: S) {
+    async batch<const S extends readonly Statement<unknown>[]>(
+      statements: S,
+      options?: { commit?: boolean },
+    ) {
       requireOpen(open);
+      if (options?.commit) {
+        // Over whatever happens: committed, or rolled back by the failure (the COMMIT ends it).
+        open = false;
+        if (statements.length === 0 && !begun) return [] as unknown as BatchRows<S>;
+        return (await send(statements, true)) as BatchRows<S>;
+      }
       if (statements.length === 0) return [] as unknown as BatchRows<S>;
       return (await send(statements)) as BatchRows<S>;
     },
     async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
-      requireOpen(open);
-      // Over whatever happens: committed, or rolled back by the failure (the COMMIT ends it).
-      open = false;
-      return (await send([{ sql, params }], true))[0] as R[];
+      const [rows] = await tx.batch([{ sql, params: params ?? [] }], { commit: true });
+      return rows as R[];
     },
   };
   try {

@@ -69,18 +69,24 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
           requireOpen(open);
           return send<R>(sql, params);
         },
-        async batch(statements) {
+        async batch(statements, options) {
           requireOpen(open);
-          const answers = corked(client, () => statements.map((s) => send(s.sql, s.params)));
-          return (await firstFailure(answers)) as never;
+          if (!options?.commit) {
+            const answers = corked(client, () => statements.map((s) => send(s.sql, s.params)));
+            return (await firstFailure(answers)) as never;
+          }
+          open = false;
+          const answers = corked(client, () => [
+            ...statements.map((s) => send(s.sql, s.params)),
+            client.query("COMMIT"),
+          ]);
+          const rows = await firstFailure(answers);
+          requireCommitted((rows.pop() as pg.QueryResult).command);
+          return rows as never;
         },
         async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
-          requireOpen(open);
-          open = false;
-          const answers = corked(client, () => [send<R>(sql, params), client.query("COMMIT")]);
-          const [rows, committed] = (await firstFailure(answers)) as [R[], pg.QueryResult];
-          requireCommitted(committed.command);
-          return rows;
+          const [rows] = await tx.batch([{ sql, params: params ?? [] }], { commit: true });
+          return rows as R[];
         },
       };
       try {

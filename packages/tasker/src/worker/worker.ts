@@ -1,8 +1,14 @@
 import { hostname } from "node:os";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import type { ResultOutcome } from "../orchestrator/apply-step-result.js";
-import { applyWorkerOutcome, type ContinueWith } from "../orchestrator/apply-worker-outcome.js";
+import {
+  type AppliedWorkerOutcome,
+  applyWorkerOutcome,
+  applyWorkerSuccesses,
+  type ContinueWith,
+  type WorkerOutcome,
+  type WorkerSuccess,
+} from "../orchestrator/apply-worker-outcome.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
@@ -10,6 +16,7 @@ import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/
 import type { Database } from "../store/database.js";
 import { stepSignalCte } from "../store/sql/queue.js";
 import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
+import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type AttemptOutcome, runHandler } from "./run-handler.js";
 
@@ -29,6 +36,11 @@ export interface WorkerOptions {
   shutdownTimeoutMs?: number;
   /** Random spread added to retry backoffs, in percent (default 10). */
   jitterPercent?: number;
+  /**
+   * Transactions storing successful outcomes at once (default 2). Outcomes that finish while all
+   * of them are under way are stored together in the next one (group commit).
+   */
+  writeConcurrency?: number;
 }
 
 /** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
@@ -58,6 +70,8 @@ export class Worker {
   private readonly opts: Required<Omit<WorkerOptions, "workerId">>;
   /** How this worker goes straight on with a step its result made ready (see applyWorkerOutcome). */
   private readonly continueWith: ContinueWith;
+  /** Successful outcomes waiting for, or in, a write (see storeSuccesses). */
+  private readonly successes: GroupCommit<WorkerSuccess, AppliedWorkerOutcome | undefined>;
   private readonly queues: string[];
   private running = false;
   private consumer: Consumer | undefined;
@@ -87,8 +101,14 @@ export class Worker {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
       jitterPercent: options.jitterPercent ?? 10,
+      writeConcurrency: options.writeConcurrency ?? 2,
     };
     this.queues = options.namespaces.map(namespaceQueue);
+    this.successes = new GroupCommit((batch) => this.storeSuccesses(batch), {
+      maxInFlight: this.opts.writeConcurrency,
+      maxBatch: this.opts.concurrency,
+      key: (s) => s.outcome.taskUuid,
+    });
     this.continueWith = {
       leaseSeconds: this.opts.leaseSeconds,
       canRun: (step) => this.registry.has(step.handler_callable),
@@ -262,9 +282,8 @@ export class Worker {
 
   /**
    * Stores the outcome and advances the task in one transaction (see applyWorkerOutcome); only
-   * the claim holder of this attempt may write. A failed transaction (deadlock, connection lost)
-   * is tried again for up to half the lease: giving up means the step runs again after its lease
-   * expires.
+   * the claim holder of this attempt may write. Successes go through the group commit: those that
+   * finish while the worker's writes are all under way are stored together.
    */
   private async storeOutcome(
     claim: ClaimedStep,
@@ -273,35 +292,76 @@ export class Worker {
     log: Logger,
     mayContinue: boolean,
   ): Promise<{ next: ClaimedStep | undefined } | undefined> {
-    const apply = () =>
-      this.db.transaction(
-        async (tx) => {
-          const applied = await applyWorkerOutcome(
-            tx,
-            {
-              taskUuid: claim.task_uuid,
-              stepUuid: claim.workflow_step_uuid,
-              workerId: this.workerId,
-              attempts: claim.attempts,
-              outboxMsgId,
-              outcome,
-            },
-            {
-              jitterPercent: this.opts.jitterPercent,
-              logger: log,
-              continueWith: mayContinue ? this.continueWith : undefined,
-            },
-          );
-          return applied;
-        },
-        { genericPlans: true },
-      );
-    let applied: (ResultOutcome & { next: ClaimedStep | undefined }) | undefined;
+    const w: WorkerOutcome = {
+      taskUuid: claim.task_uuid,
+      stepUuid: claim.workflow_step_uuid,
+      workerId: this.workerId,
+      attempts: claim.attempts,
+      outboxMsgId,
+      outcome,
+    };
+    const continueWith = mayContinue ? this.continueWith : undefined;
+    const applied = outcome.ok
+      ? await this.successes.submit({ outcome: { ...w, outcome }, continueWith, logger: log })
+      : await this.withStoreRetries(log, () =>
+          this.db.transaction(
+            (tx) =>
+              applyWorkerOutcome(tx, w, {
+                jitterPercent: this.opts.jitterPercent,
+                logger: log,
+                continueWith,
+              }),
+            { genericPlans: true },
+          ),
+        );
+    if (!applied) {
+      log.warn("result discarded: this worker's claim expired and the step was taken over");
+      return undefined;
+    }
+    if (this.metrics) recordOutcomeMetrics(this.metrics, applied);
+    if (outcome.ok) {
+      this.completed++;
+      log.debug("step succeeded");
+    } else {
+      this.failed++;
+      log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
+    }
+    return { next: applied.next };
+  }
+
+  /**
+   * One group commit's successes in one transaction. If it fails, each is tried again on its own
+   * (with retries), so that one bad write cannot fail the others.
+   */
+  private async storeSuccesses(
+    batch: readonly WorkerSuccess[],
+  ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
+    const once = (items: readonly WorkerSuccess[]) =>
+      this.db.transaction((tx) => applyWorkerSuccesses(tx, items), { genericPlans: true });
+    if (batch.length > 1) {
+      try {
+        return (await once(batch)).map((value) => ({ status: "fulfilled", value }));
+      } catch (err) {
+        batch[0]?.logger.warn(
+          { err: (err as Error).message, outcomes: batch.length },
+          "storing a batch of step outcomes failed; storing each on its own",
+        );
+      }
+    }
+    return Promise.allSettled(
+      batch.map(async (s) => (await this.withStoreRetries(s.logger, () => once([s])))[0]),
+    );
+  }
+
+  /**
+   * A failed transaction (deadlock, connection lost) is tried again for up to half the lease:
+   * giving up means the step runs again after its lease expires.
+   */
+  private async withStoreRetries<T>(log: Logger, apply: () => Promise<T>): Promise<T> {
     const storeStarted = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        applied = await apply();
-        break;
+        return await apply();
       } catch (err) {
         // The handler's work is done: keep trying for half the lease (the heartbeat keeps the claim
         // meanwhile, and the claim guard refuses a late write once another worker took over), so
@@ -317,19 +377,6 @@ export class Worker {
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }
-    if (!applied) {
-      log.warn("result discarded: this worker's claim expired and the step was taken over");
-      return undefined;
-    }
-    if (this.metrics) recordOutcomeMetrics(this.metrics, applied);
-    if (outcome.ok) {
-      this.completed++;
-      log.debug("step succeeded");
-    } else {
-      this.failed++;
-      log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
-    }
-    return { next: applied.next };
   }
 
   /**

@@ -77,6 +77,40 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect(await count()).toBe(before + 2);
   });
 
+  it("commits with a batch's statements, or rolls back all of them when one fails", async () => {
+    const before = await count();
+    const [first, second] = await db.transaction(async (tx) => {
+      await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
+      const rows = await tx.batch(
+        [
+          { sql: "UPDATE counter SET n = n + $1 WHERE id = 1 RETURNING n", params: [10] },
+          { sql: "UPDATE counter SET n = n + $1 WHERE id = 1 RETURNING n", params: [100] },
+        ],
+        { commit: true },
+      );
+      const late = await tx.query("SELECT 1").catch((e: Error) => e);
+      expect((late as Error).message).toMatch(/already committed/);
+      return rows;
+    });
+    expect(first).toEqual([{ n: before + 11 }]);
+    expect(second).toEqual([{ n: before + 111 }]);
+    expect(await count()).toBe(before + 111);
+    const err = await db
+      .transaction((tx) =>
+        tx.batch(
+          [
+            { sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] },
+            { sql: "SELECT 1 / $1::int AS boom", params: [0] },
+          ],
+          { commit: true },
+        ),
+      )
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/division by zero/);
+    expect(await count()).toBe(before + 111);
+    expect(await db.transaction((tx) => tx.batch([], { commit: true }))).toEqual([]);
+  });
+
   it("rolls back when the statement sent with the commit fails", async () => {
     const before = await count();
     const err = await db
@@ -122,7 +156,7 @@ describe.each(backends)("transactions on %s", (backend) => {
     // The setting goes with BEGIN whichever way the transaction starts: a batch, or its last statement.
     const [[inBatch]] = await db.transaction(
       (tx) =>
-        tx.batch([{ sql: "SHOW plan_cache_mode" }] as const) as Promise<[[{ plan_cache_mode: string }]]>,
+        tx.batch([{ sql: "SHOW plan_cache_mode", params: [] }] as const) as Promise<[[{ plan_cache_mode: string }]]>,
       { genericPlans: true },
     );
     expect(inBatch.plan_cache_mode).toBe("force_generic_plan");
@@ -134,7 +168,11 @@ describe.each(backends)("transactions on %s", (backend) => {
     // A failure is still reported against its own statement, not shifted by the setting.
     const failed = await db
       .transaction((tx) => tx.query("SELECT 1 / $1::int AS x", [0]), { genericPlans: true })
-      .catch((err: unknown) => err as Error & { query?: string });
+      .then(
+        () => undefined,
+        (err: unknown) => err as Error & { query?: string },
+      );
+    if (!failed) throw new Error("a division by zero committed");
     expect(failed).toBeInstanceOf(Error);
     expect(failed.message).toMatch(/division by zero/);
     if (backend === "pglite") expect(failed.query).toBe("SELECT 1 / $1::int AS x");

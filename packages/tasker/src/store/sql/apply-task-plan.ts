@@ -1,6 +1,6 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
-import type { Transaction } from "../database.js";
+import type { Statement } from "../database.js";
 import { stepSignalCte } from "./queue.js";
 import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
 
@@ -28,17 +28,30 @@ export interface TaskPlanWrite {
   claimFor?: { workerId: string; leaseSeconds: number } | undefined;
 }
 
+/** What a plan's statement answers: the steps it enqueued, and the one it claimed. */
+export interface TaskPlanRow {
+  dispatched: string[] | null;
+  claimed: ClaimedStep | null;
+}
+
+export interface AppliedTaskPlan {
+  dispatched: string[];
+  claimed: ClaimedStep | undefined;
+}
+
+/** What a plan's statement did, from its row. */
+export function appliedTaskPlan(row: TaskPlanRow | undefined): AppliedTaskPlan {
+  const dispatched = row?.dispatched ?? [];
+  if (row?.claimed) dispatched.push(row.claimed.workflow_step_uuid);
+  return { dispatched, claimed: row?.claimed ?? undefined };
+}
+
 /**
- * Applies a task's plan in one statement: enqueue the ready steps with their transition rows and
- * queue messages (waking the namespace's workers), append the task's transitions and set its
- * status, schedule the retry wake-up and publish the lifecycle events. Returns the steps that
- * really moved. `commit`: this is the transaction's last statement; it commits in the same round trip.
+ * A task's plan as one statement: enqueue the ready steps with their transition rows and queue
+ * messages (waking the namespace's workers), append the task's transitions and set its status,
+ * schedule the retry wake-up and publish the lifecycle events.
  */
-export async function applyTaskPlan(
-  tx: Transaction,
-  w: TaskPlanWrite,
-  opts: { commit?: boolean } = {},
-): Promise<{ dispatched: string[]; claimed: ClaimedStep | undefined }> {
+export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
   const enqueue = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;
   // The kept step is claimed by its own CTEs (a row can be updated once per statement).
@@ -121,9 +134,5 @@ export async function applyTaskPlan(
     w.claimFor?.leaseSeconds ?? 0,
     claim.to,
   ];
-  type Row = { dispatched: string[] | null; claimed: ClaimedStep | null };
-  const [row] = opts.commit ? await tx.queryAndCommit<Row>(sql, params) : await tx.query<Row>(sql, params);
-  const dispatched = row?.dispatched ?? [];
-  if (row?.claimed) dispatched.push(row.claimed.workflow_step_uuid);
-  return { dispatched, claimed: row?.claimed ?? undefined };
+  return { sql, params };
 }
