@@ -31,7 +31,9 @@ describe.each(testBackends())("group commit of step outcomes on %s", (backend) =
       const before = h.executions.length;
       // Steps that take no time: their outcomes arrive faster than one write at a time stores them.
       const created = await Promise.all(
-        Array.from({ length: 16 }, () => h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" })),
+        Array.from({ length: 16 }, () =>
+          h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" }),
+        ),
       );
       const uuids = created.map((c) => c.task.task_uuid);
       for (const uuid of uuids) {

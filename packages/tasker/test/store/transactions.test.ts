@@ -156,7 +156,9 @@ describe.each(backends)("transactions on %s", (backend) => {
     // The setting goes with BEGIN whichever way the transaction starts: a batch, or its last statement.
     const [[inBatch]] = await db.transaction(
       (tx) =>
-        tx.batch([{ sql: "SHOW plan_cache_mode", params: [] }] as const) as Promise<[[{ plan_cache_mode: string }]]>,
+        tx.batch([{ sql: "SHOW plan_cache_mode", params: [] }] as const) as Promise<
+          [[{ plan_cache_mode: string }]]
+        >,
       { genericPlans: true },
     );
     expect(inBatch.plan_cache_mode).toBe("force_generic_plan");
