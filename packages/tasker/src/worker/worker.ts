@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
@@ -104,6 +105,8 @@ export class Worker {
       writeConcurrency: options.writeConcurrency ?? 2,
     };
     this.queues = options.namespaces.map(namespaceQueue);
+    // Each running handler listens for the shutdown: up to `concurrency` at once is expected.
+    setMaxListeners(this.opts.concurrency + 10, this.shutdown.signal);
     this.successes = new GroupCommit((batch) => this.storeSuccesses(batch), {
       maxInFlight: this.opts.writeConcurrency,
       maxBatch: this.opts.concurrency,

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability/logger.js";
 import { applyWorkerSuccesses, type WorkerSuccess } from "../../src/orchestrator/apply-worker-outcome.js";
-import { claimStep } from "../../src/store/sql/steps.js";
+import { claimStep, extendClaims } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
 
@@ -100,6 +100,38 @@ describe.each(testBackends())("group commit of step outcomes on %s", (backend) =
         expect(a.results).toEqual({ by: "batch" });
         expect(b.current_state).toBe("enqueued"); // dispatched by the batch's plan
       }
+    }
+    // The heartbeat never waits for a step row that a store holds (it would deadlock with a batch
+    // that holds the heartbeat's other rows): it extends the free ones and skips the locked one.
+    if (backend === "postgres") {
+      const [held, free] = [claims[0]!, claims[2]!];
+      await db.query(
+        "UPDATE tasker.workflow_steps SET claimed_by = 'w-batch', state = 'in_progress' WHERE workflow_step_uuid = ANY($1::uuid[])",
+        [[held.workflow_step_uuid, free.workflow_step_uuid]],
+      );
+      const leases = async () =>
+        db.query<{ uuid: string; expires: Date }>(
+          "SELECT workflow_step_uuid AS uuid, claim_expires_at AS expires FROM tasker.workflow_steps WHERE workflow_step_uuid = ANY($1::uuid[])",
+          [[held.workflow_step_uuid, free.workflow_step_uuid]],
+        );
+      await db.query(
+        "UPDATE tasker.workflow_steps SET claim_expires_at = now() WHERE workflow_step_uuid = ANY($1::uuid[])",
+        [[held.workflow_step_uuid, free.workflow_step_uuid]],
+      );
+      await db.transaction(async (tx) => {
+        await tx.query("SELECT 1 FROM tasker.workflow_steps WHERE workflow_step_uuid = $1 FOR UPDATE", [
+          held.workflow_step_uuid,
+        ]);
+        const extended = extendClaims(db, [held.workflow_step_uuid, free.workflow_step_uuid], "w-batch", 600);
+        const waited = await Promise.race([
+          extended.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), 5000)),
+        ]);
+        expect(waited).toBe(false);
+      });
+      const after = new Map((await leases()).map((l) => [l.uuid, l.expires.getTime()]));
+      expect(after.get(free.workflow_step_uuid)! - Date.now()).toBeGreaterThan(500_000);
+      expect(after.get(held.workflow_step_uuid)! - Date.now()).toBeLessThan(60_000);
     }
     // Two outcomes of one task never share a batch: they are refused before anything is sent.
     await expect(

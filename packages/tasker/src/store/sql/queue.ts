@@ -98,8 +98,11 @@ export async function extendVisibility(
   seconds: number,
 ): Promise<void> {
   if (msgIds.length === 0) return;
+  // Locked rows are skipped (see extendClaims): they are being deleted with their step's outcome.
   await q.query(
-    "UPDATE tasker.queue_messages SET visible_at = now() + make_interval(secs => $2) WHERE msg_id = ANY($1::bigint[])",
+    `UPDATE tasker.queue_messages m SET visible_at = now() + make_interval(secs => $2)
+       FROM (SELECT msg_id FROM tasker.queue_messages WHERE msg_id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED) AS free
+      WHERE m.msg_id = free.msg_id`,
     [msgIds, seconds],
   );
 }

@@ -320,7 +320,12 @@ export async function claimStep(
   return row?.state === "in_progress" ? "busy" : undefined;
 }
 
-/** Extends the lease of steps a worker is still running (heartbeat). */
+/**
+ * Extends the lease of steps a worker is still running (heartbeat). A step whose row is locked is
+ * skipped, not waited for: it is being stored right now (the lease no longer matters), and a
+ * heartbeat that waited while holding other steps' rows could deadlock with a group commit, which
+ * locks several of them in its own order.
+ */
 export async function extendClaims(
   q: Queryable,
   stepUuids: readonly string[],
@@ -329,8 +334,11 @@ export async function extendClaims(
 ) {
   if (stepUuids.length === 0) return;
   await q.query(
-    `UPDATE tasker.workflow_steps SET claim_expires_at = now() + make_interval(secs => $3)
-      WHERE workflow_step_uuid = ANY($1::uuid[]) AND claimed_by = $2 AND state = 'in_progress'`,
+    `UPDATE tasker.workflow_steps s SET claim_expires_at = now() + make_interval(secs => $3)
+       FROM (SELECT workflow_step_uuid FROM tasker.workflow_steps
+              WHERE workflow_step_uuid = ANY($1::uuid[]) AND claimed_by = $2 AND state = 'in_progress'
+              FOR UPDATE SKIP LOCKED) AS free
+      WHERE s.workflow_step_uuid = free.workflow_step_uuid`,
     [stepUuids, workerId, seconds],
   );
 }
