@@ -2,7 +2,7 @@ import type { LifecycleEvents } from "../events/lifecycle-events.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
-import { type TaskRequest, TaskRequestSchema } from "../model/task-request.js";
+import { type ParsedTaskRequest, type TaskRequest, TaskRequestSchema } from "../model/task-request.js";
 import {
   type ListTasksQuery,
   ListTasksQuerySchema,
@@ -12,7 +12,7 @@ import {
   type TaskResponse,
 } from "../model/task-response.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import { createTaskFromTemplate } from "../orchestrator/create-task.js";
+import { type CreatedTask, createTaskFromTemplate, STALE_TEMPLATE } from "../orchestrator/create-task.js";
 import { applyStepAction, cancelTask } from "../orchestrator/operator-actions.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
@@ -22,6 +22,7 @@ import { countActiveTasks, listTasks, selectTask } from "../store/sql/tasks.js";
 import { selectStepTransitions } from "../store/sql/transitions.js";
 import type { TemplateStore } from "../store/template-store.js";
 import { validateTaskContext } from "../template/input-schema.js";
+import type { TaskTemplate } from "../template/schema.js";
 import { toStepResponse, toTaskResponse, toTaskSummary } from "./task-view.js";
 import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
 
@@ -57,30 +58,50 @@ export class InProcessClient implements TaskerClient {
     const limit = checkContextLimits(request.context);
     if (limit) throw new TaskerError(limit.code, limit.message, { path: limit.path });
 
-    const template = await this.templates.get(request.namespace, request.name, request.version);
-    if (!template) {
-      const versions = await this.templates.versions(request.namespace, request.name);
-      throw new TaskerError(
-        "NOT_FOUND",
-        versions.length > 0
-          ? `template ${request.namespace}/${request.name} has no version ${request.version}; registered versions: ${versions.join(", ")}`
-          : `no template ${request.namespace}/${request.name} is registered; check name and namespace (GET /v1/templates lists them)`,
-        {
-          namespace: request.namespace,
-          name: request.name,
-          version: request.version ?? null,
-          available_versions: versions,
-        },
-      );
+    const { created, template } = await this.createFromTemplate(request);
+    if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
+    // A new task is answered from the rows just written, as of its creation (no read back).
+    const task = created.rows
+      ? toTaskResponse(created.rows.task, created.rows.steps)
+      : await this.getTask(created.taskUuid);
+    return { task, created: created.created };
+  }
+
+  /**
+   * The template comes from this process's cache; the create statement checks that it is still
+   * the one to use (another process may have registered a newer version): if not, choose again.
+   */
+  private async createFromTemplate(
+    request: ParsedTaskRequest,
+  ): Promise<{ created: CreatedTask; template: TaskTemplate }> {
+    for (let attempt = 1; ; attempt++) {
+      const choice = await this.templates.choose(request.namespace, request.name, request.version);
+      if (!choice) throw await this.templateNotFound(request);
+      const { template } = choice;
+      const valid = validateTaskContext(template, request.context);
+      if (!valid.ok) {
+        throw new TaskerError(
+          "VALIDATION_ERROR",
+          `context does not match the input_schema of ${template.namespace_name}/${template.name} ${template.version}: ${valid.issues.map((i) => `${i.path || "(context)"}: ${i.message}`).join("; ")}`,
+          { issues: valid.issues },
+        );
+      }
+      if (attempt === 1) await this.checkBackpressure();
+      const created = await createTaskFromTemplate(this.db, choice, request);
+      if (created !== STALE_TEMPLATE) return { created, template };
+      this.templates.forget(request.namespace, request.name);
+      if (attempt === 3) {
+        throw new TaskerError(
+          "SERVICE_UNAVAILABLE",
+          `template ${request.namespace}/${request.name} changed three times while the task was being created; retry`,
+          undefined,
+          1,
+        );
+      }
     }
-    const valid = validateTaskContext(template, request.context);
-    if (!valid.ok) {
-      throw new TaskerError(
-        "VALIDATION_ERROR",
-        `context does not match the input_schema of ${template.namespace_name}/${template.name} ${template.version}: ${valid.issues.map((i) => `${i.path || "(context)"}: ${i.message}`).join("; ")}`,
-        { issues: valid.issues },
-      );
-    }
+  }
+
+  private async checkBackpressure(): Promise<void> {
     if (this.options.maxPendingTasks && (await countActiveTasks(this.db)) >= this.options.maxPendingTasks) {
       throw new TaskerError(
         "BACKPRESSURE",
@@ -89,13 +110,22 @@ export class InProcessClient implements TaskerClient {
         2,
       );
     }
-    const created = await createTaskFromTemplate(this.db, template, request);
-    if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
-    // A new task is answered from the rows just written, as of its creation (no read back).
-    const task = created.rows
-      ? toTaskResponse(created.rows.task, created.rows.steps)
-      : await this.getTask(created.taskUuid);
-    return { task, created: created.created };
+  }
+
+  private async templateNotFound(request: ParsedTaskRequest): Promise<TaskerError> {
+    const versions = await this.templates.versions(request.namespace, request.name);
+    return new TaskerError(
+      "NOT_FOUND",
+      versions.length > 0
+        ? `template ${request.namespace}/${request.name} has no version ${request.version}; registered versions: ${versions.join(", ")}`
+        : `no template ${request.namespace}/${request.name} is registered; check name and namespace (GET /v1/templates lists them)`,
+      {
+        namespace: request.namespace,
+        name: request.name,
+        version: request.version ?? null,
+        available_versions: versions,
+      },
+    );
   }
 
   async getTask(taskUuid: string): Promise<TaskResponse> {

@@ -7,8 +7,8 @@ import type { Queryable } from "../store/database.js";
 import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
 import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
+import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
-import type { TaskTemplate } from "../template/schema.js";
 import { planEvaluation } from "./evaluate-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
@@ -19,6 +19,9 @@ export interface CreatedTask {
   rows?: { task: TaskRow; steps: StepRow[] };
 }
 
+/** The template changed since it was chosen (see TemplateGuard): nothing was written. */
+export const STALE_TEMPLATE = "stale_template";
+
 /**
  * Materialises a task from one template version - steps, edges, their settings - and dispatches
  * its root steps, in one statement (see insertTaskGraph): the plan of a new task is known
@@ -26,10 +29,10 @@ export interface CreatedTask {
  */
 export async function createTaskFromTemplate(
   q: Queryable,
-  template: TaskTemplate,
+  { template, guard }: TemplateChoice,
   request: ParsedTaskRequest,
   now = new Date(),
-): Promise<CreatedTask> {
+): Promise<CreatedTask | typeof STALE_TEMPLATE> {
   const requestHash = hashRequest(request, template.version);
   const taskUuid = uuidv7();
   const task: TaskRow = {
@@ -88,8 +91,10 @@ export async function createTaskFromTemplate(
     queue: namespaceQueue(task.namespace),
     eventPayloads: eventPayloads(planned.events),
     createdAt: now,
+    template: guard,
   });
-  if (!inserted) return existingForKey(q, request.idempotency_key!, requestHash);
+  if (inserted === "stale") return STALE_TEMPLATE;
+  if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash);
   return { taskUuid, created: true, rows: { task, steps: stepRows } };
 }
 

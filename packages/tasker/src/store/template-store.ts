@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TaskTemplate } from "../template/schema.js";
 import type { Database } from "./database.js";
+import type { TemplateGuard } from "./sql/insert-task-graph.js";
 import { selectTemplates, selectTemplateVersions, upsertTemplate } from "./sql/templates.js";
 
 /**
@@ -8,22 +9,40 @@ import { selectTemplates, selectTemplateVersions, upsertTemplate } from "./sql/t
  * without the YAML files, say) can create tasks from them. Reads are served from memory and fall
  * back to the database for versions another process registered.
  */
+/** A template version chosen for a new task, and what the create statement re-checks. */
+export interface TemplateChoice {
+  template: TaskTemplate;
+  guard: TemplateGuard;
+}
+
+interface CachedVersion {
+  template: TaskTemplate;
+  contentHash: string;
+}
+
 export class TemplateStore {
-  private readonly cache = new Map<string, TaskTemplate>();
+  private readonly cache = new Map<string, CachedVersion>();
+  /** Per template name, the newest version and how many versions there were when last read. */
+  private readonly newest = new Map<string, { version: string; versionCount: number }>();
 
   constructor(private readonly db: Database) {}
 
   async register(templates: readonly TaskTemplate[]): Promise<void> {
     for (const template of templates) {
       const definition = JSON.parse(JSON.stringify(template)) as TaskTemplate;
+      const contentHash = createHash("sha256").update(JSON.stringify(definition)).digest("hex");
       await upsertTemplate(this.db, {
         namespace: template.namespace_name,
         name: template.name,
         version: template.version,
         definition,
-        contentHash: createHash("sha256").update(JSON.stringify(definition)).digest("hex"),
+        contentHash,
       });
-      this.cache.set(key(template.namespace_name, template.name, template.version), definition);
+      this.cache.set(key(template.namespace_name, template.name, template.version), {
+        template: definition,
+        contentHash,
+      });
+      this.newest.delete(nameKey(template.namespace_name, template.name));
     }
   }
 
@@ -33,17 +52,49 @@ export class TemplateStore {
     return rows.map((r) => r.definition as TaskTemplate);
   }
 
-  /** One version, or the newest version when `version` is omitted. */
+  /** One version, or the newest version when `version` is omitted (read from the database). */
   async get(namespace: string, name: string, version?: string): Promise<TaskTemplate | undefined> {
     if (version) {
       const hit = this.cache.get(key(namespace, name, version));
-      if (hit) return hit;
+      if (hit) return hit.template;
     }
-    const rows = await selectTemplateVersions(this.db, namespace, name);
-    const templates = rows.map((r) => r.definition as TaskTemplate);
-    for (const t of templates) this.cache.set(key(t.namespace_name, t.name, t.version), t);
-    if (version) return templates.find((t) => t.version === version);
-    return templates.sort((a, b) => compareSemver(b.version, a.version))[0];
+    return (await this.read(namespace, name, version))?.template;
+  }
+
+  /**
+   * The version a new task is created from: served from memory once read, with the guard its
+   * create statement checks (so a version registered or redefined by another process since is
+   * noticed there, without a read before every create). After a stale create, {@link forget}
+   * the name and choose again.
+   */
+  async choose(namespace: string, name: string, version?: string): Promise<TemplateChoice | undefined> {
+    if (version) {
+      const hit =
+        this.cache.get(key(namespace, name, version)) ?? (await this.read(namespace, name, version));
+      return hit && { template: hit.template, guard: { contentHash: hit.contentHash, versionCount: null } };
+    }
+    const newest = this.newest.get(nameKey(namespace, name));
+    const hit = newest && this.cache.get(key(namespace, name, newest.version));
+    if (newest && hit) {
+      return {
+        template: hit.template,
+        guard: { contentHash: hit.contentHash, versionCount: newest.versionCount },
+      };
+    }
+    const read = await this.read(namespace, name);
+    const count = this.newest.get(nameKey(namespace, name))?.versionCount;
+    return (
+      read && {
+        template: read.template,
+        guard: { contentHash: read.contentHash, versionCount: count ?? null },
+      }
+    );
+  }
+
+  /** Drops what is cached for a template name: the next choice reads the database. */
+  forget(namespace: string, name: string): void {
+    this.newest.delete(nameKey(namespace, name));
+    for (const k of this.cache.keys()) if (k.startsWith(`${nameKey(namespace, name)}/`)) this.cache.delete(k);
   }
 
   /** Versions registered for a template name (for "did you mean" errors). */
@@ -51,8 +102,27 @@ export class TemplateStore {
     const rows = await selectTemplateVersions(this.db, namespace, name);
     return rows.map((r) => r.version).sort(compareSemver);
   }
+
+  /** Reads every version of a name into the cache; returns the one asked for, or the newest. */
+  private async read(namespace: string, name: string, version?: string): Promise<CachedVersion | undefined> {
+    const rows = await selectTemplateVersions(this.db, namespace, name);
+    const versions = rows.map((r) => ({
+      template: r.definition as TaskTemplate,
+      contentHash: r.content_hash,
+    }));
+    for (const v of versions) this.cache.set(key(namespace, name, v.template.version), v);
+    const newest = versions.sort((a, b) => compareSemver(b.template.version, a.template.version))[0];
+    if (newest)
+      this.newest.set(nameKey(namespace, name), {
+        version: newest.template.version,
+        versionCount: rows.length,
+      });
+    else this.newest.delete(nameKey(namespace, name));
+    return version ? versions.find((v) => v.template.version === version) : newest;
+  }
 }
 
+const nameKey = (namespace: string, name: string) => `${namespace}/${name}`;
 const key = (namespace: string, name: string, version: string) => `${namespace}/${name}/${version}`;
 
 /** Orders semver strings by semver precedence (pre-releases before their release; build ignored). */

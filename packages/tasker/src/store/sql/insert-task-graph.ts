@@ -19,23 +19,46 @@ export interface TaskGraphWrite {
   eventPayloads: readonly string[];
   /** created_at of the task and its steps (so the caller's copy of the rows is exact). */
   createdAt: Date;
+  /** What the template version was when the caller chose it; checked by the statement. */
+  template: TemplateGuard;
 }
+
+/**
+ * The template a task is created from is chosen from this process's cache; the statement checks
+ * that the choice still holds: the version's definition is the one cached (its content hash) and,
+ * when it was chosen as the newest version, no version was added or removed since.
+ */
+export interface TemplateGuard {
+  contentHash: string;
+  /** Versions of the template name when the newest was chosen; null when a version was asked for. */
+  versionCount: number | null;
+}
+
+/** inserted; exists: the idempotency key is taken (nothing written); stale: the guard failed. */
+export type TaskGraphInsert = "inserted" | "exists" | "stale";
 
 /**
  * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
  * messages of its root steps and the NOTIFY waking workers. The statement is atomic on its own
- * (foreign keys are checked at its end). When the idempotency key is already taken nothing at all
- * is written and false is returned.
+ * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
+ * already taken ("exists") or the template changed since the caller chose it ("stale").
  */
-export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<boolean> {
+export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<TaskGraphInsert> {
   const t = g.task;
   const created = STEP_TRANSITIONS.enqueue;
-  const [row] = await q.query<{ inserted: boolean }>(
-    `WITH t AS (
+  const [row] = await q.query<{ inserted: boolean; current: boolean }>(
+    `WITH current AS (
+       SELECT coalesce((SELECT content_hash = $24 FROM tasker.task_templates
+                         WHERE namespace = $2 AND name = $3 AND version = $4), false)
+          AND ($25::int IS NULL
+               OR (SELECT count(*) FROM tasker.task_templates WHERE namespace = $2 AND name = $3) = $25) AS ok
+     ), t AS (
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
            reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
            updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $23, $23)
+       SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::text, $10::jsonb,
+              $11::int, $12::text, $13::text, $14::text, $15::text, $23::timestamptz, $23::timestamptz
+        WHERE (SELECT ok FROM current)
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
@@ -72,7 +95,8 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
        SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($22::text[]) AS p
         WHERE EXISTS (SELECT 1 FROM t)
      )
-     SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT n FROM events) AS notified`,
+     SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT ok FROM current) AS current,
+            (SELECT n FROM events) AS notified`,
     [
       t.task_uuid,
       t.namespace,
@@ -97,7 +121,10 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
       g.queue,
       g.eventPayloads,
       g.createdAt,
+      g.template.contentHash,
+      g.template.versionCount,
     ],
   );
-  return row?.inserted === true;
+  if (row?.inserted) return "inserted";
+  return row?.current ? "exists" : "stale";
 }
