@@ -123,6 +123,15 @@ export class SqlTrace {
 }
 
 export function statementKey(sql: string, length = 90): string {
-  const flat = sql.replace(/\s+/g, " ").trim();
-  return flat.length > length ? `${flat.slice(0, length)}…` : flat;
+  // Cached: the trace runs on every statement of the engine it measures, and must not cost it.
+  let keys = statementKeys.get(length);
+  if (!keys) statementKeys.set(length, (keys = new Map()));
+  let key = keys.get(sql);
+  if (key === undefined) {
+    const flat = sql.replace(/\s+/g, " ").trim();
+    key = flat.length > length ? `${flat.slice(0, length)}…` : flat;
+    keys.set(sql, key);
+  }
+  return key;
 }
+const statementKeys = new Map<number, Map<string, string>>();

@@ -26,8 +26,11 @@ export async function runHandler(
   shutdown: AbortSignal,
 ): Promise<AttemptOutcome> {
   const controller = new AbortController();
-  const timeout = new StepTimeoutError(timeoutSeconds);
-  const timer = setTimeout(() => controller.abort(timeout), timeoutSeconds * 1000);
+  // The error is made when it happens: an Error captures a stack trace, which costs on every step.
+  const timer = setTimeout(
+    () => controller.abort(new StepTimeoutError(timeoutSeconds)),
+    timeoutSeconds * 1000,
+  );
   const onShutdown = () => controller.abort(shutdown.reason);
   shutdown.addEventListener("abort", onShutdown, { once: true });
   const aborted = new Promise<never>((_, reject) => {

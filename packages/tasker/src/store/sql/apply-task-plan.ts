@@ -46,17 +46,8 @@ export function appliedTaskPlan(row: TaskPlanRow | undefined): AppliedTaskPlan {
   return { dispatched, claimed: row?.claimed ?? undefined };
 }
 
-/**
- * A task's plan as one statement: enqueue the ready steps with their transition rows and queue
- * messages (waking the namespace's workers), append the task's transitions and set its status,
- * schedule the retry wake-up and publish the lifecycle events.
- */
-export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
-  const enqueue = STEP_TRANSITIONS.enqueue;
-  const claim = STEP_TRANSITIONS.claim;
-  // The kept step is claimed by its own CTEs (a row can be updated once per statement).
-  const claimed = w.claimFor && w.keep !== null ? w.keep : null;
-  const sql = `WITH old AS (
+// Built once: the same string on every call (its prepared statement name is looked up by it).
+const TASK_PLAN_SQL = `WITH old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
           AND s.workflow_step_uuid IS DISTINCT FROM $7::uuid
@@ -113,6 +104,17 @@ export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
      SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
             (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_STEP_COLUMNS}
                                         FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c) AS claimed`;
+
+/**
+ * A task's plan as one statement: enqueue the ready steps with their transition rows and queue
+ * messages (waking the namespace's workers), append the task's transitions and set its status,
+ * schedule the retry wake-up and publish the lifecycle events.
+ */
+export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
+  const enqueue = STEP_TRANSITIONS.enqueue;
+  const claim = STEP_TRANSITIONS.claim;
+  // The kept step is claimed by its own CTEs (a row can be updated once per statement).
+  const claimed = w.claimFor && w.keep !== null ? w.keep : null;
   const params = [
     w.taskUuid,
     w.ready,
@@ -134,5 +136,5 @@ export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
     w.claimFor?.leaseSeconds ?? 0,
     claim.to,
   ];
-  return { sql, params };
+  return { sql: TASK_PLAN_SQL, params };
 }

@@ -37,17 +37,8 @@ export interface TemplateGuard {
 /** inserted; exists: the idempotency key is taken (nothing written); stale: the guard failed. */
 export type TaskGraphInsert = "inserted" | "exists" | "stale";
 
-/**
- * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
- * messages of its root steps and the NOTIFY waking workers. The statement is atomic on its own
- * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
- * already taken ("exists") or the template changed since the caller chose it ("stale").
- */
-export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<TaskGraphInsert> {
-  const t = g.task;
-  const created = STEP_TRANSITIONS.enqueue;
-  const [row] = await q.query<{ inserted: boolean; current: boolean }>(
-    `WITH current AS (
+// Built once: the same string on every call (its prepared statement name is looked up by it).
+const INSERT_TASK_GRAPH_SQL = `WITH current AS (
        SELECT coalesce((SELECT content_hash = $24 FROM tasker.task_templates
                          WHERE namespace = $2 AND name = $3 AND version = $4), false)
           AND ($25::int IS NULL
@@ -96,35 +87,44 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
         WHERE EXISTS (SELECT 1 FROM t)
      )
      SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT ok FROM current) AS current,
-            (SELECT n FROM events) AS notified`,
-    [
-      t.task_uuid,
-      t.namespace,
-      t.name,
-      t.version,
-      t.status,
-      JSON.stringify(t.context),
-      t.initiator,
-      t.source_system,
-      t.reason,
-      JSON.stringify(t.tags),
-      t.priority,
-      t.correlation_id,
-      t.parent_correlation_id,
-      t.idempotency_key,
-      t.request_hash,
-      JSON.stringify(g.steps),
-      g.edges.map((e) => e.from),
-      g.edges.map((e) => e.to),
-      created.to,
-      JSON.stringify(g.taskTransitions),
-      g.queue,
-      g.eventPayloads,
-      g.createdAt,
-      g.template.contentHash,
-      g.template.versionCount,
-    ],
-  );
+            (SELECT n FROM events) AS notified`;
+
+/**
+ * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
+ * messages of its root steps and the NOTIFY waking workers. The statement is atomic on its own
+ * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
+ * already taken ("exists") or the template changed since the caller chose it ("stale").
+ */
+export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<TaskGraphInsert> {
+  const t = g.task;
+  const created = STEP_TRANSITIONS.enqueue;
+  const [row] = await q.query<{ inserted: boolean; current: boolean }>(INSERT_TASK_GRAPH_SQL, [
+    t.task_uuid,
+    t.namespace,
+    t.name,
+    t.version,
+    t.status,
+    JSON.stringify(t.context),
+    t.initiator,
+    t.source_system,
+    t.reason,
+    JSON.stringify(t.tags),
+    t.priority,
+    t.correlation_id,
+    t.parent_correlation_id,
+    t.idempotency_key,
+    t.request_hash,
+    JSON.stringify(g.steps),
+    g.edges.map((e) => e.from),
+    g.edges.map((e) => e.to),
+    created.to,
+    JSON.stringify(g.taskTransitions),
+    g.queue,
+    g.eventPayloads,
+    g.createdAt,
+    g.template.contentHash,
+    g.template.versionCount,
+  ]);
   if (row?.inserted) return "inserted";
   return row?.current ? "exists" : "stale";
 }

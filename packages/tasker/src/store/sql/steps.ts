@@ -104,22 +104,8 @@ export interface StepOutcomeWrite {
 /** A step as the outcome's statement read it; `child_of_stored` marks the stored step's children. */
 export type StoredOutcomeStepRow = StepRow & { child_of_stored: boolean };
 
-/**
- * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
- * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
- * this attempt's claim, acking the delivery. Its rows are the task's steps as they were before (this
- * statement's snapshot; `child_of_stored` marks the stored step's children), or none when the
- * claim was lost and nothing was written. Run it after locking the task, so that snapshot holds
- * every decision committed before.
- */
-export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
-  const via = STEP_TRANSITIONS[w.stored.event];
-  const to = STEP_TRANSITIONS[w.decided.event];
-  if (!via.from.includes("in_progress") || !to.from.includes(via.to)) {
-    throw new Error(`no step path in_progress -${w.stored.event}-> ${via.to} -${w.decided.event}->`);
-  }
-  return {
-    sql: `WITH old AS (
+// Built once: the same string on every call (its prepared statement name is looked up by it).
+const STORE_OUTCOME_SQL = `WITH old AS (
        SELECT workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = $1 AND s.state = 'in_progress' AND s.claimed_by = $2 AND s.attempts = $3
         FOR UPDATE
@@ -152,7 +138,24 @@ export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<Stored
                      WHERE e.to_step_uuid = s.workflow_step_uuid AND e.from_step_uuid = $1) AS child_of_stored
        FROM tasker.workflow_steps s ${PARENTS}
       WHERE s.task_uuid = $14 AND EXISTS (SELECT 1 FROM upd)
-      ORDER BY s.position`,
+      ORDER BY s.position`;
+
+/**
+ * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
+ * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
+ * this attempt's claim, acking the delivery. Its rows are the task's steps as they were before (this
+ * statement's snapshot; `child_of_stored` marks the stored step's children), or none when the
+ * claim was lost and nothing was written. Run it after locking the task, so that snapshot holds
+ * every decision committed before.
+ */
+export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
+  const via = STEP_TRANSITIONS[w.stored.event];
+  const to = STEP_TRANSITIONS[w.decided.event];
+  if (!via.from.includes("in_progress") || !to.from.includes(via.to)) {
+    throw new Error(`no step path in_progress -${w.stored.event}-> ${via.to} -${w.decided.event}->`);
+  }
+  return {
+    sql: STORE_OUTCOME_SQL,
     params: [
       w.stepUuid,
       w.workerId,
@@ -265,25 +268,8 @@ export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, 
   t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
                         WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
 
-/**
- * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
- * lease, returning everything the handler needs (task context, ancestors' results). A step whose
- * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
- * Returns "busy" when another worker holds a live lease, undefined when the step is not
- * claimable (a duplicate or stale message).
- */
-export async function claimStep(
-  db: Database,
-  stepUuid: string,
-  workerId: string,
-  leaseSeconds: number,
-): Promise<ClaimedStep | "busy" | undefined> {
-  const claim = STEP_TRANSITIONS.claim;
-  const expire = STEP_TRANSITIONS.claim_expired;
-  // A claim lost in a server crash was never made: the step is delivered and claimed again, and
-  // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
-  const rows = await runUnflushed<ClaimedStep & { from_state: string }>(db, {
-    sql: `WITH target AS (
+// Built once (see STORE_OUTCOME_SQL).
+const CLAIM_SQL = `WITH target AS (
        SELECT workflow_step_uuid, state AS from_state FROM tasker.workflow_steps
         WHERE workflow_step_uuid = $1
           AND (state = ANY($4::text[]) OR (state = ANY($5::text[]) AND claim_expires_at < now()))
@@ -309,7 +295,27 @@ export async function claimStep(
         ORDER BY x.ord
      )
      SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state
-       FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`,
+       FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`;
+
+/**
+ * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
+ * lease, returning everything the handler needs (task context, ancestors' results). A step whose
+ * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
+ * Returns "busy" when another worker holds a live lease, undefined when the step is not
+ * claimable (a duplicate or stale message).
+ */
+export async function claimStep(
+  db: Database,
+  stepUuid: string,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<ClaimedStep | "busy" | undefined> {
+  const claim = STEP_TRANSITIONS.claim;
+  const expire = STEP_TRANSITIONS.claim_expired;
+  // A claim lost in a server crash was never made: the step is delivered and claimed again, and
+  // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
+  const rows = await runUnflushed<ClaimedStep & { from_state: string }>(db, {
+    sql: CLAIM_SQL,
     params: [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
   });
   if (rows[0]) return rows[0];
