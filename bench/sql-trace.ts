@@ -125,7 +125,10 @@ export class SqlTrace {
 export function statementKey(sql: string, length = 90): string {
   // Cached: the trace runs on every statement of the engine it measures, and must not cost it.
   let keys = statementKeys.get(length);
-  if (!keys) statementKeys.set(length, (keys = new Map()));
+  if (!keys) {
+    keys = new Map();
+    statementKeys.set(length, keys);
+  }
   let key = keys.get(sql);
   if (key === undefined) {
     const flat = sql.replace(/\s+/g, " ").trim();
