@@ -11,9 +11,13 @@ import {
   type TransactionOptions,
 } from "./database.js";
 import {
+  Answers,
   type CallOptions,
   decodeCall,
+  decodeSimpleQuery,
   encodeCall,
+  encodeSimpleQuery,
+  type Notification,
   PreparedStatements,
   type ProtocolStatement,
 } from "./pglite-protocol.js";
@@ -25,7 +29,9 @@ import {
  * Statements do not go through `PGlite.query()`, which makes six calls into the backend per
  * statement and parses and plans it every time: every parameterised statement is a named prepared
  * statement (parsed once per database), and a statement, a batch, or a transaction's last statement
- * with its COMMIT is one call (see `pglite-protocol.ts`).
+ * with its COMMIT is one call (see `pglite-protocol.ts`). The answers come back as raw bytes, read
+ * here, so LISTEN and the dispatch of NOTIFYs are done here too (PGlite's `listen` hears only what
+ * its own parser reads).
  */
 export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
@@ -38,22 +44,42 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   // What this instance's backend has parsed: a reopened database is a new instance, with a new set.
   const prepared = new PreparedStatements();
 
+  const answers = new Answers();
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const dispatch = (notifications: readonly Notification[]) => {
+    for (const n of notifications) {
+      // After the code that made the call has its answer, as PGlite does.
+      for (const cb of listeners.get(n.channel) ?? []) queueMicrotask(() => cb(n.payload));
+    }
+  };
+
   /**
    * One call into the backend. The caller holds PGlite's transaction mutex (no `query()`, `exec()`
    * or transaction of PGlite's own runs meanwhile); the query mutex keeps every other caller of the
    * protocol (`runExclusive`, `close`) out while this call's messages are processed.
-   * `execProtocolStream` parses the answers, and dispatches the NOTIFYs among them to `listen`.
    */
   const call: Call = (statements, options, syncToFs) =>
     db._runExclusiveQuery(async () => {
       const opts = options();
       const encoded = encodeCall(statements, prepared, opts);
-      const answers = await db.execProtocolStream(encoded.message, {
-        syncToFs,
-        throwOnError: false, // the first error is thrown by the caller, once every answer is read
-      });
-      return decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
+      answers.reset();
+      await db.execProtocolRawStream(encoded.message, { syncToFs, onRawData: answers.append });
+      const decoded = decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
+      dispatch(decoded.notifications);
+      return decoded;
     });
+
+  /** A simple query (a script, LISTEN) outside any transaction of the engine's. */
+  const simple = (sql: string) =>
+    db._runExclusiveTransaction(() =>
+      db._runExclusiveQuery(async () => {
+        answers.reset();
+        await db.execProtocolRawStream(encodeSimpleQuery(sql), { syncToFs: true, onRawData: answers.append });
+        const { error, notifications } = decodeSimpleQuery(answers);
+        dispatch(notifications);
+        if (error) throw error;
+      }),
+    );
 
   let closed = false;
   return {
@@ -68,13 +94,30 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
       await db._checkReady();
       return db._runExclusiveTransaction(() => runTransaction(call, fn, txOptions));
     },
-    exec: async (sql) => {
-      await db.exec(sql);
+    async exec(sql) {
+      await db._checkReady();
+      await simple(sql);
     },
     async listen(channel, onNotify) {
-      const unsubscribe = await db.listen(channel, onNotify);
+      await db._checkReady();
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        try {
+          await simple(`LISTEN ${quoteIdent(channel)}`);
+        } catch (err) {
+          listeners.delete(channel);
+          throw err;
+        }
+      }
+      const mine = (payload: string) => onNotify(payload);
+      set.add(mine);
       return async () => {
-        if (!closed) await unsubscribe();
+        const current = listeners.get(channel);
+        if (!current?.delete(mine) || current.size > 0) return;
+        listeners.delete(channel);
+        if (!closed) await simple(`UNLISTEN ${quoteIdent(channel)}`);
       };
     },
     async close() {
@@ -175,11 +218,15 @@ async function runTransaction<T>(
  * `execProtocolStream`). Say so plainly if an upgrade moved them, instead of failing mid-query.
  */
 function requireProtocolAccess(db: PGlite): void {
-  const needed = ["_checkReady", "_runExclusiveQuery", "_runExclusiveTransaction", "execProtocolStream"];
+  const needed = ["_checkReady", "_runExclusiveQuery", "_runExclusiveTransaction", "execProtocolRawStream"];
   const missing = needed.filter((m) => typeof (db as unknown as Record<string, unknown>)[m] !== "function");
   if (missing.length > 0) {
     throw new Error(
       `this @electric-sql/pglite has no ${missing.join(", ")}, which tasker's embedded driver uses; install the 0.5 line that packages/tasker/package.json names (npm install @electric-sql/pglite@0.5)`,
     );
   }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

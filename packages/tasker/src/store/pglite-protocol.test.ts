@@ -47,6 +47,24 @@ describe("encodeCall", () => {
     expect(call.parses).toEqual([statementName(sql, [1]), ""]);
   });
 
+  it("writes parameters of any size, in bytes not characters, and binary ones as binary", () => {
+    const big = "é".repeat(5000); // 10,000 bytes: more than the writer's first buffer
+    const call = encodeCall([{ sql, params: [big, Buffer.from([7, 8])] }], new PreparedStatements());
+    const m = Buffer.from(call.message);
+    const bindAt = m.indexOf("B".charCodeAt(0), 1 + m.readInt32BE(1));
+    const body = bindAt + 5;
+    const afterNames = m.indexOf(0, m.indexOf(0, body) + 1) + 1; // portal "", then the statement name
+    expect(m.readInt16BE(afterNames)).toBe(2); // two format codes: text, binary
+    expect([m.readInt16BE(afterNames + 2), m.readInt16BE(afterNames + 4)]).toEqual([0, 1]);
+    expect(m.readInt16BE(afterNames + 6)).toBe(2);
+    expect(m.readInt32BE(afterNames + 8)).toBe(10_000);
+    expect(m.toString("utf8", afterNames + 12, afterNames + 12 + 10_000)).toBe(big);
+    expect(m.readInt32BE(afterNames + 12 + 10_000)).toBe(2);
+    expect([...m.subarray(afterNames + 16 + 10_000, afterNames + 18 + 10_000)]).toEqual([7, 8]);
+    // The Bind's length covers exactly its body.
+    expect(m.readInt32BE(bindAt + 1)).toBe(afterNames + 18 + 10_000 + 2 - bindAt - 1);
+  });
+
   it("names statements like the PostgreSQL driver and leaves statements without parameters unnamed", () => {
     expect(statementName(sql, [1])).toMatch(/^tasker_[0-9a-f]{20}$/);
     expect(statementName(sql, [])).toBe("");
@@ -146,6 +164,22 @@ describe("PGlite driver", () => {
     expect(await db.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 
+  it("round-trips parameters and rows bigger than its buffers", async () => {
+    const big = `${"é".repeat(40_000)}x`;
+    const rows = await db.query<{ s: string; n: number }>(
+      "SELECT $1::text AS s, length($1::text) AS n FROM generate_series(1, 3)",
+      [big],
+    );
+    expect(rows).toEqual([1, 2, 3].map(() => ({ s: big, n: 40_001 })));
+  });
+
+  it("runs a script with exec, and throws its error", async () => {
+    await db.exec("CREATE TEMP TABLE s (a int); INSERT INTO s VALUES (1), (2); SELECT * FROM s;");
+    expect(await db.query("SELECT count(*)::int AS n FROM s WHERE a > $1", [0])).toEqual([{ n: 2 }]);
+    await expect(db.exec("SELECT 1; SELEC 2")).rejects.toMatchObject({ code: "42601" });
+    await db.exec("DROP TABLE s");
+  });
+
   it("throws the backend's error with the statement it came from", async () => {
     await db.query("INSERT INTO t VALUES ($1, $2)", [1, "a"]);
     const err = await db.query("INSERT INTO t VALUES ($1, $2)", [1, "a"]).catch((e: unknown) => e);
@@ -156,7 +190,7 @@ describe("PGlite driver", () => {
   });
 
   it("sends a statement, a batch, and a statement with its COMMIT as one call each", async () => {
-    const calls = vi.spyOn(PGlite.prototype, "execProtocolStream");
+    const calls = vi.spyOn(PGlite.prototype, "execProtocolRawStream");
     await db.query("SELECT $1::int AS n", [1]);
     expect(calls).toHaveBeenCalledTimes(1);
     calls.mockClear();
@@ -262,6 +296,34 @@ describe("PGlite driver", () => {
     });
     await new Promise((r) => setTimeout(r, 10));
     expect(got).toEqual(["plain", "in-tx", "with-commit", "batch"]);
+    // A second listener on the channel hears it too; each unsubscribes alone; then nothing is heard.
+    const second: string[] = [];
+    const unlistenSecond = await db.listen("pglite_protocol_test", (p) => second.push(p));
+    await db.query("SELECT pg_notify($1, $2)", ["pglite_protocol_test", "both"]);
+    await unlisten();
+    await db.query("SELECT pg_notify($1, $2)", ["pglite_protocol_test", "second only"]);
+    await unlistenSecond();
+    await db.query("SELECT pg_notify($1, $2)", ["pglite_protocol_test", "nobody"]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(["plain", "in-tx", "with-commit", "batch", "both"]);
+    expect(second).toEqual(["both", "second only"]);
+    expect(await db.query("SELECT pg_listening_channels() AS c")).toEqual([]);
+  });
+
+  it("does not LISTEN inside an open transaction (a rollback would drop it)", async () => {
+    const got: string[] = [];
+    let listening: Promise<() => Promise<void>> | undefined;
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("SELECT $1::int", [1]);
+        listening = db.listen("pglite_protocol_tx", (p) => got.push(p));
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    const unlisten = await (listening as Promise<() => Promise<void>>);
+    await db.query("SELECT pg_notify($1, $2)", ["pglite_protocol_tx", "heard"]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(["heard"]);
     await unlisten();
   });
 
