@@ -25,6 +25,7 @@ const { values } = parseArgs({
     verbose: { type: "boolean" },
     profile: { type: "string" },
     explain: { type: "boolean" },
+    calls: { type: "boolean" },
   },
 });
 const runs = Number(values.runs ?? 30);
@@ -103,7 +104,7 @@ proto.execProtocolRawSync = function (this: PGlite, message: unknown) {
     inWasm = false;
     const end = performance.now();
     calls.push({
-      label: values.verbose ? label(message as Uint8Array) : "",
+      label: values.verbose || values.calls ? label(message as Uint8Array) : "",
       start: t,
       end,
       wasmMs: end - t,
@@ -183,6 +184,8 @@ interface TaskRecord {
   cpu: number;
 }
 const tasks: TaskRecord[] = [];
+/** --calls: WASM time of each kind of call, over the measured runs. */
+const byKind = new Map<string, number[]>();
 // --profile FILE: a CPU profile of the measured runs only (not the start-up, not the warm-up).
 const session = values.profile ? new Session() : undefined;
 session?.connect();
@@ -210,6 +213,19 @@ for (let i = 0; i < warmup + runs; i++) {
     fs: mine.reduce((a, c) => a + c.fsMs, 0),
     cpu: (cpu.user + cpu.system) / 1000,
   });
+  if (values.calls) {
+    for (const c of mine) {
+      // The call's kind: its statements' first words, without BEGIN/SET/COMMIT.
+      const kind = c.label
+        .split(" | ")
+        .filter((l) => !/^(BEGIN|COMMIT|SET LOCAL)/.test(l))
+        .map((l) => l.slice(0, 24))
+        .join(" + ");
+      const list = byKind.get(kind) ?? [];
+      list.push(c.wasmMs);
+      byKind.set(kind, list);
+    }
+  }
   if (values.verbose && i === warmup + runs - 1) {
     for (const c of mine) {
       console.log(
@@ -244,6 +260,13 @@ const perTask = [...fsTime.entries()]
   .map(([k, v]) => `${k} ${(v.n / (warmup + runs)).toFixed(1)}x ${(v.ms / (warmup + runs)).toFixed(3)} ms`)
   .join(", ");
 console.log(`  fs calls per task: ${perTask}`);
+if (values.calls) {
+  console.log("  WASM time per call, by kind (p50, calls per task):");
+  for (const [kind, xs] of byKind) {
+    xs.sort((a, b) => a - b);
+    console.log(`    ${percentile(xs, 50).toFixed(3)} ms  ${(xs.length / runs).toFixed(1)}x  ${kind}`);
+  }
+}
 if (values.explain) {
   console.log("  executor time per task (auto_explain), by statement:");
   for (const [k, e] of [...explained].sort((a, b) => b[1].ms - a[1].ms)) {
