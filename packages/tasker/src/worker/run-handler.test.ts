@@ -53,3 +53,23 @@ describe("runHandler and text PostgreSQL cannot store", () => {
     });
   });
 });
+
+describe("runHandler's timeout", () => {
+  it("ends an attempt that outlives timeout_seconds with a retryable timeout, and aborts its signal", async () => {
+    let signal: AbortSignal | undefined;
+    const outcome = await runHandler(
+      defineHandler("test.slow", {}, (c) => {
+        signal = c.signal;
+        return new Promise(() => undefined); // never settles
+      }),
+      ctx,
+      0.05,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: "timeout", kind: "timeout", retryable: true, message: expect.stringContaining("0.05s") },
+    });
+    expect(signal?.aborted).toBe(true);
+  });
+});
