@@ -118,6 +118,7 @@ Examples:
                 pollIntervalMs: settings.common.queues.poll_interval_ms,
                 batchSize: settings.common.queues.batch_size,
                 shutdownTimeoutMs: settings.worker.shutdown_timeout_ms,
+                writeConcurrency: settings.worker.write_concurrency,
               }
             : {}),
         });

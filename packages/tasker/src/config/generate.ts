@@ -73,6 +73,8 @@ ${workerId}
 namespaces = ${toml(options.namespaces ?? worker.namespaces)}
 # Steps this process runs at the same time.
 concurrency = ${toml(worker.concurrency)}
+# Transactions storing step results at once; results that finish meanwhile are stored together.
+write_concurrency = ${toml(worker.write_concurrency)}
 # On shutdown, wait this long for running steps before aborting them.
 shutdown_timeout_ms = ${toml(worker.shutdown_timeout_ms)}
 # Directories to discover step handlers in.

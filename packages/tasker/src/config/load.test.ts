@@ -54,6 +54,7 @@ describe("defaults", () => {
         worker_id: `${hostname()}-${process.pid}`,
         namespaces: [],
         concurrency: 10,
+        write_concurrency: 2,
         shutdown_timeout_ms: 30000,
         handler_paths: [],
         web: { enabled: false, bind_address: "0.0.0.0:8081" },

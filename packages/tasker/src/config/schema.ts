@@ -147,6 +147,8 @@ export const TaskerConfigSchema = z.object({
       /** Empty: every namespace with registered templates. */
       namespaces: namespaceList.default([]),
       concurrency: int(1, 10_000).default(10),
+      /** Transactions storing step results at once; results finishing meanwhile share the next. */
+      write_concurrency: int(1, 64).default(2),
       shutdown_timeout_ms: int(0).default(30_000),
       handler_paths: z.array(z.string().min(1)).default([]),
       web: z

@@ -90,6 +90,7 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
       handlerDirs: [...(config.handlerDirs ?? []), ...file.worker.handler_paths],
       ...(namespaces ? { namespaces } : {}),
       concurrency: config.concurrency ?? file.worker.concurrency,
+      writeConcurrency: file.worker.write_concurrency,
       workerId: config.workerId ?? file.worker.worker_id,
       leaseSeconds: file.common.queues.visibility_timeout_seconds,
       pollIntervalMs: file.common.queues.poll_interval_ms,
