@@ -22,7 +22,6 @@ import { countActiveTasks, listTasks, selectTask } from "../store/sql/tasks.js";
 import { selectStepTransitions } from "../store/sql/transitions.js";
 import type { TemplateStore } from "../store/template-store.js";
 import { validateTaskContext } from "../template/input-schema.js";
-import type { TaskTemplate } from "../template/schema.js";
 import { toStepResponse, toTaskResponse, toTaskSummary } from "./task-view.js";
 import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
 
@@ -58,8 +57,8 @@ export class InProcessClient implements TaskerClient {
     const limit = checkContextLimits(request.context);
     if (limit) throw new TaskerError(limit.code, limit.message, { path: limit.path });
 
-    const { created, template } = await this.createFromTemplate(request);
-    if (created.created) this.options.metrics?.taskCreated(template.namespace_name);
+    const created = await this.createFromTemplate(request);
+    if (created.created) this.options.metrics?.taskCreated(request.namespace);
     // A new task is answered from the rows just written, as of its creation (no read back).
     const task = created.rows
       ? toTaskResponse(created.rows.task, created.rows.steps)
@@ -71,9 +70,7 @@ export class InProcessClient implements TaskerClient {
    * The template comes from this process's cache; the create statement checks that it is still
    * the one to use (another process may have registered a newer version): if not, choose again.
    */
-  private async createFromTemplate(
-    request: ParsedTaskRequest,
-  ): Promise<{ created: CreatedTask; template: TaskTemplate }> {
+  private async createFromTemplate(request: ParsedTaskRequest): Promise<CreatedTask> {
     for (let attempt = 1; ; attempt++) {
       const choice = await this.templates.choose(request.namespace, request.name, request.version);
       if (!choice) throw await this.templateNotFound(request);
@@ -88,7 +85,7 @@ export class InProcessClient implements TaskerClient {
       }
       if (attempt === 1) await this.checkBackpressure();
       const created = await createTaskFromTemplate(this.db, choice, request);
-      if (created !== STALE_TEMPLATE) return { created, template };
+      if (created !== STALE_TEMPLATE) return created;
       this.templates.forget(request.namespace, request.name);
       if (attempt === 3) {
         throw new TaskerError(

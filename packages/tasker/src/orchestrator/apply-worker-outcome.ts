@@ -98,7 +98,7 @@ export async function applyWorkerOutcome(
   );
   if (!decision) return undefined; // unreachable: a stored outcome always has a decision
   const steps = await run(tx, storeOutcomeStatement(w, decision));
-  if (!row.step || steps.length === 0) return undefined;
+  if (steps.length === 0) return undefined; // the claim was lost meanwhile: nothing was written
   const planned = planAfterOutcome(row, steps, w, decision, opts.continueWith, opts.logger);
   const [planRows] = await tx.batch([planned.write.statement] as const, { commit: true });
   return planned.applied(planRows[0]);

@@ -79,10 +79,12 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** Both drivers' guard: nothing may run in a transaction after `queryAndCommit`. */
+/** Both drivers' guard: nothing may run in a transaction after the statements sent with its COMMIT. */
 export function requireOpen(open: boolean): void {
   if (!open)
-    throw new Error("the transaction has already committed: queryAndCommit must be its last statement");
+    throw new Error(
+      "the transaction has already committed: queryAndCommit (or a batch with commit) must be its last call",
+    );
 }
 
 /** Both drivers' check of a COMMIT's answer: the server answers `ROLLBACK` to it after a failure. */

@@ -4,11 +4,6 @@ import type { Database } from "./database.js";
 import type { TemplateGuard } from "./sql/insert-task-graph.js";
 import { selectTemplates, selectTemplateVersions, upsertTemplate } from "./sql/templates.js";
 
-/**
- * Registered template versions, persisted so that every process on the database (an API server
- * without the YAML files, say) can create tasks from them. Reads are served from memory and fall
- * back to the database for versions another process registered.
- */
 /** A template version chosen for a new task, and what the create statement re-checks. */
 export interface TemplateChoice {
   template: TaskTemplate;
@@ -20,6 +15,11 @@ interface CachedVersion {
   contentHash: string;
 }
 
+/**
+ * Registered template versions, persisted so that every process on the database (an API server
+ * without the YAML files, say) can create tasks from them. Reads are served from memory and fall
+ * back to the database for versions another process registered.
+ */
 export class TemplateStore {
   private readonly cache = new Map<string, CachedVersion>();
   /** Per template name, the newest version and how many versions there were when last read. */
@@ -73,20 +73,20 @@ export class TemplateStore {
         this.cache.get(key(namespace, name, version)) ?? (await this.read(namespace, name, version));
       return hit && { template: hit.template, guard: { contentHash: hit.contentHash, versionCount: null } };
     }
+    const cached = this.newestCached(namespace, name);
+    if (cached) return cached;
+    await this.read(namespace, name);
+    return this.newestCached(namespace, name);
+  }
+
+  /** The newest version as last read, guarded by the number of versions there were then. */
+  private newestCached(namespace: string, name: string): TemplateChoice | undefined {
     const newest = this.newest.get(nameKey(namespace, name));
     const hit = newest && this.cache.get(key(namespace, name, newest.version));
-    if (newest && hit) {
-      return {
+    return (
+      hit && {
         template: hit.template,
         guard: { contentHash: hit.contentHash, versionCount: newest.versionCount },
-      };
-    }
-    const read = await this.read(namespace, name);
-    const count = this.newest.get(nameKey(namespace, name))?.versionCount;
-    return (
-      read && {
-        template: read.template,
-        guard: { contentHash: read.contentHash, versionCount: count ?? null },
       }
     );
   }
