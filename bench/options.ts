@@ -128,7 +128,8 @@ function parse(argv: readonly string[]) {
   });
 }
 
-function count(raw: string, flag: string, min: number): number {
+/** A whole-number flag, or an error naming the flag. */
+export function count(raw: string, flag: string, min: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) {
     throw new Error(`${flag} must be a whole number >= ${min}, got "${raw}"`);

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { createLogger, openDatabase, Tasker } from "@tasker-ts/tasker";
 import { CompletionTracker } from "./completion-tracker.js";
+import { count } from "./options.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR } from "./tasker-engine.js";
 
@@ -28,8 +29,8 @@ const { values } = parseArgs({
     calls: { type: "boolean" },
   },
 });
-const runs = Number(values.runs ?? 30);
-const warmup = Number(values.warmup ?? 10);
+const runs = count(values.runs ?? "30", "--runs", 1);
+const warmup = count(values.warmup ?? "10", "--warmup", 0);
 const workflow = values.workflow ?? "linear5";
 
 /** Time spent in fs calls, by function, while a call is inside the backend. */
