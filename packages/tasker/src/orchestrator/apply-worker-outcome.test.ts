@@ -1,69 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { newStepRow, type StepRow } from "../store/sql/steps.js";
-import type { TaskRow } from "../store/sql/tasks.js";
+import { diamondAfterA, NOW, stepRow, taskRow } from "../../test/support/step-rows.js";
 import { decideStepResult, type StoredStep } from "./apply-step-result.js";
 import { patchStored } from "./apply-worker-outcome.js";
 import { planEvaluation } from "./evaluate-task.js";
 
-const NOW = new Date("2026-01-01T00:00:00.000Z");
-
-function stepRow(
-  name: string,
-  over: Partial<StepRow & { child_of_stored: boolean }> = {},
-): StepRow & { child_of_stored: boolean } {
-  const created = newStepRow(
-    {
-      workflow_step_uuid: `uuid-${name}`,
-      task_uuid: "task-1",
-      name,
-      position: 0,
-      handler_callable: `h.${name}`,
-      initialization: {},
-      max_attempts: 3,
-      retryable: true,
-      backoff: "exponential",
-      backoff_base_ms: 1000,
-      max_backoff_ms: 30_000,
-      timeout_seconds: 30,
-      ancestor_uuids: [],
-    },
-    0,
-    NOW,
-  );
-  return { ...created, child_of_stored: false, ...over };
-}
-
-const TASK: TaskRow = {
-  task_uuid: "task-1",
-  namespace: "ns",
-  name: "t",
-  version: "1.0.0",
-  status: "steps_in_process",
-  context: {},
-  initiator: null,
-  source_system: null,
-  reason: null,
-  tags: [],
-  priority: 0,
-  correlation_id: "c-1",
-  parent_correlation_id: null,
-  idempotency_key: null,
-  request_hash: "h",
-  error: null,
-  created_at: NOW,
-  updated_at: NOW,
-  completed_at: null,
-};
-
-/** a -> {b, c} -> d, with `a` just stored by a worker (its snapshot still shows in_progress). */
-function diamondAfterA(): (StepRow & { child_of_stored: boolean })[] {
-  return [
-    stepRow("a", { state: "in_progress", attempts: 1, claimed_by: "w1" }),
-    stepRow("b", { total_parents: 1, child_of_stored: true }),
-    stepRow("c", { total_parents: 1, child_of_stored: true }),
-    stepRow("d", { total_parents: 2 }),
-  ];
-}
+const TASK = taskRow();
 
 describe("patchStored", () => {
   it("completes the stored step and counts it as a done parent of its children only", () => {
@@ -80,7 +21,7 @@ describe("patchStored", () => {
       ["d", "pending", 0],
     ]);
     expect(steps[0]!.claimed_by).toBeNull();
-    expect(steps.some((s) => "child_of_stored" in s)).toBe(false);
+    expect(steps.map((s) => s.parent_uuids)).toEqual(diamondAfterA().map((s) => s.parent_uuids));
   });
 
   it("a retry is due after its delay and gives its children nothing", () => {

@@ -5,11 +5,18 @@ import { run, type Statement, type Transaction } from "../store/database.js";
 import type { TaskPlanRow } from "../store/sql/apply-task-plan.js";
 import {
   type ClaimedStep,
+  type StepOutcomeWrite,
   type StepRow,
   type StoredOutcomeStepRow,
   storeStepOutcomeStatement,
 } from "../store/sql/steps.js";
-import { type LockedTaskRow, lockTaskWithStepStatement, type TaskRow } from "../store/sql/tasks.js";
+import { type StoreAndPlanRow, storeAndPlanStatement } from "../store/sql/store-and-plan.js";
+import {
+  type LockedTaskRow,
+  lockTaskStatement,
+  lockTaskWithStepStatement,
+  type TaskRow,
+} from "../store/sql/tasks.js";
 import {
   attemptSeconds,
   COMPLETED,
@@ -20,6 +27,7 @@ import {
   stepResultEvent,
 } from "./apply-step-result.js";
 import { evaluationWrite } from "./evaluate-task.js";
+import { canPlanAhead, expectedTask, type KnownStep, type KnownTask, knownAfterPlan } from "./known-task.js";
 
 /** What one attempt of a handler produced: its result, or the error to decide on. */
 export type StepAttemptOutcome =
@@ -48,16 +56,30 @@ export interface ContinueWith {
   canRun: (step: StepRow) => boolean;
 }
 
-/** What storing an outcome did, and the step its worker goes on with (if it asked to). */
-export type AppliedWorkerOutcome = ResultOutcome & { next: ClaimedStep | undefined };
+/**
+ * What storing an outcome did, and the step its worker goes on with (if it asked to), with the
+ * task as that worker knows it from there (to plan that step's success in advance).
+ */
+export type AppliedWorkerOutcome = ResultOutcome & {
+  next: ClaimedStep | undefined;
+  known?: KnownTask | undefined;
+};
 
 /** A worker's successful attempt (see {@link applyWorkerSuccesses}). */
 export interface WorkerSuccess {
   outcome: WorkerOutcome & { outcome: { ok: true } };
   /** Claim a step the result made ready for this worker instead of announcing it. */
   continueWith?: ContinueWith | undefined;
+  /** The task as the plan that gave this worker the step left it: plan the success in advance. */
+  known?: KnownTask | undefined;
   logger: Logger;
 }
+
+/**
+ * An entry of {@link applyWorkerSuccesses} whose success was planned in advance from a task that
+ * has moved since: nothing of it was written. Store it again without `known`.
+ */
+export const KNOWN_TASK_CHANGED = "known_task_changed";
 
 /**
  * A worker's outcome, stored and applied in one transaction where it happened, with the same
@@ -87,7 +109,7 @@ export async function applyWorkerOutcome(
     const [applied] = await applyWorkerSuccesses(tx, [
       { outcome: { ...w, outcome }, continueWith: opts.continueWith, logger: opts.logger },
     ]);
-    return applied;
+    return applied === KNOWN_TASK_CHANGED ? undefined : applied; // not planned in advance: never
   }
   const [row] = await run(tx, lockTaskWithStepStatement(w.taskUuid, w.stepUuid));
   if (!row || !isClaimedBy(row.step, w.workerId)) return undefined;
@@ -99,7 +121,16 @@ export async function applyWorkerOutcome(
   if (!decision) return undefined; // unreachable: a stored outcome always has a decision
   const steps = await run(tx, storeOutcomeStatement(w, decision));
   if (steps.length === 0) return undefined; // the claim was lost meanwhile: nothing was written
-  const planned = planAfterOutcome(row, steps, w, decision, opts.continueWith, opts.logger);
+  const { step: before, ...task } = row;
+  const planned = planAfterOutcome(
+    task as TaskRow,
+    before,
+    steps,
+    w,
+    decision,
+    opts.continueWith,
+    opts.logger,
+  );
   const [planRows] = await tx.batch([planned.write.statement] as const, { commit: true });
   return planned.applied(planRows[0]);
 }
@@ -111,13 +142,18 @@ export async function applyWorkerOutcome(
  * committed before the lock was granted; its claim guard decides whether it writes); the second
  * the plans with the `COMMIT`. Tasks are locked in one order (by uuid) so that two workers'
  * batches cannot deadlock. Each entry is undefined where the claim was lost.
+ *
+ * A success whose task the worker knows (see {@link KnownTask}) is planned in advance and its
+ * plan sent with the store, in one statement that writes only if the task has not moved since:
+ * when every success of the batch is, the first round trip commits and there is no second. An
+ * entry whose task had moved is {@link KNOWN_TASK_CHANGED}.
  */
 export async function applyWorkerSuccesses(
   tx: Transaction,
   successes: readonly WorkerSuccess[],
-): Promise<(AppliedWorkerOutcome | undefined)[]> {
+): Promise<(AppliedWorkerOutcome | undefined | typeof KNOWN_TASK_CHANGED)[]> {
   const order = successes
-    .map((s, i) => ({ s, i }))
+    .map((s, i) => ({ s, i, ahead: planAhead(s) }))
     .sort((a, b) => compareUuids(a.s.outcome.taskUuid, b.s.outcome.taskUuid));
   order.forEach((o, k) => {
     if (k > 0 && order[k - 1]?.s.outcome.taskUuid === o.s.outcome.taskUuid) {
@@ -126,33 +162,94 @@ export async function applyWorkerSuccesses(
       );
     }
   });
+  const allAhead = order.every((o) => o.ahead);
   const read = await tx.batch(
-    order.flatMap(({ s: { outcome: w } }) => [
-      lockTaskWithStepStatement(w.taskUuid, w.stepUuid),
-      storeOutcomeStatement(w, COMPLETED),
-    ]),
+    order.flatMap(({ s: { outcome: w }, ahead }) =>
+      ahead
+        ? [lockTaskStatement(w.taskUuid), ahead.statement]
+        : [lockTaskWithStepStatement(w.taskUuid, w.stepUuid), storeOutcomeStatement(w, COMPLETED)],
+    ),
+    { commit: allAhead },
+  );
+  const applied: (AppliedWorkerOutcome | undefined | typeof KNOWN_TASK_CHANGED)[] = successes.map(
+    () => undefined,
   );
   const planned: { i: number; plan: ReturnType<typeof planAfterOutcome> }[] = [];
-  order.forEach(({ s, i }, k) => {
+  order.forEach(({ s, i, ahead }, k) => {
+    if (ahead) {
+      const row = (read[2 * k + 1] as StoreAndPlanRow[])[0];
+      if (!row?.current) applied[i] = KNOWN_TASK_CHANGED;
+      else if (row.stored) applied[i] = ahead.plan.applied(row);
+      return; // else the claim was lost: nothing was written
+    }
     const row = (read[2 * k] as LockedTaskRow[])[0];
     const steps = read[2 * k + 1] as StoredOutcomeStepRow[];
     if (!row?.step || steps.length === 0) return; // the claim was lost: nothing was written
-    planned.push({ i, plan: planAfterOutcome(row, steps, s.outcome, COMPLETED, s.continueWith, s.logger) });
+    const { step, ...task } = row;
+    planned.push({
+      i,
+      plan: planAfterOutcome(task as TaskRow, step, steps, s.outcome, COMPLETED, s.continueWith, s.logger),
+    });
   });
+  if (allAhead) return applied;
   const planRows = await tx.batch(
     planned.map((p) => p.plan.write.statement),
     { commit: true },
   );
-  const applied: (AppliedWorkerOutcome | undefined)[] = successes.map(() => undefined);
   planned.forEach(({ i, plan }, k) => {
     applied[i] = plan.applied((planRows[k] as TaskPlanRow[])[0]);
   });
   return applied;
 }
 
+/**
+ * Stores successes as {@link applyWorkerSuccesses} does, each transaction through `transaction`,
+ * and those planned in advance from a task that had moved once more, planned from what is read.
+ */
+export async function storeWorkerSuccesses(
+  transaction: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
+  successes: readonly WorkerSuccess[],
+): Promise<(AppliedWorkerOutcome | undefined)[]> {
+  const first = await transaction((tx) => applyWorkerSuccesses(tx, successes));
+  const again = successes.flatMap((s, i) => (first[i] === KNOWN_TASK_CHANGED ? [{ s, i }] : []));
+  if (again.length > 0) {
+    const second = await transaction((tx) =>
+      applyWorkerSuccesses(
+        tx,
+        again.map(({ s }) => ({ ...s, known: undefined })),
+      ),
+    );
+    again.forEach(({ s, i }, k) => {
+      s.logger.debug("the task moved since this step was claimed: its plan was made again from the database");
+      first[i] = second[k];
+    });
+  }
+  return first.map((r) => (r === KNOWN_TASK_CHANGED ? undefined : r));
+}
+
+/** The success's statement and plan, made in advance from the task its worker knows, if it may be. */
+function planAhead(
+  s: WorkerSuccess,
+): { statement: Statement<StoreAndPlanRow>; plan: ReturnType<typeof planAfterOutcome> } | undefined {
+  const { known, outcome: w } = s;
+  if (!known || !canPlanAhead(known, w)) return undefined;
+  const before = known.steps.find((x) => x.workflow_step_uuid === w.stepUuid);
+  if (!before) return undefined;
+  const step = { ...before, last_attempted_at: before.last_attempted_at?.toISOString() ?? null };
+  const plan = planAfterOutcome({ ...known.task }, step, known.steps, w, COMPLETED, s.continueWith, s.logger);
+  return {
+    statement: storeAndPlanStatement(storeOutcomeWrite(w, COMPLETED), plan.write.write, expectedTask(known)),
+    plan,
+  };
+}
+
 function storeOutcomeStatement(w: WorkerOutcome, decision: StepDecision): Statement<StoredOutcomeStepRow> {
+  return storeStepOutcomeStatement(storeOutcomeWrite(w, decision));
+}
+
+function storeOutcomeWrite(w: WorkerOutcome, decision: StepDecision): StepOutcomeWrite {
   const { outcome } = w;
-  return storeStepOutcomeStatement({
+  return {
     taskUuid: w.taskUuid,
     stepUuid: w.stepUuid,
     workerId: w.workerId,
@@ -163,13 +260,14 @@ function storeOutcomeStatement(w: WorkerOutcome, decision: StepDecision): Statem
     decided: { event: decision.event, metadata: decision.metadata },
     retryDelayMs: decision.retryDelayMs,
     outboxMsgId: w.outboxMsgId,
-  });
+  };
 }
 
 /** The plan's statement after a stored outcome, and what to make of its answer. */
 function planAfterOutcome(
-  row: LockedTaskRow,
-  steps: StoredOutcomeStepRow[],
+  task: TaskRow,
+  before: LockedTaskRow["step"],
+  steps: readonly KnownStep[],
   w: WorkerOutcome,
   decision: StepDecision,
   cont: ContinueWith | undefined,
@@ -178,28 +276,22 @@ function planAfterOutcome(
   write: ReturnType<typeof evaluationWrite>;
   applied: (row: TaskPlanRow | undefined) => AppliedWorkerOutcome;
 } {
-  const { step: before, ...rest } = row;
-  const task = rest as TaskRow;
   const step = storedStep(before, w, w.outcome);
   const now = new Date();
   const decidedState = STEP_TRANSITIONS[decision.event].to;
   const log = logger.child({ task_uuid: w.taskUuid, step_uuid: w.stepUuid, step: step.name });
   const stepEvent = stepResultEvent(task, step, w.stepUuid, decision, log);
-  const write = evaluationWrite(
-    task,
-    patchStored(
-      steps,
-      w.stepUuid,
-      { state: decidedState, error: step.error, retryDelayMs: decision.retryDelayMs },
-      now,
-    ),
+  const patched = patchStored(
+    steps,
+    w.stepUuid,
+    { state: decidedState, error: step.error, retryDelayMs: decision.retryDelayMs },
     now,
-    {
-      precedingEvents: [stepEvent],
-      keep: cont ? (ready) => ready.find(cont.canRun)?.workflow_step_uuid : undefined,
-      claimFor: cont ? { workerId: w.workerId, leaseSeconds: cont.leaseSeconds } : undefined,
-    },
   );
+  const write = evaluationWrite(task, patched, now, {
+    precedingEvents: [stepEvent],
+    keep: cont ? (ready) => ready.find(cont.canRun)?.workflow_step_uuid : undefined,
+    claimFor: cont ? { workerId: w.workerId, leaseSeconds: cont.leaseSeconds } : undefined,
+  });
   return {
     write,
     applied: (planRow) => {
@@ -212,6 +304,15 @@ function planAfterOutcome(
         namespace: task.namespace,
         durationSeconds: attemptSeconds(step),
         next: evaluation.claimed,
+        known: knownAfterPlan({
+          task: evaluation.task,
+          steps: patched,
+          ready: evaluation.plan.ready.map((r) => r.uuid),
+          dispatched: evaluation.dispatched,
+          claimed: evaluation.claimed,
+          workerId: w.workerId,
+          now,
+        }),
       };
     },
   };
@@ -249,14 +350,14 @@ function storedStep(
  * parent for each of its children) before planning.
  */
 export function patchStored(
-  steps: readonly (StepRow & { child_of_stored: boolean })[],
+  steps: readonly KnownStep[],
   stepUuid: string,
   stored: { state: StepState; error: StoredStep["error"]; retryDelayMs: number | null },
   now: Date,
-): StepRow[] {
+): KnownStep[] {
   const { state, retryDelayMs } = stored;
   const satisfied = STEP_SATISFIED_STATES.has(state);
-  return steps.map(({ child_of_stored, ...s }) => {
+  return steps.map((s) => {
     if (s.workflow_step_uuid === stepUuid) {
       return {
         ...s,
@@ -267,6 +368,8 @@ export function patchStored(
         next_retry_at: retryDelayMs === null ? s.next_retry_at : new Date(now.getTime() + retryDelayMs),
       };
     }
-    return satisfied && child_of_stored ? { ...s, completed_parents: s.completed_parents + 1 } : s;
+    return satisfied && s.parent_uuids.includes(stepUuid)
+      ? { ...s, completed_parents: s.completed_parents + 1 }
+      : s;
   });
 }

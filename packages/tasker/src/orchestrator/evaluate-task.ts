@@ -3,7 +3,12 @@ import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Statement, Transaction } from "../store/database.js";
-import { appliedTaskPlan, type TaskPlanRow, taskPlanStatement } from "../store/sql/apply-task-plan.js";
+import {
+  appliedTaskPlan,
+  type TaskPlanRow,
+  type TaskPlanWrite,
+  taskPlanStatement,
+} from "../store/sql/apply-task-plan.js";
 import { type ClaimedStep, type StepRow, selectSteps } from "../store/sql/steps.js";
 import { selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
@@ -77,17 +82,22 @@ export async function applyEvaluation(
 
 /**
  * An evaluation as a statement to send (alone, or batched with other tasks' by the caller) and
- * what to make of its row. `applied` also moves `task` to its new status.
+ * what to make of its row; `write` is what the statement writes (to send it inside another, see
+ * storeAndPlanStatement). `applied` also moves `task` to its new status.
  */
 export function evaluationWrite(
   task: TaskRow,
   steps: readonly StepRow[],
   now: Date,
   options: Omit<EvaluateOptions, "commit"> = {},
-): { statement: Statement<TaskPlanRow>; applied: (row: TaskPlanRow | undefined) => Evaluation } {
+): {
+  write: TaskPlanWrite;
+  statement: Statement<TaskPlanRow>;
+  applied: (row: TaskPlanRow | undefined) => Evaluation;
+} {
   const planned = planEvaluation(task, steps, now, options.keep);
   const last = planned.plan.transitions.at(-1);
-  const statement = taskPlanStatement({
+  const write: TaskPlanWrite = {
     taskUuid: task.task_uuid,
     ready: planned.plan.ready.map((s) => s.uuid),
     queue: namespaceQueue(task.namespace),
@@ -112,9 +122,10 @@ export function evaluationWrite(
           },
     eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
     claimFor: options.claimFor,
-  });
+  };
   return {
-    statement,
+    write,
+    statement: taskPlanStatement(write),
     applied: (row) => {
       const { dispatched, claimed } = appliedTaskPlan(row);
       if (last) {

@@ -5,11 +5,12 @@ import type { MetricsSink } from "../observability/metrics-sink.js";
 import {
   type AppliedWorkerOutcome,
   applyWorkerOutcome,
-  applyWorkerSuccesses,
   type ContinueWith,
+  storeWorkerSuccesses,
   type WorkerOutcome,
   type WorkerSuccess,
 } from "../orchestrator/apply-worker-outcome.js";
+import type { KnownTask } from "../orchestrator/known-task.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
@@ -47,6 +48,12 @@ export interface WorkerOptions {
 /** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
 const STORE_RETRY_FIRST_MS = 100;
 const STORE_RETRY_MAX_MS = 2000;
+
+/** A step this worker goes straight on with, and its task as the plan that claimed it left it. */
+interface Continuation {
+  step: ClaimedStep;
+  known: KnownTask | undefined;
+}
 
 /** A worker's identity, namespaces, handlers and counters. */
 export interface WorkerStatus {
@@ -212,16 +219,20 @@ export class Worker {
     const first = await this.runClaimed(claim, delivery.outboxMsgId);
     const started = Date.now();
     let next = first.next;
-    while (next) next = (await this.runClaimed(next, null, started)).next;
+    while (next) next = (await this.runClaimed(next.step, null, next.known, started)).next;
     return first.settlement;
   }
 
-  /** Runs one claimed step and stores its outcome; returns the step it continues with, if any. */
+  /**
+   * Runs one claimed step and stores its outcome; returns the step it continues with, if any, and
+   * the task as this worker then knows it (`known`: the plan that claimed this step left it so).
+   */
   private async runClaimed(
     claim: ClaimedStep,
     outboxMsgId: string | null,
+    known?: KnownTask,
     chainStarted = Date.now(),
-  ): Promise<{ settlement: Settlement; next?: ClaimedStep | undefined }> {
+  ): Promise<{ settlement: Settlement; next?: Continuation | undefined }> {
     this.claimed.add(claim.workflow_step_uuid);
     try {
       const log = this.logger.child({
@@ -238,7 +249,7 @@ export class Worker {
       // Go on with the task only while running, and not for ever: a chain keeps its first
       // delivery unsettled (RabbitMQ) and one slot busy.
       const mayContinue = this.running && Date.now() - chainStarted < (this.opts.leaseSeconds * 1000) / 2;
-      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue);
+      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue, known);
       return stored ? { settlement: "acked_in_database", next: stored.next } : { settlement: "retry_later" };
     } finally {
       this.claimed.delete(claim.workflow_step_uuid);
@@ -294,7 +305,8 @@ export class Worker {
     outcome: AttemptOutcome,
     log: Logger,
     mayContinue: boolean,
-  ): Promise<{ next: ClaimedStep | undefined } | undefined> {
+    known: KnownTask | undefined,
+  ): Promise<{ next: Continuation | undefined } | undefined> {
     const w: WorkerOutcome = {
       taskUuid: claim.task_uuid,
       stepUuid: claim.workflow_step_uuid,
@@ -305,7 +317,7 @@ export class Worker {
     };
     const continueWith = mayContinue ? this.continueWith : undefined;
     const applied = outcome.ok
-      ? await this.successes.submit({ outcome: { ...w, outcome }, continueWith, logger: log })
+      ? await this.successes.submit({ outcome: { ...w, outcome }, continueWith, known, logger: log })
       : await this.withStoreRetries(log, () =>
           this.db.transaction(
             (tx) =>
@@ -329,7 +341,7 @@ export class Worker {
       this.failed++;
       log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
     }
-    return { next: applied.next };
+    return { next: applied.next && { step: applied.next, known: applied.known } };
   }
 
   /**
@@ -340,7 +352,7 @@ export class Worker {
     batch: readonly WorkerSuccess[],
   ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
     const once = (items: readonly WorkerSuccess[]) =>
-      this.db.transaction((tx) => applyWorkerSuccesses(tx, items), { genericPlans: true });
+      storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
     if (batch.length > 1) {
       try {
         return (await once(batch)).map((value) => ({ status: "fulfilled", value }));

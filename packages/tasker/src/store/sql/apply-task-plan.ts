@@ -1,6 +1,7 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Statement } from "../database.js";
+import { numberParams, type ParamRefs, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
 
@@ -46,47 +47,77 @@ export function appliedTaskPlan(row: TaskPlanRow | undefined): AppliedTaskPlan {
   return { dispatched, claimed: row?.claimed ?? undefined };
 }
 
-// Built once: the same string on every call (its prepared statement name is looked up by it).
-const TASK_PLAN_SQL = `WITH old AS (
+/** The named parameters of {@link taskPlanCtes}. */
+export const TASK_PLAN_PARAMS = [
+  "taskUuid",
+  "ready",
+  "enqueueFrom",
+  "enqueueState",
+  "queue",
+  "correlationId",
+  "kept",
+  "transitions",
+  "status",
+  "setError",
+  "error",
+  "terminal",
+  "wakeQueue",
+  "wakeMessage",
+  "wakeDelayMs",
+  "eventPayloads",
+  "claimWorker",
+  "leaseSeconds",
+  "claimState",
+] as const;
+export type TaskPlanParam = (typeof TASK_PLAN_PARAMS)[number];
+
+/**
+ * The CTEs that write a plan: `old`/`upd`/`tr`/`signal` enqueue the ready steps, `task_tr` and
+ * `task_upd` move the task, `wake` schedules the retry wake-up, `events` publishes, and
+ * `k_old`/`k_upd`/`k_tr` claim the kept step. Nothing is written unless `gate` (an SQL boolean) holds.
+ */
+export function taskPlanCtes(p: ParamRefs<TaskPlanParam>, gate = "true"): string {
+  return `old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = ANY($2::uuid[]) AND s.state = ANY($3::text[])
-          AND s.workflow_step_uuid IS DISTINCT FROM $7::uuid
+        WHERE s.workflow_step_uuid = ANY(${p.ready}::uuid[]) AND s.state = ANY(${p.enqueueFrom}::text[])
+          AND s.workflow_step_uuid IS DISTINCT FROM ${p.kept}::uuid AND ${gate}
         FOR UPDATE
      ), upd AS (
-       UPDATE tasker.workflow_steps s SET state = $4, updated_at = now()
+       UPDATE tasker.workflow_steps s SET state = ${p.enqueueState}, updated_at = now()
          FROM old
         WHERE s.workflow_step_uuid = old.workflow_step_uuid
        RETURNING s.workflow_step_uuid, s.task_uuid, old.state AS from_state, s.attempts
      ), tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT workflow_step_uuid, task_uuid, from_state, $4, 'enqueue',
+       SELECT workflow_step_uuid, task_uuid, from_state, ${p.enqueueState}, 'enqueue',
               jsonb_build_object('by', 'orchestrator', 'attempt', attempts)
          FROM upd
-     ), ${stepSignalCte({ from: "upd", queue: "$5", correlationId: "$6::text" })}, task_tr AS (
+     ), ${stepSignalCte({ from: "upd", queue: p.queue, correlationId: `${p.correlationId}::text` })}, task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
-       SELECT $1, e->>'from', e->>'to', e->>'event', '{}'::jsonb
-         FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS x(e, n)
+       SELECT ${p.taskUuid}, e->>'from', e->>'to', e->>'event', '{}'::jsonb
+         FROM jsonb_array_elements(${p.transitions}::jsonb) WITH ORDINALITY AS x(e, n)
+        WHERE ${gate}
         ORDER BY n
      ), task_upd AS (
        UPDATE tasker.tasks
-          SET status = $9, updated_at = now(),
-              error = CASE WHEN $10::boolean THEN $11 ELSE error END,
-              completed_at = CASE WHEN $12::boolean THEN now() ELSE NULL END
-        WHERE task_uuid = $1 AND $9::text IS NOT NULL
+          SET status = ${p.status}, updated_at = now(),
+              error = CASE WHEN ${p.setError}::boolean THEN ${p.error} ELSE error END,
+              completed_at = CASE WHEN ${p.terminal}::boolean THEN now() ELSE NULL END
+        WHERE task_uuid = ${p.taskUuid} AND ${p.status}::text IS NOT NULL AND ${gate}
      ), wake AS (
        INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
-       SELECT $13, $14::jsonb, now() + make_interval(secs => $15::float8 / 1000.0)
-        WHERE $14::jsonb IS NOT NULL
+       SELECT ${p.wakeQueue}, ${p.wakeMessage}::jsonb, now() + make_interval(secs => ${p.wakeDelayMs}::float8 / 1000.0)
+        WHERE ${p.wakeMessage}::jsonb IS NOT NULL AND ${gate}
      ), events AS (
-       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($16::text[]) AS p
+       SELECT count(pg_notify('${EVENTS_CHANNEL}', e)) AS n FROM unnest(${p.eventPayloads}::text[]) AS e WHERE ${gate}
      ), k_old AS (
        SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = $7::uuid AND s.state = ANY($3::text[])
+        WHERE s.workflow_step_uuid = ${p.kept}::uuid AND s.state = ANY(${p.enqueueFrom}::text[]) AND ${gate}
         FOR UPDATE
      ), k_upd AS (
        UPDATE tasker.workflow_steps s
-          SET state = $19, attempts = s.attempts + 1, claimed_by = $17, updated_at = now(),
-              claim_expires_at = now() + make_interval(secs => $18::float8), last_attempted_at = now(),
+          SET state = ${p.claimState}, attempts = s.attempts + 1, claimed_by = ${p.claimWorker}, updated_at = now(),
+              claim_expires_at = now() + make_interval(secs => ${p.leaseSeconds}::float8), last_attempted_at = now(),
               next_retry_at = NULL
          FROM k_old
         WHERE s.workflow_step_uuid = k_old.workflow_step_uuid
@@ -95,15 +126,53 @@ const TASK_PLAN_SQL = `WITH old AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
          FROM k_upd u CROSS JOIN LATERAL (VALUES
-           (1, u.from_state, $4::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1)),
-           (2, $4::text, $19::text, 'claim',
-            jsonb_build_object('worker_id', $17::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
+           (1, u.from_state, ${p.enqueueState}::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1)),
+           (2, ${p.enqueueState}::text, ${p.claimState}::text, 'claim',
+            jsonb_build_object('worker_id', ${p.claimWorker}::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
          ) AS x(ord, from_state, to_state, event, metadata)
         ORDER BY x.ord
-     )
-     SELECT (SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
-            (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_STEP_COLUMNS}
+     )`;
+}
+
+/** The columns a plan's statement answers with (see {@link TaskPlanRow}), after {@link taskPlanCtes}. */
+export function taskPlanColumns(claimedColumns = CLAIMED_STEP_COLUMNS): string {
+  return `(SELECT array_agg(workflow_step_uuid::text) FROM upd) AS dispatched, (SELECT n FROM events) AS notified,
+            (SELECT to_jsonb(c) FROM (SELECT ${claimedColumns}
                                         FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c) AS claimed`;
+}
+
+const PLAN_REFS = numberParams(TASK_PLAN_PARAMS);
+// Built once: the same string on every call (its prepared statement name is looked up by it).
+const TASK_PLAN_SQL = `WITH ${taskPlanCtes(PLAN_REFS)}
+     SELECT ${taskPlanColumns()}`;
+
+/** The values of {@link taskPlanCtes}'s parameters for one plan. */
+export function taskPlanValues(w: TaskPlanWrite): Record<TaskPlanParam, unknown> {
+  const enqueue = STEP_TRANSITIONS.enqueue;
+  const claim = STEP_TRANSITIONS.claim;
+  return {
+    taskUuid: w.taskUuid,
+    ready: w.ready,
+    enqueueFrom: enqueue.from,
+    enqueueState: enqueue.to,
+    queue: w.queue,
+    correlationId: w.correlationId,
+    // The kept step is claimed by its own CTEs (a row can be updated once per statement).
+    kept: w.claimFor && w.keep !== null ? w.keep : null,
+    transitions: JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
+    status: w.status,
+    setError: w.error !== undefined,
+    error: w.error ?? null,
+    terminal: w.terminal,
+    wakeQueue: w.wakeUp?.queue ?? null,
+    wakeMessage: w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
+    wakeDelayMs: w.wakeUp?.delayMs ?? 0,
+    eventPayloads: w.eventPayloads,
+    claimWorker: w.claimFor?.workerId ?? null,
+    leaseSeconds: w.claimFor?.leaseSeconds ?? 0,
+    claimState: claim.to,
+  };
+}
 
 /**
  * A task's plan as one statement: enqueue the ready steps with their transition rows and queue
@@ -111,30 +180,5 @@ const TASK_PLAN_SQL = `WITH old AS (
  * schedule the retry wake-up and publish the lifecycle events.
  */
 export function taskPlanStatement(w: TaskPlanWrite): Statement<TaskPlanRow> {
-  const enqueue = STEP_TRANSITIONS.enqueue;
-  const claim = STEP_TRANSITIONS.claim;
-  // The kept step is claimed by its own CTEs (a row can be updated once per statement).
-  const claimed = w.claimFor && w.keep !== null ? w.keep : null;
-  const params = [
-    w.taskUuid,
-    w.ready,
-    enqueue.from,
-    enqueue.to,
-    w.queue,
-    w.correlationId,
-    claimed,
-    JSON.stringify(w.transitions.map((t) => ({ from: t.from, to: t.to, event: t.event }))),
-    w.status,
-    w.error !== undefined,
-    w.error ?? null,
-    w.terminal,
-    w.wakeUp?.queue ?? null,
-    w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
-    w.wakeUp?.delayMs ?? 0,
-    w.eventPayloads,
-    w.claimFor?.workerId ?? null,
-    w.claimFor?.leaseSeconds ?? 0,
-    claim.to,
-  ];
-  return { sql: TASK_PLAN_SQL, params };
+  return { sql: TASK_PLAN_SQL, params: paramValues(TASK_PLAN_PARAMS, taskPlanValues(w)) };
 }

@@ -1,5 +1,6 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
 import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
+import { numberParams, type ParamRefs, paramValues } from "./numbered-params.js";
 
 export interface NewStep {
   workflow_step_uuid: string;
@@ -56,13 +57,19 @@ export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
   };
 }
 
-const PARENTS = `
+/** Each step's parent counts as `p.total` and `p.done` (and their uuids as `p.parents`). */
+function parentsJoin(withUuids: boolean): string {
+  return `
   LEFT JOIN LATERAL (
     SELECT count(*)::int AS total,
-           count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually'))::int AS done
+           count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually'))::int AS done${
+             withUuids ? ",\n           array_agg(e.from_step_uuid::text) AS parents" : ""
+           }
       FROM tasker.workflow_step_edges e
       JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
      WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true`;
+}
+const PARENTS = parentsJoin(false);
 
 /** The columns of a {@link StepRow}; `withPayload` reads results (else null: planning skips them). */
 function stepColumns(withPayload: boolean): string {
@@ -101,78 +108,107 @@ export interface StepOutcomeWrite {
   outboxMsgId: string | null;
 }
 
-/** A step as the outcome's statement read it; `child_of_stored` marks the stored step's children. */
-export type StoredOutcomeStepRow = StepRow & { child_of_stored: boolean };
+/** A step as the outcome's statement read it, with the uuids of its parents. */
+export type StoredOutcomeStepRow = StepRow & { parent_uuids: string[] };
 
-// Built once: the same string on every call (its prepared statement name is looked up by it).
-const STORE_OUTCOME_SQL = `WITH old AS (
+/** The named parameters of {@link storeOutcomeCtes}. */
+export const STORE_OUTCOME_PARAMS = [
+  "stepUuid",
+  "workerId",
+  "attempts",
+  "decidedState",
+  "ok",
+  "payload",
+  "retryDelayMs",
+  "storedState",
+  "storedEvent",
+  "storedMetadata",
+  "decidedEvent",
+  "decidedMetadata",
+  "outboxMsgId",
+  "taskUuid",
+] as const;
+export type StoreOutcomeParam = (typeof STORE_OUTCOME_PARAMS)[number];
+
+/**
+ * The CTEs that store an outcome (`stored_claim`, `stored`, `stored_tr`, `stored_ack`): nothing is
+ * written unless this worker holds this attempt's claim and `gate` (an SQL boolean) holds. `stored`
+ * returns the stored step: empty when nothing was written.
+ */
+export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate = "true"): string {
+  return `stored_claim AS (
        SELECT workflow_step_uuid FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = $1 AND s.state = 'in_progress' AND s.claimed_by = $2 AND s.attempts = $3
+        WHERE s.workflow_step_uuid = ${p.stepUuid} AND s.state = 'in_progress' AND s.claimed_by = ${p.workerId}
+          AND s.attempts = ${p.attempts} AND ${gate}
         FOR UPDATE
-     ), upd AS (
+     ), stored AS (
        UPDATE tasker.workflow_steps s
-          SET state = $4, updated_at = now(), claimed_by = NULL, claim_expires_at = NULL,
-              results = CASE WHEN $5::boolean THEN $6::jsonb ELSE s.results END,
-              error = CASE WHEN $5::boolean THEN NULL ELSE $6::jsonb END,
-              last_failure_at = CASE WHEN $5::boolean THEN s.last_failure_at ELSE now() END,
-              completed_at = CASE WHEN $4 = 'complete' THEN now() ELSE s.completed_at END,
-              next_retry_at = CASE WHEN $7::float8 IS NULL THEN s.next_retry_at
-                                   ELSE now() + make_interval(secs => $7::float8 / 1000.0) END
-         FROM old
-        WHERE s.workflow_step_uuid = old.workflow_step_uuid
+          SET state = ${p.decidedState}, updated_at = now(), claimed_by = NULL, claim_expires_at = NULL,
+              results = CASE WHEN ${p.ok}::boolean THEN ${p.payload}::jsonb ELSE s.results END,
+              error = CASE WHEN ${p.ok}::boolean THEN NULL ELSE ${p.payload}::jsonb END,
+              last_failure_at = CASE WHEN ${p.ok}::boolean THEN s.last_failure_at ELSE now() END,
+              completed_at = CASE WHEN ${p.decidedState} = 'complete' THEN now() ELSE s.completed_at END,
+              next_retry_at = CASE WHEN ${p.retryDelayMs}::float8 IS NULL THEN s.next_retry_at
+                                   ELSE now() + make_interval(secs => ${p.retryDelayMs}::float8 / 1000.0) END
+         FROM stored_claim c
+        WHERE s.workflow_step_uuid = c.workflow_step_uuid
        RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts
-     ), tr AS (
+     ), stored_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event,
               x.metadata || jsonb_build_object('attempt', u.attempts)
-         FROM upd u CROSS JOIN LATERAL (VALUES
-           (1, 'in_progress', $8::text, $9::text, $10::jsonb),
-           (2, $8::text, $4::text, $11::text, $12::jsonb)
+         FROM stored u CROSS JOIN LATERAL (VALUES
+           (1, 'in_progress', ${p.storedState}::text, ${p.storedEvent}::text, ${p.storedMetadata}::jsonb),
+           (2, ${p.storedState}::text, ${p.decidedState}::text, ${p.decidedEvent}::text, ${p.decidedMetadata}::jsonb)
          ) AS x(ord, from_state, to_state, event, metadata)
         ORDER BY x.ord
-     ), ack AS (
-       DELETE FROM tasker.queue_messages WHERE msg_id = $13::bigint AND EXISTS (SELECT 1 FROM upd)
-     )
-     SELECT ${stepColumns(false)},
-            EXISTS (SELECT 1 FROM tasker.workflow_step_edges e
-                     WHERE e.to_step_uuid = s.workflow_step_uuid AND e.from_step_uuid = $1) AS child_of_stored
-       FROM tasker.workflow_steps s ${PARENTS}
-      WHERE s.task_uuid = $14 AND EXISTS (SELECT 1 FROM upd)
-      ORDER BY s.position`;
+     ), stored_ack AS (
+       DELETE FROM tasker.queue_messages WHERE msg_id = ${p.outboxMsgId}::bigint AND EXISTS (SELECT 1 FROM stored)
+     )`;
+}
 
-/**
- * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
- * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
- * this attempt's claim, acking the delivery. Its rows are the task's steps as they were before (this
- * statement's snapshot; `child_of_stored` marks the stored step's children), or none when the
- * claim was lost and nothing was written. Run it after locking the task, so that snapshot holds
- * every decision committed before.
- */
-export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
+/** The values of {@link storeOutcomeCtes}'s parameters for one outcome. */
+export function storeOutcomeValues(w: StepOutcomeWrite): Record<StoreOutcomeParam, unknown> {
   const via = STEP_TRANSITIONS[w.stored.event];
   const to = STEP_TRANSITIONS[w.decided.event];
   if (!via.from.includes("in_progress") || !to.from.includes(via.to)) {
     throw new Error(`no step path in_progress -${w.stored.event}-> ${via.to} -${w.decided.event}->`);
   }
   return {
-    sql: STORE_OUTCOME_SQL,
-    params: [
-      w.stepUuid,
-      w.workerId,
-      w.attempts,
-      to.to,
-      w.ok,
-      JSON.stringify(w.payload),
-      w.retryDelayMs,
-      via.to,
-      w.stored.event,
-      JSON.stringify(w.stored.metadata),
-      w.decided.event,
-      JSON.stringify(w.decided.metadata),
-      w.outboxMsgId,
-      w.taskUuid,
-    ],
+    stepUuid: w.stepUuid,
+    workerId: w.workerId,
+    attempts: w.attempts,
+    decidedState: to.to,
+    ok: w.ok,
+    payload: JSON.stringify(w.payload),
+    retryDelayMs: w.retryDelayMs,
+    storedState: via.to,
+    storedEvent: w.stored.event,
+    storedMetadata: JSON.stringify(w.stored.metadata),
+    decidedEvent: w.decided.event,
+    decidedMetadata: JSON.stringify(w.decided.metadata),
+    outboxMsgId: w.outboxMsgId,
+    taskUuid: w.taskUuid,
   };
+}
+
+const STORE_REFS = numberParams(STORE_OUTCOME_PARAMS);
+// Built once: the same string on every call (its prepared statement name is looked up by it).
+const STORE_OUTCOME_SQL = `WITH ${storeOutcomeCtes(STORE_REFS)}
+     SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
+       FROM tasker.workflow_steps s ${parentsJoin(true)}
+      WHERE s.task_uuid = ${STORE_REFS.taskUuid} AND EXISTS (SELECT 1 FROM stored)
+      ORDER BY s.position`;
+
+/**
+ * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
+ * -> complete|waiting_for_retry|error` with both transition rows, only while this worker holds
+ * this attempt's claim, acking the delivery. Its rows are the task's steps as they were before (this
+ * statement's snapshot) with their parents, or none when the claim was lost and nothing was
+ * written. Run it after locking the task, so that snapshot holds every decision committed before.
+ */
+export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
+  return { sql: STORE_OUTCOME_SQL, params: paramValues(STORE_OUTCOME_PARAMS, storeOutcomeValues(w)) };
 }
 
 export async function selectStep(
@@ -261,12 +297,19 @@ export interface ClaimedStep {
 
 /**
  * The columns of a {@link ClaimedStep}, from the claimed step row `u` joined to its task `t`: what
- * every claim returns, whichever statement made it.
+ * every claim returns, whichever statement made it. `written` names a step whose results the same
+ * statement stores (its snapshot cannot see them yet) and the SQL of those results.
  */
-export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
+export function claimedStepColumns(written?: { stepUuid: string; results: string }): string {
+  const results = written
+    ? `CASE WHEN a.workflow_step_uuid = ${written.stepUuid}::uuid THEN ${written.results}::jsonb ELSE a.results END`
+    : "a.results";
+  return `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
   u.attempts, u.max_attempts, u.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id,
-  t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+  t.context, coalesce((SELECT jsonb_object_agg(a.name, ${results}) FROM tasker.workflow_steps a
                         WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
+}
+export const CLAIMED_STEP_COLUMNS = claimedStepColumns();
 
 // Built once (see STORE_OUTCOME_SQL).
 const CLAIM_SQL = `WITH target AS (

@@ -26,6 +26,11 @@ export type NewTask = Omit<TaskRow, "created_at" | "updated_at" | "completed_at"
 
 export type LockedTaskRow = TaskRow & { step: Record<string, unknown> | null };
 
+/** Locks a task's row (every decision about a task holds it). */
+export function lockTaskStatement(taskUuid: string): Statement<{ task_uuid: string }> {
+  return { sql: "SELECT task_uuid FROM tasker.tasks WHERE task_uuid = $1 FOR UPDATE", params: [taskUuid] };
+}
+
 /** Locks a task and reads one of its steps in one statement (result processing). */
 export function lockTaskWithStepStatement(taskUuid: string, stepUuid: string): Statement<LockedTaskRow> {
   return {

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { diamondAfterA, NOW, stepRow, taskRow } from "../../test/support/step-rows.js";
+import type { ClaimedStep } from "../store/sql/steps.js";
+import { patchStored } from "./apply-worker-outcome.js";
+import { canPlanAhead, expectedTask, type KnownTask, knownAfterPlan } from "./known-task.js";
+
+function claimed(name: string, attempts = 1): ClaimedStep {
+  return {
+    workflow_step_uuid: `uuid-${name}`,
+    task_uuid: "task-1",
+    name,
+    handler_callable: `h.${name}`,
+    initialization: {},
+    attempts,
+    max_attempts: 3,
+    timeout_seconds: 30,
+    task_name: "t",
+    namespace: "ns",
+    version: "1.0.0",
+    correlation_id: "c-1",
+    context: {},
+    dependency_results: {},
+  };
+}
+
+/** The diamond after `a` completed and its plan enqueued `b` and claimed `c` for w1. */
+function afterPlanOfA(): KnownTask {
+  const steps = patchStored(
+    diamondAfterA(),
+    "uuid-a",
+    { state: "complete", error: null, retryDelayMs: null },
+    NOW,
+  );
+  const known = knownAfterPlan({
+    task: taskRow(),
+    steps,
+    ready: ["uuid-b", "uuid-c"],
+    dispatched: ["uuid-b", "uuid-c"],
+    claimed: claimed("c"),
+    workerId: "w1",
+    now: NOW,
+  });
+  if (!known) throw new Error("expected a known task");
+  return known;
+}
+
+const SUCCESS_OF_C = { taskUuid: "task-1", stepUuid: "uuid-c", workerId: "w1", attempts: 1 };
+
+describe("knownAfterPlan", () => {
+  it("has the claimed step in progress for the worker and the other dispatched steps enqueued", () => {
+    const known = afterPlanOfA();
+    expect(known.steps.map((s) => [s.name, s.state, s.attempts, s.claimed_by, s.completed_parents])).toEqual([
+      ["a", "complete", 1, null, 0],
+      ["b", "enqueued", 0, null, 1],
+      ["c", "in_progress", 1, "w1", 1],
+      ["d", "pending", 0, null, 0],
+    ]);
+  });
+
+  it("knows nothing when the plan claimed nothing or enqueued other steps than planned", () => {
+    const steps = diamondAfterA();
+    const base = { task: taskRow(), steps, workerId: "w1", now: NOW };
+    expect(
+      knownAfterPlan({ ...base, ready: ["uuid-b"], dispatched: ["uuid-b"], claimed: undefined }),
+    ).toBeUndefined();
+    // `b` had moved by the time the plan's statement ran: only `c` was enqueued (and claimed).
+    expect(
+      knownAfterPlan({ ...base, ready: ["uuid-b", "uuid-c"], dispatched: ["uuid-c"], claimed: claimed("c") }),
+    ).toBeUndefined();
+    expect(
+      knownAfterPlan({ ...base, ready: ["uuid-c"], dispatched: ["uuid-b", "uuid-c"], claimed: claimed("c") }),
+    ).toBeUndefined();
+    expect(
+      knownAfterPlan({
+        ...base,
+        ready: ["uuid-b", "uuid-c"],
+        dispatched: ["uuid-c", "uuid-b"],
+        claimed: claimed("c"),
+      }),
+    ).toBeDefined();
+  });
+
+  it("does not change the steps or the task it was made from", () => {
+    const steps = diamondAfterA();
+    const task = taskRow();
+    const known = knownAfterPlan({
+      task,
+      steps,
+      ready: ["uuid-b"],
+      dispatched: ["uuid-b"],
+      claimed: claimed("b"),
+      workerId: "w1",
+      now: NOW,
+    });
+    known!.task.status = "complete";
+    expect(task.status).toBe("steps_in_process");
+    expect(steps.map((s) => s.state)).toEqual(["in_progress", "pending", "pending", "pending"]);
+  });
+});
+
+describe("canPlanAhead", () => {
+  it("plans the success of the step the worker was given", () => {
+    expect(canPlanAhead(afterPlanOfA(), SUCCESS_OF_C)).toBe(true);
+  });
+
+  it("does not plan for another task, step, worker or attempt", () => {
+    const known = afterPlanOfA();
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, taskUuid: "task-2" })).toBe(false);
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, stepUuid: "uuid-b" })).toBe(false); // enqueued, not ours
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, stepUuid: "uuid-x" })).toBe(false);
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, workerId: "w2" })).toBe(false);
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, attempts: 2 })).toBe(false);
+  });
+
+  it("does not plan a finished task, nor one with a step waiting for a retry or failed", () => {
+    const known = afterPlanOfA();
+    expect(canPlanAhead({ ...known, task: taskRow({ status: "cancelled" }) }, SUCCESS_OF_C)).toBe(false);
+    for (const state of ["waiting_for_retry", "error"]) {
+      const steps = known.steps.map((s) => (s.name === "b" ? { ...s, state } : s));
+      expect(canPlanAhead({ ...known, steps }, SUCCESS_OF_C)).toBe(false);
+    }
+  });
+});
+
+describe("expectedTask", () => {
+  it("lists state and attempts of every step in position order, whatever order the steps are in", () => {
+    const known = afterPlanOfA();
+    const expected = {
+      status: "steps_in_process",
+      steps: ["complete:1", "enqueued:0", "in_progress:1", "pending:0"],
+    };
+    expect(expectedTask(known)).toEqual(expected);
+    expect(expectedTask({ ...known, steps: [...known.steps].reverse() })).toEqual(expected);
+    expect(expectedTask({ ...known, steps: [stepRow("z", { position: 7 })] }).steps).toEqual(["pending:0"]);
+  });
+});

@@ -1,0 +1,89 @@
+import type { StepState } from "../state/step-states.js";
+import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
+import type { ClaimedStep, StepRow } from "../store/sql/steps.js";
+import type { ExpectedTask } from "../store/sql/store-and-plan.js";
+import type { TaskRow } from "../store/sql/tasks.js";
+
+/** A step as a worker last saw it, with its parents (to count them as they complete). */
+export type KnownStep = StepRow & { parent_uuids: string[] };
+
+/**
+ * A task as the plan that gave a worker its next step left it, as far as that worker can know.
+ * When the step succeeds, the worker plans what follows from this in advance and sends the plan
+ * with the result: one round trip instead of two (see storeAndPlanStatement, which writes only if
+ * the task is still exactly like this).
+ */
+export interface KnownTask {
+  task: TaskRow;
+  /** In position order. */
+  steps: KnownStep[];
+}
+
+/**
+ * States whose planning depends on more than state and attempts (a retry's due time and the
+ * clock, a failed step's error text): a task with such a step is planned from what is read.
+ */
+const PLANNED_FROM_READ: ReadonlySet<StepState> = new Set(["waiting_for_retry", "error"]);
+
+/**
+ * The task after a plan was written: the steps it enqueued, and the one it claimed for
+ * `workerId`. Undefined when nothing was claimed, or when the plan's statement enqueued other
+ * steps than planned (a step moved meanwhile: what this worker saw is out of date).
+ */
+export function knownAfterPlan(p: {
+  task: TaskRow;
+  /** The steps the plan was made from. */
+  steps: readonly KnownStep[];
+  ready: readonly string[];
+  dispatched: readonly string[];
+  claimed: ClaimedStep | undefined;
+  workerId: string;
+  now: Date;
+}): KnownTask | undefined {
+  const { claimed } = p;
+  if (!claimed) return undefined;
+  const dispatched = new Set(p.dispatched);
+  if (dispatched.size !== p.ready.length || !p.ready.every((uuid) => dispatched.has(uuid))) return undefined;
+  const steps = p.steps.map((s): KnownStep => {
+    if (s.workflow_step_uuid === claimed.workflow_step_uuid) {
+      return {
+        ...s,
+        state: "in_progress",
+        attempts: claimed.attempts,
+        claimed_by: p.workerId,
+        last_attempted_at: p.now,
+        next_retry_at: null,
+      };
+    }
+    return dispatched.has(s.workflow_step_uuid) ? { ...s, state: "enqueued" } : s;
+  });
+  return { task: { ...p.task }, steps };
+}
+
+/**
+ * Whether `w`'s success may be planned from `known`: its step is in progress under this worker's
+ * claim on this attempt, the task is running, and no step's planning needs more than its state.
+ */
+export function canPlanAhead(
+  known: KnownTask,
+  w: { taskUuid: string; stepUuid: string; workerId: string; attempts: number },
+): boolean {
+  if (known.task.task_uuid !== w.taskUuid || TASK_TERMINAL_STATES.has(known.task.status as TaskState)) {
+    return false;
+  }
+  const step = known.steps.find((s) => s.workflow_step_uuid === w.stepUuid);
+  return (
+    step?.state === "in_progress" &&
+    step.attempts === w.attempts &&
+    step.claimed_by === w.workerId &&
+    !known.steps.some((s) => PLANNED_FROM_READ.has(s.state as StepState))
+  );
+}
+
+/** What the task must still look like in the database for a plan made from `known` to hold. */
+export function expectedTask(known: KnownTask): ExpectedTask {
+  return {
+    status: known.task.status,
+    steps: [...known.steps].sort((a, b) => a.position - b.position).map((s) => `${s.state}:${s.attempts}`),
+  };
+}

@@ -1,0 +1,72 @@
+import type { Statement } from "../database.js";
+import {
+  TASK_PLAN_PARAMS,
+  type TaskPlanRow,
+  type TaskPlanWrite,
+  taskPlanColumns,
+  taskPlanCtes,
+  taskPlanValues,
+} from "./apply-task-plan.js";
+import { numberParams, paramValues } from "./numbered-params.js";
+import {
+  claimedStepColumns,
+  STORE_OUTCOME_PARAMS,
+  type StepOutcomeWrite,
+  storeOutcomeCtes,
+  storeOutcomeValues,
+} from "./steps.js";
+
+/** What the task must still look like for a plan made in advance to be the right one. */
+export interface ExpectedTask {
+  status: string;
+  /** `state:attempts` of every step, in position order. */
+  steps: readonly string[];
+}
+
+/** A {@link TaskPlanRow}, and whether the plan was current (`stored`: the outcome was written). */
+export interface StoreAndPlanRow extends TaskPlanRow {
+  current: boolean;
+  stored: boolean;
+}
+
+const PARAMS = [...STORE_OUTCOME_PARAMS, ...TASK_PLAN_PARAMS, "expectedStatus", "expectedSteps"] as const;
+const REFS = numberParams(PARAMS);
+
+// Built once (see STORE_OUTCOME_SQL). The snapshot is taken after the task's lock (an earlier
+// statement of the transaction): `expected` compares what every decision committed before left.
+// The plan's CTEs cannot see the stored step's new row (one snapshot per statement), so the step
+// claimed next reads its results from the parameter that stores them.
+const STORE_AND_PLAN_SQL = `WITH expected AS (
+       SELECT coalesce((SELECT t.status = ${REFS.expectedStatus} FROM tasker.tasks t WHERE t.task_uuid = ${REFS.taskUuid}), false)
+          AND coalesce((SELECT array_agg(s.state || ':' || s.attempts ORDER BY s.position)
+                          FROM tasker.workflow_steps s WHERE s.task_uuid = ${REFS.taskUuid}) = ${REFS.expectedSteps}::text[], false)
+              AS current
+     ), ${storeOutcomeCtes(REFS, "(SELECT current FROM expected)")}, ${taskPlanCtes(REFS, "EXISTS (SELECT 1 FROM stored)")}
+     SELECT (SELECT current FROM expected) AS current, EXISTS (SELECT 1 FROM stored) AS stored,
+            ${taskPlanColumns(claimedStepColumns({ stepUuid: REFS.stepUuid, results: REFS.payload }))}`;
+
+/**
+ * A successful outcome and the plan that follows it, made in advance from the task as this worker
+ * last saw it, in one statement: it writes only if the task (its status, and every step's state
+ * and attempts) is still exactly as `expected`, so the plan is the one the stored steps would
+ * give. Otherwise nothing is written (`current` false) and the caller plans from what it reads.
+ * Run it after locking the task, like {@link storeStepOutcomeStatement}.
+ */
+export function storeAndPlanStatement(
+  outcome: StepOutcomeWrite,
+  plan: TaskPlanWrite,
+  expected: ExpectedTask,
+): Statement<StoreAndPlanRow> {
+  if (!outcome.ok)
+    throw new Error("only a success can be planned in advance: a failure is decided on the locked row");
+  if (plan.taskUuid !== outcome.taskUuid) {
+    throw new Error(`the plan is for task ${plan.taskUuid}, the outcome for task ${outcome.taskUuid}`);
+  }
+  const values = {
+    ...storeOutcomeValues(outcome),
+    ...taskPlanValues(plan),
+    expectedStatus: expected.status,
+    expectedSteps: expected.steps,
+  };
+  return { sql: STORE_AND_PLAN_SQL, params: paramValues(PARAMS, values) };
+}

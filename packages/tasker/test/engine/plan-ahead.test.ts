@@ -1,0 +1,191 @@
+// A worker that goes straight on with a step knows its task as the plan that claimed the step left
+// it, so it plans that step's success in advance and sends the plan with the result: one round
+// trip instead of two (orchestrator/known-task.ts, store/sql/store-and-plan.ts). These tests show
+// that such a plan writes exactly what the plan made from the database writes, and that when the
+// task has moved meanwhile nothing of it is written and the outcome is planned again from the read.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/observability/logger.js";
+import {
+  type AppliedWorkerOutcome,
+  applyWorkerSuccesses,
+  type ContinueWith,
+  KNOWN_TASK_CHANGED,
+  storeWorkerSuccesses,
+  type WorkerSuccess,
+} from "../../src/orchestrator/apply-worker-outcome.js";
+import type { KnownTask } from "../../src/orchestrator/known-task.js";
+import type { Transaction } from "../../src/store/database.js";
+import { type ClaimedStep, claimStep } from "../../src/store/sql/steps.js";
+import { testBackends } from "../../src/testing/index.js";
+import { type Harness, startHarness } from "../support/engine-harness.js";
+
+const logger = createLogger({ level: "silent" });
+const CONTINUE: ContinueWith = { leaseSeconds: 30, canRun: () => true };
+
+/** The transaction, counting the round trips made through it. */
+function counted(tx: Transaction, trips: { n: number }): Transaction {
+  return new Proxy(tx, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (prop === "batch" || prop === "query" || prop === "queryAndCommit") trips.n++;
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+function success(step: ClaimedStep, workerId: string, result: unknown, known?: KnownTask): WorkerSuccess {
+  return {
+    outcome: {
+      taskUuid: step.task_uuid,
+      stepUuid: step.workflow_step_uuid,
+      workerId,
+      attempts: step.attempts,
+      outboxMsgId: null,
+      outcome: { ok: true, result },
+    },
+    continueWith: CONTINUE,
+    known,
+    logger,
+  };
+}
+
+function applied(r: AppliedWorkerOutcome | undefined | typeof KNOWN_TASK_CHANGED): AppliedWorkerOutcome {
+  if (r === undefined || r === KNOWN_TASK_CHANGED)
+    throw new Error(`expected a stored outcome, got ${String(r)}`);
+  return r;
+}
+
+describe.each(testBackends())("successes planned in advance on %s", (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(backend, { worker: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Creates a task and stores its first step's success (planned from the read), continuing with the second. */
+  async function startedTask(name: string, workerId: string) {
+    const { task } = await h.tasker.client.createTask({ name, namespace: "test_alpha" });
+    const first = task.steps.find((s) => s.name === "a")!;
+    const claim = await claimStep(h.tasker.database, first.workflow_step_uuid, workerId, 30);
+    if (!claim || claim === "busy") throw new Error("step a could not be claimed");
+    const [r] = await h.tasker.database.transaction((tx) =>
+      applyWorkerSuccesses(tx, [success(claim, workerId, { n: 1, from: "a" })]),
+    );
+    return { taskUuid: task.task_uuid, after: applied(r) };
+  }
+
+  /** Every step's state and transitions, and the task's, by step name. */
+  async function history(taskUuid: string) {
+    const db = h.tasker.database;
+    const steps = await db.query<{ name: string; state: string; attempts: number; results: unknown }>(
+      "SELECT name, state, attempts, results FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY position",
+      [taskUuid],
+    );
+    const stepTransitions = await db.query<{ name: string; path: string }>(
+      `SELECT s.name, string_agg(t.from_state || '-' || t.event || '->' || t.to_state, ' ' ORDER BY t.id) AS path
+         FROM tasker.workflow_step_transitions t JOIN tasker.workflow_steps s USING (workflow_step_uuid)
+        WHERE t.task_uuid = $1 GROUP BY s.name, s.position ORDER BY s.position`,
+      [taskUuid],
+    );
+    const [task] = await db.query<{ status: string; path: string; messages: number }>(
+      `SELECT t.status,
+              (SELECT string_agg(coalesce(x.from_state, '') || '->' || x.to_state, ' ' ORDER BY x.id)
+                 FROM tasker.task_transitions x WHERE x.task_uuid = t.task_uuid) AS path,
+              (SELECT count(*)::int FROM tasker.queue_messages m WHERE m.message->>'task_uuid' = t.task_uuid::text)
+                AS messages
+         FROM tasker.tasks t WHERE t.task_uuid = $1`,
+      [taskUuid],
+    );
+    return { steps, stepTransitions, task };
+  }
+
+  it("writes in one round trip what the plan made from the database writes in two", async () => {
+    const ahead = await startedTask("linear5", "w-ahead");
+    const read = await startedTask("linear5", "w-read");
+    expect(ahead.after.next?.name).toBe("b");
+    expect(ahead.after.known).toBeDefined();
+
+    // Step b of both tasks succeeds with the same result: one with what its worker knows, one without.
+    const trips = { ahead: { n: 0 }, read: { n: 0 } };
+    const [b1] = await h.tasker.database.transaction((tx) =>
+      applyWorkerSuccesses(counted(tx, trips.ahead), [
+        success(ahead.after.next!, "w-ahead", { n: 2, from: "b" }, ahead.after.known),
+      ]),
+    );
+    const [b2] = await h.tasker.database.transaction((tx) =>
+      applyWorkerSuccesses(counted(tx, trips.read), [
+        success(read.after.next!, "w-read", { n: 2, from: "b" }),
+      ]),
+    );
+    expect(trips).toEqual({ ahead: { n: 1 }, read: { n: 2 } });
+    const [x, y] = [applied(b1), applied(b2)];
+    expect(x.next?.name).toBe("c");
+    // c was claimed in the statement that stored b: it still gets b's result.
+    expect(x.next?.dependency_results).toEqual({ a: { n: 1, from: "a" }, b: { n: 2, from: "b" } });
+    expect(x.next?.dependency_results).toEqual(y.next?.dependency_results);
+    expect(x.known?.steps.map((s) => s.state)).toEqual(y.known?.steps.map((s) => s.state));
+
+    // And on to the end, each success planned from what its worker knows.
+    let [nextAhead, knownAhead, nextRead] = [x.next, x.known, y.next];
+    for (const n of [3, 4, 5]) {
+      const [r1] = await h.tasker.database.transaction((tx) =>
+        applyWorkerSuccesses(tx, [success(nextAhead!, "w-ahead", { n }, knownAhead)]),
+      );
+      const [r2] = await h.tasker.database.transaction((tx) =>
+        applyWorkerSuccesses(tx, [success(nextRead!, "w-read", { n })]),
+      );
+      [nextAhead, knownAhead, nextRead] = [applied(r1).next, applied(r1).known, applied(r2).next];
+    }
+    expect(nextAhead).toBeUndefined();
+    const [one, two] = [await history(ahead.taskUuid), await history(read.taskUuid)];
+    expect(one.task?.status).toBe("complete");
+    expect(one).toEqual(two);
+  });
+
+  it("writes nothing when the task moved since, and plans the success again from what it reads", async () => {
+    // Diamond a -> {b, c} -> d: w1 stores a and goes on with b; c is enqueued.
+    const { taskUuid, after } = await startedTask("diamond", "w1");
+    const b = after.next!;
+    expect(b.name).toBe("b");
+    const cUuid = after.known!.steps.find((s) => s.name === "c")!.workflow_step_uuid;
+    // Meanwhile another worker claims c: what w1 knows is out of date.
+    const c = await claimStep(h.tasker.database, cUuid, "w2", 30);
+    if (!c || c === "busy") throw new Error("step c could not be claimed");
+
+    const [stale] = await h.tasker.database.transaction((tx) =>
+      applyWorkerSuccesses(tx, [success(b, "w1", { from: "b" }, after.known)]),
+    );
+    expect(stale).toBe(KNOWN_TASK_CHANGED);
+    const unchanged = await history(taskUuid);
+    expect(unchanged.steps.map((s) => [s.name, s.state])).toEqual([
+      ["a", "complete"],
+      ["b", "in_progress"],
+      ["c", "in_progress"],
+      ["d", "pending"],
+    ]);
+    expect(unchanged.stepTransitions.find((s) => s.name === "b")?.path).not.toContain("succeed");
+
+    // Stored through storeWorkerSuccesses, it is planned again from the read: b completes, d waits for c.
+    const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => h.tasker.database.transaction(fn);
+    const [afterB] = await storeWorkerSuccesses(transaction, [success(b, "w1", { from: "b" }, after.known)]);
+    expect(afterB?.applied).toBe("completed");
+    expect(afterB?.next).toBeUndefined();
+    const [afterC] = await storeWorkerSuccesses(transaction, [success(c, "w2", { from: "c" })]);
+    expect(afterC?.next?.name).toBe("d");
+    expect(afterC?.next?.dependency_results).toEqual({
+      a: { n: 1, from: "a" },
+      b: { from: "b" },
+      c: { from: "c" },
+    });
+    const [afterD] = await storeWorkerSuccesses(transaction, [
+      success(afterC!.next!, "w2", { from: "d" }, afterC!.known),
+    ]);
+    expect(afterD?.evaluation?.task.status).toBe("complete");
+    expect((await history(taskUuid)).task?.status).toBe("complete");
+  });
+});
