@@ -123,6 +123,8 @@ Examples:
         throw err;
       }
 
+      // Listening before saying so: a SIGTERM sent as soon as the line appears is a graceful stop.
+      const shutdown = waitForShutdownSignal();
       out.data({
         url: server.url,
         port: server.port,
@@ -134,7 +136,7 @@ Examples:
         `tasker-ctl serve: orchestration API on ${server.url} (${location.description}, ${engine.templateCount} templates${worker ? `, worker on ${worker.status().namespaces.join(", ")}` : ""}); Ctrl-C to stop`,
       );
 
-      const signal = await waitForShutdownSignal();
+      const signal = await shutdown;
       out.note(`tasker-ctl serve: ${signal} received, shutting down`);
       await server.close();
       await engine.close();

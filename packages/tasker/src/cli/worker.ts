@@ -127,11 +127,13 @@ Examples:
         throw usageError(`cannot start the worker: ${(err as Error).message}`);
       }
       const status = worker.status();
+      // Listening before saying so: a SIGTERM sent as soon as the line appears is a graceful stop.
+      const shutdown = waitForShutdownSignal();
       out.data({ database: location.description, ...status });
       out.note(
         `tasker-ctl worker ${status.workerId}: serving ${status.namespaces.join(", ")} with ${status.handlers.length} handlers (${location.description}); Ctrl-C to stop`,
       );
-      const signal = await waitForShutdownSignal();
+      const signal = await shutdown;
       out.note(`tasker-ctl worker: ${signal} received, finishing running steps`);
       await engine.close();
       out.note("tasker-ctl worker: stopped");
