@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diamondAfterA, NOW, stepRow, taskRow } from "../../test/support/step-rows.js";
 import type { ClaimedStep } from "../store/sql/steps.js";
 import { patchStored } from "./apply-worker-outcome.js";
-import { canPlanAhead, expectedTask, type KnownTask, knownAfterPlan } from "./known-task.js";
+import { canPlanAhead, expectedTask, type KnownTask, knownAfterPlan, knownAtClaim } from "./known-task.js";
 
 function claimed(name: string, attempts = 1): ClaimedStep {
   return {
@@ -123,14 +123,56 @@ describe("canPlanAhead", () => {
 });
 
 describe("expectedTask", () => {
-  it("lists state and attempts of every step in position order, whatever order the steps are in", () => {
+  it("lists every step as the planner sees it, in position order, whatever order the steps are in", () => {
     const known = afterPlanOfA();
     const expected = {
       status: "steps_in_process",
-      steps: ["complete:1", "enqueued:0", "in_progress:1", "pending:0"],
+      steps: ["complete", "running", "running", "pending:0"],
+      runningStates: [
+        "enqueued",
+        "in_progress",
+        "enqueued_for_orchestration",
+        "enqueued_as_error_for_orchestration",
+      ],
     };
     expect(expectedTask(known)).toEqual(expected);
     expect(expectedTask({ ...known, steps: [...known.steps].reverse() })).toEqual(expected);
-    expect(expectedTask({ ...known, steps: [stepRow("z", { position: 7 })] }).steps).toEqual(["pending:0"]);
+    expect(expectedTask({ ...known, steps: [stepRow("z", { position: 7, attempts: 2 })] }).steps).toEqual([
+      "pending:2",
+    ]);
+  });
+});
+
+describe("knownAtClaim", () => {
+  it("reads the claim's JSON rows back as the drivers read rows, with the claimed step in progress", () => {
+    const json = (s: KnownTask["steps"][number]) => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
+    const steps = diamondAfterA().map((s) =>
+      s.name === "a" ? { ...s, state: "complete", attempts: 1, claimed_by: null, completed_at: NOW } : s,
+    );
+    steps[1] = { ...steps[1]!, state: "enqueued", completed_parents: 1 };
+    const { context: _context, ...task } = taskRow({ context: { big: true } });
+    const known = knownAtClaim(
+      {
+        ...claimed("b"),
+        context: { big: true },
+        task_row: JSON.parse(JSON.stringify(task)),
+        task_steps: steps.map(json),
+      },
+      "w9",
+      NOW,
+    );
+    expect(known.task).toEqual(taskRow({ context: { big: true } }));
+    expect(known.steps[0]!.completed_at).toEqual(NOW);
+    expect(known.steps[0]!.next_retry_at).toBeNull();
+    expect(known.steps[1]).toMatchObject({
+      state: "in_progress",
+      attempts: 1,
+      claimed_by: "w9",
+      last_attempted_at: NOW,
+    });
+    expect(known.steps.map((s) => s.state)).toEqual(["complete", "in_progress", "pending", "pending"]);
+    expect(canPlanAhead(known, { taskUuid: "task-1", stepUuid: "uuid-b", workerId: "w9", attempts: 1 })).toBe(
+      true,
+    );
   });
 });

@@ -1,8 +1,9 @@
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { ClaimedStep, StepRow } from "../store/sql/steps.js";
+import type { ClaimedStep, ClaimedStepWithTask, StepRow } from "../store/sql/steps.js";
 import type { ExpectedTask } from "../store/sql/store-and-plan.js";
 import type { TaskRow } from "../store/sql/tasks.js";
+import { RUNNING_STATES } from "./plan-task.js";
 
 /** A step as a worker last saw it, with its parents (to count them as they complete). */
 export type KnownStep = StepRow & { parent_uuids: string[] };
@@ -60,6 +61,44 @@ export function knownAfterPlan(p: {
   return { task: { ...p.task }, steps };
 }
 
+const STEP_TIMES = [
+  "next_retry_at",
+  "last_attempted_at",
+  "last_failure_at",
+  "claim_expires_at",
+  "created_at",
+  "updated_at",
+  "completed_at",
+] as const;
+const TASK_TIMES = ["created_at", "updated_at", "completed_at"] as const;
+
+/** JSON timestamps (as `to_jsonb` writes them) back to dates, as the drivers read them. */
+function withDates<T>(json: Record<string, unknown>, fields: readonly string[]): T {
+  const row: Record<string, unknown> = { ...json };
+  for (const f of fields) row[f] = typeof json[f] === "string" ? new Date(json[f]) : null;
+  return row as T;
+}
+
+/**
+ * The task as a claim found it, with the claimed step in progress for `workerId`: the claim does
+ * not lock the task, so this may already be out of date (the plan made from it checks).
+ */
+export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: Date): KnownTask {
+  const task = withDates<TaskRow>({ ...claim.task_row, context: claim.context }, TASK_TIMES);
+  const steps = claim.task_steps.map((json) => {
+    const s = withDates<KnownStep>(json, STEP_TIMES);
+    if (s.workflow_step_uuid !== claim.workflow_step_uuid) return s;
+    return {
+      ...s,
+      state: "in_progress",
+      attempts: claim.attempts,
+      claimed_by: workerId,
+      last_attempted_at: now,
+    };
+  });
+  return { task, steps };
+}
+
 /**
  * Whether `w`'s success may be planned from `known`: its step is in progress under this worker's
  * claim on this attempt, the task is running, and no step's planning needs more than its state.
@@ -80,10 +119,22 @@ export function canPlanAhead(
   );
 }
 
-/** What the task must still look like in the database for a plan made from `known` to hold. */
+/**
+ * What the task must still look like in the database for a plan made from `known` to hold: its
+ * status, and each step as the planner sees it - a running step (enqueued, claimed) as just
+ * running, a pending one with its attempts (they decide whether it may run), any other by its
+ * state. So a sibling branch being claimed or running meanwhile changes nothing; one finishing
+ * does. storeAndPlanStatement computes the same keys from the rows.
+ */
 export function expectedTask(known: KnownTask): ExpectedTask {
   return {
     status: known.task.status,
-    steps: [...known.steps].sort((a, b) => a.position - b.position).map((s) => `${s.state}:${s.attempts}`),
+    steps: [...known.steps].sort((a, b) => a.position - b.position).map(planningKey),
+    runningStates: [...RUNNING_STATES],
   };
+}
+
+function planningKey(s: StepRow): string {
+  if (RUNNING_STATES.has(s.state as StepState)) return "running";
+  return s.state === "pending" ? `pending:${s.attempts}` : s.state;
 }

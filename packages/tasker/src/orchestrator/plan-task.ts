@@ -36,7 +36,8 @@ export interface TaskPlan {
   failedSteps: string[];
 }
 
-const RUNNING: ReadonlySet<StepState> = new Set([
+/** Steps on their way (the planner treats them all alike: neither ready nor done). */
+export const RUNNING_STATES: ReadonlySet<StepState> = new Set([
   "enqueued",
   "in_progress",
   "enqueued_for_orchestration",
@@ -62,7 +63,7 @@ export function planTask(status: TaskState, steps: readonly StepSnapshot[], now:
     return { ...base, outcome: "unchanged", transitions: [] };
   }
   const ready = steps.filter((s) => isReady(s, now));
-  const running = steps.some((s) => RUNNING.has(s.state));
+  const running = steps.some((s) => RUNNING_STATES.has(s.state));
   const waiting = steps.filter((s) => s.state === "waiting_for_retry" && !ready.includes(s));
   const nextRetryAt = waiting.reduce<Date | null>(
     (min, s) => (s.nextRetryAt && (!min || s.nextRetryAt < min) ? s.nextRetryAt : min),

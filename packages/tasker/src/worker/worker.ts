@@ -10,7 +10,7 @@ import {
   type WorkerOutcome,
   type WorkerSuccess,
 } from "../orchestrator/apply-worker-outcome.js";
-import type { KnownTask } from "../orchestrator/known-task.js";
+import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
@@ -216,7 +216,12 @@ export class Worker {
     if (claim === "busy") return "retry_later"; // another worker holds a live lease
     // The delivery's settlement is its first step's; the steps this one continues with (claimed
     // when it finished, see applyWorkerOutcome) run in the same slot and carry no message.
-    const first = await this.runClaimed(claim, delivery.outboxMsgId);
+    const { task_row: _task, task_steps: _steps, ...step } = claim;
+    const first = await this.runClaimed(
+      step,
+      delivery.outboxMsgId,
+      knownAtClaim(claim, this.workerId, new Date()),
+    );
     const started = Date.now();
     let next = first.next;
     while (next) next = (await this.runClaimed(next.step, null, next.known, started)).next;

@@ -13,7 +13,7 @@ import {
   storeWorkerSuccesses,
   type WorkerSuccess,
 } from "../../src/orchestrator/apply-worker-outcome.js";
-import type { KnownTask } from "../../src/orchestrator/known-task.js";
+import { type KnownTask, knownAtClaim } from "../../src/orchestrator/known-task.js";
 import type { Transaction } from "../../src/store/database.js";
 import { type ClaimedStep, claimStep } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
@@ -67,16 +67,21 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     await h?.close();
   });
 
-  /** Creates a task and stores its first step's success (planned from the read), continuing with the second. */
-  async function startedTask(name: string, workerId: string) {
+  /**
+   * Creates a task and stores its first step's success, continuing with the second: planned from
+   * the read, or (`fromClaim`) in advance from the task as the claim read it.
+   */
+  async function startedTask(name: string, workerId: string, fromClaim = false) {
     const { task } = await h.tasker.client.createTask({ name, namespace: "test_alpha" });
     const first = task.steps.find((s) => s.name === "a")!;
     const claim = await claimStep(h.tasker.database, first.workflow_step_uuid, workerId, 30);
     if (!claim || claim === "busy") throw new Error("step a could not be claimed");
+    const known = fromClaim ? knownAtClaim(claim, workerId, new Date()) : undefined;
+    const trips = { n: 0 };
     const [r] = await h.tasker.database.transaction((tx) =>
-      applyWorkerSuccesses(tx, [success(claim, workerId, { n: 1, from: "a" })]),
+      applyWorkerSuccesses(counted(tx, trips), [success(claim, workerId, { n: 1, from: "a" }, known)]),
     );
-    return { taskUuid: task.task_uuid, after: applied(r) };
+    return { taskUuid: task.task_uuid, after: applied(r), trips: trips.n };
   }
 
   /** Every step's state and transitions, and the task's, by step name. */
@@ -105,8 +110,9 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
   }
 
   it("writes in one round trip what the plan made from the database writes in two", async () => {
-    const ahead = await startedTask("linear5", "w-ahead");
+    const ahead = await startedTask("linear5", "w-ahead", true);
     const read = await startedTask("linear5", "w-read");
+    expect([ahead.trips, read.trips]).toEqual([1, 2]);
     expect(ahead.after.next?.name).toBe("b");
     expect(ahead.after.known).toBeDefined();
 
@@ -147,15 +153,37 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     expect(one).toEqual(two);
   });
 
+  it("plans ahead while a sibling branch is claimed meanwhile: the planner sees it running either way", async () => {
+    // Diamond a -> {b, c} -> d: w1 stores a and goes on with b; c is enqueued, then claimed by w2.
+    const { taskUuid, after } = await startedTask("diamond", "w1");
+    const cUuid = after.known!.steps.find((s) => s.name === "c")!.workflow_step_uuid;
+    const c = await claimStep(h.tasker.database, cUuid, "w2", 30);
+    if (!c || c === "busy") throw new Error("step c could not be claimed");
+    const [afterB] = await h.tasker.database.transaction((tx) =>
+      applyWorkerSuccesses(tx, [success(after.next!, "w1", { from: "b" }, after.known)]),
+    );
+    expect(applied(afterB).next).toBeUndefined(); // d waits for c
+    const steps = (await history(taskUuid)).steps.map((s) => [s.name, s.state]);
+    expect(steps).toEqual([
+      ["a", "complete"],
+      ["b", "complete"],
+      ["c", "in_progress"],
+      ["d", "pending"],
+    ]);
+  });
+
   it("writes nothing when the task moved since, and plans the success again from what it reads", async () => {
     // Diamond a -> {b, c} -> d: w1 stores a and goes on with b; c is enqueued.
     const { taskUuid, after } = await startedTask("diamond", "w1");
     const b = after.next!;
     expect(b.name).toBe("b");
     const cUuid = after.known!.steps.find((s) => s.name === "c")!.workflow_step_uuid;
-    // Meanwhile another worker claims c: what w1 knows is out of date.
+    // Meanwhile another worker runs c to completion: what w1 knows is out of date (c is done).
     const c = await claimStep(h.tasker.database, cUuid, "w2", 30);
     if (!c || c === "busy") throw new Error("step c could not be claimed");
+    const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => h.tasker.database.transaction(fn);
+    const [afterC] = await storeWorkerSuccesses(transaction, [success(c, "w2", { from: "c" })]);
+    expect(afterC?.next).toBeUndefined(); // d waits for b
 
     const [stale] = await h.tasker.database.transaction((tx) =>
       applyWorkerSuccesses(tx, [success(b, "w1", { from: "b" }, after.known)]),
@@ -165,25 +193,23 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     expect(unchanged.steps.map((s) => [s.name, s.state])).toEqual([
       ["a", "complete"],
       ["b", "in_progress"],
-      ["c", "in_progress"],
+      ["c", "complete"],
       ["d", "pending"],
     ]);
     expect(unchanged.stepTransitions.find((s) => s.name === "b")?.path).not.toContain("succeed");
 
-    // Stored through storeWorkerSuccesses, it is planned again from the read: b completes, d waits for c.
-    const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => h.tasker.database.transaction(fn);
+    // Stored through storeWorkerSuccesses, it is planned again from the read: b completes and w1
+    // goes on with d, which has both results (a plan made from what w1 knew would have left d pending).
     const [afterB] = await storeWorkerSuccesses(transaction, [success(b, "w1", { from: "b" }, after.known)]);
     expect(afterB?.applied).toBe("completed");
-    expect(afterB?.next).toBeUndefined();
-    const [afterC] = await storeWorkerSuccesses(transaction, [success(c, "w2", { from: "c" })]);
-    expect(afterC?.next?.name).toBe("d");
-    expect(afterC?.next?.dependency_results).toEqual({
+    expect(afterB?.next?.name).toBe("d");
+    expect(afterB?.next?.dependency_results).toEqual({
       a: { n: 1, from: "a" },
       b: { from: "b" },
       c: { from: "c" },
     });
     const [afterD] = await storeWorkerSuccesses(transaction, [
-      success(afterC!.next!, "w2", { from: "d" }, afterC!.known),
+      success(afterB!.next!, "w1", { from: "d" }, afterB!.known),
     ]);
     expect(afterD?.evaluation?.task.status).toBe("complete");
     expect((await history(taskUuid)).task?.status).toBe("complete");

@@ -337,12 +337,27 @@ const CLAIM_SQL = `WITH target AS (
         WHERE x.applies
         ORDER BY x.ord
      )
-     SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state
+     SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state, to_jsonb(t) - 'context' AS task_row,
+            (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.position)
+               FROM (SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
+                       FROM tasker.workflow_steps s ${parentsJoin(true)}
+                      WHERE s.task_uuid = u.task_uuid) x) AS task_steps
        FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`;
 
 /**
+ * A claim, with its task (without the context: the claim has it) and the task's steps as the
+ * claim's snapshot saw them (the claimed step as it was before), as JSON: for the worker to know
+ * the task it goes on with (see orchestrator/known-task.ts).
+ */
+export type ClaimedStepWithTask = ClaimedStep & {
+  task_row: Record<string, unknown>;
+  task_steps: Record<string, unknown>[];
+};
+
+/**
  * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
- * lease, returning everything the handler needs (task context, ancestors' results). A step whose
+ * lease, returning everything the handler needs (task context, ancestors' results) and the task
+ * with its steps (see {@link ClaimedStepWithTask}). A step whose
  * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
  * Returns "busy" when another worker holds a live lease, undefined when the step is not
  * claimable (a duplicate or stale message).
@@ -352,12 +367,12 @@ export async function claimStep(
   stepUuid: string,
   workerId: string,
   leaseSeconds: number,
-): Promise<ClaimedStep | "busy" | undefined> {
+): Promise<ClaimedStepWithTask | "busy" | undefined> {
   const claim = STEP_TRANSITIONS.claim;
   const expire = STEP_TRANSITIONS.claim_expired;
   // A claim lost in a server crash was never made: the step is delivered and claimed again, and
   // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
-  const rows = await runUnflushed<ClaimedStep & { from_state: string }>(db, {
+  const rows = await runUnflushed<ClaimedStepWithTask & { from_state: string }>(db, {
     sql: CLAIM_SQL,
     params: [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
   });

@@ -19,8 +19,12 @@ import {
 /** What the task must still look like for a plan made in advance to be the right one. */
 export interface ExpectedTask {
   status: string;
-  /** `state:attempts` of every step, in position order. */
+  /**
+   * Every step as the planner sees it, in position order: `running` for a step in one of
+   * `runningStates`, `pending:<attempts>` for a pending one, else its state.
+   */
   steps: readonly string[];
+  runningStates: readonly string[];
 }
 
 /** A {@link TaskPlanRow}, and whether the plan was current (`stored`: the outcome was written). */
@@ -29,7 +33,13 @@ export interface StoreAndPlanRow extends TaskPlanRow {
   stored: boolean;
 }
 
-const PARAMS = [...STORE_OUTCOME_PARAMS, ...TASK_PLAN_PARAMS, "expectedStatus", "expectedSteps"] as const;
+const PARAMS = [
+  ...STORE_OUTCOME_PARAMS,
+  ...TASK_PLAN_PARAMS,
+  "expectedStatus",
+  "expectedSteps",
+  "runningStates",
+] as const;
 const REFS = numberParams(PARAMS);
 
 // Built once (see STORE_OUTCOME_SQL). The snapshot is taken after the task's lock (an earlier
@@ -38,7 +48,9 @@ const REFS = numberParams(PARAMS);
 // claimed next reads its results from the parameter that stores them.
 const STORE_AND_PLAN_SQL = `WITH expected AS (
        SELECT coalesce((SELECT t.status = ${REFS.expectedStatus} FROM tasker.tasks t WHERE t.task_uuid = ${REFS.taskUuid}), false)
-          AND coalesce((SELECT array_agg(s.state || ':' || s.attempts ORDER BY s.position)
+          AND coalesce((SELECT array_agg(CASE WHEN s.state = ANY(${REFS.runningStates}::text[]) THEN 'running'
+                                              WHEN s.state = 'pending' THEN 'pending:' || s.attempts
+                                              ELSE s.state END ORDER BY s.position)
                           FROM tasker.workflow_steps s WHERE s.task_uuid = ${REFS.taskUuid}) = ${REFS.expectedSteps}::text[], false)
               AS current
      ), ${storeOutcomeCtes(REFS, "(SELECT current FROM expected)")}, ${taskPlanCtes(REFS, "EXISTS (SELECT 1 FROM stored)")}
@@ -47,9 +59,8 @@ const STORE_AND_PLAN_SQL = `WITH expected AS (
 
 /**
  * A successful outcome and the plan that follows it, made in advance from the task as this worker
- * last saw it, in one statement: it writes only if the task (its status, and every step's state
- * and attempts) is still exactly as `expected`, so the plan is the one the stored steps would
- * give. Otherwise nothing is written (`current` false) and the caller plans from what it reads.
+ * last saw it, in one statement: it writes only if the task (its status, and every step as the
+ * planner sees it) is still as `expected`, so the plan is the one the stored steps would give. Otherwise nothing is written (`current` false) and the caller plans from what it reads.
  * Run it after locking the task, like {@link storeStepOutcomeStatement}.
  */
 export function storeAndPlanStatement(
@@ -67,6 +78,7 @@ export function storeAndPlanStatement(
     ...taskPlanValues(plan),
     expectedStatus: expected.status,
     expectedSteps: expected.steps,
+    runningStates: expected.runningStates,
   };
   return { sql: STORE_AND_PLAN_SQL, params: paramValues(PARAMS, values) };
 }
