@@ -1,4 +1,5 @@
 import type { Logger } from "../observability/logger.js";
+import type { PlannedFrom } from "../observability/metrics-sink.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { run, type Statement, type Transaction } from "../store/database.js";
@@ -63,6 +64,8 @@ export interface ContinueWith {
 export type AppliedWorkerOutcome = ResultOutcome & {
   next: ClaimedStep | undefined;
   known?: KnownTask | undefined;
+  /** Where the plan written with the outcome came from. */
+  plannedFrom: PlannedFrom;
 };
 
 /** A worker's successful attempt (see {@link applyWorkerSuccesses}). */
@@ -179,7 +182,7 @@ export async function applyWorkerSuccesses(
     if (ahead) {
       const row = (read[2 * k + 1] as StoreAndPlanRow[])[0];
       if (!row?.current) applied[i] = KNOWN_TASK_CHANGED;
-      else if (row.stored) applied[i] = ahead.plan.applied(row);
+      else if (row.stored) applied[i] = { ...ahead.plan.applied(row), plannedFrom: "known" };
       return; // else the claim was lost: nothing was written
     }
     const row = (read[2 * k] as LockedTaskRow[])[0];
@@ -221,7 +224,8 @@ export async function storeWorkerSuccesses(
     );
     again.forEach(({ s, i }, k) => {
       s.logger.debug("the task moved since this step was claimed: its plan was made again from the database");
-      first[i] = second[k];
+      const r = second[k];
+      first[i] = r && r !== KNOWN_TASK_CHANGED ? { ...r, plannedFrom: "known_changed" } : r;
     });
   }
   return first.map((r) => (r === KNOWN_TASK_CHANGED ? undefined : r));
@@ -304,6 +308,7 @@ function planAfterOutcome(
         namespace: task.namespace,
         durationSeconds: attemptSeconds(step),
         next: evaluation.claimed,
+        plannedFrom: "read",
         known: knownAfterPlan({
           task: evaluation.task,
           steps: patched,

@@ -1,5 +1,5 @@
 import type { Logger } from "../observability/logger.js";
-import type { MetricsSink } from "../observability/metrics-sink.js";
+import type { MetricsSink, PlannedFrom } from "../observability/metrics-sink.js";
 import { checkOrchestrationMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
@@ -186,7 +186,10 @@ export class Orchestrator {
 }
 
 /** Step and task metrics for one applied result, wherever it was applied (orchestrator or worker). */
-export function recordOutcomeMetrics(metrics: MetricsSink, outcome: Partial<ResultOutcome>): void {
+export function recordOutcomeMetrics(
+  metrics: MetricsSink,
+  outcome: Partial<ResultOutcome> & { plannedFrom?: PlannedFrom },
+): void {
   if (
     outcome.namespace &&
     outcome.stepName &&
@@ -195,6 +198,9 @@ export function recordOutcomeMetrics(metrics: MetricsSink, outcome: Partial<Resu
   )
     metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
   if (outcome.namespace && outcome.applied === "retry_scheduled") metrics.stepRetried(outcome.namespace);
+  if (outcome.namespace && outcome.applied === "completed" && outcome.plannedFrom) {
+    metrics.successPlanned(outcome.namespace, outcome.plannedFrom);
+  }
   const task = outcome.evaluation?.task;
   if (
     task &&

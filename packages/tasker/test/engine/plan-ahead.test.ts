@@ -130,6 +130,7 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     );
     expect(trips).toEqual({ ahead: { n: 1 }, read: { n: 2 } });
     const [x, y] = [applied(b1), applied(b2)];
+    expect([ahead.after.plannedFrom, x.plannedFrom, y.plannedFrom]).toEqual(["known", "known", "read"]);
     expect(x.next?.name).toBe("c");
     // c was claimed in the statement that stored b: it still gets b's result.
     expect(x.next?.dependency_results).toEqual({ a: { n: 1, from: "a" }, b: { n: 2, from: "b" } });
@@ -202,6 +203,7 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     // goes on with d, which has both results (a plan made from what w1 knew would have left d pending).
     const [afterB] = await storeWorkerSuccesses(transaction, [success(b, "w1", { from: "b" }, after.known)]);
     expect(afterB?.applied).toBe("completed");
+    expect(afterB?.plannedFrom).toBe("known_changed");
     expect(afterB?.next?.name).toBe("d");
     expect(afterB?.next?.dependency_results).toEqual({
       a: { n: 1, from: "a" },
