@@ -40,7 +40,12 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   // Every engine statement finds its rows by key, and a prepared statement keeps the plan it got
   // while the tables were small, where a sequential scan was the cheaper one: it would stay one as
   // the tables grow (see the same setting in the PostgreSQL driver). One session, set once.
-  await db.exec("SET enable_seqscan = off");
+  // Nor bitmap scans: each start or rescan of a Bitmap Heap Scan asks the table's size (lseek to
+  // its end), which in PGlite is an fstat through Emscripten's file system, ~10 us: the generic
+  // plans of the step statements rescanned edges and steps ~35 times per linear5 task, 6-7 % of its
+  // backend time. The engine's statements read a few rows by key, where a plain index scan is as
+  // good (bench/README.md, "PGlite per-call cost").
+  await db.exec("SET enable_seqscan = off; SET enable_bitmapscan = off");
   // What this instance's backend has parsed: a reopened database is a new instance, with a new set.
   const prepared = new PreparedStatements();
 

@@ -350,6 +350,24 @@ describe("PGlite driver", () => {
   it("plans with enable_seqscan off", async () => {
     expect(await db.query("SELECT current_setting($1) AS v", ["enable_seqscan"])).toEqual([{ v: "off" }]);
   });
+
+  it("reads a key's rows with an index scan, not a bitmap heap scan (which asks the file system the table's size)", async () => {
+    // 100 rows per key, spread over the table: PGlite as it comes picks a bitmap heap scan.
+    const setup = `CREATE TABLE bitmap_probe (k int, v text);
+      INSERT INTO bitmap_probe SELECT i % 100, 'v' || i FROM generate_series(1, 10000) i;
+      CREATE INDEX bitmap_probe_k ON bitmap_probe (k); ANALYZE bitmap_probe`;
+    const explain = "EXPLAIN (COSTS OFF) SELECT v FROM bitmap_probe WHERE k = 7";
+    const plan = (rows: Record<string, unknown>[]) => rows.map((r) => r["QUERY PLAN"]).join("\n");
+    await oldPath.exec(setup);
+    expect(plan((await oldPath.query<Record<string, unknown>>(explain)).rows)).toContain("Bitmap Heap Scan");
+    await db.exec(setup);
+    const ours = plan(await db.query<Record<string, unknown>>(explain));
+    expect(ours).toContain("Index Scan using bitmap_probe_k");
+    expect(ours).not.toContain("Bitmap");
+    expect(
+      await db.query<{ n: number }>("SELECT count(*)::int AS n FROM bitmap_probe WHERE k = $1", [7]),
+    ).toEqual([{ n: 100 }]);
+  });
 });
 
 describe("PGlite driver, reopened", () => {
