@@ -4,9 +4,11 @@
 // Investigation tool, not part of `npm run bench`. Usage:
 //   npx tsx bench/pglite-timeline.ts [--memory] [--runs N] [--warmup N] [--workflow linear5]
 //     [--verbose] (the last task's calls, one line each) [--profile FILE] (CPU profile of the measured
-//     runs) [--explain] (executor time per statement, by auto_explain loaded into PGlite)
-import fs, { mkdtempSync, rmSync } from "node:fs";
+//     runs, and the backend's time by PostgreSQL function) [--explain] (executor time per statement,
+//     by auto_explain loaded into PGlite: run + finish only, and it doubles the backend time)
+import fs, { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +18,7 @@ import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR } from "./tasker-engine.js";
+import { backendBreakdown, type CpuProfile, wasmFunctionNames } from "./wasm-profile.js";
 
 const { values } = parseArgs({
   options: {
@@ -237,10 +240,12 @@ for (let i = 0; i < warmup + runs; i++) {
   // Let the queue consumer settle before the next task, as the bench's sampler does.
   await new Promise((r) => setTimeout(r, 5));
 }
+let cpuProfile: CpuProfile | undefined;
 if (session && values.profile) {
   const { profile } = await session.post("Profiler.stop");
   fs.writeFileSync(values.profile, JSON.stringify(profile));
   session.disconnect();
+  cpuProfile = profile as CpuProfile;
 }
 await tasker.close();
 await database.close();
@@ -266,6 +271,47 @@ if (values.calls) {
   for (const [kind, xs] of byKind) {
     xs.sort((a, b) => a - b);
     console.log(`    ${percentile(xs, 50).toFixed(3)} ms  ${(xs.length / runs).toFixed(1)}x  ${kind}`);
+  }
+}
+if (cpuProfile) {
+  // The backend's time by what PostgreSQL was doing, named from the WASM module's exports. Groups
+  // are inclusive and overlap (a WAL write is inside a commit; FK checks run queries inside
+  // ExecutorFinish); "executor" counts a sample once.
+  const wasm = join(createRequire(import.meta.url).resolve("@electric-sql/pglite"), "../pglite.wasm");
+  const groups = {
+    "executor (ExecutorStart/Run/Finish/End)": [
+      "ExecutorStart",
+      "ExecutorRun",
+      "ExecutorFinish",
+      "ExecutorEnd",
+    ],
+    "· ExecutorStart (plan-tree set-up)": ["ExecutorStart"],
+    "· ExecutorRun": ["ExecutorRun"],
+    "· ExecutorFinish (writing CTEs, AFTER triggers)": ["ExecutorFinish"],
+    "· ExecutorEnd": ["ExecutorEnd"],
+    "· index inserts (ExecInsertIndexTuples)": ["ExecInsertIndexTuples"],
+    "· table size asked (smgrnblocks)": ["smgrnblocks"],
+    "commit (CommitTransactionCommand)": ["CommitTransactionCommand"],
+    "· WAL write at commit (XLogFlush)": ["XLogFlush"],
+    "parameters parsed (OidInputFunctionCall)": ["OidInputFunctionCall"],
+    "results formatted (OutputFunctionCall)": ["OutputFunctionCall"],
+    "cached plan checked (GetCachedPlan)": ["GetCachedPlan"],
+    "simple queries parsed (raw_parser)": ["raw_parser"],
+  };
+  const { backendSamples, busySamples, shares } = backendBreakdown(
+    cpuProfile,
+    wasmFunctionNames(readFileSync(wasm)),
+    "PostgresMainLoopOnce",
+    groups,
+  );
+  const wasmMean = tasks.reduce((a, t) => a + t.wasm, 0) / tasks.length;
+  console.log(
+    `  backend time by what PostgreSQL did (CPU profile, ${backendSamples} samples, ${((100 * backendSamples) / busySamples).toFixed(0)} % of the process's busy samples; ms = share x mean WASM time):`,
+  );
+  for (const [label, share] of shares) {
+    console.log(
+      `    ${(100 * share).toFixed(1).padStart(5)} %  ${(share * wasmMean).toFixed(2)} ms  ${label}`,
+    );
   }
 }
 if (values.explain) {
