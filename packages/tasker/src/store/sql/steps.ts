@@ -311,38 +311,75 @@ export function claimedStepColumns(written?: { stepUuid: string; results: string
 }
 export const CLAIMED_STEP_COLUMNS = claimedStepColumns();
 
-// Built once (see STORE_OUTCOME_SQL).
-const CLAIM_SQL = `WITH target AS (
+/** The named parameters of {@link claimStepCtes}. */
+export const CLAIM_PARAMS = ["workerId", "leaseSeconds", "claimFrom", "expireFrom", "claimState", "expireState"] as const;
+export type ClaimParam = (typeof CLAIM_PARAMS)[number];
+
+/** The values of {@link claimStepCtes}'s parameters. */
+export function claimValues(workerId: string, leaseSeconds: number): Record<ClaimParam, unknown> {
+  const claim = STEP_TRANSITIONS.claim;
+  const expire = STEP_TRANSITIONS.claim_expired;
+  return {
+    workerId,
+    leaseSeconds,
+    claimFrom: claim.from,
+    expireFrom: expire.from,
+    claimState: claim.to,
+    expireState: expire.to,
+  };
+}
+
+/**
+ * The CTEs that claim steps for a worker (`claim_target`, `claimed`, `claimed_tr`): each step
+ * whose uuid `candidates` (SQL of a set of uuids) lists and that is `enqueued`, or `in_progress`
+ * with its lease expired (taken over, recording `claim_expired` first), moves to `in_progress`
+ * with attempts + 1 and a lease. `skipLocked`: a step whose row is locked is left alone instead
+ * of waited for. `claimed` returns the claimed rows with `from_state`.
+ */
+export function claimStepCtes(p: ParamRefs<ClaimParam>, candidates: string, skipLocked = false): string {
+  return `claim_target AS (
        SELECT workflow_step_uuid, state AS from_state FROM tasker.workflow_steps
-        WHERE workflow_step_uuid = $1
-          AND (state = ANY($4::text[]) OR (state = ANY($5::text[]) AND claim_expires_at < now()))
-        FOR UPDATE
-     ), upd AS (
+        WHERE workflow_step_uuid IN (${candidates})
+          AND (state = ANY(${p.claimFrom}::text[]) OR (state = ANY(${p.expireFrom}::text[]) AND claim_expires_at < now()))
+        FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}
+     ), claimed AS (
        UPDATE tasker.workflow_steps s
-          SET state = $6, attempts = s.attempts + 1, claimed_by = $2, updated_at = now(),
-              claim_expires_at = now() + make_interval(secs => $3), last_attempted_at = now(), next_retry_at = NULL
-         FROM target
-        WHERE s.workflow_step_uuid = target.workflow_step_uuid
-       RETURNING s.*, target.from_state
-     ), tr AS (
+          SET state = ${p.claimState}, attempts = s.attempts + 1, claimed_by = ${p.workerId}, updated_at = now(),
+              claim_expires_at = now() + make_interval(secs => ${p.leaseSeconds}::float8), last_attempted_at = now(),
+              next_retry_at = NULL
+         FROM claim_target
+        WHERE s.workflow_step_uuid = claim_target.workflow_step_uuid
+       RETURNING s.*, claim_target.from_state
+     ), claimed_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
-         FROM upd u CROSS JOIN LATERAL (VALUES
-           (1, u.from_state, $7::text, 'claim_expired',
-            jsonb_build_object('reason', 'lease expired; the worker holding it stopped answering', 'taken_over_by', $2::text,
-                               'attempt', u.attempts - 1), u.from_state <> ALL($4::text[])),
-           (2, $7::text, $6::text, 'claim',
-            jsonb_build_object('worker_id', $2::text, 'attempt', u.attempts, 'took_over', u.from_state <> ALL($4::text[])), true)
+         FROM claimed u CROSS JOIN LATERAL (VALUES
+           (1, u.from_state, ${p.expireState}::text, 'claim_expired',
+            jsonb_build_object('reason', 'lease expired; the worker holding it stopped answering', 'taken_over_by', ${p.workerId}::text,
+                               'attempt', u.attempts - 1), u.from_state <> ALL(${p.claimFrom}::text[])),
+           (2, ${p.expireState}::text, ${p.claimState}::text, 'claim',
+            jsonb_build_object('worker_id', ${p.workerId}::text, 'attempt', u.attempts, 'took_over', u.from_state <> ALL(${p.claimFrom}::text[])), true)
          ) AS x(ord, from_state, to_state, event, metadata, applies)
         WHERE x.applies
         ORDER BY x.ord
-     )
-     SELECT ${CLAIMED_STEP_COLUMNS}, u.from_state, to_jsonb(t) - 'context' AS task_row,
+     )`;
+}
+
+/**
+ * What a claim returns for the claimed row `u` joined to its task `t` (see ClaimedStepWithTask):
+ * the handler's input, the task without its context, and the task's steps with their parents.
+ */
+export const CLAIMED_WITH_TASK_COLUMNS = `${CLAIMED_STEP_COLUMNS}, u.from_state, to_jsonb(t) - 'context' AS task_row,
             (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.position)
                FROM (SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
                        FROM tasker.workflow_steps s ${parentsJoin(true)}
-                      WHERE s.task_uuid = u.task_uuid) x) AS task_steps
-       FROM upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`;
+                      WHERE s.task_uuid = u.task_uuid) x) AS task_steps`;
+
+const CLAIM_REFS = numberParams(["stepUuid", ...CLAIM_PARAMS] as const);
+// Built once (see STORE_OUTCOME_SQL).
+const CLAIM_SQL = `WITH ${claimStepCtes(CLAIM_REFS, `${CLAIM_REFS.stepUuid}::uuid`)}
+     SELECT ${CLAIMED_WITH_TASK_COLUMNS}
+       FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`;
 
 /**
  * A claim, with its task (without the context: the claim has it) and the task's steps as the
@@ -368,13 +405,11 @@ export async function claimStep(
   workerId: string,
   leaseSeconds: number,
 ): Promise<ClaimedStepWithTask | "busy" | undefined> {
-  const claim = STEP_TRANSITIONS.claim;
-  const expire = STEP_TRANSITIONS.claim_expired;
   // A claim lost in a server crash was never made: the step is delivered and claimed again, and
   // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
   const rows = await runUnflushed<ClaimedStepWithTask & { from_state: string }>(db, {
     sql: CLAIM_SQL,
-    params: [stepUuid, workerId, leaseSeconds, claim.from, expire.from, claim.to, expire.to],
+    params: paramValues(["stepUuid", ...CLAIM_PARAMS], { stepUuid, ...claimValues(workerId, leaseSeconds) }),
   });
   if (rows[0]) return rows[0];
   const [row] = await db.query<{ state: string }>(
