@@ -7,7 +7,8 @@
 //     --configs '[{"name":"now"},{"name":"no bitmap","session":"SET enable_bitmapscan = off"},
 //                 {"name":"wal minimal","settings":["wal_level=minimal","max_wal_senders=0"]},
 //                 {"name":"no checksums","initdb":["--no-data-checksums"]}]'
-// session: SQL run on the database once it is open; settings: -c settings added to PGlite's start
+// session: SQL run on the database once it is open; migrated: SQL run once the engine has migrated
+// it (to try a schema change, e.g. an index or constraint less); settings: -c settings added to PGlite's start
 // parameters; initdb: arguments added to its initdb (a new data directory each run).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,7 @@ import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR } from "./tasker-engine.js";
 const ConfigSchema = z.object({
   name: z.string(),
   session: z.string().optional(),
+  migrated: z.string().optional(),
   settings: z.array(z.string()).optional(),
   initdb: z.array(z.string()).optional(),
 });
@@ -94,6 +96,7 @@ for (const cfg of configs) {
     logger,
     messaging: "postgres",
   });
+  if (cfg.migrated) await database.exec(cfg.migrated);
   const tracker = new CompletionTracker();
   tasker.events.on("*", (e) => {
     if (e.event === "task.completed") tracker.record(e.task_uuid, true);
