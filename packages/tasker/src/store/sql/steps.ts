@@ -312,7 +312,14 @@ export function claimedStepColumns(written?: { stepUuid: string; results: string
 export const CLAIMED_STEP_COLUMNS = claimedStepColumns();
 
 /** The named parameters of {@link claimStepCtes}. */
-export const CLAIM_PARAMS = ["workerId", "leaseSeconds", "claimFrom", "expireFrom", "claimState", "expireState"] as const;
+export const CLAIM_PARAMS = [
+  "workerId",
+  "leaseSeconds",
+  "claimFrom",
+  "expireFrom",
+  "claimState",
+  "expireState",
+] as const;
 export type ClaimParam = (typeof CLAIM_PARAMS)[number];
 
 /** The values of {@link claimStepCtes}'s parameters. */
