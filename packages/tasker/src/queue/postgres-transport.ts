@@ -114,12 +114,13 @@ class PostgresConsumer<T> implements Consumer {
       }
       try {
         const limit = Math.min(free, this.options.batchSize);
-        const messages = await receiveMessages<T>(
-          this.db,
-          this.queues,
-          limit,
-          this.options.visibilitySeconds,
-        );
+        const messages = this.options.receive
+          ? ((await this.options.receive(
+              this.queues,
+              limit,
+              this.options.visibilitySeconds,
+            )) as QueueMessage<T>[])
+          : await receiveMessages<T>(this.db, this.queues, limit, this.options.visibilitySeconds);
         backoffMs = 100;
         for (const m of messages) this.dispatch(m);
         // Fewer than asked for: the queue is drained, so sleep until a NOTIFY (one that came in

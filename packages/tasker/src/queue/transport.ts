@@ -7,7 +7,7 @@
  *   message comes back after the visibility timeout.
  * - `release`: hand it back at once (shutdown).
  */
-import type { QueueDepth } from "../store/sql/queue.js";
+import type { QueueDepth, QueueMessage } from "../store/sql/queue.js";
 
 export type Settlement = "acked_in_database" | "ack" | "retry_later" | "release";
 
@@ -32,6 +32,18 @@ export interface ConsumerOptions {
   pollIntervalMs: number;
   /** Messages read per round trip, never more than free handler slots (Postgres). */
   batchSize: number;
+  /**
+   * Reads a batch instead of the plain read (Postgres), e.g. to claim the work the messages
+   * announce in the same statement. It must hide what it returns for `visibilitySeconds`, as the
+   * plain read does.
+   */
+  receive?:
+    | ((
+        queues: readonly string[],
+        limit: number,
+        visibilitySeconds: number,
+      ) => Promise<QueueMessage<unknown>[]>)
+    | undefined;
 }
 
 export interface Consumer {

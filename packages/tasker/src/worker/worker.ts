@@ -17,7 +17,14 @@ import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
 import { stepSignalCte } from "../store/sql/queue.js";
-import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
+import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
+import {
+  type ClaimedStep,
+  type ClaimedStepWithTask,
+  claimStep,
+  extendClaims,
+  transitionSteps,
+} from "../store/sql/steps.js";
 import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type AttemptOutcome, runHandler } from "./run-handler.js";
@@ -84,6 +91,8 @@ export class Worker {
   private running = false;
   private consumer: Consumer | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** What claiming a delivery's step gave when it was read with the step (Postgres transport), by message. */
+  private readonly claimedOnReceive = new Map<string, ClaimedStepWithTask | "busy" | undefined>();
   /** Steps this worker holds a claim on right now (their leases are extended by the heartbeat). */
   private readonly claimed = new Set<string>();
   private readonly shutdown = new AbortController();
@@ -143,6 +152,21 @@ export class Worker {
         visibilitySeconds: this.opts.leaseSeconds,
         pollIntervalMs: this.opts.pollIntervalMs,
         batchSize: this.opts.batchSize,
+        // On the queue tables a delivery's step is claimed as it is read (one round trip fewer).
+        receive:
+          this.transport.kind === "postgres"
+            ? async (queues, limit, visibilitySeconds) => {
+                const received = await receiveAndClaimSteps(this.db, {
+                  queues,
+                  limit,
+                  visibilitySeconds,
+                  workerId: this.workerId,
+                  leaseSeconds: this.opts.leaseSeconds,
+                });
+                for (const r of received) this.claimedOnReceive.set(r.message.msgId, r.claim);
+                return received.map((r) => r.message);
+              }
+            : undefined,
       },
       (delivery) => this.process(delivery),
     );
@@ -196,8 +220,14 @@ export class Worker {
 
   /** One delivery: claim the step, run its handler, store the outcome. */
   private async process(delivery: Delivery<StepMessage>): Promise<Settlement> {
+    const id = delivery.outboxMsgId;
+    const claimedOnReceive = id !== null && this.claimedOnReceive.has(id);
+    const received = claimedOnReceive ? this.claimedOnReceive.get(id) : undefined;
+    if (claimedOnReceive) this.claimedOnReceive.delete(id);
     const checked = checkStepMessage(delivery.message);
     if (!checked.ok) {
+      // Unreachable (the read claims only for well-formed messages), but a claim must not be kept.
+      if (received && received !== "busy") await this.release(received);
       this.logger.warn(
         { queue: delivery.queue, problem: checked.problem, message: checked.preview },
         "malformed step message dropped",
@@ -205,7 +235,9 @@ export class Worker {
       return "ack";
     }
     const signal = checked.message;
-    const claim = await claimStep(this.db, signal.step_uuid, this.workerId, this.opts.leaseSeconds);
+    const claim = claimedOnReceive
+      ? received
+      : await claimStep(this.db, signal.step_uuid, this.workerId, this.opts.leaseSeconds);
     if (claim === undefined) {
       this.logger.info(
         { task_uuid: signal.task_uuid, step_uuid: signal.step_uuid },
