@@ -207,15 +207,28 @@ export async function applyWorkerSuccesses(
 
 /**
  * Stores successes as {@link applyWorkerSuccesses} does, each transaction through `transaction`,
- * and those planned in advance from a task that had moved once more, planned from what is read.
+ * and those planned in advance from a task that had moved once more, planned from what is read,
+ * in a second transaction. An entry is rejected when its transaction failed: if the first one
+ * did, all are (nothing was written); if the second one did, only the entries it was storing are
+ * - the others are committed, and storing them again would find their claims gone.
  */
 export async function storeWorkerSuccesses(
   transaction: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
   successes: readonly WorkerSuccess[],
-): Promise<(AppliedWorkerOutcome | undefined)[]> {
-  const first = await transaction((tx) => applyWorkerSuccesses(tx, successes));
+): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
+  let first: Awaited<ReturnType<typeof applyWorkerSuccesses>>;
+  try {
+    first = await transaction((tx) => applyWorkerSuccesses(tx, successes));
+  } catch (reason) {
+    return successes.map(() => ({ status: "rejected", reason }));
+  }
+  const settled: PromiseSettledResult<AppliedWorkerOutcome | undefined>[] = first.map((value) => ({
+    status: "fulfilled",
+    value: value === KNOWN_TASK_CHANGED ? undefined : value,
+  }));
   const again = successes.flatMap((s, i) => (first[i] === KNOWN_TASK_CHANGED ? [{ s, i }] : []));
-  if (again.length > 0) {
+  if (again.length === 0) return settled;
+  try {
     const second = await transaction((tx) =>
       applyWorkerSuccesses(
         tx,
@@ -225,10 +238,15 @@ export async function storeWorkerSuccesses(
     again.forEach(({ s, i }, k) => {
       s.logger.debug("the task moved since this step was claimed: its plan was made again from the database");
       const r = second[k];
-      first[i] = r && r !== KNOWN_TASK_CHANGED ? { ...r, plannedFrom: "known_changed" } : r;
+      settled[i] = {
+        status: "fulfilled",
+        value: r && r !== KNOWN_TASK_CHANGED ? { ...r, plannedFrom: "known_changed" } : undefined,
+      };
     });
+  } catch (reason) {
+    for (const { i } of again) settled[i] = { status: "rejected", reason };
   }
-  return first.map((r) => (r === KNOWN_TASK_CHANGED ? undefined : r));
+  return settled;
 }
 
 /** The success's statement and plan, made in advance from the task its worker knows, if it may be. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diamondAfterA, NOW, stepRow, taskRow } from "../../test/support/step-rows.js";
-import type { ClaimedStep } from "../store/sql/steps.js";
+import { CLAIM_STEP_LIST_LIMIT, type ClaimedStep } from "../store/sql/steps.js";
 import { patchStored } from "./apply-worker-outcome.js";
 import { canPlanAhead, expectedTask, type KnownTask, knownAfterPlan, knownAtClaim } from "./known-task.js";
 
@@ -98,22 +98,39 @@ describe("knownAfterPlan", () => {
   });
 });
 
+/** {@link afterPlanOfA} once `b` is done: `c` is the only step on its way. */
+function afterB(): KnownTask {
+  const known = afterPlanOfA();
+  return {
+    ...known,
+    steps: known.steps.map((s) => (s.name === "b" ? { ...s, state: "complete", attempts: 1 } : s)),
+  };
+}
+
 describe("canPlanAhead", () => {
   it("plans the success of the step the worker was given", () => {
-    expect(canPlanAhead(afterPlanOfA(), SUCCESS_OF_C)).toBe(true);
+    expect(canPlanAhead(afterB(), SUCCESS_OF_C)).toBe(true);
+  });
+
+  it("does not plan while another step is on its way: it may finish first", () => {
+    for (const state of ["enqueued", "in_progress", "enqueued_for_orchestration"]) {
+      const known = afterB();
+      const steps = known.steps.map((s) => (s.name === "b" ? { ...s, state } : s));
+      expect(canPlanAhead({ ...known, steps }, SUCCESS_OF_C), state).toBe(false);
+    }
   });
 
   it("does not plan for another task, step, worker or attempt", () => {
-    const known = afterPlanOfA();
+    const known = afterB();
     expect(canPlanAhead(known, { ...SUCCESS_OF_C, taskUuid: "task-2" })).toBe(false);
-    expect(canPlanAhead(known, { ...SUCCESS_OF_C, stepUuid: "uuid-b" })).toBe(false); // enqueued, not ours
+    expect(canPlanAhead(known, { ...SUCCESS_OF_C, stepUuid: "uuid-b" })).toBe(false); // done, not ours
     expect(canPlanAhead(known, { ...SUCCESS_OF_C, stepUuid: "uuid-x" })).toBe(false);
     expect(canPlanAhead(known, { ...SUCCESS_OF_C, workerId: "w2" })).toBe(false);
     expect(canPlanAhead(known, { ...SUCCESS_OF_C, attempts: 2 })).toBe(false);
   });
 
   it("does not plan a finished task, nor one with a step waiting for a retry or failed", () => {
-    const known = afterPlanOfA();
+    const known = afterB();
     expect(canPlanAhead({ ...known, task: taskRow({ status: "cancelled" }) }, SUCCESS_OF_C)).toBe(false);
     for (const state of ["waiting_for_retry", "error"]) {
       const steps = known.steps.map((s) => (s.name === "b" ? { ...s, state } : s));
@@ -151,16 +168,14 @@ describe("knownAtClaim", () => {
     );
     steps[1] = { ...steps[1]!, state: "enqueued", completed_parents: 1 };
     const { context: _context, ...task } = taskRow({ context: { big: true } });
-    const known = knownAtClaim(
-      {
-        ...claimed("b"),
-        context: { big: true },
-        task_row: JSON.parse(JSON.stringify(task)),
-        task_steps: steps.map(json),
-      },
-      "w9",
-      NOW,
-    );
+    const claim = {
+      ...claimed("b"),
+      context: { big: true },
+      task_row: JSON.parse(JSON.stringify(task)),
+      task_steps: steps.map(json),
+    };
+    const known = knownAtClaim(claim, "w9", NOW);
+    if (!known) throw new Error("expected a known task");
     expect(known.task).toEqual(taskRow({ context: { big: true } }));
     expect(known.steps[0]!.completed_at).toEqual(NOW);
     expect(known.steps[0]!.next_retry_at).toBeNull();
@@ -173,6 +188,17 @@ describe("knownAtClaim", () => {
     expect(known.steps.map((s) => s.state)).toEqual(["complete", "in_progress", "pending", "pending"]);
     expect(canPlanAhead(known, { taskUuid: "task-1", stepUuid: "uuid-b", workerId: "w9", attempts: 1 })).toBe(
       true,
+    );
+  });
+
+  it("knows nothing of a task with more steps than a claim lists (the claim's SQL lists one more)", () => {
+    const steps = Array.from({ length: CLAIM_STEP_LIST_LIMIT + 1 }, (_, i) =>
+      JSON.parse(JSON.stringify(stepRow(`s${i}`, { position: i }))),
+    );
+    const claim = { ...claimed("s0"), task_row: JSON.parse(JSON.stringify(taskRow())), task_steps: steps };
+    expect(knownAtClaim(claim, "w9", NOW)).toBeUndefined();
+    expect(knownAtClaim({ ...claim, task_steps: steps.slice(0, -1) }, "w9", NOW)?.steps).toHaveLength(
+      CLAIM_STEP_LIST_LIMIT,
     );
   });
 });

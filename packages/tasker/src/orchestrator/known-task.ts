@@ -1,6 +1,11 @@
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
-import type { ClaimedStep, ClaimedStepWithTask, StepRow } from "../store/sql/steps.js";
+import {
+  CLAIM_STEP_LIST_LIMIT,
+  type ClaimedStep,
+  type ClaimedStepWithTask,
+  type StepRow,
+} from "../store/sql/steps.js";
 import type { ExpectedTask } from "../store/sql/store-and-plan.js";
 import type { TaskRow } from "../store/sql/tasks.js";
 import { RUNNING_STATES } from "./plan-task.js";
@@ -82,8 +87,10 @@ function withDates<T>(json: Record<string, unknown>, fields: readonly string[]):
 /**
  * The task as a claim found it, with the claimed step in progress for `workerId`: the claim does
  * not lock the task, so this may already be out of date (the plan made from it checks).
+ * Undefined for a task with more steps than a claim lists.
  */
-export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: Date): KnownTask {
+export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: Date): KnownTask | undefined {
+  if (claim.task_steps.length > CLAIM_STEP_LIST_LIMIT) return undefined;
   const task = withDates<TaskRow>({ ...claim.task_row, context: claim.context }, TASK_TIMES);
   const steps = claim.task_steps.map((json) => {
     const s = withDates<KnownStep>(json, STEP_TIMES);
@@ -94,6 +101,7 @@ export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: 
       attempts: claim.attempts,
       claimed_by: workerId,
       last_attempted_at: now,
+      next_retry_at: null,
     };
   });
   return { task, steps };
@@ -101,7 +109,10 @@ export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: 
 
 /**
  * Whether `w`'s success may be planned from `known`: its step is in progress under this worker's
- * claim on this attempt, the task is running, and no step's planning needs more than its state.
+ * claim on this attempt, the task is running, no step's planning needs more than its state, and
+ * no other step is on its way. A branch running beside this one may well finish first: the plan
+ * made in advance would then be stale, and trying it costs a transaction that writes nothing
+ * (in a fan-out of n, every branch but the first to finish).
  */
 export function canPlanAhead(
   known: KnownTask,
@@ -115,16 +126,20 @@ export function canPlanAhead(
     step?.state === "in_progress" &&
     step.attempts === w.attempts &&
     step.claimed_by === w.workerId &&
-    !known.steps.some((s) => PLANNED_FROM_READ.has(s.state as StepState))
+    !known.steps.some(
+      (s) =>
+        PLANNED_FROM_READ.has(s.state as StepState) ||
+        (s !== step && RUNNING_STATES.has(s.state as StepState)),
+    )
   );
 }
 
 /**
  * What the task must still look like in the database for a plan made from `known` to hold: its
- * status, and each step as the planner sees it - a running step (enqueued, claimed) as just
+ * status, and each step as the planner sees it - a running step (enqueued, claimed, ...) as just
  * running, a pending one with its attempts (they decide whether it may run), any other by its
- * state. So a sibling branch being claimed or running meanwhile changes nothing; one finishing
- * does. storeAndPlanStatement computes the same keys from the rows.
+ * state: the plan depends on nothing else that can change while the step runs.
+ * storeAndPlanStatement computes the same keys from the rows.
  */
 export function expectedTask(known: KnownTask): ExpectedTask {
   return {

@@ -382,27 +382,37 @@ export class Worker {
   }
 
   /**
-   * One group commit's successes in one transaction. If it fails, each is tried again on its own
-   * (with retries), so that one bad write cannot fail the others.
+   * One group commit's successes in one transaction (two when some were planned in advance from
+   * a task that had moved, see storeWorkerSuccesses). Those whose transaction failed are tried
+   * again each on its own (with retries), so that one bad write cannot fail the others; those
+   * already committed are not.
    */
   private async storeSuccesses(
     batch: readonly WorkerSuccess[],
   ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
-    const once = (items: readonly WorkerSuccess[]) =>
+    const store = (items: readonly WorkerSuccess[]) =>
       storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
-    if (batch.length > 1) {
-      try {
-        return (await once(batch)).map((value) => ({ status: "fulfilled", value }));
-      } catch (err) {
-        batch[0]?.logger.warn(
-          { err: (err as Error).message, outcomes: batch.length },
-          "storing a batch of step outcomes failed; storing each on its own",
-        );
-      }
+    const alone = async (s: WorkerSuccess) =>
+      this.withStoreRetries(s.logger, async () => {
+        const [r] = await store([s]);
+        if (r?.status === "rejected") throw r.reason;
+        return r?.value;
+      });
+    if (batch.length === 1) return Promise.allSettled(batch.map(alone));
+    const settled = await store(batch);
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
+    if (failed.length > 0) {
+      const reason = (settled[failed[0]!] as PromiseRejectedResult).reason as Error;
+      batch[0]?.logger.warn(
+        { err: reason.message, outcomes: failed.length },
+        "storing a batch of step outcomes failed; storing each on its own",
+      );
+      const retried = await Promise.allSettled(failed.map((i) => alone(batch[i]!)));
+      failed.forEach((i, k) => {
+        settled[i] = retried[k]!;
+      });
     }
-    return Promise.allSettled(
-      batch.map(async (s) => (await this.withStoreRetries(s.logger, () => once([s])))[0]),
-    );
+    return settled;
   }
 
   /**

@@ -154,66 +154,126 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     expect(one).toEqual(two);
   });
 
-  it("plans ahead while a sibling branch is claimed meanwhile: the planner sees it running either way", async () => {
-    // Diamond a -> {b, c} -> d: w1 stores a and goes on with b; c is enqueued, then claimed by w2.
-    const { taskUuid, after } = await startedTask("diamond", "w1");
-    const cUuid = after.known!.steps.find((s) => s.name === "c")!.workflow_step_uuid;
-    const c = await claimStep(h.tasker.database, cUuid, "w2", 30);
-    if (!c || c === "busy") throw new Error("step c could not be claimed");
-    const [afterB] = await h.tasker.database.transaction((tx) =>
-      applyWorkerSuccesses(tx, [success(after.next!, "w1", { from: "b" }, after.known)]),
-    );
-    expect(applied(afterB).next).toBeUndefined(); // d waits for c
-    const steps = (await history(taskUuid)).steps.map((s) => [s.name, s.state]);
-    expect(steps).toEqual([
-      ["a", "complete"],
-      ["b", "complete"],
-      ["c", "in_progress"],
-      ["d", "pending"],
-    ]);
+  /** storeWorkerSuccesses through the harness's database (or `transaction`), unwrapped. */
+  async function store(
+    successes: WorkerSuccess[],
+    transaction = <T>(fn: (tx: Transaction) => Promise<T>) => h.tasker.database.transaction(fn),
+  ): Promise<(AppliedWorkerOutcome | undefined)[]> {
+    return (await storeWorkerSuccesses(transaction, successes)).map((r) => {
+      if (r.status === "rejected") throw r.reason;
+      return r.value;
+    });
+  }
+
+  /** A linear task whose first step w1 stored (planned from the read), going on with b, and then cancelled. */
+  async function cancelledAfterA() {
+    const { taskUuid, after } = await startedTask("linear5", "w1");
+    expect(after.next?.name).toBe("b");
+    await h.tasker.client.cancelTask(taskUuid, "changed my mind");
+    return { taskUuid, b: after.next!, known: after.known! };
+  }
+
+  it("writes nothing, not even a notification, when the task moved since, and plans the success again from what it reads", async () => {
+    const { taskUuid, b, known } = await cancelledAfterA();
+    const heard: string[] = [];
+    const unlisten = await h.tasker.database.listen("tasker_events", (p) => heard.push(p));
+    try {
+      const [stale] = await h.tasker.database.transaction((tx) =>
+        applyWorkerSuccesses(tx, [success(b, "w1", { from: "b" }, known)]),
+      );
+      expect(stale).toBe(KNOWN_TASK_CHANGED);
+      const unchanged = await history(taskUuid);
+      expect(unchanged.steps.map((s) => s.state)).toEqual([
+        "complete",
+        "in_progress",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+      ]);
+      expect(unchanged.stepTransitions.find((s) => s.name === "b")?.path).not.toContain("succeed");
+
+      // Stored through storeWorkerSuccesses, it is planned again from the read: b's result is kept,
+      // and the cancelled task starts nothing (a plan made from what w1 knew would have claimed c).
+      const [afterB] = await store([success(b, "w1", { from: "b" }, known)]);
+      expect(afterB).toMatchObject({ applied: "completed", plannedFrom: "known_changed", next: undefined });
+      const after = await history(taskUuid);
+      expect(after.task?.status).toBe("cancelled");
+      expect(after.steps.map((s) => s.state)).toEqual([
+        "complete",
+        "complete",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+      ]);
+      // Notifications are sent after commit: give them a moment, then only the stored one was heard.
+      await new Promise((r) => setTimeout(r, 300));
+      const aboutB = heard.filter((p) => p.includes(b.workflow_step_uuid));
+      expect(aboutB).toHaveLength(1);
+      expect(aboutB[0]).toContain("step.completed");
+    } finally {
+      await unlisten();
+    }
   });
 
-  it("writes nothing when the task moved since, and plans the success again from what it reads", async () => {
-    // Diamond a -> {b, c} -> d: w1 stores a and goes on with b; c is enqueued.
-    const { taskUuid, after } = await startedTask("diamond", "w1");
-    const b = after.next!;
-    expect(b.name).toBe("b");
-    const cUuid = after.known!.steps.find((s) => s.name === "c")!.workflow_step_uuid;
-    // Meanwhile another worker runs c to completion: what w1 knows is out of date (c is done).
-    const c = await claimStep(h.tasker.database, cUuid, "w2", 30);
-    if (!c || c === "busy") throw new Error("step c could not be claimed");
-    const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => h.tasker.database.transaction(fn);
-    const [afterC] = await storeWorkerSuccesses(transaction, [success(c, "w2", { from: "c" })]);
-    expect(afterC?.next).toBeUndefined(); // d waits for b
-
-    const [stale] = await h.tasker.database.transaction((tx) =>
-      applyWorkerSuccesses(tx, [success(b, "w1", { from: "b" }, after.known)]),
-    );
-    expect(stale).toBe(KNOWN_TASK_CHANGED);
-    const unchanged = await history(taskUuid);
-    expect(unchanged.steps.map((s) => [s.name, s.state])).toEqual([
-      ["a", "complete"],
-      ["b", "in_progress"],
-      ["c", "complete"],
-      ["d", "pending"],
+  it("keeps what the first transaction committed when the second, planning a moved task again, fails", async () => {
+    const fresh = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+    const first = fresh.task.steps.find((s) => s.name === "a")!;
+    const claim = await claimStep(h.tasker.database, first.workflow_step_uuid, "w1", 30);
+    if (!claim || claim === "busy") throw new Error("step a could not be claimed");
+    const moved = await cancelledAfterA();
+    // The worker's database fails its second transaction once (a deadlock, a connection blip).
+    let calls = 0;
+    const flaky = <T>(fn: (tx: Transaction) => Promise<T>) =>
+      ++calls === 2
+        ? Promise.reject(new Error("injected failure of the second transaction"))
+        : h.tasker.database.transaction(fn);
+    const [x, y] = await storeWorkerSuccesses(flaky, [
+      success(claim, "w1", { from: "a" }),
+      success(moved.b, "w1", { from: "b" }, moved.known),
     ]);
-    expect(unchanged.stepTransitions.find((s) => s.name === "b")?.path).not.toContain("succeed");
-
-    // Stored through storeWorkerSuccesses, it is planned again from the read: b completes and w1
-    // goes on with d, which has both results (a plan made from what w1 knew would have left d pending).
-    const [afterB] = await storeWorkerSuccesses(transaction, [success(b, "w1", { from: "b" }, after.known)]);
-    expect(afterB?.applied).toBe("completed");
-    expect(afterB?.plannedFrom).toBe("known_changed");
-    expect(afterB?.next?.name).toBe("d");
-    expect(afterB?.next?.dependency_results).toEqual({
-      a: { n: 1, from: "a" },
-      b: { from: "b" },
-      c: { from: "c" },
+    // x was committed by the first transaction: it is reported stored, with the step w1 goes on with.
+    expect(x?.status).toBe("fulfilled");
+    expect((x as PromiseFulfilledResult<AppliedWorkerOutcome>).value).toMatchObject({
+      applied: "completed",
+      next: { name: "b" },
     });
-    const [afterD] = await storeWorkerSuccesses(transaction, [
-      success(afterB!.next!, "w1", { from: "d" }, afterB!.known),
-    ]);
-    expect(afterD?.evaluation?.task.status).toBe("complete");
-    expect((await history(taskUuid)).task?.status).toBe("complete");
+    // y was not stored: it is rejected (the worker stores it again), and indeed nothing of it was written.
+    expect(y).toMatchObject({
+      status: "rejected",
+      reason: { message: "injected failure of the second transaction" },
+    });
+    expect((await history(moved.taskUuid)).steps[1]?.state).toBe("in_progress");
+    const [again] = await store([success(moved.b, "w1", { from: "b" }, moved.known)]);
+    expect(again?.applied).toBe("completed");
+  });
+
+  it("does not plan ahead while another branch runs: in a fan-out no transaction is wasted", async () => {
+    // fanout a -> {b, c, d} -> e -> f: w1 stores a and goes on with b; w2 and w3 claim c and d.
+    const { after } = await startedTask("fanout", "w1");
+    const others = await Promise.all(
+      ["c", "d"].map(async (name, i) => {
+        const uuid = after.known!.steps.find((s) => s.name === name)!.workflow_step_uuid;
+        const worker = `w${i + 2}`;
+        const claim = await claimStep(h.tasker.database, uuid, worker, 30);
+        if (!claim || claim === "busy") throw new Error(`step ${name} could not be claimed`);
+        return { claim, worker, known: knownAtClaim(claim, worker, new Date()) };
+      }),
+    );
+    let transactions = 0;
+    const counting = <T>(fn: (tx: Transaction) => Promise<T>) => {
+      transactions++;
+      return h.tasker.database.transaction(fn);
+    };
+    const [rb] = await store([success(after.next!, "w1", { from: "b" }, after.known)], counting);
+    const [rc, rd] = [
+      (await store([success(others[0]!.claim, "w2", { from: "c" }, others[0]!.known)], counting))[0],
+      (await store([success(others[1]!.claim, "w3", { from: "d" }, others[1]!.known)], counting))[0],
+    ];
+    expect([rb, rc, rd].map((r) => r?.plannedFrom)).toEqual(["read", "read", "read"]);
+    expect(transactions).toBe(3);
+    // The last branch to finish goes on with the join, which runs alone: planned in advance again.
+    expect(rd?.next?.name).toBe("e");
+    const [re] = await store([success(rd!.next!, "w3", { from: "e" }, rd!.known)]);
+    expect(re?.plannedFrom).toBe("known");
   });
 });

@@ -57,6 +57,7 @@ describe.each(testBackends())("reading step messages with their claims on %s", (
     expect(step).toEqual({ state: "in_progress", claimed_by: "w-read" });
     // The task as the read found it, for the worker to plan the step's success in advance.
     const known = knownAtClaim(claim, "w-read", new Date());
+    if (!known) throw new Error("expected the task as the read found it");
     expect(known.task.task_uuid).toBe(taskUuid);
     expect(known.steps.map((s) => [s.name, s.state])).toEqual([
       ["a", "in_progress"],

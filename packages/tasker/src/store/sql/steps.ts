@@ -373,6 +373,12 @@ export function claimStepCtes(p: ParamRefs<ClaimParam>, candidates: string, skip
 }
 
 /**
+ * A claim lists its task's steps up to this many (one more, to tell that there are more): the
+ * worker plans a wider task's results from what it reads, so a claim's cost stays bounded.
+ */
+export const CLAIM_STEP_LIST_LIMIT = 64;
+
+/**
  * What a claim returns for the claimed row `u` joined to its task `t` (see ClaimedStepWithTask):
  * the handler's input, the task without its context, and the task's steps with their parents.
  */
@@ -380,7 +386,8 @@ export const CLAIMED_WITH_TASK_COLUMNS = `${CLAIMED_STEP_COLUMNS}, u.from_state,
             (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.position)
                FROM (SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
                        FROM tasker.workflow_steps s ${parentsJoin(true)}
-                      WHERE s.task_uuid = u.task_uuid) x) AS task_steps`;
+                      WHERE s.task_uuid = u.task_uuid
+                      ORDER BY s.position LIMIT ${CLAIM_STEP_LIST_LIMIT + 1}) x) AS task_steps`;
 
 const CLAIM_REFS = numberParams(["stepUuid", ...CLAIM_PARAMS] as const);
 // Built once (see STORE_OUTCOME_SQL).
@@ -390,8 +397,9 @@ const CLAIM_SQL = `WITH ${claimStepCtes(CLAIM_REFS, `${CLAIM_REFS.stepUuid}::uui
 
 /**
  * A claim, with its task (without the context: the claim has it) and the task's steps as the
- * claim's snapshot saw them (the claimed step as it was before), as JSON: for the worker to know
- * the task it goes on with (see orchestrator/known-task.ts).
+ * claim's snapshot saw them (the claimed step as it was before; at most
+ * {@link CLAIM_STEP_LIST_LIMIT} + 1), as JSON: for the worker to know the task it goes on with
+ * (see orchestrator/known-task.ts).
  */
 export type ClaimedStepWithTask = ClaimedStep & {
   task_row: Record<string, unknown>;
