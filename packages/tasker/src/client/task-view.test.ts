@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { taskRow as sharedTaskRow } from "../../test/support/step-rows.js";
 import { StepResponseSchema, TaskListResponseSchema, TaskResponseSchema } from "../model/task-response.js";
 import { uuidv7 } from "../orchestrator/uuidv7.js";
 import type { StepState } from "../state/step-states.js";
@@ -12,28 +13,18 @@ const CREATED = new Date("2025-06-01T11:00:00.000Z");
 const TASK_UUID = uuidv7(CREATED.getTime());
 
 function taskRow(overrides: Partial<TaskRow> = {}): TaskRow {
-  return {
+  return sharedTaskRow({
     task_uuid: TASK_UUID,
     namespace: "ecommerce",
     name: "order_fulfillment",
-    version: "1.0.0",
-    status: "steps_in_process",
     context: { order_id: 7 },
     initiator: "tests",
-    source_system: null,
-    reason: null,
     tags: ["a"],
-    priority: 0,
     correlation_id: "corr-1",
-    parent_correlation_id: null,
-    idempotency_key: null,
-    request_hash: "h",
-    error: null,
     created_at: CREATED,
     updated_at: CREATED,
-    completed_at: null,
     ...overrides,
-  };
+  });
 }
 
 let position = 0;
