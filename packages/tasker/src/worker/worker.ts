@@ -392,13 +392,17 @@ export class Worker {
   ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
     const store = (items: readonly WorkerSuccess[]) =>
       storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
-    const alone = async (s: WorkerSuccess) =>
-      this.withStoreRetries(s.logger, async () => {
-        const [r] = await store([s]);
+    // A retry plans from the read: the task its worker knew may be what the failed try was about.
+    const alone = async (s: WorkerSuccess, retried = false) => {
+      let item = retried ? { ...s, known: undefined } : s;
+      return this.withStoreRetries(s.logger, async () => {
+        const [r] = await store([item]);
+        item = { ...s, known: undefined };
         if (r?.status === "rejected") throw r.reason;
         return r?.value;
       });
-    if (batch.length === 1) return Promise.allSettled(batch.map(alone));
+    };
+    if (batch.length === 1) return Promise.allSettled(batch.map((s) => alone(s)));
     const settled = await store(batch);
     const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
     if (failed.length > 0) {
@@ -407,7 +411,7 @@ export class Worker {
         { err: reason.message, outcomes: failed.length },
         "storing a batch of step outcomes failed; storing each on its own",
       );
-      const retried = await Promise.allSettled(failed.map((i) => alone(batch[i]!)));
+      const retried = await Promise.allSettled(failed.map((i) => alone(batch[i]!, true)));
       failed.forEach((i, k) => {
         settled[i] = retried[k]!;
       });
@@ -460,8 +464,10 @@ export class Worker {
 
   private async beat(): Promise<void> {
     try {
-      await this.consumer?.extendInFlight();
+      // Leases first: a message must not reappear before its step's lease ends (a read then would
+      // find the step busy and put its recovery off by a whole lease).
       await extendClaims(this.db, [...this.claimed], this.workerId, this.opts.leaseSeconds);
+      await this.consumer?.extendInFlight();
       await this.db.query("UPDATE tasker.workers SET last_heartbeat_at = now() WHERE worker_id = $1", [
         this.workerId,
       ]);

@@ -27,7 +27,7 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     return row!;
   }
 
-  it("deletes a task's steps and every transition of it and its steps, and nothing of other tasks", async () => {
+  it("deletes a task's steps and every transition of it and its steps, and nothing of other tasks; a step's own", async () => {
     const uuids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
@@ -45,5 +45,26 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     ]);
     expect(await history(uuids.slice(0, 2))).toEqual({ steps: 0, step_transitions: 0, task_transitions: 0 });
     expect(await history(uuids.slice(2))).toEqual(kept);
+
+    // A step deleted on its own takes its transitions too (no code does this today; the dropped
+    // key's cascade did).
+    const [step] = await h.tasker.database.query<{ uuid: string }>(
+      "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY position LIMIT 1",
+      [uuids[2]],
+    );
+    const transitionsOf = async (uuid: string) =>
+      (
+        await h.tasker.database.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM tasker.workflow_step_transitions WHERE workflow_step_uuid = $1",
+          [uuid],
+        )
+      )[0]!.n;
+    const own = await transitionsOf(step!.uuid);
+    expect(own).toBeGreaterThan(0);
+    await h.tasker.database.query("DELETE FROM tasker.workflow_steps WHERE workflow_step_uuid = $1", [
+      step!.uuid,
+    ]);
+    expect(await transitionsOf(step!.uuid)).toBe(0);
+    expect((await history(uuids.slice(2))).step_transitions).toBe(kept.step_transitions - own);
   });
 });

@@ -44,23 +44,18 @@ const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
        RETURNING m.msg_id, m.queue_name, m.message, m.read_count,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'step_uuid')::uuid END AS step_uuid,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'task_uuid')::uuid END AS task_uuid
+     ), named AS (
+       SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, s.state
+         FROM received r JOIN tasker.workflow_steps s ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid = r.task_uuid
      ), first_per_step AS (
-       SELECT min(msg_id) AS msg_id, step_uuid FROM received WHERE step_uuid IS NOT NULL GROUP BY step_uuid
-     ), ${claimStepCtes(
-       REFS,
-       `SELECT s.workflow_step_uuid FROM received r
-          JOIN tasker.workflow_steps s ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid = r.task_uuid`,
-       true,
-     )}
+       SELECT min(msg_id) AS msg_id FROM named GROUP BY step_uuid
+     ), ${claimStepCtes(REFS, "SELECT step_uuid FROM named", true)}
      SELECT r.msg_id::text AS msg_id, r.queue_name, r.message, r.read_count,
             (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_WITH_TASK_COLUMNS}
                                         FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid
                                        WHERE u.workflow_step_uuid = r.step_uuid) c
               WHERE EXISTS (SELECT 1 FROM first_per_step f WHERE f.msg_id = r.msg_id)) AS claim,
-            r.step_uuid IS NOT NULL AND (
-              NOT EXISTS (SELECT 1 FROM first_per_step f WHERE f.msg_id = r.msg_id)
-              OR EXISTS (SELECT 1 FROM tasker.workflow_steps s
-                          WHERE s.workflow_step_uuid = r.step_uuid AND s.state IN ('enqueued', 'in_progress'))) AS busy
+            EXISTS (SELECT 1 FROM named n WHERE n.msg_id = r.msg_id AND n.state IN ('enqueued', 'in_progress')) AS busy
        FROM received r
       ORDER BY r.msg_id`;
 
@@ -68,7 +63,8 @@ const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
  * Reads up to `limit` visible messages of step queues, hiding them for `visibilitySeconds` like
  * receiveMessages, and claims the steps they announce for `workerId` in the same statement (see
  * claimStep): one round trip instead of two per delivery. A step named by two messages of the
- * batch is claimed for the first; the other is `busy`.
+ * batch is claimed for the first; the other is `busy`. A message whose task is not its step's
+ * claims nothing.
  */
 export async function receiveAndClaimSteps(
   db: Database,
