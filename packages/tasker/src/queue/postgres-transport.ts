@@ -9,6 +9,7 @@ import {
   receiveMessages,
   releaseMessages,
 } from "../store/sql/queue.js";
+import { CountedSet } from "./counted-set.js";
 import type {
   Consumer,
   ConsumerOptions,
@@ -63,7 +64,8 @@ class PostgresConsumer<T> implements Consumer {
   private readonly waker = new Waker();
   /** Woken when a handler finishes while every slot was taken. */
   private readonly slotFreed = new Waker();
-  private readonly inflight = new Map<string, Promise<void>>();
+  /** Messages whose handler runs, by id (one redelivered to this consumer while running counts twice). */
+  private readonly inflight = new CountedSet<string>();
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -101,7 +103,7 @@ class PostgresConsumer<T> implements Consumer {
   }
 
   async extendInFlight(): Promise<void> {
-    await extendVisibility(this.db, [...this.inflight.keys()], this.options.visibilitySeconds);
+    await extendVisibility(this.db, this.inflight.keys(), this.options.visibilitySeconds);
   }
 
   private async run(): Promise<void> {
@@ -142,7 +144,8 @@ class PostgresConsumer<T> implements Consumer {
       outboxMsgId: m.msgId,
       redeliveries: m.readCount - 1,
     };
-    const done = this.handler(delivery)
+    this.inflight.add(m.msgId);
+    void this.handler(delivery)
       .catch((err) => {
         this.logger.error(
           { err: (err as Error).message, queue: m.queueName },
@@ -162,7 +165,6 @@ class PostgresConsumer<T> implements Consumer {
         this.slotFreed.wake();
         if (this.inflight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
       });
-    this.inflight.set(m.msgId, done);
   }
 
   private async settle(msgId: string, settlement: Settlement): Promise<void> {

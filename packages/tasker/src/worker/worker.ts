@@ -12,6 +12,7 @@ import {
 } from "../orchestrator/apply-worker-outcome.js";
 import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
+import { CountedSet } from "../queue/counted-set.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
@@ -93,8 +94,8 @@ export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
   /** What claiming a delivery's step gave when it was read with the step (Postgres transport), by message. */
   private readonly claimedOnReceive = new Map<string, ClaimedStepWithTask | "busy" | undefined>();
-  /** Steps this worker holds a claim on right now (their leases are extended by the heartbeat). */
-  private readonly claimed = new Set<string>();
+  /** Steps this worker holds a claim on right now, extended by the heartbeat (see CountedSet: a step it took over from itself counts twice). */
+  private readonly claimed = new CountedSet<string>();
   private readonly shutdown = new AbortController();
   private completed = 0;
   private failed = 0;
@@ -466,7 +467,7 @@ export class Worker {
     try {
       // Leases first: a message must not reappear before its step's lease ends (a read then would
       // find the step busy and put its recovery off by a whole lease).
-      await extendClaims(this.db, [...this.claimed], this.workerId, this.opts.leaseSeconds);
+      await extendClaims(this.db, this.claimed.keys(), this.workerId, this.opts.leaseSeconds);
       await this.consumer?.extendInFlight();
       await this.db.query("UPDATE tasker.workers SET last_heartbeat_at = now() WHERE worker_id = $1", [
         this.workerId,
