@@ -51,19 +51,22 @@ export function knownAfterPlan(p: {
   const dispatched = new Set(p.dispatched);
   if (dispatched.size !== p.ready.length || !p.ready.every((uuid) => dispatched.has(uuid))) return undefined;
   const steps = p.steps.map((s): KnownStep => {
-    if (s.workflow_step_uuid === claimed.workflow_step_uuid) {
-      return {
-        ...s,
-        state: "in_progress",
-        attempts: claimed.attempts,
-        claimed_by: p.workerId,
-        last_attempted_at: p.now,
-        next_retry_at: null,
-      };
-    }
+    if (s.workflow_step_uuid === claimed.workflow_step_uuid) return asClaimed(s, claimed, p.workerId, p.now);
     return dispatched.has(s.workflow_step_uuid) ? { ...s, state: "enqueued" } : s;
   });
   return { task: { ...p.task }, steps };
+}
+
+/** The step as its claim for `workerId` left it (the claim's own row is not read back). */
+function asClaimed(s: KnownStep, claim: ClaimedStep, workerId: string, now: Date): KnownStep {
+  return {
+    ...s,
+    state: "in_progress",
+    attempts: claim.attempts,
+    claimed_by: workerId,
+    last_attempted_at: now,
+    next_retry_at: null,
+  };
 }
 
 const STEP_TIMES = [
@@ -94,15 +97,7 @@ export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: 
   const task = withDates<TaskRow>({ ...claim.task_row, context: claim.context }, TASK_TIMES);
   const steps = claim.task_steps.map((json) => {
     const s = withDates<KnownStep>(json, STEP_TIMES);
-    if (s.workflow_step_uuid !== claim.workflow_step_uuid) return s;
-    return {
-      ...s,
-      state: "in_progress",
-      attempts: claim.attempts,
-      claimed_by: workerId,
-      last_attempted_at: now,
-      next_retry_at: null,
-    };
+    return s.workflow_step_uuid === claim.workflow_step_uuid ? asClaimed(s, claim, workerId, now) : s;
   });
   return { task, steps };
 }

@@ -394,8 +394,8 @@ export class Worker {
     const store = (items: readonly WorkerSuccess[]) =>
       storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
     // A retry plans from the read: the task its worker knew may be what the failed try was about.
-    const alone = async (s: WorkerSuccess, retried = false) => {
-      let item = retried ? { ...s, known: undefined } : s;
+    const alone = (s: WorkerSuccess) => {
+      let item = s;
       return this.withStoreRetries(s.logger, async () => {
         const [r] = await store([item]);
         item = { ...s, known: undefined };
@@ -403,7 +403,7 @@ export class Worker {
         return r?.value;
       });
     };
-    if (batch.length === 1) return Promise.allSettled(batch.map((s) => alone(s)));
+    if (batch.length === 1) return Promise.allSettled(batch.map(alone));
     const settled = await store(batch);
     const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
     if (failed.length > 0) {
@@ -412,7 +412,7 @@ export class Worker {
         { err: reason.message, outcomes: failed.length },
         "storing a batch of step outcomes failed; storing each on its own",
       );
-      const retried = await Promise.allSettled(failed.map((i) => alone(batch[i]!, true)));
+      const retried = await Promise.allSettled(failed.map((i) => alone({ ...batch[i]!, known: undefined })));
       failed.forEach((i, k) => {
         settled[i] = retried[k]!;
       });

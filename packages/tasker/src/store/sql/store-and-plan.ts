@@ -60,7 +60,8 @@ const STORE_AND_PLAN_SQL = `WITH expected AS (
 /**
  * A successful outcome and the plan that follows it, made in advance from the task as this worker
  * last saw it, in one statement: it writes only if the task (its status, and every step as the
- * planner sees it) is still as `expected`, so the plan is the one the stored steps would give. Otherwise nothing is written (`current` false) and the caller plans from what it reads.
+ * planner sees it) is still as `expected`, so the plan is the one the stored steps would give.
+ * Otherwise nothing is written (`current` false) and the caller plans from what it reads.
  * Run it after locking the task, like {@link storeStepOutcomeStatement}.
  */
 export function storeAndPlanStatement(
