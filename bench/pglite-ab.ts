@@ -20,7 +20,7 @@ import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
 import { percentile } from "./stats.js";
-import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR } from "./tasker-engine.js";
+import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 
 const ConfigSchema = z.object({
   name: z.string(),
@@ -98,10 +98,7 @@ for (const cfg of configs) {
   });
   if (cfg.migrated) await database.exec(cfg.migrated);
   const tracker = new CompletionTracker();
-  tasker.events.on("*", (e) => {
-    if (e.event === "task.completed") tracker.record(e.task_uuid, true);
-    else if (e.event.startsWith("task.")) tracker.record(e.task_uuid, false, `${e.status}`);
-  });
+  trackTaskOutcomes(tasker, tracker);
   await tasker.events.ready();
   await tasker.startOrchestrator();
   await tasker.startWorker({ handlers: [noopHandler], namespaces: [BENCH_NAMESPACE] });

@@ -17,7 +17,7 @@ import { createLogger, openDatabase, Tasker } from "@tasker-ts/tasker";
 import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
 import { percentile } from "./stats.js";
-import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR } from "./tasker-engine.js";
+import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 import { backendBreakdown, type CpuProfile, wasmFunctionNames } from "./wasm-profile.js";
 
 const { values } = parseArgs({
@@ -172,10 +172,7 @@ if (values.explain) {
 }
 const tasker = await Tasker.open({ database, templatePaths: [TEMPLATE_DIR], logger, messaging: "postgres" });
 const tracker = new CompletionTracker();
-tasker.events.on("*", (e) => {
-  if (e.event === "task.completed") tracker.record(e.task_uuid, true);
-  else if (e.event.startsWith("task.")) tracker.record(e.task_uuid, false, `${e.status}`);
-});
+trackTaskOutcomes(tasker, tracker);
 await tasker.events.ready();
 await tasker.startOrchestrator();
 await tasker.startWorker({ handlers: [noopHandler], namespaces: [BENCH_NAMESPACE] });

@@ -29,6 +29,14 @@ const QUEUE_EXPIRES_MS = 10 * 60_000;
 /** The no-op every benchmark step runs: what is left is the engine's own overhead. */
 export const noopHandler = defineHandler("bench.noop", {}, async () => ({ ok: true }));
 
+/** Records each task's end in `tracker`: completed, or the status (and error) it ended in. */
+export function trackTaskOutcomes(tasker: Tasker, tracker: CompletionTracker): void {
+  tasker.events.on("*", (e) => {
+    if (e.event === "task.completed") tracker.record(e.task_uuid, true, "complete");
+    else if (e.event.startsWith("task.")) tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
+  });
+}
+
 /**
  * One engine for the benchmark: its own database (a fresh PGlite data directory, or a fresh
  * PostgreSQL database from createTestDatabase), the bench templates, an orchestrator and a worker
@@ -101,11 +109,7 @@ export class BenchEngine {
         await opened.close();
         await removeStorage();
       });
-      tasker.events.on("*", (e) => {
-        if (e.event === "task.completed") engine.tracker.record(e.task_uuid, true, "complete");
-        else if (e.event.startsWith("task."))
-          engine.tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
-      });
+      trackTaskOutcomes(tasker, engine.tracker);
       // Subscribed before the first task, so no completion can be missed.
       await tasker.events.ready();
       await tasker.startOrchestrator();
