@@ -3,6 +3,12 @@ import { describe, expect, it } from "vitest";
 import { CompletionTracker } from "./completion-tracker.js";
 import { measureLatency, measureThroughput } from "./measure.js";
 
+/** Node's timers may fire up to 1 ms early by `performance.now()`; wait until the clock agrees. */
+async function sleepAtLeast(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) await sleep(Math.max(1, until - performance.now()));
+}
+
 describe("measureLatency", () => {
   it("alternates contenders run by run and drops the warm-up runs", async () => {
     const order: string[] = [];
@@ -41,7 +47,7 @@ describe("measureThroughput", () => {
         // Each unit is stamped as finishing 5 s after its creation began: the figures no longer
         // depend on how busy the machine is.
         tracker.record(id, true, "", performance.now() + 5000);
-        await sleep(5);
+        await sleepAtLeast(5);
         return id;
       },
     });
