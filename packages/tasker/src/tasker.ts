@@ -36,6 +36,12 @@ export interface TaskerOptions {
   messaging?: "postgres" | "rabbitmq";
   /** RabbitMQ settings; the URL defaults to RABBITMQ_URL, then amqp://guest:guest@127.0.0.1:5672. */
   rabbitmq?: RabbitMqOptions;
+  /**
+   * A task created through this process's client hands its first ready step straight to a worker
+   * of this process that serves the namespace and has a free slot: the creating statement claims
+   * it, and the step starts without a queue read (default true; queue-table transport only).
+   */
+  claimAtCreation?: boolean;
 }
 
 /** Options of {@link Tasker.startWorker}: the handlers (given or discovered) and the worker's tuning. */
@@ -74,6 +80,9 @@ export class Tasker {
     this.client = new InProcessClient(database, this.templates, this.events, {
       maxPendingTasks: options.maxPendingTasks ?? 0,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.claimAtCreation !== false && {
+        reserveWorkerSlot: (ns: string) => this.reserveWorkerSlot(ns),
+      }),
     });
     this.metrics = options.metrics;
   }
@@ -182,6 +191,15 @@ export class Tasker {
     await worker.start();
     this.workers.add(worker);
     return worker;
+  }
+
+  /** A free slot of one of this process's workers serving `namespace` (see TaskerOptions.claimAtCreation). */
+  private reserveWorkerSlot(namespace: string) {
+    for (const worker of this.workers) {
+      const slot = worker.reserveSlot(namespace);
+      if (slot) return slot;
+    }
+    return undefined;
   }
 
   /** Whether the database and the queue transport answer (what `/health` reports). */

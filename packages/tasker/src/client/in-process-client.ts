@@ -12,7 +12,12 @@ import {
   type TaskResponse,
 } from "../model/task-response.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import { type CreatedTask, createTaskFromTemplate, STALE_TEMPLATE } from "../orchestrator/create-task.js";
+import {
+  type CreatedTask,
+  createTaskFromTemplate,
+  STALE_TEMPLATE,
+  type WorkerSlot,
+} from "../orchestrator/create-task.js";
 import { applyStepAction, cancelTask } from "../orchestrator/operator-actions.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
@@ -31,6 +36,11 @@ export interface InProcessClientOptions {
   /** Refuse new tasks (503 BACKPRESSURE) while this many are unfinished. 0 = no limit. */
   maxPendingTasks?: number;
   metrics?: MetricsSink;
+  /**
+   * A free slot of a worker in this process serving `namespace`, if any: the creation claims the
+   * task's first ready step for it (see CreationClaim).
+   */
+  reserveWorkerSlot?: (namespace: string) => WorkerSlot | undefined;
 }
 
 /** The client straight on the database: what the API server and embedded apps use. */
@@ -84,7 +94,16 @@ export class InProcessClient implements TaskerClient {
         );
       }
       if (attempt === 1) await this.checkBackpressure();
-      const created = await createTaskFromTemplate(this.db, choice, request);
+      const slot = this.options.reserveWorkerSlot?.(request.namespace);
+      let created: CreatedTask | typeof STALE_TEMPLATE;
+      try {
+        created = await createTaskFromTemplate(this.db, choice, request, new Date(), slot);
+      } catch (err) {
+        slot?.release();
+        throw err;
+      }
+      if (created !== STALE_TEMPLATE && created.claimed) slot?.run(created.claimed);
+      else slot?.release();
       if (created !== STALE_TEMPLATE) return created;
       this.templates.forget(request.namespace, request.name);
       if (attempt === 3) {

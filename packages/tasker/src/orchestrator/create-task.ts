@@ -5,11 +5,12 @@ import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Queryable } from "../store/database.js";
 import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
-import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
+import { type ClaimedStep, type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import { planEvaluation } from "./evaluate-task.js";
+import { type KnownTask, knownAtCreation } from "./known-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -17,6 +18,35 @@ export interface CreatedTask {
   created: boolean;
   /** The rows as this call wrote them (absent when an existing task was returned). */
   rows?: { task: TaskRow; steps: StepRow[] };
+  /** The step the creation claimed for `claimFor`'s worker, to run once the creation committed. */
+  claimed?: ClaimedAtCreation;
+}
+
+/**
+ * A worker of the creating process with a free slot: the creation claims the first ready step it
+ * can run for it (`enqueued -> in_progress` in the same statement, no queue message), so the step
+ * starts without a read of the queue, like a step a worker claims as it stores its predecessor.
+ * A worker that dies before storing it loses the claim when the lease ends (the lost-claim sweep
+ * signals the step again).
+ */
+export interface CreationClaim {
+  workerId: string;
+  leaseSeconds: number;
+  canRun(handlerCallable: string): boolean;
+}
+
+/** A free slot of a worker in this process, held while a task is created (see Worker.reserveSlot). */
+export interface WorkerSlot extends CreationClaim {
+  /** Runs the step the creation claimed, in this slot, and frees the slot when it is done. */
+  run(claimed: ClaimedAtCreation): void;
+  /** Nothing was claimed: frees the slot. */
+  release(): void;
+}
+
+/** A step claimed by its task's creation, and the task as the creation left it (see KnownTask). */
+export interface ClaimedAtCreation {
+  step: ClaimedStep;
+  known: KnownTask | undefined;
 }
 
 /** The template changed since it was chosen (see TemplateGuard): nothing was written. */
@@ -32,6 +62,7 @@ export async function createTaskFromTemplate(
   { template, guard }: TemplateChoice,
   request: ParsedTaskRequest,
   now = new Date(),
+  claimFor?: CreationClaim,
 ): Promise<CreatedTask | typeof STALE_TEMPLATE> {
   const requestHash = hashRequest(request, template.version);
   const taskUuid = uuidv7();
@@ -81,9 +112,22 @@ export async function createTaskFromTemplate(
   const ready = new Set(planned.plan.ready.map((s) => s.uuid));
   for (const s of stepRows) if (ready.has(s.workflow_step_uuid)) s.state = "enqueued";
   task.status = planned.plan.transitions.at(-1)?.to ?? task.status;
+  const kept =
+    claimFor && stepRows.find((s) => s.state === "enqueued" && claimFor.canRun(s.handler_callable));
+  if (kept && claimFor) {
+    kept.state = "in_progress";
+    kept.attempts = 1;
+    kept.claimed_by = claimFor.workerId;
+    kept.claim_expires_at = new Date(now.getTime() + claimFor.leaseSeconds * 1000);
+    kept.last_attempted_at = now;
+  }
   const inserted = await insertTaskGraph(q, {
     task,
-    steps: stepRows.map((s, i) => ({ ...steps[i]!, state: s.state as "pending" | "enqueued" })),
+    steps: stepRows.map((s, i) => ({
+      ...steps[i]!,
+      state: s.state as "pending" | "enqueued" | "in_progress",
+      ...(s === kept && claimFor && { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds }),
+    })),
     edges: ordered.flatMap((s) =>
       s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
     ),
@@ -95,7 +139,38 @@ export async function createTaskFromTemplate(
   });
   if (inserted === "stale") return STALE_TEMPLATE;
   if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash);
-  return { taskUuid, created: true, rows: { task, steps: stepRows } };
+  const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
+  if (kept) {
+    const parents = new Map(
+      ordered.map((s) => [uuidByName.get(s.name)!, s.dependencies.map((d) => uuidByName.get(d)!)]),
+    );
+    created.claimed = {
+      step: claimedAtCreation(task, kept),
+      known: knownAtCreation(task, stepRows, parents),
+    };
+  }
+  return created;
+}
+
+/** What a claim statement would return for a step claimed by its task's creation (it has no ancestors). */
+function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
+  return {
+    workflow_step_uuid: step.workflow_step_uuid,
+    task_uuid: task.task_uuid,
+    name: step.name,
+    handler_callable: step.handler_callable,
+    // Copies, as a read would give: the handler may change what it gets.
+    initialization: structuredClone(step.initialization),
+    attempts: step.attempts,
+    max_attempts: step.max_attempts,
+    timeout_seconds: step.timeout_seconds,
+    task_name: task.name,
+    namespace: task.namespace,
+    version: task.version,
+    correlation_id: task.correlation_id,
+    context: structuredClone(task.context) as Record<string, unknown>,
+    dependency_results: {},
+  };
 }
 
 async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {

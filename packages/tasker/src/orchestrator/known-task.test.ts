@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { diamondAfterA, NOW, stepRow, taskRow } from "../../test/support/step-rows.js";
 import { CLAIM_STEP_LIST_LIMIT, type ClaimedStep } from "../store/sql/steps.js";
 import { patchStored } from "./apply-worker-outcome.js";
-import { canPlanAhead, expectedTask, type KnownTask, knownAfterPlan, knownAtClaim } from "./known-task.js";
+import {
+  canPlanAhead,
+  expectedTask,
+  type KnownTask,
+  knownAfterPlan,
+  knownAtClaim,
+  knownAtCreation,
+} from "./known-task.js";
 
 function claimed(name: string, attempts = 1): ClaimedStep {
   return {
@@ -200,5 +207,54 @@ describe("knownAtClaim", () => {
     expect(knownAtClaim({ ...claim, task_steps: steps.slice(0, -1) }, "w9", NOW)?.steps).toHaveLength(
       CLAIM_STEP_LIST_LIMIT,
     );
+  });
+});
+
+describe("knownAtCreation", () => {
+  const parents = new Map([
+    ["uuid-b", ["uuid-a"]],
+    ["uuid-c", ["uuid-a"]],
+    ["uuid-d", ["uuid-b", "uuid-c"]],
+  ]);
+  const created = () => [
+    stepRow("a", { state: "in_progress", attempts: 1, claimed_by: "w1" }),
+    stepRow("b", { position: 1 }),
+    stepRow("c", { position: 2 }),
+    stepRow("d", { position: 3 }),
+  ];
+
+  it("is the task as written, each step with its parents, and lets the claimed root be planned ahead", () => {
+    const known = knownAtCreation(taskRow(), created(), parents)!;
+    expect(known.steps.map((s) => [s.name, s.state, s.parent_uuids])).toEqual([
+      ["a", "in_progress", []],
+      ["b", "pending", ["uuid-a"]],
+      ["c", "pending", ["uuid-a"]],
+      ["d", "pending", ["uuid-b", "uuid-c"]],
+    ]);
+    expect(canPlanAhead(known, { taskUuid: "task-1", stepUuid: "uuid-a", workerId: "w1", attempts: 1 })).toBe(
+      true,
+    );
+  });
+
+  it("copies the rows (the creation's answer is built from them while the worker plans from its own)", () => {
+    const task = taskRow();
+    const steps = created();
+    const known = knownAtCreation(task, steps, parents)!;
+    known.task.status = "complete";
+    known.steps[1]!.state = "enqueued";
+    known.steps[3]!.parent_uuids.push("uuid-x");
+    expect([task.status, steps[1]!.state, parents.get("uuid-d")]).toEqual([
+      "steps_in_process",
+      "pending",
+      ["uuid-b", "uuid-c"],
+    ]);
+  });
+
+  it("knows nothing of a task with more steps than a claim lists", () => {
+    const many = Array.from({ length: CLAIM_STEP_LIST_LIMIT + 1 }, (_, i) =>
+      stepRow(`s${i}`, { position: i }),
+    );
+    expect(knownAtCreation(taskRow(), many, new Map())).toBeUndefined();
+    expect(knownAtCreation(taskRow(), many.slice(1), new Map())).toBeDefined();
   });
 });

@@ -103,6 +103,22 @@ export function knownAtClaim(claim: ClaimedStepWithTask, workerId: string, now: 
 }
 
 /**
+ * A task as its creation wrote it (`parents`: each step's parent uuids): the creating process
+ * knows every row. Undefined for a task with more steps than a claim lists, as for a claim.
+ */
+export function knownAtCreation(
+  task: TaskRow,
+  steps: readonly StepRow[],
+  parents: ReadonlyMap<string, readonly string[]>,
+): KnownTask | undefined {
+  if (steps.length > CLAIM_STEP_LIST_LIMIT) return undefined;
+  return {
+    task: { ...task },
+    steps: steps.map((s) => ({ ...s, parent_uuids: [...(parents.get(s.workflow_step_uuid) ?? [])] })),
+  };
+}
+
+/**
  * Whether `w`'s success may be planned from `known`: its step is in progress under this worker's
  * claim on this attempt, the task is running, no step's planning needs more than its state, and
  * no other step is on its way. A branch running beside this one may well finish first: the plan

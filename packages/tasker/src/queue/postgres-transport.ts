@@ -66,6 +66,8 @@ class PostgresConsumer<T> implements Consumer {
   private readonly slotFreed = new Waker();
   /** Messages whose handler runs, by id (one redelivered to this consumer while running counts twice). */
   private readonly inflight = new CountedSet<string>();
+  /** Slots taken for work without a message (see borrowSlot). */
+  private borrowed = 0;
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -94,12 +96,29 @@ class PostgresConsumer<T> implements Consumer {
   }
 
   drained(): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
+    if (this.inFlight() === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   inFlight(): number {
-    return this.inflight.size;
+    return this.inflight.size + this.borrowed;
+  }
+
+  borrowSlot(): (() => void) | undefined {
+    if (!this.running || this.inFlight() >= this.options.prefetch) return undefined;
+    this.borrowed++;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      this.borrowed--;
+      this.slotFreed.wake();
+      this.wakeDrainWaiters();
+    };
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.inFlight() === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   async extendInFlight(): Promise<void> {
@@ -109,7 +128,7 @@ class PostgresConsumer<T> implements Consumer {
   private async run(): Promise<void> {
     let backoffMs = 100;
     while (this.running) {
-      const free = this.options.prefetch - this.inflight.size;
+      const free = this.options.prefetch - this.inFlight();
       if (free <= 0) {
         await this.slotFreed.wait(this.options.pollIntervalMs);
         continue;
@@ -163,7 +182,7 @@ class PostgresConsumer<T> implements Consumer {
       .finally(() => {
         this.inflight.delete(m.msgId);
         this.slotFreed.wake();
-        if (this.inflight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+        this.wakeDrainWaiters();
       });
   }
 

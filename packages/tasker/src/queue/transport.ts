@@ -54,6 +54,13 @@ export interface Consumer {
   inFlight(): number;
   /** Keep in-flight messages invisible for another visibility period (long handlers). */
   extendInFlight(): Promise<void>;
+  /**
+   * Takes a free handler slot for work that came without a message (a step claimed by its task's
+   * creation in this process); returns the function that frees it, or undefined when every slot
+   * is taken or the consumer stopped receiving. Counted by `inFlight()` and `drained()`. Absent
+   * where the slots are the broker's (RabbitMQ prefetch).
+   */
+  borrowSlot?(): (() => void) | undefined;
 }
 
 export type DeliveryHandler<T> = (delivery: Delivery<T>) => Promise<Settlement>;

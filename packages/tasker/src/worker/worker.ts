@@ -10,6 +10,7 @@ import {
   type WorkerOutcome,
   type WorkerSuccess,
 } from "../orchestrator/apply-worker-outcome.js";
+import type { WorkerSlot } from "../orchestrator/create-task.js";
 import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { CountedSet } from "../queue/counted-set.js";
@@ -250,15 +251,51 @@ export class Worker {
     // The delivery's settlement is its first step's; the steps this one continues with (claimed
     // when it finished, see applyWorkerOutcome) run in the same slot and carry no message.
     const { task_row: _task, task_steps: _steps, ...step } = claim;
-    const first = await this.runClaimed(
-      step,
-      delivery.outboxMsgId,
-      knownAtClaim(claim, this.workerId, new Date()),
-    );
+    return this.runChain(step, delivery.outboxMsgId, knownAtClaim(claim, this.workerId, new Date()));
+  }
+
+  /**
+   * Runs a claimed step, then the steps this one continues with (claimed when it finished, see
+   * applyWorkerOutcome) in the same slot; they carry no message. The settlement is the first step's.
+   */
+  private async runChain(
+    step: ClaimedStep,
+    outboxMsgId: string | null,
+    known: KnownTask | undefined,
+  ): Promise<Settlement> {
+    const first = await this.runClaimed(step, outboxMsgId, known);
     const started = Date.now();
     let next = first.next;
     while (next) next = (await this.runClaimed(next.step, null, next.known, started)).next;
     return first.settlement;
+  }
+
+  /**
+   * A free slot for a step of `namespace` that a task's creation in this process claims for this
+   * worker (see CreationClaim), or undefined when the worker is not running, does not serve the
+   * namespace, or has no slot free. The slot counts against `concurrency` until the step is done.
+   */
+  reserveSlot(namespace: string): WorkerSlot | undefined {
+    if (!this.running || !this.opts.namespaces.includes(namespace)) return undefined;
+    const free = this.consumer?.borrowSlot?.();
+    if (!free) return undefined;
+    return {
+      workerId: this.workerId,
+      leaseSeconds: this.opts.leaseSeconds,
+      canRun: (callable) => this.registry.has(callable),
+      run: ({ step, known }) => {
+        this.runChain(step, null, known)
+          .catch((err) =>
+            // The claim stays until its lease ends; the lost-claim sweep then signals the step again.
+            this.logger.error(
+              { err: (err as Error).message, task_uuid: step.task_uuid, step_uuid: step.workflow_step_uuid },
+              "running a step claimed at its task's creation failed; it runs again when its lease ends",
+            ),
+          )
+          .finally(free);
+      },
+      release: free,
+    };
   }
 
   /**

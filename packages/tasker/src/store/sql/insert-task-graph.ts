@@ -9,8 +9,15 @@ import type { NewTask } from "./tasks.js";
 export interface TaskGraphWrite {
   /** The task in the state its creation plan ends in. */
   task: NewTask;
-  /** Steps in template order; `enqueued` ones are dispatched at once. */
-  steps: readonly (NewStep & { state: "pending" | "enqueued" })[];
+  /**
+   * Steps in template order; `enqueued` ones are dispatched at once, an `in_progress` one is
+   * claimed by the creation for `claimed_by` (a worker of the creating process), with no signal.
+   */
+  steps: readonly (NewStep & {
+    state: "pending" | "enqueued" | "in_progress";
+    claimed_by?: string;
+    lease_seconds?: number;
+  })[];
   edges: readonly { from: string; to: string }[];
   /** The task's transitions from `pending` to `task.status`. */
   taskTransitions: readonly { from: string; to: string; event: string }[];
@@ -55,14 +62,18 @@ const INSERT_TASK_GRAPH_SQL = `WITH current AS (
      ), st AS (
        INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
            max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
-           created_at, updated_at)
+           attempts, claimed_by, claim_expires_at, last_attempted_at, created_at, updated_at)
        SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state, $23, $23
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
+              CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END, claimed_by,
+              CASE WHEN claimed_by IS NOT NULL THEN now() + make_interval(secs => lease_seconds) END,
+              CASE WHEN claimed_by IS NOT NULL THEN $23::timestamptz END, $23, $23
          FROM jsonb_to_recordset($16::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text)
+              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text,
+              claimed_by text, lease_seconds float8)
         WHERE EXISTS (SELECT 1 FROM t)
-       RETURNING workflow_step_uuid, task_uuid, position, state
+       RETURNING workflow_step_uuid, task_uuid, position, state, claimed_by
      ), ed AS (
        INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
        SELECT $1, from_uuid, to_uuid FROM unnest($17::uuid[], $18::uuid[]) AS e(from_uuid, to_uuid)
@@ -72,9 +83,11 @@ const INSERT_TASK_GRAPH_SQL = `WITH current AS (
        SELECT st.workflow_step_uuid, $1, x.from_state, x.to_state, x.event, x.metadata
          FROM st CROSS JOIN LATERAL (VALUES
            (1, NULL::text, 'pending', 'create', '{}'::jsonb),
-           (2, 'pending', $19::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', 0))
+           (2, 'pending', $19::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', 0)),
+           (3, $19::text, $26::text, 'claim',
+            jsonb_build_object('worker_id', st.claimed_by, 'attempt', 1, 'took_over', false, 'at_creation', true))
          ) AS x(ord, from_state, to_state, event, metadata)
-        WHERE x.ord = 1 OR st.state = $19
+        WHERE x.ord = 1 OR (x.ord = 2 AND st.state <> 'pending') OR (x.ord = 3 AND st.claimed_by IS NOT NULL)
         ORDER BY x.ord, st.position
      ), task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
@@ -91,13 +104,15 @@ const INSERT_TASK_GRAPH_SQL = `WITH current AS (
 
 /**
  * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
- * messages of its root steps and the NOTIFY waking workers. The statement is atomic on its own
+ * messages of its root steps and the NOTIFY waking workers (a root step claimed by the creation
+ * gets its claim and `claim` transition instead of a message). The statement is atomic on its own
  * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
  * already taken ("exists") or the template changed since the caller chose it ("stale").
  */
 export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<TaskGraphInsert> {
   const t = g.task;
   const created = STEP_TRANSITIONS.enqueue;
+  const claim = STEP_TRANSITIONS.claim;
   const [row] = await q.query<{ inserted: boolean; current: boolean }>(INSERT_TASK_GRAPH_SQL, [
     t.task_uuid,
     t.namespace,
@@ -124,6 +139,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
     g.createdAt,
     g.template.contentHash,
     g.template.versionCount,
+    claim.to,
   ]);
   if (row?.inserted) return "inserted";
   return row?.current ? "exists" : "stale";
