@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uuidv7 } from "./uuidv7.js";
+import { IDS_PER_FILL, uuidv7 } from "./uuidv7.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -45,5 +45,37 @@ describe("uuidv7", () => {
   it("is unique within one millisecond (74 random bits)", () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => uuidv7(1_700_000_000_000)));
     expect(ids.size).toBe(10_000);
+  });
+});
+
+describe("uuidv7's pool of random bytes", () => {
+  it("stays unique, versioned and time-ordered across several refills", () => {
+    const t = 1_700_000_000_000;
+    const ids = Array.from({ length: 5 * IDS_PER_FILL + 7 }, (_, i) => uuidv7(t + Math.floor(i / 100)));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(UUID);
+      expect(id[14]).toBe("7");
+      expect(["8", "9", "a", "b"]).toContain(id[19]);
+    }
+    expect(ids.map(timestampOf)).toEqual(ids.map((_, i) => t + Math.floor(i / 100)));
+  });
+
+  it("uses fresh random bits for every id (no two ids share their random tail)", () => {
+    const tails = Array.from({ length: 3 * IDS_PER_FILL }, () => uuidv7(0).slice(24));
+    expect(new Set(tails).size).toBe(tails.length);
+  });
+
+  it("draws every random bit: each hex digit of the random part takes all 16 values", () => {
+    const digits = Array.from({ length: 32 }, () => new Set<string>());
+    for (let i = 0; i < 2 * IDS_PER_FILL; i++) {
+      const hex = uuidv7(0).replace(/-/g, "");
+      for (let d = 0; d < 32; d++) digits[d]!.add(hex[d]!);
+    }
+    // Digits 0-11: the time (0 here); 12: the version; 16: the variant (8-b); the rest random.
+    for (let d = 0; d < 32; d++) {
+      const expected = d < 12 ? 1 : d === 12 ? 1 : d === 16 ? 4 : 16;
+      expect(digits[d]!.size, `hex digit ${d}`).toBe(expected);
+    }
   });
 });
