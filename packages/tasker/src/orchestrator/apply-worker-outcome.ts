@@ -1,3 +1,4 @@
+import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { PlannedFrom } from "../observability/metrics-sink.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
@@ -301,7 +302,7 @@ function planAfterOutcome(
   const step = storedStep(before, w, w.outcome);
   const now = new Date();
   const decidedState = STEP_TRANSITIONS[decision.event].to;
-  const log = logger.child({ task_uuid: w.taskUuid, step_uuid: w.stepUuid, step: step.name });
+  const log = lazyChild(logger, { task_uuid: w.taskUuid, step_uuid: w.stepUuid, step: step.name });
   const stepEvent = stepResultEvent(task, step, w.stepUuid, decision, log);
   const patched = patchStored(
     steps,

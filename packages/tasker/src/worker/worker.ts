@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import {
@@ -310,7 +311,8 @@ export class Worker {
   ): Promise<{ settlement: Settlement; next?: Continuation | undefined }> {
     this.claimed.add(claim.workflow_step_uuid);
     try {
-      const log = this.logger.child({
+      // Made when first used: a successful step at the default level logs nothing.
+      const log = lazyChild(this.logger, {
         task_uuid: claim.task_uuid,
         step_uuid: claim.workflow_step_uuid,
         step: claim.name,
