@@ -37,7 +37,7 @@ export async function runHandler(
     controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
   try {
-    const result = await Promise.race([handler.handle({ ...ctx, signal: controller.signal }), aborted]);
+    const result = await Promise.race([handler.handle({ signal: controller.signal, ...ctx }), aborted]);
     const json = result === undefined ? null : toJson(result);
     // Unstorable text would make every attempt to save the result fail: the step could never end.
     const bad = findUnstorableText(json);

@@ -74,12 +74,13 @@ export function storeAndPlanStatement(
   if (plan.taskUuid !== outcome.taskUuid) {
     throw new Error(`the plan is for task ${plan.taskUuid}, the outcome for task ${outcome.taskUuid}`);
   }
-  const values = {
-    ...storeOutcomeValues(outcome),
-    ...taskPlanValues(plan),
+  const expectedValues = {
     expectedStatus: expected.status,
     expectedSteps: expected.steps,
     runningStates: expected.runningStates,
   };
-  return { sql: STORE_AND_PLAN_SQL, params: paramValues(PARAMS, values) };
+  return {
+    sql: STORE_AND_PLAN_SQL,
+    params: paramValues(PARAMS, storeOutcomeValues(outcome), taskPlanValues(plan), expectedValues),
+  };
 }
