@@ -123,9 +123,14 @@ export function evaluationWrite(
     eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
     claimFor: options.claimFor,
   };
+  let statement: Statement<TaskPlanRow> | undefined;
   return {
     write,
-    statement: taskPlanStatement(write),
+    // Made when asked: a plan made in advance is sent in its store-and-plan statement instead.
+    get statement() {
+      statement ??= taskPlanStatement(write);
+      return statement;
+    },
     applied: (row) => {
       const { dispatched, claimed } = appliedTaskPlan(row);
       if (last) {
