@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../observability/logger.js";
 import { PermanentError } from "./errors.js";
@@ -71,5 +72,88 @@ describe("runHandler's timeout", () => {
       error: { code: "timeout", kind: "timeout", retryable: true, message: expect.stringContaining("0.05s") },
     });
     expect(signal?.aborted).toBe(true);
+  });
+});
+
+describe("runHandler and the worker's shutdown", () => {
+  const waitForAbort = (c: { signal: AbortSignal }) =>
+    new Promise((resolve) => c.signal.addEventListener("abort", () => resolve("answered the abort")));
+
+  it("ends every running attempt with the shutdown's reason and aborts their signals", async () => {
+    const shutdown = new AbortController();
+    const signals: AbortSignal[] = [];
+    const attempts = [1, 2, 3].map(() =>
+      runHandler(
+        defineHandler("test.wait", {}, (c) => {
+          signals.push(c.signal);
+          return new Promise(() => undefined);
+        }),
+        ctx,
+        5,
+        shutdown.signal,
+      ),
+    );
+    await new Promise((r) => setImmediate(r));
+    const reason = new Error("worker shutting down");
+    shutdown.abort(reason);
+    for (const outcome of await Promise.all(attempts)) {
+      expect(outcome).toMatchObject({ ok: false, error: { message: "worker shutting down" } });
+    }
+    expect(signals.map((s) => s.reason)).toEqual([reason, reason, reason]);
+  });
+
+  it("listens to the shutdown signal once, however many attempts run under it", async () => {
+    const shutdown = new AbortController();
+    for (let i = 0; i < 20; i++) await run(() => "done");
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        runHandler(
+          defineHandler("test.ok", {}, () => "ok"),
+          ctx,
+          5,
+          shutdown.signal,
+        ),
+      ),
+    );
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(1);
+  });
+
+  it("leaves a finished attempt alone, and runs an attempt under an already aborted shutdown", async () => {
+    const shutdown = new AbortController();
+    let signal: AbortSignal | undefined;
+    const done = await runHandler(
+      defineHandler("test.ok", {}, (c) => {
+        signal = c.signal;
+        return "ok";
+      }),
+      ctx,
+      5,
+      shutdown.signal,
+    );
+    shutdown.abort(new Error("later"));
+    expect(done).toEqual({ ok: true, result: "ok" });
+    expect(signal?.aborted).toBe(false);
+    expect(
+      await runHandler(
+        defineHandler("test.ok", {}, () => "ok"),
+        ctx,
+        5,
+        shutdown.signal,
+      ),
+    ).toEqual({
+      ok: true,
+      result: "ok",
+    });
+  });
+
+  it("decides the timeout before a handler that answers its abort can end the attempt", async () => {
+    const outcome = await runHandler(
+      // Not through defineHandler (an async function adds ticks): its promise settles in the abort.
+      { callable: "test.answers", handle: (c) => waitForAbort(c) },
+      ctx,
+      0.02,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ ok: false, error: { code: "timeout" } });
   });
 });

@@ -15,6 +15,33 @@ export class StepTimeoutError extends Error {
   }
 }
 
+/** How an attempt is cut short: `stop(reason)` ends it with `reason` and aborts its signal. */
+type Stop = (reason: unknown) => void;
+
+/**
+ * The attempts running under each shutdown signal, stopped when it aborts: one listener per
+ * signal rather than one added and removed per attempt (a visible share of a step's own time).
+ */
+const runningUnder = new WeakMap<AbortSignal, Set<Stop>>();
+
+function attemptsUnder(shutdown: AbortSignal): Set<Stop> {
+  let attempts = runningUnder.get(shutdown);
+  if (!attempts) {
+    const stops = new Set<Stop>();
+    shutdown.addEventListener("abort", () => {
+      for (const stop of [...stops]) stop(shutdown.reason);
+    });
+    runningUnder.set(shutdown, stops);
+    attempts = stops;
+  }
+  return attempts;
+}
+
+// The error is made when it happens: an Error captures a stack trace, which costs on every step.
+function timeOut(stop: Stop, seconds: number): void {
+  stop(new StepTimeoutError(seconds));
+}
+
 /**
  * Runs one attempt of a handler with the step's timeout. The handler's AbortSignal fires on
  * timeout or worker shutdown; the attempt ends at that moment even if the handler ignores it.
@@ -26,16 +53,19 @@ export async function runHandler(
   shutdown: AbortSignal,
 ): Promise<AttemptOutcome> {
   const controller = new AbortController();
-  // The error is made when it happens: an Error captures a stack trace, which costs on every step.
-  const timer = setTimeout(
-    () => controller.abort(new StepTimeoutError(timeoutSeconds)),
-    timeoutSeconds * 1000,
-  );
-  const onShutdown = () => controller.abort(shutdown.reason);
-  shutdown.addEventListener("abort", onShutdown, { once: true });
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  let reject!: (reason: unknown) => void;
+  const aborted = new Promise<never>((_, r) => {
+    reject = r;
   });
+  // The attempt's end is decided before the handler's own abort listeners run (the reason is
+  // always defined: a StepTimeoutError, or the aborted shutdown signal's reason).
+  const stop: Stop = (reason) => {
+    reject(reason);
+    controller.abort(reason);
+  };
+  const timer = setTimeout(timeOut, timeoutSeconds * 1000, stop, timeoutSeconds);
+  const attempts = shutdown.aborted ? undefined : attemptsUnder(shutdown);
+  attempts?.add(stop);
   try {
     const result = await Promise.race([handler.handle({ signal: controller.signal, ...ctx }), aborted]);
     const json = result === undefined ? null : toJson(result);
@@ -47,7 +77,7 @@ export async function runHandler(
     return { ok: false, error: toStorableJson(describeError(err, ctx.logger)) as AttemptError };
   } finally {
     clearTimeout(timer);
-    shutdown.removeEventListener("abort", onShutdown);
+    attempts?.delete(stop);
   }
 }
 
