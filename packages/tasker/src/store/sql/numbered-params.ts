@@ -15,6 +15,17 @@ export function numberParams<K extends string>(names: readonly K[]): ParamRefs<K
   return refs;
 }
 
+// Statements list their names in module constants: their duplicates are dropped once, not per call.
+const uniqueByList = new WeakMap<readonly string[], readonly string[]>();
+function uniqueNames<K extends string>(names: readonly K[]): readonly K[] {
+  let unique = uniqueByList.get(names);
+  if (!unique) {
+    unique = [...new Set(names)];
+    uniqueByList.set(names, unique);
+  }
+  return unique as readonly K[];
+}
+
 /**
  * The values of `names` in the order {@link numberParams} numbered them. With several `values`,
  * a name's value is that of the last one that has it, as if they were spread into one object
@@ -24,11 +35,10 @@ export function paramValues<K extends string>(
   names: readonly K[],
   ...values: readonly Readonly<Partial<Record<K, unknown>>>[]
 ): unknown[] {
-  const seen = new Set<K>();
+  const unique = uniqueNames(names);
   const out: unknown[] = [];
-  for (const name of names) {
-    if (seen.has(name)) continue;
-    seen.add(name);
+  for (let n = 0; n < unique.length; n++) {
+    const name = unique[n] as K;
     let i = values.length - 1;
     while (i >= 0 && !(name in (values[i] as object))) i--;
     // Split over several objects the compiler no longer sees a missing name: say it here.
