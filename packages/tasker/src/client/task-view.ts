@@ -60,7 +60,9 @@ export function toTaskSummary(t: TaskRow, steps: readonly StepRow[], now = new D
 /** The API's view of a task with its steps and derived health (pure). */
 export function toTaskResponse(t: TaskRow, steps: readonly StepRow[], now = new Date()): TaskResponse {
   const views = steps.map((s) => toStepResponse(s, now));
-  return { ...taskFields(t), ...countsFor(t.status as TaskState, views), steps: views };
+  // Added to the fresh object, not spread into a new one: on Node 20 a spread followed by keys its
+  // source lacks builds a new hidden class on every call.
+  return Object.assign(taskFields(t), countsFor(t.status as TaskState, views), { steps: views });
 }
 
 function taskFields(t: TaskRow) {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -7,6 +8,10 @@ import type { Database, Statement } from "./database.js";
 import { openPgliteDatabase } from "./pglite-database.js";
 import { encodeCall, PreparedStatements, serializeParams } from "./pglite-protocol.js";
 import { statementName } from "./statement-name.js";
+
+const { prepareValue: pgPrepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as {
+  prepareValue(value: unknown): unknown;
+};
 
 /** The message type bytes of a frontend buffer, in order ("P" Parse, "B" Bind, "S" Sync...). */
 function messageTypes(buffer: Uint8Array): string {
@@ -90,6 +95,21 @@ describe("serializeParams", () => {
       '{"a":[1]}',
       bytes,
     ]);
+  });
+
+  it("writes arrays of text exactly as node-postgres does, escapes included", () => {
+    const arrays: unknown[][] = [
+      [],
+      ["0190b2d4-1c2e-7a3b-8c4d-5e6f7a8b9c0d", "x"],
+      ['{"event":"task.completed","error":"a \\"quoted\\" \\\\ path"}', null, undefined, ""],
+      ["back\\slash", 'quo"te', 'both\\"', "ünï©ødé 😀", "{,}"],
+      // Not only text: node-postgres writes these.
+      ["a", 1],
+      ["a", ["b", 'c"']],
+      [new Date(0), "a"],
+      [Buffer.from([1]), "a"],
+    ];
+    for (const a of arrays) expect(serializeParams([a])).toEqual([pgPrepareValue(a)]);
   });
 });
 
