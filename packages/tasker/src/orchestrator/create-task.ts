@@ -123,11 +123,15 @@ export async function createTaskFromTemplate(
   }
   const inserted = await insertTaskGraph(q, {
     task,
-    steps: stepRows.map((s, i) => ({
-      ...steps[i]!,
-      state: s.state as "pending" | "enqueued" | "in_progress",
-      ...(s === kept && claimFor && { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds }),
-    })),
+    // Object.assign, not a spread adding keys the step lacks: on Node 20 that makes a hidden class per call.
+    steps: stepRows.map((s, i) =>
+      Object.assign(
+        {},
+        steps[i]!,
+        { state: s.state as "pending" | "enqueued" | "in_progress" },
+        s === kept && claimFor ? { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds } : {},
+      ),
+    ),
     edges: ordered.flatMap((s) =>
       s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
     ),

@@ -63,7 +63,12 @@ describe.each(testBackends())("a step claimed by its task's creation on %s", (ba
   });
 
   it("goes through the queue when the worker has no free slot, or does not serve the namespace", async () => {
-    const worker = await h.tasker.startWorker({ handlers: h.handlers, pollIntervalMs: 100, concurrency: 1 });
+    const worker = await h.tasker.startWorker({
+      handlers: h.handlers,
+      pollIntervalMs: 100,
+      concurrency: 1,
+      namespaces: ["test_alpha"],
+    });
     try {
       const busy = await h.tasker.client.createTask({
         name: "linear5",
