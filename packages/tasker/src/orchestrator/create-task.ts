@@ -10,7 +10,7 @@ import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js"
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import { planEvaluation } from "./evaluate-task.js";
-import { type KnownTask, knownAtCreation } from "./known-task.js";
+import { type KnownClaim, knownAtCreation } from "./known-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -43,11 +43,8 @@ export interface WorkerSlot extends CreationClaim {
   release(): void;
 }
 
-/** A step claimed by its task's creation, and the task as the creation left it (see KnownTask). */
-export interface ClaimedAtCreation {
-  step: ClaimedStep;
-  known: KnownTask | undefined;
-}
+/** A step claimed by its task's creation, and the task as the creation left it. */
+export type ClaimedAtCreation = KnownClaim;
 
 /** The template changed since it was chosen (see TemplateGuard): nothing was written. */
 export const STALE_TEMPLATE = "stale_template";

@@ -32,6 +32,15 @@ export interface KnownTask {
 const PLANNED_FROM_READ: ReadonlySet<StepState> = new Set(["waiting_for_retry", "error"]);
 
 /**
+ * A step claimed for a worker, with its task as the statement that claimed it left it: a step the
+ * worker goes straight on with, or one its task's creation claimed for it.
+ */
+export interface KnownClaim {
+  step: ClaimedStep;
+  known: KnownTask | undefined;
+}
+
+/**
  * The task after a plan was written: the steps it enqueued, and the one it claimed for
  * `workerId`. Undefined when nothing was claimed, or when the plan's statement enqueued other
  * steps than planned (a step moved meanwhile: what this worker saw is out of date).

@@ -12,7 +12,7 @@ import {
   type WorkerSuccess,
 } from "../orchestrator/apply-worker-outcome.js";
 import type { WorkerSlot } from "../orchestrator/create-task.js";
-import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
+import { type KnownClaim, type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { CountedSet } from "../queue/counted-set.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
@@ -58,12 +58,6 @@ export interface WorkerOptions {
 /** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
 const STORE_RETRY_FIRST_MS = 100;
 const STORE_RETRY_MAX_MS = 2000;
-
-/** A step this worker goes straight on with, and its task as the plan that claimed it left it. */
-interface Continuation {
-  step: ClaimedStep;
-  known: KnownTask | undefined;
-}
 
 /** A worker's identity, namespaces, handlers and counters. */
 export interface WorkerStatus {
@@ -308,7 +302,7 @@ export class Worker {
     outboxMsgId: string | null,
     known?: KnownTask,
     chainStarted = Date.now(),
-  ): Promise<{ settlement: Settlement; next?: Continuation | undefined }> {
+  ): Promise<{ settlement: Settlement; next?: KnownClaim | undefined }> {
     this.claimed.add(claim.workflow_step_uuid);
     try {
       // Made when first used: a successful step at the default level logs nothing.
@@ -383,7 +377,7 @@ export class Worker {
     log: Logger,
     mayContinue: boolean,
     known: KnownTask | undefined,
-  ): Promise<{ next: Continuation | undefined } | undefined> {
+  ): Promise<{ next: KnownClaim | undefined } | undefined> {
     const w: WorkerOutcome = {
       taskUuid: claim.task_uuid,
       stepUuid: claim.workflow_step_uuid,
