@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { numberParams, paramValues } from "./numbered-params.js";
+import { numberParams, numberUsedParams, paramValues } from "./numbered-params.js";
 
 describe("numberParams / paramValues", () => {
   const names = ["a", "b", "a", "c"] as const;
@@ -18,5 +18,22 @@ describe("numberParams / paramValues", () => {
 
   it("refuses a name none of the objects has", () => {
     expect(() => paramValues(names, { a: 1 }, { b: 2 })).toThrow('no value for the statement parameter "c"');
+  });
+});
+
+describe("numberUsedParams", () => {
+  const names = ["a", "b", "c", "b"] as const;
+
+  it("numbers only the names the text uses, in the list's order, and lists them", () => {
+    const built = numberUsedParams(names, (p) => `SELECT ${p.c}::int, ${p.a}::text, ${p.c}::int`);
+    expect(built.sql).toBe("SELECT $2::int, $1::text, $2::int");
+    expect(built.names).toEqual(["a", "c"]);
+    expect(paramValues(built.names, { a: "x", b: 1, c: 2 })).toEqual(["x", 2]);
+  });
+
+  it("gives every name its number when all are used", () => {
+    const built = numberUsedParams(names, (p) => `${p.b} ${p.a} ${p.c}`);
+    expect(built.sql).toBe("$2 $1 $3");
+    expect(built.names).toEqual(["a", "b", "c"]);
   });
 });

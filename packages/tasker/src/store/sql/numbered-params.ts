@@ -47,3 +47,28 @@ export function paramValues<K extends string>(
   }
   return out;
 }
+
+/** A statement's text numbered for the parameters its parts use, and those names in that order. */
+export interface NumberedSql<K extends string> {
+  sql: string;
+  names: readonly K[];
+}
+
+/**
+ * Numbers only the names `build` actually writes into the text: a statement whose parts depend on
+ * the call (a CTE left out when it has nothing to write) must not declare a parameter it never
+ * uses, whose type PostgreSQL could not infer. Build once per shape, not per call.
+ */
+export function numberUsedParams<K extends string>(
+  names: readonly K[],
+  build: (p: ParamRefs<K>) => string,
+): NumberedSql<K> {
+  const marks = {} as Record<K, string>;
+  // A mark no statement writes itself (no dollar quoting here), replaced by its number below.
+  for (const name of names) marks[name] = `$${name}$`;
+  const text = build(marks);
+  const used = uniqueNames(names).filter((name) => text.includes(marks[name]));
+  const refs = numberParams(used);
+  const sql = text.replace(/\$([A-Za-z_]\w*)\$/g, (_, name: string) => refs[name as K]);
+  return { sql, names: used };
+}

@@ -1,6 +1,12 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
 import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
-import { numberParams, type ParamRefs, paramValues } from "./numbered-params.js";
+import {
+  type NumberedSql,
+  numberParams,
+  numberUsedParams,
+  type ParamRefs,
+  paramValues,
+} from "./numbered-params.js";
 
 export interface NewStep {
   workflow_step_uuid: string;
@@ -149,7 +155,7 @@ export type StoreOutcomeParam = (typeof STORE_OUTCOME_PARAMS)[number];
  * written unless this worker holds this attempt's claim and `gate` (an SQL boolean) holds. `stored`
  * returns the stored step: empty when nothing was written.
  */
-export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate = "true"): string {
+export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate: string, ack: boolean): string {
   return `stored_claim AS (
        SELECT workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.workflow_step_uuid = ${p.stepUuid} AND s.state = 'in_progress' AND s.claimed_by = ${p.workerId}
@@ -176,9 +182,13 @@ export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate = "true")
            (2, ${p.storedState}::text, ${p.decidedState}::text, ${p.decidedEvent}::text, ${p.decidedMetadata}::jsonb)
          ) AS x(ord, from_state, to_state, event, metadata)
         ORDER BY x.ord
-     ), stored_ack AS (
+     )${
+       ack
+         ? `, stored_ack AS (
        DELETE FROM tasker.queue_messages WHERE msg_id = ${p.outboxMsgId}::bigint AND EXISTS (SELECT 1 FROM stored)
-     )`;
+     )`
+         : ""
+     }`;
 }
 
 /** The values of {@link storeOutcomeCtes}'s parameters for one outcome. */
@@ -206,13 +216,18 @@ export function storeOutcomeValues(w: StepOutcomeWrite): Record<StoreOutcomePara
   };
 }
 
-const STORE_REFS = numberParams(STORE_OUTCOME_PARAMS);
-// Built once: the same string on every call (its prepared statement name is looked up by it).
-const STORE_OUTCOME_SQL = `WITH ${storeOutcomeCtes(STORE_REFS)}
+// Built once per shape (with or without a delivery to ack): the same string on every call (its
+// prepared statement name is looked up by it).
+const storeOutcomeSql = [false, true].map((ack) =>
+  numberUsedParams(
+    STORE_OUTCOME_PARAMS,
+    (p) => `WITH ${storeOutcomeCtes(p, "true", ack)}
      SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
        FROM tasker.workflow_steps s ${parentsJoin(true)}
-      WHERE s.task_uuid = ${STORE_REFS.taskUuid} AND EXISTS (SELECT 1 FROM stored)
-      ORDER BY s.position`;
+      WHERE s.task_uuid = ${p.taskUuid} AND EXISTS (SELECT 1 FROM stored)
+      ORDER BY s.position`,
+  ),
+);
 
 /**
  * Stores a worker's outcome and the decision on it in one statement: `in_progress -> succeed|fail
@@ -222,7 +237,8 @@ const STORE_OUTCOME_SQL = `WITH ${storeOutcomeCtes(STORE_REFS)}
  * written. Run it after locking the task, so that snapshot holds every decision committed before.
  */
 export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
-  return { sql: STORE_OUTCOME_SQL, params: paramValues(STORE_OUTCOME_PARAMS, storeOutcomeValues(w)) };
+  const { sql, names } = storeOutcomeSql[w.outboxMsgId === null ? 0 : 1] as NumberedSql<StoreOutcomeParam>;
+  return { sql, params: paramValues(names, storeOutcomeValues(w)) };
 }
 
 export async function selectStep(

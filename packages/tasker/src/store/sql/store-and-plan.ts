@@ -2,12 +2,15 @@ import type { Statement } from "../database.js";
 import {
   TASK_PLAN_PARAMS,
   type TaskPlanRow,
+  type TaskPlanShape,
   type TaskPlanWrite,
   taskPlanColumns,
   taskPlanCtes,
+  taskPlanShape,
+  taskPlanShapeKey,
   taskPlanValues,
 } from "./apply-task-plan.js";
-import { numberParams, paramValues } from "./numbered-params.js";
+import { type NumberedSql, numberUsedParams, paramValues } from "./numbered-params.js";
 import {
   claimedStepColumns,
   STORE_OUTCOME_PARAMS,
@@ -40,22 +43,39 @@ const PARAMS = [
   "expectedSteps",
   "runningStates",
 ] as const;
-const REFS = numberParams(PARAMS);
+type Param = (typeof PARAMS)[number];
 
-// Built once (see STORE_OUTCOME_SQL). The snapshot is taken after the task's lock (an earlier
-// statement of the transaction): `expected` compares what every decision committed before left.
-// The plan's CTEs cannot see the stored step's new row (one snapshot per statement), so the step
-// claimed next reads its results from the parameter that stores them.
-const STORE_AND_PLAN_SQL = `WITH expected AS (
-       SELECT coalesce((SELECT t.status = ${REFS.expectedStatus} FROM tasker.tasks t WHERE t.task_uuid = ${REFS.taskUuid}), false)
-          AND coalesce((SELECT array_agg(CASE WHEN s.state = ANY(${REFS.runningStates}::text[]) THEN 'running'
+// Built once per shape of the plan (see TaskPlanShape) and of the outcome (a delivery to ack or
+// not). The snapshot is taken after the task's lock (an earlier statement of the transaction):
+// `expected` compares what every decision committed before left. The plan's CTEs cannot see the
+// stored step's new row (one snapshot per statement), so the step claimed next reads its results
+// from the parameter that stores them.
+const textByShape = new Map<string, NumberedSql<Param>>();
+function storeAndPlanText(shape: TaskPlanShape, ack: boolean): NumberedSql<Param> {
+  const key = `${taskPlanShapeKey(shape)}${+ack}`;
+  let built = textByShape.get(key);
+  if (!built) {
+    built = numberUsedParams(PARAMS, (p) => {
+      const ctes = [
+        `expected AS (
+       SELECT coalesce((SELECT t.status = ${p.expectedStatus} FROM tasker.tasks t WHERE t.task_uuid = ${p.taskUuid}), false)
+          AND coalesce((SELECT array_agg(CASE WHEN s.state = ANY(${p.runningStates}::text[]) THEN 'running'
                                               WHEN s.state = 'pending' THEN 'pending:' || s.attempts
                                               ELSE s.state END ORDER BY s.position)
-                          FROM tasker.workflow_steps s WHERE s.task_uuid = ${REFS.taskUuid}) = ${REFS.expectedSteps}::text[], false)
+                          FROM tasker.workflow_steps s WHERE s.task_uuid = ${p.taskUuid}) = ${p.expectedSteps}::text[], false)
               AS current
-     ), ${storeOutcomeCtes(REFS, "(SELECT current FROM expected)")}, ${taskPlanCtes(REFS, "EXISTS (SELECT 1 FROM stored)")}
+     )`,
+        storeOutcomeCtes(p, "(SELECT current FROM expected)", ack),
+        ...taskPlanCtes(p, "EXISTS (SELECT 1 FROM stored)", shape),
+      ];
+      return `WITH ${ctes.join(", ")}
      SELECT (SELECT current FROM expected) AS current, EXISTS (SELECT 1 FROM stored) AS stored,
-            ${taskPlanColumns(claimedStepColumns({ stepUuid: REFS.stepUuid, results: REFS.payload }))}`;
+            ${taskPlanColumns(shape, claimedStepColumns({ stepUuid: p.stepUuid, results: p.payload }))}`;
+    });
+    textByShape.set(key, built);
+  }
+  return built;
+}
 
 /**
  * A successful outcome and the plan that follows it, made in advance from the task as this worker
@@ -79,8 +99,9 @@ export function storeAndPlanStatement(
     expectedSteps: expected.steps,
     runningStates: expected.runningStates,
   };
+  const { sql, names } = storeAndPlanText(taskPlanShape(plan), outcome.outboxMsgId !== null);
   return {
-    sql: STORE_AND_PLAN_SQL,
-    params: paramValues(PARAMS, storeOutcomeValues(outcome), taskPlanValues(plan), expectedValues),
+    sql,
+    params: paramValues(names, storeOutcomeValues(outcome), taskPlanValues(plan), expectedValues),
   };
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { type TaskPlanWrite, taskPlanShape, taskPlanStatement } from "./apply-task-plan.js";
+
+const TASK = "01900000-0000-7000-8000-000000000001";
+const STEP_A = "01900000-0000-7000-8000-00000000000a";
+const STEP_B = "01900000-0000-7000-8000-00000000000b";
+
+function plan(over: Partial<TaskPlanWrite> = {}): TaskPlanWrite {
+  return {
+    taskUuid: TASK,
+    ready: [],
+    queue: "worker_test_queue",
+    correlationId: "c-1",
+    keep: null,
+    transitions: [],
+    status: null,
+    error: undefined,
+    terminal: false,
+    wakeUp: null,
+    eventPayloads: [],
+    ...over,
+  };
+}
+
+/** The names of the CTEs a statement defines. */
+function ctes(sql: string): string[] {
+  return [...sql.matchAll(/(?:WITH|,)\s+(\w+) AS \(/g)].map((m) => m[1] as string);
+}
+
+/** The highest `$n` the text uses: PostgreSQL wants exactly that many parameters. */
+function highestParam(sql: string): number {
+  return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}
+
+describe("taskPlanShape", () => {
+  it("enqueues only ready steps other than the one kept for a claim", () => {
+    const claimFor = { workerId: "w", leaseSeconds: 30 };
+    expect(taskPlanShape(plan({ ready: [STEP_A], keep: STEP_A, claimFor }))).toMatchObject({
+      enqueue: false,
+      keep: true,
+    });
+    expect(taskPlanShape(plan({ ready: [STEP_A, STEP_B], keep: STEP_A, claimFor }))).toMatchObject({
+      enqueue: true,
+      keep: true,
+    });
+    // Without a claimer the kept step is enqueued like the others.
+    expect(taskPlanShape(plan({ ready: [STEP_A], keep: STEP_A }))).toMatchObject({
+      enqueue: true,
+      keep: false,
+    });
+  });
+});
+
+describe("taskPlanStatement", () => {
+  it("leaves out the parts a plan does not write, and sends one value per parameter it uses", () => {
+    const bare = taskPlanStatement(plan({ status: "complete", terminal: true }));
+    expect(ctes(bare.sql)).toEqual(["task_upd"]);
+    expect(bare.params).toHaveLength(highestParam(bare.sql));
+    expect(bare.params).toContain("complete");
+
+    const full = taskPlanStatement(
+      plan({
+        ready: [STEP_A, STEP_B],
+        keep: STEP_A,
+        claimFor: { workerId: "w", leaseSeconds: 30 },
+        transitions: [{ from: "a", to: "b", event: "e" }],
+        status: "steps_in_process",
+        wakeUp: { queue: "q", message: { x: 1 }, delayMs: 5 },
+        eventPayloads: ["{}"],
+      }),
+    );
+    expect(ctes(full.sql)).toEqual([
+      ...["old", "upd", "tr", "signal", "task_tr", "task_upd", "wake", "events"],
+      ...["k_old", "k_upd", "k_tr"],
+    ]);
+    expect(full.params).toHaveLength(highestParam(full.sql));
+  });
+
+  it("builds each shape's text once, so its prepared statement is found by the same string", () => {
+    const a = taskPlanStatement(plan({ status: "error" }));
+    const b = taskPlanStatement(plan({ status: "complete" }));
+    expect(a.sql).toBe(b.sql);
+  });
+});
