@@ -70,9 +70,20 @@ describe("taskPlanStatement", () => {
       }),
     );
     expect(ctes(full.sql)).toEqual([
-      ...["old", "upd", "tr", "signal", "task_tr", "task_upd", "wake", "events"],
-      ...["k_old", "k_upd", "k_tr"],
+      "upd",
+      "signal",
+      "task_tr",
+      "task_upd",
+      "wake",
+      "events",
+      "k_upd",
+      "step_tr",
     ]);
+    // One insert for every step transition: the enqueued steps', then the kept step's two in order.
+    expect(full.sql.match(/INSERT INTO tasker\.workflow_step_transitions/g)).toHaveLength(1);
+    const stepTr = full.sql.slice(full.sql.indexOf("step_tr AS"));
+    expect(stepTr.indexOf("FROM upd")).toBeLessThan(stepTr.indexOf("FROM k_upd"));
+    expect(stepTr.indexOf("'enqueue'::text")).toBeLessThan(stepTr.indexOf("'claim'::text"));
     expect(full.params).toHaveLength(highestParam(full.sql));
   });
 

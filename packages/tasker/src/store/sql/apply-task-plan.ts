@@ -3,6 +3,7 @@ import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Statement } from "../database.js";
 import { type NumberedSql, numberUsedParams, type ParamRefs, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
+import { assembleCtes, type StatementPart } from "./step-transition-rows.js";
 import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
 
 /** Everything one evaluation of a task writes (see orchestrator/evaluate-task.ts). */
@@ -47,7 +48,7 @@ export function appliedTaskPlan(row: TaskPlanRow | undefined): AppliedTaskPlan {
   return { dispatched, claimed: row?.claimed ?? undefined };
 }
 
-/** The named parameters of {@link taskPlanCtes}. */
+/** The named parameters of {@link taskPlanPart}. */
 export const TASK_PLAN_PARAMS = [
   "taskUuid",
   "ready",
@@ -105,29 +106,29 @@ export function taskPlanShapeKey(shape: TaskPlanShape): string {
 }
 
 /**
- * The CTEs that write a plan of `shape`: `old`/`upd`/`tr`/`signal` enqueue the ready steps,
- * `task_tr` and `task_upd` move the task, `wake` schedules the retry wake-up, `events` publishes,
- * and `k_old`/`k_upd`/`k_tr` claim the kept step. Nothing is written unless `gate` (an SQL boolean) holds.
+ * The part that writes a plan of `shape`: `upd`/`signal` enqueue the ready steps, `task_tr` and
+ * `task_upd` move the task, `wake` schedules the retry wake-up, `events` publishes, and `k_upd`
+ * claims the kept step; the steps' transition rows are the statement's one insert (see
+ * step-transition-rows.ts). Nothing is written unless `gate` (an SQL boolean) holds. A step moves
+ * only from the state this statement's snapshot saw (`o`): the UPDATE checks its condition again on
+ * the row's newest version when it had to wait for it, so `from_state` is the state it left.
  */
-export function taskPlanCtes(p: ParamRefs<TaskPlanParam>, gate: string, shape: TaskPlanShape): string[] {
+export function taskPlanPart(p: ParamRefs<TaskPlanParam>, gate: string, shape: TaskPlanShape): StatementPart {
   const ctes: string[] = [];
+  const stepTransitions: string[] = [];
   if (shape.enqueue) {
-    ctes.push(`old AS (
-       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = ANY(${p.ready}::uuid[]) AND s.state = ANY(${p.enqueueFrom}::text[])
-          AND s.workflow_step_uuid IS DISTINCT FROM ${p.kept}::uuid AND ${gate}
-        FOR UPDATE
-     ), upd AS (
+    ctes.push(`upd AS (
        UPDATE tasker.workflow_steps s SET state = ${p.enqueueState}, updated_at = now()
-         FROM old
-        WHERE s.workflow_step_uuid = old.workflow_step_uuid
-       RETURNING s.workflow_step_uuid, s.task_uuid, old.state AS from_state, s.attempts
-     ), tr AS (
-       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT workflow_step_uuid, task_uuid, from_state, ${p.enqueueState}, 'enqueue',
-              jsonb_build_object('by', 'orchestrator', 'attempt', attempts)
-         FROM upd
+         FROM tasker.workflow_steps o
+        WHERE o.workflow_step_uuid = ANY(${p.ready}::uuid[]) AND o.state = ANY(${p.enqueueFrom}::text[])
+          AND o.workflow_step_uuid IS DISTINCT FROM ${p.kept}::uuid AND ${gate}
+          AND s.workflow_step_uuid = o.workflow_step_uuid AND s.state = o.state
+       RETURNING s.workflow_step_uuid, s.task_uuid, o.state AS from_state, s.attempts
      ), ${stepSignalCte({ from: "upd", queue: p.queue, correlationId: `${p.correlationId}::text` })}`);
+    stepTransitions.push(
+      `SELECT workflow_step_uuid, task_uuid, from_state, ${p.enqueueState}::text, 'enqueue'::text,
+              jsonb_build_object('by', 'orchestrator', 'attempt', attempts) FROM upd`,
+    );
   }
   if (shape.taskTransitions) {
     ctes.push(`task_tr AS (
@@ -160,33 +161,28 @@ export function taskPlanCtes(p: ParamRefs<TaskPlanParam>, gate: string, shape: T
      )`);
   }
   if (shape.keep) {
-    ctes.push(`k_old AS (
-       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = ${p.kept}::uuid AND s.state = ANY(${p.enqueueFrom}::text[]) AND ${gate}
-        FOR UPDATE
-     ), k_upd AS (
+    ctes.push(`k_upd AS (
        UPDATE tasker.workflow_steps s
           SET state = ${p.claimState}, attempts = s.attempts + 1, claimed_by = ${p.claimWorker}, updated_at = now(),
               claim_expires_at = now() + make_interval(secs => ${p.leaseSeconds}::float8), last_attempted_at = now(),
               next_retry_at = NULL
-         FROM k_old
-        WHERE s.workflow_step_uuid = k_old.workflow_step_uuid
-       RETURNING s.*, k_old.state AS from_state
-     ), k_tr AS (
-       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event, x.metadata
-         FROM k_upd u CROSS JOIN LATERAL (VALUES
-           (1, u.from_state, ${p.enqueueState}::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1)),
-           (2, ${p.enqueueState}::text, ${p.claimState}::text, 'claim',
-            jsonb_build_object('worker_id', ${p.claimWorker}::text, 'attempt', u.attempts, 'took_over', false, 'continued', true))
-         ) AS x(ord, from_state, to_state, event, metadata)
-        ORDER BY x.ord
+         FROM tasker.workflow_steps o
+        WHERE o.workflow_step_uuid = ${p.kept}::uuid AND o.state = ANY(${p.enqueueFrom}::text[]) AND ${gate}
+          AND s.workflow_step_uuid = o.workflow_step_uuid AND s.state = o.state
+       RETURNING s.*, o.state AS from_state
      )`);
+    stepTransitions.push(
+      `SELECT u.workflow_step_uuid, u.task_uuid, u.from_state, ${p.enqueueState}::text, 'enqueue'::text,
+              jsonb_build_object('by', 'orchestrator', 'attempt', u.attempts - 1) FROM k_upd u`,
+      `SELECT u.workflow_step_uuid, u.task_uuid, ${p.enqueueState}::text, ${p.claimState}::text, 'claim'::text,
+              jsonb_build_object('worker_id', ${p.claimWorker}::text, 'attempt', u.attempts, 'took_over', false, 'continued', true)
+         FROM k_upd u`,
+    );
   }
-  return ctes;
+  return { ctes, stepTransitions };
 }
 
-/** The columns a plan's statement answers with (see {@link TaskPlanRow}), after {@link taskPlanCtes}. */
+/** The columns a plan's statement answers with (see {@link TaskPlanRow}), after {@link taskPlanPart}. */
 export function taskPlanColumns(shape: TaskPlanShape, claimedColumns = CLAIMED_STEP_COLUMNS): string {
   const dispatched = shape.enqueue ? "(SELECT array_agg(workflow_step_uuid::text) FROM upd)" : "NULL::text[]";
   const claimed = shape.keep
@@ -205,7 +201,7 @@ function taskPlanStatementText(shape: TaskPlanShape): NumberedSql<TaskPlanParam>
   let built = taskPlanSql.get(key);
   if (!built) {
     built = numberUsedParams(TASK_PLAN_PARAMS, (p) => {
-      const ctes = taskPlanCtes(p, "true", shape);
+      const ctes = assembleCtes([taskPlanPart(p, "true", shape)]);
       return `${ctes.length > 0 ? `WITH ${ctes.join(", ")}\n     ` : ""}SELECT ${taskPlanColumns(shape)}`;
     });
     taskPlanSql.set(key, built);
@@ -213,7 +209,7 @@ function taskPlanStatementText(shape: TaskPlanShape): NumberedSql<TaskPlanParam>
   return built;
 }
 
-/** The values of {@link taskPlanCtes}'s parameters for one plan. */
+/** The values of {@link taskPlanPart}'s parameters for one plan. */
 export function taskPlanValues(w: TaskPlanWrite): Record<TaskPlanParam, unknown> {
   const enqueue = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;

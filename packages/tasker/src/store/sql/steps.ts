@@ -7,6 +7,7 @@ import {
   type ParamRefs,
   paramValues,
 } from "./numbered-params.js";
+import { assembleCtes, type StatementPart } from "./step-transition-rows.js";
 
 export interface NewStep {
   workflow_step_uuid: string;
@@ -131,7 +132,7 @@ export interface StepOutcomeWrite {
 /** A step as the outcome's statement read it, with the uuids of its parents. */
 export type StoredOutcomeStepRow = StepRow & { parent_uuids: string[] };
 
-/** The named parameters of {@link storeOutcomeCtes}. */
+/** The named parameters of {@link storeOutcomePart}. */
 export const STORE_OUTCOME_PARAMS = [
   "stepUuid",
   "workerId",
@@ -151,17 +152,14 @@ export const STORE_OUTCOME_PARAMS = [
 export type StoreOutcomeParam = (typeof STORE_OUTCOME_PARAMS)[number];
 
 /**
- * The CTEs that store an outcome (`stored_claim`, `stored`, `stored_tr`, `stored_ack`): nothing is
+ * The part that stores an outcome (`stored`, its two transition rows, `stored_ack`): nothing is
  * written unless this worker holds this attempt's claim and `gate` (an SQL boolean) holds. `stored`
- * returns the stored step: empty when nothing was written.
+ * returns the stored step: empty when nothing was written. The claim is checked by the UPDATE's own
+ * condition, which PostgreSQL checks again on the row's newest version when it had to wait for it.
  */
-export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate: string, ack: boolean): string {
-  return `stored_claim AS (
-       SELECT workflow_step_uuid FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = ${p.stepUuid} AND s.state = 'in_progress' AND s.claimed_by = ${p.workerId}
-          AND s.attempts = ${p.attempts} AND ${gate}
-        FOR UPDATE
-     ), stored AS (
+export function storeOutcomePart(p: ParamRefs<StoreOutcomeParam>, gate: string, ack: boolean): StatementPart {
+  const ctes = [
+    `stored AS (
        UPDATE tasker.workflow_steps s
           SET state = ${p.decidedState}, updated_at = now(), claimed_by = NULL, claim_expires_at = NULL,
               results = CASE WHEN ${p.ok}::boolean THEN ${p.payload}::jsonb ELSE s.results END,
@@ -170,28 +168,28 @@ export function storeOutcomeCtes(p: ParamRefs<StoreOutcomeParam>, gate: string, 
               completed_at = CASE WHEN ${p.decidedState} = 'complete' THEN now() ELSE s.completed_at END,
               next_retry_at = CASE WHEN ${p.retryDelayMs}::float8 IS NULL THEN s.next_retry_at
                                    ELSE now() + make_interval(secs => ${p.retryDelayMs}::float8 / 1000.0) END
-         FROM stored_claim c
-        WHERE s.workflow_step_uuid = c.workflow_step_uuid
+        WHERE s.workflow_step_uuid = ${p.stepUuid} AND s.state = 'in_progress' AND s.claimed_by = ${p.workerId}
+          AND s.attempts = ${p.attempts} AND ${gate}
        RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts
-     ), stored_tr AS (
-       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT u.workflow_step_uuid, u.task_uuid, x.from_state, x.to_state, x.event,
-              x.metadata || jsonb_build_object('attempt', u.attempts)
-         FROM stored u CROSS JOIN LATERAL (VALUES
-           (1, 'in_progress', ${p.storedState}::text, ${p.storedEvent}::text, ${p.storedMetadata}::jsonb),
-           (2, ${p.storedState}::text, ${p.decidedState}::text, ${p.decidedEvent}::text, ${p.decidedMetadata}::jsonb)
-         ) AS x(ord, from_state, to_state, event, metadata)
-        ORDER BY x.ord
-     )${
-       ack
-         ? `, stored_ack AS (
+     )`,
+  ];
+  if (ack) {
+    ctes.push(`stored_ack AS (
        DELETE FROM tasker.queue_messages WHERE msg_id = ${p.outboxMsgId}::bigint AND EXISTS (SELECT 1 FROM stored)
-     )`
-         : ""
-     }`;
+     )`);
+  }
+  return {
+    ctes,
+    stepTransitions: [
+      `SELECT u.workflow_step_uuid, u.task_uuid, 'in_progress'::text, ${p.storedState}::text, ${p.storedEvent}::text,
+              ${p.storedMetadata}::jsonb || jsonb_build_object('attempt', u.attempts) FROM stored u`,
+      `SELECT u.workflow_step_uuid, u.task_uuid, ${p.storedState}::text, ${p.decidedState}::text, ${p.decidedEvent}::text,
+              ${p.decidedMetadata}::jsonb || jsonb_build_object('attempt', u.attempts) FROM stored u`,
+    ],
+  };
 }
 
-/** The values of {@link storeOutcomeCtes}'s parameters for one outcome. */
+/** The values of {@link storeOutcomePart}'s parameters for one outcome. */
 export function storeOutcomeValues(w: StepOutcomeWrite): Record<StoreOutcomeParam, unknown> {
   const via = STEP_TRANSITIONS[w.stored.event];
   const to = STEP_TRANSITIONS[w.decided.event];
@@ -221,7 +219,7 @@ export function storeOutcomeValues(w: StepOutcomeWrite): Record<StoreOutcomePara
 const storeOutcomeSql = [false, true].map((ack) =>
   numberUsedParams(
     STORE_OUTCOME_PARAMS,
-    (p) => `WITH ${storeOutcomeCtes(p, "true", ack)}
+    (p) => `WITH ${assembleCtes([storeOutcomePart(p, "true", ack)]).join(", ")}
      SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
        FROM tasker.workflow_steps s ${parentsJoin(true)}
       WHERE s.task_uuid = ${p.taskUuid} AND EXISTS (SELECT 1 FROM stored)

@@ -5,17 +5,18 @@ import {
   type TaskPlanShape,
   type TaskPlanWrite,
   taskPlanColumns,
-  taskPlanCtes,
+  taskPlanPart,
   taskPlanShape,
   taskPlanShapeKey,
   taskPlanValues,
 } from "./apply-task-plan.js";
 import { type NumberedSql, numberUsedParams, paramValues } from "./numbered-params.js";
+import { assembleCtes } from "./step-transition-rows.js";
 import {
   claimedStepColumns,
   STORE_OUTCOME_PARAMS,
   type StepOutcomeWrite,
-  storeOutcomeCtes,
+  storeOutcomePart,
   storeOutcomeValues,
 } from "./steps.js";
 
@@ -65,8 +66,10 @@ function storeAndPlanText(shape: TaskPlanShape, ack: boolean): NumberedSql<Param
                           FROM tasker.workflow_steps s WHERE s.task_uuid = ${p.taskUuid}) = ${p.expectedSteps}::text[], false)
               AS current
      )`,
-        storeOutcomeCtes(p, "(SELECT current FROM expected)", ack),
-        ...taskPlanCtes(p, "EXISTS (SELECT 1 FROM stored)", shape),
+        ...assembleCtes([
+          storeOutcomePart(p, "(SELECT current FROM expected)", ack),
+          taskPlanPart(p, "EXISTS (SELECT 1 FROM stored)", shape),
+        ]),
       ];
       return `WITH ${ctes.join(", ")}
      SELECT (SELECT current FROM expected) AS current, EXISTS (SELECT 1 FROM stored) AS stored,
