@@ -29,7 +29,14 @@ import {
   stepResultEvent,
 } from "./apply-step-result.js";
 import { evaluationWrite } from "./evaluate-task.js";
-import { canPlanAhead, expectedTask, type KnownStep, type KnownTask, knownAfterPlan } from "./known-task.js";
+import {
+  canPlanAhead,
+  claimFromKnown,
+  expectedTask,
+  type KnownStep,
+  type KnownTask,
+  knownAfterPlan,
+} from "./known-task.js";
 
 /** What one attempt of a handler produced: its result, or the error to decide on. */
 export type StepAttemptOutcome =
@@ -76,6 +83,11 @@ export interface WorkerSuccess {
   continueWith?: ContinueWith | undefined;
   /** The task as the plan that gave this worker the step left it: plan the success in advance. */
   known?: KnownTask | undefined;
+  /**
+   * What the step's handler was given: with `known`, the worker builds the step it goes on with
+   * itself where that step's dependencies' results are all among them (see claimFromKnown).
+   */
+  dependencyResults?: Readonly<Record<string, unknown>> | undefined;
   logger: Logger;
 }
 
@@ -182,6 +194,8 @@ export async function applyWorkerSuccesses(
   order.forEach(({ s, i, ahead }, k) => {
     if (ahead) {
       const row = (read[2 * k + 1] as StoreAndPlanRow[])[0];
+      if (row && ahead.claim && row.claimed_attempts !== null)
+        row.claimed = ahead.claim(row.claimed_attempts);
       if (!row?.current) applied[i] = KNOWN_TASK_CHANGED;
       else if (row.stored) applied[i] = { ...ahead.plan.applied(row), plannedFrom: "known" };
       return; // else the claim was lost: nothing was written
@@ -251,18 +265,38 @@ export async function storeWorkerSuccesses(
 }
 
 /** The success's statement and plan, made in advance from the task its worker knows, if it may be. */
-function planAhead(
-  s: WorkerSuccess,
-): { statement: Statement<StoreAndPlanRow>; plan: ReturnType<typeof planAfterOutcome> } | undefined {
+function planAhead(s: WorkerSuccess):
+  | {
+      statement: Statement<StoreAndPlanRow>;
+      plan: ReturnType<typeof planAfterOutcome>;
+      /** Builds the step the plan claims, from its claimed attempt (when the worker knows the rest). */
+      claim: ((attempts: number) => ClaimedStep) | undefined;
+    }
+  | undefined {
   const { known, outcome: w } = s;
   if (!known || !canPlanAhead(known, w)) return undefined;
   const before = known.steps.find((x) => x.workflow_step_uuid === w.stepUuid);
   if (!before) return undefined;
   const step = { ...before, last_attempted_at: before.last_attempted_at?.toISOString() ?? null };
   const plan = planAfterOutcome({ ...known.task }, step, known.steps, w, COMPLETED, s.continueWith, s.logger);
+  const { keep, claimFor } = plan.write.write;
+  const claim =
+    keep !== null && claimFor && s.dependencyResults
+      ? claimFromKnown(known, keep, {
+          name: before.name,
+          result: w.outcome.result,
+          dependencyResults: s.dependencyResults,
+        })
+      : undefined;
   return {
-    statement: storeAndPlanStatement(storeOutcomeWrite(w, COMPLETED), plan.write.write, expectedTask(known)),
+    statement: storeAndPlanStatement(
+      storeOutcomeWrite(w, COMPLETED),
+      plan.write.write,
+      expectedTask(known),
+      claim !== undefined,
+    ),
     plan,
+    claim,
   };
 }
 

@@ -4,6 +4,7 @@ import { CLAIM_STEP_LIST_LIMIT, type ClaimedStep } from "../store/sql/steps.js";
 import { patchStored } from "./apply-worker-outcome.js";
 import {
   canPlanAhead,
+  claimFromKnown,
   expectedTask,
   type KnownTask,
   knownAfterPlan,
@@ -256,5 +257,67 @@ describe("knownAtCreation", () => {
     );
     expect(knownAtCreation(taskRow(), many, new Map())).toBeUndefined();
     expect(knownAtCreation(taskRow(), many.slice(1), new Map())).toBeDefined();
+  });
+});
+
+describe("claimFromKnown", () => {
+  /** a -> b -> c with b running, and a join d of b and x (another branch), as a worker knows them. */
+  function known(): KnownTask {
+    return {
+      task: taskRow({ context: { order: { id: 7, lines: [1, 2] } } }),
+      steps: [
+        stepRow("a", { state: "complete" }),
+        stepRow("b", { position: 1, state: "in_progress", parent_uuids: ["uuid-a"] }),
+        stepRow("c", {
+          position: 2,
+          parent_uuids: ["uuid-b"],
+          initialization: { retries: { max: 2 }, mode: "x" },
+          timeout_seconds: 12.5,
+          max_attempts: 4,
+        }),
+        stepRow("x", { position: 3, state: "complete" }),
+        stepRow("d", { position: 4, parent_uuids: ["uuid-b", "uuid-x"] }),
+      ],
+    };
+  }
+  const ranB = { name: "b", result: { total: 3, by: "b" }, dependencyResults: { a: { n: 1 } } };
+
+  it("builds the next step of a chain as the claim statement returns it, with every ancestor's result", () => {
+    const build = claimFromKnown(known(), "uuid-c", ranB);
+    expect(build?.(2)).toEqual({
+      workflow_step_uuid: "uuid-c",
+      task_uuid: "task-1",
+      name: "c",
+      handler_callable: "h.c",
+      initialization: { retries: { max: 2 }, mode: "x" },
+      attempts: 2,
+      max_attempts: 4,
+      timeout_seconds: 12.5,
+      task_name: "t",
+      namespace: "ns",
+      version: "1.0.0",
+      correlation_id: "c-1",
+      context: { order: { id: 7, lines: [1, 2] } },
+      dependency_results: { a: { n: 1 }, b: { total: 3, by: "b" } },
+    });
+  });
+
+  it("orders keys as jsonb does and hands out copies the step that ran cannot change", () => {
+    const ran = { name: "b", result: { total: 3, by: "b" }, dependencyResults: { a: { n: 1 } } };
+    const step = claimFromKnown(known(), "uuid-c", ran)?.(1);
+    expect(Object.keys(step?.dependency_results.b as object)).toEqual(["by", "total"]);
+    ran.dependencyResults.a.n = 99;
+    ran.result.total = 99;
+    expect(step?.dependency_results).toEqual({ a: { n: 1 }, b: { total: 3, by: "b" } });
+  });
+
+  it("is undefined when an ancestor's result is not among those the worker has (another branch)", () => {
+    expect(claimFromKnown(known(), "uuid-d", ranB)).toBeUndefined();
+    expect(claimFromKnown(known(), "uuid-missing", ranB)).toBeUndefined();
+  });
+
+  it("keeps an ancestor whose result is null, as the statement's aggregate does", () => {
+    const ran = { name: "b", result: null, dependencyResults: { a: null } };
+    expect(claimFromKnown(known(), "uuid-c", ran)?.(1).dependency_results).toEqual({ a: null, b: null });
   });
 });

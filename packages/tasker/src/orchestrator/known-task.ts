@@ -1,5 +1,6 @@
 import type { StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
+import { jsonbCopy } from "../store/jsonb-copy.js";
 import {
   CLAIM_STEP_LIST_LIMIT,
   type ClaimedStep,
@@ -172,4 +173,65 @@ export function expectedTask(known: KnownTask): ExpectedTask {
 function planningKey(s: StepRow): string {
   if (RUNNING_STATES.has(s.state as StepState)) return "running";
   return s.state === "pending" ? `pending:${s.attempts}` : s.state;
+}
+
+/** The step a worker just ran: what its handler was given and returned. */
+export interface RanStep {
+  name: string;
+  /** As stored (already a JSON round trip). */
+  result: unknown;
+  dependencyResults: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The step `keptUuid` as the statement claiming it would return it (see ClaimedStep), built from
+ * what the worker knows: the step and its task from `known`, its ancestors' results from the step
+ * that just ran (its own result and the results it was given). The claiming statement then only
+ * says the attempt it claimed. Undefined when an ancestor's result is not among those (a step of
+ * another branch): the statement reads them.
+ */
+export function claimFromKnown(
+  known: KnownTask,
+  keptUuid: string,
+  ran: RanStep,
+): ((attempts: number) => ClaimedStep) | undefined {
+  const byUuid = new Map(known.steps.map((s) => [s.workflow_step_uuid, s]));
+  const kept = byUuid.get(keptUuid);
+  // A step list read without its steps' initialization cannot build the step: the statement does.
+  if (!kept || kept.initialization === undefined) return undefined;
+  // Its ancestors, from the parents the worker knows (a claim's step list has no ancestor lists).
+  const ancestors = new Set<string>();
+  const pending = [...kept.parent_uuids];
+  for (let uuid = pending.pop(); uuid !== undefined; uuid = pending.pop()) {
+    if (ancestors.has(uuid)) continue;
+    ancestors.add(uuid);
+    const parent = byUuid.get(uuid);
+    if (!parent) return undefined;
+    pending.push(...parent.parent_uuids);
+  }
+  const dependencyResults: Record<string, unknown> = {};
+  for (const uuid of ancestors) {
+    const name = (byUuid.get(uuid) as KnownStep).name;
+    if (name === ran.name) dependencyResults[name] = ran.result;
+    else if (Object.hasOwn(ran.dependencyResults, name))
+      dependencyResults[name] = ran.dependencyResults[name];
+    else return undefined;
+  }
+  const { task } = known;
+  return (attempts) => ({
+    workflow_step_uuid: kept.workflow_step_uuid,
+    task_uuid: kept.task_uuid,
+    name: kept.name,
+    handler_callable: kept.handler_callable,
+    initialization: jsonbCopy(kept.initialization) as Record<string, unknown>,
+    attempts,
+    max_attempts: kept.max_attempts,
+    timeout_seconds: kept.timeout_seconds,
+    task_name: task.name,
+    namespace: task.namespace,
+    version: task.version,
+    correlation_id: task.correlation_id,
+    context: jsonbCopy(task.context) as Record<string, unknown>,
+    dependency_results: jsonbCopy(dependencyResults) as Record<string, unknown>,
+  });
 }

@@ -19,6 +19,7 @@ import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
+import { jsonbCopy } from "../store/jsonb-copy.js";
 import { stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
 import {
@@ -312,6 +313,9 @@ export class Worker {
         step: claim.name,
         attempt: claim.attempts,
       });
+      // The results the handler is given, as read: the step this one goes on with may get them from
+      // here (see claimFromKnown), and the handler may change its own copy.
+      const given = known ? (jsonbCopy(claim.dependency_results) as Record<string, unknown>) : undefined;
       const outcome = await this.execute(claim, log);
       if (!outcome.ok && this.shutdown.signal.aborted) {
         await this.release(claim);
@@ -320,7 +324,7 @@ export class Worker {
       // Go on with the task only while running, and not for ever: a chain keeps its first
       // delivery unsettled (RabbitMQ) and one slot busy.
       const mayContinue = this.running && Date.now() - chainStarted < (this.opts.leaseSeconds * 1000) / 2;
-      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue, known);
+      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue, known, given);
       return stored ? { settlement: "acked_in_database", next: stored.next } : { settlement: "retry_later" };
     } finally {
       this.claimed.delete(claim.workflow_step_uuid);
@@ -377,6 +381,7 @@ export class Worker {
     log: Logger,
     mayContinue: boolean,
     known: KnownTask | undefined,
+    given: Record<string, unknown> | undefined,
   ): Promise<{ next: KnownClaim | undefined } | undefined> {
     const w: WorkerOutcome = {
       taskUuid: claim.task_uuid,
@@ -388,7 +393,13 @@ export class Worker {
     };
     const continueWith = mayContinue ? this.continueWith : undefined;
     const applied = outcome.ok
-      ? await this.successes.submit({ outcome: { ...w, outcome }, continueWith, known, logger: log })
+      ? await this.successes.submit({
+          outcome: { ...w, outcome },
+          continueWith,
+          known,
+          dependencyResults: given,
+          logger: log,
+        })
       : await this.withStoreRetries(log, () =>
           this.db.transaction(
             (tx) =>

@@ -3,7 +3,8 @@
 // in the history, and that a continued step, which has no queue message, is never stranded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackends } from "../../src/testing/index.js";
-import { type Harness, startHarness } from "../support/engine-harness.js";
+import { defineHandler } from "../../src/worker/handler.js";
+import { type Harness, STEP_NAMES, startHarness } from "../support/engine-harness.js";
 
 describe.each(testBackends())("a worker continuing with the next step on %s", (backend) => {
   let h: Harness;
@@ -36,6 +37,40 @@ describe.each(testBackends())("a worker continuing with the next step on %s", (b
       // Each step saw all of its ancestors' results.
       const e = done.steps.find((s) => s.name === "e")!;
       expect((e.results as { saw: string[] }).saw).toEqual(["a", "b", "c", "d"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("gives a continued step its ancestors' results as they read from the database, whatever the handlers did to theirs", async () => {
+    // Each handler records what it was given (as JSON text: key order included), then scribbles on
+    // it; its result's keys are not in the order jsonb keeps them.
+    const given = new Map<string, string>();
+    const handlers = STEP_NAMES.map((name) =>
+      defineHandler(`test.${name}`, {}, async (ctx) => {
+        given.set(name, JSON.stringify(ctx.dependencyResults));
+        for (const value of Object.values(ctx.dependencyResults))
+          (value as Record<string, unknown>).changed = name;
+        return { zz_step: name, list: [{ y: 1, b: 2 }], a: true };
+      }),
+    );
+    const worker = await h.tasker.startWorker({ handlers, pollIntervalMs: 100, concurrency: 1 });
+    try {
+      const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+      const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+      expect(done.status).toBe("complete");
+      // What the database returns for the ancestors, in their order: what each step must have seen.
+      const [row] = await h.tasker.database.query<{ d: unknown }>(
+        `SELECT jsonb_object_agg(name, results) AS d FROM tasker.workflow_steps
+          WHERE task_uuid = $1 AND name IN ('a', 'b', 'c', 'd')`,
+        [task.task_uuid],
+      );
+      expect(given.get("e")).toBe(JSON.stringify(row?.d));
+      expect(given.get("e")).not.toContain("changed");
+      expect(JSON.parse(given.get("c") ?? "null")).toEqual({
+        a: { a: true, list: [{ b: 2, y: 1 }], zz_step: "a" },
+        b: { a: true, list: [{ b: 2, y: 1 }], zz_step: "b" },
+      });
     } finally {
       await worker.stop();
     }

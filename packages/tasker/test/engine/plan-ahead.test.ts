@@ -22,18 +22,34 @@ import { type Harness, startHarness } from "../support/engine-harness.js";
 const logger = createLogger({ level: "silent" });
 const CONTINUE: ContinueWith = { leaseSeconds: 30, canRun: () => true };
 
-/** The transaction, counting the round trips made through it. */
-function counted(tx: Transaction, trips: { n: number }): Transaction {
+/** The transaction, counting the round trips made through it (and keeping the SQL of its batches). */
+function counted(tx: Transaction, trips: { n: number; sql?: string[] }): Transaction {
   return new Proxy(tx, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         if (prop === "batch" || prop === "query" || prop === "queryAndCommit") trips.n++;
+        if (prop === "batch") trips.sql?.push(...(args[0] as { sql: string }[]).map((st) => st.sql));
         return value.apply(target, args);
       };
     },
   });
+}
+
+/**
+ * A claimed step without what differs between two tasks of the same template, its JSON values as
+ * text: what a handler sees, key order included (the step's own fields are not handed on as such).
+ */
+function comparable(step: ClaimedStep | undefined) {
+  if (!step) return step;
+  const { workflow_step_uuid: _s, task_uuid: _t, correlation_id: _c, ...rest } = step;
+  return {
+    ...rest,
+    initialization: JSON.stringify(step.initialization),
+    context: JSON.stringify(step.context),
+    dependency_results: JSON.stringify(step.dependency_results),
+  };
 }
 
 function success(step: ClaimedStep, workerId: string, result: unknown, known?: KnownTask): WorkerSuccess {
@@ -48,6 +64,8 @@ function success(step: ClaimedStep, workerId: string, result: unknown, known?: K
     },
     continueWith: CONTINUE,
     known,
+    // What the handler was given, as the worker passes it on.
+    dependencyResults: step.dependency_results,
     logger,
   };
 }
@@ -116,25 +134,31 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
     expect(ahead.after.next?.name).toBe("b");
     expect(ahead.after.known).toBeDefined();
 
-    // Step b of both tasks succeeds with the same result: one with what its worker knows, one without.
-    const trips = { ahead: { n: 0 }, read: { n: 0 } };
+    // Step b of both tasks succeeds with the same result (its keys not in jsonb order): one with what
+    // its worker knows, one without.
+    const trips = { ahead: { n: 0, sql: [] as string[] }, read: { n: 0 } };
     const [b1] = await h.tasker.database.transaction((tx) =>
       applyWorkerSuccesses(counted(tx, trips.ahead), [
-        success(ahead.after.next!, "w-ahead", { n: 2, from: "b" }, ahead.after.known),
+        success(ahead.after.next!, "w-ahead", { from: "b", n: 2 }, ahead.after.known),
       ]),
     );
     const [b2] = await h.tasker.database.transaction((tx) =>
       applyWorkerSuccesses(counted(tx, trips.read), [
-        success(read.after.next!, "w-read", { n: 2, from: "b" }),
+        success(read.after.next!, "w-read", { from: "b", n: 2 }),
       ]),
     );
-    expect(trips).toEqual({ ahead: { n: 1 }, read: { n: 2 } });
+    expect([trips.ahead.n, trips.read.n]).toEqual([1, 2]);
+    // The worker built c itself: the statement answered only the attempt it claimed.
+    expect(
+      trips.ahead.sql.some((sql) => sql.includes("(SELECT u.attempts FROM k_upd u) AS claimed_attempts")),
+    ).toBe(true);
     const [x, y] = [applied(b1), applied(b2)];
     expect([ahead.after.plannedFrom, x.plannedFrom, y.plannedFrom]).toEqual(["known", "known", "read"]);
     expect(x.next?.name).toBe("c");
     // c was claimed in the statement that stored b: it still gets b's result.
     expect(x.next?.dependency_results).toEqual({ a: { n: 1, from: "a" }, b: { n: 2, from: "b" } });
     expect(x.next?.dependency_results).toEqual(y.next?.dependency_results);
+    expect(comparable(x.next)).toEqual(comparable(y.next));
     expect(x.known?.steps.map((s) => s.state)).toEqual(y.known?.steps.map((s) => s.state));
 
     // And on to the end, each success planned from what its worker knows.
@@ -147,6 +171,8 @@ describe.each(testBackends())("successes planned in advance on %s", (backend) =>
         applyWorkerSuccesses(tx, [success(nextRead!, "w-read", { n })]),
       );
       [nextAhead, knownAhead, nextRead] = [applied(r1).next, applied(r1).known, applied(r2).next];
+      // Built by the worker or read from the database, the next step is the same, key order included.
+      expect(comparable(nextAhead)).toEqual(comparable(nextRead));
     }
     expect(nextAhead).toBeUndefined();
     const [one, two] = [await history(ahead.taskUuid), await history(read.taskUuid)];

@@ -34,6 +34,8 @@ export interface TaskPlanWrite {
 export interface TaskPlanRow {
   dispatched: string[] | null;
   claimed: ClaimedStep | null;
+  /** The attempt of the step claimed for a claimer that builds it itself (TaskPlanShape.keepKnown). */
+  claimed_attempts: number | null;
 }
 
 export interface AppliedTaskPlan {
@@ -82,6 +84,12 @@ export interface TaskPlanShape {
   enqueue: boolean;
   /** A step claimed in the same statement. */
   keep: boolean;
+  /**
+   * The claimer builds the claimed step from what it knows (see claimFromKnown): the statement
+   * answers only the attempt it claimed (`claimed_attempts`), not the step with its task and its
+   * dependencies' results, which on PGlite cost more than the rest of a chain step's plan.
+   */
+  keepKnown: boolean;
   taskTransitions: boolean;
   status: boolean;
   wake: boolean;
@@ -93,6 +101,7 @@ export function taskPlanShape(w: TaskPlanWrite): TaskPlanShape {
   return {
     enqueue: w.ready.some((uuid) => uuid !== kept),
     keep: kept !== null,
+    keepKnown: false,
     taskTransitions: w.transitions.length > 0,
     status: w.status !== null,
     wake: w.wakeUp !== null,
@@ -102,7 +111,7 @@ export function taskPlanShape(w: TaskPlanWrite): TaskPlanShape {
 
 /** A key naming a shape, for the statement texts built once per shape. */
 export function taskPlanShapeKey(shape: TaskPlanShape): string {
-  return `${+shape.enqueue}${+shape.keep}${+shape.taskTransitions}${+shape.status}${+shape.wake}${+shape.events}`;
+  return `${+shape.enqueue}${+shape.keep}${+shape.keepKnown}${+shape.taskTransitions}${+shape.status}${+shape.wake}${+shape.events}`;
 }
 
 /**
@@ -185,13 +194,15 @@ export function taskPlanPart(p: ParamRefs<TaskPlanParam>, gate: string, shape: T
 /** The columns a plan's statement answers with (see {@link TaskPlanRow}), after {@link taskPlanPart}. */
 export function taskPlanColumns(shape: TaskPlanShape, claimedColumns = CLAIMED_STEP_COLUMNS): string {
   const dispatched = shape.enqueue ? "(SELECT array_agg(workflow_step_uuid::text) FROM upd)" : "NULL::text[]";
-  const claimed = shape.keep
-    ? `(SELECT to_jsonb(c) FROM (SELECT ${claimedColumns}
+  const claimed =
+    shape.keep && !shape.keepKnown
+      ? `(SELECT to_jsonb(c) FROM (SELECT ${claimedColumns}
                                         FROM k_upd u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid) c)`
-    : "NULL::jsonb";
+      : "NULL::jsonb";
+  const attempts = shape.keep && shape.keepKnown ? "(SELECT u.attempts FROM k_upd u)" : "NULL::int";
   // events is a SELECT: only a reference from the main query runs it.
   const notified = shape.events ? "(SELECT n FROM events)" : "0";
-  return `${dispatched} AS dispatched, ${notified} AS notified, ${claimed} AS claimed`;
+  return `${dispatched} AS dispatched, ${notified} AS notified, ${claimed} AS claimed, ${attempts} AS claimed_attempts`;
 }
 
 /** A plan's statement text, built once per shape. */

@@ -94,7 +94,7 @@ const PARENTS = parentsJoin(false);
 
 /** The columns of a {@link StepRow}; `withPayload` reads results (else null: planning skips them). */
 function stepColumns(withPayload: boolean): string {
-  return `s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.state, s.attempts,
+  return `s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.initialization, s.state, s.attempts,
           s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
           ${withPayload ? "s.results" : "NULL::jsonb AS results"}, s.error, s.next_retry_at, s.last_attempted_at,
           s.last_failure_at, s.claimed_by, s.claim_expires_at, s.created_at, s.updated_at, s.completed_at,

@@ -91,6 +91,8 @@ export function storeAndPlanStatement(
   outcome: StepOutcomeWrite,
   plan: TaskPlanWrite,
   expected: ExpectedTask,
+  /** The worker builds the step the plan claims from what it knows: answer only its attempt. */
+  claimKnown = false,
 ): Statement<StoreAndPlanRow> {
   if (!outcome.ok)
     throw new Error("only a success can be planned in advance: a failure is decided on the locked row");
@@ -102,7 +104,9 @@ export function storeAndPlanStatement(
     expectedSteps: expected.steps,
     runningStates: expected.runningStates,
   };
-  const { sql, names } = storeAndPlanText(taskPlanShape(plan), outcome.outboxMsgId !== null);
+  const shape = taskPlanShape(plan);
+  shape.keepKnown = shape.keep && claimKnown;
+  const { sql, names } = storeAndPlanText(shape, outcome.outboxMsgId !== null);
   return {
     sql,
     params: paramValues(names, storeOutcomeValues(outcome), taskPlanValues(plan), expectedValues),
