@@ -1,6 +1,7 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
+import { type NumberedSql, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import type { NewStep } from "./steps.js";
 import type { NewTask } from "./tasks.js";
@@ -44,18 +45,63 @@ export interface TemplateGuard {
 /** inserted; exists: the idempotency key is taken (nothing written); stale: the guard failed. */
 export type TaskGraphInsert = "inserted" | "exists" | "stale";
 
-// Built once: the same string on every call (its prepared statement name is looked up by it).
-const INSERT_TASK_GRAPH_SQL = `WITH current AS (
-       SELECT coalesce((SELECT content_hash = $24 FROM tasker.task_templates
-                         WHERE namespace = $2 AND name = $3 AND version = $4), false)
-          AND ($25::int IS NULL
-               OR (SELECT count(*) FROM tasker.task_templates WHERE namespace = $2 AND name = $3) = $25) AS ok
+const INSERT_TASK_GRAPH_PARAMS = [
+  "taskUuid",
+  "namespace",
+  "name",
+  "version",
+  "status",
+  "context",
+  "initiator",
+  "sourceSystem",
+  "reason",
+  "tags",
+  "priority",
+  "correlationId",
+  "parentCorrelationId",
+  "idempotencyKey",
+  "requestHash",
+  "steps",
+  "edgeFrom",
+  "edgeTo",
+  "enqueuedState",
+  "taskTransitions",
+  "queue",
+  "eventPayloads",
+  "createdAt",
+  "contentHash",
+  "versionCount",
+  "claimState",
+] as const;
+type InsertTaskGraphParam = (typeof INSERT_TASK_GRAPH_PARAMS)[number];
+
+/** Which optional parts a creation writes: the others are left out of its statement's text. */
+interface TaskGraphShape {
+  edges: boolean;
+  /** A root step enqueued (not claimed by the creation): its message and wake-up. */
+  signal: boolean;
+  events: boolean;
+}
+
+// Built once per shape: the same string on every call (its prepared statement name is looked up by it).
+const textByShape = new Map<string, NumberedSql<InsertTaskGraphParam>>();
+function insertTaskGraphText(shape: TaskGraphShape): NumberedSql<InsertTaskGraphParam> {
+  const key = `${+shape.edges}${+shape.signal}${+shape.events}`;
+  let built = textByShape.get(key);
+  if (!built) {
+    built = numberUsedParams(
+      INSERT_TASK_GRAPH_PARAMS,
+      (p) => `WITH current AS (
+       SELECT coalesce((SELECT content_hash = ${p.contentHash} FROM tasker.task_templates
+                         WHERE namespace = ${p.namespace} AND name = ${p.name} AND version = ${p.version}), false)
+          AND (${p.versionCount}::int IS NULL
+               OR (SELECT count(*) FROM tasker.task_templates WHERE namespace = ${p.namespace} AND name = ${p.name}) = ${p.versionCount}) AS ok
      ), t AS (
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
            reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
            updated_at)
-       SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::text, $10::jsonb,
-              $11::int, $12::text, $13::text, $14::text, $15::text, $23::timestamptz, $23::timestamptz
+       SELECT ${p.taskUuid}::uuid, ${p.namespace}::text, ${p.name}::text, ${p.version}::text, ${p.status}::text, ${p.context}::jsonb, ${p.initiator}::text, ${p.sourceSystem}::text, ${p.reason}::text, ${p.tags}::jsonb,
+              ${p.priority}::int, ${p.correlationId}::text, ${p.parentCorrelationId}::text, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz
         WHERE (SELECT ok FROM current)
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
@@ -67,40 +113,53 @@ const INSERT_TASK_GRAPH_SQL = `WITH current AS (
               backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
               CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END, claimed_by,
               CASE WHEN claimed_by IS NOT NULL THEN now() + make_interval(secs => lease_seconds) END,
-              CASE WHEN claimed_by IS NOT NULL THEN $23::timestamptz END, $23, $23
-         FROM jsonb_to_recordset($16::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
+              CASE WHEN claimed_by IS NOT NULL THEN ${p.createdAt}::timestamptz END, ${p.createdAt}, ${p.createdAt}
+         FROM jsonb_to_recordset(${p.steps}::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
               backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text,
               claimed_by text, lease_seconds float8)
         WHERE EXISTS (SELECT 1 FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state, claimed_by
-     ), ed AS (
+     ${
+       shape.edges
+         ? `), ed AS (
        INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-       SELECT $1, from_uuid, to_uuid FROM unnest($17::uuid[], $18::uuid[]) AS e(from_uuid, to_uuid)
+       SELECT ${p.taskUuid}, from_uuid, to_uuid FROM unnest(${p.edgeFrom}::uuid[], ${p.edgeTo}::uuid[]) AS e(from_uuid, to_uuid)
         WHERE EXISTS (SELECT 1 FROM t)
-     ), st_tr AS (
+     `
+         : ""
+     }), st_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT st.workflow_step_uuid, $1, x.from_state, x.to_state, x.event, x.metadata
+       SELECT st.workflow_step_uuid, ${p.taskUuid}, x.from_state, x.to_state, x.event, x.metadata
          FROM st CROSS JOIN LATERAL (VALUES
            (1, NULL::text, 'pending', 'create', '{}'::jsonb),
-           (2, 'pending', $19::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', 0)),
-           (3, $19::text, $26::text, 'claim',
+           (2, 'pending', ${p.enqueuedState}::text, 'enqueue', jsonb_build_object('by', 'orchestrator', 'attempt', 0)),
+           (3, ${p.enqueuedState}::text, ${p.claimState}::text, 'claim',
             jsonb_build_object('worker_id', st.claimed_by, 'attempt', 1, 'took_over', false, 'at_creation', true))
          ) AS x(ord, from_state, to_state, event, metadata)
         WHERE x.ord = 1 OR (x.ord = 2 AND st.state <> 'pending') OR (x.ord = 3 AND st.claimed_by IS NOT NULL)
         ORDER BY x.ord, st.position
      ), task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
-       SELECT $1, e->>'from', e->>'to', e->>'event', '{}'::jsonb
-         FROM jsonb_array_elements($20::jsonb) WITH ORDINALITY AS x(e, n)
+       SELECT ${p.taskUuid}, e->>'from', e->>'to', e->>'event', '{}'::jsonb
+         FROM jsonb_array_elements(${p.taskTransitions}::jsonb) WITH ORDINALITY AS x(e, n)
         WHERE EXISTS (SELECT 1 FROM t)
         ORDER BY n
-     ), ${stepSignalCte({ from: "st", where: "st.state = $19", orderBy: "st.position", queue: "$21", correlationId: "$12::text" })}, events AS (
-       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest($22::text[]) AS p
+     )${shape.signal ? `, ${stepSignalCte({ from: "st", where: `st.state = ${p.enqueuedState}`, orderBy: "st.position", queue: p.queue, correlationId: `${p.correlationId}::text` })}` : ""}${
+       shape.events
+         ? `, events AS (
+       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest(${p.eventPayloads}::text[]) AS p
         WHERE EXISTS (SELECT 1 FROM t)
-     )
+     )`
+         : ""
+     }
      SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT ok FROM current) AS current,
-            (SELECT n FROM events) AS notified`;
+            ${shape.events ? "(SELECT n FROM events)" : "0"} AS notified`,
+    );
+    textByShape.set(key, built);
+  }
+  return built;
+}
 
 /**
  * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
@@ -113,34 +172,41 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
   const t = g.task;
   const created = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;
-  const [row] = await q.query<{ inserted: boolean; current: boolean }>(INSERT_TASK_GRAPH_SQL, [
-    t.task_uuid,
-    t.namespace,
-    t.name,
-    t.version,
-    t.status,
-    JSON.stringify(t.context),
-    t.initiator,
-    t.source_system,
-    t.reason,
-    JSON.stringify(t.tags),
-    t.priority,
-    t.correlation_id,
-    t.parent_correlation_id,
-    t.idempotency_key,
-    t.request_hash,
-    JSON.stringify(g.steps),
-    g.edges.map((e) => e.from),
-    g.edges.map((e) => e.to),
-    created.to,
-    JSON.stringify(g.taskTransitions),
-    g.queue,
-    g.eventPayloads,
-    g.createdAt,
-    g.template.contentHash,
-    g.template.versionCount,
-    claim.to,
-  ]);
+  const shape: TaskGraphShape = {
+    edges: g.edges.length > 0,
+    signal: g.steps.some((s) => s.state === created.to),
+    events: g.eventPayloads.length > 0,
+  };
+  const { sql, names } = insertTaskGraphText(shape);
+  const values: Record<InsertTaskGraphParam, unknown> = {
+    taskUuid: t.task_uuid,
+    namespace: t.namespace,
+    name: t.name,
+    version: t.version,
+    status: t.status,
+    context: JSON.stringify(t.context),
+    initiator: t.initiator,
+    sourceSystem: t.source_system,
+    reason: t.reason,
+    tags: JSON.stringify(t.tags),
+    priority: t.priority,
+    correlationId: t.correlation_id,
+    parentCorrelationId: t.parent_correlation_id,
+    idempotencyKey: t.idempotency_key,
+    requestHash: t.request_hash,
+    steps: JSON.stringify(g.steps),
+    edgeFrom: g.edges.map((e) => e.from),
+    edgeTo: g.edges.map((e) => e.to),
+    enqueuedState: created.to,
+    taskTransitions: JSON.stringify(g.taskTransitions),
+    queue: g.queue,
+    eventPayloads: g.eventPayloads,
+    createdAt: g.createdAt,
+    contentHash: g.template.contentHash,
+    versionCount: g.template.versionCount,
+    claimState: claim.to,
+  };
+  const [row] = await q.query<{ inserted: boolean; current: boolean }>(sql, paramValues(names, values));
   if (row?.inserted) return "inserted";
   return row?.current ? "exists" : "stale";
 }
