@@ -160,7 +160,8 @@ export async function applyWorkerOutcome(
  * batches cannot deadlock. Each entry is undefined where the claim was lost.
  *
  * A success whose task the worker knows (see {@link KnownTask}) is planned in advance and its
- * plan sent with the store, in one statement that writes only if the task has not moved since:
+ * plan sent with the store (after the lock, except where no other transaction can run), in one
+ * statement that writes only if the task has not moved since:
  * when every success of the batch is, the first round trip commits and there is no second. An
  * entry whose task had moved is {@link KNOWN_TASK_CHANGED}.
  */
@@ -179,29 +180,35 @@ export async function applyWorkerSuccesses(
     }
   });
   const allAhead = order.every((o) => o.ahead);
-  const read = await tx.batch(
-    order.flatMap(({ s: { outcome: w }, ahead }) =>
-      ahead
-        ? [lockTaskStatement(w.taskUuid), ahead.statement]
-        : [lockTaskWithStepStatement(w.taskUuid, w.stepUuid), storeOutcomeStatement(w, COMPLETED)],
-    ),
-    { commit: allAhead },
+  // Each entry's statements: the task's lock (its own statement, so that the store's snapshot is
+  // taken after it), then the store. A plan made in advance needs the lock only to wait for
+  // other transactions: where none can run (tx.serial), it goes alone.
+  const statements = order.map(({ s: { outcome: w }, ahead }) =>
+    ahead
+      ? tx.serial
+        ? [ahead.statement]
+        : [lockTaskStatement(w.taskUuid), ahead.statement]
+      : [lockTaskWithStepStatement(w.taskUuid, w.stepUuid), storeOutcomeStatement(w, COMPLETED)],
   );
+  const read = await tx.batch(statements.flat(), { commit: allAhead });
   const applied: (AppliedWorkerOutcome | undefined | typeof KNOWN_TASK_CHANGED)[] = successes.map(
     () => undefined,
   );
   const planned: { i: number; plan: ReturnType<typeof planAfterOutcome> }[] = [];
+  let at = 0; // the entry's first statement in `read`
   order.forEach(({ s, i, ahead }, k) => {
+    const first = at;
+    at += (statements[k] as unknown[]).length;
     if (ahead) {
-      const row = (read[2 * k + 1] as StoreAndPlanRow[])[0];
+      const row = (read[at - 1] as StoreAndPlanRow[])[0];
       if (row && ahead.claim && row.claimed_attempts !== null)
         row.claimed = ahead.claim(row.claimed_attempts);
       if (!row?.current) applied[i] = KNOWN_TASK_CHANGED;
       else if (row.stored) applied[i] = { ...ahead.plan.applied(row), plannedFrom: "known" };
       return; // else the claim was lost: nothing was written
     }
-    const row = (read[2 * k] as LockedTaskRow[])[0];
-    const steps = read[2 * k + 1] as StoredOutcomeStepRow[];
+    const row = (read[first] as LockedTaskRow[])[0];
+    const steps = read[first + 1] as StoredOutcomeStepRow[];
     if (!row?.step || steps.length === 0) return; // the claim was lost: nothing was written
     const { step, ...task } = row;
     planned.push({

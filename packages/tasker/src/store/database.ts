@@ -25,6 +25,12 @@ export interface Queryable {
  */
 export interface Transaction extends Queryable {
   /**
+   * No other transaction can run while this one is open (PGlite: one session, whose transactions
+   * the driver runs one after another). A row lock taken only to wait for other transactions'
+   * decisions then has nothing to wait for, and every statement already sees every commit.
+   */
+  readonly serial: boolean;
+  /**
    * Runs the statements one after another, sent at once (one round trip on PostgreSQL). Each is a
    * statement of its own: under READ COMMITTED it sees what was committed before *it* started, so
    * a read placed after a row lock sees every decision committed by the lock's previous holder.

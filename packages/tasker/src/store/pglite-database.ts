@@ -182,6 +182,7 @@ async function runTransaction<T>(
     return result.rows;
   };
   const tx: Transaction = {
+    serial: true,
     async query<R>(sql: string, params?: readonly unknown[]) {
       requireOpen(open);
       return (await send([{ sql, params }]))[0] as R[];

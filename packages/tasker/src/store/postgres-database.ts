@@ -65,6 +65,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       const send = <R>(sql: string, params?: readonly unknown[]) =>
         client.query(prepared(sql, params)).then((r) => r.rows as R[]);
       const tx: Transaction = {
+        serial: false,
         async query<R>(sql: string, params?: readonly unknown[]) {
           requireOpen(open);
           return send<R>(sql, params);
