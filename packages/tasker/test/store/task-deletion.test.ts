@@ -1,5 +1,6 @@
-// Transition rows carry no foreign keys (migration 004: checking them on every insert was a
-// lookup per row on the hot path). Deleting a task must still take its whole history with it.
+// Transition rows, steps and edges carry no foreign keys (migrations 004 and 005: checking them on
+// every insert was a lookup per row on the hot path). Deleting a task must still take its steps,
+// edges and whole history with it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
@@ -16,10 +17,12 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
   async function history(taskUuids: string[]) {
     const [row] = await h.tasker.database.query<{
       steps: number;
+      edges: number;
       step_transitions: number;
       task_transitions: number;
     }>(
       `SELECT (SELECT count(*)::int FROM tasker.workflow_steps WHERE task_uuid = ANY($1::uuid[])) AS steps,
+              (SELECT count(*)::int FROM tasker.workflow_step_edges WHERE task_uuid = ANY($1::uuid[])) AS edges,
               (SELECT count(*)::int FROM tasker.workflow_step_transitions WHERE task_uuid = ANY($1::uuid[])) AS step_transitions,
               (SELECT count(*)::int FROM tasker.task_transitions WHERE task_uuid = ANY($1::uuid[])) AS task_transitions`,
       [taskUuids],
@@ -37,13 +40,20 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
       uuids.push(task.task_uuid);
     }
     const kept = await history(uuids.slice(2));
+    expect(kept).toMatchObject({ steps: 5, edges: 4 });
+    expect(await history(uuids.slice(0, 2))).toMatchObject({ steps: 10, edges: 8 });
     expect(kept.step_transitions).toBeGreaterThanOrEqual(5 * 4);
     expect(kept.task_transitions).toBeGreaterThan(0);
 
     await h.tasker.database.query("DELETE FROM tasker.tasks WHERE task_uuid = ANY($1::uuid[])", [
       uuids.slice(0, 2),
     ]);
-    expect(await history(uuids.slice(0, 2))).toEqual({ steps: 0, step_transitions: 0, task_transitions: 0 });
+    expect(await history(uuids.slice(0, 2))).toEqual({
+      steps: 0,
+      edges: 0,
+      step_transitions: 0,
+      task_transitions: 0,
+    });
     expect(await history(uuids.slice(2))).toEqual(kept);
 
     // A step deleted on its own takes its transitions too (no code does this today; the dropped
