@@ -48,6 +48,7 @@ export class SqlTrace {
           .transaction(
             (tx) =>
               fn({
+                serial: tx.serial,
                 query: timed(tx),
                 batch: async <const S extends readonly Statement<unknown>[]>(
                   statements: S,
