@@ -4,6 +4,7 @@ import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Queryable } from "../store/database.js";
+import { jsonbCopy } from "../store/jsonb-copy.js";
 import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
 import { type ClaimedStep, type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
@@ -160,8 +161,8 @@ function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
     task_uuid: task.task_uuid,
     name: step.name,
     handler_callable: step.handler_callable,
-    // Copies, as a read would give: the handler may change what it gets.
-    initialization: structuredClone(step.initialization),
+    // Copies, as a read would give (JSON, in jsonb key order): the handler may change what it gets.
+    initialization: jsonbCopy(step.initialization) as Record<string, unknown>,
     attempts: step.attempts,
     max_attempts: step.max_attempts,
     timeout_seconds: step.timeout_seconds,
@@ -169,7 +170,7 @@ function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
     namespace: task.namespace,
     version: task.version,
     correlation_id: task.correlation_id,
-    context: structuredClone(task.context) as Record<string, unknown>,
+    context: jsonbCopy(task.context) as Record<string, unknown>,
     dependency_results: {},
   };
 }

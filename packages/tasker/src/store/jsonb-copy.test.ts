@@ -36,6 +36,14 @@ describe("jsonbCopy", () => {
     expect(copy).toEqual(value);
   });
 
+  it("follows JSON as the column stores it: dates as strings, undefined fields dropped, NaN as null", async () => {
+    const value = { at: new Date(0), gone: undefined, n: Number.NaN, list: [undefined, 1], nested: { x: 1 } };
+    const stored = await throughJsonb(value);
+    expect(jsonbCopy(value)).toEqual(stored);
+    expect(JSON.stringify(jsonbCopy(value))).toBe(JSON.stringify(stored));
+    expect(jsonbCopy(undefined)).toBeNull();
+  });
+
   it("copies: changing the original afterwards leaves the copy as it was", () => {
     const original = { list: [{ n: 1 }], inner: { k: "v" } };
     const copy = jsonbCopy(original) as typeof original;

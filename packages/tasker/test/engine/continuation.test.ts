@@ -46,9 +46,11 @@ describe.each(testBackends())("a worker continuing with the next step on %s", (b
     // Each handler records what it was given (as JSON text: key order included), then scribbles on
     // it; its result's keys are not in the order jsonb keeps them.
     const given = new Map<string, string>();
+    const inputs = new Map<string, string>();
     const handlers = STEP_NAMES.map((name) =>
       defineHandler(`test.${name}`, {}, async (ctx) => {
         given.set(name, JSON.stringify(ctx.dependencyResults));
+        inputs.set(name, JSON.stringify(ctx.input));
         for (const value of Object.values(ctx.dependencyResults))
           (value as Record<string, unknown>).changed = name;
         return { zz_step: name, list: [{ y: 1, b: 2 }], a: true };
@@ -56,9 +58,22 @@ describe.each(testBackends())("a worker continuing with the next step on %s", (b
     );
     const worker = await h.tasker.startWorker({ handlers, pollIntervalMs: 100, concurrency: 1 });
     try {
-      const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+      // A context whose keys are not in jsonb order, with a date: the root is claimed at creation
+      // (the worker is in this process), every later step continued.
+      const context = { zz: 1, at: new Date(0), a: { y: 1, b: 2 } };
+      const { task } = await h.tasker.client.createTask({
+        name: "linear5",
+        namespace: "test_alpha",
+        context,
+      });
       const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
       expect(done.status).toBe("complete");
+      const [stored] = await h.tasker.database.query<{ context: unknown }>(
+        "SELECT context FROM tasker.tasks WHERE task_uuid = $1",
+        [task.task_uuid],
+      );
+      for (const name of ["a", "b", "c", "d", "e"])
+        expect(inputs.get(name)).toBe(JSON.stringify(stored?.context));
       // What the database returns for the ancestors, in their order: what each step must have seen.
       const [row] = await h.tasker.database.query<{ d: unknown }>(
         `SELECT jsonb_object_agg(name, results) AS d FROM tasker.workflow_steps
