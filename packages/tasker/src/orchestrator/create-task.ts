@@ -4,14 +4,13 @@ import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Queryable } from "../store/database.js";
-import { jsonbCopy } from "../store/jsonb-copy.js";
 import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
-import { type ClaimedStep, type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
+import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import { planEvaluation } from "./evaluate-task.js";
-import { type KnownClaim, knownAtCreation } from "./known-task.js";
+import { claimedStepOf, type KnownClaim, knownAtCreation } from "./known-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -147,32 +146,12 @@ export async function createTaskFromTemplate(
       ordered.map((s) => [uuidByName.get(s.name)!, s.dependencies.map((d) => uuidByName.get(d)!)]),
     );
     created.claimed = {
-      step: claimedAtCreation(task, kept),
+      // It has no ancestors: no dependency results.
+      step: claimedStepOf(task, kept, kept.attempts, {}),
       known: knownAtCreation(task, stepRows, parents),
     };
   }
   return created;
-}
-
-/** What a claim statement would return for a step claimed by its task's creation (it has no ancestors). */
-function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
-  return {
-    workflow_step_uuid: step.workflow_step_uuid,
-    task_uuid: task.task_uuid,
-    name: step.name,
-    handler_callable: step.handler_callable,
-    // Copies, as a read would give (JSON, in jsonb key order): the handler may change what it gets.
-    initialization: jsonbCopy(step.initialization) as Record<string, unknown>,
-    attempts: step.attempts,
-    max_attempts: step.max_attempts,
-    timeout_seconds: step.timeout_seconds,
-    task_name: task.name,
-    namespace: task.namespace,
-    version: task.version,
-    correlation_id: task.correlation_id,
-    context: jsonbCopy(task.context) as Record<string, unknown>,
-    dependency_results: {},
-  };
 }
 
 async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {

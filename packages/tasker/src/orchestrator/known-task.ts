@@ -217,21 +217,34 @@ export function claimFromKnown(
       dependencyResults[name] = ran.dependencyResults[name];
     else return undefined;
   }
-  const { task } = known;
-  return (attempts) => ({
-    workflow_step_uuid: kept.workflow_step_uuid,
-    task_uuid: kept.task_uuid,
-    name: kept.name,
-    handler_callable: kept.handler_callable,
-    initialization: jsonbCopy(kept.initialization) as Record<string, unknown>,
+  return (attempts) => claimedStepOf(known.task, kept, attempts, dependencyResults);
+}
+
+/**
+ * What a claim statement returns for `step` of `task` claimed on attempt `attempts`, made from rows
+ * the worker holds: the step's initialization, the task's context and the dependency results are
+ * copies as a read gives them (JSON, in jsonb key order), which the handler may change.
+ */
+export function claimedStepOf(
+  task: TaskRow,
+  step: StepRow,
+  attempts: number,
+  dependencyResults: Readonly<Record<string, unknown>>,
+): ClaimedStep {
+  return {
+    workflow_step_uuid: step.workflow_step_uuid,
+    task_uuid: task.task_uuid,
+    name: step.name,
+    handler_callable: step.handler_callable,
+    initialization: jsonbCopy(step.initialization) as Record<string, unknown>,
     attempts,
-    max_attempts: kept.max_attempts,
-    timeout_seconds: kept.timeout_seconds,
+    max_attempts: step.max_attempts,
+    timeout_seconds: step.timeout_seconds,
     task_name: task.name,
     namespace: task.namespace,
     version: task.version,
     correlation_id: task.correlation_id,
     context: jsonbCopy(task.context) as Record<string, unknown>,
     dependency_results: jsonbCopy(dependencyResults) as Record<string, unknown>,
-  });
+  };
 }

@@ -1,7 +1,7 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Statement } from "../database.js";
-import { type NumberedSql, numberUsedParams, type ParamRefs, paramValues } from "./numbered-params.js";
+import { builtPerShape, numberUsedParams, type ParamRefs, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import { assembleCtes, type StatementPart } from "./step-transition-rows.js";
 import { CLAIMED_STEP_COLUMNS, type ClaimedStep } from "./steps.js";
@@ -96,12 +96,13 @@ export interface TaskPlanShape {
   events: boolean;
 }
 
-export function taskPlanShape(w: TaskPlanWrite): TaskPlanShape {
+/** `keepKnown`: the claimer builds the step it claims (see TaskPlanShape.keepKnown). */
+export function taskPlanShape(w: TaskPlanWrite, keepKnown = false): TaskPlanShape {
   const kept = w.claimFor && w.keep !== null ? w.keep : null;
   return {
     enqueue: w.ready.some((uuid) => uuid !== kept),
     keep: kept !== null,
-    keepKnown: false,
+    keepKnown: kept !== null && keepKnown,
     taskTransitions: w.transitions.length > 0,
     status: w.status !== null,
     wake: w.wakeUp !== null,
@@ -206,19 +207,12 @@ export function taskPlanColumns(shape: TaskPlanShape, claimedColumns = CLAIMED_S
 }
 
 /** A plan's statement text, built once per shape. */
-const taskPlanSql = new Map<string, NumberedSql<TaskPlanParam>>();
-function taskPlanStatementText(shape: TaskPlanShape): NumberedSql<TaskPlanParam> {
-  const key = taskPlanShapeKey(shape);
-  let built = taskPlanSql.get(key);
-  if (!built) {
-    built = numberUsedParams(TASK_PLAN_PARAMS, (p) => {
-      const ctes = assembleCtes([taskPlanPart(p, "true", shape)]);
-      return `${ctes.length > 0 ? `WITH ${ctes.join(", ")}\n     ` : ""}SELECT ${taskPlanColumns(shape)}`;
-    });
-    taskPlanSql.set(key, built);
-  }
-  return built;
-}
+const taskPlanStatementText = builtPerShape(taskPlanShapeKey, (shape: TaskPlanShape) =>
+  numberUsedParams(TASK_PLAN_PARAMS, (p) => {
+    const ctes = assembleCtes([taskPlanPart(p, "true", shape)]);
+    return `${ctes.length > 0 ? `WITH ${ctes.join(", ")}\n     ` : ""}SELECT ${taskPlanColumns(shape)}`;
+  }),
+);
 
 /** The values of {@link taskPlanPart}'s parameters for one plan. */
 export function taskPlanValues(w: TaskPlanWrite): Record<TaskPlanParam, unknown> {

@@ -1,7 +1,7 @@
 import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
-import { type NumberedSql, numberUsedParams, paramValues } from "./numbered-params.js";
+import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import type { NewStep } from "./steps.js";
 import type { NewTask } from "./tasks.js";
@@ -84,12 +84,10 @@ interface TaskGraphShape {
 }
 
 // Built once per shape: the same string on every call (its prepared statement name is looked up by it).
-const textByShape = new Map<string, NumberedSql<InsertTaskGraphParam>>();
-function insertTaskGraphText(shape: TaskGraphShape): NumberedSql<InsertTaskGraphParam> {
-  const key = `${+shape.edges}${+shape.signal}${+shape.events}`;
-  let built = textByShape.get(key);
-  if (!built) {
-    built = numberUsedParams(
+const insertTaskGraphText = builtPerShape(
+  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.events}`,
+  (shape) =>
+    numberUsedParams(
       INSERT_TASK_GRAPH_PARAMS,
       (p) => `WITH current AS (
        SELECT coalesce((SELECT content_hash = ${p.contentHash} FROM tasker.task_templates
@@ -155,11 +153,8 @@ function insertTaskGraphText(shape: TaskGraphShape): NumberedSql<InsertTaskGraph
      }
      SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT ok FROM current) AS current,
             ${shape.events ? "(SELECT n FROM events)" : "0"} AS notified`,
-    );
-    textByShape.set(key, built);
-  }
-  return built;
-}
+    ),
+);
 
 /**
  * Creates a task in one statement: the task row, its steps, edges, both histories, the queue

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { numberParams, numberUsedParams, paramValues } from "./numbered-params.js";
+import { builtPerShape, numberParams, numberUsedParams, paramValues } from "./numbered-params.js";
 
 describe("numberParams / paramValues", () => {
   const names = ["a", "b", "a", "c"] as const;
@@ -35,5 +35,22 @@ describe("numberUsedParams", () => {
     const built = numberUsedParams(names, (p) => `${p.b} ${p.a} ${p.c}`);
     expect(built.sql).toBe("$2 $1 $3");
     expect(built.names).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("builtPerShape", () => {
+  it("builds a shape's text once and gives the same text for every call of that shape", () => {
+    const built: boolean[] = [];
+    const text = builtPerShape(
+      (wide: boolean) => `${+wide}`,
+      (wide) => {
+        built.push(wide);
+        return numberUsedParams(["a", "b"] as const, (p) => (wide ? `${p.a}, ${p.b}` : `${p.b}`));
+      },
+    );
+    expect(text(true)).toBe(text(true));
+    expect(text(false).sql).toBe("$1");
+    expect(text(false)).toBe(text(false));
+    expect(built).toEqual([true, false]);
   });
 });

@@ -72,3 +72,23 @@ export function numberUsedParams<K extends string>(
   const sql = text.replace(/\$([A-Za-z_]\w*)\$/g, (_, name: string) => refs[name as K]);
   return { sql, names: used };
 }
+
+/**
+ * `build` called once per shape (named by `key`): a statement whose text depends on the call's
+ * shape keeps one string per shape, by which its prepared statement is found on every call.
+ */
+export function builtPerShape<S, K extends string>(
+  key: (shape: S) => string,
+  build: (shape: S) => NumberedSql<K>,
+): (shape: S) => NumberedSql<K> {
+  const built = new Map<string, NumberedSql<K>>();
+  return (shape) => {
+    const k = key(shape);
+    let text = built.get(k);
+    if (!text) {
+      text = build(shape);
+      built.set(k, text);
+    }
+    return text;
+  };
+}

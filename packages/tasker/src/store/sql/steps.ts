@@ -1,7 +1,7 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
 import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
 import {
-  type NumberedSql,
+  builtPerShape,
   numberParams,
   numberUsedParams,
   type ParamRefs,
@@ -216,15 +216,17 @@ export function storeOutcomeValues(w: StepOutcomeWrite): Record<StoreOutcomePara
 
 // Built once per shape (with or without a delivery to ack): the same string on every call (its
 // prepared statement name is looked up by it).
-const storeOutcomeSql = [false, true].map((ack) =>
-  numberUsedParams(
-    STORE_OUTCOME_PARAMS,
-    (p) => `WITH ${assembleCtes([storeOutcomePart(p, "true", ack)]).join(", ")}
+const storeOutcomeSql = builtPerShape(
+  (ack: boolean) => `${+ack}`,
+  (ack) =>
+    numberUsedParams(
+      STORE_OUTCOME_PARAMS,
+      (p) => `WITH ${assembleCtes([storeOutcomePart(p, "true", ack)]).join(", ")}
      SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
        FROM tasker.workflow_steps s ${parentsJoin(true)}
       WHERE s.task_uuid = ${p.taskUuid} AND EXISTS (SELECT 1 FROM stored)
       ORDER BY s.position`,
-  ),
+    ),
 );
 
 /**
@@ -235,7 +237,7 @@ const storeOutcomeSql = [false, true].map((ack) =>
  * written. Run it after locking the task, so that snapshot holds every decision committed before.
  */
 export function storeStepOutcomeStatement(w: StepOutcomeWrite): Statement<StoredOutcomeStepRow> {
-  const { sql, names } = storeOutcomeSql[w.outboxMsgId === null ? 0 : 1] as NumberedSql<StoreOutcomeParam>;
+  const { sql, names } = storeOutcomeSql(w.outboxMsgId !== null);
   return { sql, params: paramValues(names, storeOutcomeValues(w)) };
 }
 

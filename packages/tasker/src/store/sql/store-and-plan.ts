@@ -10,7 +10,7 @@ import {
   taskPlanShapeKey,
   taskPlanValues,
 } from "./apply-task-plan.js";
-import { type NumberedSql, numberUsedParams, paramValues } from "./numbered-params.js";
+import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { assembleCtes } from "./step-transition-rows.js";
 import {
   claimedStepColumns,
@@ -44,19 +44,16 @@ const PARAMS = [
   "expectedSteps",
   "runningStates",
 ] as const;
-type Param = (typeof PARAMS)[number];
 
 // Built once per shape of the plan (see TaskPlanShape) and of the outcome (a delivery to ack or
 // not). The snapshot is taken after the task's lock (an earlier statement of the transaction):
 // `expected` compares what every decision committed before left. The plan's CTEs cannot see the
 // stored step's new row (one snapshot per statement), so the step claimed next reads its results
 // from the parameter that stores them.
-const textByShape = new Map<string, NumberedSql<Param>>();
-function storeAndPlanText(shape: TaskPlanShape, ack: boolean): NumberedSql<Param> {
-  const key = `${taskPlanShapeKey(shape)}${+ack}`;
-  let built = textByShape.get(key);
-  if (!built) {
-    built = numberUsedParams(PARAMS, (p) => {
+const storeAndPlanText = builtPerShape(
+  ({ plan, ack }: { plan: TaskPlanShape; ack: boolean }) => `${taskPlanShapeKey(plan)}${+ack}`,
+  ({ plan: shape, ack }) =>
+    numberUsedParams(PARAMS, (p) => {
       const ctes = [
         `expected AS (
        SELECT coalesce((SELECT t.status = ${p.expectedStatus} FROM tasker.tasks t WHERE t.task_uuid = ${p.taskUuid}), false)
@@ -74,11 +71,8 @@ function storeAndPlanText(shape: TaskPlanShape, ack: boolean): NumberedSql<Param
       return `WITH ${ctes.join(", ")}
      SELECT (SELECT current FROM expected) AS current, EXISTS (SELECT 1 FROM stored) AS stored,
             ${taskPlanColumns(shape, claimedStepColumns({ stepUuid: p.stepUuid, results: p.payload }))}`;
-    });
-    textByShape.set(key, built);
-  }
-  return built;
-}
+    }),
+);
 
 /**
  * A successful outcome and the plan that follows it, made in advance from the task as this worker
@@ -104,9 +98,10 @@ export function storeAndPlanStatement(
     expectedSteps: expected.steps,
     runningStates: expected.runningStates,
   };
-  const shape = taskPlanShape(plan);
-  shape.keepKnown = shape.keep && claimKnown;
-  const { sql, names } = storeAndPlanText(shape, outcome.outboxMsgId !== null);
+  const { sql, names } = storeAndPlanText({
+    plan: taskPlanShape(plan, claimKnown),
+    ack: outcome.outboxMsgId !== null,
+  });
   return {
     sql,
     params: paramValues(names, storeOutcomeValues(outcome), taskPlanValues(plan), expectedValues),
