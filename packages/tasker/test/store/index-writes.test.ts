@@ -11,7 +11,9 @@ describe.each(testBackends())("index writes on %s", (backend) => {
   beforeAll(async () => {
     h = await startHarness(backend);
     const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
-    expect((await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 })).status).toBe("complete");
+    expect((await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 })).status).toBe(
+      "complete",
+    );
     taskUuid = task.task_uuid;
   });
   afterAll(async () => {
