@@ -58,7 +58,8 @@ export interface TransactionOptions {
   synchronousCommit?: boolean;
   /**
    * true: the transaction's prepared statements run on their generic plans (PostgreSQL's
-   * `plan_cache_mode = force_generic_plan` for this transaction, on both drivers). For the
+   * `plan_cache_mode = force_generic_plan`: `SET LOCAL` on a server, the session's setting on
+   * PGlite, whose one session the driver sets for each transaction that wants another mode). For the
    * engine's hot path, whose statements find rows by key: on a big analysed database PostgreSQL
    * otherwise kept re-planning them on every run (0.5 ms for the plan statement). Queries with
    * optional filters (the API's lists) want custom plans, so this is per transaction.
@@ -66,7 +67,7 @@ export interface TransactionOptions {
   genericPlans?: boolean;
 }
 
-/** What {@link TransactionOptions.genericPlans} sends with the transaction's BEGIN. */
+/** What {@link TransactionOptions.genericPlans} sends with the transaction's BEGIN on a server. */
 export const GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan";
 
 /**

@@ -4,7 +4,6 @@ import { NodeFS } from "@electric-sql/pglite/nodefs";
 import {
   type BatchRows,
   type Database,
-  GENERIC_PLANS,
   requireCommitted,
   requireOpen,
   type Statement,
@@ -54,6 +53,16 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   // What this instance's backend has parsed: a reopened database is a new instance, with a new set.
   const prepared = new PreparedStatements();
 
+  // The session's plan_cache_mode, set outside any transaction when a unit of work wants another
+  // one (TransactionOptions.genericPlans): `SET LOCAL` cost a simple query in every transaction of
+  // the hot path, and the hot path's transactions all want the same mode. Unknown after a failed call.
+  let plans: Plans | undefined = "auto";
+  const sessionFor = (wanted: Plans): string[] => {
+    if (plans === wanted) return [];
+    plans = wanted;
+    return [wanted === "generic" ? "SET plan_cache_mode = force_generic_plan" : "RESET plan_cache_mode"];
+  };
+
   const answers = new Answers();
   const listeners = new Map<string, Set<(payload: string) => void>>();
   const dispatch = (notifications: readonly Notification[]) => {
@@ -70,14 +79,21 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
    */
   const call: Call = (statements, options, syncToFs) =>
     db._runExclusiveQuery(async () => {
-      const opts = options();
+      const { starts, ...protocol } = options();
+      const opts: CallOptions = starts ? { ...protocol, session: sessionFor(starts) } : protocol;
       const encoded = encodeCall(statements, prepared, opts);
       answers.reset();
-      await db.execProtocolRawStream(encoded.message, {
-        syncToFs: syncToFs && fsSyncs,
-        onRawData: answers.append,
-      });
+      try {
+        await db.execProtocolRawStream(encoded.message, {
+          syncToFs: syncToFs && fsSyncs,
+          onRawData: answers.append,
+        });
+      } catch (err) {
+        plans = undefined;
+        throw err;
+      }
       const decoded = decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
+      if (decoded.error) plans = undefined;
       dispatch(decoded.notifications);
       return decoded;
     });
@@ -99,7 +115,9 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
     kind: "pglite",
     async query<R>(sql: string, params?: readonly unknown[]) {
       await db._checkReady();
-      const result = await db._runExclusiveTransaction(() => call([{ sql, params }], () => ({}), true));
+      const result = await db._runExclusiveTransaction(() =>
+        call([{ sql, params }], () => ({ starts: "auto" }), true),
+      );
       if (result.error) throw result.error;
       return result.rows[0] as R[];
     },
@@ -141,44 +159,54 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   };
 }
 
+/** The plan_cache_mode a unit of work runs with: forced generic plans, or PostgreSQL's choice. */
+type Plans = "generic" | "auto";
+
 /**
  * One call into the backend: `options` is asked when the call runs (after the calls queued before
- * it); `syncToFs` when a transaction ends or outside one, as PGlite does after its own statements.
+ * it), with `starts` on the call that starts a unit of work (a transaction, or a statement of its
+ * own), for the plan mode it runs with; `syncToFs` when a transaction ends or outside one, as
+ * PGlite does after its own statements.
  */
 type Call = (
   statements: readonly ProtocolStatement[],
-  options: () => CallOptions,
+  options: () => Omit<CallOptions, "session"> & { starts?: Plans },
   syncToFs: boolean,
 ) => Promise<ReturnType<typeof decodeCall>>;
 
 /**
  * A transaction on the one session, in as few calls as the PostgreSQL driver's round trips:
  * `BEGIN` goes with the first statement, a batch is one call, `queryAndCommit` sends the COMMIT
- * with its statement. Commits when `fn` resolves, rolls back when it throws.
+ * with its statement. A transaction that is one call (a batch with its commit) sends neither: its
+ * statements are one transaction up to their Sync, committed there (two simple queries fewer,
+ * ~30 us of PGlite's time a call). Commits when `fn` resolves, rolls back when it throws.
  */
 async function runTransaction<T>(
   call: Call,
   fn: (tx: Transaction) => Promise<T>,
   txOptions: TransactionOptions = {},
 ): Promise<T> {
-  // As on PostgreSQL: with BEGIN, no call of its own. synchronousCommit has no meaning here (one
-  // process: a crash loses what was not synced to the file system either way).
-  const settings = txOptions.genericPlans ? [GENERIC_PLANS] : [];
+  // synchronousCommit has no meaning here (one process: a crash loses what was not synced to the
+  // file system either way).
+  const plans: Plans = txOptions.genericPlans ? "generic" : "auto";
   let begun = false;
   let open = true;
   const send = async (statements: readonly ProtocolStatement[], commit = false) => {
+    let whole = false;
     const result = await call(
       statements,
-      (): CallOptions => {
+      () => {
         // Decided when the call runs, so that BEGIN goes with whichever statement runs first.
-        const begin = !begun;
+        if (begun) return commit ? { end: "COMMIT" } : {};
         begun = true;
-        return { begin, ...(begin && settings.length > 0 && { settings }), ...(commit && { end: "COMMIT" }) };
+        whole = commit;
+        return commit ? { starts: plans } : { starts: plans, begin: true };
       },
       commit,
     );
     if (result.error) throw result.error;
-    if (commit) requireCommitted(result.endTag);
+    // A whole transaction in one call committed at its Sync unless it failed (an error, thrown above).
+    if (commit && !whole) requireCommitted(result.endTag);
     return result.rows;
   };
   const tx: Transaction = {

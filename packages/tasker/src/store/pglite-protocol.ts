@@ -60,11 +60,19 @@ export interface EncodedCall {
   parses: string[];
 }
 
+/**
+ * Without `begin` and `end`, a call's statements are one transaction of their own: the backend
+ * commits them at the Sync, or rolls them all back after the first error (the commit's own failure
+ * is an error too).
+ */
 export interface CallOptions {
+  /**
+   * Simple queries sent first, each its own transaction (`SET` of a session setting), answered
+   * before anything else: outside the call's transaction, a rollback cannot undo them.
+   */
+  session?: readonly string[];
   /** A simple-query `BEGIN` sent before the statements. */
   begin?: boolean;
-  /** Simple queries sent right after the `BEGIN` (`SET LOCAL ...`), answered before the statements. */
-  settings?: readonly string[];
   /**
    * A simple query sent after the statements' Sync that ends the transaction: a `COMMIT` commits,
    * or, when a statement failed, ends the failed transaction (its tag is then "ROLLBACK").
@@ -203,10 +211,9 @@ function simpleQuery(sql: string): Uint8Array {
 const writer = new MessageWriter();
 
 /**
- * The messages for `statements` in one buffer: per statement [Parse] Bind [Describe] Execute, one
- * Sync after them all (the backend skips to it after the first error, so nothing after a failed
- * statement runs), wrapped in `BEGIN` / `COMMIT` when asked. `simple`: a simple query instead of
- * statements (a script, LISTEN): answered with one CommandComplete per command it holds.
+ * The messages for `statements` in one buffer: the session settings asked for, then `BEGIN` when
+ * asked, then per statement [Parse] Bind [Describe] Execute, one Sync after them all (the backend
+ * skips to it after the first error, so nothing after a failed statement runs), then the `end`.
  */
 export function encodeCall(
   statements: readonly ProtocolStatement[],
@@ -215,10 +222,8 @@ export function encodeCall(
 ): EncodedCall {
   const plan: EncodedCall["plan"] = [];
   const parses: string[] = [];
-  if (options.begin) {
-    writer.bytes(simpleQuery("BEGIN"));
-    for (const setting of options.settings ?? []) writer.bytes(simpleQuery(setting));
-  }
+  for (const setting of options.session ?? []) writer.bytes(simpleQuery(setting));
+  if (options.begin) writer.bytes(simpleQuery("BEGIN"));
   for (const s of statements) {
     const name = statementName(s.sql, s.params);
     if (name === "" || (!prepared.isParsed(name) && !parses.includes(name))) {
@@ -512,7 +517,7 @@ function readError(buf: Buffer, body: number, next: number): StatementError {
   return err;
 }
 
-/** The simple queries sent before the statements (BEGIN and its settings): one CommandComplete each. */
+/** The simple queries sent before the statements (settings, BEGIN): one CommandComplete each. */
 function leadingCommands(options: CallOptions): number {
-  return options.begin ? 1 + (options.settings?.length ?? 0) : 0;
+  return (options.session?.length ?? 0) + (options.begin ? 1 : 0);
 }

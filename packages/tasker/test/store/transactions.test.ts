@@ -111,6 +111,28 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect(await db.transaction((tx) => tx.batch([], { commit: true }))).toEqual([]);
   });
 
+  it("reports a failure of the commit itself, for a transaction sent as one call, and keeps nothing of it", async () => {
+    await db.exec(
+      "CREATE TABLE deferred_once (id int UNIQUE DEFERRABLE INITIALLY DEFERRED); INSERT INTO deferred_once VALUES (1)",
+    );
+    const before = await count();
+    // The duplicate is found only when the transaction commits (PGlite: at the Sync of the call).
+    const err = await db
+      .transaction((tx) =>
+        tx.batch(
+          [
+            { sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] },
+            { sql: "INSERT INTO deferred_once VALUES ($1)", params: [1] },
+          ],
+          { commit: true },
+        ),
+      )
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/duplicate key/);
+    expect(await count()).toBe(before);
+    expect(await db.query("SELECT id FROM deferred_once")).toEqual([{ id: 1 }]);
+  });
+
   it("rolls back when the statement sent with the commit fails", async () => {
     const before = await count();
     const err = await db
@@ -152,7 +174,11 @@ describe.each(backends)("transactions on %s", (backend) => {
         options,
       );
     expect(await mode({ genericPlans: true })).toBe("force_generic_plan");
-    expect(await mode()).toBe("auto"); // SET LOCAL: gone with its transaction
+    expect(await mode()).toBe("auto"); // only for the transactions that ask
+    const plain = async () =>
+      (await db.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode;
+    await mode({ genericPlans: true });
+    expect(await plain()).toBe("auto");
     // The setting goes with BEGIN whichever way the transaction starts: a batch, or its last statement.
     const [[inBatch]] = await db.transaction(
       (tx) =>
