@@ -98,9 +98,22 @@ export function defineHandler<
         }
       }
       // biome-ignore lint/suspicious/noExplicitAny: the generic context is narrowed by the caller's schemas
-      return fn({ ...ctx, input, dependencyResults: deps } as any);
+      return fn(withParsed(ctx, input, deps) as any);
     },
   };
+}
+
+/**
+ * The context with its input and results as the schemas parsed them, or the context itself when
+ * there were no schemas. Copied by property descriptors: the signal stays an accessor, made only
+ * when the handler reads it (see runHandler).
+ */
+function withParsed(ctx: StepContext, input: unknown, deps: unknown): StepContext {
+  if (input === ctx.input && deps === ctx.dependencyResults) return ctx;
+  const parsed = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ctx)) as StepContext;
+  parsed.input = input as StepContext["input"];
+  parsed.dependencyResults = deps as StepContext["dependencyResults"];
+  return parsed;
 }
 
 function parseOrPermanent(schema: z.ZodType, value: unknown, what: string): unknown {

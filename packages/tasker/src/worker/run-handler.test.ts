@@ -1,9 +1,10 @@
 import { getEventListeners } from "node:events";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { createLogger } from "../observability/logger.js";
 import { PermanentError } from "./errors.js";
 import { defineHandler } from "./handler.js";
-import { runHandler } from "./run-handler.js";
+import { AttemptDeadlines, runHandler, StepTimeoutError } from "./run-handler.js";
 
 const ctx = {
   taskUuid: "t",
@@ -72,6 +73,86 @@ describe("runHandler's timeout", () => {
       error: { code: "timeout", kind: "timeout", retryable: true, message: expect.stringContaining("0.05s") },
     });
     expect(signal?.aborted).toBe(true);
+  });
+});
+
+describe("runHandler's signal, made when read", () => {
+  const slow = (c: { signal: AbortSignal }) =>
+    new Promise((resolve) =>
+      setTimeout(() => resolve({ aborted: c.signal.aborted, reason: c.signal.reason }), 80),
+    );
+
+  it("is already aborted, with the timeout, when first read after the attempt timed out", async () => {
+    let late: AbortSignal | undefined;
+    const handler = defineHandler("test.late_reader", {}, async (c) => {
+      await new Promise((r) => setTimeout(r, 80));
+      late = c.signal;
+    });
+    const outcome = await runHandler(handler, ctx, 0.02, new AbortController().signal);
+    expect(outcome).toMatchObject({ ok: false, error: { code: "timeout" } });
+    await vi.waitFor(() => expect(late).toBeDefined());
+    expect(late?.aborted).toBe(true);
+    expect(late?.reason).toBeInstanceOf(StepTimeoutError);
+  });
+
+  it("reaches a handler with schemas and a handler's own spread of its context", async () => {
+    let seen: { signal: AbortSignal; input: unknown } | undefined;
+    const handler = defineHandler("test.schemas", { inputs: z.object({ n: z.coerce.number() }) }, (c) => {
+      seen = { ...c };
+      return new Promise(() => undefined);
+    });
+    const outcome = await runHandler(
+      handler,
+      { ...ctx, input: { n: "7" } },
+      0.03,
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ ok: false, error: { code: "timeout" } });
+    expect(seen?.input).toEqual({ n: 7 });
+    expect(seen?.signal.aborted).toBe(true);
+  });
+
+  it("stays unaborted for an attempt that ends in time", async () => {
+    const outcome = await runHandler(
+      defineHandler("test.in_time", {}, slow),
+      ctx,
+      5,
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({ ok: true, result: { aborted: false } });
+  });
+});
+
+describe("AttemptDeadlines", () => {
+  it("expires each deadline at its own time on one timer, and never one that was removed", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const deadlines = new AttemptDeadlines();
+      const expired: string[] = [];
+      const at = (ms: number, name: string) => ({
+        at: performance.now() + ms,
+        expire: () => expired.push(name),
+      });
+      const late = at(100, "late");
+      const early = at(50, "early");
+      const removed = at(200, "removed");
+      const last = at(300, "last");
+      for (const d of [late, early, removed, last]) deadlines.add(d);
+      vi.advanceTimersByTime(60);
+      expect(expired).toEqual(["early"]);
+      deadlines.delete(removed);
+      vi.advanceTimersByTime(50);
+      expect(expired).toEqual(["early", "late"]);
+      vi.advanceTimersByTime(300);
+      expect(expired).toEqual(["early", "late", "last"]);
+      expect(deadlines.size).toBe(0);
+      // One added after the set emptied still expires.
+      deadlines.add(at(10, "again"));
+      vi.advanceTimersByTime(10);
+      expect(expired.at(-1)).toBe("again");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -42,6 +42,93 @@ function timeOut(stop: Stop, seconds: number): void {
   stop(new StepTimeoutError(seconds));
 }
 
+/** An attempt's deadline: `expire` runs once `at` (performance.now()) has passed. */
+interface Deadline {
+  at: number;
+  expire: () => void;
+}
+
+// setTimeout's longest delay (a longer one fires at once); a later deadline re-arms when it fires.
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * The deadlines of the running attempts, on one timer armed for the earliest. A timer set and
+ * cleared per attempt was a visible share of a step's own time; a chain's deadlines only grow, so
+ * the armed timer stays right and a step touches only a Set. The timer holds the process open only
+ * while an attempt runs, as a timer per attempt did.
+ */
+export class AttemptDeadlines {
+  private readonly running = new Set<Deadline>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedAt = Number.POSITIVE_INFINITY;
+
+  add(deadline: Deadline): void {
+    this.running.add(deadline);
+    if (deadline.at < this.armedAt) this.arm(deadline.at);
+    else this.timer?.ref();
+  }
+
+  delete(deadline: Deadline): void {
+    this.running.delete(deadline);
+    if (this.running.size === 0) this.timer?.unref();
+  }
+
+  /** Attempts with a deadline (for tests). */
+  get size(): number {
+    return this.running.size;
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedAt = at;
+    const delay = Math.min(Math.max(0, at - performance.now()), MAX_DELAY_MS);
+    this.timer = setTimeout(() => this.fire(), delay);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const d of [...this.running]) {
+      if (d.at <= now) {
+        this.running.delete(d);
+        d.expire();
+      } else if (d.at < next) {
+        next = d.at;
+      }
+    }
+    if (next < Number.POSITIVE_INFINITY) this.arm(next);
+  }
+}
+
+const deadlines = new AttemptDeadlines();
+
+/**
+ * An attempt's AbortSignal, made when the handler first reads it: most handlers never do, and an
+ * AbortController costs more than the rest of a no-op step's context.
+ */
+class AttemptSignal {
+  private controller: AbortController | undefined;
+  private stopped = false;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopped) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /**
  * Runs one attempt of a handler with the step's timeout. The handler's AbortSignal fires on
  * timeout or worker shutdown; the attempt ends at that moment even if the handler ignores it.
@@ -52,7 +139,7 @@ export async function runHandler(
   timeoutSeconds: number,
   shutdown: AbortSignal,
 ): Promise<AttemptOutcome> {
-  const controller = new AbortController();
+  const abort = new AttemptSignal();
   let reject!: (reason: unknown) => void;
   const aborted = new Promise<never>((_, r) => {
     reject = r;
@@ -61,13 +148,24 @@ export async function runHandler(
   // always defined: a StepTimeoutError, or the aborted shutdown signal's reason).
   const stop: Stop = (reason) => {
     reject(reason);
-    controller.abort(reason);
+    abort.abort(reason);
   };
-  const timer = setTimeout(timeOut, timeoutSeconds * 1000, stop, timeoutSeconds);
+  const deadline: Deadline = {
+    at: performance.now() + timeoutSeconds * 1000,
+    expire: () => timeOut(stop, timeoutSeconds),
+  };
+  deadlines.add(deadline);
   const attempts = shutdown.aborted ? undefined : attemptsUnder(shutdown);
   attempts?.add(stop);
+  // `signal` is an enumerable accessor: a spread of the context reads it, as it read the field.
+  const context: StepContext = {
+    get signal() {
+      return abort.signal;
+    },
+    ...ctx,
+  };
   try {
-    const result = await Promise.race([handler.handle({ signal: controller.signal, ...ctx }), aborted]);
+    const result = await Promise.race([handler.handle(context), aborted]);
     const json = result === undefined ? null : toJson(result);
     // Unstorable text would make every attempt to save the result fail: the step could never end.
     const bad = findUnstorableText(json);
@@ -76,7 +174,7 @@ export async function runHandler(
   } catch (err) {
     return { ok: false, error: toStorableJson(describeError(err, ctx.logger)) as AttemptError };
   } finally {
-    clearTimeout(timer);
+    deadlines.delete(deadline);
     attempts?.delete(stop);
   }
 }
