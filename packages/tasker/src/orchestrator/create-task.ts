@@ -61,7 +61,8 @@ export async function createTaskFromTemplate(
   now = new Date(),
   claimFor?: CreationClaim,
 ): Promise<CreatedTask | typeof STALE_TEMPLATE> {
-  const requestHash = hashRequest(request, template.version);
+  // Compared only when a request with the same idempotency key comes again: none without a key.
+  const requestHash = request.idempotency_key ? hashRequest(request, template.version) : null;
   const taskUuid = uuidv7();
   const task: TaskRow = {
     task_uuid: taskUuid,
@@ -139,7 +140,7 @@ export async function createTaskFromTemplate(
     template: guard,
   });
   if (inserted === "stale") return STALE_TEMPLATE;
-  if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash);
+  if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash!);
   const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
   if (kept) {
     const parents = new Map(

@@ -15,7 +15,8 @@ export interface TaskRow {
   correlation_id: string;
   parent_correlation_id: string | null;
   idempotency_key: string | null;
-  request_hash: string;
+  /** The request's hash (see hashRequest), kept only with an idempotency key. */
+  request_hash: string | null;
   error: string | null;
   created_at: Date;
   updated_at: Date;
