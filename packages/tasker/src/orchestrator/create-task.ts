@@ -9,6 +9,7 @@ import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
+import type { TaskTemplate } from "../template/schema.js";
 import { planEvaluation } from "./evaluate-task.js";
 import { claimedStepOf, type KnownClaim, knownAtCreation } from "./known-task.js";
 import { uuidv7 } from "./uuidv7.js";
@@ -86,11 +87,10 @@ export async function createTaskFromTemplate(
     completed_at: null,
   };
 
-  const ordered = topologicalOrder(template.steps);
-  const uuidByName = new Map(ordered.map((s) => [s.name, uuidv7()]));
-  const ancestors = ancestorsOf(template.steps);
+  const { ordered, ancestors, parents } = graphOf(template.steps);
+  const uuids = ordered.map(() => uuidv7());
   const steps: NewStep[] = ordered.map((s, position) => ({
-    workflow_step_uuid: uuidByName.get(s.name)!,
+    workflow_step_uuid: uuids[position]!,
     task_uuid: taskUuid,
     name: s.name,
     position,
@@ -102,10 +102,9 @@ export async function createTaskFromTemplate(
     backoff_base_ms: s.retry.backoff_base_ms,
     max_backoff_ms: s.retry.max_backoff_ms,
     timeout_seconds: s.timeout_seconds,
-    ancestor_uuids: [...(ancestors.get(s.name) ?? [])].map((n) => uuidByName.get(n)!),
+    ancestor_uuids: ancestors[position]!.map((k) => uuids[k]!),
   }));
-  const parentsOf = new Map(ordered.map((s) => [s.name, s.dependencies.length]));
-  const stepRows = steps.map((s) => newStepRow(s, parentsOf.get(s.name) ?? 0, now));
+  const stepRows = steps.map((s, position) => newStepRow(s, parents[position]!.length, now));
   const planned = planEvaluation(task, stepRows, now);
   const ready = new Set(planned.plan.ready.map((s) => s.uuid));
   for (const s of stepRows) if (ready.has(s.workflow_step_uuid)) s.state = "enqueued";
@@ -130,9 +129,7 @@ export async function createTaskFromTemplate(
         s === kept && claimFor ? { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds } : {},
       ),
     ),
-    edges: ordered.flatMap((s) =>
-      s.dependencies.map((d) => ({ from: uuidByName.get(d)!, to: uuidByName.get(s.name)! })),
-    ),
+    edges: parents.flatMap((of, position) => of.map((k) => ({ from: uuids[k]!, to: uuids[position]! }))),
     taskTransitions: planned.plan.transitions,
     queue: namespaceQueue(task.namespace),
     eventPayloads: eventPayloads(planned.events),
@@ -143,13 +140,13 @@ export async function createTaskFromTemplate(
   if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash!);
   const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
   if (kept) {
-    const parents = new Map(
-      ordered.map((s) => [uuidByName.get(s.name)!, s.dependencies.map((d) => uuidByName.get(d)!)]),
+    const parentUuids = new Map(
+      uuids.map((uuid, position) => [uuid, parents[position]!.map((k) => uuids[k]!)]),
     );
     created.claimed = {
       // It has no ancestors: no dependency results.
       step: claimedStepOf(task, kept, kept.attempts, {}),
-      known: knownAtCreation(task, stepRows, parents),
+      known: knownAtCreation(task, stepRows, parentUuids),
     };
   }
   return created;
@@ -173,6 +170,36 @@ async function existingForKey(tx: Queryable, key: string, requestHash: string): 
     );
   }
   return { taskUuid: existing.task_uuid, created: false };
+}
+
+type TemplateStep = TaskTemplate["steps"][number];
+
+/**
+ * A template's steps in topological order, with each one's ancestors (in that order) and parents
+ * (in the order it names them) as positions in it: the same for every task of the template, so
+ * made once per loaded template.
+ */
+interface TemplateGraph {
+  ordered: TemplateStep[];
+  ancestors: number[][];
+  parents: number[][];
+}
+const graphs = new WeakMap<readonly TemplateStep[], TemplateGraph>();
+
+function graphOf(steps: readonly TemplateStep[]): TemplateGraph {
+  let graph = graphs.get(steps);
+  if (!graph) {
+    const ordered = topologicalOrder(steps);
+    const position = new Map(ordered.map((s, i) => [s.name, i]));
+    const ancestorsByName = ancestorsOf(steps);
+    graph = {
+      ordered,
+      ancestors: ordered.map((s) => [...(ancestorsByName.get(s.name) ?? [])].map((n) => position.get(n)!)),
+      parents: ordered.map((s) => s.dependencies.map((d) => position.get(d)!)),
+    };
+    graphs.set(steps, graph);
+  }
+  return graph;
 }
 
 /** Identity of a request for idempotency: everything that shapes the task. */
