@@ -35,7 +35,10 @@ export interface BenchOptions {
 
 const FULL = {
   runs: 50,
-  warmup: 10,
+  // Steady state: V8 tiers up the hot JavaScript and PGlite's WASM over the first ~200 tasks of a
+  // process (linear5 on PGlite: p50 5.2-5.6 ms over tasks 0-200, 4.2-4.5 ms after; README, eighth
+  // pass). Every system and backend gets the same warm-up.
+  warmup: 200,
   tasks: 1000,
   concurrency: [8, 32],
   history: 100_000,

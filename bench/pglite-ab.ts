@@ -7,15 +7,20 @@
 //     --configs '[{"name":"now"},{"name":"no bitmap","session":"SET enable_bitmapscan = off"},
 //                 {"name":"wal minimal","settings":["wal_level=minimal","max_wal_senders=0"]},
 //                 {"name":"no checksums","initdb":["--no-data-checksums"]}]'
+//   npx tsx bench/pglite-ab.ts --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
+// engine: a checkout of this repository (a worktree of another commit) whose engine runs this
+// configuration, to compare code changes as configurations are compared (both in one process).
 // session: SQL run on the database once it is open; migrated: SQL run once the engine has migrated
 // it (to try a schema change, e.g. an index or constraint less); settings: -c settings added to PGlite's start
 // parameters; initdb: arguments added to its initdb (a new data directory each run).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
-import { createLogger, type Database, openDatabase, Tasker } from "@tasker-ts/tasker";
+import * as thisEngine from "@tasker-ts/tasker";
+import type { Database, Tasker } from "@tasker-ts/tasker";
 import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
@@ -28,6 +33,7 @@ const ConfigSchema = z.object({
   migrated: z.string().optional(),
   settings: z.array(z.string()).optional(),
   initdb: z.array(z.string()).optional(),
+  engine: z.string().optional(),
 });
 const { values } = parseArgs({
   options: {
@@ -72,7 +78,13 @@ interface Contender {
   total: number[];
   wasm: number[];
 }
-const logger = createLogger({ level: "warn", name: "pglite-ab" });
+const logger = thisEngine.createLogger({ level: "warn", name: "pglite-ab" });
+/** The engine of a configuration: this checkout's, or the one at `engine`. */
+async function engineOf(checkout: string | undefined): Promise<typeof thisEngine> {
+  if (!checkout) return thisEngine;
+  const entry = pathToFileURL(join(resolve(checkout), "packages/tasker/src/index.ts")).href;
+  return (await import(entry)) as typeof thisEngine;
+}
 const walBytes = async (db: Database) =>
   Number(
     (await db.query<{ b: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b"))[0]?.b ??
@@ -86,11 +98,12 @@ for (const cfg of configs) {
     }),
     ...(cfg.initdb && { initDbStartParams: cfg.initdb }),
   };
+  const engine = await engineOf(cfg.engine);
   const dir = mkdtempSync(join(tmpdir(), "pglite-ab-"));
-  const database = await openDatabase({ dataDir: dir, logger });
+  const database = await engine.openDatabase({ dataDir: dir, logger });
   createOptions = {};
   if (cfg.session) await database.exec(cfg.session);
-  const tasker = await Tasker.open({
+  const tasker = await engine.Tasker.open({
     database,
     templatePaths: [TEMPLATE_DIR],
     logger,
