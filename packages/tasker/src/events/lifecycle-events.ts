@@ -36,9 +36,23 @@ const MAX_ERROR_CHARS = 2000;
 
 export async function publishEvents(q: Queryable, events: readonly LifecycleEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await q.query(`SELECT pg_notify('${EVENTS_CHANNEL}', p) FROM unnest($1::text[]) AS p`, [
-    eventPayloads(events),
-  ]);
+  await q.query(`SELECT ${notifyEach("$1")}`, [eventPayloadsParam(eventPayloads(events))]);
+}
+
+/**
+ * SQL that sends each payload of `param` (an {@link eventPayloadsParam}) as a NOTIFY on the events
+ * channel, in order, and counts them (`n`).
+ */
+export function notifyEach(param: string): string {
+  return `count(pg_notify('${EVENTS_CHANNEL}', e::text)) AS n FROM json_array_elements(${param}::json) AS e`;
+}
+
+/**
+ * Payloads (each a JSON object) as one JSON array text: a text[] parameter would escape every
+ * quote of every payload on the way in, and the backend unescape them.
+ */
+export function eventPayloadsParam(payloads: readonly string[]): string {
+  return `[${payloads.join(",")}]`;
 }
 
 /** The NOTIFY payloads of events (long errors cut, so a payload stays under NOTIFY's limit). */

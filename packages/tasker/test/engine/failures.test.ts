@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TaskerError } from "../../src/index.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, type ProgrammableContext, startHarness } from "../support/engine-harness.js";
@@ -47,6 +47,27 @@ describe.each(testBackends())("failures, retries and operator actions on %s", (b
     expect(step(task, "b").current_state).toBe("pending");
     expect(task.error).toContain("step a failed (refused)");
     expect(task.execution_status).toBe("blocked_by_failures");
+  });
+
+  it("publishes a failure's events with its message exactly, whatever characters it holds", async () => {
+    const message = 'quote " backslash \\ newline\n tab\t unicode 😀 json {"a": [1, "\\u0000"]}';
+    const all: { task: string; event: string; error: string | null }[] = [];
+    const stop = h.tasker.events.on("*", (e) => {
+      all.push({ task: e.task_uuid, event: e.event, error: e.error });
+    });
+    try {
+      const task = await create("retrying", { fail: { a: { mode: "permanent", message } } });
+      const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+      expect(done.status).toBe("error");
+      const heard = () => all.filter((e) => e.task === task.task_uuid);
+      await vi.waitFor(() => expect(heard().map((e) => e.event)).toContain("task.failed"));
+      expect(heard().find((e) => e.event === "step.failed")?.error).toBe(message);
+      expect(heard().find((e) => e.event === "task.failed")?.error).toBe(
+        `step a failed (refused): ${message}`,
+      );
+    } finally {
+      stop();
+    }
   });
 
   it("gives up after max_attempts and reports why", async () => {

@@ -22,13 +22,19 @@ export interface Execution {
 
 /**
  * Handler behaviour is driven by the task context so one engine serves every scenario:
- * `sleep_ms: {step: ms}`, `fail: {step: {mode: "permanent"|"retryable"|"throw"|"hang", times: n, retry_after_ms?}}`.
+ * `sleep_ms: {step: ms}`, `fail: {step: {mode: "permanent"|"retryable"|"throw"|"hang", times: n, retry_after_ms?, message?}}`.
  */
 export type ProgrammableContext = {
   sleep_ms?: Record<string, number>;
   fail?: Record<
     string,
-    { mode: "permanent" | "retryable" | "throw" | "hang"; times?: number; retry_after_ms?: number }
+    {
+      mode: "permanent" | "retryable" | "throw" | "hang";
+      times?: number;
+      retry_after_ms?: number;
+      /** The permanent error's message (default "<step> refused"). */
+      message?: string;
+    }
   >;
 };
 
@@ -48,7 +54,7 @@ export function programmableHandler(callable: string, executions: Execution[]): 
         end: Date.now(),
       });
       if (failure.mode === "permanent")
-        throw new PermanentError(`${ctx.stepName} refused`, { code: "refused" });
+        throw new PermanentError(failure.message ?? `${ctx.stepName} refused`, { code: "refused" });
       if (failure.mode === "retryable") {
         throw new RetryableError(`${ctx.stepName} briefly unavailable`, {
           code: "unavailable",

@@ -1,4 +1,4 @@
-import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
+import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Statement } from "../database.js";
 import { builtPerShape, numberUsedParams, type ParamRefs, paramValues } from "./numbered-params.js";
@@ -167,7 +167,7 @@ export function taskPlanPart(p: ParamRefs<TaskPlanParam>, gate: string, shape: T
   }
   if (shape.events) {
     ctes.push(`events AS (
-       SELECT count(pg_notify('${EVENTS_CHANNEL}', e)) AS n FROM unnest(${p.eventPayloads}::text[]) AS e WHERE ${gate}
+       SELECT ${notifyEach(p.eventPayloads)} WHERE ${gate}
      )`);
   }
   if (shape.keep) {
@@ -235,7 +235,7 @@ export function taskPlanValues(w: TaskPlanWrite): Record<TaskPlanParam, unknown>
     wakeQueue: w.wakeUp?.queue ?? null,
     wakeMessage: w.wakeUp ? JSON.stringify(w.wakeUp.message) : null,
     wakeDelayMs: w.wakeUp?.delayMs ?? 0,
-    eventPayloads: w.eventPayloads,
+    eventPayloads: eventPayloadsParam(w.eventPayloads),
     claimWorker: w.claimFor?.workerId ?? null,
     leaseSeconds: w.claimFor?.leaseSeconds ?? 0,
     claimState: claim.to,

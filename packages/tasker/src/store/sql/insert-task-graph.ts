@@ -1,4 +1,4 @@
-import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
+import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Queryable } from "../database.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
@@ -146,7 +146,7 @@ const insertTaskGraphText = builtPerShape(
      )${shape.signal ? `, ${stepSignalCte({ from: "st", where: `st.state = ${p.enqueuedState}`, orderBy: "st.position", queue: p.queue, correlationId: `${p.correlationId}::text` })}` : ""}${
        shape.events
          ? `, events AS (
-       SELECT count(pg_notify('${EVENTS_CHANNEL}', p)) AS n FROM unnest(${p.eventPayloads}::text[]) AS p
+       SELECT ${notifyEach(p.eventPayloads)}
         WHERE EXISTS (SELECT 1 FROM t)
      )`
          : ""
@@ -195,7 +195,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
     enqueuedState: created.to,
     taskTransitions: JSON.stringify(g.taskTransitions),
     queue: g.queue,
-    eventPayloads: g.eventPayloads,
+    eventPayloads: eventPayloadsParam(g.eventPayloads),
     createdAt: g.createdAt,
     contentHash: g.template.contentHash,
     versionCount: g.template.versionCount,
