@@ -29,6 +29,21 @@ describe.each(backends)("transactions on %s", (backend) => {
   });
 
   const count = async () => (await db.query<{ n: number }>("SELECT n FROM counter WHERE id = 1"))[0]!.n;
+  /** One transaction sent as one call: the counter incremented, then `failing`; its error. */
+  const incrementThen = async (failing: { sql: string; params: unknown[] }): Promise<Error> => {
+    const result = await db
+      .transaction((tx) =>
+        tx.batch([{ sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] }, failing], {
+          commit: true,
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    if (!result) throw new Error(`the transaction committed although ${failing.sql} should have failed it`);
+    return result;
+  };
 
   it("runs a batch in order, each statement seeing the ones before, and returns each one's rows", async () => {
     const before = await count();
@@ -95,18 +110,8 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect(first).toEqual([{ n: before + 11 }]);
     expect(second).toEqual([{ n: before + 111 }]);
     expect(await count()).toBe(before + 111);
-    const err = await db
-      .transaction((tx) =>
-        tx.batch(
-          [
-            { sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] },
-            { sql: "SELECT 1 / $1::int AS boom", params: [0] },
-          ],
-          { commit: true },
-        ),
-      )
-      .catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/division by zero/);
+    const err = await incrementThen({ sql: "SELECT 1 / $1::int AS boom", params: [0] });
+    expect(err.message).toMatch(/division by zero/);
     expect(await count()).toBe(before + 111);
     expect(await db.transaction((tx) => tx.batch([], { commit: true }))).toEqual([]);
   });
@@ -117,18 +122,8 @@ describe.each(backends)("transactions on %s", (backend) => {
     );
     const before = await count();
     // The duplicate is found only when the transaction commits (PGlite: at the Sync of the call).
-    const err = await db
-      .transaction((tx) =>
-        tx.batch(
-          [
-            { sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] },
-            { sql: "INSERT INTO deferred_once VALUES ($1)", params: [1] },
-          ],
-          { commit: true },
-        ),
-      )
-      .catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/duplicate key/);
+    const err = await incrementThen({ sql: "INSERT INTO deferred_once VALUES ($1)", params: [1] });
+    expect(err.message).toMatch(/duplicate key/);
     expect(await count()).toBe(before);
     expect(await db.query("SELECT id FROM deferred_once")).toEqual([{ id: 1 }]);
   });
