@@ -147,6 +147,32 @@ describe("TemplateStore (PGlite)", { timeout: 60_000 }, () => {
     expect((await mine.list()).map((t) => t.version)).toContain("3.0.0");
   });
 
+  it("reads a name once for creates that miss the cache together", async () => {
+    const reads: string[] = [];
+    const counting: Database = {
+      ...db,
+      query: (sql, params) => {
+        if (sql.includes("task_templates")) reads.push(sql);
+        return db.query(sql, params);
+      },
+    };
+    const store = new TemplateStore(counting);
+    const chosen = await Promise.all(
+      Array.from({ length: 8 }, () => store.choose("ecommerce", "order_fulfillment")),
+    );
+    expect(reads).toHaveLength(1);
+    expect(new Set(chosen.map((c) => c?.template.version))).toEqual(new Set(["3.0.0"]));
+    // Once read, the choice is served from memory; a forgotten name is read again.
+    await store.choose("ecommerce", "order_fulfillment");
+    expect(reads).toHaveLength(1);
+    store.forget("ecommerce", "order_fulfillment");
+    await Promise.all([
+      store.choose("ecommerce", "order_fulfillment"),
+      store.get("ecommerce", "order_fulfillment", "1.9.0"),
+    ]);
+    expect(reads).toHaveLength(2);
+  });
+
   it("stores the definition as plain JSON and replaces it on re-registration", async () => {
     const store = new TemplateStore(db);
     await store.register([template("4.0.0", "first")]);

@@ -24,6 +24,8 @@ export class TemplateStore {
   private readonly cache = new Map<string, CachedVersion>();
   /** Per template name, the newest version and how many versions there were when last read. */
   private readonly newest = new Map<string, { version: string; versionCount: number }>();
+  /** Reads of a name under way: creates that miss the cache together share one read. */
+  private readonly reading = new Map<string, Promise<CachedVersion[]>>();
 
   constructor(private readonly db: Database) {}
 
@@ -105,20 +107,33 @@ export class TemplateStore {
 
   /** Reads every version of a name into the cache; returns the one asked for, or the newest. */
   private async read(namespace: string, name: string, version?: string): Promise<CachedVersion | undefined> {
+    const k = nameKey(namespace, name);
+    let versions = this.reading.get(k);
+    if (!versions) {
+      versions = this.readVersions(namespace, name).finally(() => this.reading.delete(k));
+      this.reading.set(k, versions);
+    }
+    const read = await versions;
+    return version ? read.find((v) => v.template.version === version) : read[0];
+  }
+
+  /** Every version of a name, newest first, into the cache. */
+  private async readVersions(namespace: string, name: string): Promise<CachedVersion[]> {
     const rows = await selectTemplateVersions(this.db, namespace, name);
     const versions = rows.map((r) => ({
       template: r.definition as TaskTemplate,
       contentHash: r.content_hash,
     }));
     for (const v of versions) this.cache.set(key(namespace, name, v.template.version), v);
-    const newest = versions.sort((a, b) => compareSemver(b.template.version, a.template.version))[0];
+    versions.sort((a, b) => compareSemver(b.template.version, a.template.version));
+    const newest = versions[0];
     if (newest)
       this.newest.set(nameKey(namespace, name), {
         version: newest.template.version,
         versionCount: rows.length,
       });
     else this.newest.delete(nameKey(namespace, name));
-    return version ? versions.find((v) => v.template.version === version) : newest;
+    return versions;
   }
 }
 
