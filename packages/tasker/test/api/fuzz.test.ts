@@ -54,6 +54,8 @@ const nested = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
 
 /** A JSON body that is wrong in one of many ways (or, rarely, right: the checks allow that). */
 const createBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  // A valid request now and then, so that the runs also reach the engine's create.
+  fc.constant(JSON.stringify(VALID_CREATE)),
   // One field of a valid request replaced by anything at all.
   fc
     .record({ field: fc.constantFrom(...TASK_FIELDS), value: fc.anything() })
@@ -85,6 +87,8 @@ const createBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 );
 
 const actionBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  // A well-formed action now and then, so that the runs also reach the engine's rules.
+  fc.constant(JSON.stringify({ action_type: "reset_for_retry", reason: "fuzz" })),
   fc
     .record({
       action_type: fc.oneof(
@@ -138,6 +142,8 @@ describe.each(testBackends())("fuzzing the orchestration API on %s", (backend) =
   let h: ApiHarness;
   /** A task whose charge step failed, so step PATCHes reach real engine logic. */
   let failedTask: { task: string; step: string };
+  /** A task that completed: every action on its steps is refused (409) by the engine's rules. */
+  let completedTask: { task: string; step: string };
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
@@ -150,6 +156,13 @@ describe.each(testBackends())("fuzzing the orchestration API on %s", (backend) =
     failedTask = {
       task: done.task_uuid,
       step: done.steps.find((s) => s.name === "charge")!.workflow_step_uuid,
+    };
+    const ok = await call(h.url, "/v1/tasks", { method: "POST", json: VALID_CREATE });
+    const completed = await h.client.waitForTask(ok.body.task_uuid, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(completed.status).toBe("complete");
+    completedTask = {
+      task: completed.task_uuid,
+      step: completed.steps.find((s) => s.name === "charge")!.workflow_step_uuid,
     };
   });
   afterAll(async () => {
@@ -237,8 +250,11 @@ describe.each(testBackends())("fuzzing the orchestration API on %s", (backend) =
   it(
     "never answers a bad step action with a 5xx",
     async () => {
+      // The failed step answers by timing (a reset step fails again within milliseconds); the
+      // completed one refuses every action, so the engine's conflicts are always reached.
       const target = fc.oneof(
         fc.constant(`/v1/tasks/${failedTask.task}/workflow_steps/${failedTask.step}`),
+        fc.constant(`/v1/tasks/${completedTask.task}/workflow_steps/${completedTask.step}`),
         fc.tuple(segment, segment).map(([a, b]) => `/v1/tasks/${a}/workflow_steps/${b}`),
       );
       await fc.assert(
