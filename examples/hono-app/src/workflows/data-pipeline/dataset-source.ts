@@ -107,7 +107,15 @@ async function fetchRemote(
       code: "dataset_too_large",
     });
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (error) {
+    // The body stalled past the timeout, or the connection dropped mid-body: worth another try.
+    throw new RetryableError(`reading ${url.href} failed: ${(error as Error).message}`, {
+      code: "dataset_fetch_failed",
+    });
+  }
   const type = res.headers.get("content-type") ?? "";
   const kind = type.includes("json") || extname(url.pathname).toLowerCase() === ".json" ? "json" : "csv";
   return { text, kind };
