@@ -50,7 +50,13 @@ describe.each(testBackends())("team scaling compliance checks on %s", (backend) 
   it("quotes and reviews an order in two namespaces and completes the check", async () => {
     const created = await create(check());
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ order_ref: "ORD-TS-1", namespace: "default", status: "processing" });
+    // "completed" when both tasks finished before the answer: the endpoint refreshes the check's
+    // status after storing their uuids (their events may have found no row to update).
+    expect(created.body).toMatchObject({
+      order_ref: "ORD-TS-1",
+      namespace: "default",
+      status: expect.stringMatching(/^(processing|completed)$/),
+    });
     const { id, task_uuids, task_uuid, correlation_id } = created.body;
     expect(Object.keys(task_uuids).sort()).toEqual(["compliance", "sales"]);
     expect(task_uuid).toBe(task_uuids.compliance);
