@@ -55,13 +55,9 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
 
   // The session's plan_cache_mode, set outside any transaction when a unit of work wants another
   // one (TransactionOptions.genericPlans): `SET LOCAL` cost a simple query in every transaction of
-  // the hot path, and the hot path's transactions all want the same mode. Unknown after a failed call.
+  // the hot path, and the hot path's transactions all want the same mode. Known once a call that
+  // set it was answered without an error; unknown (set again) otherwise.
   let plans: Plans | undefined = "auto";
-  const sessionFor = (wanted: Plans): string[] => {
-    if (plans === wanted) return [];
-    plans = wanted;
-    return [wanted === "generic" ? "SET plan_cache_mode = force_generic_plan" : "RESET plan_cache_mode"];
-  };
 
   const answers = new Answers();
   const listeners = new Map<string, Set<(payload: string) => void>>();
@@ -80,20 +76,17 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
   const call: Call = (statements, options, syncToFs) =>
     db._runExclusiveQuery(async () => {
       const { starts, ...protocol } = options();
-      const opts: CallOptions = starts ? { ...protocol, session: sessionFor(starts) } : protocol;
+      const setsPlans = starts !== undefined && starts !== plans;
+      const opts: CallOptions = setsPlans ? { ...protocol, session: [planModeSql(starts)] } : protocol;
       const encoded = encodeCall(statements, prepared, opts);
+      if (setsPlans) plans = undefined;
       answers.reset();
-      try {
-        await db.execProtocolRawStream(encoded.message, {
-          syncToFs: syncToFs && fsSyncs,
-          onRawData: answers.append,
-        });
-      } catch (err) {
-        plans = undefined;
-        throw err;
-      }
+      await db.execProtocolRawStream(encoded.message, {
+        syncToFs: syncToFs && fsSyncs,
+        onRawData: answers.append,
+      });
       const decoded = decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
-      if (decoded.error) plans = undefined;
+      if (setsPlans && !decoded.error) plans = starts;
       dispatch(decoded.notifications);
       return decoded;
     });
@@ -161,6 +154,11 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
 
 /** The plan_cache_mode a unit of work runs with: forced generic plans, or PostgreSQL's choice. */
 type Plans = "generic" | "auto";
+
+/** The session-level setting of a plan mode (sent outside any transaction, so never rolled back). */
+function planModeSql(plans: Plans): string {
+  return plans === "generic" ? "SET plan_cache_mode = force_generic_plan" : "RESET plan_cache_mode";
+}
 
 /**
  * One call into the backend: `options` is asked when the call runs (after the calls queued before
