@@ -46,7 +46,9 @@ function unitTests(): { passed: number; failed: number } {
   }
 }
 
-const unit = unitTests();
+let started = Date.now();
+const seconds = () => Math.round((Date.now() - started) / 1000);
+const unit = { ...unitTests(), seconds: seconds() };
 writeFileSync(join(RESULTS, "bench-unit.json"), JSON.stringify(unit));
 console.log(`=== bench unit: ${unit.passed} passed, ${unit.failed} failed ===`);
 
@@ -79,12 +81,16 @@ console.log(
     ? `=== bench --quick: RabbitMQ listens on ${redactUrl(BENCH_RABBITMQ_URL)}; both transports are required ===`
     : `=== bench --quick: nothing listens on ${redactUrl(BENCH_RABBITMQ_URL)}; the RabbitMQ transport is skipped ===`,
 );
+started = Date.now();
 const quick = spawnSync(
   "npx",
   ["tsx", "bench/run.ts", "--quick", ...(rabbitUp ? ["--transports", "postgres,rabbitmq"] : [])],
   { stdio: "inherit" },
 );
-const smoke = quick.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+const smoke = {
+  ...(quick.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }),
+  seconds: seconds(),
+};
 writeFileSync(join(RESULTS, "bench.json"), JSON.stringify(smoke));
 console.log(`=== bench --quick: ${smoke.passed} passed, ${smoke.failed} failed ===`);
 process.exit(unit.failed + smoke.failed === 0 ? 0 : 1);

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   const pgVersion = opts.backends.includes("postgres") ? await postgresVersion() : null;
   if (opts.backends.includes("postgres") && pgVersion === null) {
     console.error(
-      "PostgreSQL does not answer (TASKER_TEST_PG_URL or postgres://postgres@127.0.0.1:5432); start it or pass --backends pglite",
+      "PostgreSQL does not answer (TASKER_TEST_PG_URL or postgres://postgres:postgres@127.0.0.1:5432); start it or pass --backends pglite",
     );
     return 1;
   }

@@ -2,10 +2,12 @@
 // Runs the test suites in order and prints "N passed, N failed" as the last line.
 //   node scripts/run-tests.mjs              lint, type-check, vitest (unit + integration)
 //   node scripts/run-tests.mjs <suite>...   only the named suites (see SUITES), e.g. reliability
-// Each suite writes .test-results/<suite>.json ({passed, failed}); scripts/summarize-results.mjs
-// sums them for CI.
+// Each suite writes .test-results/<suite>.json ({passed, failed, seconds});
+// scripts/summarize-results.mjs sums them for CI. Suites that need PostgreSQL or RabbitMQ check
+// first that it answers, and say how to start it (scripts/services.sh) when it does not.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 
 const RESULTS = ".test-results";
@@ -65,9 +67,54 @@ const SUITES = {
     ),
 };
 
+/** What each suite needs running, beyond Node.js. */
+function servicesFor(name) {
+  const postgres = (process.env.TASKER_TEST_BACKENDS ?? "pglite,postgres").includes("postgres");
+  if (name === "vitest") return postgres ? ["postgres"] : [];
+  if (name === "reliability") return ["postgres"];
+  if (name === "rabbitmq") return ["postgres", "rabbitmq"];
+  return [];
+}
+
+const SERVICE_URLS = {
+  postgres: process.env.TASKER_TEST_PG_URL ?? "postgres://127.0.0.1:5432",
+  rabbitmq: process.env.RABBITMQ_URL ?? "amqp://127.0.0.1:5672",
+};
+
+function answers(url) {
+  const { hostname, port } = new URL(url);
+  const defaultPort = url.startsWith("amqp") ? 5672 : 5432;
+  return new Promise((done) => {
+    const socket = connect({
+      host: hostname || "127.0.0.1",
+      port: Number(port) || defaultPort,
+      timeout: 2000,
+    });
+    const finish = (up) => {
+      socket.destroy();
+      done(up);
+    };
+    socket.once("connect", () => finish(true));
+    socket.once("timeout", () => finish(false));
+    socket.once("error", () => finish(false));
+  });
+}
+
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : ["lint", "typecheck", "vitest"];
 mkdirSync(RESULTS, { recursive: true });
+const needed = [...new Set(names.flatMap(servicesFor))];
+const down = [];
+for (const service of needed) if (!(await answers(SERVICE_URLS[service]))) down.push(service);
+if (down.length > 0) {
+  console.error(
+    `\n${down.map((s) => `${s} does not answer at ${new URL(SERVICE_URLS[s]).host}`).join("; ")}.\n` +
+      "Start the services once per boot with `sudo scripts/services.sh` (PostgreSQL, RabbitMQ, Chromium),\n" +
+      "or run only what needs no server: `TASKER_TEST_BACKENDS=pglite npm test`.",
+  );
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
 let passed = 0;
 let failed = 0;
 for (const name of names) {
@@ -77,7 +124,8 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`\n=== ${name} ===`);
-  const result = suite();
+  const started = Date.now();
+  const result = { ...suite(), seconds: Math.round((Date.now() - started) / 1000) };
   writeFileSync(join(RESULTS, `${name}.json`), JSON.stringify(result));
   console.log(`=== ${name}: ${result.passed} passed, ${result.failed} failed ===`);
   passed += result.passed;

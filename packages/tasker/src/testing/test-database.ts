@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-/** The server tests use: TASKER_TEST_PG_URL, else the local trust-auth PostgreSQL. */
+/** The server tests use: TASKER_TEST_PG_URL, else the local PostgreSQL as `scripts/services.sh` sets it up. */
 export const TEST_PG_ADMIN_URL =
-  process.env.TASKER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  process.env.TASKER_TEST_PG_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 
 /** A PostgreSQL database created for one test run. */
 export interface TestDatabase {
