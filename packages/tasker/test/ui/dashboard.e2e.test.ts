@@ -51,7 +51,7 @@ describe("dashboard in Chromium", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
-        `Chromium is not at ${CHROMIUM}: install it (apt-get install -y chromium; .ci/run does) or set TASKER_CHROMIUM_PATH`,
+        `Chromium is not at ${CHROMIUM}: install it (sudo scripts/services.sh chromium) or set TASKER_CHROMIUM_PATH`,
       );
     }
     // Fresh screenshots for every run (CI keeps test-artifacts/ as the run's artifacts).
