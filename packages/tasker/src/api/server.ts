@@ -70,10 +70,19 @@ export async function startOrchestrationServer(
     logger,
   });
   const hostname = options.hostname ?? (embedded ? "127.0.0.1" : "0.0.0.0");
-  const server = createAdaptorServer({ fetch: built.app.fetch }) as Server;
-  // Bodies are at most ~1 MiB, so a client still sending after this long is stalling a handler.
-  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  server.headersTimeout = Math.min(server.requestTimeout, HEADERS_TIMEOUT_MS);
+  // Bodies are at most ~1 MiB (every route bounds them), so a client still sending after this
+  // long is stalling a handler or holding a connection open (slow loris): it gets a 408 and is
+  // cut off. Node looks for such requests every connectionsCheckingInterval (30 s by default,
+  // which would let one run on for twice the limit), so it looks often enough to keep the limit.
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createAdaptorServer({
+    fetch: built.app.fetch,
+    serverOptions: {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, HEADERS_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    },
+  }) as Server;
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {

@@ -1,0 +1,110 @@
+// The orchestration server's time limits over raw sockets: a client that sends its headers or its
+// body too slowly (slow loris) is cut off once the request timeout has passed, on every route,
+// while other requests keep being answered at once. PGlite only: this is the HTTP server's doing.
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OrchestrationServer, startOrchestrationServer, Tasker } from "../../src/index.js";
+import { TEMPLATES } from "../support/engine-harness.js";
+
+const REQUEST_TIMEOUT_MS = 1_000;
+
+interface Trickle {
+  /** What the server sent back before it closed the connection. */
+  reply: string;
+  /** How long after the first byte the server closed the connection (Infinity: it never did). */
+  closedAfterMs: number;
+}
+
+/**
+ * Sends `atOnce`, then `slowly` a byte every `everyMs`, until the server closes the connection or
+ * `giveUpMs` passes.
+ */
+function trickle(
+  url: string,
+  atOnce: string,
+  slowly: string,
+  everyMs: number,
+  giveUpMs: number,
+): Promise<Trickle> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname);
+    let reply = "";
+    let sent = 0;
+    socket.write(atOnce);
+    const timer = setInterval(() => {
+      if (sent < slowly.length && socket.writable) socket.write(slowly[sent++]!);
+    }, everyMs);
+    const done = (closedAfterMs: number) => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ reply, closedAfterMs });
+    };
+    const giveUp = setTimeout(() => done(Number.POSITIVE_INFINITY), giveUpMs);
+    socket.on("data", (d) => {
+      reply += d.toString();
+    });
+    socket.on("close", () => done(Date.now() - started));
+    socket.on("error", () => done(Date.now() - started));
+  });
+}
+
+describe("the orchestration server's time limits", () => {
+  let tasker: Tasker;
+  let server: OrchestrationServer;
+  beforeAll(async () => {
+    tasker = await Tasker.open({ dataDir: "memory://", templates: Object.values(TEMPLATES) });
+    server = await startOrchestrationServer({
+      tasker,
+      port: 0,
+      hostname: "127.0.0.1",
+      auth: { enabled: false },
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await tasker?.close();
+  });
+
+  it("cuts off clients that send headers or a body too slowly, while others are answered at once", async () => {
+    const slowHeaders = (path: string) =>
+      trickle(
+        server.url,
+        `GET ${path} HTTP/1.1\r\n`,
+        `Host: x\r\nX-Padding: ${"p".repeat(200)}\r\n\r\n`,
+        40,
+        8_000,
+      );
+    // Origin makes the sign-in form same-site, so the route waits for the body.
+    const slowBody = (path: string, contentType: string) => {
+      const body = "key=x".padEnd(400, "x");
+      const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`;
+      return trickle(server.url, head, body, 20, 8_000);
+    };
+    const clients = Promise.all([
+      slowHeaders("/health/live"),
+      slowHeaders("/ui/tasks"),
+      slowBody("/ui/login", "application/x-www-form-urlencoded"),
+      slowBody("/v1/tasks", "application/json"),
+    ]);
+    // Meanwhile the server answers everyone else without delay.
+    const slowest: number[] = [];
+    const stop = Date.now() + 2_500;
+    while (Date.now() < stop) {
+      const started = Date.now();
+      expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
+      slowest.push(Date.now() - started);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(Math.max(...slowest)).toBeLessThan(500);
+    for (const client of await clients) {
+      // Cut off soon after the limit (the server checks every quarter of it), not left to stall.
+      expect(client.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS * 0.9);
+      expect(client.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS * 3);
+      expect(client.reply).toMatch(/^(HTTP\/1\.1 408|$)/);
+    }
+  });
+});
