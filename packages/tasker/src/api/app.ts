@@ -1,13 +1,17 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { except } from "hono/combine";
 import { matchedRoutes } from "hono/route";
+import { CONTEXT_LIMITS } from "../model/task-request.js";
 import { defaultLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
-import type { DashboardOptions } from "../ui/dashboard-app.js";
+import { type DashboardOptions, normaliseBasePath } from "../ui/dashboard-app.js";
 import { mountDashboard } from "../ui/mount-dashboard.js";
 import { type AuthConfig, type AuthEnv, createKeyMatcher, requirePermission } from "./auth.js";
 import { resolveAuthConfig } from "./auth-config.js";
+import { limitBody } from "./body-limit.js";
 import { createErrorHandler, reply, sendError, validationReply } from "./errors.js";
+import { MAX_BODY_BYTES } from "./json-body.js";
 import { registerDocsRoutes } from "./routes/docs.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
@@ -110,6 +114,15 @@ export function buildApiApp(options: ApiAppOptions): BuiltApiApp {
       "request",
     );
   });
+  // Every body is bounded before a route reads it. The dashboard bounds its own forms and
+  // answers with its own pages, so its paths are left to it.
+  const bodies = limitBody(
+    MAX_BODY_BYTES,
+    `keep the task context under ${CONTEXT_LIMITS.maxBytes} bytes and pass big data by reference`,
+  );
+  const dashboardBase =
+    options.dashboard === false ? undefined : normaliseBasePath(options.dashboard?.basePath ?? "/ui");
+  app.use("*", dashboardBase ? except([dashboardBase, `${dashboardBase}/*`], bodies) : bodies);
   app.onError(createErrorHandler(logger));
   app.notFound((c) => {
     const methods = allowedMethods(app.routes, c.req.path);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AuthConfig } from "../api/auth.js";
+import { limitBody } from "../api/body-limit.js";
 import { errorReply, sendError } from "../api/errors.js";
 import { defaultLogger, type Logger } from "../observability/logger.js";
 import { type Asset, assetUrls, loadAssets } from "./assets.js";
@@ -44,6 +45,9 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'self'",
 ].join("; ");
+
+/** The largest form: a manual step result may be as large as a task context (1 MiB), plus the other fields. */
+export const MAX_FORM_BYTES = 1024 * 1024 + 16 * 1024;
 
 const ERROR_TITLES: Record<number, string> = {
   400: "Bad request",
@@ -94,6 +98,8 @@ export function createDashboardApp(
     c.header("Referrer-Policy", "same-origin");
     c.header("X-Content-Type-Options", "nosniff");
   });
+  // Every form is bounded before a route reads it; a larger one is refused as any other error below.
+  app.use("*", limitBody(MAX_FORM_BYTES, "forms hold at most a 1 MiB step result; shorten it"));
   app.use("*", sameOriginPosts);
   app.onError((err, c) => {
     const { status, message } = describeError(err);
