@@ -46,6 +46,25 @@ describe("parseStepActionForm", () => {
       /^result: not valid JSON \(.*\); write e\.g\. \{"charged": true\} or null$/,
     );
   });
+
+  it("names the field holding text PostgreSQL cannot store", () => {
+    const message = (form: Record<string, unknown>) => {
+      const r = parseStepActionForm(form, "ops");
+      return r.ok ? "" : r.message;
+    };
+    expect(message({ action_type: "resolve_manually", reason: "a\u0000b" })).toMatch(
+      /^reason: must not contain NUL characters/,
+    );
+    expect(message({ action_type: "reset_for_retry", reason: "x\ud800" })).toMatch(
+      /^reason: must not contain NUL characters \(\\u0000\) or unpaired UTF-16 surrogates/,
+    );
+    expect(
+      message({ action_type: "complete_manually", reason: "x", result: '{"a": ["ok", "\\u0000"]}' }),
+    ).toBe("result.a.1: contains a NUL character (\\u0000), which PostgreSQL cannot store");
+    expect(message({ action_type: "complete_manually", reason: "x", result: '"\\ud800"' })).toMatch(
+      /^result: contains an unpaired UTF-16 surrogate/,
+    );
+  });
 });
 
 describe("parseResultJson", () => {
@@ -69,6 +88,10 @@ describe("parseCancelForm", () => {
     expect(parseCancelForm({ reason: "x".repeat(1001) })).toEqual({
       ok: false,
       message: "reason: at most 1,000 characters",
+    });
+    expect(parseCancelForm({ reason: "a\u0000b" })).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^reason: must not contain NUL characters/),
     });
   });
 });

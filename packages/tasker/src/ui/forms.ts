@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jsonTextNestingDepth } from "../api/json-limits.js";
 import { type StepAction, StepActionSchema } from "../model/step-action.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../model/storable-text.js";
 import { CONTEXT_LIMITS } from "../model/task-request.js";
 import { STEP_ACTION_TYPES } from "./data/allowed-actions.js";
 
@@ -14,11 +15,24 @@ const ActionFormSchema = z.object({
     .string({ error: "reason: write why you are changing this step; it is kept in the step's audit trail" })
     .trim()
     .min(1, "reason: write why you are changing this step; it is kept in the step's audit trail")
-    .max(1000, "reason: at most 1,000 characters"),
+    .max(1000, "reason: at most 1,000 characters")
+    .refine(isStorableText, `reason: ${UNSTORABLE_TEXT_MESSAGE}`),
   result: z.string().optional(),
 });
 
+/** The form schemas' messages name their field already. */
 const firstMessage = (error: z.ZodError) => error.issues[0]?.message ?? "invalid form";
+
+/** A failure of the API's own schema, named as the form's field (`reason`, `result.items.0`). */
+function apiSchemaMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid form";
+  const field = issue.path
+    .map(String)
+    .join(".")
+    .replace(/^completion_data\./, "");
+  return field ? `${field}: ${issue.message}` : issue.message;
+}
 
 /** The `result` box of "Complete with result": JSON, as the API's `completion_data.result`. */
 export function parseResultJson(text: string | undefined): FormResult<unknown> {
@@ -63,11 +77,16 @@ export function parseStepActionForm(form: Record<string, unknown>, by: string): 
   const checked = StepActionSchema.safeParse(action);
   return checked.success
     ? { ok: true, value: checked.data }
-    : { ok: false, message: firstMessage(checked.error) };
+    : { ok: false, message: apiSchemaMessage(checked.error) };
 }
 
 const CancelFormSchema = z.object({
-  reason: z.string().trim().max(1000, "reason: at most 1,000 characters").optional(),
+  reason: z
+    .string()
+    .trim()
+    .max(1000, "reason: at most 1,000 characters")
+    .refine(isStorableText, `reason: ${UNSTORABLE_TEXT_MESSAGE}`)
+    .optional(),
 });
 
 /** The cancel form: an optional reason (the engine records "cancelled by request" without one). */

@@ -18,6 +18,28 @@ describe("safeNext", () => {
     }
     expect(safeNext(undefined, "/ops/ui")).toBe("/ops/ui");
   });
+
+  it("returns only what a Location header can carry: no control characters, the rest percent-encoded", () => {
+    for (const bad of [
+      "/ui/tasks\r\nSet-Cookie: x=1",
+      "/ui/tasks\nX: 1",
+      "/ui/tasks\u0000",
+      "/ui/tasks\t",
+      "/ui/\u007f",
+      "/ui/../v1/tasks",
+      "/ui/%2e%2e/v1/tasks",
+      "/ui/tasks/".padEnd(3000, "x"),
+    ]) {
+      expect(safeNext(bad, "/ui"), JSON.stringify(bad)).toBe("/ui");
+    }
+    expect(safeNext("/ui/tasks?q=café 😀", "/ui")).toBe("/ui/tasks?q=caf%C3%A9%20%F0%9F%98%80");
+    expect(safeNext("/ui/tëst", "/ui")).toBe("/ui/t%C3%ABst");
+    expect(safeNext("/ui/tasks#top", "/ui")).toBe("/ui/tasks");
+    const header = new Headers();
+    for (const next of ["/ui/\ud800", "/ui?q=\udfff", "/ui/tasks?q=%ZZ"]) {
+      expect(() => header.set("location", safeNext(next, "/ui"))).not.toThrow();
+    }
+  });
 });
 
 describe("createDashboardAuth", () => {

@@ -66,8 +66,27 @@ export function endSession(c: Context, base: string): void {
   deleteCookie(c, SESSION_COOKIE, { path: base, httpOnly: true, sameSite: "Strict", secure: isHttps(c) });
 }
 
-/** Where to go after signing in: only a path inside the dashboard (never another site). */
+/** A `next` longer than this is not a page the dashboard linked to. */
+const MAX_NEXT_LENGTH = 2048;
+const ORIGIN = "http://dashboard.invalid";
+
+/**
+ * Where to go after signing in: a path inside the dashboard on this site, percent-encoded so a
+ * Location header can carry it. Anything else goes to the dashboard's start: another site
+ * (`//host`, a URL, backslashes), control characters (CR/LF would split the header), a path
+ * that leaves the dashboard once resolved (`/ui/../v1`), or an absurdly long one.
+ */
 export function safeNext(next: string | undefined, base: string): string {
-  if (!next || next.startsWith("//") || next.includes("\\")) return base;
-  return next === base || next.startsWith(`${base}/`) || next.startsWith(`${base}?`) ? next : base;
+  if (!next || next.length > MAX_NEXT_LENGTH || !next.startsWith("/") || next.startsWith("//")) return base;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\\\u0000-\u001f\u007f]/.test(next)) return base;
+  let url: URL;
+  try {
+    url = new URL(next, ORIGIN);
+  } catch {
+    return base;
+  }
+  if (url.origin !== ORIGIN) return base;
+  if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return base;
+  return url.pathname + url.search;
 }

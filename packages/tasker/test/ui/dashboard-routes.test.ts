@@ -85,9 +85,9 @@ describe.each(testBackends())("dashboard on %s", (backend) => {
       expect(last.text).not.toContain('rel="next"');
     });
 
-    it("reports a bad filter and still shows the list", async () => {
+    it("reports a bad filter (400) and still shows the list", async () => {
       const res = await request(h.base, "/ui/tasks?status=exploded&limit=7");
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(400);
       expect(res.text).toContain("Filter ignored: status: must be one of: pending,");
       expect(res.text).toContain("Filter ignored: limit: must be one of: 25, 50, 100");
       expect(res.text).toContain(`<tr data-task="${failed.task_uuid}">`);

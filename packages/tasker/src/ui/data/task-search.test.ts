@@ -49,6 +49,14 @@ describe("parseTaskSearch", () => {
     expect(problems).toContain("limit: must be one of: 25, 50, 100");
     expect(problems).toContain("offset: must be 0 or more");
   });
+
+  it("drops search text PostgreSQL cannot store (NUL, unpaired surrogates), naming the field", () => {
+    for (const q of ["\u0000", "a\u0000b", "x\ud800"]) {
+      const { search, problems } = parseTaskSearch({ q, status: "error" });
+      expect(search).toEqual({ limit: 25, offset: 0, status: "error" });
+      expect(problems).toEqual([expect.stringMatching(/^q: must not contain NUL characters/)]);
+    }
+  });
 });
 
 describe("taskSearchQuery", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../../model/storable-text.js";
 import { NAMESPACE_PATTERN } from "../../model/task-request.js";
 import { TASK_STATES, type TaskState } from "../../state/task-states.js";
 
@@ -22,7 +23,13 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 /** The task list's filters as they appear in its URL (`/ui/tasks?status=error&period=24h`). */
 export const TaskSearchFields = {
-  q: optional(z.string().trim().max(255, "must be at most 255 characters")),
+  q: optional(
+    z
+      .string()
+      .trim()
+      .max(255, "must be at most 255 characters")
+      .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
+  ),
   namespace: optional(z.string().regex(NAMESPACE_PATTERN, "must be 1-29 characters of [A-Za-z0-9_]")),
   template: optional(
     z

@@ -1,3 +1,4 @@
+import { readForm } from "../inputs.js";
 import { endSession, safeNext, startSession } from "../session.js";
 import { renderLoginBody } from "../views/simple-pages.js";
 import type { DashboardApp, DashboardDeps } from "./dashboard-env.js";
@@ -19,7 +20,7 @@ export function registerAuthRoutes(app: DashboardApp, deps: DashboardDeps): void
 
   app.post("/login", async (c) => {
     const ui = c.get("ui");
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const next = safeNext(typeof form.next === "string" ? form.next : undefined, ui.base);
     if (!deps.auth.enabled) return c.redirect(next, 303);
     const key = typeof form.key === "string" ? form.key.trim() : "";

@@ -1,5 +1,5 @@
-import { bodyLimit } from "hono/body-limit";
 import { html } from "hono/html";
+import { z } from "zod";
 import { assertWithinContextLimits } from "../../api/json-limits.js";
 import { TaskerError } from "../../model/errors.js";
 import type { StepAction } from "../../model/step-action.js";
@@ -7,6 +7,7 @@ import { loadTaskDetail, type TaskDetail } from "../data/task-detail.js";
 import { searchTasks, selectFilterChoices } from "../data/task-list.js";
 import { parseTaskSearch } from "../data/task-search.js";
 import { type FormResult, parseCancelForm, parseStepActionForm } from "../forms.js";
+import { inputText, optionalInput, readForm, readQuery } from "../inputs.js";
 import { type Notice, noticesOutOfBand } from "../views/layout.js";
 import { renderTaskListBody, renderTaskResults } from "../views/task-list-page.js";
 import { renderTaskBody, renderTaskLive } from "../views/task-page.js";
@@ -21,9 +22,6 @@ import {
   sendPage,
 } from "./respond.js";
 
-// A manual result may be as large as a task context (1 MiB) plus the form's own fields.
-const MAX_FORM_BYTES = 1024 * 1024 + 16 * 1024;
-
 /** Fixed messages for `?done=` after a form post without JavaScript (never text from the URL). */
 const DONE_MESSAGES: Record<string, string> = {
   cancelled: "The task was cancelled.",
@@ -31,6 +29,23 @@ const DONE_MESSAGES: Record<string, string> = {
   resolve_manually: "The step was resolved manually.",
   complete_manually: "The step was completed with the given result.",
 };
+
+/** `?partial=results`: only the results, for the list's in-place refresh. */
+const TaskListQuery = z.object({
+  partial: optionalInput(z.enum(["results"], { error: "must be results (or left out)" })),
+});
+
+/** A task page and its live part: which step to show, what a form post did, the version shown. */
+const TaskPageQuery = z.object({
+  // A step's uuid or name.
+  step: optionalInput(inputText(255)),
+  done: optionalInput(
+    z.enum(Object.keys(DONE_MESSAGES) as [string, ...string[]], {
+      error: `must be one of: ${Object.keys(DONE_MESSAGES).join(", ")} (or left out)`,
+    }),
+  ),
+  v: optionalInput(inputText(64)),
+});
 
 function stepMissingNotice(detail: TaskDetail, ref: string | undefined): Notice[] {
   return ref && !detail.selected
@@ -44,22 +59,30 @@ export function registerTaskRoutes(app: DashboardApp, deps: DashboardDeps): void
 
   app.get("/tasks", requirePage("tasks:read"), async (c) => {
     const ui = c.get("ui");
+    const { partial } = readQuery(c, TaskListQuery);
+    // A bad filter is named and left out: the list still shows, with a 400 status.
     const { search, problems } = parseTaskSearch(c.req.query());
+    const status = problems.length > 0 ? 400 : 200;
     const page = await searchTasks(tasker.database, search);
-    if (c.req.query("partial") === "results") return sendFragment(c, renderTaskResults(ui, search, page));
+    if (partial === "results") return sendFragment(c, renderTaskResults(ui, search, page), status);
     const choices = await selectFilterChoices(tasker.database);
-    return sendPage(c, {
-      title: "Tasks",
-      section: "tasks",
-      body: renderTaskListBody(ui, search, page, choices),
-      notices: problems.map((text) => ({ kind: "error", text: `Filter ignored: ${text}` })),
-    });
+    return sendPage(
+      c,
+      {
+        title: "Tasks",
+        section: "tasks",
+        body: renderTaskListBody(ui, search, page, choices),
+        notices: problems.map((text) => ({ kind: "error", text: `Filter ignored: ${text}` })),
+      },
+      status,
+    );
   });
 
   app.get("/tasks/:task_uuid", requirePage("tasks:read"), async (c) => {
-    const stepRef = c.req.query("step") || undefined;
+    const query = readQuery(c, TaskPageQuery);
+    const stepRef = query.step;
     const detail = await loadTaskDetail(tasker, c.req.param("task_uuid"), stepRef);
-    const done = DONE_MESSAGES[c.req.query("done") ?? ""];
+    const done = query.done ? DONE_MESSAGES[query.done] : undefined;
     return sendPage(c, {
       title: `${detail.task.name} ${detail.task.task_uuid.slice(-12)}`,
       section: "tasks",
@@ -72,45 +95,34 @@ export function registerTaskRoutes(app: DashboardApp, deps: DashboardDeps): void
   });
 
   app.get("/tasks/:task_uuid/live", requirePage("tasks:read"), async (c) => {
-    const stepRef = c.req.query("step") || undefined;
-    const detail = await loadTaskDetail(tasker, c.req.param("task_uuid"), stepRef);
+    const query = readQuery(c, TaskPageQuery);
+    const detail = await loadTaskDetail(tasker, c.req.param("task_uuid"), query.step);
     // Nothing changed since the version the page shows: htmx keeps it as it is.
-    if (c.req.query("v") === detail.fingerprint) return c.body(null, 204);
+    if (query.v === detail.fingerprint) return c.body(null, 204);
     return sendFragment(c, renderTaskLive(c.get("ui"), detail));
   });
 
-  const formLimit = bodyLimit({
-    maxSize: MAX_FORM_BYTES,
-    onError: (c) =>
-      sendErrorPage(c, 413, "Form too large", "The form is larger than 1 MiB; shorten the result."),
-  });
-
-  app.post("/tasks/:task_uuid/cancel", requirePage("tasks:write"), formLimit, async (c) => {
+  app.post("/tasks/:task_uuid/cancel", requirePage("tasks:write"), async (c) => {
     const taskUuid = c.req.param("task_uuid");
-    const form = parseCancelForm(await c.req.parseBody());
+    const form = parseCancelForm(await readForm(c));
     return afterAction(c, deps, taskUuid, undefined, form, async (input) => {
       await tasker.client.cancelTask(taskUuid, input.reason ?? `cancelled from the dashboard by ${by(c)}`);
       return { done: "cancelled", text: "The task was cancelled; steps already running finish first." };
     });
   });
 
-  app.post(
-    "/tasks/:task_uuid/steps/:step_uuid/action",
-    requirePage("steps:resolve"),
-    formLimit,
-    async (c) => {
-      const taskUuid = c.req.param("task_uuid");
-      const stepUuid = c.req.param("step_uuid");
-      const form = parseStepActionForm(await c.req.parseBody(), by(c));
-      return afterAction(c, deps, taskUuid, stepUuid, form, async (action: StepAction) => {
-        if (action.action_type === "complete_manually") {
-          assertWithinContextLimits(action.completion_data.result, "result");
-        }
-        const step = await tasker.client.updateStep(taskUuid, stepUuid, action);
-        return { done: action.action_type, text: `Step ${step.name}: ${DONE_MESSAGES[action.action_type]}` };
-      });
-    },
-  );
+  app.post("/tasks/:task_uuid/steps/:step_uuid/action", requirePage("steps:resolve"), async (c) => {
+    const taskUuid = c.req.param("task_uuid");
+    const stepUuid = c.req.param("step_uuid");
+    const form = parseStepActionForm(await readForm(c), by(c));
+    return afterAction(c, deps, taskUuid, stepUuid, form, async (action: StepAction) => {
+      if (action.action_type === "complete_manually") {
+        assertWithinContextLimits(action.completion_data.result, "result");
+      }
+      const step = await tasker.client.updateStep(taskUuid, stepUuid, action);
+      return { done: action.action_type, text: `Step ${step.name}: ${DONE_MESSAGES[action.action_type]}` };
+    });
+  });
 }
 
 /** Who acted, for the audit trail. */

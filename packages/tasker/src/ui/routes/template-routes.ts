@@ -1,3 +1,5 @@
+import { TemplateParams } from "../../api/schemas.js";
+import { validInput } from "../inputs.js";
 import { renderTemplateDetail, renderTemplateList } from "../views/templates-page.js";
 import type { DashboardApp, DashboardDeps } from "./dashboard-env.js";
 import { requirePage, sendErrorPage, sendPage } from "./respond.js";
@@ -14,7 +16,8 @@ export function registerTemplateRoutes(app: DashboardApp, deps: DashboardDeps): 
   });
 
   app.get("/templates/:namespace/:name/:version", requirePage("templates:read"), async (c) => {
-    const { namespace, name, version } = c.req.param();
+    // The API's own checks: a name no template can have is a 400 naming it.
+    const { namespace, name, version } = validInput("path", c.req.param(), TemplateParams);
     const template = await deps.tasker.templates.get(namespace, name, version);
     if (!template) {
       const versions = await deps.tasker.templates.versions(namespace, name);
