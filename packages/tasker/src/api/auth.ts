@@ -9,7 +9,9 @@ export const PERMISSIONS = [
   "tasks:write",
   "steps:resolve",
   "templates:read",
+  "templates:write",
   "metrics:read",
+  "worker",
 ] as const;
 /** One permission an API key can be granted (see {@link PERMISSIONS}). */
 export type Permission = (typeof PERMISSIONS)[number];

@@ -6,5 +6,5 @@ import type { Tasker } from "../tasker.js";
  */
 export type ApiTasker = Pick<
   Tasker,
-  "client" | "events" | "templates" | "health" | "queueDepths" | "metrics" | "database"
+  "client" | "events" | "templates" | "health" | "queueDepths" | "metrics" | "database" | "transport"
 >;

@@ -117,7 +117,12 @@ Examples:
       try {
         await engine.tasker.startOrchestrator(settings.orchestrator);
         if (options.handlers) worker = await startEmbeddedWorker(engine, options, loaded);
-        server = await startServer(engine, options, bind);
+        server = await startServer(
+          engine,
+          options,
+          bind,
+          loaded?.config.orchestration.web.request_timeout_ms,
+        );
       } catch (err) {
         await engine.close();
         throw err;
@@ -181,6 +186,7 @@ async function startServer(
   engine: Engine,
   options: ServeOptions,
   bind: { port: number; host?: string },
+  requestTimeoutMs: number | undefined,
 ): Promise<OrchestrationServer> {
   const { startOrchestrationServer } = await import("../api/server.js");
   try {
@@ -191,6 +197,7 @@ async function startServer(
       logger: engine.logger,
       ...(bind.host ? { hostname: bind.host } : {}),
       ...(options.config ? { configPath: options.config } : {}),
+      ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
     });
   } catch (err) {
     if ((err as Error).name === "AuthConfigError") throw usageError((err as Error).message);

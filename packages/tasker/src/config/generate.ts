@@ -99,6 +99,8 @@ max_pending_tasks = ${toml(orchestration.max_pending_tasks)}
 
 [orchestration.web]
 bind_address = ${toml(orchestration.web.bind_address)}
+# A request's headers and body must arrive within this time; a slower client gets 408 and is cut off.
+request_timeout_ms = ${toml(orchestration.web.request_timeout_ms)}
 
 [orchestration.web.auth]
 # Require an X-API-Key header on the orchestration API.

@@ -63,7 +63,11 @@ describe("defaults", () => {
       },
       orchestration: {
         max_pending_tasks: 10000,
-        web: { bind_address: "0.0.0.0:8080", auth: { enabled: false, api_keys: [] } },
+        web: {
+          bind_address: "0.0.0.0:8080",
+          request_timeout_ms: 30000,
+          auth: { enabled: false, api_keys: [] },
+        },
       },
     });
     expect(defaultConfig()).toEqual(config);

@@ -175,6 +175,8 @@ export const TaskerConfigSchema = z.object({
       web: z
         .object({
           bind_address: bindAddress.default("0.0.0.0:8080"),
+          /** A request's headers and body must arrive within this time (headers within 15 s at most). */
+          request_timeout_ms: int(100, 600_000).default(30_000),
           auth: z
             .object({
               enabled: bool().default(false),

@@ -1,6 +1,10 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { TaskerError } from "../../model/errors.js";
+import { resolveEnvironment } from "../../template/environments.js";
+import { TemplateValidationError } from "../../template/errors.js";
+import { parseTemplate } from "../../template/load.js";
 import type { TaskTemplate } from "../../template/schema.js";
+import { jsonBody } from "../json-body.js";
 import { errorResponses, json, secured } from "../route-docs.js";
 import {
   TemplateDetail as TemplateDetailSchema,
@@ -44,7 +48,18 @@ export function templateDetail(t: TaskTemplate): TemplateDetail {
   };
 }
 
-/** GET /v1/templates and GET /v1/templates/{namespace}/{name}/{version}. */
+const RegisterTemplateRequest = z
+  .object({
+    yaml: z
+      .string()
+      .min(1)
+      .max(512 * 1024)
+      .describe("The template file's text (YAML, or JSON, which is YAML too)."),
+  })
+  .strict()
+  .openapi("RegisterTemplateRequest");
+
+/** GET /v1/templates, GET /v1/templates/{namespace}/{name}/{version}, POST /v1/templates. */
 export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
   const { tasker, guard } = deps;
 
@@ -101,6 +116,47 @@ export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
           { namespace, name, version },
         );
       }
+      return c.json(templateDetail(template), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/templates",
+      tags: ["templates"],
+      summary: "Register a task template",
+      description:
+        "Validates a template given as its YAML text and registers it (a worker that has no database access registers its app's templates this way). The server's TASKER_ENV overrides apply, as for template files. Registering the same version again with the same content changes nothing.",
+      ...secured("templates:write"),
+      middleware: [guard("templates:write"), jsonBody()] as const,
+      request: {
+        body: { required: true, content: { "application/json": { schema: RegisterTemplateRequest } } },
+      },
+      responses: {
+        200: json(TemplateDetailSchema, "The template as registered."),
+        ...errorResponses(
+          "BAD_REQUEST",
+          "UNAUTHORIZED",
+          "FORBIDDEN",
+          "PAYLOAD_TOO_LARGE",
+          "VALIDATION_ERROR",
+        ),
+      },
+    }),
+    async (c) => {
+      let template: TaskTemplate;
+      try {
+        const parsed = parseTemplate(c.req.valid("json").yaml, "<request>");
+        template = resolveEnvironment(parsed.template, process.env.TASKER_ENV);
+      } catch (err) {
+        if (!(err instanceof TemplateValidationError)) throw err;
+        throw new TaskerError("VALIDATION_ERROR", `the template is not valid: ${err.message}`, {
+          field: "yaml",
+          issues: err.issues.map((i) => ({ key: i.key, message: i.message })),
+        });
+      }
+      await tasker.templates.register([template]);
       return c.json(templateDetail(template), 200);
     },
   );

@@ -1,0 +1,345 @@
+import { hostname as localHostname } from "node:os";
+import type { z } from "zod";
+import { TaskerError } from "../model/errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { MetricsSink } from "../observability/metrics-sink.js";
+import {
+  applyWorkerOutcome,
+  type ContinueWith,
+  type WorkerOutcome,
+} from "../orchestrator/apply-worker-outcome.js";
+import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
+import { namespaceQueue } from "../queue/queue-names.js";
+import { Waker } from "../queue/waker.js";
+import type { Database } from "../store/database.js";
+import { ackMessages, QUEUE_CHANNEL, stepSignalCte } from "../store/sql/queue.js";
+import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
+import {
+  heartbeatClaims,
+  type RemoteWorkerRow,
+  selectHeldClaims,
+  selectRemoteWorker,
+  setRemoteWorkerStatus,
+  upsertRemoteWorker,
+} from "../store/sql/remote-workers.js";
+import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
+import { decodeClaimToken, encodeClaimToken } from "./claim-token.js";
+import {
+  type ClaimedStepMessage,
+  type ClaimRequestSchema,
+  type HeartbeatRequestSchema,
+  type HeartbeatResponse,
+  PROTOCOL_LIMITS,
+  PROTOCOL_VERSION,
+  type RegisteredWorker,
+  type RegisterWorkerSchema,
+  type ReportResponse,
+  type ReportResultSchema,
+} from "./messages.js";
+
+/** Options of {@link RemoteWorkers}. */
+export interface RemoteWorkersOptions {
+  /** Random spread added to retry backoffs, in percent (default 10, as in-process workers). */
+  jitterPercent?: number;
+  /** Largest result or error a worker may report, as JSON bytes (what the API's body limit allows). */
+  maxResultBytes: number;
+  logger: Logger;
+  metrics?: MetricsSink | undefined;
+}
+
+/** How long a registration read from the database is trusted before it is read again. */
+const REGISTRATION_TTL_MS = 5_000;
+
+/**
+ * The server side of the worker protocol: workers in any language register, claim steps of their
+ * namespaces, report outcomes and extend their leases over HTTP, and this applies each with the
+ * same library functions (and so the same guarantees) as an in-process worker. Claims are read
+ * from the queue tables; a claimed step's message is removed at once, since its lease (and the
+ * orchestrator's sweep of expired leases) now stands for it.
+ */
+export class RemoteWorkers {
+  /** Woken by a NOTIFY on any queue: waiting claims read again. */
+  private readonly waker = new Waker();
+  private readonly registrations = new Map<string, { row: RemoteWorkerRow; readAt: number }>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: RemoteWorkersOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unlisten = await this.db.listen(QUEUE_CHANNEL, () => this.waker.wake());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.waker.wake();
+    await this.unlisten?.();
+  }
+
+  async register(req: z.output<typeof RegisterWorkerSchema>): Promise<RegisteredWorker> {
+    const workerId = req.worker_id ?? `${req.sdk.name}-${crypto.randomUUID()}`;
+    const row: RemoteWorkerRow = {
+      worker_id: workerId,
+      namespaces: [...new Set(req.namespaces)].sort(),
+      handlers: [...new Set(req.handlers)].sort(),
+      lease_seconds: req.lease_seconds,
+      concurrency: req.concurrency,
+      status: "running",
+    };
+    await upsertRemoteWorker(this.db, {
+      ...row,
+      hostname: req.hostname ?? localHostname(),
+      pid: req.pid ?? 0,
+      sdk: req.sdk,
+    });
+    this.registrations.set(workerId, { row, readAt: Date.now() });
+    this.opts.logger.info(
+      { worker_id: workerId, namespaces: row.namespaces, sdk: `${req.sdk.name}/${req.sdk.version}` },
+      "remote worker registered",
+    );
+    return {
+      worker_id: workerId,
+      protocol_version: PROTOCOL_VERSION,
+      lease_seconds: row.lease_seconds,
+      heartbeat_interval_ms: Math.max(250, Math.floor((row.lease_seconds * 1000) / 3)),
+      max_claim_wait_ms: PROTOCOL_LIMITS.maxClaimWaitMs,
+      max_steps_per_claim: PROTOCOL_LIMITS.maxStepsPerClaim,
+      max_result_bytes: this.opts.maxResultBytes,
+    };
+  }
+
+  /**
+   * Claims up to `max_steps` ready steps of the worker's namespaces, waiting up to `wait_ms` for
+   * one when none is ready (woken by the queues' NOTIFY). `aborted` ends the wait early (the
+   * client went away). A draining worker gets none.
+   */
+  async claim(
+    workerId: string,
+    req: z.output<typeof ClaimRequestSchema>,
+    aborted?: AbortSignal,
+  ): Promise<ClaimedStepMessage[]> {
+    const until = Date.now() + req.wait_ms;
+    for (;;) {
+      // Read each time: a drain or deregistration during the wait ends it.
+      const worker = await this.worker(workerId);
+      if (worker.status !== "running") return [];
+      const queues = worker.namespaces.map(namespaceQueue);
+      const received = await receiveAndClaimSteps(this.db, {
+        queues,
+        limit: req.max_steps,
+        visibilitySeconds: worker.lease_seconds,
+        workerId,
+        leaseSeconds: worker.lease_seconds,
+      });
+      // A claimed step no longer needs its message (its lease stands for it); a stale one never
+      // did. A busy step's message stays hidden and comes back when the other claim may be over.
+      const settled = received.filter((r) => r.claim !== "busy").map((r) => r.message.msgId);
+      if (settled.length > 0) await ackMessages(this.db, settled);
+      const claims = received.flatMap((r) => (r.claim && r.claim !== "busy" ? [r.claim] : []));
+      if (claims.length > 0 && aborted?.aborted) {
+        // Nobody will read the answer: hand the steps back now rather than after their lease.
+        await this.release(workerId, claims, "the claiming request was abandoned");
+        return [];
+      }
+      if (claims.length > 0) return claims.map((c) => claimMessage(c, worker.lease_seconds));
+      const left = until - Date.now();
+      if (left <= 0 || this.closed || aborted?.aborted) return [];
+      await this.waker.wait(Math.min(left, 1000));
+    }
+  }
+
+  /**
+   * Stores one attempt's outcome and advances its task, as an in-process worker does. Answers 409
+   * (and writes nothing) when the token is not the worker's current claim: a duplicate, a late
+   * result after the lease passed to another worker, or a step already decided.
+   */
+  async report(workerId: string, req: z.output<typeof ReportResultSchema>): Promise<ReportResponse> {
+    const ref = decodeClaimToken(req.claim_token);
+    if (!ref) {
+      throw new TaskerError(
+        "BAD_REQUEST",
+        "claim_token is not a claim token this server made; send it back as received",
+        {
+          field: "claim_token",
+        },
+      );
+    }
+    const worker = await this.worker(workerId);
+    const outcome: WorkerOutcome = {
+      taskUuid: ref.taskUuid,
+      stepUuid: ref.stepUuid,
+      workerId,
+      attempts: ref.attempts,
+      outboxMsgId: null,
+      outcome:
+        req.outcome.status === "success"
+          ? { ok: true, result: req.outcome.result ?? null }
+          : {
+              ok: false,
+              error: {
+                message: req.outcome.error.message,
+                code: req.outcome.error.code ?? null,
+                retryable: req.outcome.error.retryable,
+                kind: req.outcome.error.kind ?? (req.outcome.error.retryable ? "retryable" : "permanent"),
+                metadata: req.outcome.error.metadata ?? null,
+                retry_after_ms: req.outcome.error.retry_after_ms ?? null,
+              },
+            },
+    };
+    const handlers = new Set(worker.handlers);
+    const continueWith: ContinueWith | undefined =
+      req.continue && worker.status === "running"
+        ? { leaseSeconds: worker.lease_seconds, canRun: (step) => handlers.has(step.handler_callable) }
+        : undefined;
+    const applied = await this.db.transaction(
+      (tx) =>
+        applyWorkerOutcome(tx, outcome, {
+          jitterPercent: this.opts.jitterPercent ?? 10,
+          logger: this.opts.logger,
+          continueWith,
+        }),
+      { genericPlans: true },
+    );
+    if (!applied) {
+      throw new TaskerError(
+        "CONFLICT",
+        `the claim ${req.claim_token} is not held by worker ${workerId} any more (a duplicate result, or the lease passed to another worker): nothing was stored`,
+        { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
+      );
+    }
+    if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, applied);
+    const evaluation = applied.evaluation;
+    return {
+      step_uuid: ref.stepUuid,
+      outcome: applied.applied,
+      task_status: evaluation ? (evaluation.plan.transitions.at(-1)?.to ?? evaluation.task.status) : null,
+      next: applied.next ? claimMessage(applied.next, worker.lease_seconds) : null,
+    };
+  }
+
+  /** Extends the leases of the named claims and says which are held, cancelled or lost. */
+  async heartbeat(
+    workerId: string,
+    req: z.output<typeof HeartbeatRequestSchema>,
+  ): Promise<HeartbeatResponse> {
+    const worker = await this.worker(workerId);
+    const refs = req.claim_tokens.map((token) => ({ token, ref: decodeClaimToken(token) }));
+    const rows = await heartbeatClaims(
+      this.db,
+      workerId,
+      refs.flatMap(({ ref }) => (ref ? [{ stepUuid: ref.stepUuid, attempts: ref.attempts }] : [])),
+      worker.lease_seconds,
+    );
+    const byClaim = new Map(rows.map((r) => [`${r.step_uuid}.${r.attempts}`, r]));
+    return {
+      claims: refs.map(({ token, ref }) => {
+        const row = ref && byClaim.get(`${ref.stepUuid}.${ref.attempts}`);
+        return {
+          claim_token: token,
+          status: row?.status ?? "lost",
+          lease_expires_at:
+            row?.status === "lost" || !row?.lease_expires_at ? null : iso(row.lease_expires_at),
+        };
+      }),
+      worker_status: worker.status,
+    };
+  }
+
+  /** No more claims for this worker; its running steps may still report (and heartbeat). */
+  async drain(workerId: string): Promise<void> {
+    await this.worker(workerId);
+    await setRemoteWorkerStatus(this.db, workerId, "draining");
+    this.registrations.delete(workerId);
+  }
+
+  /**
+   * Marks the worker stopped and hands back the claims it still holds, at once and without
+   * counting their attempt (as an in-process worker's shutdown does). Returns how many.
+   */
+  async deregister(workerId: string): Promise<number> {
+    await this.worker(workerId);
+    await setRemoteWorkerStatus(this.db, workerId, "stopped");
+    this.registrations.delete(workerId);
+    const held = await selectHeldClaims(this.db, workerId);
+    const released = await this.release(workerId, held, "remote worker deregistered and released the step");
+    this.opts.logger.info({ worker_id: workerId, released_steps: released }, "remote worker deregistered");
+    return released;
+  }
+
+  /**
+   * Hands claimed steps back to their queues at once, their attempt not counted (it never ran),
+   * as an in-process worker's shutdown does. Returns how many were still this worker's.
+   */
+  private async release(
+    workerId: string,
+    steps: readonly { workflow_step_uuid: string; namespace: string; correlation_id: string }[],
+    reason: string,
+  ): Promise<number> {
+    let released = 0;
+    for (const step of steps) {
+      const moved = await transitionSteps(this.db, {
+        uuids: [step.workflow_step_uuid],
+        event: "claim_expired",
+        where: "s.claimed_by = $6",
+        set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
+        params: [workerId, namespaceQueue(step.namespace), step.correlation_id],
+        metadata: { reason, worker_id: workerId },
+        also: [stepSignalCte({ from: "upd", queue: "$7", correlationId: "$8::text" })],
+      });
+      released += moved.length;
+    }
+    return released;
+  }
+
+  /** The worker's registration (cached briefly, so that another server's drain is seen soon). */
+  private async worker(workerId: string): Promise<RemoteWorkerRow> {
+    const cached = this.registrations.get(workerId);
+    if (cached && Date.now() - cached.readAt < REGISTRATION_TTL_MS) return cached.row;
+    const row = await selectRemoteWorker(this.db, workerId);
+    if (!row || row.status === "stopped") {
+      this.registrations.delete(workerId);
+      throw new TaskerError(
+        "NOT_FOUND",
+        `worker ${workerId} is not registered${row ? " (it deregistered)" : ""}; register it first with POST /v1/worker/workers`,
+        { worker_id: workerId },
+      );
+    }
+    this.registrations.set(workerId, { row, readAt: Date.now() });
+    return row;
+  }
+}
+
+function iso(d: Date | string): string {
+  return (d instanceof Date ? d : new Date(d)).toISOString();
+}
+
+/** A claimed step as the protocol sends it. */
+function claimMessage(c: ClaimedStep, leaseSeconds: number): ClaimedStepMessage {
+  const now = Date.now();
+  return {
+    claim_token: encodeClaimToken({
+      taskUuid: c.task_uuid,
+      stepUuid: c.workflow_step_uuid,
+      attempts: c.attempts,
+    }),
+    task_uuid: c.task_uuid,
+    step_uuid: c.workflow_step_uuid,
+    step_name: c.name,
+    task_name: c.task_name,
+    namespace: c.namespace,
+    version: c.version,
+    handler_callable: c.handler_callable,
+    correlation_id: c.correlation_id,
+    attempt: c.attempts,
+    max_attempts: c.max_attempts,
+    timeout_seconds: c.timeout_seconds,
+    deadline: new Date(now + c.timeout_seconds * 1000).toISOString(),
+    lease_expires_at: new Date(now + leaseSeconds * 1000).toISOString(),
+    context: c.context,
+    dependency_results: c.dependency_results,
+    initialization: c.initialization,
+  };
+}
