@@ -2,9 +2,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { except } from "hono/combine";
 import { matchedRoutes } from "hono/route";
+import { TaskerError } from "../model/errors.js";
 import { CONTEXT_LIMITS } from "../model/task-request.js";
 import { defaultLogger, type Logger } from "../observability/logger.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { RemoteWorkers } from "../protocol/remote-workers.js";
 import { type DashboardOptions, normaliseBasePath } from "../ui/dashboard-app.js";
 import { mountDashboard } from "../ui/mount-dashboard.js";
 import { type AuthConfig, type AuthEnv, createKeyMatcher, requirePermission } from "./auth.js";
@@ -19,6 +21,7 @@ import type { ApiApp, RouteDeps } from "./routes/route-deps.js";
 import { registerStepRoutes } from "./routes/steps.js";
 import { registerTaskRoutes } from "./routes/tasks.js";
 import { registerTemplateRoutes } from "./routes/templates.js";
+import { registerWorkerProtocolRoutes } from "./routes/worker-protocol.js";
 import type { ApiTasker } from "./tasker-port.js";
 
 /** Options of {@link buildApiApp} / {@link createApiApp}. */
@@ -151,13 +154,51 @@ export function buildApiApp(options: ApiAppOptions): BuiltApiApp {
   registerTaskRoutes(app, deps);
   registerStepRoutes(app, deps);
   registerTemplateRoutes(app, deps);
+  const remote = remoteWorkersOf(options.tasker, logger);
+  registerWorkerProtocolRoutes(app, deps, remote.get, MAX_BODY_BYTES);
   registerMetricsRoute(app, deps);
   registerDocsRoutes(app);
   // The dashboard shares the port, the engine and the API keys (same permissions).
   if (options.dashboard !== false)
     mountDashboard(app, { ...options.dashboard, tasker: options.tasker, auth, logger });
 
-  return { app, metrics, dispose: unsubscribe };
+  return {
+    app,
+    metrics,
+    dispose: () => {
+      unsubscribe();
+      void remote.close();
+    },
+  };
+}
+
+/**
+ * The worker protocol's server side, started on first use (it listens for the queues' NOTIFY).
+ * Remote workers claim from the queue tables, so a server on the RabbitMQ transport refuses them.
+ */
+function remoteWorkersOf(tasker: ApiTasker, logger: Logger) {
+  let started: Promise<RemoteWorkers> | undefined;
+  return {
+    get: (): Promise<RemoteWorkers> => {
+      if (tasker.transport.kind !== "postgres") {
+        throw new TaskerError(
+          "SERVICE_UNAVAILABLE",
+          "remote workers need the queue-table transport; this server runs on RabbitMQ (messaging = postgres to use them)",
+        );
+      }
+      started ??= (async () => {
+        const remote = new RemoteWorkers(tasker.database, {
+          maxResultBytes: CONTEXT_LIMITS.maxBytes,
+          logger: logger.child({ component: "worker-protocol" }),
+          metrics: tasker.metrics,
+        });
+        await remote.start();
+        return remote;
+      })();
+      return started;
+    },
+    close: async () => (await started?.catch(() => undefined))?.close(),
+  };
 }
 
 /** {@link buildApiApp}, returning just the Hono app. */
