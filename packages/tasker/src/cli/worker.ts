@@ -119,6 +119,7 @@ Examples:
                 batchSize: settings.common.queues.batch_size,
                 shutdownTimeoutMs: settings.worker.shutdown_timeout_ms,
                 writeConcurrency: settings.worker.write_concurrency,
+                maxResultBytes: settings.worker.max_result_bytes,
               }
             : {}),
         });

@@ -75,6 +75,8 @@ namespaces = ${toml(options.namespaces ?? worker.namespaces)}
 concurrency = ${toml(worker.concurrency)}
 # Transactions storing step results at once; results that finish meanwhile are stored together.
 write_concurrency = ${toml(worker.write_concurrency)}
+# The largest result or error a handler may produce, in bytes of JSON; a larger one fails its step.
+max_result_bytes = ${toml(worker.max_result_bytes)}
 # On shutdown, wait this long for running steps before aborting them.
 shutdown_timeout_ms = ${toml(worker.shutdown_timeout_ms)}
 # Directories to discover step handlers in.

@@ -55,6 +55,7 @@ describe("defaults", () => {
         namespaces: [],
         concurrency: 10,
         write_concurrency: 2,
+        max_result_bytes: 4_194_304,
         shutdown_timeout_ms: 30000,
         handler_paths: [],
         web: { enabled: false, bind_address: "0.0.0.0:8081" },

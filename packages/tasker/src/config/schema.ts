@@ -1,5 +1,10 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import {
+  DEFAULT_MAX_RESULT_BYTES,
+  MAX_RESULT_BYTES_CEILING,
+  MIN_RESULT_BYTES,
+} from "../model/result-limits.js";
 import { NAMESPACE_PATTERN } from "../model/task-request.js";
 import { describeValue, withInput } from "../template/issue-messages.js";
 
@@ -149,6 +154,8 @@ export const TaskerConfigSchema = z.object({
       concurrency: int(1, 10_000).default(10),
       /** Transactions storing step results at once; results finishing meanwhile share the next. */
       write_concurrency: int(1, 64).default(2),
+      /** The largest result or error a handler may produce (UTF-8 JSON); larger fails its step. */
+      max_result_bytes: int(MIN_RESULT_BYTES, MAX_RESULT_BYTES_CEILING).default(DEFAULT_MAX_RESULT_BYTES),
       shutdown_timeout_ms: int(0).default(30_000),
       handler_paths: z.array(z.string().min(1)).default([]),
       web: z

@@ -91,6 +91,7 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
       ...(namespaces ? { namespaces } : {}),
       concurrency: config.concurrency ?? file.worker.concurrency,
       writeConcurrency: file.worker.write_concurrency,
+      maxResultBytes: file.worker.max_result_bytes,
       workerId: config.workerId ?? file.worker.worker_id,
       leaseSeconds: file.common.queues.visibility_timeout_seconds,
       pollIntervalMs: file.common.queues.poll_interval_ms,

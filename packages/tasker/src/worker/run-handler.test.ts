@@ -56,6 +56,74 @@ describe("runHandler and text PostgreSQL cannot store", () => {
   });
 });
 
+describe("runHandler and results or errors over the size limit", () => {
+  const limited = (fn: () => unknown, maxResultBytes: number) =>
+    runHandler(defineHandler("test.step", {}, fn), ctx, 5, new AbortController().signal, { maxResultBytes });
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), "utf8");
+
+  it("keeps a result whose JSON is exactly the limit", async () => {
+    const result = { data: "x".repeat(89) };
+    expect(bytes(result)).toBe(100);
+    expect(await limited(() => result, 100)).toEqual({ ok: true, result });
+  });
+
+  it("fails the step permanently with result_too_large, naming the size and the limit", async () => {
+    const result = { data: "x".repeat(90) };
+    const outcome = await limited(() => result, 100);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        code: "result_too_large",
+        retryable: false,
+        kind: "permanent",
+        metadata: { payload: "result", size_bytes: 101, limit_bytes: 100 },
+      },
+    });
+    if (outcome.ok) throw new Error("expected a failure");
+    const message = outcome.error.message;
+    expect(message).toContain("101 bytes");
+    expect(message).toContain("100 bytes");
+    expect(message).toContain("max_result_bytes");
+  });
+
+  it("counts UTF-8 bytes, not characters", async () => {
+    // 60 characters, 120 bytes: short enough by length, too large as stored.
+    const outcome = await limited(() => "é".repeat(60), 100);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: "result_too_large", metadata: { size_bytes: 122, limit_bytes: 100 } },
+    });
+  });
+
+  it("replaces an error over the limit by a small permanent result_too_large error", async () => {
+    const outcome = await limited(() => {
+      throw new PermanentError("e".repeat(5000), { code: "huge", metadata: { blob: "b".repeat(5000) } });
+    }, 1000);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        code: "result_too_large",
+        retryable: false,
+        kind: "permanent",
+        metadata: { payload: "error", limit_bytes: 1000, error_code: "huge" },
+      },
+    });
+    if (outcome.ok) throw new Error("expected a failure");
+    const error = outcome.error;
+    expect(error.metadata?.size_bytes).toBeGreaterThan(10_000);
+    expect(error.message).toContain("the handler's error is");
+    expect(error.message).toContain("eeee");
+    expect(bytes(error)).toBeLessThan(1000);
+  });
+
+  it("treats a retryable error over the limit as permanent: it would be as large every time", async () => {
+    const outcome = await limited(() => {
+      throw new Error("e".repeat(2000));
+    }, 1000);
+    expect(outcome).toMatchObject({ ok: false, error: { code: "result_too_large", retryable: false } });
+  });
+});
+
 describe("runHandler's timeout", () => {
   it("ends an attempt that outlives timeout_seconds with a retryable timeout, and aborts its signal", async () => {
     let signal: AbortSignal | undefined;

@@ -1,3 +1,4 @@
+import { bytesOverLimit, DEFAULT_MAX_RESULT_BYTES, isStringTooLong } from "../model/result-limits.js";
 import { findUnstorableText, toStorableJson, toStorableText } from "../model/storable-text.js";
 import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
@@ -7,6 +8,16 @@ import type { StepContext, StepHandler } from "./handler.js";
 type AttemptError = StepError & { retry_after_ms: number | null };
 
 export type AttemptOutcome = { ok: true; result: unknown } | { ok: false; error: AttemptError };
+
+/** How large an attempt's outcome may be to be stored (see worker `maxResultBytes`). */
+export interface ResultLimits {
+  /** The largest result or error, in bytes of UTF-8 JSON. */
+  maxResultBytes: number;
+}
+
+export const DEFAULT_RESULT_LIMITS: Readonly<ResultLimits> = Object.freeze({
+  maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
+});
 
 export class StepTimeoutError extends Error {
   constructor(seconds: number) {
@@ -131,13 +142,16 @@ class AttemptSignal {
 
 /**
  * Runs one attempt of a handler with the step's timeout. The handler's AbortSignal fires on
- * timeout or worker shutdown; the attempt ends at that moment even if the handler ignores it.
+ * timeout or worker shutdown; the attempt ends at that moment even if the handler ignores it. A
+ * result or error over `limits.maxResultBytes` (or holding text PostgreSQL cannot store) fails the
+ * step permanently: it would fail to be stored on every attempt.
  */
 export async function runHandler(
   handler: StepHandler,
   ctx: Omit<StepContext, "signal">,
   timeoutSeconds: number,
   shutdown: AbortSignal,
+  limits: Readonly<ResultLimits> = DEFAULT_RESULT_LIMITS,
 ): Promise<AttemptOutcome> {
   const abort = new AttemptSignal();
   let reject!: (reason: unknown) => void;
@@ -164,19 +178,94 @@ export async function runHandler(
     },
     ...ctx,
   };
+  let result: unknown;
   try {
-    const result = await Promise.race([handler.handle(context), aborted]);
-    const json = result === undefined ? null : toJson(result);
-    // Unstorable text would make every attempt to save the result fail: the step could never end.
-    const bad = findUnstorableText(json);
-    if (bad) return { ok: false, error: unstorableResult(bad) };
-    return { ok: true, result: json };
+    result = await Promise.race([handler.handle(context), aborted]);
   } catch (err) {
-    return { ok: false, error: toStorableJson(describeError(err, ctx.logger)) as AttemptError };
+    return { ok: false, error: storableError(err, ctx.logger, limits.maxResultBytes) };
   } finally {
     deadlines.delete(deadline);
     attempts?.delete(stop);
   }
+  return storableResult(result, ctx.logger, limits.maxResultBytes);
+}
+
+/**
+ * The result as it is stored and later read (a JSON round trip: Dates become strings, etc.), or
+ * the permanent failure that takes its place when it cannot be stored: too large, or holding
+ * unstorable text. Either would fail every attempt to store it, and the step could never end.
+ */
+function storableResult(result: unknown, logger: Logger, maxBytes: number): AttemptOutcome {
+  if (result === undefined) return { ok: true, result: null };
+  try {
+    const text = JSON.stringify(result);
+    // Measured on the text the round trip makes anyway: a result too large is never parsed back.
+    const size = typeof text === "string" ? bytesOverLimit(text, maxBytes) : undefined;
+    if (size !== undefined) return { ok: false, error: tooLarge("result", size, maxBytes) };
+    const json: unknown = JSON.parse(text);
+    const bad = findUnstorableText(json);
+    if (bad) return { ok: false, error: unstorableResult(bad) };
+    return { ok: true, result: json };
+  } catch (err) {
+    if (isStringTooLong(err)) return { ok: false, error: tooLarge("result", null, maxBytes) };
+    return { ok: false, error: storableError(err, logger, maxBytes) };
+  }
+}
+
+/** A thrown error as it is stored: storable text, and within the size limit. */
+function storableError(err: unknown, logger: Logger, maxBytes: number): AttemptError {
+  const error = toStorableJson(describeError(err, logger)) as AttemptError;
+  let text: string;
+  try {
+    text = JSON.stringify(error);
+  } catch (e) {
+    if (isStringTooLong(e)) return tooLarge("error", null, maxBytes, error);
+    // Metadata JSON cannot hold (a BigInt): keep the error, say why its metadata is missing.
+    return { ...error, metadata: { unstorable_metadata: toStorableText(String((e as Error).message)) } };
+  }
+  const size = bytesOverLimit(text, maxBytes);
+  return size === undefined ? error : tooLarge("error", size, maxBytes, error);
+}
+
+/** How much of a too-large error's message is kept in the error that replaces it. */
+const PREVIEW_CHARS = 200;
+
+/**
+ * The permanent failure stored in place of a result or error over the limit (`size` null: too
+ * large even to serialise). Permanent: the handler would most likely produce it again, and each
+ * attempt costs its whole size in memory.
+ */
+function tooLarge(
+  payload: "result" | "error",
+  size: number | null,
+  limit: number,
+  original?: AttemptError,
+): AttemptError {
+  const measured =
+    size === null
+      ? "too large to serialise (longer than JavaScript's longest string)"
+      : `${size} bytes as JSON`;
+  const advice =
+    payload === "result"
+      ? "keep bulky data in your own tables or object storage and return a reference"
+      : "throw a short message and log the details";
+  const message = original?.message ?? "";
+  const began = original
+    ? ` Its message began: ${JSON.stringify(toStorableText(message.slice(0, PREVIEW_CHARS)))}${message.length > PREVIEW_CHARS ? "..." : ""}`
+    : "";
+  return {
+    message: `the handler's ${payload} is ${measured}; the limit is ${limit} bytes (worker max_result_bytes), so it cannot be stored: ${advice}.${began}`,
+    code: "result_too_large",
+    retryable: false,
+    kind: "permanent",
+    metadata: {
+      payload,
+      size_bytes: size,
+      limit_bytes: limit,
+      ...(original ? { error_code: original.code } : {}),
+    },
+    retry_after_ms: null,
+  };
 }
 
 function unstorableResult(bad: { path: (string | number)[]; problem: string }): AttemptError {
@@ -189,11 +278,6 @@ function unstorableResult(bad: { path: (string | number)[]; problem: string }): 
     metadata: { path: toStorableText(where) },
     retry_after_ms: null,
   };
-}
-
-/** JSON round trip: what is stored is what dependants will read (Dates become strings, etc.). */
-function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value));
 }
 
 export function describeError(err: unknown, logger?: Logger): StepError & { retry_after_ms: number | null } {
@@ -229,7 +313,10 @@ export function describeError(err: unknown, logger?: Logger): StepError & { retr
   }
   // Unknown errors are retryable: a bug or a blip looks the same from here; attempts bound it.
   const message = err instanceof Error ? err.message : String(err);
-  logger?.warn({ err: message }, "handler threw an unexpected error (treated as retryable)");
+  logger?.warn(
+    { err: message.length > 1000 ? `${message.slice(0, 1000)}... (${message.length} characters)` : message },
+    "handler threw an unexpected error (treated as retryable)",
+  );
   return {
     message,
     code: err instanceof Error ? err.name : null,

@@ -1,5 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
+import { toStorableText } from "../model/storable-text.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
@@ -31,7 +33,7 @@ import {
 } from "../store/sql/steps.js";
 import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handler-registry.js";
-import { type AttemptOutcome, runHandler } from "./run-handler.js";
+import { type AttemptOutcome, type ResultLimits, runHandler } from "./run-handler.js";
 
 export interface WorkerOptions {
   workerId?: string;
@@ -54,6 +56,11 @@ export interface WorkerOptions {
    * of them are under way are stored together in the next one (group commit).
    */
   writeConcurrency?: number;
+  /**
+   * The largest result or error a handler may produce, in bytes of UTF-8 JSON (default 4 MiB). One
+   * over it fails its step at once with a permanent `result_too_large` error.
+   */
+  maxResultBytes?: number;
 }
 
 /** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
@@ -81,6 +88,7 @@ export interface WorkerStatus {
 export class Worker {
   readonly workerId: string;
   private readonly opts: Required<Omit<WorkerOptions, "workerId">>;
+  private readonly limits: Readonly<ResultLimits>;
   /** How this worker goes straight on with a step its result made ready (see applyWorkerOutcome). */
   private readonly continueWith: ContinueWith;
   /** Successful outcomes waiting for, or in, a write (see storeSuccesses). */
@@ -117,7 +125,14 @@ export class Worker {
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 30_000,
       jitterPercent: options.jitterPercent ?? 10,
       writeConcurrency: options.writeConcurrency ?? 2,
+      maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     };
+    if (!Number.isSafeInteger(this.opts.maxResultBytes) || this.opts.maxResultBytes < 1) {
+      throw new Error(
+        `maxResultBytes must be a positive whole number of bytes (got ${this.opts.maxResultBytes}); the default is ${DEFAULT_MAX_RESULT_BYTES}`,
+      );
+    }
+    this.limits = Object.freeze({ maxResultBytes: this.opts.maxResultBytes });
     this.queues = options.namespaces.map(namespaceQueue);
     // Each running handler listens for the shutdown: up to `concurrency` at once is expected.
     setMaxListeners(this.opts.concurrency + 10, this.shutdown.signal);
@@ -366,6 +381,7 @@ export class Worker {
       },
       claim.timeout_seconds,
       this.shutdown.signal,
+      this.limits,
     );
   }
 
@@ -373,8 +389,45 @@ export class Worker {
    * Stores the outcome and advances the task in one transaction (see applyWorkerOutcome); only
    * the claim holder of this attempt may write. Successes go through the group commit: those that
    * finish while the worker's writes are all under way are stored together.
+   *
+   * An outcome that cannot be stored (the database refuses it, or is away for longer than the
+   * retries last) is replaced by a retryable `outcome_not_stored` failure, so the attempt counts
+   * and the retry policy decides: the step is retried while attempts remain, else it fails. Left
+   * unstored, the step would run again after its lease without its attempts ever running out.
    */
   private async storeOutcome(
+    claim: ClaimedStep,
+    outboxMsgId: string | null,
+    outcome: AttemptOutcome,
+    log: Logger,
+    mayContinue: boolean,
+    known: KnownTask | undefined,
+    given: Record<string, unknown> | undefined,
+  ): Promise<{ next: KnownClaim | undefined } | undefined> {
+    try {
+      return await this.storeAttemptOutcome(claim, outboxMsgId, outcome, log, mayContinue, known, given);
+    } catch (err) {
+      // If this fails too (the database is still away), the error goes up: the step's lease runs
+      // out and it is taken over, the claim counting the attempt (or failed by the lost-claim
+      // sweep when it was the last).
+      log.error(
+        { err: errorText(err), code: sqlState(err) },
+        "storing the step outcome failed; storing it as a failed attempt instead",
+      );
+      const failure = outcomeNotStored(outcome, err);
+      return await this.storeAttemptOutcome(
+        claim,
+        outboxMsgId,
+        failure,
+        log,
+        mayContinue,
+        undefined,
+        undefined,
+      );
+    }
+  }
+
+  private async storeAttemptOutcome(
     claim: ClaimedStep,
     outboxMsgId: string | null,
     outcome: AttemptOutcome,
@@ -466,7 +519,8 @@ export class Worker {
 
   /**
    * A failed transaction (deadlock, connection lost) is tried again for up to half the lease:
-   * giving up means the step runs again after its lease expires.
+   * giving up means the outcome is stored as a failed attempt (see storeOutcome). A statement the
+   * database refuses for its data is not tried again: it would be refused again.
    */
   private async withStoreRetries<T>(log: Logger, apply: () => Promise<T>): Promise<T> {
     const storeStarted = Date.now();
@@ -474,6 +528,7 @@ export class Worker {
       try {
         return await apply();
       } catch (err) {
+        if (refusedForItsData(err)) throw err;
         // The handler's work is done: keep trying for half the lease (the heartbeat keeps the claim
         // meanwhile, and the claim guard refuses a late write once another worker took over), so
         // a short outage does not make the step run again.
@@ -520,4 +575,47 @@ export class Worker {
       this.logger.warn({ err: (err as Error).message }, "worker heartbeat failed");
     }
   }
+}
+
+/**
+ * SQLSTATE classes of errors about the statement's data rather than the database's state: 22
+ * (data exception: bad text, a number out of range), 54 (program limit exceeded: a jsonb value or
+ * a field over PostgreSQL's limits). Storing the same outcome again would fail the same way.
+ */
+const REFUSED_DATA_CLASSES = new Set(["22", "54"]);
+
+function refusedForItsData(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== undefined && REFUSED_DATA_CLASSES.has(code.slice(0, 2));
+}
+
+/** The SQLSTATE of a database error (pg and the PGlite driver set `code`). */
+function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return toStorableText(text.length > 500 ? `${text.slice(0, 500)}...` : text);
+}
+
+/** The failure stored in place of an outcome that could not be stored (see Worker.storeOutcome). */
+function outcomeNotStored(outcome: AttemptOutcome, err: unknown): AttemptOutcome {
+  const payload = outcome.ok ? "result" : "error";
+  return {
+    ok: false,
+    error: {
+      message: `the handler's ${payload} could not be stored (${errorText(err)}); the attempt counts as failed and the step is retried while attempts remain`,
+      code: "outcome_not_stored",
+      retryable: true,
+      kind: "retryable",
+      metadata: {
+        payload,
+        sqlstate: sqlState(err) ?? null,
+        ...(outcome.ok ? {} : { error_code: outcome.error.code }),
+      },
+      retry_after_ms: null,
+    },
+  };
 }
