@@ -6,7 +6,12 @@ import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, sendMessages } from "../store/sql/queue.js";
-import { selectExpiredClaims, selectOverdueRetryTasks, touchStaleEnqueued } from "../store/sql/steps.js";
+import {
+  endLostClaims,
+  selectExpiredClaims,
+  selectOverdueRetryTasks,
+  touchStaleEnqueued,
+} from "../store/sql/steps.js";
 import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
 import { evaluateTask } from "./evaluate-task.js";
 
@@ -135,7 +140,9 @@ export class Orchestrator {
   /**
    * Steps whose lease expired long ago and whose message never came back, and (with a broker)
    * steps left `enqueued` whose signal the broker lost or dead-lettered: send the signal again. A
-   * duplicate is harmless; claims are guarded.
+   * duplicate is harmless; claims are guarded. A lost claim no worker may take over is ended
+   * instead (see endLostClaims): cancelled when its task finished meanwhile, failed when it was
+   * the step's last attempt - that failure is then applied like any other, as a step result.
    */
   private async sweepLostClaims(): Promise<void> {
     // With the Postgres transport a signal is its outbox row and cannot be lost; with a broker it
@@ -143,8 +150,9 @@ export class Orchestrator {
     // stale steps and sending their signals commit together.
     const brokered = this.transport.kind !== "postgres";
     const older = this.opts.staleEnqueuedSeconds;
-    const { expired, stale, overdue } = await this.db.transaction(async (tx) => {
+    const { ended, expired, stale, overdue } = await this.db.transaction(async (tx) => {
       const found = {
+        ended: await endLostClaims(tx, 100),
         expired: await selectExpiredClaims(tx, 100),
         stale: brokered ? await touchStaleEnqueued(tx, older, 100) : [],
         overdue: brokered ? await selectOverdueRetryTasks(tx, older, 100) : [],
@@ -158,6 +166,17 @@ export class Orchestrator {
             correlation_id: s.correlation_id,
           },
         })),
+        ...found.ended
+          .filter((s) => s.ended === "failed")
+          .map((s) => ({
+            queueName: ORCHESTRATION_QUEUE,
+            message: {
+              kind: "step_result",
+              task_uuid: s.task_uuid,
+              step_uuid: s.workflow_step_uuid,
+              correlation_id: s.correlation_id,
+            },
+          })),
         ...found.overdue.map((t) => ({
           queueName: ORCHESTRATION_QUEUE,
           message: {
@@ -170,6 +189,19 @@ export class Orchestrator {
       ]);
       return found;
     });
+    const cancelled = ended.filter((s) => s.ended === "cancelled").length;
+    if (cancelled > 0) {
+      this.logger.warn(
+        { steps: cancelled },
+        "cancelled steps whose worker lease expired after their task finished (they are not run again)",
+      );
+    }
+    if (ended.length > cancelled) {
+      this.logger.warn(
+        { steps: ended.length - cancelled },
+        "failed steps whose worker lease expired on their last attempt (max_attempts reached)",
+      );
+    }
     if (expired.length > 0) {
       this.logger.warn({ steps: expired.length }, "re-signalled steps whose worker lease expired");
     }

@@ -134,6 +134,53 @@ describe.each(testBackends())("reading step messages with their claims on %s", (
     expect(received.slice(1).map((r) => r.claim)).toEqual(bad.map(() => undefined));
   });
 
+  /** Ends a claim's lease now, as if its worker had died a lease ago. */
+  const expireClaim = (stepUuid: string) =>
+    h.tasker.database.query(
+      "UPDATE tasker.workflow_steps SET claim_expires_at = now() - interval '1 second' WHERE workflow_step_uuid = $1",
+      [stepUuid],
+    );
+  const stepRow = async (stepUuid: string) =>
+    (
+      await h.tasker.database.query<{ state: string; claimed_by: string | null; attempts: number }>(
+        "SELECT state, claimed_by, attempts FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
+        [stepUuid],
+      )
+    )[0];
+
+  it("does not take over a step of a cancelled task whose worker died, nor call it busy", async () => {
+    const { taskUuid, first } = await freshTask();
+    expect(await claimStep(h.tasker.database, first, "w-dead", 30)).toMatchObject({ attempts: 1 });
+    await h.tasker.client.cancelTask(taskUuid, "cancelled while its worker was gone");
+    await expireClaim(first);
+    // The step's message (still queued: claimStep does not read it) and a direct claim alike find
+    // nothing to claim, so the message is acked instead of read again and again.
+    expect((await receive("w-next")).map((r) => r.claim)).toEqual([undefined]);
+    expect(await claimStep(h.tasker.database, first, "w-next", 30)).toBeUndefined();
+    expect(await stepRow(first)).toEqual({ state: "in_progress", claimed_by: "w-dead", attempts: 1 });
+  });
+
+  it("does not take over a step whose last attempt's worker died (max_attempts holds)", async () => {
+    const { first } = await freshTask();
+    await h.tasker.database.query(
+      "UPDATE tasker.workflow_steps SET max_attempts = 1 WHERE workflow_step_uuid = $1",
+      [first],
+    );
+    expect(await claimStep(h.tasker.database, first, "w-dead", 30)).toMatchObject({ attempts: 1 });
+    await expireClaim(first);
+    expect((await receive("w-next")).map((r) => r.claim)).toEqual([undefined]);
+    expect(await claimStep(h.tasker.database, first, "w-next", 30)).toBeUndefined();
+    expect(await stepRow(first)).toEqual({ state: "in_progress", claimed_by: "w-dead", attempts: 1 });
+  });
+
+  it("still takes over a step whose worker died with attempts left", async () => {
+    const { first } = await freshTask();
+    expect(await claimStep(h.tasker.database, first, "w-dead", 30)).toMatchObject({ attempts: 1 });
+    await expireClaim(first);
+    expect(claimOf((await receive("w-next"))[0])).toMatchObject({ workflow_step_uuid: first, attempts: 2 });
+    expect(await stepRow(first)).toEqual({ state: "in_progress", claimed_by: "w-next", attempts: 2 });
+  });
+
   // PostgreSQL only: the database is a pool there, so one connection can hold a row lock while
   // another reads (PGlite has one connection, and the read would simply run after).
   it.runIf(backend === "postgres")(

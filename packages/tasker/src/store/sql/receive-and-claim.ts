@@ -7,6 +7,7 @@ import {
   type ClaimedStepWithTask,
   claimStepCtes,
   claimValues,
+  mayClaimLaterSql,
 } from "./steps.js";
 
 /** A message read from a step queue, and what claiming the step it announces gave. */
@@ -15,7 +16,8 @@ export interface ReceivedStep {
   /**
    * The step, claimed for this worker; `busy` when another worker holds it or is claiming or
    * storing it right now (try again later); undefined when there is nothing to claim (a
-   * duplicate or stale message, or one that names no step).
+   * duplicate or stale message, one that names no step, or a step no claim will ever take: its
+   * task finished, or its worker died on its last attempt).
    */
   claim: ClaimedStepWithTask | "busy" | undefined;
 }
@@ -45,7 +47,7 @@ const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'step_uuid')::uuid END AS step_uuid,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'task_uuid')::uuid END AS task_uuid
      ), named AS (
-       SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, s.state
+       SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, ${mayClaimLaterSql("s")} AS may_claim_later
          FROM received r JOIN tasker.workflow_steps s ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid = r.task_uuid
      ), first_per_step AS (
        SELECT min(msg_id) AS msg_id FROM named GROUP BY step_uuid
@@ -55,7 +57,7 @@ const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
                                         FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid
                                        WHERE u.workflow_step_uuid = r.step_uuid) c
               WHERE EXISTS (SELECT 1 FROM first_per_step f WHERE f.msg_id = r.msg_id)) AS claim,
-            EXISTS (SELECT 1 FROM named n WHERE n.msg_id = r.msg_id AND n.state IN ('enqueued', 'in_progress')) AS busy
+            EXISTS (SELECT 1 FROM named n WHERE n.msg_id = r.msg_id AND n.may_claim_later) AS busy
        FROM received r
       ORDER BY r.msg_id`;
 

@@ -1,4 +1,5 @@
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
+import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
 import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
 import {
   builtPerShape,
@@ -366,19 +367,50 @@ export function claimValues(workerId: string, leaseSeconds: number): Record<Clai
   };
 }
 
+/** The task states that end a task, as an SQL list (constants: the statement text stays the same). */
+const TASK_TERMINAL_LIST = [...TASK_TERMINAL_STATES].map((st) => `'${st}'`).join(", ");
+
+/** SQL: the task of step row `s` has ended (complete, error, cancelled, resolved by hand). */
+export function taskFinishedSql(s: string): string {
+  return `EXISTS (SELECT 1 FROM tasker.tasks ft WHERE ft.task_uuid = ${s}.task_uuid AND ft.status IN (${TASK_TERMINAL_LIST}))`;
+}
+
+/**
+ * SQL: step row `s` is `in_progress` and its lease ran out on its last attempt (its worker died):
+ * it is never taken over, the lost-claim sweep fails it (see endLostClaims).
+ */
+function lastAttemptLostSql(s: string): string {
+  return `(${s}.state = 'in_progress' AND ${s}.claim_expires_at < now() AND ${s}.attempts >= ${s}.max_attempts)`;
+}
+
+/**
+ * SQL: a claim of step row `s` that found nothing to claim may succeed later - the step is queued,
+ * or running under a live lease (or one another worker may take over) - so its message is read
+ * again later rather than acked. Never for a step of a finished task, or one whose last attempt's
+ * worker died: no claim will ever take those (see claimStepCtes).
+ */
+export function mayClaimLaterSql(s: string): string {
+  return `(${s}.state = 'enqueued' OR (${s}.state = 'in_progress' AND NOT coalesce(${lastAttemptLostSql(s)}, false)))
+          AND NOT ${taskFinishedSql(s)}`;
+}
+
 /**
  * The CTEs that claim steps for a worker (`claim_target`, `claimed`, `claimed_tr`): each step
  * whose uuid `candidates` (SQL of a set of uuids) lists and that is `enqueued`, or `in_progress`
- * with its lease expired (taken over, recording `claim_expired` first), moves to `in_progress`
- * with attempts + 1 and a lease. `skipLocked`: a step whose row is locked is left alone instead
- * of waited for. `claimed` returns the claimed rows with `from_state`.
+ * with its lease expired and attempts left (taken over, recording `claim_expired` first), moves to
+ * `in_progress` with attempts + 1 and a lease. No step of a finished task (cancelled, say) is
+ * claimed, however it is announced: nothing starts after a cancel. `skipLocked`: a step whose row
+ * is locked is left alone instead of waited for. `claimed` returns the claimed rows with
+ * `from_state`.
  */
 export function claimStepCtes(p: ParamRefs<ClaimParam>, candidates: string, skipLocked = false): string {
   return `claim_target AS (
-       SELECT workflow_step_uuid, state AS from_state FROM tasker.workflow_steps
-        WHERE workflow_step_uuid IN (${candidates})
-          AND (state = ANY(${p.claimFrom}::text[]) OR (state = ANY(${p.expireFrom}::text[]) AND claim_expires_at < now()))
-        FOR UPDATE${skipLocked ? " SKIP LOCKED" : ""}
+       SELECT cs.workflow_step_uuid, cs.state AS from_state FROM tasker.workflow_steps cs
+        WHERE cs.workflow_step_uuid IN (${candidates})
+          AND (cs.state = ANY(${p.claimFrom}::text[])
+               OR (cs.state = ANY(${p.expireFrom}::text[]) AND cs.claim_expires_at < now() AND cs.attempts < cs.max_attempts))
+          AND NOT ${taskFinishedSql("cs")}
+        FOR UPDATE OF cs${skipLocked ? " SKIP LOCKED" : ""}
      ), claimed AS (
        UPDATE tasker.workflow_steps s
           SET state = ${p.claimState}, attempts = s.attempts + 1, claimed_by = ${p.workerId}, updated_at = now(),
@@ -442,7 +474,8 @@ export type ClaimedStepWithTask = ClaimedStep & {
  * with its steps (see {@link ClaimedStepWithTask}). A step whose
  * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
  * Returns "busy" when another worker holds a live lease, undefined when the step is not
- * claimable (a duplicate or stale message).
+ * claimable and will not be (a duplicate or stale message, a step of a finished task, or one whose
+ * worker died on its last attempt).
  */
 export async function claimStep(
   db: Database,
@@ -457,11 +490,11 @@ export async function claimStep(
     params: paramValues(["stepUuid", ...CLAIM_PARAMS], { stepUuid, ...claimValues(workerId, leaseSeconds) }),
   });
   if (rows[0]) return rows[0];
-  const [row] = await db.query<{ state: string }>(
-    "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
+  const [row] = await db.query<{ busy: boolean }>(
+    `SELECT ${mayClaimLaterSql("s")} AS busy FROM tasker.workflow_steps s WHERE s.workflow_step_uuid = $1`,
     [stepUuid],
   );
-  return row?.state === "in_progress" ? "busy" : undefined;
+  return row?.busy ? "busy" : undefined;
 }
 
 /**
@@ -487,7 +520,10 @@ export async function extendClaims(
   );
 }
 
-/** In-progress steps whose lease ran out (their worker died or hung): for the recovery sweep. */
+/**
+ * In-progress steps whose lease ran out (their worker died or hung) and that another worker may
+ * take over (attempts left, task unfinished): for the recovery sweep to signal again.
+ */
 export function selectExpiredClaims(q: Queryable, limit: number) {
   return q.query<{
     workflow_step_uuid: string;
@@ -497,10 +533,85 @@ export function selectExpiredClaims(q: Queryable, limit: number) {
   }>(
     `SELECT s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id
        FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
-      WHERE s.state = 'in_progress' AND s.claim_expires_at < now()
+      WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts < s.max_attempts
+        AND t.status NOT IN (${TASK_TERMINAL_LIST})
       ORDER BY s.claim_expires_at LIMIT $1`,
     [limit],
   );
+}
+
+/** A lost claim the sweep ended (see {@link endLostClaims}). */
+export interface EndedClaim {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  correlation_id: string;
+  /** `cancelled`: its task had finished; `failed`: it was on its last attempt. */
+  ended: "cancelled" | "failed";
+}
+
+// The paths the sweep takes, from the transition table: in_progress -claim_expired-> enqueued
+// -cancel-> cancelled, and in_progress -fail-> enqueued_as_error_for_orchestration.
+const LOST = {
+  expired: STEP_TRANSITIONS.claim_expired,
+  cancel: STEP_TRANSITIONS.cancel,
+  fail: STEP_TRANSITIONS.fail,
+};
+if (!LOST.cancel.from.includes(LOST.expired.to) || !LOST.fail.from.includes("in_progress")) {
+  throw new Error("the step transition table no longer has the lost-claim sweep's paths");
+}
+
+const END_LOST_CLAIMS_SQL = `WITH lost AS (
+       SELECT s.workflow_step_uuid, s.claimed_by, t.status AS task_status, t.correlation_id,
+              t.status IN (${TASK_TERMINAL_LIST}) AS task_finished
+         FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+        WHERE s.state = 'in_progress' AND s.claim_expires_at < now()
+          AND (s.attempts >= s.max_attempts OR t.status IN (${TASK_TERMINAL_LIST}))
+        ORDER BY s.claim_expires_at
+        LIMIT $1
+        FOR UPDATE OF s SKIP LOCKED
+     ), ended AS (
+       UPDATE tasker.workflow_steps s
+          SET state = CASE WHEN lost.task_finished THEN '${LOST.cancel.to}' ELSE '${LOST.fail.to}' END,
+              claimed_by = NULL, claim_expires_at = NULL, updated_at = now(),
+              last_failure_at = CASE WHEN lost.task_finished THEN s.last_failure_at ELSE now() END,
+              error = CASE WHEN lost.task_finished THEN s.error ELSE jsonb_build_object(
+                'message', 'the worker running this step (' || coalesce(lost.claimed_by, 'unknown') || ') stopped renewing its lease during attempt '
+                           || s.attempts || ' of ' || s.max_attempts || ', the last one, so it is not run again',
+                'code', 'lease_expired', 'retryable', true, 'kind', 'worker_lost',
+                'metadata', jsonb_build_object('worker_id', lost.claimed_by), 'retry_after_ms', NULL) END
+         FROM lost
+        WHERE s.workflow_step_uuid = lost.workflow_step_uuid
+       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts, lost.claimed_by, lost.task_status,
+                 lost.task_finished, lost.correlation_id
+     ), ended_tr AS (
+       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
+       SELECT e.workflow_step_uuid, e.task_uuid, x.from_state, x.to_state, x.event, x.metadata
+         FROM ended e CROSS JOIN LATERAL (VALUES
+           (1, 'in_progress', '${LOST.expired.to}', 'claim_expired',
+            jsonb_build_object('reason', 'lease expired; the worker holding it stopped answering', 'worker_id', e.claimed_by,
+                               'attempt', e.attempts), e.task_finished),
+           (2, '${LOST.expired.to}', '${LOST.cancel.to}', 'cancel',
+            jsonb_build_object('reason', 'its task is ' || e.task_status || ': the step is not run again', 'attempt', e.attempts), e.task_finished),
+           (3, 'in_progress', '${LOST.fail.to}', 'fail',
+            jsonb_build_object('reason', 'lease expired on the last attempt; the worker holding it stopped answering',
+                               'worker_id', e.claimed_by, 'attempt', e.attempts), NOT e.task_finished)
+         ) AS x(ord, from_state, to_state, event, metadata, applies)
+        WHERE x.applies
+        ORDER BY e.workflow_step_uuid, x.ord
+     )
+     SELECT workflow_step_uuid, task_uuid, correlation_id,
+            CASE WHEN task_finished THEN 'cancelled' ELSE 'failed' END AS ended
+       FROM ended`;
+
+/**
+ * Ends lost claims that must not be taken over: an `in_progress` step whose lease ran out (its
+ * worker died) and whose task has finished is cancelled (`claim_expired`, then `cancel`: nothing
+ * starts after a cancel), and one that was on its last attempt fails (`fail`, with a
+ * `lease_expired` error; the orchestrator then decides on it as on any failure, so max_attempts
+ * holds). Steps whose row is locked are left for the next sweep.
+ */
+export function endLostClaims(q: Queryable, limit: number): Promise<EndedClaim[]> {
+  return q.query<EndedClaim>(END_LOST_CLAIMS_SQL, [limit]);
 }
 
 /**
