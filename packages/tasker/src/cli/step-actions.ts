@@ -21,7 +21,7 @@ interface StepActionOptions extends ApiOptions {
 const DESCRIPTIONS: Record<StepActionKind, string> = {
   retry: "reset a failed step for retry (reset_for_retry); the task resumes",
   resolve: "mark a failed step resolved by an operator (resolve_manually); its dependents may run",
-  complete: "complete a step by hand with a result (complete_manually); its dependents may run",
+  complete: "complete a failed step by hand with a result (complete_manually); its dependents may run",
 };
 
 /** `<task> <step>` + options for one operator action; used by `step <kind>` and the `task` aliases. */

@@ -2,7 +2,7 @@ import { publishEvents } from "../events/lifecycle-events.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
-import { STEP_TRANSITIONS, type StepEvent } from "../state/step-states.js";
+import { STEP_TRANSITIONS, type StepEvent, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
 import type { Transaction } from "../store/database.js";
@@ -42,13 +42,30 @@ export async function cancelTask(tx: Transaction, taskUuid: string, reason: stri
   await publishEvents(tx, [taskEvent(task, "task.cancelled")]);
 }
 
+const ONLY_FAILED = "operator actions apply to steps that failed or are waiting for a retry";
+/** Why an operator action is refused in a state it may not leave (said after the allowed states). */
+const WHY_NOT: Partial<Record<StepState, string>> = {
+  pending: `${ONLY_FAILED}, and this one has not run yet`,
+  enqueued: `${ONLY_FAILED}, and this one has not run yet: it is queued to run`,
+  in_progress: `${ONLY_FAILED}, and this one is running: wait for its outcome`,
+  enqueued_for_orchestration: `${ONLY_FAILED}, and this one has just succeeded`,
+  enqueued_as_error_for_orchestration: `${ONLY_FAILED}, and this one has just failed: act once it shows error or waiting_for_retry`,
+  waiting_for_retry: "the step will be retried already",
+  complete: "the step is finished",
+  resolved_manually: "the step is finished",
+  cancelled: "the step was cancelled",
+};
+
 const ACTION_EVENT: Record<StepAction["action_type"], StepEvent> = {
   reset_for_retry: "reset_for_retry",
   resolve_manually: "resolve_manually",
   complete_manually: "complete_manually",
 };
 
-/** Operator actions on a step, then a re-plan of its task (dependants may now run). */
+/**
+ * Operator actions on a step that failed (`error`) or is waiting for a retry, then a re-plan of
+ * its task (dependants may now run). Any other state is refused with a conflict that names it.
+ */
 export async function applyStepAction(
   tx: Transaction,
   taskUuid: string,
@@ -106,9 +123,10 @@ export async function applyStepAction(
     metadata: { reason: action.reason, by: by ?? null, manual: true },
   });
   if (moved.length === 0) {
+    const why = WHY_NOT[step.state as StepState];
     throw new TaskerError(
       "CONFLICT",
-      `step ${step.name} is ${step.state}; ${action.action_type} is only allowed from ${allowed.join(", ")}`,
+      `step ${step.name} is ${step.state}; ${action.action_type} is only allowed from ${allowed.join(", ")}${why ? `: ${why}` : ""}`,
       { step_uuid: stepUuid, current_state: step.state, allowed_from: allowed },
     );
   }

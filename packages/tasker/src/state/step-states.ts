@@ -36,9 +36,9 @@ export const STEP_EVENTS = [
   "schedule_retry", // the orchestrator schedules another attempt after backoff
   "error", // the orchestrator gives up (permanent, not retryable, or attempts exhausted)
   "cancel",
-  "reset_for_retry", // operator: try again (attempts reset)
-  "resolve_manually", // operator: treat as done without a result
-  "complete_manually", // operator: treat as done with the given result
+  "reset_for_retry", // operator: try a failed step again (attempts reset)
+  "resolve_manually", // operator: treat a failed or retry-waiting step as done without a result
+  "complete_manually", // operator: treat a failed or retry-waiting step as done with the given result
 ] as const;
 /** An event that moves a step (see {@link STEP_TRANSITIONS}). */
 export type StepEvent = (typeof STEP_EVENTS)[number];
@@ -57,7 +57,10 @@ export const STEP_TRANSITIONS: Readonly<Record<StepEvent, { from: readonly StepS
   schedule_retry: { from: ["enqueued_as_error_for_orchestration"], to: "waiting_for_retry" },
   error: { from: ["enqueued_as_error_for_orchestration"], to: "error" },
   cancel: { from: ["pending", "enqueued", "waiting_for_retry"], to: "cancelled" },
+  // Operator actions apply to a step that ran and failed, for good or until its retry: one that
+  // has not run may still be waiting for its parents, and marking it done would let its
+  // dependants run before them (or end the task) with the work never done.
   reset_for_retry: { from: ["error"], to: "pending" },
-  resolve_manually: { from: ["pending", "waiting_for_retry", "error", "enqueued"], to: "resolved_manually" },
-  complete_manually: { from: ["pending", "waiting_for_retry", "error", "enqueued"], to: "complete" },
+  resolve_manually: { from: ["waiting_for_retry", "error"], to: "resolved_manually" },
+  complete_manually: { from: ["waiting_for_retry", "error"], to: "complete" },
 };

@@ -379,6 +379,55 @@ describe.each(testBackends())("orchestration API routes on %s", (backend) => {
       expect(manual.metadata).toMatchObject({ reason: "charged by phone", by: "ops" });
     });
 
+    it("PATCH: resolve_manually and complete_manually refuse a step that has not failed (409 naming its state)", async () => {
+      // charge fails for good: the task is in error, notify never ran (pending, its parent failed).
+      const created = await call(h.url, "/v1/tasks", {
+        method: "POST",
+        json: { ...ORDER, context: { order_id: 7, decline: true } },
+      });
+      const failed = await waitTerminal(h.url, created.body.task_uuid);
+      expect(failed.status).toBe("error");
+      const notify = failed.steps.find((s: { name: string }) => s.name === "notify");
+      expect(notify.current_state).toBe("pending");
+      const notifyPath = `/v1/tasks/${failed.task_uuid}/workflow_steps/${notify.workflow_step_uuid}`;
+      for (const json of [
+        { action_type: "resolve_manually", reason: "skip it" },
+        { action_type: "complete_manually", reason: "skip it", completion_data: { result: { sent: true } } },
+      ]) {
+        const refused = await call(h.url, notifyPath, { method: "PATCH", json });
+        expect(refused.status, json.action_type).toBe(409);
+        const error = expectEnvelope(refused.body, "CONFLICT");
+        expect(error.message).toBe(
+          `step notify is pending; ${json.action_type} is only allowed from waiting_for_retry, error: operator actions apply to steps that failed or are waiting for a retry, and this one has not run yet`,
+        );
+        expect(error.details).toEqual({
+          step_uuid: notify.workflow_step_uuid,
+          current_state: "pending",
+          allowed_from: ["waiting_for_retry", "error"],
+        });
+      }
+      expect((await call(h.url, notifyPath)).body.current_state).toBe("pending");
+      expect((await call(h.url, `/v1/tasks/${failed.task_uuid}`)).body.status).toBe("error");
+
+      // A step that is waiting in the queue (no worker serves api_idle) has not run either.
+      const parked = await call(h.url, "/v1/tasks", {
+        method: "POST",
+        json: { name: "parked", namespace: "api_idle" },
+      });
+      const wait = parked.body.steps[0];
+      expect(wait.current_state).toBe("enqueued");
+      const waitPath = `/v1/tasks/${parked.body.task_uuid}/workflow_steps/${wait.workflow_step_uuid}`;
+      const enqueued = await call(h.url, waitPath, {
+        method: "PATCH",
+        json: { action_type: "complete_manually", reason: "skip it", completion_data: { result: 1 } },
+      });
+      expect(enqueued.status).toBe(409);
+      expect(expectEnvelope(enqueued.body, "CONFLICT").message).toMatch(
+        /^step wait is enqueued; complete_manually is only allowed from waiting_for_retry, error: .*it is queued to run/,
+      );
+      await call(h.url, `/v1/tasks/${parked.body.task_uuid}`, { method: "DELETE" });
+    });
+
     it("PATCH: reset_for_retry runs a failed step again; resolve_manually resolves it", async () => {
       const created = await call(h.url, "/v1/tasks", {
         method: "POST",

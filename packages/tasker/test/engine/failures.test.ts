@@ -165,6 +165,63 @@ describe.each(testBackends())("failures, retries and operator actions on %s", (b
     ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
   });
 
+  it("refuses to resolve or complete steps whose parents have not run (a -> (b, c) -> d while a runs)", async () => {
+    const task = await create("diamond", { sleep_ms: { a: 1500 } });
+    await expect
+      .poll(async () => step(await h.tasker.client.getTask(task.task_uuid), "a").current_state, {
+        timeout: 10_000,
+      })
+      .toBe("in_progress");
+    const running = await h.tasker.client.getTask(task.task_uuid);
+    const uuidOf = (name: string) => step(running, name).workflow_step_uuid;
+    const notRun =
+      "operator actions apply to steps that failed or are waiting for a retry, and this one has not run yet";
+    await expect(
+      h.tasker.client.completeStepManually(task.task_uuid, uuidOf("b"), { by_hand: true }, "skip b"),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      status: 409,
+      message: `step b is pending; complete_manually is only allowed from waiting_for_retry, error: ${notRun}`,
+    });
+    await expect(
+      h.tasker.client.resolveStepManually(task.task_uuid, uuidOf("d"), "skip d"),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `step d is pending; resolve_manually is only allowed from waiting_for_retry, error: ${notRun}`,
+    });
+    await expect(
+      h.tasker.client.resolveStepManually(task.task_uuid, uuidOf("a"), "skip a"),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/^step a is in_progress; resolve_manually is only allowed from /),
+    });
+    // Nothing changed: every step runs, in order, and the task completes.
+    const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+    expect(done.status).toBe("complete");
+    expect(done.steps.map((s) => s.current_state)).toEqual(Array(4).fill("complete"));
+    const ran = h.executions.filter((e) => e.task === task.task_uuid).map((e) => e.step);
+    expect(ran.sort()).toEqual(["a", "b", "c", "d"]);
+    expect(step(done, "d").results).toMatchObject({ saw: ["a", "b", "c"] });
+  });
+
+  it("refuses to complete a pending step behind a failed one; the failed one can be", async () => {
+    const failed = await run("retrying", { fail: { a: { mode: "permanent" } } });
+    expect(step(failed, "b").current_state).toBe("pending");
+    await expect(
+      h.tasker.client.completeStepManually(failed.task_uuid, step(failed, "b").workflow_step_uuid, 1, "skip"),
+    ).rejects.toMatchObject({ code: "CONFLICT", status: 409 });
+    expect((await h.tasker.client.getTask(failed.task_uuid)).status).toBe("error");
+    await h.tasker.client.completeStepManually(
+      failed.task_uuid,
+      step(failed, "a").workflow_step_uuid,
+      1,
+      "ok",
+    );
+    const done = await h.tasker.client.waitForTask(failed.task_uuid, { timeoutMs: 10_000 });
+    expect(done.status).toBe("complete");
+    expect(h.executions.some((e) => e.task === failed.task_uuid && e.step === "b")).toBe(true);
+  });
+
   it("validates the context against input_schema (422 naming the field)", async () => {
     const err = await h.tasker.client
       .createTask({ name: "validated", namespace: "test_alpha", context: { order_id: "x" } })

@@ -55,8 +55,10 @@ export function registerStepRoutes(app: ApiApp, deps: RouteDeps): void {
       tags: ["steps"],
       summary: "Retry, resolve or complete a step by hand",
       description:
-        "`reset_for_retry` puts a failed step back in line; `resolve_manually` marks it resolved without a " +
-        "result; `complete_manually` completes it with `completion_data.result`, which dependent steps receive.",
+        "For a step that failed (`error`) or is waiting for a retry (`waiting_for_retry`). `reset_for_retry` " +
+        "puts a failed step back in line; `resolve_manually` marks it resolved without a result; " +
+        "`complete_manually` completes it with `completion_data.result`, which dependent steps receive. A step " +
+        "in any other state (not run yet, running, finished) is refused with 409, naming its state.",
       ...secured("steps:resolve"),
       middleware: [guard("steps:resolve"), jsonBody()] as const,
       request: {
