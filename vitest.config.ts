@@ -35,6 +35,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The worker protocol's conformance runner (its scenarios run through scripts/run-tests.mjs).
+      { test: { name: "conformance", root: "conformance", include: ["**/*.test.ts"] } },
       // The docs: generated pages are current, examples are valid, and the quickstart's commands
       // run in a temporary copy of the repository.
       {

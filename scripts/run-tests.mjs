@@ -39,12 +39,41 @@ function vitest(name, args, env = {}) {
   }
 }
 
+/** The worker protocol's conformance suite against one SDK's worker (see conformance/README.md). */
+function conformance(sdk, workerCommand) {
+  const out = join(RESULTS, `conformance-${sdk}.run.json`);
+  rmSync(out, { force: true });
+  const r = spawnSync(
+    "npx",
+    [
+      "tsx",
+      "conformance/run.ts",
+      "--name",
+      sdk,
+      "--worker",
+      workerCommand,
+      "--results",
+      out,
+      "--backend",
+      onPostgres() ? "postgres" : "pglite",
+    ],
+    { stdio: "inherit" },
+  );
+  try {
+    return JSON.parse(readFileSync(out, "utf8"));
+  } catch {
+    return { passed: 0, failed: r.status === 0 ? 0 : 1 };
+  }
+}
+
 const SUITES = {
   lint: () => check("npx", ["biome", "check", "."]),
   typecheck: () => check("npm", ["run", "--silent", "typecheck"]),
   // Everything but the reliability suite, which has its own entry (it takes minutes).
   vitest: () => vitest("vitest", ["--project", "!tasker:reliability"]),
   reliability: () => vitest("reliability", ["--project", "tasker:reliability"]),
+  // The worker protocol's scenarios, driven through each SDK's worker against a real server.
+  conformance: () => conformance("typescript", "npx tsx conformance/workers/typescript.ts"),
   // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
   rabbitmq: () =>
     // Only suites that move tasks through queues; CLI/UI suites check their own env handling.
@@ -67,10 +96,16 @@ const SUITES = {
     ),
 };
 
+/** Whether the suites run on PostgreSQL too (TASKER_TEST_BACKENDS, default pglite,postgres). */
+function onPostgres() {
+  return (process.env.TASKER_TEST_BACKENDS ?? "pglite,postgres").includes("postgres");
+}
+
 /** What each suite needs running, beyond Node.js. */
 function servicesFor(name) {
-  const postgres = (process.env.TASKER_TEST_BACKENDS ?? "pglite,postgres").includes("postgres");
+  const postgres = onPostgres();
   if (name === "vitest") return postgres ? ["postgres"] : [];
+  if (name === "conformance") return postgres ? ["postgres"] : [];
   if (name === "reliability") return ["postgres"];
   if (name === "rabbitmq") return ["postgres", "rabbitmq"];
   return [];
@@ -101,7 +136,7 @@ function answers(url) {
 }
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : ["lint", "typecheck", "vitest"];
+const names = requested.length > 0 ? requested : ["lint", "typecheck", "vitest", "conformance"];
 mkdirSync(RESULTS, { recursive: true });
 const needed = [...new Set(names.flatMap(servicesFor))];
 const down = [];

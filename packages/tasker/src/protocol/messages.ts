@@ -199,3 +199,19 @@ export const DeregisterResponseSchema = z.object({
     .int()
     .describe("Claims still held, handed back to the queue (their attempt does not count)."),
 });
+
+export const WorkerListSchema = z.object({
+  workers: z.array(
+    z.object({
+      worker_id: z.string(),
+      namespaces: z.array(z.string()),
+      handlers: z.array(z.string()),
+      concurrency: z.number().int(),
+      lease_seconds: z.number().int(),
+      status: z.enum(["running", "draining", "stopped"]),
+      sdk: z.object({ name: z.string(), version: z.string() }).nullable(),
+      last_heartbeat_at: z.string(),
+    }),
+  ),
+});
+export type WorkerList = z.infer<typeof WorkerListSchema>;

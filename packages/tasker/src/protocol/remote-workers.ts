@@ -19,6 +19,7 @@ import {
   type RemoteWorkerRow,
   selectHeldClaims,
   selectRemoteWorker,
+  selectRemoteWorkers,
   setRemoteWorkerStatus,
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
@@ -35,6 +36,7 @@ import {
   type RegisterWorkerSchema,
   type ReportResponse,
   type ReportResultSchema,
+  type WorkerList,
 } from "./messages.js";
 
 /** Options of {@link RemoteWorkers}. */
@@ -245,6 +247,23 @@ export class RemoteWorkers {
         };
       }),
       worker_status: worker.status,
+    };
+  }
+
+  /** The workers registered over the protocol (running, draining, or stopped within a minute). */
+  async list(): Promise<WorkerList> {
+    const rows = await selectRemoteWorkers(this.db);
+    return {
+      workers: rows.map((r) => ({
+        worker_id: r.worker_id,
+        namespaces: r.namespaces,
+        handlers: r.handlers,
+        concurrency: r.concurrency,
+        lease_seconds: r.lease_seconds,
+        status: r.status,
+        sdk: r.sdk,
+        last_heartbeat_at: iso(r.last_heartbeat_at),
+      })),
     };
   }
 

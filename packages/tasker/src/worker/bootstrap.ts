@@ -1,9 +1,12 @@
+import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config/load.js";
-import type { Logger } from "../observability/logger.js";
+import { createLogger, type Logger } from "../observability/logger.js";
 import { Tasker } from "../tasker.js";
 import { loadTemplates } from "../template/load.js";
 import type { StepHandler } from "./handler.js";
-import type { Worker, WorkerStatus } from "./worker.js";
+import { HandlerRegistry } from "./handler-registry.js";
+import { RemoteWorker } from "./remote-worker.js";
+import type { WorkerStatus } from "./worker.js";
 
 /** Options of {@link bootstrapWorker}; each one wins over worker.toml. */
 export interface BootstrapConfig {
@@ -20,6 +23,14 @@ export interface BootstrapConfig {
   concurrency?: number;
   workerId?: string;
   logger?: Logger;
+  /**
+   * Run over the worker protocol instead of on the database: the orchestration server's URL
+   * (e.g. `http://127.0.0.1:8080`). The worker then needs no database access; templates from
+   * `templatePath` are registered through the server, and `namespaces` must be given.
+   */
+  orchestrationUrl?: string;
+  /** The API key sent to the orchestration server (`worker` and `templates:write` permissions). */
+  apiKey?: string;
 }
 
 /** What {@link bootstrapWorker} resolves with (it never throws). */
@@ -31,9 +42,9 @@ export interface BootstrapResult {
 }
 
 interface Running {
-  worker: Worker;
-  tasker: Tasker;
-  ownsTasker: boolean;
+  workerId: string;
+  status(): Omit<WorkerStatus, "queues" | "startedAt"> & Partial<Pick<WorkerStatus, "queues" | "startedAt">>;
+  stop(): Promise<void>;
 }
 
 let running: Running | undefined;
@@ -49,8 +60,8 @@ export function bootstrapWorker(config: BootstrapConfig = {}): Promise<Bootstrap
     return Promise.resolve({
       success: true,
       status: "already_running",
-      message: `worker ${running.worker.workerId} is already running`,
-      workerId: running.worker.workerId,
+      message: `worker ${running.workerId} is already running`,
+      workerId: running.workerId,
     });
   }
   starting ??= start(config).finally(() => {
@@ -60,6 +71,7 @@ export function bootstrapWorker(config: BootstrapConfig = {}): Promise<Bootstrap
 }
 
 async function start(config: BootstrapConfig): Promise<BootstrapResult> {
+  if (config.orchestrationUrl) return startRemote({ ...config, orchestrationUrl: config.orchestrationUrl });
   let tasker = config.tasker;
   const ownsTasker = !tasker;
   try {
@@ -98,7 +110,15 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
       batchSize: file.common.queues.batch_size,
       shutdownTimeoutMs: file.worker.shutdown_timeout_ms,
     });
-    running = { worker, tasker, ownsTasker };
+    const engine = tasker;
+    running = {
+      workerId: worker.workerId,
+      status: () => worker.status(),
+      stop: async () => {
+        await engine.stopWorker(worker);
+        if (ownsTasker) await engine.close();
+      },
+    };
     const ns = worker.status().namespaces.join(", ");
     return {
       success: true,
@@ -108,6 +128,54 @@ async function start(config: BootstrapConfig): Promise<BootstrapResult> {
     };
   } catch (err) {
     if (ownsTasker) await tasker?.close().catch(() => undefined);
+    return { success: false, status: "error", message: (err as Error).message, workerId: "" };
+  }
+}
+
+/** The worker over the protocol: handlers here, everything else behind the orchestration server. */
+async function startRemote(config: BootstrapConfig & { orchestrationUrl: string }): Promise<BootstrapResult> {
+  try {
+    const { config: file } = loadConfig(config.configPath ? { path: config.configPath } : {});
+    const namespaces = config.namespaces ?? file.worker.namespaces;
+    if (namespaces.length === 0) {
+      throw new Error(
+        "a remote worker needs its namespaces: pass namespaces (or set worker.namespaces in worker.toml)",
+      );
+    }
+    const registry = new HandlerRegistry();
+    registry.register(...(config.handlers ?? []));
+    for (const dir of [...(config.handlerDirs ?? []), ...file.worker.handler_paths])
+      await registry.discover(dir);
+    const templatePaths = [
+      ...(config.templatePath ? [config.templatePath] : []),
+      ...file.common.task_templates.search_paths,
+    ];
+    const loaded = templatePaths.length > 0 ? await loadTemplates(templatePaths) : undefined;
+    if (loaded && loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+    const templates = await Promise.all((loaded?.templates ?? []).map((t) => readFile(t.file, "utf8")));
+    const worker = new RemoteWorker(registry, config.logger ?? createLogger(), {
+      orchestrationUrl: config.orchestrationUrl,
+      apiKey: config.apiKey,
+      namespaces,
+      workerId: config.workerId ?? file.worker.worker_id,
+      concurrency: config.concurrency ?? file.worker.concurrency,
+      leaseSeconds: file.common.queues.visibility_timeout_seconds,
+      shutdownTimeoutMs: file.worker.shutdown_timeout_ms,
+      templates,
+    });
+    await worker.start();
+    running = {
+      workerId: worker.workerId,
+      status: () => ({ ...worker.status(), queues: [], startedAt: null }),
+      stop: () => worker.stop(),
+    };
+    return {
+      success: true,
+      status: "started",
+      message: `worker ${worker.workerId} serving ${namespaces.join(", ")} through ${config.orchestrationUrl}`,
+      workerId: worker.workerId,
+    };
+  } catch (err) {
     return { success: false, status: "error", message: (err as Error).message, workerId: "" };
   }
 }
@@ -122,9 +190,7 @@ async function registerFrom(tasker: Tasker, paths: string[]): Promise<void> {
 export async function stopWorker(): Promise<void> {
   const r = running;
   running = undefined;
-  if (!r) return;
-  await r.tasker.stopWorker(r.worker);
-  if (r.ownsTasker) await r.tasker.close();
+  await r?.stop();
 }
 
 /** The bootstrapped worker's status, or `stopped` when none runs. */
@@ -143,5 +209,5 @@ export function getWorkerStatus(): WorkerStatus & { status: "running" | "stopped
       startedAt: null,
     };
   }
-  return { status: "running", ...running.worker.status() };
+  return { status: "running", queues: [], startedAt: null, ...running.status() };
 }

@@ -10,6 +10,7 @@ import {
   ReportResponseSchema,
   ReportResultSchema,
   WorkerIdSchema,
+  WorkerListSchema,
 } from "../../protocol/messages.js";
 import type { RemoteWorkers } from "../../protocol/remote-workers.js";
 import { jsonBody } from "../json-body.js";
@@ -28,6 +29,7 @@ const ReportResponse = named(ReportResponseSchema, "ReportResponse");
 const HeartbeatRequest = named(HeartbeatRequestSchema, "HeartbeatRequest");
 const HeartbeatResponse = named(HeartbeatResponseSchema, "HeartbeatResponse");
 const DeregisterResponse = named(DeregisterResponseSchema, "DeregisterResponse");
+const WorkerList = named(WorkerListSchema, "WorkerList");
 
 const WorkerParams = z.object({
   worker_id: WorkerIdSchema.openapi({
@@ -70,6 +72,23 @@ export function registerWorkerProtocolRoutes(
       },
     }),
     async (c) => c.json(await (await remote()).register(c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/worker/workers",
+      ...common,
+      summary: "List registered workers",
+      description:
+        "Workers registered over the protocol: running, draining, or stopped within the last minute.",
+      middleware: [guard("worker")] as const,
+      responses: {
+        200: json(WorkerList, "The workers."),
+        ...errorResponses(...AUTH_ERRORS),
+      },
+    }),
+    async (c) => c.json(await (await remote()).list(), 200),
   );
 
   app.openapi(

@@ -111,3 +111,15 @@ export function selectHeldClaims(q: Queryable, workerId: string) {
     [workerId],
   );
 }
+
+/** Workers registered over the protocol that have not stopped, or stopped within the last minute. */
+export function selectRemoteWorkers(q: Queryable) {
+  return q.query<
+    RemoteWorkerRow & { sdk: { name: string; version: string } | null; last_heartbeat_at: Date }
+  >(
+    `SELECT worker_id, namespaces, handlers, lease_seconds, concurrency, status, sdk, last_heartbeat_at
+       FROM tasker.workers
+      WHERE protocol = 'http' AND (status <> 'stopped' OR last_heartbeat_at > now() - interval '1 minute')
+      ORDER BY worker_id`,
+  );
+}

@@ -1,0 +1,82 @@
+// The TypeScript remote worker under the conformance suite: bootstrapWorker over the worker
+// protocol (no database access) with the `conformance.step` handler of conformance/README.md.
+//   npx tsx conformance/run.ts --worker "npx tsx conformance/workers/typescript.ts"
+import {
+  bootstrapWorker,
+  defineHandler,
+  PermanentError,
+  RetryableError,
+  stopWorker,
+} from "@tasker-ts/tasker";
+
+interface Behaviour {
+  sleep_ms?: number;
+  fail_attempts?: number;
+  failure?: {
+    retryable?: boolean;
+    code?: string;
+    message?: string;
+    retry_after_ms?: number;
+    metadata?: Record<string, unknown>;
+  };
+  result?: Record<string, unknown>;
+  echo?: boolean;
+  result_bytes?: number;
+}
+
+const step = defineHandler("conformance.step", {}, async (ctx) => {
+  const b = ctx.initialization as Behaviour;
+  if (b.sleep_ms) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, b.sleep_ms);
+      ctx.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(ctx.signal.reason);
+      });
+    });
+  }
+  if (ctx.attempt <= (b.fail_attempts ?? 0)) {
+    const f = b.failure ?? {};
+    const message = f.message ?? `${ctx.stepName} failed on attempt ${ctx.attempt}`;
+    const options = { ...(f.code ? { code: f.code } : {}), ...(f.metadata ? { metadata: f.metadata } : {}) };
+    if (f.retryable === false) throw new PermanentError(message, options);
+    throw new RetryableError(message, {
+      ...options,
+      ...(f.retry_after_ms ? { retryAfterMs: f.retry_after_ms } : {}),
+    });
+  }
+  return {
+    step: ctx.stepName,
+    attempt: ctx.attempt,
+    ...(b.echo
+      ? {
+          context: ctx.input,
+          dependency_results: ctx.dependencyResults,
+          initialization: ctx.initialization,
+          task_name: ctx.taskName,
+          namespace: ctx.namespace,
+          max_attempts: ctx.maxAttempts,
+        }
+      : {}),
+    ...(b.result_bytes ? { padding: "x".repeat(b.result_bytes) } : {}),
+    ...b.result,
+  };
+});
+
+const url = process.env.TASKER_URL;
+if (!url) throw new Error("TASKER_URL is not set (the conformance runner sets it)");
+const started = await bootstrapWorker({
+  orchestrationUrl: url,
+  ...(process.env.TASKER_API_KEY ? { apiKey: process.env.TASKER_API_KEY } : {}),
+  namespaces: (process.env.TASKER_NAMESPACES ?? "conformance").split(","),
+  handlers: [step],
+  concurrency: 10,
+});
+if (!started.success) {
+  console.error(started.message);
+  process.exit(1);
+}
+console.log(started.message);
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => void stopWorker().then(() => process.exit(0)));
+}
