@@ -16,6 +16,8 @@ import {
   TASK_TRANSITIONS,
   Tasker,
 } from "@tasker-ts/tasker";
+import * as protocol from "@tasker-ts/tasker/protocol";
+import { z } from "zod";
 import { replaceGeneratedSection } from "./generated-sections.js";
 import { renderApiMarkdown } from "./openapi-markdown.js";
 import { stateDiagram } from "./state-diagrams.js";
@@ -74,10 +76,49 @@ export function expectedArchitecture(current: string): string {
   return page;
 }
 
+/** Each worker protocol message as JSON Schema, requests as a worker may write them. */
+export function protocolSchemas(): string {
+  const messages: [string, z.ZodType, "input" | "output", string][] = [
+    ["RegisterWorker", protocol.RegisterWorkerSchema, "input", "POST /v1/worker/workers"],
+    ["RegisteredWorker", protocol.RegisteredWorkerSchema, "output", "its answer"],
+    ["ClaimRequest", protocol.ClaimRequestSchema, "input", "POST /v1/worker/workers/{worker_id}/claims"],
+    ["ClaimResponse", protocol.ClaimResponseSchema, "output", "its answer (each step a ClaimedStep)"],
+    ["ReportResult", protocol.ReportResultSchema, "input", "POST /v1/worker/workers/{worker_id}/results"],
+    ["ReportResponse", protocol.ReportResponseSchema, "output", "its answer"],
+    [
+      "HeartbeatRequest",
+      protocol.HeartbeatRequestSchema,
+      "input",
+      "POST /v1/worker/workers/{worker_id}/heartbeat",
+    ],
+    ["HeartbeatResponse", protocol.HeartbeatResponseSchema, "output", "its answer"],
+    [
+      "DeregisterResponse",
+      protocol.DeregisterResponseSchema,
+      "output",
+      "the answer to DELETE /v1/worker/workers/{worker_id}",
+    ],
+    ["WorkerList", protocol.WorkerListSchema, "output", "the answer to GET /v1/worker/workers"],
+  ];
+  return messages
+    .map(([name, schema, io, where]) => {
+      const json = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+      return `### ${name}\n\n${where}.\n\n\`\`\`json\n${JSON.stringify(json, null, 2)}\n\`\`\`\n`;
+    })
+    .join("\n");
+}
+
+/** worker-protocol.md with its message schemas brought up to date. */
+export function expectedWorkerProtocol(current: string): string {
+  return replaceGeneratedSection(current, "protocol-schemas", protocolSchemas());
+}
+
 export async function generatedFiles(docsDir: string = DOCS_DIR): Promise<GeneratedFile[]> {
   const architecture = readFileSync(`${docsDir}/architecture.md`, "utf8");
+  const workerProtocol = readFileSync(`${docsDir}/worker-protocol.md`, "utf8");
   return [
     { path: "api.md", expected: await expectedApiMarkdown() },
     { path: "architecture.md", expected: expectedArchitecture(architecture) },
+    { path: "worker-protocol.md", expected: expectedWorkerProtocol(workerProtocol) },
   ];
 }
