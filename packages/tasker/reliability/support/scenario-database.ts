@@ -70,7 +70,7 @@ export function writeConfig(dir: string, name: string, toml: string): string {
 
 /** The queue settings every reliability worker uses: short leases so crashes recover in seconds. */
 export function workerToml(
-  options: { leaseSeconds?: number; concurrency?: number; shutdownMs?: number } = {},
+  options: { leaseSeconds?: number; concurrency?: number; shutdownMs?: number; maxResultBytes?: number } = {},
 ) {
   return `
 [common.database]
@@ -84,7 +84,7 @@ poll_interval_ms = 100
 namespaces = ["reliability"]
 concurrency = ${options.concurrency ?? 10}
 shutdown_timeout_ms = ${options.shutdownMs ?? 5000}
-`;
+${options.maxResultBytes === undefined ? "" : `max_result_bytes = ${options.maxResultBytes}\n`}`;
 }
 
 const TERMINAL = ["complete", "error", "cancelled", "resolved_manually"];
@@ -186,7 +186,14 @@ export async function createTasks(
 }
 
 /** Steps per reliability template (fixtures/templates). */
-const TEMPLATE_STEPS: Record<string, number> = { single: 1, pair: 2, chain: 3, diamond: 4, parked: 1 };
+const TEMPLATE_STEPS: Record<string, number> = {
+  single: 1,
+  pair: 2,
+  chain: 3,
+  diamond: 4,
+  parked: 1,
+  bounded: 1,
+};
 
 /**
  * Half-written work: tasks whose steps are missing or incomplete, steps without their `create`
