@@ -41,7 +41,17 @@ export async function benchBackend(
       open.add(engine);
       engines.push(engine);
     }
-    const who = (e: BenchEngine) => (e.transport === "rabbitmq" ? "tasker+rabbitmq" : "tasker");
+    const who = (e: BenchEngine) =>
+      e.remote ? "tasker remote-typescript" : e.transport === "rabbitmq" ? "tasker+rabbitmq" : "tasker";
+    // The same engine with its handlers in a TypeScript worker over the worker protocol.
+    let remote: BenchEngine | undefined;
+    if (backend === "postgres" && wants("remote")) {
+      say(
+        "[postgres] opening the engine with a remote TypeScript worker (worker protocol over loopback HTTP)",
+      );
+      remote = await BenchEngine.open(backend, logger, { remote: true });
+      open.add(remote);
+    }
 
     if (wants("idle")) {
       // All engines idle at once: same wall time, each counted through its own trace.
@@ -103,12 +113,16 @@ export async function benchBackend(
         if (withHistory) contenders.push({ label: "history", runOnce: () => withHistory.runOnce(workflow) });
         if (graphile && workflow === "linear5")
           contenders.push({ label: "graphile", runOnce: () => graphile.runOnce() });
+        const withRemote = remote;
+        if (withRemote && workflow === "linear5")
+          contenders.push({ label: who(withRemote), runOnce: () => withRemote.runOnce(workflow) });
         const samples = await measureLatency(contenders, {
           runs: opts.runs,
           warmup: opts.warmup,
           onWarmedUp: () => {
             for (const e of engines) e.trace.reset();
             history?.trace.reset();
+            remote?.trace.reset();
           },
         });
         const latency = (
@@ -140,6 +154,11 @@ export async function benchBackend(
           return r;
         };
         for (const e of engines) results.push(latency("tasker", who(e), e.transport, e));
+        if (withRemote && samples.has(who(withRemote)))
+          results.push({
+            ...latency("tasker", who(withRemote), "postgres", withRemote),
+            worker: "remote-typescript",
+          });
         if (history)
           results.push({ ...latency("tasker", "history", "postgres", history), history_tasks: opts.history });
         if (samples.has("graphile")) results.push(latency("graphile-worker", "graphile", null));
@@ -155,7 +174,7 @@ export async function benchBackend(
 
     if (wants("throughput")) {
       for (const concurrency of opts.concurrency) {
-        for (const engine of engines) {
+        for (const engine of remote ? [...engines, remote] : engines) {
           await engine.setConcurrency(concurrency);
           engine.trace.reset();
           const run = await measureThroughput({
@@ -165,8 +184,8 @@ export async function benchBackend(
             create: () => engine.create("linear5"),
             timeoutMs: engine.waitTimeoutMs(opts.tasks),
           });
-          results.push(
-            throughputResult(
+          results.push({
+            ...throughputResult(
               "tasker",
               backend,
               engine.transport,
@@ -175,7 +194,8 @@ export async function benchBackend(
               round(engine.trace.totalCalls() / opts.tasks, 1),
               round(engine.trace.roundTrips / opts.tasks, 1),
             ),
-          );
+            worker: engine.remote ? "remote-typescript" : "in-process",
+          });
           say(describeThroughput(`[${backend}] ${who(engine)}`, concurrency, run));
         }
         if (graphile) {

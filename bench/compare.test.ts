@@ -51,4 +51,41 @@ describe("compareResults", () => {
     ]);
     expect(f).toMatchObject({ value: null, met: null });
   });
+
+  it("compares a remote worker with the in-process one, and keeps it out of the engine's own targets", () => {
+    const base = sampleFile().results;
+    const remote = [
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        mode: "latency",
+        worker: "remote-python",
+        p50_ms: 6,
+      }),
+      sampleResult({
+        system: "tasker",
+        backend: "postgres",
+        mode: "throughput",
+        worker: "remote-python",
+        concurrency: 8,
+        steps_per_s: 5000,
+      }),
+    ];
+    const all = compareResults([...remote, ...base]);
+    const find = (label: RegExp) => all.find((f) => label.test(f.label));
+    // The engine's targets still read the in-process figures (8 ms, 1200 steps/s), though the
+    // remote ones come first and look better.
+    expect(find(/linear5 p50 latency on postgres/)).toMatchObject({ value: 8 });
+    expect(find(/throughput on postgres/)).toMatchObject({ value: 1200 });
+    expect(find(/linear5 p50 latency, remote-python worker ÷ in-process/)).toMatchObject({
+      value: 0.75,
+      met: true,
+      target: "≤ 1.5×",
+    });
+    expect(find(/steps\/s at concurrency 8, remote-python worker \(postgres\)/)).toMatchObject({
+      value: 5000,
+      met: true,
+    });
+    expect(find(/concurrency 8, remote-python worker ÷ in-process/)?.value).toBeGreaterThan(0);
+  });
 });

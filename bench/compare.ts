@@ -22,6 +22,7 @@ const isTaskerLatency = (
   transport: Transport = "postgres",
 ) =>
   r.system === "tasker" &&
+  r.worker === "in-process" &&
   r.transport === transport &&
   r.mode === "latency" &&
   r.backend === backend &&
@@ -61,7 +62,7 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
         r.system === system &&
         r.backend === backend &&
         r.mode === "throughput" &&
-        (system !== "tasker" || r.transport === transport),
+        (system !== "tasker" || (r.transport === transport && r.worker === "in-process")),
     );
   const best = (rs: BenchResult[]) =>
     rs.reduce<BenchResult | undefined>(
@@ -88,7 +89,12 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   }
 
   for (const r of results.filter(
-    (x) => x.system === "tasker" && x.transport === "postgres" && x.mode === "latency" && x.history_tasks > 0,
+    (x) =>
+      x.system === "tasker" &&
+      x.worker === "in-process" &&
+      x.transport === "postgres" &&
+      x.mode === "latency" &&
+      x.history_tasks > 0,
   )) {
     const empty = find((x) => isTaskerLatency(x, r.backend, r.workflow as Workflow, false));
     const value = ratio(r.p50_ms, empty?.p50_ms);
@@ -159,6 +165,42 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
       value: ratio(rabbit.steps_per_s, tables.steps_per_s),
       unit: "×",
     });
+  }
+
+  // Workers over the worker protocol against the in-process worker, same engine, same run.
+  const remoteWorkers = [...new Set(results.filter((r) => r.worker !== "in-process").map((r) => r.worker))];
+  for (const worker of remoteWorkers) {
+    const remote = find(
+      (r) =>
+        r.worker === worker && r.mode === "latency" && r.backend === "postgres" && r.workflow === "linear5",
+    );
+    if (remote && ourLatency) {
+      const value = ratio(remote.p50_ms, ourLatency.p50_ms);
+      findings.push({
+        label: `linear5 p50 latency, ${worker} worker ÷ in-process worker (postgres)`,
+        value,
+        unit: "×",
+        target: "≤ 1.5×",
+        met: atMost(value, 1.5),
+      });
+    }
+    for (const r of results.filter((x) => x.worker === worker && x.mode === "throughput")) {
+      const inProcess = throughput("tasker", "postgres").find((x) => x.concurrency === r.concurrency);
+      findings.push({
+        label: `steps/s at concurrency ${r.concurrency}, ${worker} worker (postgres)`,
+        value: r.steps_per_s,
+        unit: "steps/s",
+        target: "≥ 1000 steps/s",
+        met: r.steps_per_s === null ? null : r.steps_per_s >= 1000,
+      });
+      if (inProcess) {
+        findings.push({
+          label: `steps/s at concurrency ${r.concurrency}, ${worker} worker ÷ in-process worker (postgres)`,
+          value: ratio(r.steps_per_s, inProcess.steps_per_s),
+          unit: "×",
+        });
+      }
+    }
   }
 
   const pgbench = find((r) => r.system === "pgbench");

@@ -7,7 +7,7 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "idle", "scale", "graphile", "pgbench"],
+      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench"],
       transports: null,
       runs: 50,
       tasks: 1000,

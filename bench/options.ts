@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 
 export const BACKENDS = ["pglite", "postgres"] as const;
 export type Backend = (typeof BACKENDS)[number];
-export const PARTS = ["latency", "throughput", "idle", "scale", "graphile", "pgbench"] as const;
+export const PARTS = ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench"] as const;
 export type Part = (typeof PARTS)[number];
 /** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
 export const TRANSPORTS = ["postgres", "rabbitmq"] as const;

@@ -28,7 +28,7 @@ function cell(value: number | string | null): string {
 
 function row(r: BenchResult): string[] {
   return [
-    r.system,
+    r.worker === "in-process" ? r.system : `${r.system} (${r.worker})`,
     r.backend,
     r.transport ?? "–",
     r.system === "pgbench" ? "simple-update" : (r.workflow ?? "–"),

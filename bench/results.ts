@@ -21,6 +21,12 @@ const BenchResultObject = z.object({
    * (outbox relay to the broker). null for the baselines, which have their own queueing.
    */
   transport: z.enum(TRANSPORTS).nullable(),
+  /**
+   * tasker only: where the handlers ran - `in-process` (a worker in the engine's process, on the
+   * database), or `remote-<sdk>` (a worker over the worker protocol, through the orchestration
+   * server's HTTP API). Absent from files written before remote workers were measured.
+   */
+  worker: z.string().default("in-process"),
   /** null for pgbench, which runs its own transaction, and for idle engines. */
   workflow: z.enum(WORKFLOWS).nullable(),
   /** idle: an engine with nothing to do, counting what it still sends to PostgreSQL. */
@@ -103,6 +109,7 @@ export function emptyResult(
 ): BenchResult {
   return {
     ...core,
+    worker: "in-process",
     p50_ms: null,
     p95_ms: null,
     p99_ms: null,

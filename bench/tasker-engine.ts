@@ -4,11 +4,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   defineHandler,
+  HandlerRegistry,
   type Logger,
   namespaceQueue,
   ORCHESTRATION_QUEUE,
+  type OrchestrationServer,
   openDatabase,
+  RemoteWorker,
   type StartWorkerOptions,
+  startOrchestrationServer,
   Tasker,
   type Worker,
 } from "@tasker-ts/tasker";
@@ -47,6 +51,9 @@ export function trackTaskOutcomes(tasker: Tasker, tracker: CompletionTracker): v
 export class BenchEngine {
   readonly tracker = new CompletionTracker();
   private worker: Worker | undefined;
+  /** With `remote`: the orchestration server the remote worker talks to, and that worker. */
+  private server: OrchestrationServer | undefined;
+  private remoteWorker: RemoteWorker | undefined;
 
   private constructor(
     readonly backend: Backend,
@@ -54,6 +61,9 @@ export class BenchEngine {
     readonly tasker: Tasker,
     readonly trace: SqlTrace,
     private readonly cleanup: () => Promise<void>,
+    /** The handlers run by a TypeScript worker over the worker protocol instead of in process. */
+    readonly remote: boolean,
+    private readonly logger: Logger,
   ) {}
 
   static async open(
@@ -63,6 +73,11 @@ export class BenchEngine {
       concurrency?: number;
       transport?: Transport;
       beforeOpen?: (db: TestDatabase) => Promise<void>;
+      /**
+       * Run the handlers in a RemoteWorker (same process) over the orchestration server's HTTP
+       * API on loopback, instead of an in-process worker: what the worker protocol costs.
+       */
+      remote?: boolean;
     } = {},
   ): Promise<BenchEngine> {
     const transport = opts.transport ?? "postgres";
@@ -104,11 +119,21 @@ export class BenchEngine {
           : {}),
       });
       const opened = database;
-      const engine = new BenchEngine(backend, transport, tasker, trace, async () => {
-        await tasker.close();
-        await opened.close();
-        await removeStorage();
-      });
+      const engine = new BenchEngine(
+        backend,
+        transport,
+        tasker,
+        trace,
+        async () => {
+          await engine.remoteWorker?.stop();
+          await engine.server?.close();
+          await tasker.close();
+          await opened.close();
+          await removeStorage();
+        },
+        opts.remote === true,
+        logger,
+      );
       trackTaskOutcomes(tasker, engine.tracker);
       // Subscribed before the first task, so no completion can be missed.
       await tasker.events.ready();
@@ -125,10 +150,27 @@ export class BenchEngine {
   /** Restarts the worker with another concurrency (throughput runs at several levels). */
   async setConcurrency(concurrency: number): Promise<void> {
     if (this.worker) await this.tasker.stopWorker(this.worker);
+    await this.remoteWorker?.stop();
     await this.startWorker({ concurrency });
   }
 
   private async startWorker(options: Partial<StartWorkerOptions>): Promise<void> {
+    if (this.remote) {
+      this.server ??= await startOrchestrationServer({
+        tasker: this.tasker,
+        port: 0,
+        hostname: "127.0.0.1",
+        auth: { enabled: false },
+        logger: this.logger,
+      });
+      this.remoteWorker = new RemoteWorker(new HandlerRegistry().register(noopHandler), this.logger, {
+        orchestrationUrl: this.server.url,
+        namespaces: [BENCH_NAMESPACE],
+        concurrency: options.concurrency ?? 10,
+      });
+      await this.remoteWorker.start();
+      return;
+    }
     this.worker = await this.tasker.startWorker({
       handlers: [noopHandler],
       namespaces: [BENCH_NAMESPACE],
