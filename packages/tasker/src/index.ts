@@ -42,4 +42,5 @@ export {
   StepHandlerBase,
 } from "./worker/handler.js";
 export { HandlerRegistry } from "./worker/handler-registry.js";
+export { ProtocolError, RemoteWorker, type RemoteWorkerOptions } from "./worker/remote-worker.js";
 export type { Worker, WorkerStatus } from "./worker/worker.js";
