@@ -1,25 +1,78 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { TaskerError } from "../model/errors.js";
 
+/** A body up to this many times the limit is read (and dropped) to its end before the 413 is sent. */
+export const DRAIN_FACTOR = 8;
+
+export type BoundedBytes =
+  | { ok: true; bytes: Uint8Array }
+  /** Over the limit (the rest of the body may be unread). */
+  | { ok: false; problem: "too_large" }
+  /** The client went away (or broke the stream) before the body's end. */
+  | { ok: false; problem: "unreadable" };
+
 /**
- * Bounds the request body of every route behind it (Hono's `bodyLimit`): a Content-Length over
- * `maxBytes` is refused before a byte is read, and a body without one (chunked) is read up to
- * `maxBytes` and refused as soon as it passes. Requests without a body (GET) are not touched.
+ * Reads a request body without ever holding more than `maxBytes`. A body over the limit is
+ * reported as too large: read (and dropped) to its end when it is at most DRAIN_FACTOR times the
+ * limit, so a client still sending it reads the 413 instead of a reset connection; refused
+ * before reading when its Content-Length says more, and cut off once a stream (chunked, or lying
+ * about its length) passes that.
+ */
+export async function readBoundedBytes(request: Request, maxBytes: number): Promise<BoundedBytes> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes * DRAIN_FACTOR)
+    return { ok: false, problem: "too_large" };
+  if (request.body === null) return { ok: true, bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        // Read (and drop) a moderately oversized body to its end so the client, still sending,
+        // gets the 413 rather than a reset connection; give up on anything far larger.
+        if (total > maxBytes * DRAIN_FACTOR) {
+          await reader.cancel().catch(() => {});
+          return { ok: false, problem: "too_large" };
+        }
+        chunks.length = 0;
+        continue;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { ok: false, problem: "unreadable" };
+  } finally {
+    reader.releaseLock();
+  }
+  if (total > maxBytes) return { ok: false, problem: "too_large" };
+  return { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * Bounds the request body of every route behind it: the body is read with
+ * {@link readBoundedBytes} before any route runs, and routes read it from memory as usual.
+ * Requests without a body (GET) are not touched.
  *
- * The refusal is thrown as a 413 `PAYLOAD_TOO_LARGE` TaskerError, so each app answers it the way
- * it answers every other error (the API's JSON envelope, the dashboard's page or notice). `hint`
- * ends the message with what to do instead.
+ * A refusal is thrown as a TaskerError (413 `PAYLOAD_TOO_LARGE`, or 400 for a body that could not
+ * be read), so each app answers it the way it answers every other error: the API's JSON
+ * envelope, the dashboard's page or notice. `hint` ends the message with what to do instead.
  *
- * The rest of a refused body is never read, so the connection cannot carry another request: the
- * answer says `Connection: close`, which also lets a client still sending read it rather than a
- * reset connection (the node server reads and drops what is in flight, then closes).
+ * The answer does not close the connection itself: the node server drops what is still coming
+ * (up to 64 MiB or 0.5 s) and then closes it, which gives a client still sending the time to
+ * read the 413. Closing at once made such clients see a reset instead, now and then.
  */
 export function limitBody(maxBytes: number, hint: string): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => {
-      c.header("Connection", "close");
+  return async (c, next) => {
+    if (c.req.raw.body === null) return next();
+    const body = await readBoundedBytes(c.req.raw, maxBytes);
+    if (!body.ok) {
+      if (body.problem === "unreadable") {
+        throw new TaskerError("BAD_REQUEST", "the request body could not be read (connection aborted?)");
+      }
       throw new TaskerError(
         "PAYLOAD_TOO_LARGE",
         `the request body is larger than ${maxBytes} bytes; ${hint}`,
@@ -27,6 +80,8 @@ export function limitBody(maxBytes: number, hint: string): MiddlewareHandler {
           max_bytes: maxBytes,
         },
       );
-    },
-  });
+    }
+    c.req.raw = new Request(c.req.raw, { body: body.bytes as Uint8Array<ArrayBuffer> });
+    return next();
+  };
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { CONTEXT_LIMITS } from "../model/task-request.js";
+import { readBoundedBytes } from "./body-limit.js";
 import { type ErrorReply, reply, sendError } from "./errors.js";
 import { jsonTextNestingDepth } from "./json-limits.js";
 
@@ -17,54 +18,26 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export type BodyResult = { ok: true; text: string } | { ok: false; reply: ErrorReply };
 
 /**
- * Reads a request body without ever holding more than `maxBytes`. A body over the limit is
- * refused with 413: read (and dropped) to its end when it is at most DRAIN_FACTOR times the
- * limit, so a client still sending it reads the 413 instead of a reset connection; refused
- * before reading when its Content-Length says more, and cut off once a stream (chunked, or lying
- * about its length) passes that.
+ * Reads a request body as UTF-8 text without ever holding more than `maxBytes` (see
+ * {@link readBoundedBytes}): a body over the limit is a 413 whose message points at the context
+ * limit, bytes that are not UTF-8 a 400.
  */
 export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<BodyResult> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes * DRAIN_FACTOR) return tooLarge(maxBytes);
-  if (request.body === null) return { ok: true, text: "" };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        // Read (and drop) a moderately oversized body to its end so the client, still sending,
-        // gets the 413 rather than a reset connection; give up on anything far larger.
-        if (total > maxBytes * DRAIN_FACTOR) {
-          await reader.cancel().catch(() => {});
-          return tooLarge(maxBytes);
-        }
-        chunks.length = 0;
-        continue;
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return {
-      ok: false,
-      reply: reply("BAD_REQUEST", "the request body could not be read (connection aborted?)"),
-    };
-  } finally {
-    reader.releaseLock();
+  const body = await readBoundedBytes(request, maxBytes);
+  if (!body.ok) {
+    return body.problem === "too_large"
+      ? tooLarge(maxBytes)
+      : {
+          ok: false,
+          reply: reply("BAD_REQUEST", "the request body could not be read (connection aborted?)"),
+        };
   }
-  if (total > maxBytes) return tooLarge(maxBytes);
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(body.bytes) };
   } catch {
     return { ok: false, reply: reply("BAD_REQUEST", "the request body is not valid UTF-8; send UTF-8 JSON") };
   }
 }
-
-/** A body up to this many times the limit is read to its end before the 413 is sent. */
-const DRAIN_FACTOR = 8;
 
 function tooLarge(maxBytes: number): BodyResult {
   const r = reply(
