@@ -135,7 +135,7 @@ export function operationsOf(doc: OpenApiDoc): FuzzOperation[] {
   );
 }
 
-function encodeSegment(value: string): string {
+export function encodeSegment(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
