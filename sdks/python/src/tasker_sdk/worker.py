@@ -53,6 +53,8 @@ from .models import (
 SDK = {"name": "tasker-sdk-python", "version": __version__}
 RETRY_FIRST = 0.1
 RETRY_MAX = 5.0
+#: How long a stopped handler may take to end by itself before its task is cancelled.
+STOP_GRACE = 0.5
 
 logger = logging.getLogger("tasker_sdk.worker")
 
@@ -407,9 +409,15 @@ class Worker:
         stop.cancel()
         reason = running.signal.reason
         running.stopped_by = reason
-        work.cancel()
-        with contextlib.suppress(BaseException):
+        # The handler sees the signal (ctx.sleep raises, ctx.cancelled is True): a moment to end on
+        # its own and clean up, then its task is cancelled. A sync handler's thread cannot be
+        # stopped from outside; it only sees the signal.
+        await asyncio.wait({work}, timeout=STOP_GRACE)
+        if not work.done():
+            work.cancel()
             await asyncio.wait({work}, timeout=1.0)
+        if work.done() and not work.cancelled():
+            work.exception()  # retrieved, so asyncio does not log it as never retrieved
         if reason == "timeout":
             return _Outcome(
                 ok=False,
