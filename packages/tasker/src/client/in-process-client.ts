@@ -23,7 +23,7 @@ import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import { selectStep, selectSteps } from "../store/sql/steps.js";
 import { selectStepsOfTasks } from "../store/sql/steps-by-tasks.js";
-import { countActiveTasks, listTasks, selectTask } from "../store/sql/tasks.js";
+import { listTasks, selectTask } from "../store/sql/tasks.js";
 import { selectStepTransitions } from "../store/sql/transitions.js";
 import type { TemplateStore } from "../store/template-store.js";
 import { validateTaskContext } from "../template/input-schema.js";
@@ -93,11 +93,17 @@ export class InProcessClient implements TaskerClient {
           { issues: valid.issues },
         );
       }
-      if (attempt === 1) await this.checkBackpressure();
       const slot = this.options.reserveWorkerSlot?.(request.namespace);
       let created: CreatedTask | typeof STALE_TEMPLATE;
       try {
-        created = await createTaskFromTemplate(this.db, choice, request, new Date(), slot);
+        created = await createTaskFromTemplate(
+          this.db,
+          choice,
+          request,
+          new Date(),
+          slot,
+          this.options.maxPendingTasks ?? 0,
+        );
       } catch (err) {
         slot?.release();
         throw err;
@@ -114,17 +120,6 @@ export class InProcessClient implements TaskerClient {
           1,
         );
       }
-    }
-  }
-
-  private async checkBackpressure(): Promise<void> {
-    if (this.options.maxPendingTasks && (await countActiveTasks(this.db)) >= this.options.maxPendingTasks) {
-      throw new TaskerError(
-        "BACKPRESSURE",
-        `the engine has ${this.options.maxPendingTasks} or more unfinished tasks; retry after the Retry-After delay`,
-        { max_pending_tasks: this.options.maxPendingTasks },
-        2,
-      );
     }
   }
 

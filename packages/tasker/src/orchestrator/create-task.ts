@@ -3,8 +3,8 @@ import { eventPayloads } from "../events/lifecycle-events.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
-import type { Queryable } from "../store/database.js";
-import { insertTaskGraph } from "../store/sql/insert-task-graph.js";
+import type { Database, Queryable } from "../store/database.js";
+import { insertTaskGraph, type TaskGraphWrite } from "../store/sql/insert-task-graph.js";
 import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import type { TemplateChoice } from "../store/template-store.js";
@@ -53,14 +53,17 @@ export const STALE_TEMPLATE = "stale_template";
 /**
  * Materialises a task from one template version - steps, edges, their settings - and dispatches
  * its root steps, in one statement (see insertTaskGraph): the plan of a new task is known
- * without reading anything back. The task is bound to this version for life.
+ * without reading anything back. The task is bound to this version for life. With
+ * `maxPendingTasks` (> 0) it is refused (BACKPRESSURE) when it would make more unfinished tasks
+ * than that, counted in the creating statement (exact under concurrency: see insertTaskGraph).
  */
 export async function createTaskFromTemplate(
-  q: Queryable,
+  db: Database,
   { template, guard }: TemplateChoice,
   request: ParsedTaskRequest,
   now = new Date(),
   claimFor?: CreationClaim,
+  maxPendingTasks = 0,
 ): Promise<CreatedTask | typeof STALE_TEMPLATE> {
   // Compared only when a request with the same idempotency key comes again: none without a key.
   const requestHash = request.idempotency_key ? hashRequest(request, template.version) : null;
@@ -118,7 +121,7 @@ export async function createTaskFromTemplate(
     kept.claim_expires_at = new Date(now.getTime() + claimFor.leaseSeconds * 1000);
     kept.last_attempted_at = now;
   }
-  const inserted = await insertTaskGraph(q, {
+  const graph: TaskGraphWrite = {
     task,
     // Object.assign, not a spread adding keys the step lacks: on Node 20 that makes a hidden class per call.
     steps: stepRows.map((s, i) =>
@@ -135,9 +138,11 @@ export async function createTaskFromTemplate(
     eventPayloads: eventPayloads(planned.events),
     createdAt: now,
     template: guard,
-  });
+  };
+  const inserted = await insertTaskGraph(db, graph, maxPendingTasks);
   if (inserted === "stale") return STALE_TEMPLATE;
-  if (inserted === "exists") return existingForKey(q, request.idempotency_key!, requestHash!);
+  if (inserted === "refused") throw backpressure(maxPendingTasks);
+  if (inserted === "exists") return existingForKey(db, request.idempotency_key!, requestHash!);
   const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
   if (kept) {
     const parentUuids = new Map(
@@ -150,6 +155,15 @@ export async function createTaskFromTemplate(
     };
   }
   return created;
+}
+
+function backpressure(maxPendingTasks: number): TaskerError {
+  return new TaskerError(
+    "BACKPRESSURE",
+    `the engine has ${maxPendingTasks} or more unfinished tasks; retry after the Retry-After delay`,
+    { max_pending_tasks: maxPendingTasks },
+    2,
+  );
 }
 
 async function existingForKey(tx: Queryable, key: string, requestHash: string): Promise<CreatedTask> {

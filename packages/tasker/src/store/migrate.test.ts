@@ -46,6 +46,27 @@ describe("splitStatements", () => {
     expect(splitStatements(sql)).toEqual(["CREATE TABLE a (\n  id int\n)"]);
   });
 
+  it("keeps a function body quoted with $$ whole, whatever its lines end with", () => {
+    const sql = [
+      "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$",
+      "DECLARE n int;",
+      "BEGIN",
+      "  -- a comment that mentions $$;",
+      "  n := 1;",
+      "  RETURN n;",
+      "END",
+      "$$;",
+      "SELECT f();",
+    ].join("\n");
+    expect(splitStatements(sql)).toEqual([
+      "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE n int;\nBEGIN\n  n := 1;\n  RETURN n;\nEND\n$$",
+      "SELECT f()",
+    ]);
+    expect(
+      splitStatements("CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nSELECT 2;"),
+    ).toEqual(["CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", "SELECT 2"]);
+  });
+
   it("returns nothing for empty or comment-only input", () => {
     expect(splitStatements("")).toEqual([]);
     expect(splitStatements("  \n-- nothing here;\n")).toEqual([]);

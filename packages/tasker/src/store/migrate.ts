@@ -55,10 +55,26 @@ export async function migrate(db: Database): Promise<{ applied: string[] }> {
   return { applied };
 }
 
-/** Splits a migration on `;` at line ends, dropping comment-only chunks. Migrations avoid `;` in bodies. */
+/**
+ * Splits a migration on `;` at line ends, dropping comment lines and comment-only chunks. A
+ * function body quoted with `$$` stays whole: a `;` that ends a line inside it ends no statement.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
+  const chunks: string[] = [];
+  let chunk: string[] = [];
+  let inBody = false;
+  for (const line of sql.split("\n")) {
+    const comment = line.trim().startsWith("--");
+    if (!comment && (line.split("$$").length - 1) % 2 === 1) inBody = !inBody;
+    const ends = !inBody && /;\s*$/.test(line);
+    chunk.push(ends ? line.replace(/;\s*$/, "") : line);
+    if (ends) {
+      chunks.push(chunk.join("\n"));
+      chunk = [];
+    }
+  }
+  chunks.push(chunk.join("\n"));
+  return chunks
     .map((s) =>
       s
         .split("\n")

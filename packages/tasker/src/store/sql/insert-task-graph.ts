@@ -1,6 +1,6 @@
 import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
-import type { Queryable } from "../database.js";
+import type { Database, Statement } from "../database.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import type { NewStep } from "./steps.js";
@@ -42,8 +42,11 @@ export interface TemplateGuard {
   versionCount: number | null;
 }
 
-/** inserted; exists: the idempotency key is taken (nothing written); stale: the guard failed. */
-export type TaskGraphInsert = "inserted" | "exists" | "stale";
+/**
+ * inserted; exists: the idempotency key is taken (nothing written); stale: the guard failed;
+ * refused: the task would have made more unfinished tasks than the limit (nothing written).
+ */
+export type TaskGraphInsert = "inserted" | "exists" | "stale" | "refused";
 
 const INSERT_TASK_GRAPH_PARAMS = [
   "taskUuid",
@@ -72,6 +75,10 @@ const INSERT_TASK_GRAPH_PARAMS = [
   "contentHash",
   "versionCount",
   "claimState",
+  "maxPending",
+  "admissionSlots",
+  "startSlot",
+  "alone",
 ] as const;
 type InsertTaskGraphParam = (typeof INSERT_TASK_GRAPH_PARAMS)[number];
 
@@ -81,11 +88,13 @@ interface TaskGraphShape {
   /** A root step enqueued (not claimed by the creation): its message and wake-up. */
   signal: boolean;
   events: boolean;
+  /** Insert only when the unfinished tasks leave room (see insertWithinLimit). */
+  admit: boolean;
 }
 
 // Built once per shape: the same string on every call (its prepared statement name is looked up by it).
 const insertTaskGraphText = builtPerShape(
-  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.events}`,
+  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.events}${+shape.admit}`,
   (shape) =>
     numberUsedParams(
       INSERT_TASK_GRAPH_PARAMS,
@@ -94,13 +103,19 @@ const insertTaskGraphText = builtPerShape(
                          WHERE namespace = ${p.namespace} AND name = ${p.name} AND version = ${p.version}), false)
           AND (${p.versionCount}::int IS NULL
                OR (SELECT count(*) FROM tasker.task_templates WHERE namespace = ${p.namespace} AND name = ${p.name}) = ${p.versionCount}) AS ok
-     ), t AS (
+     ${
+       shape.admit
+         ? `), admission AS (
+       SELECT tasker.admit_task(${p.maxPending}::int, ${p.admissionSlots}::int, ${p.startSlot}::int, ${p.alone}::boolean) AS ok
+     `
+         : ""
+     }), t AS (
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
            reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
            updated_at)
        SELECT ${p.taskUuid}::uuid, ${p.namespace}::text, ${p.name}::text, ${p.version}::text, ${p.status}::text, ${p.context}::jsonb, ${p.initiator}::text, ${p.sourceSystem}::text, ${p.reason}::text, ${p.tags}::jsonb,
               ${p.priority}::int, ${p.correlationId}::text, ${p.parentCorrelationId}::text, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz
-        WHERE (SELECT ok FROM current)
+        WHERE (SELECT ok FROM current)${shape.admit ? " AND (SELECT ok FROM admission)" : ""}
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
@@ -152,6 +167,7 @@ const insertTaskGraphText = builtPerShape(
          : ""
      }
      SELECT EXISTS (SELECT 1 FROM t) AS inserted, (SELECT ok FROM current) AS current,
+            ${shape.admit ? "(SELECT ok FROM admission)" : "true"} AS admitted,
             ${shape.events ? "(SELECT n FROM events)" : "0"} AS notified`,
     ),
 );
@@ -162,8 +178,73 @@ const insertTaskGraphText = builtPerShape(
  * gets its claim and `claim` transition instead of a message). The statement is atomic on its own
  * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
  * already taken ("exists") or the template changed since the caller chose it ("stale").
+ *
+ * With `maxPendingTasks` (> 0), nothing is written either when the task would make more unfinished
+ * tasks than that ("refused"), however many creations race, in this process or others: see
+ * {@link insertWithinLimit}.
  */
-export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<TaskGraphInsert> {
+export async function insertTaskGraph(
+  db: Database,
+  g: TaskGraphWrite,
+  maxPendingTasks = 0,
+): Promise<TaskGraphInsert> {
+  if (maxPendingTasks > 0) return insertWithinLimit(db, g, maxPendingTasks);
+  return outcome(await queryOne(db, insertStatement(g)));
+}
+
+/**
+ * How many creations may be admitted and insert at the same time on a server, each holding a slot
+ * of the admission lock until it commits; also the margin they keep from the limit (see
+ * tasker.admit_task, migration 009). Every process on one database must use the same number.
+ */
+export const ADMISSION_SLOTS = 16;
+
+interface Admission {
+  maxPending: number;
+  slots: number;
+  startSlot: number;
+  alone: boolean;
+}
+
+/**
+ * The limit holds under any concurrency, in this process or others: the creating statement first
+ * admits the task (tasker.admit_task: take a slot of the admission lock, then count the unfinished
+ * tasks) and inserts only when admitted. Far from the limit that is the one statement, and up to
+ * ADMISSION_SLOTS creations run side by side; within ADMISSION_SLOTS of it, a second statement
+ * holds every slot, alone, so that its count is exact: a refusal means the limit was reached.
+ * PGlite runs one statement at a time: one slot, and the first count is exact.
+ */
+async function insertWithinLimit(
+  db: Database,
+  g: TaskGraphWrite,
+  maxPending: number,
+): Promise<TaskGraphInsert> {
+  const slots = db.kind === "pglite" ? 1 : ADMISSION_SLOTS;
+  const startSlot = Math.floor(Math.random() * slots);
+  const first = await queryOne(db, insertStatement(g, { maxPending, slots, startSlot, alone: false }));
+  if (first?.admitted || !first?.current || slots === 1) return outcome(first);
+  return outcome(await queryOne(db, insertStatement(g, { maxPending, slots, startSlot, alone: true })));
+}
+
+async function queryOne(db: Database, statement: Statement<InsertAnswer>): Promise<InsertAnswer | undefined> {
+  const [row] = await db.query<InsertAnswer>(statement.sql, statement.params);
+  return row;
+}
+
+interface InsertAnswer {
+  inserted: boolean;
+  current: boolean;
+  admitted: boolean;
+}
+
+function outcome(row: InsertAnswer | undefined): TaskGraphInsert {
+  if (row?.inserted) return "inserted";
+  if (!row?.current) return "stale";
+  return row.admitted ? "exists" : "refused";
+}
+
+/** The creating statement; with `admission`, it inserts only when tasker.admit_task admits the task. */
+function insertStatement(g: TaskGraphWrite, admission?: Admission): Statement<InsertAnswer> {
   const t = g.task;
   const created = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;
@@ -171,6 +252,7 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
     edges: g.edges.length > 0,
     signal: g.steps.some((s) => s.state === created.to),
     events: g.eventPayloads.length > 0,
+    admit: admission !== undefined,
   };
   const { sql, names } = insertTaskGraphText(shape);
   const values: Record<InsertTaskGraphParam, unknown> = {
@@ -200,8 +282,10 @@ export async function insertTaskGraph(q: Queryable, g: TaskGraphWrite): Promise<
     contentHash: g.template.contentHash,
     versionCount: g.template.versionCount,
     claimState: claim.to,
+    maxPending: admission?.maxPending ?? null,
+    admissionSlots: admission?.slots ?? null,
+    startSlot: admission?.startSlot ?? null,
+    alone: admission?.alone ?? null,
   };
-  const [row] = await q.query<{ inserted: boolean; current: boolean }>(sql, paramValues(names, values));
-  if (row?.inserted) return "inserted";
-  return row?.current ? "exists" : "stale";
+  return { sql, params: paramValues(names, values) };
 }
