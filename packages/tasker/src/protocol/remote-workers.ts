@@ -3,12 +3,8 @@ import type { z } from "zod";
 import { TaskerError } from "../model/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import {
-  applyWorkerOutcome,
-  type ContinueWith,
-  type WorkerOutcome,
-} from "../orchestrator/apply-worker-outcome.js";
-import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
+import type { ContinueWith } from "../orchestrator/apply-worker-outcome.js";
+import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import { Waker } from "../queue/waker.js";
 import type { Database } from "../store/database.js";
@@ -24,6 +20,8 @@ import {
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
 import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
+import { OutcomeStore } from "../worker/outcome-store.js";
+import type { AttemptOutcome } from "../worker/run-handler.js";
 import { decodeClaimToken, encodeClaimToken } from "./claim-token.js";
 import {
   type ClaimedStepMessage,
@@ -51,6 +49,15 @@ export interface RemoteWorkersOptions {
 
 /** How long a registration read from the database is trusted before it is read again. */
 const REGISTRATION_TTL_MS = 5_000;
+/** Claims whose task this server remembers (to plan their success in advance), at most. */
+const MAX_KNOWN_CLAIMS = 50_000;
+
+/** What this server remembers of a claim it handed out, until its outcome comes back. */
+interface KnownClaimEntry {
+  known: KnownTask;
+  given: Readonly<Record<string, unknown>>;
+  expiresAt: number;
+}
 
 /**
  * The server side of the worker protocol: workers in any language register, claim steps of their
@@ -63,13 +70,29 @@ export class RemoteWorkers {
   /** Woken by a NOTIFY on any queue: waiting claims read again. */
   private readonly waker = new Waker();
   private readonly registrations = new Map<string, { row: RemoteWorkerRow; readAt: number }>();
+  /**
+   * The task as each outstanding claim found it, by claim token: a success reported to this server
+   * is planned in advance from it, as an in-process worker does (one round trip instead of two).
+   * A report that reaches another server, or comes after the entry expired, is planned from a read.
+   */
+  private readonly knownClaims = new Map<string, KnownClaimEntry>();
+  private readonly outcomes: OutcomeStore;
+  private readonly shutdown = new AbortController();
   private unlisten: (() => Promise<void>) | undefined;
   private closed = false;
 
   constructor(
     private readonly db: Database,
     private readonly opts: RemoteWorkersOptions,
-  ) {}
+  ) {
+    this.outcomes = new OutcomeStore(db, {
+      jitterPercent: opts.jitterPercent ?? 10,
+      writeConcurrency: 4,
+      maxBatch: 64,
+      shutdown: this.shutdown.signal,
+      metrics: opts.metrics,
+    });
+  }
 
   async start(): Promise<void> {
     this.unlisten = await this.db.listen(QUEUE_CHANNEL, () => this.waker.wake());
@@ -77,6 +100,7 @@ export class RemoteWorkers {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.shutdown.abort();
     this.waker.wake();
     await this.unlisten?.();
   }
@@ -146,7 +170,14 @@ export class RemoteWorkers {
         await this.release(workerId, claims, "the claiming request was abandoned");
         return [];
       }
-      if (claims.length > 0) return claims.map((c) => claimMessage(c, worker.lease_seconds));
+      if (claims.length > 0) {
+        const now = new Date();
+        return claims.map((c) => {
+          const message = claimMessage(c, worker.lease_seconds);
+          this.remember(message.claim_token, knownAtClaim(c, workerId, now), c, worker);
+          return message;
+        });
+      }
       const left = until - Date.now();
       if (left <= 0 || this.closed || aborted?.aborted) return [];
       await this.waker.wait(Math.min(left, 1000));
@@ -170,55 +201,57 @@ export class RemoteWorkers {
       );
     }
     const worker = await this.worker(workerId);
-    const outcome: WorkerOutcome = {
-      taskUuid: ref.taskUuid,
-      stepUuid: ref.stepUuid,
-      workerId,
-      attempts: ref.attempts,
-      outboxMsgId: null,
-      outcome:
-        req.outcome.status === "success"
-          ? { ok: true, result: req.outcome.result ?? null }
-          : {
-              ok: false,
-              error: {
-                message: req.outcome.error.message,
-                code: req.outcome.error.code ?? null,
-                retryable: req.outcome.error.retryable,
-                kind: req.outcome.error.kind ?? (req.outcome.error.retryable ? "retryable" : "permanent"),
-                metadata: req.outcome.error.metadata ?? null,
-                retry_after_ms: req.outcome.error.retry_after_ms ?? null,
-              },
+    const outcome: AttemptOutcome =
+      req.outcome.status === "success"
+        ? { ok: true, result: req.outcome.result ?? null }
+        : {
+            ok: false,
+            error: {
+              message: req.outcome.error.message,
+              code: req.outcome.error.code ?? null,
+              retryable: req.outcome.error.retryable,
+              kind: req.outcome.error.kind ?? (req.outcome.error.retryable ? "retryable" : "permanent"),
+              metadata: req.outcome.error.metadata ?? null,
+              retry_after_ms: req.outcome.error.retry_after_ms ?? null,
             },
-    };
+          };
     const handlers = new Set(worker.handlers);
     const continueWith: ContinueWith | undefined =
       req.continue && worker.status === "running"
         ? { leaseSeconds: worker.lease_seconds, canRun: (step) => handlers.has(step.handler_callable) }
         : undefined;
-    const applied = await this.db.transaction(
-      (tx) =>
-        applyWorkerOutcome(tx, outcome, {
-          jitterPercent: this.opts.jitterPercent ?? 10,
-          logger: this.opts.logger,
-          continueWith,
-        }),
-      { genericPlans: true },
-    );
-    if (!applied) {
+    const remembered = this.knownClaims.get(req.claim_token);
+    this.knownClaims.delete(req.claim_token);
+    const stored = await this.outcomes.store({
+      claim: { task_uuid: ref.taskUuid, workflow_step_uuid: ref.stepUuid, attempts: ref.attempts },
+      workerId,
+      outboxMsgId: null,
+      outcome,
+      log: this.opts.logger,
+      continueWith,
+      known: remembered?.known,
+      given: remembered?.given,
+      retryForMs: (worker.lease_seconds * 1000) / 2,
+    });
+    if (!stored) {
       throw new TaskerError(
         "CONFLICT",
         `the claim ${req.claim_token} is not held by worker ${workerId} any more (a duplicate result, or the lease passed to another worker): nothing was stored`,
         { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
       );
     }
-    if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, applied);
+    const { applied } = stored;
+    let next: ClaimedStepMessage | null = null;
+    if (applied.next) {
+      next = claimMessage(applied.next, worker.lease_seconds);
+      this.remember(next.claim_token, applied.known, applied.next, worker);
+    }
     const evaluation = applied.evaluation;
     return {
       step_uuid: ref.stepUuid,
       outcome: applied.applied,
       task_status: evaluation ? (evaluation.plan.transitions.at(-1)?.to ?? evaluation.task.status) : null,
-      next: applied.next ? claimMessage(applied.next, worker.lease_seconds) : null,
+      next,
     };
   }
 
@@ -311,6 +344,29 @@ export class RemoteWorkers {
       released += moved.length;
     }
     return released;
+  }
+
+  /** Remembers the task as a claim found it, until its outcome comes back or its lease is long over. */
+  private remember(
+    token: string,
+    known: KnownTask | undefined,
+    claim: ClaimedStep,
+    worker: RemoteWorkerRow,
+  ): void {
+    if (!known) return;
+    const now = Date.now();
+    if (this.knownClaims.size >= MAX_KNOWN_CLAIMS) {
+      // Oldest first (a Map keeps insertion order): drop what expired, else the oldest one.
+      for (const [key, entry] of this.knownClaims) {
+        if (entry.expiresAt > now && this.knownClaims.size < MAX_KNOWN_CLAIMS) break;
+        this.knownClaims.delete(key);
+      }
+    }
+    this.knownClaims.set(token, {
+      known,
+      given: claim.dependency_results,
+      expiresAt: now + worker.lease_seconds * 2000,
+    });
   }
 
   /** The worker's registration (cached briefly, so that another server's drain is seen soon). */

@@ -1,21 +1,12 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
-import { toStorableText } from "../model/storable-text.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import {
-  type AppliedWorkerOutcome,
-  applyWorkerOutcome,
-  type ContinueWith,
-  storeWorkerSuccesses,
-  type WorkerOutcome,
-  type WorkerSuccess,
-} from "../orchestrator/apply-worker-outcome.js";
+import type { ContinueWith } from "../orchestrator/apply-worker-outcome.js";
 import type { WorkerSlot } from "../orchestrator/create-task.js";
 import { type KnownClaim, type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
-import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import { CountedSet } from "../queue/counted-set.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
@@ -31,8 +22,8 @@ import {
   extendClaims,
   transitionSteps,
 } from "../store/sql/steps.js";
-import { GroupCommit } from "./group-commit.js";
 import type { HandlerRegistry } from "./handler-registry.js";
+import { OutcomeStore } from "./outcome-store.js";
 import { type AttemptOutcome, type ResultLimits, runHandler } from "./run-handler.js";
 
 export interface WorkerOptions {
@@ -63,10 +54,6 @@ export interface WorkerOptions {
   maxResultBytes?: number;
 }
 
-/** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
-const STORE_RETRY_FIRST_MS = 100;
-const STORE_RETRY_MAX_MS = 2000;
-
 /** A worker's identity, namespaces, handlers and counters. */
 export interface WorkerStatus {
   workerId: string;
@@ -91,8 +78,8 @@ export class Worker {
   private readonly limits: Readonly<ResultLimits>;
   /** How this worker goes straight on with a step its result made ready (see applyWorkerOutcome). */
   private readonly continueWith: ContinueWith;
-  /** Successful outcomes waiting for, or in, a write (see storeSuccesses). */
-  private readonly successes: GroupCommit<WorkerSuccess, AppliedWorkerOutcome | undefined>;
+  /** Where outcomes are stored (group commit for successes). */
+  private readonly outcomes: OutcomeStore;
   private readonly queues: string[];
   private running = false;
   private consumer: Consumer | undefined;
@@ -112,7 +99,7 @@ export class Worker {
     private readonly registry: HandlerRegistry,
     private readonly logger: Logger,
     options: WorkerOptions,
-    private readonly metrics?: MetricsSink,
+    metrics?: MetricsSink,
   ) {
     this.workerId =
       options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -136,10 +123,12 @@ export class Worker {
     this.queues = options.namespaces.map(namespaceQueue);
     // Each running handler listens for the shutdown: up to `concurrency` at once is expected.
     setMaxListeners(this.opts.concurrency + 10, this.shutdown.signal);
-    this.successes = new GroupCommit((batch) => this.storeSuccesses(batch), {
-      maxInFlight: this.opts.writeConcurrency,
+    this.outcomes = new OutcomeStore(db, {
+      jitterPercent: this.opts.jitterPercent,
+      writeConcurrency: this.opts.writeConcurrency,
       maxBatch: this.opts.concurrency,
-      key: (s) => s.outcome.taskUuid,
+      shutdown: this.shutdown.signal,
+      metrics,
     });
     this.continueWith = {
       leaseSeconds: this.opts.leaseSeconds,
@@ -386,14 +375,8 @@ export class Worker {
   }
 
   /**
-   * Stores the outcome and advances the task in one transaction (see applyWorkerOutcome); only
-   * the claim holder of this attempt may write. Successes go through the group commit: those that
-   * finish while the worker's writes are all under way are stored together.
-   *
-   * An outcome that cannot be stored (the database refuses it, or is away for longer than the
-   * retries last) is replaced by a retryable `outcome_not_stored` failure, so the attempt counts
-   * and the retry policy decides: the step is retried while attempts remain, else it fails. Left
-   * unstored, the step would run again after its lease without its attempts ever running out.
+   * Stores the outcome and advances the task (see OutcomeStore); only the claim holder of this
+   * attempt may write. Returns the step this worker goes on with, if any.
    */
   private async storeOutcome(
     claim: ClaimedStep,
@@ -404,145 +387,28 @@ export class Worker {
     known: KnownTask | undefined,
     given: Record<string, unknown> | undefined,
   ): Promise<{ next: KnownClaim | undefined } | undefined> {
-    try {
-      return await this.storeAttemptOutcome(claim, outboxMsgId, outcome, log, mayContinue, known, given);
-    } catch (err) {
-      // If this fails too (the database is still away), the error goes up: the step's lease runs
-      // out and it is taken over, the claim counting the attempt (or failed by the lost-claim
-      // sweep when it was the last).
-      log.error(
-        { err: errorText(err), code: sqlState(err) },
-        "storing the step outcome failed; storing it as a failed attempt instead",
-      );
-      const failure = outcomeNotStored(outcome, err);
-      return await this.storeAttemptOutcome(
-        claim,
-        outboxMsgId,
-        failure,
-        log,
-        mayContinue,
-        undefined,
-        undefined,
-      );
-    }
-  }
-
-  private async storeAttemptOutcome(
-    claim: ClaimedStep,
-    outboxMsgId: string | null,
-    outcome: AttemptOutcome,
-    log: Logger,
-    mayContinue: boolean,
-    known: KnownTask | undefined,
-    given: Record<string, unknown> | undefined,
-  ): Promise<{ next: KnownClaim | undefined } | undefined> {
-    const w: WorkerOutcome = {
-      taskUuid: claim.task_uuid,
-      stepUuid: claim.workflow_step_uuid,
+    const stored = await this.outcomes.store({
+      claim,
       workerId: this.workerId,
-      attempts: claim.attempts,
       outboxMsgId,
       outcome,
-    };
-    const continueWith = mayContinue ? this.continueWith : undefined;
-    const applied = outcome.ok
-      ? await this.successes.submit({
-          outcome: { ...w, outcome },
-          continueWith,
-          known,
-          dependencyResults: given,
-          logger: log,
-        })
-      : await this.withStoreRetries(log, () =>
-          this.db.transaction(
-            (tx) =>
-              applyWorkerOutcome(tx, w, {
-                jitterPercent: this.opts.jitterPercent,
-                logger: log,
-                continueWith,
-              }),
-            { genericPlans: true },
-          ),
-        );
-    if (!applied) {
-      log.warn("result discarded: this worker's claim expired and the step was taken over");
-      return undefined;
-    }
-    if (this.metrics) recordOutcomeMetrics(this.metrics, applied);
-    if (outcome.ok) {
+      log,
+      continueWith: mayContinue ? this.continueWith : undefined,
+      known,
+      given,
+      retryForMs: (this.opts.leaseSeconds * 1000) / 2,
+    });
+    if (!stored) return undefined;
+    if (stored.ok) {
       this.completed++;
       log.debug("step succeeded");
     } else {
       this.failed++;
-      log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
+      if (!outcome.ok)
+        log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
     }
+    const { applied } = stored;
     return { next: applied.next && { step: applied.next, known: applied.known } };
-  }
-
-  /**
-   * One group commit's successes in one transaction (two when some were planned in advance from
-   * a task that had moved, see storeWorkerSuccesses). Those whose transaction failed are tried
-   * again each on its own (with retries), so that one bad write cannot fail the others; those
-   * already committed are not.
-   */
-  private async storeSuccesses(
-    batch: readonly WorkerSuccess[],
-  ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
-    const store = (items: readonly WorkerSuccess[]) =>
-      storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
-    // A retry plans from the read: the task its worker knew may be what the failed try was about.
-    const alone = (s: WorkerSuccess) => {
-      let item = s;
-      return this.withStoreRetries(s.logger, async () => {
-        const [r] = await store([item]);
-        item = { ...s, known: undefined };
-        if (r?.status === "rejected") throw r.reason;
-        return r?.value;
-      });
-    };
-    if (batch.length === 1) return Promise.allSettled(batch.map(alone));
-    const settled = await store(batch);
-    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
-    if (failed.length > 0) {
-      const reason = (settled[failed[0]!] as PromiseRejectedResult).reason as Error;
-      batch[0]?.logger.warn(
-        { err: reason.message, outcomes: failed.length },
-        "storing a batch of step outcomes failed; storing each on its own",
-      );
-      const retried = await Promise.allSettled(failed.map((i) => alone({ ...batch[i]!, known: undefined })));
-      failed.forEach((i, k) => {
-        settled[i] = retried[k]!;
-      });
-    }
-    return settled;
-  }
-
-  /**
-   * A failed transaction (deadlock, connection lost) is tried again for up to half the lease:
-   * giving up means the outcome is stored as a failed attempt (see storeOutcome). A statement the
-   * database refuses for its data is not tried again: it would be refused again.
-   */
-  private async withStoreRetries<T>(log: Logger, apply: () => Promise<T>): Promise<T> {
-    const storeStarted = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await apply();
-      } catch (err) {
-        if (refusedForItsData(err)) throw err;
-        // The handler's work is done: keep trying for half the lease (the heartbeat keeps the claim
-        // meanwhile, and the claim guard refuses a late write once another worker took over), so
-        // a short outage does not make the step run again.
-        const delayMs = Math.min(STORE_RETRY_FIRST_MS * 2 ** (attempt - 1), STORE_RETRY_MAX_MS);
-        if (
-          this.shutdown.signal.aborted ||
-          Date.now() + delayMs - storeStarted > (this.opts.leaseSeconds * 1000) / 2
-        ) {
-          throw err;
-        }
-        log.warn({ err: (err as Error).message, attempt }, "storing the step outcome failed; trying again");
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
   }
 
   /**
@@ -575,47 +441,4 @@ export class Worker {
       this.logger.warn({ err: (err as Error).message }, "worker heartbeat failed");
     }
   }
-}
-
-/**
- * SQLSTATE classes of errors about the statement's data rather than the database's state: 22
- * (data exception: bad text, a number out of range), 54 (program limit exceeded: a jsonb value or
- * a field over PostgreSQL's limits). Storing the same outcome again would fail the same way.
- */
-const REFUSED_DATA_CLASSES = new Set(["22", "54"]);
-
-function refusedForItsData(err: unknown): boolean {
-  const code = sqlState(err);
-  return code !== undefined && REFUSED_DATA_CLASSES.has(code.slice(0, 2));
-}
-
-/** The SQLSTATE of a database error (pg and the PGlite driver set `code`). */
-function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return toStorableText(text.length > 500 ? `${text.slice(0, 500)}...` : text);
-}
-
-/** The failure stored in place of an outcome that could not be stored (see Worker.storeOutcome). */
-function outcomeNotStored(outcome: AttemptOutcome, err: unknown): AttemptOutcome {
-  const payload = outcome.ok ? "result" : "error";
-  return {
-    ok: false,
-    error: {
-      message: `the handler's ${payload} could not be stored (${errorText(err)}); the attempt counts as failed and the step is retried while attempts remain`,
-      code: "outcome_not_stored",
-      retryable: true,
-      kind: "retryable",
-      metadata: {
-        payload,
-        sqlstate: sqlState(err) ?? null,
-        ...(outcome.ok ? {} : { error_code: outcome.error.code }),
-      },
-      retry_after_ms: null,
-    },
-  };
 }
