@@ -545,12 +545,21 @@ describe.each(testBackends())("orchestration API routes on %s", (backend) => {
           "/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}/audit",
           "/v1/templates",
           "/v1/templates/{namespace}/{name}/{version}",
+          "/v1/worker/workers",
+          "/v1/worker/workers/{worker_id}",
+          "/v1/worker/workers/{worker_id}/claims",
+          "/v1/worker/workers/{worker_id}/drain",
+          "/v1/worker/workers/{worker_id}/heartbeat",
+          "/v1/worker/workers/{worker_id}/results",
         ].sort(),
       );
       expect(Object.keys(doc.paths["/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}"]).sort()).toEqual([
         "get",
         "patch",
       ]);
+      expect(doc.paths["/v1/worker/workers/{worker_id}/results"].post["x-required-permission"]).toBe(
+        "worker",
+      );
       // Every $ref resolves to a component.
       const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
         (m) => m[1]!,
@@ -577,9 +586,9 @@ describe.each(testBackends())("orchestration API routes on %s", (backend) => {
       const unknown = await call(h.url, "/v2/everything");
       expect(unknown.status).toBe(404);
       expectEnvelope(unknown.body, "NOT_FOUND");
-      const wrong = await call(h.url, "/v1/templates", { method: "POST", json: {} });
+      const wrong = await call(h.url, "/v1/templates", { method: "PUT", json: {} });
       expect(wrong.status).toBe(404);
-      expect(expectEnvelope(wrong.body, "NOT_FOUND").details).toEqual({ allowed_methods: ["GET"] });
+      expect(expectEnvelope(wrong.body, "NOT_FOUND").details).toEqual({ allowed_methods: ["GET", "POST"] });
     });
   });
 });

@@ -207,4 +207,68 @@ describe.each(testBackends())("worker protocol (%s)", (backend) => {
     expect(badId.status).toBe(400);
     await call(h.url, `/v1/worker/workers/${id}`, { method: "DELETE" });
   });
+
+  it("registers a template from its YAML, and names what is wrong with a bad one", async () => {
+    const yaml = [
+      "name: shipped_by_worker",
+      "namespace_name: api_test",
+      "version: 2.0.0",
+      "steps:",
+      "  - name: only",
+      "    handler: { callable: api_test.validate }",
+    ].join("\n");
+    const ok = await post(h, "/v1/templates", { yaml });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ name: "shipped_by_worker", version: "2.0.0", steps: [{ name: "only" }] });
+    const listed = await h.client.getTemplate("api_test", "shipped_by_worker", "2.0.0");
+    expect(listed.steps.map((step) => step.name)).toEqual(["only"]);
+
+    const bad = await post(h, "/v1/templates", { yaml: yaml.replace("name: only", "name: Only!") });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.field).toBe("yaml");
+    expect(bad.body.error.details.issues).toContainEqual(
+      expect.objectContaining({ key: "name", message: expect.stringContaining("step name") }),
+    );
+    const notYaml = await post(h, "/v1/templates", { yaml: "a: [" });
+    expect(notYaml.status).toBe(422);
+    const missing = await post(h, "/v1/templates", {});
+    expect(missing.status).toBe(400);
+  });
+});
+
+describe("worker protocol with API keys", () => {
+  let h: ApiHarness;
+  const workerKey = "worker-key-0123456789abcdef";
+  const readerKey = "reader-key-0123456789abcdef";
+  beforeAll(async () => {
+    h = await startApiHarness("pglite", {
+      worker: false,
+      auth: {
+        enabled: true,
+        apiKeys: [
+          { key: workerKey, permissions: ["worker", "templates:write"] },
+          { key: readerKey, permissions: ["tasks:read", "templates:read"] },
+        ],
+      },
+    });
+  });
+  afterAll(async () => h?.close());
+
+  it("needs the worker permission on every route, and templates:write to register templates", async () => {
+    const as = (key: string | undefined, path: string, json: unknown = {}) =>
+      call(h.url, path, { method: "POST", json, ...(key ? { headers: { "x-api-key": key } } : {}) });
+    const body = { namespaces: ["api_test"], handlers: [], sdk: { name: "t", version: "1" } };
+    expect((await as(undefined, "/v1/worker/workers", body)).status).toBe(401);
+    const forbidden = await as(readerKey, "/v1/worker/workers", body);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.details).toEqual({ required_permission: "worker" });
+    expect((await as(readerKey, "/v1/worker/workers/x/claims")).status).toBe(403);
+    expect((await as(readerKey, "/v1/templates", { yaml: "x: 1" })).status).toBe(403);
+    const registered = await as(workerKey, "/v1/worker/workers", body);
+    expect(registered.status).toBe(200);
+    const claimed = await as(workerKey, `/v1/worker/workers/${registered.body.worker_id}/claims`, {});
+    expect(claimed).toMatchObject({ status: 200, body: { steps: [] } });
+    // The worker key cannot read or create tasks.
+    expect((await call(h.url, "/v1/tasks", { headers: { "x-api-key": workerKey } })).status).toBe(403);
+  });
 });

@@ -153,7 +153,11 @@ export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
         if (!(err instanceof TemplateValidationError)) throw err;
         throw new TaskerError("VALIDATION_ERROR", `the template is not valid: ${err.message}`, {
           field: "yaml",
-          issues: err.issues.map((i) => ({ key: i.key, message: i.message })),
+          issues: err.issues.map((i) => ({
+            ...(i.step ? { step: i.step } : {}),
+            key: i.key,
+            message: i.message,
+          })),
         });
       }
       await tasker.templates.register([template]);
