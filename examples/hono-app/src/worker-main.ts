@@ -1,10 +1,14 @@
-// A worker-only process: runs the step handlers of chosen namespaces against the shared
-// PostgreSQL, with no web app and no orchestrator (those run in the app process).
+// A worker-only process: runs the step handlers of chosen namespaces, with no web app and no
+// orchestrator (those run in the app process). On the shared engine database by default, or with
+// --remote through the orchestration server's worker protocol (ORCHESTRATION_URL), needing no
+// engine database credentials at all.
 //   npm run worker -w examples/hono-app -- --namespaces sales
 //   TASKER_WORKER_NAMESPACES=compliance npm run worker -w examples/hono-app
+//   ORCHESTRATION_URL=http://127.0.0.1:8080 npm run worker -w examples/hono-app -- --remote
 import { parseArgs } from "node:util";
 import { bootstrapWorker, loadConfig as loadTaskerConfig, stopWorker } from "@tasker-ts/tasker";
 import { APP_ROOT, loadConfig, parseNamespaces } from "./config.js";
+import { openRemoteRuntime } from "./engine/open-remote-runtime.js";
 import { openRuntime } from "./engine/open-runtime.js";
 import { resolveWorkerSettings } from "./engine/worker-settings.js";
 import { loadEnvFiles } from "./lib/env-file.js";
@@ -12,7 +16,8 @@ import { onShutdown } from "./lib/shutdown.js";
 
 loadEnvFiles([APP_ROOT, process.cwd()]);
 
-const USAGE = "usage: npm run worker -- [--namespaces sales,compliance] [--concurrency 10] [--worker-id id]";
+const USAGE =
+  "usage: npm run worker -- [--remote] [--namespaces sales,compliance] [--concurrency 10] [--worker-id id]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +25,7 @@ async function main(): Promise<void> {
       namespaces: { type: "string" },
       concurrency: { type: "string" },
       "worker-id": { type: "string" },
+      remote: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
     throw new Error(`--concurrency must be a positive whole number, got "${values.concurrency}"\n${USAGE}`);
   }
+  if (values.remote) return startRemote(values, concurrency);
   // Checked before opening anything: embedded PGlite belongs to one process.
   const config = loadConfig();
   const engineUrl = loadTaskerConfig({ path: config.configPath }).config.common.database.url;
@@ -65,6 +72,41 @@ async function main(): Promise<void> {
     ["worker", () => stopWorker()],
     ["background jobs", () => rt.jobs.close()],
     ["engine", () => rt.tasker.close()],
+    ["app database", () => rt.appDb.close()],
+  ]);
+}
+
+/** The handlers over the worker protocol: the engine is reached only through ORCHESTRATION_URL. */
+async function startRemote(
+  values: { namespaces?: string | undefined; "worker-id"?: string | undefined },
+  concurrency: number | undefined,
+): Promise<void> {
+  const rt = await openRemoteRuntime({ name: "hono-app-worker" });
+  const taskerConfig = loadTaskerConfig({ path: rt.config.configPath }).config;
+  const settings = resolveWorkerSettings({
+    flagNamespaces: parseNamespaces(values.namespaces),
+    configNamespaces: taskerConfig.worker.namespaces,
+    configConcurrency: concurrency ?? taskerConfig.worker.concurrency,
+    available: rt.namespaces,
+  });
+  const started = await bootstrapWorker({
+    orchestrationUrl: rt.orchestrationUrl,
+    ...(rt.apiKey ? { apiKey: rt.apiKey } : {}),
+    handlers: rt.workflows.flatMap((w) => w.handlers),
+    namespaces: settings.namespaces,
+    concurrency: settings.concurrency,
+    templatePath: rt.config.templatePath,
+    configPath: rt.config.configPath,
+    logger: rt.logger,
+    ...(values["worker-id"] ? { workerId: values["worker-id"] } : {}),
+  });
+  if (!started.success) throw new Error(`the worker did not start: ${started.message}`);
+  console.log(
+    `worker ${started.workerId} serving ${settings.namespaces.join(", ")} through ${rt.orchestrationUrl} (concurrency ${settings.concurrency})`,
+  );
+  onShutdown(rt.logger, () => [
+    ["worker", () => stopWorker()],
+    ["background jobs", () => rt.jobs.close()],
     ["app database", () => rt.appDb.close()],
   ]);
 }

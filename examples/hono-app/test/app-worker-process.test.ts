@@ -101,3 +101,83 @@ describe.skipIf(!onPostgres)("a worker-only process (npm run worker) on PostgreS
     expect(await worker.exited).toBe(0);
   });
 });
+
+describe.skipIf(!onPostgres)(
+  "a remote worker process (npm run worker -- --remote) through the orchestration server",
+  () => {
+    let t: TestApp;
+    let worker: ReturnType<typeof startWorkerProcess> | undefined;
+    const workerId = `hono-remote-test-${randomBytes(3).toString("hex")}`;
+
+    beforeAll(async () => {
+      t = await startTestApp("postgres", { worker: false });
+    });
+    afterAll(async () => {
+      if (worker && worker.child.exitCode === null) worker.child.kill("SIGKILL");
+      await t?.close();
+    });
+
+    it("refuses to start without ORCHESTRATION_URL, saying what to set", async () => {
+      const lonely = startWorkerProcess({ ORCHESTRATION_URL: "", APP_DATABASE_URL: t.appDatabaseUrl! }, [
+        "--remote",
+      ]);
+      expect(await lonely.exited).toBe(1);
+      expect(lonely.output()).toContain("set ORCHESTRATION_URL");
+    });
+
+    it("runs all four workflows with no engine database, then stops on SIGTERM", async () => {
+      // DATABASE_URL points nowhere: the worker must not need the engine's database.
+      worker = startWorkerProcess(
+        {
+          ORCHESTRATION_URL: t.orchestrationUrl,
+          APP_DATABASE_URL: t.appDatabaseUrl!,
+          DATABASE_URL: "postgres://nobody:wrong@127.0.0.1:1/none",
+          SERVICES_BASE_URL: t.url,
+        },
+        ["--remote", "--worker-id", workerId],
+      );
+      await worker.ready(new RegExp(`worker ${workerId} serving .* through ${t.orchestrationUrl}`));
+
+      const order = await t.request("POST", "/orders", {
+        customer_email: "grace@example.com",
+        items: [{ sku: "GADGET-002", quantity: 2 }],
+        payment_info: { method: "card", token: "tok_flaky" },
+      });
+      const job = await t.request("POST", "/analytics/jobs", { source: "remote-q1" });
+      const service = await t.request("POST", "/services/requests", {
+        user_id: "cust-001",
+        request_type: "full_report",
+      });
+      const check = await t.request("POST", "/compliance/checks", {
+        order_ref: "ORD-REMOTE-1",
+        items: [{ sku: "WIDGET-001", quantity: 2 }],
+        destination: { country: "US", region: "CA" },
+        customer_id: "cust-001",
+      });
+      for (const created of [order, job, service, check]) expect(created.status).toBe(201);
+
+      const uuids = [
+        order.body.task_uuid,
+        job.body.task_uuid,
+        service.body.task_uuid,
+        check.body.task_uuids.sales,
+        check.body.task_uuids.compliance,
+      ];
+      for (const uuid of uuids) {
+        const task = await waitForTaskCompletion(t.orchestrationUrl, uuid);
+        expect(task.status, `${task.namespace}/${task.name}`).toBe("complete");
+      }
+      const payment = await getStep(t.orchestrationUrl, order.body.task_uuid, "process_payment");
+      expect(payment.attempts).toBe(2);
+      const audit = await t.tasker.client.getStepAudit(order.body.task_uuid, payment.workflow_step_uuid);
+      expect(audit.some((tr) => tr.metadata.worker_id === workerId)).toBe(true);
+      await waitForRowStatus(t, `/orders/${order.body.id}`, ["completed"]);
+      await waitForRowStatus(t, `/analytics/jobs/${job.body.id}`, ["completed"]);
+      await waitForRowStatus(t, `/services/requests/${service.body.id}`, ["completed"]);
+      await waitForRowStatus(t, `/compliance/checks/${check.body.id}`, ["completed"]);
+
+      worker.child.kill("SIGTERM");
+      expect(await worker.exited).toBe(0);
+    });
+  },
+);

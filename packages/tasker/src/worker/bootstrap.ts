@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { createLogger, type Logger } from "../observability/logger.js";
 import { Tasker } from "../tasker.js";
@@ -147,8 +148,12 @@ async function startRemote(config: BootstrapConfig & { orchestrationUrl: string 
     for (const dir of [...(config.handlerDirs ?? []), ...file.worker.handler_paths])
       await registry.discover(dir);
     const templatePaths = [
-      ...(config.templatePath ? [config.templatePath] : []),
-      ...file.common.task_templates.search_paths,
+      ...new Set(
+        [
+          ...(config.templatePath ? [config.templatePath] : []),
+          ...file.common.task_templates.search_paths,
+        ].map((p) => resolve(p)),
+      ),
     ];
     const loaded = templatePaths.length > 0 ? await loadTemplates(templatePaths) : undefined;
     if (loaded && loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
