@@ -1,6 +1,10 @@
 // A burst of task creations through the API, far beyond the backpressure limit: every request is
-// either accepted (201) or refused with 503 + Retry-After; nothing is lost or half-written, and
-// every accepted task completes.
+// either accepted (201) or refused with 503 + Retry-After; the unfinished tasks never exceed the
+// limit; nothing is lost or half-written, and every accepted task completes. Each task takes
+// TASK_MS and the worker runs WORKER_CONCURRENCY at a time, so it finishes at most 40 tasks a
+// second, far fewer than even a slow machine creates: the limit is reached and refusals happen
+// on any machine (with instant tasks, a 2-core machine's worker kept up and nothing was refused).
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, type ServeProcess, startServe, startWorker } from "./support/engine-processes.js";
 import { killAll } from "./support/processes.js";
@@ -17,6 +21,10 @@ import { scenarioReport, volume } from "./support/scenario-report.js";
 const REQUESTS = volume(10_000, 1_000);
 const IN_FLIGHT = 50;
 const MAX_PENDING = 150;
+const TASK_MS = 500;
+const WORKER_CONCURRENCY = 20;
+const UNFINISHED =
+  "SELECT count(*)::int AS n FROM tasker.tasks WHERE status NOT IN ('complete', 'error', 'cancelled', 'resolved_manually')";
 
 interface Answer {
   i: number;
@@ -31,7 +39,7 @@ describe("a burst of task creations through the API", () => {
   const report = scenarioReport(
     "API burst (backpressure)",
     7,
-    `${REQUESTS.toLocaleString("en-US")} POST /v1/tasks, ${IN_FLIGHT} in flight, max_pending_tasks ${MAX_PENDING}`,
+    `${REQUESTS.toLocaleString("en-US")} POST /v1/tasks (${TASK_MS} ms tasks), ${IN_FLIGHT} in flight, max_pending_tasks ${MAX_PENDING}`,
   );
   let s: ScenarioDatabase;
   let serve: ServeProcess;
@@ -43,7 +51,7 @@ describe("a burst of task creations through the API", () => {
       "serve",
       `[common.database]\npool_max = 10\n[common.queues]\nvisibility_timeout_seconds = 5\npoll_interval_ms = 100\n[orchestration]\nmax_pending_tasks = ${MAX_PENDING}\n`,
     );
-    const workerConfig = writeConfig(s.dir, "worker", workerToml({ concurrency: 20 }));
+    const workerConfig = writeConfig(s.dir, "worker", workerToml({ concurrency: WORKER_CONCURRENCY }));
     [serve] = await Promise.all([
       startServe(s.url, ["--config", serveConfig]),
       startWorker(s.url, workerConfig),
@@ -62,7 +70,7 @@ describe("a burst of task creations through the API", () => {
         body: JSON.stringify({
           name: "single",
           namespace: "reliability",
-          context: { i },
+          context: { i, sleep_ms: TASK_MS },
           idempotency_key: `burst-${i}`,
         }),
         signal: AbortSignal.timeout(60_000),
@@ -80,16 +88,35 @@ describe("a burst of task creations through the API", () => {
     }
   }
 
-  it(`answers ${REQUESTS} creations with 201 or 503 + Retry-After, and runs every accepted task`, async () => {
+  /** Samples the unfinished tasks every 20 ms until `done` resolves; returns the most seen. */
+  async function watchUnfinished(done: Promise<unknown>): Promise<{ max: number; samples: number }> {
+    let finished = false;
+    void done.finally(() => {
+      finished = true;
+    });
+    let max = 0;
+    let samples = 0;
+    while (!finished) {
+      const [row] = await s.tasker.database.query<{ n: number }>(UNFINISHED);
+      max = Math.max(max, row!.n);
+      samples++;
+      await sleep(20);
+    }
+    return { max, samples };
+  }
+
+  it(`answers ${REQUESTS} creations with 201 or 503 + Retry-After, never over the limit, and runs every accepted task`, async () => {
     await report.run(async (record) => {
       const answers: Answer[] = [];
       let next = 0;
       const started = Date.now();
-      await Promise.all(
+      const burst = Promise.all(
         Array.from({ length: IN_FLIGHT }, async () => {
           for (let i = next++; i < REQUESTS; i = next++) answers.push(await create(i));
         }),
       );
+      const unfinished = await watchUnfinished(burst);
+      await burst;
       const burstMs = Date.now() - started;
       const accepted = answers.filter((a) => a.status === 201);
       const refused = answers.filter((a) => a.status === 503);
@@ -103,13 +130,16 @@ describe("a burst of task creations through the API", () => {
         duplicated: outcome.doubleApplied + outcome.doubleCompleted,
       });
       process.stdout.write(
-        `  burst: ${accepted.length} accepted, ${refused.length} refused in ${(burstMs / 1000).toFixed(1)} s\n`,
+        `  burst: ${accepted.length} accepted, ${refused.length} refused in ${(burstMs / 1000).toFixed(1)} s; at most ${unfinished.max} unfinished (${unfinished.samples} samples)\n`,
       );
 
       expect(other.slice(0, 5)).toEqual([]);
       expect(answers).toHaveLength(REQUESTS);
       expect(accepted.length).toBeGreaterThanOrEqual(MAX_PENDING);
       expect(refused.length).toBeGreaterThan(0);
+      // The limit was reached and held: never more unfinished tasks than max_pending_tasks.
+      expect(unfinished.max).toBeLessThanOrEqual(MAX_PENDING);
+      expect(unfinished.max).toBeGreaterThanOrEqual(MAX_PENDING * 0.9);
       for (const r of refused) {
         expect(r.code).toBe("BACKPRESSURE");
         expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
