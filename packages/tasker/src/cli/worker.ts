@@ -22,6 +22,8 @@ interface WorkerCommandOptions extends DatabaseOptions {
   workerId?: string;
   config?: string;
   json?: boolean;
+  orchestrationUrl?: string;
+  apiKey?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -52,6 +54,18 @@ export function workerCommand(ctx: CliContext): Command {
         "TASKER_CONFIG_PATH",
       ),
     )
+    .addOption(
+      new Option(
+        "--orchestration-url <url>",
+        "run over the worker protocol through this orchestration server instead of on the database",
+      ).env("TASKER_ORCHESTRATION_URL"),
+    )
+    .addOption(
+      new Option(
+        "--api-key <key>",
+        "with --orchestration-url: the key sent (worker and templates:write)",
+      ).env("TASKER_API_KEY"),
+    )
     .addHelpText(
       "after",
       `
@@ -61,7 +75,8 @@ PostgreSQL for separate serve and worker processes, or \`tasker-ctl serve --hand
 
 Examples:
   $ DATABASE_URL=postgres://localhost/tasker tasker-ctl worker --handlers ./handlers --namespaces ecommerce,billing
-  $ tasker-ctl worker --config worker.toml`,
+  $ tasker-ctl worker --config worker.toml
+  $ tasker-ctl worker --orchestration-url http://127.0.0.1:8080 --handlers ./handlers --namespaces ecommerce`,
     )
     .action(async (options: WorkerCommandOptions) => {
       const out = ctx.output(options);
@@ -91,6 +106,31 @@ Examples:
         options.templates || !settings
           ? engineTemplatePaths(options.templates, ctx.env)
           : settings.common.task_templates.search_paths;
+      if (options.orchestrationUrl) {
+        const { startRemoteWorker } = await import("./remote-worker.js");
+        const remote = await startRemoteWorker({
+          orchestrationUrl: options.orchestrationUrl,
+          apiKey: options.apiKey,
+          handlerDirs: handlers,
+          templatePaths,
+          namespaces: options.namespaces ?? settings?.worker.namespaces,
+          concurrency: options.concurrency ?? settings?.worker.concurrency,
+          workerId: options.workerId ?? settings?.worker.worker_id,
+          leaseSeconds: settings?.common.queues.visibility_timeout_seconds,
+          shutdownTimeoutMs: settings?.worker.shutdown_timeout_ms,
+        });
+        const status = remote.status();
+        const shutdown = waitForShutdownSignal();
+        out.data({ orchestration_url: options.orchestrationUrl, ...status });
+        out.note(
+          `tasker-ctl worker ${status.workerId}: serving ${status.namespaces.join(", ")} with ${status.handlers.length} handlers (through ${options.orchestrationUrl}); Ctrl-C to stop`,
+        );
+        const signal = await shutdown;
+        out.note(`tasker-ctl worker: ${signal} received, finishing running steps`);
+        await remote.stop();
+        out.note("tasker-ctl worker: stopped");
+        return;
+      }
       const progress = startupProgress(ctx, out, "worker");
       const engine = await openEngine(
         location,

@@ -15,7 +15,7 @@ export const PROTOCOL_VERSIONS = [PROTOCOL_VERSION] as const;
 export const PROTOCOL_LIMITS = {
   maxStepsPerClaim: 100,
   maxClaimWaitMs: 30_000,
-  minLeaseSeconds: 5,
+  minLeaseSeconds: 1,
   maxLeaseSeconds: 3600,
   defaultLeaseSeconds: 30,
   maxHandlers: 1000,

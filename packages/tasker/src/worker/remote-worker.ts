@@ -38,6 +38,8 @@ export interface RemoteWorkerOptions {
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 5_000;
 const SDK = { name: "tasker-ts", version: "0.1.0" };
+/** A result is reported for at least this long while the server is away (see report). */
+const REPORT_RETRY_MIN_MS = 30_000;
 
 /** An HTTP answer that was not 2xx, with the API's error envelope when it sent one. */
 export class ProtocolError extends Error {
@@ -242,8 +244,10 @@ export class RemoteWorker {
   }
 
   /**
-   * Reports an outcome, trying again while the server is away (for up to half the lease: after
-   * that the step runs again elsewhere anyway). Returns the next claimed step, if any.
+   * Reports an outcome, trying again while the server is away. Trying long after the lease is
+   * harmless (a claim that passed to another worker is answered 409 and nothing is stored) and
+   * saves a run when the server comes back before anyone took the step over (a restart), so the
+   * window is the longer of the lease and REPORT_RETRY_MIN_MS. Returns the next claimed step.
    */
   private async report(
     claim: ClaimedStepMessage,
@@ -272,7 +276,7 @@ export class RemoteWorker {
     const tooLarge = this.oversized(body);
     const sent = tooLarge ?? body;
     const started = Date.now();
-    const leaseMs = (this.registration?.lease_seconds ?? 30) * 1000;
+    const windowMs = Math.max((this.registration?.lease_seconds ?? 30) * 1000, REPORT_RETRY_MIN_MS);
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await this.call<ReportResponse>(
@@ -290,7 +294,7 @@ export class RemoteWorker {
           return null;
         }
         const delayMs = Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
-        if (Date.now() + delayMs - started > leaseMs / 2) {
+        if (this.shutdown.signal.aborted || Date.now() + delayMs - started > windowMs) {
           this.logger.error(
             { err: (err as Error).message },
             "reporting a result failed; the step runs again after its lease",

@@ -182,7 +182,7 @@ describe.each(testBackends())("worker protocol (%s)", (backend) => {
     const noNamespaces = await register(h, { namespaces: [] });
     expect(noNamespaces.status).toBe(400);
     expect(JSON.stringify(noNamespaces.body)).toContain("namespaces");
-    const badLease = await register(h, { lease_seconds: 1 });
+    const badLease = await register(h, { lease_seconds: 0 });
     expect(badLease.status).toBe(400);
     expect(JSON.stringify(badLease.body)).toContain("lease_seconds");
     const unknown = await post(h, "/v1/worker/workers/nobody/claims", {});
