@@ -15,13 +15,13 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from tasker_sdk import Worker
+from tasker_sdk.testing import TaskerServer, TestDatabase, create_database, free_port
 
 from app.config import NAMESPACES, Settings
 from app.deps import AppDeps, get_deps
 from app.main import create_app, handler_registry
 from app.rows import task_finished_listener
-from tasker_sdk import Worker
-from tasker_sdk.testing import TaskerServer, TestDatabase, create_database, free_port
 
 from .helpers import Orchestration
 
@@ -71,7 +71,9 @@ def sales_worker_for(settings: Settings) -> Worker:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def app(engine_server: TaskerServer, app_database: TestDatabase, dataset_dir: Path) -> AsyncIterator[RunningApp]:
+async def app(
+    engine_server: TaskerServer, app_database: TestDatabase, dataset_dir: Path
+) -> AsyncIterator[RunningApp]:
     port = free_port()
     settings = Settings(
         port=port,
@@ -83,7 +85,9 @@ async def app(engine_server: TaskerServer, app_database: TestDatabase, dataset_d
         dataset_dir=dataset_dir,
         log_level="warning",
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():

@@ -55,7 +55,9 @@ async def get_step(orch: Orchestration, task_uuid: str, name: str) -> dict[str, 
     step = next((s for s in steps if s["name"] == name), None)
     if step is None:
         raise AssertionError(f"task {task_uuid} has no step {name!r}; it has {[s['name'] for s in steps]}")
-    result: dict[str, Any] = await orch.get_json(f"/v1/tasks/{task_uuid}/workflow_steps/{step['workflow_step_uuid']}")
+    result: dict[str, Any] = await orch.get_json(
+        f"/v1/tasks/{task_uuid}/workflow_steps/{step['workflow_step_uuid']}"
+    )
     return result
 
 

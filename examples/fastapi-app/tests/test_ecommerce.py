@@ -44,7 +44,12 @@ async def test_runs_all_five_steps_charges_once_moves_stock_confirms_and_invoice
     body = created.json()
     assert body["status"] in ("processing", "completed")
     assert (body["customer_email"], body["subtotal"], body["tax"], body["shipping"], body["total"]) == (
-        "ada@example.com", 188.98, 16.54, 0, 205.52)
+        "ada@example.com",
+        188.98,
+        16.54,
+        0,
+        205.52,
+    )
     assert len(body["task_uuid"]) == 36
     order_id = body["id"]
 
@@ -86,13 +91,20 @@ async def test_runs_all_five_steps_charges_once_moves_stock_confirms_and_invoice
     assert await count(app, StockMovement, StockMovement.order_id == order_id) == 2
     await app.deps.jobs.drain()
     async with app.deps.session() as s:
-        mail = (await s.execute(select(EmailOutbox).where(EmailOutbox.dedupe_key == f"order:{order_id}:confirmation"))
-                ).scalar_one()
+        mail = (
+            await s.execute(
+                select(EmailOutbox).where(EmailOutbox.dedupe_key == f"order:{order_id}:confirmation")
+            )
+        ).scalar_one()
     assert (mail.status, mail.recipients) == ("sent", ["ada@example.com"])
 
 
-async def test_a_declined_card_ends_in_error_with_the_order_failed_and_nothing_charged(app: RunningApp) -> None:
-    created = await app.http.post("/orders", json=order(payment_info={"method": "card", "token": "tok_declined"}))
+async def test_a_declined_card_ends_in_error_with_the_order_failed_and_nothing_charged(
+    app: RunningApp,
+) -> None:
+    created = await app.http.post(
+        "/orders", json=order(payment_info={"method": "card", "token": "tok_declined"})
+    )
     assert created.status_code == 201
     task = await wait_for_task_completion(app.orch, created.json()["task_uuid"], **FAST)
     assert task["status"] == "error"
@@ -108,7 +120,9 @@ async def test_a_declined_card_ends_in_error_with_the_order_failed_and_nothing_c
 
 
 async def test_a_flaky_gateway_is_retried_once_and_completes_on_attempt_2(app: RunningApp) -> None:
-    created = await app.http.post("/orders", json=order(payment_info={"method": "card", "token": "tok_flaky"}))
+    created = await app.http.post(
+        "/orders", json=order(payment_info={"method": "card", "token": "tok_flaky"})
+    )
     task = await wait_for_task_completion(app.orch, created.json()["task_uuid"], **FAST)
     assert task["status"] == "complete"
     payment = await get_step(app.orch, task["task_uuid"], "process_payment")
@@ -127,8 +141,13 @@ async def test_refuses_big_charges_unknown_skus_and_short_stock_naming_the_cause
 
     big_task = await wait_for_task_completion(app.orch, big["task_uuid"], **FAST)
     assert big_task["status"] == "error"
-    assert (await get_step(app.orch, big["task_uuid"], "process_payment"))["error"]["code"] == "amount_limit_exceeded"
-    for res, code, sku in ((unknown, "unknown_sku", "NOPE-999"), (scarce, "insufficient_stock", "SCARCE-004")):
+    assert (await get_step(app.orch, big["task_uuid"], "process_payment"))["error"][
+        "code"
+    ] == "amount_limit_exceeded"
+    for res, code, sku in (
+        (unknown, "unknown_sku", "NOPE-999"),
+        (scarce, "insufficient_stock", "SCARCE-004"),
+    ):
         task = await wait_for_task_completion(app.orch, res["task_uuid"], **FAST)
         assert task["status"] == "error"
         step = await get_step(app.orch, res["task_uuid"], "validate_inventory")
@@ -153,23 +172,34 @@ async def test_accepts_an_order_asynchronously_202_then_the_normal_path(app: Run
 
 
 async def test_answers_400_for_bad_bodies_and_ids_and_404_for_unknown_orders(app: RunningApp) -> None:
-    bad = await app.http.post("/orders", json={
-        "customer_email": "not-an-email",
-        "items": [{"sku": "WIDGET-001", "quantity": 0}],
-        "payment_info": {"method": "cash", "token": ""},
-    })
+    bad = await app.http.post(
+        "/orders",
+        json={
+            "customer_email": "not-an-email",
+            "items": [{"sku": "WIDGET-001", "quantity": 0}],
+            "payment_info": {"method": "cash", "token": ""},
+        },
+    )
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid request body"
     assert sorted(i["path"] for i in bad.json()["issues"]) == [
-        "customer_email", "items.0.quantity", "payment_info.method", "payment_info.token"]
+        "customer_email",
+        "items.0.quantity",
+        "payment_info.method",
+        "payment_info.token",
+    ]
     priced = await app.http.post("/orders", json={**order(), "total": 1})
     assert priced.status_code == 400
     assert "total" in str(priced.json()["issues"])
-    twice = await app.http.post("/orders/async", json=order(items=[{"sku": "WIDGET-001", "quantity": 1},
-                                                                   {"sku": "WIDGET-001", "quantity": 2}]))
+    twice = await app.http.post(
+        "/orders/async",
+        json=order(items=[{"sku": "WIDGET-001", "quantity": 1}, {"sku": "WIDGET-001", "quantity": 2}]),
+    )
     assert twice.status_code == 400
     assert twice.json()["issues"][0]["path"] == "items.1.sku"
-    not_json = await app.http.post("/orders", content=b"{not json", headers={"content-type": "application/json"})
+    not_json = await app.http.post(
+        "/orders", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 400
     assert "json" in not_json.json()["error"].lower()
 

@@ -160,7 +160,9 @@ async def update_inventory(ctx: StepContext[OrderTaskContext, PricedDeps]) -> di
             f"{err}; the payment was refunded", code="insufficient_stock", metadata={"sku": err.sku}
         ) from None
     async with deps.session() as s:
-        rows = await s.execute(select(Product.sku, Product.stock).where(Product.sku.in_([line.sku for line in lines])))
+        rows = await s.execute(
+            select(Product.sku, Product.stock).where(Product.sku.in_([line.sku for line in lines]))
+        )
         stock = {sku: quantity for sku, quantity in rows}
     return {
         "order_id": order_id,

@@ -92,4 +92,4 @@ async def get_order(order_id: str) -> JSONResponse:
 
 def register_jobs(deps: AppDeps) -> None:
     # POST /orders/async: the queued order's task is created by this job.
-    register_task_intake(deps, Order, order_task_request)
+    register_task_intake(deps, Order, lambda row, payment: order_task_request(row, payment))
