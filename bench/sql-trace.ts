@@ -65,6 +65,15 @@ export class SqlTrace {
                     this.roundTrips++;
                   }
                 },
+                exec: async (sql) => {
+                  const start = performance.now();
+                  try {
+                    await tx.exec(sql);
+                  } finally {
+                    this.add(sql, performance.now() - start);
+                    this.roundTrips++;
+                  }
+                },
                 queryAndCommit: async (sql, params) => {
                   committed = true;
                   const start = performance.now();

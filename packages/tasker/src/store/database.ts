@@ -46,6 +46,11 @@ export interface Transaction extends Queryable {
    * the transaction after it; if the statement fails, the transaction is rolled back.
    */
   queryAndCommit<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs a script in the transaction: statements without parameters, sent whole as one simple
+   * query (a migration file). Their rows are dropped; the first error fails it and the transaction.
+   */
+  exec(sql: string): Promise<void>;
 }
 
 export interface TransactionOptions {

@@ -1,89 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, testBackends } from "../testing/test-database.js";
 import type { Database } from "./database.js";
-import { listMigrations, migrate, splitStatements } from "./migrate.js";
+import { listMigrations, type Migration, migrate } from "./migrate.js";
 import { openPgliteDatabase } from "./pglite-database.js";
 import { openPostgresDatabase } from "./postgres-database.js";
-
-describe("splitStatements", () => {
-  it("splits on semicolons that end a line", () => {
-    expect(splitStatements("CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n")).toEqual([
-      "CREATE TABLE a (x int)",
-      "CREATE TABLE b (y int)",
-    ]);
-  });
-
-  it("keeps a multi-line statement whole", () => {
-    const sql = "CREATE TABLE a (\n  x int,\n  y text\n);\nCREATE INDEX a_x ON a (x);";
-    expect(splitStatements(sql)).toEqual([
-      "CREATE TABLE a (\n  x int,\n  y text\n)",
-      "CREATE INDEX a_x ON a (x)",
-    ]);
-  });
-
-  it("does not split on a semicolon inside a line", () => {
-    expect(splitStatements("INSERT INTO t VALUES ('a;b');\n")).toEqual(["INSERT INTO t VALUES ('a;b')"]);
-  });
-
-  it("tolerates trailing spaces, blank lines and CRLF line ends", () => {
-    expect(splitStatements("SELECT 1;   \r\n\r\n\r\nSELECT 2;\r\n")).toEqual(["SELECT 1", "SELECT 2"]);
-  });
-
-  it("accepts a last statement without a semicolon", () => {
-    expect(splitStatements("SELECT 1;\nSELECT 2")).toEqual(["SELECT 1", "SELECT 2"]);
-  });
-
-  it("drops comment lines and comment-only chunks", () => {
-    const sql = [
-      "-- header comment",
-      "CREATE TABLE a (",
-      "  -- the id",
-      "  id int",
-      ");",
-      "   -- an indented comment ending in a semicolon;",
-      "-- a trailing comment;",
-    ].join("\n");
-    expect(splitStatements(sql)).toEqual(["CREATE TABLE a (\n  id int\n)"]);
-  });
-
-  it("keeps a function body quoted with $$ whole, whatever its lines end with", () => {
-    const sql = [
-      "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$",
-      "DECLARE n int;",
-      "BEGIN",
-      "  -- a comment that mentions $$;",
-      "  n := 1;",
-      "  RETURN n;",
-      "END",
-      "$$;",
-      "SELECT f();",
-    ].join("\n");
-    expect(splitStatements(sql)).toEqual([
-      "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nDECLARE n int;\nBEGIN\n  n := 1;\n  RETURN n;\nEND\n$$",
-      "SELECT f()",
-    ]);
-    expect(
-      splitStatements("CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nSELECT 2;"),
-    ).toEqual(["CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$", "SELECT 2"]);
-  });
-
-  it("returns nothing for empty or comment-only input", () => {
-    expect(splitStatements("")).toEqual([]);
-    expect(splitStatements("  \n-- nothing here;\n")).toEqual([]);
-  });
-
-  it("splits every shipped migration into non-empty statements without comment lines", () => {
-    for (const m of listMigrations()) {
-      const statements = splitStatements(m.sql);
-      expect(statements.length, m.name).toBeGreaterThan(0);
-      for (const s of statements) {
-        expect(s.length, m.name).toBeGreaterThan(0);
-        expect(s.endsWith(";"), `${m.name}: ${s.slice(-40)}`).toBe(false);
-        for (const line of s.split("\n")) expect(line.trim().startsWith("--"), m.name).toBe(false);
-      }
-    }
-  });
-});
 
 describe("listMigrations", () => {
   it("lists the shipped migrations in version order, numbered from 1 without gaps", () => {
@@ -155,4 +75,87 @@ describe.skipIf(!testBackends().includes("postgres"))("migrate on PostgreSQL", (
     expect(await appliedVersions(dbs[0]!)).toEqual(ALL.map((m) => m.version));
     expect(await migrate(dbs[1]!)).toEqual({ applied: [] });
   }, 120_000);
+});
+
+/**
+ * Migrations of a scratch database: PL/pgSQL over many lines, with `;` ending lines inside its
+ * body, a DO block, a `;` inside a string and comments everywhere. The splitter this replaced
+ * needed each body on one line.
+ */
+const SCRIPTS: Migration[] = [
+  {
+    version: 1,
+    name: "001_scratch",
+    sql: `-- a comment that ends in a semicolon;
+CREATE TABLE tasker.scratch (
+  id int PRIMARY KEY, -- the key;
+  note text NOT NULL DEFAULT 'a;b'
+);
+CREATE FUNCTION tasker.scratch_next() RETURNS int LANGUAGE plpgsql AS $body$
+DECLARE
+  n int;
+BEGIN
+  SELECT coalesce(max(id), 0) + 1 INTO n FROM tasker.scratch;
+  INSERT INTO tasker.scratch (id) VALUES (n);
+  RETURN n;
+END
+$body$;
+DO $$
+BEGIN
+  PERFORM tasker.scratch_next();
+  PERFORM tasker.scratch_next();
+END
+$$;`,
+  },
+  {
+    version: 2,
+    name: "002_scratch_more",
+    sql: "SELECT tasker.scratch_next();\nSELECT tasker.scratch_next()",
+  },
+];
+
+describe.each(testBackends())("migrate on %s: each file runs whole", (backend) => {
+  let testDb: TestDatabase | undefined;
+  let db: Database;
+  beforeAll(async () => {
+    if (backend === "pglite") {
+      db = await openPgliteDatabase("memory://");
+    } else {
+      testDb = await createTestDatabase("tasker_migrate_scripts");
+      db = await openPostgresDatabase({ url: testDb.url, poolMax: 2 });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  }, 120_000);
+
+  it("applies PL/pgSQL over many lines, DO blocks and comments as written", async () => {
+    expect(await migrate(db, SCRIPTS)).toEqual({ applied: ["001_scratch", "002_scratch_more"] });
+    const rows = await db.query<{ id: number; note: string }>(
+      "SELECT id, note FROM tasker.scratch ORDER BY id",
+    );
+    expect(rows).toEqual([1, 2, 3, 4].map((id) => ({ id, note: "a;b" })));
+    expect(await migrate(db, SCRIPTS)).toEqual({ applied: [] });
+  });
+
+  it("applies nothing of a migration that fails, and names it", async () => {
+    const failing: Migration = {
+      version: 3,
+      name: "003_fails_halfway",
+      sql: "CREATE TABLE tasker.half (id int);\nINSERT INTO tasker.half VALUES (1);\nSELECT 1 / 0;",
+    };
+    await expect(migrate(db, [...SCRIPTS, failing])).rejects.toThrow(
+      /migration 003_fails_halfway failed, nothing of it was applied: division by zero/,
+    );
+    expect(await appliedVersions(db)).toEqual([1, 2]);
+    const half = await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
+    expect(half).toEqual([]);
+    // The database is usable after the failure, and the next attempt applies the fixed file.
+    expect(await migrate(db, [...SCRIPTS, { ...failing, sql: "CREATE TABLE tasker.half (id int)" }])).toEqual(
+      {
+        applied: ["003_fails_halfway"],
+      },
+    );
+  });
 });

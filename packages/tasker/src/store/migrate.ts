@@ -26,8 +26,15 @@ export function listMigrations(): Migration[] {
 /**
  * Applies pending migrations, each in its own transaction, under an advisory lock so that many
  * processes starting at once on one server apply each migration exactly once. Idempotent.
+ *
+ * A migration file runs whole, as one simple query (as graphile-worker runs its own): any SQL
+ * PostgreSQL takes in a script works, PL/pgSQL bodies over many lines included. `migrations`:
+ * the package's own unless given (tests pass their own).
  */
-export async function migrate(db: Database): Promise<{ applied: string[] }> {
+export async function migrate(
+  db: Database,
+  migrations: readonly Migration[] = listMigrations(),
+): Promise<{ applied: string[] }> {
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     // Concurrent CREATE ... IF NOT EXISTS can still race in the catalog; the lock serialises it.
@@ -36,15 +43,18 @@ export async function migrate(db: Database): Promise<{ applied: string[] }> {
     await tx.query(`CREATE TABLE IF NOT EXISTS tasker.schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   });
-  for (const migration of listMigrations()) {
+  for (const migration of migrations) {
     await db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
       const done = await tx.query("SELECT 1 FROM tasker.schema_migrations WHERE version = $1", [
         migration.version,
       ]);
       if (done.length > 0) return;
-      // Statements run one by one: a prepared multi-statement query is not allowed.
-      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.exec(migration.sql).catch((err: Error) => {
+        throw new Error(`migration ${migration.name} failed, nothing of it was applied: ${err.message}`, {
+          cause: err,
+        });
+      });
       await tx.query("INSERT INTO tasker.schema_migrations (version, name) VALUES ($1, $2)", [
         migration.version,
         migration.name,
@@ -53,34 +63,4 @@ export async function migrate(db: Database): Promise<{ applied: string[] }> {
     });
   }
   return { applied };
-}
-
-/**
- * Splits a migration on `;` at line ends, dropping comment lines and comment-only chunks. A
- * function body quoted with `$$` stays whole: a `;` that ends a line inside it ends no statement.
- */
-export function splitStatements(sql: string): string[] {
-  const chunks: string[] = [];
-  let chunk: string[] = [];
-  let inBody = false;
-  for (const line of sql.split("\n")) {
-    const comment = line.trim().startsWith("--");
-    if (!comment && (line.split("$$").length - 1) % 2 === 1) inBody = !inBody;
-    const ends = !inBody && /;\s*$/.test(line);
-    chunk.push(ends ? line.replace(/;\s*$/, "") : line);
-    if (ends) {
-      chunks.push(chunk.join("\n"));
-      chunk = [];
-    }
-  }
-  chunks.push(chunk.join("\n"));
-  return chunks
-    .map((s) =>
-      s
-        .split("\n")
-        .filter((line) => !line.trim().startsWith("--"))
-        .join("\n")
-        .trim(),
-    )
-    .filter((s) => s.length > 0);
 }

@@ -231,6 +231,19 @@ async function runTransaction<T>(
       const [rows] = await tx.batch([{ sql, params: params ?? [] }], { commit: true });
       return rows as R[];
     },
+    async exec(sql) {
+      requireOpen(open);
+      const result = await call(
+        [],
+        () => {
+          if (begun) return { script: sql };
+          begun = true;
+          return { starts: plans, begin: true, script: sql };
+        },
+        false,
+      );
+      if (result.error) throw result.error;
+    },
   };
   try {
     const result = await fn(tx);

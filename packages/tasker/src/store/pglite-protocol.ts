@@ -74,6 +74,11 @@ export interface CallOptions {
   /** A simple-query `BEGIN` sent before the statements. */
   begin?: boolean;
   /**
+   * A script (statements without parameters) sent as one simple query after the `BEGIN`, in a call
+   * without statements (its rows and commands are not counted as theirs).
+   */
+  script?: string;
+  /**
    * A simple query sent after the statements' Sync that ends the transaction: a `COMMIT` commits,
    * or, when a statement failed, ends the failed transaction (its tag is then "ROLLBACK").
    */
@@ -212,7 +217,7 @@ const writer = new MessageWriter();
 
 /**
  * The messages for `statements` in one buffer: the session settings asked for, then `BEGIN` when
- * asked, then per statement [Parse] Bind [Describe] Execute, one Sync after them all (the backend
+ * asked, then the script, then per statement [Parse] Bind [Describe] Execute, one Sync after them all (the backend
  * skips to it after the first error, so nothing after a failed statement runs), then the `end`.
  */
 export function encodeCall(
@@ -224,6 +229,7 @@ export function encodeCall(
   const parses: string[] = [];
   for (const setting of options.session ?? []) writer.bytes(simpleQuery(setting));
   if (options.begin) writer.bytes(simpleQuery("BEGIN"));
+  if (options.script !== undefined) writeSimpleQuery(options.script);
   for (const s of statements) {
     const name = statementName(s.sql, s.params);
     if (name === "" || (!prepared.isParsed(name) && !parses.includes(name))) {
@@ -247,10 +253,14 @@ export function encodeCall(
 
 /** A simple query (one or more commands, no parameters) as one call: migrations, LISTEN. */
 export function encodeSimpleQuery(sql: string): Uint8Array {
+  writeSimpleQuery(sql);
+  return writer.take();
+}
+
+function writeSimpleQuery(sql: string): void {
   const at = writer.begin("Q");
   writer.cstring(sql);
   writer.end(at);
-  return writer.take();
 }
 
 /** Bind of the unnamed portal: text parameters (binary for bytes), all result columns as text. */

@@ -89,6 +89,11 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
           const [rows] = await tx.batch([{ sql, params: params ?? [] }], { commit: true });
           return rows as R[];
         },
+        async exec(sql) {
+          requireOpen(open);
+          // Text without values: the simple query protocol, which takes several statements.
+          await client.query(sql);
+        },
       };
       try {
         const result = await fn(tx);
