@@ -66,6 +66,22 @@ function conformance(sdk, workerCommand) {
   }
 }
 
+/**
+ * A Python suite through sdks/python/ci.sh (its virtualenv in .venv-ci/, then ruff, mypy and
+ * pytest, or the conformance runner with the Python worker); it writes .test-results/<name>.json.
+ */
+function python(name) {
+  const out = join(RESULTS, `${name}.json`);
+  rmSync(out, { force: true });
+  const r = spawnSync("bash", ["sdks/python/ci.sh", name], { stdio: "inherit" });
+  try {
+    const { passed, failed } = JSON.parse(readFileSync(out, "utf8"));
+    return { passed, failed };
+  } catch {
+    return { passed: 0, failed: r.status === 0 ? 0 : 1 };
+  }
+}
+
 const SUITES = {
   lint: () => check("npx", ["biome", "check", "."]),
   typecheck: () => check("npm", ["run", "--silent", "typecheck"]),
@@ -74,6 +90,11 @@ const SUITES = {
   reliability: () => vitest("reliability", ["--project", "tasker:reliability"]),
   // The worker protocol's scenarios, driven through each SDK's worker against a real server.
   conformance: () => conformance("typescript", "npx tsx conformance/workers/typescript.ts"),
+  // The Python SDK (sdks/python), the FastAPI example app, and the conformance suite with the
+  // Python worker; each with its lint and type check (see sdks/python/ci.sh).
+  "python-sdk": () => python("python-sdk"),
+  "fastapi-app": () => python("fastapi-app"),
+  "conformance-python": () => python("conformance-python"),
   // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
   rabbitmq: () =>
     // Only suites that move tasks through queues; CLI/UI suites check their own env handling.
@@ -106,6 +127,8 @@ function servicesFor(name) {
   const postgres = onPostgres();
   if (name === "vitest") return postgres ? ["postgres"] : [];
   if (name === "conformance") return postgres ? ["postgres"] : [];
+  // The Python suites run tasker-ctl serve on PostgreSQL and give their apps their own databases.
+  if (["python-sdk", "fastapi-app", "conformance-python"].includes(name)) return ["postgres"];
   if (name === "reliability") return ["postgres"];
   if (name === "rabbitmq") return ["postgres", "rabbitmq"];
   return [];
@@ -136,7 +159,10 @@ function answers(url) {
 }
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : ["lint", "typecheck", "vitest", "conformance"];
+const names =
+  requested.length > 0
+    ? requested
+    : ["lint", "typecheck", "vitest", "conformance", "python-sdk", "fastapi-app", "conformance-python"];
 mkdirSync(RESULTS, { recursive: true });
 const needed = [...new Set(names.flatMap(servicesFor))];
 const down = [];
