@@ -172,12 +172,10 @@ impl<T, E: fmt::Display> PermanentExt<T> for Result<T, E> {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with an error status (its `{"error": {code, message, details}}`).
-    #[error("{method} {path} answered {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    #[error("{request} answered {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
     Api {
-        /// The request's method.
-        method: String,
-        /// The request's path.
-        path: String,
+        /// The request's method and path, e.g. `GET /v1/tasks/...`.
+        request: String,
         /// The HTTP status.
         status: u16,
         /// The envelope's `code` (e.g. `NOT_FOUND`).
@@ -188,23 +186,19 @@ pub enum Error {
         details: Option<Value>,
     },
     /// No answer: the server is down, unreachable, or the connection broke.
-    #[error("cannot reach the orchestration server ({method} {url}): {source}")]
+    #[error("cannot reach the orchestration server ({request}): {source}")]
     Unreachable {
-        /// The request's method.
-        method: String,
-        /// The URL asked.
-        url: String,
+        /// The request's method and URL.
+        request: String,
         /// What failed.
         #[source]
         source: reqwest::Error,
     },
     /// The server answered 2xx with a body that is not what this SDK expects.
-    #[error("unexpected answer to {method} {path}: {message}")]
+    #[error("unexpected answer to {request}: {message}")]
     Decode {
-        /// The request's method.
-        method: String,
-        /// The request's path.
-        path: String,
+        /// The request's method and path.
+        request: String,
         /// What was wrong with it.
         message: String,
     },

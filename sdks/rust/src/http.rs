@@ -68,7 +68,7 @@ impl Http {
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
-        let unreachable = |source| Error::Unreachable { method: method.to_string(), url: url.clone(), source };
+        let unreachable = |source| Error::Unreachable { request: format!("{method} {url}"), source };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unreachable)?;
@@ -77,8 +77,7 @@ impl Http {
         }
         let text: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
         let body = serde_json::from_slice(text).map_err(|e| Error::Decode {
-            method: method.to_string(),
-            path: path.to_owned(),
+            request: format!("{method} {path}"),
             message: format!("{e} (body: {})", preview(&bytes)),
         })?;
         Ok(Answer { status, body })
@@ -95,7 +94,7 @@ fn api_error(method: &Method, path: &str, status: StatusCode, bytes: &[u8]) -> E
         .map(str::to_owned)
         .unwrap_or_else(|| preview(bytes));
     let details = error.and_then(|e| e.get("details")).cloned().filter(|d| !d.is_null());
-    Error::Api { method: method.to_string(), path: path.to_owned(), status: status.as_u16(), code, message, details }
+    Error::Api { request: format!("{method} {path}"), status: status.as_u16(), code, message, details }
 }
 
 fn preview(bytes: &[u8]) -> String {

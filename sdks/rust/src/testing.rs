@@ -2,11 +2,11 @@
 //! PostgreSQL database, for tests of this SDK and of apps built on it.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo() -> Result<(), tasker_worker::testing::TestError> {
 //! use tasker_worker::testing::{TaskerServer, TestDatabase};
 //!
 //! let db = TestDatabase::create("my_app_engine").await?;
-//! let server = TaskerServer::start(&db.url).await?;
+//! let mut server = TaskerServer::start(&db.url).await?;
 //! // ... server.url, server.admin_key, server.worker_key ...
 //! server.stop().await;
 //! db.drop().await;

@@ -247,8 +247,11 @@ impl Worker {
 #[derive(Clone)]
 pub struct WorkerHandle {
     inner: Arc<Inner>,
-    tasks: Arc<tokio::sync::Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>>,
+    tasks: Arc<tokio::sync::Mutex<Option<Loops>>>,
 }
+
+/// The claim loop and the heartbeat loop of a running worker.
+type Loops = (JoinHandle<()>, JoinHandle<()>);
 
 /// What a worker is doing.
 #[derive(Debug, Clone)]
