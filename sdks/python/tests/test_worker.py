@@ -170,9 +170,13 @@ async def test_retryable_error_with_retry_after_and_unexpected_errors(
 
 
 async def test_permanent_error_keeps_code_and_metadata(server: TaskerServer, client: TaskerClient) -> None:
-    async with running_worker(server):
+    finished: list[TaskFinished] = []
+    async with running_worker(server, on_task_finished=finished.append):
         created = await client.create_task("behave", "sdk_test", context={"mode": "permanent"})
         task = await client.wait_for_completion(created.task.task_uuid, timeout=20, interval=0.1)
+        await wait_until(lambda: any(f.task_uuid == task.task_uuid for f in finished))
+    # The report's answer said the task ended: the hook saw it without polling.
+    assert [f.status for f in finished if f.task_uuid == task.task_uuid] == ["error"]
     assert task.status == "error"
     step = await client.step_by_name(task.task_uuid, "only")
     assert step.attempts == 1
