@@ -17,7 +17,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from datetime import datetime
 
 from tasker_sdk import TaskerClient
@@ -98,7 +97,7 @@ async def main() -> None:
                     "TASKER_NAMESPACES": "bench_remote",
                     "LOG_LEVEL": "WARNING",
                 }
-                worker = subprocess.Popen(
+                worker = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
                     command,
                     cwd=root,
                     env=env,
@@ -112,7 +111,7 @@ async def main() -> None:
                 finally:
                     os.killpg(worker.pid, signal.SIGTERM)
                     worker.wait(15)
-                    time.sleep(1)
+                    await asyncio.sleep(1)
     for name, r in results.items():
         print(
             f"{name:<11} linear5 p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  {r['steps_per_s']:7.0f} steps/s"
