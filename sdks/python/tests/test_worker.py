@@ -243,7 +243,7 @@ async def test_a_worker_that_cannot_register_says_why(server: TaskerServer) -> N
 
 
 async def test_discovery_templates_and_the_finished_hook(server: TaskerServer, client: TaskerClient) -> None:
-    registry = HandlerRegistry().discover("sample_handlers")
+    registry = HandlerRegistry().discover("tests.sample_handlers")
     assert registry.callables() == ["sdk_test.goodbye", "sdk_test.hello"]
     finished: list[TaskFinished] = []
     async with running_worker(

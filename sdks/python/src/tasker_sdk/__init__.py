@@ -14,6 +14,7 @@ from .errors import (
 )
 from .handlers import Handler, HandlerRegistry, StepHandler, discover_handlers, handler
 from .models import TERMINAL_TASK_STATES, CreatedTask, Step, StepError, Task, TaskList
+from .sync import SyncTaskerClient, ThreadedWorker
 from .worker import StartResult, TaskFinished, Worker, WorkerStatus
 
 __all__ = [
@@ -31,12 +32,14 @@ __all__ = [
     "StepError",
     "StepHandler",
     "StepTimeoutError",
+    "SyncTaskerClient",
     "Task",
     "TaskFinished",
     "TaskList",
     "TaskerApiError",
     "TaskerClient",
     "TaskerConnectionError",
+    "ThreadedWorker",
     "Worker",
     "WorkerStatus",
     "__version__",

@@ -1,1 +1,1 @@
-"""Handlers found by HandlerRegistry.discover("sample_handlers") in the SDK's tests."""
+"""Handlers found by HandlerRegistry.discover("tests.sample_handlers") in the SDK's tests."""
