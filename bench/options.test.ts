@@ -7,7 +7,7 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench"],
+      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench", "startup"],
       transports: null,
       runs: 50,
       tasks: 1000,
@@ -15,6 +15,7 @@ describe("parseBenchArgs", () => {
       history: 100_000,
       pgbenchSeconds: 10,
       idleSeconds: 10,
+      startupRuns: 5,
       outDir: "bench/results",
     });
   });

@@ -2,7 +2,16 @@ import { parseArgs } from "node:util";
 
 export const BACKENDS = ["pglite", "postgres"] as const;
 export type Backend = (typeof BACKENDS)[number];
-export const PARTS = ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench"] as const;
+export const PARTS = [
+  "latency",
+  "throughput",
+  "idle",
+  "scale",
+  "graphile",
+  "remote",
+  "pgbench",
+  "startup",
+] as const;
 export type Part = (typeof PARTS)[number];
 /** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
 export const TRANSPORTS = ["postgres", "rabbitmq"] as const;
@@ -28,6 +37,8 @@ export interface BenchOptions {
   pgbenchSeconds: number;
   /** How long the idle engines' statements are counted. */
   idleSeconds: number;
+  /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
+  startupRuns: number;
   /** Where results go (`<date>.json`, `latest.json`, `latest.md`, `latest.svg`). */
   outDir: string;
   help: boolean;
@@ -44,6 +55,7 @@ const FULL = {
   history: 100_000,
   pgbenchSeconds: 10,
   idleSeconds: 10,
+  startupRuns: 5,
 };
 // Seconds, not minutes: CI runs this to keep the script working, not to measure.
 const QUICK = {
@@ -54,6 +66,7 @@ const QUICK = {
   history: 1000,
   pgbenchSeconds: 1,
   idleSeconds: 2,
+  startupRuns: 1,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -70,6 +83,7 @@ export const USAGE = `npm run bench -- [options]
   --history N              finished tasks already in the tables for the scale runs (default ${FULL.history})
   --pgbench-seconds N      duration of the pgbench baseline (default ${FULL.pgbenchSeconds}; quick ${QUICK.pgbenchSeconds})
   --idle-seconds N         how long idle engines' statements are counted (default ${FULL.idleSeconds}; quick ${QUICK.idleSeconds})
+  --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --out DIR                output directory (default bench/results)
   --help                   this text`;
 
@@ -104,6 +118,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : count(v["pgbench-seconds"], "--pgbench-seconds", 1),
     idleSeconds:
       v["idle-seconds"] === undefined ? sizes.idleSeconds : count(v["idle-seconds"], "--idle-seconds", 1),
+    startupRuns:
+      v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
     outDir: v.out ?? (quick ? "bench/results/quick" : "bench/results"),
   };
 }
@@ -126,6 +142,7 @@ function parse(argv: readonly string[]) {
       history: { type: "string" },
       "pgbench-seconds": { type: "string" },
       "idle-seconds": { type: "string" },
+      "startup-runs": { type: "string" },
       out: { type: "string" },
     },
   });

@@ -31,7 +31,11 @@ function row(r: BenchResult): string[] {
     r.worker === "in-process" ? r.system : `${r.system} (${r.worker})`,
     r.backend,
     r.transport ?? "–",
-    r.system === "pgbench" ? "simple-update" : (r.workflow ?? "–"),
+    r.system === "pgbench"
+      ? "simple-update"
+      : r.mode === "startup"
+        ? `npm start, ${r.startup ?? "?"}`
+        : (r.workflow ?? "–"),
     r.mode,
     r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
     String(r.concurrency),
@@ -70,7 +74,7 @@ export function renderMarkdown(file: BenchFile): string {
     "",
     `${file.date} · ${m.cpus}× ${m.cpu_model} · ${m.memory_gb} GiB · Node ${m.node} · PostgreSQL ${m.postgres ?? "–"} · PGlite ${m.pglite ?? "–"}${m.rabbitmq ? ` · RabbitMQ ${m.rabbitmq}` : ""} · load ${m.load_start.toFixed(1)} → ${m.load_end.toFixed(1)} · ${Math.round(file.duration_s)} s · engine ${file.engine_commit ?? "unknown"}`,
     "",
-    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. `pgbench` row: transactions/s in the steps/s column.",
+    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. Startup: `npm start` (the example app on PGlite) as a real process, spawn to its ready banner; first = a new checkout (new data folder, empty caches), fresh = a new data folder, warm = the same folder again. `pgbench` row: transactions/s in the steps/s column.",
     "",
     resultsTable(file.results),
     "",

@@ -29,8 +29,18 @@ const BenchResultObject = z.object({
   worker: z.string().default("in-process"),
   /** null for pgbench, which runs its own transaction, and for idle engines. */
   workflow: z.enum(WORKFLOWS).nullable(),
-  /** idle: an engine with nothing to do, counting what it still sends to PostgreSQL. */
-  mode: z.enum(["latency", "throughput", "idle"]),
+  /**
+   * idle: an engine with nothing to do, counting what it still sends to PostgreSQL. startup:
+   * `npm start` to its ready banner (p50/p95/p99 of the runs; see `startup`).
+   */
+  mode: z.enum(["latency", "throughput", "idle", "startup"]),
+  /**
+   * startup only: `first` (a new checkout: new data folder, empty caches), `fresh` (a new data
+   * folder, caches kept) or `warm` (the same data folder again). Absent from older files.
+   */
+  startup: z.enum(["first", "fresh", "warm"]).nullable().default(null),
+  /** startup only: the longest wait before the process printed anything, ms. */
+  first_output_ms: ms.default(null),
   /**
    * Latency: 1 (one task at a time). Throughput and idle: the worker's concurrency (pgbench:
    * clients).
@@ -110,6 +120,8 @@ export function emptyResult(
   return {
     ...core,
     worker: "in-process",
+    startup: null,
+    first_output_ms: null,
     p50_ms: null,
     p95_ms: null,
     p99_ms: null,

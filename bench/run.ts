@@ -18,6 +18,7 @@ import {
   emptyResult,
   fileStamp,
 } from "./results.js";
+import { benchStartup } from "./startup.js";
 import { round } from "./stats.js";
 import { engineCommit, pgliteVersion, postgresVersion, probeRabbitMq } from "./versions.js";
 
@@ -93,6 +94,17 @@ async function main(): Promise<number> {
       notes.push(
         "pgbench is not on PATH (it comes with the PostgreSQL client tools): no machine-limit baseline",
       );
+    }
+  }
+
+  // `npm start` as a user runs it: the example app embedded on PGlite, a real process each time.
+  if (opts.parts.includes("startup") && opts.backends.includes("pglite")) {
+    say(`[startup] npm start: a first run, a new data folder, then ${opts.startupRuns} warm`);
+    try {
+      results.push(...(await benchStartup({ runs: opts.startupRuns, say })));
+    } catch (err) {
+      notes.push(`startup not measured: ${(err as Error).message.split("\n")[0]}`);
+      say(`[startup] failed: ${(err as Error).message}`);
     }
   }
 

@@ -1,0 +1,206 @@
+// Start-up time of `npm start` (the example app, embedded on PGlite) as a user runs it: a real
+// process started from the repository root, timed from spawn to the ready banner, then stopped
+// with Ctrl-C (SIGINT to its process group) and waited for.
+//
+//   first: a brand-new checkout: a new data folder and empty caches (TASKER_CACHE_DIR)
+//   fresh: a new data folder with the caches a first run left (after `rm -rf .data`)
+//   warm:  the same data folder again (every later `npm start`)
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BenchResult, emptyResult } from "./results.js";
+import { round } from "./stats.js";
+
+export const STARTS = ["first", "fresh", "warm"] as const;
+export type Start = (typeof STARTS)[number];
+
+/** What the app prints once it serves requests (examples/hono-app/src/main.ts). */
+export const READY_PATTERN = /hono-app is running/;
+
+export interface StartRun {
+  /** Spawn to the ready banner. */
+  readyMs: number;
+  /**
+   * Spawn to the first line the program printed, npm's own `> script` echo aside (how long a user
+   * waits in silence).
+   */
+  firstOutputMs: number | null;
+  /** Everything it printed before the banner. */
+  output: string;
+}
+
+export interface MeasureStartOptions {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  ready?: RegExp;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a command in its own process group, resolves with the time to the first line matching
+ * `ready`, then stops the whole group with SIGINT (SIGKILL after 20 s) and waits for it to exit.
+ * Rejects with what the process printed when it exits or times out before being ready.
+ */
+export async function measureStart(options: MeasureStartOptions): Promise<StartRun> {
+  const ready = options.ready ?? READY_PATTERN;
+  const t0 = performance.now();
+  const child = spawn(options.command, [...options.args], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let firstOutputMs: number | null = null;
+  try {
+    const readyMs = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`not ready after ${options.timeoutMs ?? 180_000} ms:\n${output}`)),
+        options.timeoutMs ?? 180_000,
+      );
+      const onData = (chunk: Buffer) => {
+        const text = chunk.toString();
+        if (firstOutputMs === null && text.split("\n").some((l) => l.trim() !== "" && !l.startsWith(">"))) {
+          firstOutputMs = performance.now() - t0;
+        }
+        output += text;
+        if (ready.test(output)) {
+          clearTimeout(timer);
+          resolve(performance.now() - t0);
+        }
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", onData);
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`exited (${signal ?? code}) before it was ready:\n${output}`));
+      });
+    });
+    return { readyMs, firstOutputMs, output };
+  } finally {
+    await stopGroup(child);
+  }
+}
+
+/** SIGINT to the process group (as Ctrl-C does), SIGKILL if it has not exited after 20 s. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGINT");
+  const timer = setTimeout(() => signal("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+  // The group may outlive its leader (npm exits before its child): wait until nobody is left.
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(-child.pid!, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  signal("SIGKILL");
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartupBenchOptions {
+  /** Repository root whose `npm start` is measured (default the working directory). */
+  root?: string;
+  /** Warm starts measured (after the first and fresh ones). */
+  runs: number;
+  say?: (line: string) => void;
+}
+
+/** `npm start` from a brand-new checkout, from a new data folder, and warm: one result each. */
+export async function benchStartup(options: StartupBenchOptions): Promise<BenchResult[]> {
+  const root = options.root ?? process.cwd();
+  const scratch = mkdtempSync(join(tmpdir(), "tasker-bench-start-"));
+  const say = options.say ?? (() => undefined);
+  try {
+    const run = async (dataDir: string, cacheDir: string) => {
+      const [port, orchestrationPort] = [await freePort(), await freePort()];
+      const {
+        PORT: _p,
+        ORCHESTRATION_PORT: _o,
+        DATABASE_URL: _d,
+        APP_DATABASE_URL: _a,
+        ...env
+      } = process.env;
+      return measureStart({
+        command: "npm",
+        args: ["start"],
+        cwd: root,
+        env: {
+          ...env,
+          PORT: String(port),
+          ORCHESTRATION_PORT: String(orchestrationPort),
+          TASKER_DATA_DIR: dataDir,
+          TASKER_CACHE_DIR: cacheDir,
+          TASKER_MESSAGING_BACKEND: "postgres",
+          TASKER_LOG_LEVEL: "warn",
+          LOG_LEVEL: "warn",
+        },
+      });
+    };
+    const cache = join(scratch, "cache");
+    const times: Record<Start, number[]> = { first: [], fresh: [], warm: [] };
+    const silence: Record<Start, number[]> = { first: [], fresh: [], warm: [] };
+    const record = (start: Start, r: StartRun) => {
+      times[start].push(r.readyMs);
+      if (r.firstOutputMs !== null) silence[start].push(r.firstOutputMs);
+      say(
+        `[startup] ${start}: ready in ${(r.readyMs / 1000).toFixed(2)} s (first output after ${((r.firstOutputMs ?? 0) / 1000).toFixed(2)} s)`,
+      );
+    };
+    record("first", await run(join(scratch, "data-first"), cache));
+    record("fresh", await run(join(scratch, "data-fresh"), cache));
+    for (let i = 0; i < options.runs; i++) record("warm", await run(join(scratch, "data-fresh"), cache));
+    return STARTS.map((start) => {
+      const sorted = [...times[start]].sort((a, b) => a - b);
+      const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      return {
+        ...emptyResult({
+          system: "tasker",
+          backend: "pglite",
+          transport: "postgres",
+          workflow: null,
+          mode: "startup",
+          concurrency: 1,
+          runs: sorted.length,
+        }),
+        startup: start,
+        p50_ms: round(pick(0.5), 0),
+        p95_ms: round(pick(0.95), 0),
+        p99_ms: round(pick(0.99), 0),
+        first_output_ms: round(Math.max(...silence[start], 0), 0),
+      };
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
