@@ -6,18 +6,16 @@ import {
   defineHandler,
   HandlerRegistry,
   type Logger,
-  namespaceQueue,
-  ORCHESTRATION_QUEUE,
-  type OrchestrationServer,
   openDatabase,
   RemoteWorker,
   type StartWorkerOptions,
-  startOrchestrationServer,
   Tasker,
   type Worker,
 } from "@tasker-ts/tasker";
+import { type OrchestrationServer, startOrchestrationServer } from "@tasker-ts/tasker/api";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
 import amqplib from "amqplib";
+import { namespaceQueue, ORCHESTRATION_QUEUE } from "../packages/tasker/src/queue/queue-names.js";
 import { CompletionTracker } from "./completion-tracker.js";
 import type { Backend, Transport } from "./options.js";
 import type { Workflow } from "./results.js";

@@ -4,20 +4,19 @@
 // fail when the committed files differ.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createLogger, Tasker } from "@tasker-ts/tasker";
+import { createApiApp } from "@tasker-ts/tasker/api";
 import {
-  createApiApp,
-  createLogger,
   ERROR_CODES,
   STEP_STATES,
   STEP_TERMINAL_STATES,
-  STEP_TRANSITIONS,
   TASK_STATES,
   TASK_TERMINAL_STATES,
-  TASK_TRANSITIONS,
-  Tasker,
-} from "@tasker-ts/tasker";
+} from "@tasker-ts/tasker/client";
 import * as protocol from "@tasker-ts/tasker/protocol";
 import { z } from "zod";
+import { STEP_TRANSITIONS } from "../../packages/tasker/src/state/step-states.js";
+import { TASK_TRANSITIONS } from "../../packages/tasker/src/state/task-states.js";
 import { replaceGeneratedSection } from "./generated-sections.js";
 import { renderApiMarkdown } from "./openapi-markdown.js";
 import { stateDiagram } from "./state-diagrams.js";

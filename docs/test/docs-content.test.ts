@@ -3,15 +3,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import {
-  authConfigFromToml,
   defaultConfig,
-  ENV_OVERRIDE_VARIABLES,
   parseConfigText,
   parseTemplate,
   TemplateValidationError,
   taskTemplateJsonSchema,
 } from "@tasker-ts/tasker";
+import { authConfigFromToml } from "@tasker-ts/tasker/api";
 import { describe, expect, it } from "vitest";
+import { ENV_OVERRIDE_VARIABLES } from "../../packages/tasker/src/config/env-overrides.js";
 import { DOCS_DIR, generatedFiles } from "../scripts/generated-docs.js";
 import { headingAnchor } from "../scripts/openapi-markdown.js";
 import { codeBlocks } from "./support/markdown-blocks.js";

@@ -3,7 +3,8 @@
 // elsewhere), and a worker running every workflow's step handlers. Embedded PGlite under .data/
 // unless DATABASE_URL / APP_DATABASE_URL name PostgreSQL servers.
 import { serve } from "@hono/node-server";
-import { bootstrapWorker, startOrchestrationServer, stopWorker } from "@tasker-ts/tasker";
+import { bootstrapWorker, stopWorker } from "@tasker-ts/tasker";
+import { startOrchestrationServer } from "@tasker-ts/tasker/api";
 import { createApp } from "./app.js";
 import { APP_ROOT } from "./config.js";
 import { subscribeTaskStatus } from "./engine/lifecycle.js";

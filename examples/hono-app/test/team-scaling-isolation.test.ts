@@ -7,14 +7,9 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 // TEMP until @tasker-ts/tasker exports it (same import as test/support/app-harness.ts):
-import {
-  createLogger,
-  type StepTransition,
-  startOrchestrationServer,
-  Tasker,
-  type TaskResponse,
-  type Worker,
-} from "@tasker-ts/tasker";
+import { createLogger, Tasker, type Worker } from "@tasker-ts/tasker";
+import { startOrchestrationServer } from "@tasker-ts/tasker/api";
+import type { StepTransition, TaskResponse } from "@tasker-ts/tasker/client";
 import { createTestDatabase, type TestDatabase, testBackends } from "@tasker-ts/tasker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";

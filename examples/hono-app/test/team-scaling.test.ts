@@ -1,7 +1,7 @@
 // Workflow 4 end to end through HTTP: POST /compliance/checks creates one row and two tasks
 // (sales/quote_generation + compliance/compliance_review) sharing a correlation id; the row is
 // completed when both complete, failed when either fails. On PGlite and on PostgreSQL.
-import type { TaskResponse } from "@tasker-ts/tasker";
+import type { TaskResponse } from "@tasker-ts/tasker/client";
 import { testBackends } from "@tasker-ts/tasker/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

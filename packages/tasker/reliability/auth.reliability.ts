@@ -3,7 +3,7 @@
 // key with its permission exactly as it should (so a 500 cannot pass for "got through"), and no
 // key ever shows up in the server's logs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema } from "../src/index.js";
+import { ErrorEnvelopeSchema } from "../src/model/errors.js";
 import { ADMIN_KEY, type ServeProcess, startServe } from "./support/engine-processes.js";
 import { killAll } from "./support/processes.js";
 import { createTasks, openScenarioDatabase, type ScenarioDatabase } from "./support/scenario-database.js";

@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema } from "../src/index.js";
+import { ErrorEnvelopeSchema } from "../src/model/errors.js";
 import { ADMIN_KEY, type ServeProcess, startServe, startWorker } from "./support/engine-processes.js";
 import { type FuzzRequest, type OpenApiDoc, operationsOf, requestsFor } from "./support/fuzz.js";
 import { killAll } from "./support/processes.js";

@@ -5,7 +5,7 @@
 // leaves the dashboard, JSON routes keep the error envelope, and the server stays healthy.
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema } from "../src/index.js";
+import { ErrorEnvelopeSchema } from "../src/model/errors.js";
 import type { DashboardTasker } from "../src/ui/dashboard-tasker.js";
 import { createDashboardApp } from "../src/ui/index.js";
 import { DASHBOARD_ROUTES, dashboardRequestsFor, MAX_FORM_BYTES } from "./support/dashboard-fuzz.js";

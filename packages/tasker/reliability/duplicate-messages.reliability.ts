@@ -2,7 +2,7 @@
 // the orchestrator logs it), and no step makes any transition twice.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { namespaceQueue, ORCHESTRATION_QUEUE } from "../src/index.js";
+import { namespaceQueue, ORCHESTRATION_QUEUE } from "../src/queue/queue-names.js";
 import { startOrchestrator, startWorker } from "./support/engine-processes.js";
 import { killAll, type RunningProcess } from "./support/processes.js";
 import {

@@ -4,7 +4,7 @@
 // the server's memory stays where it was; clients that send their headers or their body a byte at
 // a time (slow loris) are cut off by the time limit, while /health/live keeps answering at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema } from "../src/index.js";
+import { ErrorEnvelopeSchema } from "../src/model/errors.js";
 import { DASHBOARD_ROUTES } from "./support/dashboard-fuzz.js";
 import { ADMIN_KEY, type ServeProcess, startServe } from "./support/engine-processes.js";
 import { killAll } from "./support/processes.js";

@@ -1,30 +1,63 @@
-// The public API of @tasker-ts/tasker, and nothing else.
-export * from "./api/index.js";
-export { TaskerHttpClient, type TaskerHttpClientOptions } from "./client/http-client.js";
+// `@tasker-ts/tasker`: the engine embedded in an application, and what handlers are written with.
+// Other entry points: `/client` (driving the engine: the client interface, the HTTP client, requests
+// and responses), `/api` (the REST API server), `/ui` (the dashboard), `/protocol` (the worker
+// protocol's messages), `/testing` (test databases). Each name has one entry point.
 
-export { InProcessClient } from "./client/in-process-client.js";
-export * from "./client/tasker-client.js";
-export * from "./config/index.js";
+export { ConfigError, type ConfigIssue, formatConfigIssue } from "./config/errors.js";
+// worker.toml.
+export {
+  type ConfigSource,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+  type ParsedConfig,
+  parseConfigText,
+} from "./config/load.js";
+export { defaultConfig, type TaskerConfig } from "./config/schema.js";
 export {
   LIFECYCLE_EVENT_NAMES,
   type LifecycleEvent,
   type LifecycleEventName,
-  LifecycleEvents,
+  type LifecycleEvents,
 } from "./events/lifecycle-events.js";
-export * from "./model/index.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { createMetrics, type Metrics } from "./observability/metrics.js";
 export type { MetricsSink } from "./observability/metrics-sink.js";
-export type { OrchestratorOptions } from "./orchestrator/orchestrator.js";
-export { Orchestrator } from "./orchestrator/orchestrator.js";
-export { namespaceQueue, ORCHESTRATION_QUEUE } from "./queue/queue-names.js";
-export * from "./state/index.js";
-export type { BatchRows, Database, Queryable, Statement, Transaction } from "./store/database.js";
+export type { Orchestrator, OrchestratorOptions } from "./orchestrator/orchestrator.js";
+export type {
+  BatchRows,
+  Database,
+  Queryable,
+  Statement,
+  Transaction,
+  TransactionOptions,
+} from "./store/database.js";
 export { migrate } from "./store/migrate.js";
-export { openDatabase } from "./store/open-database.js";
+export { type DatabaseLocation, openDatabase } from "./store/open-database.js";
+// The engine: database, migrations, templates, client, events, orchestrators and workers.
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
-export * from "./template/index.js";
-export * from "./ui/index.js";
+export { formatTemplateIssue, type TemplateIssue, TemplateValidationError } from "./template/errors.js";
+export { TASK_TEMPLATE_SCHEMA_ID, taskTemplateJsonSchema } from "./template/json-schema.js";
+export {
+  type LoadedTemplate,
+  type LoadOptions,
+  type LoadTemplatesResult,
+  loadTemplateFile,
+  loadTemplates,
+  type ParsedTemplate,
+  parseTemplate,
+  parseTemplateObject,
+} from "./template/load.js";
+export { type MermaidOptions, templateToMermaid } from "./template/mermaid.js";
+// Task templates.
+export type {
+  EnvironmentOverride,
+  RetryPolicy,
+  StepOverride,
+  StepTemplate,
+  TaskTemplate,
+  TaskTemplateInput,
+} from "./template/schema.js";
 export {
   type BootstrapConfig,
   type BootstrapResult,
@@ -33,6 +66,7 @@ export {
   stopWorker,
 } from "./worker/bootstrap.js";
 export { type HandlerErrorOptions, PermanentError, RetryableError } from "./worker/errors.js";
+// Handlers, and the processes that run them.
 export {
   defineHandler,
   type HandlerSpec,

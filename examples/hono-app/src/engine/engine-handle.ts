@@ -1,6 +1,7 @@
 // What the app needs from the engine: the client (create/get tasks) and the lifecycle events.
 // `Tasker` from @tasker-ts/tasker satisfies it; so does anything of the same shape.
-import type { LifecycleEvent, LifecycleEventName, TaskerClient } from "@tasker-ts/tasker";
+import type { LifecycleEvent, LifecycleEventName } from "@tasker-ts/tasker";
+import type { TaskerClient } from "@tasker-ts/tasker/client";
 
 export type { LifecycleEvent, LifecycleEventName };
 

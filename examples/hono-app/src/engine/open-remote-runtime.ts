@@ -1,7 +1,8 @@
 // What a worker process needs when it reaches the engine only through the orchestration server
 // (`npm run worker -- --remote`): the app database, the job queue and the workflows' handlers, with
 // an engine handle whose client is the server's HTTP API. No engine database credentials.
-import { createLogger, type Logger, TaskerHttpClient } from "@tasker-ts/tasker";
+import { createLogger, type Logger } from "@tasker-ts/tasker";
+import { TaskerHttpClient } from "@tasker-ts/tasker/client";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type AppDatabase, openAppDatabase } from "../db/client.js";
 import { createJobQueue } from "../jobs/create-job-queue.js";

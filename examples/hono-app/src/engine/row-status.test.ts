@@ -1,4 +1,4 @@
-import { TASK_STATES } from "@tasker-ts/tasker";
+import { TASK_STATES } from "@tasker-ts/tasker/client";
 import { describe, expect, it } from "vitest";
 import { TASK_TERMINAL_EVENTS } from "./engine-handle.js";
 import { rowStatusForEvent, rowStatusForTaskState } from "./row-status.js";

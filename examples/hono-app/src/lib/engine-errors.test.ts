@@ -1,4 +1,4 @@
-import { TaskerError } from "@tasker-ts/tasker";
+import { TaskerError } from "@tasker-ts/tasker/client";
 import { describe, expect, it } from "vitest";
 import { classifyEngineError } from "./engine-errors.js";
 

@@ -1,7 +1,7 @@
 // How an engine failure to accept a task becomes an HTTP answer from the app:
 //  - the engine refused the task (bad context, conflict...) -> 502, it will not work if repeated;
 //  - the engine is overloaded or unreachable -> 503 with Retry-After, worth trying again.
-import { TaskerError } from "@tasker-ts/tasker";
+import { TaskerError } from "@tasker-ts/tasker/client";
 
 export interface EngineFailure {
   status: 502 | 503;

@@ -6,7 +6,7 @@
 //                        refuses: row failed + 502/503 JSON.
 //   launchTaskForRow     the middle part, for rows inserted some other way (async intake, jobs).
 //   respondWithRowAndTask GET /:id: 400 malformed id, 404 unknown, else the row plus `task`.
-import type { TaskRequest } from "@tasker-ts/tasker";
+import type { TaskRequest } from "@tasker-ts/tasker/client";
 import type { Context } from "hono";
 import { rowStatusForTaskState } from "../engine/row-status.js";
 import {

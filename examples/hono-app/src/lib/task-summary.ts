@@ -1,5 +1,5 @@
 // The engine's view of a row's task, as GET /<things>/:id shows it next to the row.
-import type { TaskResponse, TaskState } from "@tasker-ts/tasker";
+import type { TaskResponse, TaskState } from "@tasker-ts/tasker/client";
 
 export interface TaskSummary {
   task_uuid: string;

@@ -5,7 +5,8 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { createLogger, startOrchestrationServer, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
+import { createLogger, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
+import { startOrchestrationServer } from "@tasker-ts/tasker/api";
 import { createTestDatabase, type TestBackend, type TestDatabase } from "@tasker-ts/tasker/testing";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.js";

@@ -1,6 +1,6 @@
 // Helpers that watch tasks the way an outside client would: through the orchestration REST API
 // at ORCHESTRATION_URL (GET /v1/tasks/{uuid}, .../workflow_steps), polling every second.
-import type { StepResponse, TaskResponse } from "@tasker-ts/tasker";
+import type { StepResponse, TaskResponse } from "@tasker-ts/tasker/client";
 
 const TERMINAL = new Set(["complete", "error", "cancelled", "resolved_manually"]);
 

@@ -1,12 +1,6 @@
-// The orchestration REST API: what src/index.ts re-exports.
+// `@tasker-ts/tasker/api`: the orchestration REST API, as a server or as a Hono app to mount.
 export { type ApiAppOptions, type BuiltApiApp, buildApiApp, createApiApp } from "./app.js";
-export {
-  API_KEY_HEADER,
-  type ApiKey,
-  type AuthConfig,
-  PERMISSIONS,
-  type Permission,
-} from "./auth.js";
+export { API_KEY_HEADER, type ApiKey, type AuthConfig, PERMISSIONS, type Permission } from "./auth.js";
 export {
   AuthConfigError,
   authConfigFromEnv,
@@ -14,17 +8,9 @@ export {
   type ResolvedAuthConfig,
   resolveAuthConfig,
 } from "./auth-config.js";
-export { renderApiReference } from "./docs-page.js";
-export { MAX_BODY_BYTES } from "./json-body.js";
 export {
   type OrchestrationServer,
   type OrchestrationServerOptions,
   startOrchestrationServer,
 } from "./server.js";
 export type { ApiTasker } from "./tasker-port.js";
-export type {
-  HealthResponse,
-  TemplateDetail,
-  TemplateListResponse,
-  TemplateSummary,
-} from "./wire-schemas.js";

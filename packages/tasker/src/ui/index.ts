@@ -1,12 +1,10 @@
-// The web dashboard: what src/index.ts re-exports.
+// `@tasker-ts/tasker/ui`: the web dashboard, as a Hono app or mounted beside the REST API.
 export { createDashboardApp, type DashboardOptions } from "./dashboard-app.js";
 export type { DashboardTasker } from "./dashboard-tasker.js";
-export {
-  type NamespaceQueue,
-  type QueueOverview,
-  QueueOverviewSchema,
-  type WorkerList,
-  WorkerListSchema,
-  type WorkerView,
+export type {
+  NamespaceQueue,
+  QueueOverview,
+  WorkerList,
+  WorkerView,
 } from "./data/queue-overview.js";
 export { mountDashboard } from "./mount-dashboard.js";

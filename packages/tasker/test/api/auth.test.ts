@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthConfigError, startOrchestrationServer } from "../../src/api/index.js";
 import { TaskerHttpClient } from "../../src/client/http-client.js";
-import { TaskerError } from "../../src/model/index.js";
+import { TaskerError } from "../../src/model/errors.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type ApiHarness, call, startApiHarness } from "./harness.js";
 

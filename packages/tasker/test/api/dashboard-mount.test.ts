@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOrchestrationServer, Tasker } from "../../src/index.js";
+import { startOrchestrationServer } from "../../src/api/index.js";
+import { Tasker } from "../../src/index.js";
 import { TEMPLATES } from "../support/engine-harness.js";
 
 describe("the orchestration server serves the dashboard on the API's port", () => {

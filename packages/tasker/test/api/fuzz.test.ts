@@ -3,7 +3,7 @@
 // envelope, and rejected creates must leave no task or step rows behind.
 import * as fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema } from "../../src/model/index.js";
+import { ErrorEnvelopeSchema } from "../../src/model/errors.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type ApiHarness, call, startApiHarness } from "./harness.js";
 

@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrchestrationServer } from "../../src/api/index.js";
 import { TaskerHttpClient } from "../../src/client/http-client.js";
-import { Tasker, TaskerError } from "../../src/index.js";
+import { TaskerError } from "../../src/client/index.js";
+import { Tasker } from "../../src/index.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type ApiHarness, call, startApiHarness } from "./harness.js";
 

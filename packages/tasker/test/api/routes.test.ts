@@ -1,7 +1,8 @@
 // Every route of the orchestration API over real HTTP against the real engine, on each backend.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema, TaskResponseSchema } from "../../src/model/index.js";
+import { ErrorEnvelopeSchema } from "../../src/model/errors.js";
+import { TaskResponseSchema } from "../../src/model/task-response.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type ApiHarness, call, startApiHarness } from "./harness.js";
 

@@ -3,7 +3,8 @@
 // while other requests keep being answered at once. PGlite only: this is the HTTP server's doing.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OrchestrationServer, startOrchestrationServer, Tasker } from "../../src/index.js";
+import { type OrchestrationServer, startOrchestrationServer } from "../../src/api/index.js";
+import { Tasker } from "../../src/index.js";
 import { TEMPLATES } from "../support/engine-harness.js";
 
 const REQUEST_TIMEOUT_MS = 1_000;

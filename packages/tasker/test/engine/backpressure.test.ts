@@ -2,7 +2,8 @@
 // (two pools on one PostgreSQL database), never leave more unfinished tasks than the limit, and
 // every refusal is a 503 BACKPRESSURE taken when the limit really was reached.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Tasker, TaskerError } from "../../src/index.js";
+import { TaskerError } from "../../src/client/index.js";
+import { Tasker } from "../../src/index.js";
 import { countActiveTasks } from "../../src/store/sql/tasks.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness, TEMPLATES } from "../support/engine-harness.js";

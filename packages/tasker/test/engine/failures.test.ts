@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { TaskerError } from "../../src/index.js";
+import { TaskerError } from "../../src/client/index.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, type ProgrammableContext, startHarness } from "../support/engine-harness.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { namespaceQueue, ORCHESTRATION_QUEUE } from "../../src/index.js";
+import { namespaceQueue, ORCHESTRATION_QUEUE } from "../../src/queue/queue-names.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
 

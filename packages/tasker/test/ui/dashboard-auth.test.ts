@@ -1,7 +1,9 @@
 // The dashboard with API keys: sign-in, the API's permissions on pages, actions and JSON, and
 // the session cookie. PGlite only: auth does not depend on the database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema, type TaskRequest, type TaskResponse } from "../../src/model/index.js";
+import { ErrorEnvelopeSchema } from "../../src/model/errors.js";
+import type { TaskRequest } from "../../src/model/task-request.js";
+import type { TaskResponse } from "../../src/model/task-response.js";
 import { type DashboardHarness, request, startDashboardHarness } from "./dashboard-harness.js";
 
 const KEYS = {

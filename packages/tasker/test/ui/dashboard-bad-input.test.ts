@@ -2,7 +2,9 @@
 // text PostgreSQL cannot store in query parameters and form fields, and sign-in `next` values
 // that are not a dashboard path. Every answer is a 4xx that says what was wrong, never a 5xx.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema, type TaskRequest, type TaskResponse } from "../../src/model/index.js";
+import { ErrorEnvelopeSchema } from "../../src/model/errors.js";
+import type { TaskRequest } from "../../src/model/task-request.js";
+import type { TaskResponse } from "../../src/model/task-response.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type DashboardHarness, request, startDashboardHarness } from "./dashboard-harness.js";
 

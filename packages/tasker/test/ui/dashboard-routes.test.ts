@@ -2,9 +2,11 @@
 // the real engine on each backend.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorEnvelopeSchema, type TaskRequest, type TaskResponse } from "../../src/model/index.js";
+import { ErrorEnvelopeSchema } from "../../src/model/errors.js";
+import type { TaskRequest } from "../../src/model/task-request.js";
+import type { TaskResponse } from "../../src/model/task-response.js";
 import { testBackends } from "../../src/testing/index.js";
-import { QueueOverviewSchema, WorkerListSchema } from "../../src/ui/index.js";
+import { QueueOverviewSchema, WorkerListSchema } from "../../src/ui/data/queue-overview.js";
 import {
   type DashboardHarness,
   dagStates,

@@ -6,7 +6,8 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TaskRequest, TaskResponse } from "../../src/model/index.js";
+import type { TaskRequest } from "../../src/model/task-request.js";
+import type { TaskResponse } from "../../src/model/task-response.js";
 import {
   type DashboardHarness,
   LIVE_DIAMOND,

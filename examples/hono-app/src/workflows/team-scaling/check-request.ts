@@ -1,6 +1,6 @@
 // POST /compliance/checks body, and the task context both teams' tasks receive.
 
-import { NAMESPACE_PATTERN } from "@tasker-ts/tasker";
+import { NAMESPACE_PATTERN } from "@tasker-ts/tasker/client";
 import { z } from "zod";
 
 export const OrderLineSchema = z.object({

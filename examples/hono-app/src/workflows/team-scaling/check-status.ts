@@ -1,6 +1,6 @@
 // A compliance check spans two tasks (sales + compliance). Its status is derived from both:
 // failed as soon as either fails, completed only when both are done.
-import type { TaskState } from "@tasker-ts/tasker";
+import type { TaskState } from "@tasker-ts/tasker/client";
 
 export type CheckStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
 

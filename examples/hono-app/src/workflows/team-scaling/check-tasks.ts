@@ -1,7 +1,7 @@
 // A compliance check owns two tasks in two namespaces, created together with one correlation id:
 // Team A's quote (sales/quote_generation) and Team B's review (compliance/compliance_review).
-import type { TaskState } from "@tasker-ts/tasker";
-import { TASK_STATES } from "@tasker-ts/tasker";
+import type { TaskState } from "@tasker-ts/tasker/client";
+import { TASK_STATES } from "@tasker-ts/tasker/client";
 import { eq } from "drizzle-orm";
 import type { AppDb } from "../../db/client.js";
 import { compliance_checks } from "../../db/schema.js";
