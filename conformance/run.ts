@@ -31,6 +31,8 @@ export interface Scenario {
   task: { context: Record<string, unknown> };
   copies?: number;
   cancel_when_running?: string;
+  /** Do not wait for the task to end: compare after this long, then cancel it. */
+  settle_ms?: number;
   timeout_ms?: number;
   expect: {
     task_status: string;
@@ -159,11 +161,14 @@ async function runScenario(call: ReturnType<typeof api>, scenario: Scenario): Pr
       // Long enough for a heartbeat to tell the worker and for a wrong worker to start the next step.
       await new Promise((r) => setTimeout(r, 4000));
     }
+    if (scenario.settle_ms) await new Promise((r) => setTimeout(r, scenario.settle_ms));
     for (const uuid of uuids) {
-      const task = await waitFor(`task ${uuid} to end`, timeoutMs, async () => {
-        const t = (await call("GET", `/v1/tasks/${uuid}`)).body;
-        return TERMINAL.has(t.status) ? t : undefined;
-      });
+      const task = scenario.settle_ms
+        ? (await call("GET", `/v1/tasks/${uuid}`)).body
+        : await waitFor(`task ${uuid} to end`, timeoutMs, async () => {
+            const t = (await call("GET", `/v1/tasks/${uuid}`)).body;
+            return TERMINAL.has(t.status) ? t : undefined;
+          });
       if (task.status !== scenario.expect.task_status) {
         problems.push(`task ${uuid}: status ${task.status}, expected ${scenario.expect.task_status}`);
       }
@@ -181,6 +186,7 @@ async function runScenario(call: ReturnType<typeof api>, scenario: Scenario): Pr
         }
         problems.push(...matches(rest, step, `step ${name}`));
       }
+      if (scenario.settle_ms) await call("DELETE", `/v1/tasks/${uuid}`);
     }
   } catch (err) {
     problems.push((err as Error).message);

@@ -1,10 +1,6 @@
-"""Reproductions of what the worker protocol does differently from its documentation, found while
-writing this SDK. Each is an xfail(strict=True): when the server is fixed it starts passing, the
-suite fails on the XPASS, and the marker should go."""
+"""What the worker protocol promises that writing this SDK found broken once, kept as tests."""
 
 from __future__ import annotations
-
-import pytest
 
 from tasker_sdk import TaskerClient
 from tasker_sdk.http import ApiTransport
@@ -20,11 +16,6 @@ steps:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RegisterWorker.handlers says 'only their steps are handed to it', but claims are filtered by "
-    "namespace only (store/sql/receive-and-claim.ts); only `next` checks the callable",
-)
 async def test_a_claim_hands_out_only_steps_of_the_registered_callables(
     server: TaskerServer, client: TaskerClient
 ) -> None:
@@ -41,6 +32,7 @@ async def test_a_claim_hands_out_only_steps_of_the_registered_callables(
         },
     )
     worker = reg["worker_id"]
+    assert reg["unhandled_callables"] == ["sdk_probe.not_mine"]
     try:
         _, claimed = await http.request(
             "POST", f"/v1/worker/workers/{worker}/claims", {"max_steps": 1, "wait_ms": 2000}

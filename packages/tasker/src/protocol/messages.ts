@@ -40,7 +40,9 @@ export const RegisterWorkerSchema = z
     handlers: z
       .array(z.string().regex(CALLABLE_PATTERN, "must be 1-255 characters of letters, digits and _ . : / -"))
       .max(PROTOCOL_LIMITS.maxHandlers)
-      .describe("The handler callables this worker can run; only their steps are handed to it."),
+      .describe(
+        "The handler callables this worker can run: only steps with one of them are handed to it by a claim or as `next`.",
+      ),
     concurrency: z.number().int().min(1).max(PROTOCOL_LIMITS.maxConcurrency).default(10),
     lease_seconds: z
       .number()
@@ -73,6 +75,11 @@ export const RegisteredWorkerSchema = z.object({
     .number()
     .int()
     .describe("A result or error larger than this (as JSON) is refused; report `result_too_large` instead."),
+  unhandled_callables: z
+    .array(z.string())
+    .describe(
+      "Callables of registered templates in the worker's namespaces that it has no handler for: their steps are not handed to it (they wait for a worker that has the handler).",
+    ),
 });
 export type RegisteredWorker = z.infer<typeof RegisteredWorkerSchema>;
 

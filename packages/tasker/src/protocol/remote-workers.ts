@@ -16,6 +16,7 @@ import {
   selectHeldClaims,
   selectRemoteWorker,
   selectRemoteWorkers,
+  selectTemplateCallables,
   setRemoteWorkerStatus,
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
@@ -122,6 +123,14 @@ export class RemoteWorkers {
       sdk: req.sdk,
     });
     this.registrations.set(workerId, { row, readAt: Date.now() });
+    const used = await selectTemplateCallables(this.db, row.namespaces);
+    const unhandled = used.filter((c) => !row.handlers.includes(c));
+    if (unhandled.length > 0) {
+      this.opts.logger.warn(
+        { worker_id: workerId, unhandled_callables: unhandled },
+        "remote worker has no handler for some callables of its namespaces; their steps wait for a worker that has",
+      );
+    }
     this.opts.logger.info(
       { worker_id: workerId, namespaces: row.namespaces, sdk: `${req.sdk.name}/${req.sdk.version}` },
       "remote worker registered",
@@ -134,6 +143,7 @@ export class RemoteWorkers {
       max_claim_wait_ms: PROTOCOL_LIMITS.maxClaimWaitMs,
       max_steps_per_claim: PROTOCOL_LIMITS.maxStepsPerClaim,
       max_result_bytes: this.opts.maxResultBytes,
+      unhandled_callables: unhandled,
     };
   }
 
@@ -159,6 +169,9 @@ export class RemoteWorkers {
         visibilitySeconds: worker.lease_seconds,
         workerId,
         leaseSeconds: worker.lease_seconds,
+        // Only steps this worker has a handler for: a namespace may be shared by workers in
+        // several languages, each with its own handlers.
+        callables: worker.handlers,
       });
       // A claimed step no longer needs its message (its lease stands for it); a stale one never
       // did. A busy step's message stays hidden and comes back when the other claim may be over.

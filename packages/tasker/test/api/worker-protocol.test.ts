@@ -178,6 +178,29 @@ describe.each(testBackends())("worker protocol (%s)", (backend) => {
     await call(h.url, `/v1/worker/workers/${other}`, { method: "DELETE" });
   });
 
+  it("hands a worker only steps of the callables it registered, and says which it lacks", async () => {
+    const reg = await register(h, { worker_id: `narrow-${backend}`, handlers: ["api_test.notify"] });
+    expect(reg.body.unhandled_callables).toEqual(["api_test.charge", "api_test.validate"]);
+    const { task } = await h.client.createTask({
+      name: "order_flow",
+      namespace: "api_test",
+      context: { order_id: 5 },
+    });
+    const none = await post(h, `/v1/worker/workers/narrow-${backend}/claims`, { max_steps: 5, wait_ms: 500 });
+    expect(none.body.steps).toEqual([]);
+    // A worker that has the handler takes the step.
+    await register(h, { worker_id: `wide-${backend}` });
+    const [step] = (await post(h, `/v1/worker/workers/wide-${backend}/claims`, { wait_ms: 2000 })).body.steps;
+    expect(step).toMatchObject({
+      task_uuid: task.task_uuid,
+      handler_callable: "api_test.validate",
+      attempt: 1,
+    });
+    await h.client.cancelTask(task.task_uuid);
+    await call(h.url, `/v1/worker/workers/narrow-${backend}`, { method: "DELETE" });
+    await call(h.url, `/v1/worker/workers/wide-${backend}`, { method: "DELETE" });
+  });
+
   it("answers misuse with 4xx naming the field", async () => {
     const noNamespaces = await register(h, { namespaces: [] });
     expect(noNamespaces.status).toBe(400);

@@ -24,6 +24,9 @@ export interface ReceivedStep {
 
 const PARAMS = ["queues", "limit", "visibilitySeconds", ...CLAIM_PARAMS] as const;
 const REFS = numberParams(PARAMS);
+/** With `callables`: only messages of steps whose handler is one of them are read (remote workers). */
+const FOR_CALLABLES_PARAMS = [...PARAMS, "callables"] as const;
+const FOR_CALLABLES_REFS = numberParams(FOR_CALLABLES_PARAMS);
 // A step message as checkStepMessage accepts it: without this, a malformed one would fail the cast
 // (and the whole read) instead of being dropped by the worker.
 const UUID = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'`;
@@ -34,12 +37,21 @@ const NAMES_A_STEP = `jsonb_typeof(m.message->'task_uuid') = 'string' AND m.mess
 // Built once (see STORE_OUTCOME_SQL). A step row that is locked is skipped, not waited for: its
 // claim or outcome is being written right now, and waiting while holding message rows could
 // deadlock with a store that deletes its message after locking the step.
-const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
+function receiveAndClaimSql(callables?: string): string {
+  // The step's row is found by its primary key (the uuid cast only where the text is one).
+  const ofCallables = callables
+    ? `
+             AND EXISTS (SELECT 1 FROM tasker.workflow_steps s
+                          WHERE s.workflow_step_uuid = CASE WHEN q.message->>'step_uuid' ~ ${UUID}
+                                                            THEN (q.message->>'step_uuid')::uuid END
+                            AND s.handler_callable = ANY(${callables}::text[]))`
+    : "";
+  return `WITH received AS (
        UPDATE tasker.queue_messages m
           SET visible_at = now() + make_interval(secs => ${REFS.visibilitySeconds}::float8), read_count = m.read_count + 1
         WHERE m.msg_id IN (
-          SELECT msg_id FROM tasker.queue_messages
-           WHERE queue_name = ANY(${REFS.queues}::text[]) AND visible_at <= now()
+          SELECT msg_id FROM tasker.queue_messages q
+           WHERE queue_name = ANY(${REFS.queues}::text[]) AND visible_at <= now()${ofCallables}
            ORDER BY msg_id
            LIMIT ${REFS.limit}
            FOR UPDATE SKIP LOCKED)
@@ -60,6 +72,9 @@ const RECEIVE_AND_CLAIM_SQL = `WITH received AS (
             EXISTS (SELECT 1 FROM named n WHERE n.msg_id = r.msg_id AND n.may_claim_later) AS busy
        FROM received r
       ORDER BY r.msg_id`;
+}
+const RECEIVE_AND_CLAIM_SQL = receiveAndClaimSql();
+const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REFS.callables);
 
 /**
  * Reads up to `limit` visible messages of step queues, hiding them for `visibilitySeconds` like
@@ -76,6 +91,8 @@ export async function receiveAndClaimSteps(
     visibilitySeconds: number;
     workerId: string;
     leaseSeconds: number;
+    /** Read only messages of steps with one of these handler callables (default: any). */
+    callables?: readonly string[] | undefined;
   },
 ): Promise<ReceivedStep[]> {
   // Neither the read nor the claim needs the disk before going on (see claimStep).
@@ -86,15 +103,29 @@ export async function receiveAndClaimSteps(
     read_count: number;
     claim: ClaimedStepWithTask | null;
     busy: boolean;
-  }>(db, {
-    sql: RECEIVE_AND_CLAIM_SQL,
-    params: paramValues(PARAMS, {
-      queues: p.queues,
-      limit: p.limit,
-      visibilitySeconds: p.visibilitySeconds,
-      ...claimValues(p.workerId, p.leaseSeconds),
-    }),
-  });
+  }>(
+    db,
+    p.callables
+      ? {
+          sql: RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL,
+          params: paramValues(FOR_CALLABLES_PARAMS, {
+            queues: p.queues,
+            limit: p.limit,
+            visibilitySeconds: p.visibilitySeconds,
+            ...claimValues(p.workerId, p.leaseSeconds),
+            callables: p.callables,
+          }),
+        }
+      : {
+          sql: RECEIVE_AND_CLAIM_SQL,
+          params: paramValues(PARAMS, {
+            queues: p.queues,
+            limit: p.limit,
+            visibilitySeconds: p.visibilitySeconds,
+            ...claimValues(p.workerId, p.leaseSeconds),
+          }),
+        },
+  );
   return rows.map((r) => ({
     message: { msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count },
     claim: r.claim ?? (r.busy ? "busy" : undefined),

@@ -123,3 +123,18 @@ export function selectRemoteWorkers(q: Queryable) {
       ORDER BY worker_id`,
   );
 }
+
+/** Handler callables used by the registered templates of these namespaces, sorted. */
+export async function selectTemplateCallables(
+  q: Queryable,
+  namespaces: readonly string[],
+): Promise<string[]> {
+  const rows = await q.query<{ callable: string }>(
+    `SELECT DISTINCT step->'handler'->>'callable' AS callable
+       FROM tasker.task_templates t, jsonb_array_elements(t.definition->'steps') AS step
+      WHERE t.namespace = ANY($1::text[])
+      ORDER BY 1`,
+    [namespaces],
+  );
+  return rows.map((r) => r.callable);
+}
