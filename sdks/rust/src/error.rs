@@ -40,7 +40,10 @@ pub enum ErrorKind {
 /// `StepError` does not implement [`std::error::Error`] itself, so that every error type can
 /// convert into it.
 #[derive(Debug, Clone)]
-pub struct StepError {
+pub struct StepError(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     code: Option<String>,
@@ -61,13 +64,13 @@ impl StepError {
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), code: None, metadata: None, retry_after: None }
+        Self(Box::new(Inner { kind, message: message.into(), code: None, metadata: None, retry_after: None }))
     }
 
     /// A machine-readable code, e.g. `card_declined`.
     #[must_use]
     pub fn code(mut self, code: impl Into<String>) -> Self {
-        self.code = Some(code.into());
+        self.0.code = Some(code.into());
         self
     }
 
@@ -75,7 +78,7 @@ impl StepError {
     /// `{"value": ...}`.
     #[must_use]
     pub fn metadata(mut self, metadata: Value) -> Self {
-        self.metadata = Some(match metadata {
+        self.0.metadata = Some(match metadata {
             Value::Object(map) => map,
             other => Map::from_iter([("value".to_owned(), other)]),
         });
@@ -86,46 +89,46 @@ impl StepError {
     /// errors only; a permanent error ignores it).
     #[must_use]
     pub fn retry_after(mut self, delay: Duration) -> Self {
-        self.retry_after = Some(delay);
+        self.0.retry_after = Some(delay);
         self
     }
 
     /// Permanent or retryable.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// Whether another attempt may follow.
     pub fn is_retryable(&self) -> bool {
-        self.kind == ErrorKind::Retryable
+        self.0.kind == ErrorKind::Retryable
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The code, if one was given.
     pub fn code_str(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.0.code.as_deref()
     }
 
     /// The metadata, if any was given.
     pub fn metadata_map(&self) -> Option<&Map<String, Value>> {
-        self.metadata.as_ref()
+        self.0.metadata.as_ref()
     }
 
     /// The requested delay before the next attempt, if any.
     pub fn retry_after_duration(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 }
 
 impl fmt::Display for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} ({code})", self.message),
-            None => f.write_str(&self.message),
+        match &self.0.code {
+            Some(code) => write!(f, "{} ({code})", self.0.message),
+            None => f.write_str(&self.0.message),
         }
     }
 }
@@ -183,7 +186,7 @@ pub enum Error {
         /// The envelope's message, or the body.
         message: String,
         /// The envelope's `details`.
-        details: Option<Value>,
+        details: Option<Box<Value>>,
     },
     /// No answer: the server is down, unreachable, or the connection broke.
     #[error("cannot reach the orchestration server ({request}): {source}")]

@@ -93,7 +93,7 @@ fn api_error(method: &Method, path: &str, status: StatusCode, bytes: &[u8]) -> E
         .and_then(Value::as_str)
         .map(str::to_owned)
         .unwrap_or_else(|| preview(bytes));
-    let details = error.and_then(|e| e.get("details")).cloned().filter(|d| !d.is_null());
+    let details = error.and_then(|e| e.get("details")).filter(|d| !d.is_null()).map(|d| Box::new(d.clone()));
     Error::Api { request: format!("{method} {path}"), status: status.as_u16(), code, message, details }
 }
 
