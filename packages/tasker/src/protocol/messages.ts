@@ -141,6 +141,7 @@ export const FailureSchema = z
     metadata: z.record(z.string(), z.unknown()).nullable().optional(),
     kind: z
       .enum(["permanent", "retryable", "timeout", "handler_missing"])
+      .nullable()
       .optional()
       .describe("Default: `retryable` or `permanent` from `retryable`."),
   })

@@ -139,7 +139,8 @@ export class RemoteWorkers {
       worker_id: workerId,
       protocol_version: PROTOCOL_VERSION,
       lease_seconds: row.lease_seconds,
-      heartbeat_interval_ms: Math.max(250, Math.floor((row.lease_seconds * 1000) / 3)),
+      // A third of the lease, and at most 5 s: a cancelled task's running step learns it from the next one.
+      heartbeat_interval_ms: Math.max(250, Math.min(5_000, Math.floor((row.lease_seconds * 1000) / 3))),
       max_claim_wait_ms: PROTOCOL_LIMITS.maxClaimWaitMs,
       max_steps_per_claim: PROTOCOL_LIMITS.maxStepsPerClaim,
       max_result_bytes: this.opts.maxResultBytes,
