@@ -39,9 +39,10 @@
 //! task is aborted); runs the `next` step a report carries in the same slot (a chain costs one
 //! round trip a step); sends heartbeats and stops a step whose task was cancelled or whose claim
 //! was lost; reports a result larger than the server's `max_result_bytes` as a permanent
-//! `result_too_large`, a callable it has no handler for as `handler_missing`; retries a report
-//! that got no answer (or a 5xx) for half the lease; and on [`WorkerHandle::stop`] drains, waits
-//! for running steps and deregisters.
+//! `result_too_large` (and a claim for a callable it has no handler for, which the server avoids
+//! by handing a worker only its registered callables, as `handler_missing`); retries a report
+//! that got no answer (or a 5xx) for the longer of the lease and 30 s; and on
+//! [`WorkerHandle::stop`] drains, waits for running steps and deregisters.
 #![warn(missing_docs)]
 
 mod client;

@@ -58,6 +58,10 @@ pub struct RegisteredWorker {
     pub max_steps_per_claim: u64,
     /// The largest result or error (bytes of JSON) the server stores.
     pub max_result_bytes: u64,
+    /// Callables of registered templates in the worker's namespaces that it has no handler
+    /// for: their steps are not handed to it (they wait for a worker that has the handler).
+    #[serde(default)]
+    pub unhandled_callables: Vec<String>,
 }
 
 /// `POST /v1/worker/workers/{id}/claims`.

@@ -33,6 +33,9 @@ const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
 /// How long a handler asked to stop (cancelled task, lost claim) gets to end on its own.
 const STOP_GRACE: Duration = Duration::from_secs(1);
+/// A report that got no answer is retried for the longer of the lease and this: once the server
+/// is back, a claim nobody took over is still this worker's and the report lands.
+const REPORT_RETRY_MIN: Duration = Duration::from_secs(30);
 const MAX_MESSAGE_CHARS: usize = 10_000;
 const MAX_CODE_CHARS: usize = 255;
 const MAX_RETRY_AFTER_MS: u64 = 604_800_000;
@@ -53,7 +56,7 @@ pub struct WorkerConfig {
     pub worker_id: Option<String>,
     /// Steps at once (default 10).
     pub concurrency: usize,
-    /// A dead worker's steps come back after this long (default 30 s; 5..3600).
+    /// A dead worker's steps come back after this long (default 30 s; 1..3600).
     pub lease_seconds: u32,
     /// How long one claim waits for a step (long poll; default 10 s, capped by the server).
     pub claim_wait: Duration,
@@ -152,8 +155,8 @@ impl WorkerConfig {
         if self.concurrency == 0 || self.concurrency > 10_000 {
             return Err(Error::Config(format!("concurrency must be 1..10000 (got {})", self.concurrency)));
         }
-        if !(5..=3600).contains(&self.lease_seconds) {
-            return Err(Error::Config(format!("lease_seconds must be 5..3600 (got {})", self.lease_seconds)));
+        if !(1..=3600).contains(&self.lease_seconds) {
+            return Err(Error::Config(format!("lease_seconds must be 1..3600 (got {})", self.lease_seconds)));
         }
         Ok(())
     }
@@ -361,6 +364,7 @@ impl Inner {
             max_claim_wait_ms: 30_000,
             max_steps_per_claim: 100,
             max_result_bytes: 4 * 1024 * 1024,
+            unhandled_callables: Vec::new(),
         })
     }
 
@@ -377,6 +381,12 @@ impl Inner {
             pid: std::process::id(),
         };
         let answer = self.http.call::<RegisteredWorker>(Method::POST, "/v1/worker/workers", Some(&body), Some(Duration::from_secs(30))).await?;
+        if !answer.body.unhandled_callables.is_empty() {
+            tracing::warn!(
+                callables = ?answer.body.unhandled_callables,
+                "this worker has no handler for these callables of its namespaces; their steps wait for a worker that has one"
+            );
+        }
         *self.registration.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.body);
         Ok(())
     }
@@ -520,8 +530,9 @@ impl Inner {
         }
     }
 
-    /// Reports an outcome, trying again while the server does not answer (or answers 5xx) for
-    /// up to half the lease. Returns the next claimed step, if any.
+    /// Reports an outcome, trying again while the server does not answer (or answers 5xx), for
+    /// the longer of the lease and 30 s (heartbeats go on meanwhile). Returns the next claimed
+    /// step, if any.
     async fn report(&self, claim: &ClaimedStep, outcome: AttemptOutcome) -> Option<ClaimedStep> {
         let limits = self.limits();
         let succeeded = matches!(outcome, AttemptOutcome::Success(_));
@@ -537,10 +548,10 @@ impl Inner {
         }
         let path = format!("/v1/worker/workers/{}/results", self.worker_id);
         let started = Instant::now();
-        let budget = Duration::from_secs(limits.lease_seconds.max(1)) / 2;
+        let budget = Duration::from_secs(limits.lease_seconds.max(1)).max(REPORT_RETRY_MIN);
         let mut delay = RETRY_FIRST;
         loop {
-            match self.http.call::<ReportResponse>(Method::POST, &path, Some(&body), Some(budget.max(Duration::from_secs(5)))).await {
+            match self.http.call::<ReportResponse>(Method::POST, &path, Some(&body), Some(Duration::from_secs(30))).await {
                 Ok(answer) => {
                     if succeeded && !too_large {
                         self.completed.fetch_add(1, Ordering::Relaxed);
