@@ -31,7 +31,10 @@ COPY examples/hono-app/datasets examples/hono-app/datasets
 
 # Embedded data (PGlite) goes to a volume-friendly place; unused when DATABASE_URL is set.
 RUN mkdir -p /data && chown node:node /data
+# NODE_OPTIONS: the workspace's packages resolve to their TypeScript source (.npmrc does this for
+# npm scripts; here it holds for tasker-ctl and every other process too).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--conditions=@tasker-ts/source \
     TASKER_DATA_DIR=/data \
     PATH=/app/node_modules/.bin:$PATH
 USER node

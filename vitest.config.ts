@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { fromSource } from "./vitest.workspace-source.js";
 
 // Every suite in one place: unit tests beside the code (src/**/*.test.ts), integration tests
 // under each workspace's test/. Integration suites run on PGlite and PostgreSQL.
@@ -11,8 +12,12 @@ export default defineConfig({
   test: {
     projects: [
       ...workspaces.flatMap(({ name, root }) => [
-        { test: { name: `${name}:unit`, root, include: ["src/**/*.test.ts"], testTimeout: 15_000 } },
         {
+          ...fromSource,
+          test: { name: `${name}:unit`, root, include: ["src/**/*.test.ts"], testTimeout: 15_000 },
+        },
+        {
+          ...fromSource,
           test: {
             name: `${name}:integration`,
             root,
@@ -25,6 +30,7 @@ export default defineConfig({
       // Real processes against the local PostgreSQL (crashes, restarts, floods, bad input):
       // `npm run test:reliability`. Files run one after another; each spawns its own processes.
       {
+        ...fromSource,
         test: {
           name: "tasker:reliability",
           root: "packages/tasker",
@@ -36,10 +42,11 @@ export default defineConfig({
         },
       },
       // The worker protocol's conformance runner (its scenarios run through scripts/run-tests.mjs).
-      { test: { name: "conformance", root: "conformance", include: ["**/*.test.ts"] } },
+      { ...fromSource, test: { name: "conformance", root: "conformance", include: ["**/*.test.ts"] } },
       // The docs: generated pages are current, examples are valid, and the quickstart's commands
       // run in a temporary copy of the repository.
       {
+        ...fromSource,
         test: {
           name: "docs",
           root: "docs",
