@@ -42,6 +42,31 @@ describe("migrate on PGlite", () => {
     expect(await appliedVersions(db)).toEqual(ALL.map((m) => m.version));
   }, 60_000);
 
+  it("on a current database, sends one statement and no transaction", async () => {
+    await migrate(db);
+    const sent: string[] = [];
+    const counting: Database = {
+      ...db,
+      query: (sql, params) => {
+        sent.push(sql);
+        return db.query(sql, params);
+      },
+      transaction: (fn, options) => {
+        sent.push("BEGIN");
+        return db.transaction(fn, options);
+      },
+    };
+    expect(await migrate(counting)).toEqual({ applied: [] });
+    expect(sent).toEqual(["SELECT array_agg(version) AS versions FROM tasker.schema_migrations"]);
+    // A migration the database has not seen takes the full path.
+    const next: Migration = { version: ALL.length + 1, name: "999_next", sql: "SELECT 1" };
+    sent.length = 0;
+    const pending = await migrate(counting, [...ALL, next]).catch((e: Error) => e);
+    expect(sent).toContain("BEGIN");
+    expect(pending).toEqual({ applied: ["999_next"] });
+    await db.query("DELETE FROM tasker.schema_migrations WHERE version = $1", [next.version]);
+  });
+
   it("leaves the engine's tables in place", async () => {
     const tables = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tasker' ORDER BY table_name",

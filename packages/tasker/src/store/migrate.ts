@@ -35,6 +35,8 @@ export async function migrate(
   db: Database,
   migrations: readonly Migration[] = listMigrations(),
 ): Promise<{ applied: string[] }> {
+  // Every start of every process migrates: when nothing is pending, one statement says so.
+  if (await allApplied(db, migrations)) return { applied: [] };
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     // Concurrent CREATE ... IF NOT EXISTS can still race in the catalog; the lock serialises it.
@@ -63,4 +65,20 @@ export async function migrate(
     });
   }
   return { applied };
+}
+
+/**
+ * Whether every given migration is recorded, in one statement and no transaction. An error (no
+ * tasker schema yet) means no: the full path creates it.
+ */
+async function allApplied(db: Database, migrations: readonly Migration[]): Promise<boolean> {
+  try {
+    const [row] = await db.query<{ versions: number[] | null }>(
+      "SELECT array_agg(version) AS versions FROM tasker.schema_migrations",
+    );
+    const done = new Set(row?.versions ?? []);
+    return migrations.every((m) => done.has(m.version));
+  } catch {
+    return false;
+  }
 }

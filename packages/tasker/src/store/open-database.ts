@@ -11,6 +11,8 @@ export interface DatabaseLocation {
   dataDir?: string | undefined;
   poolMax?: number | undefined;
   logger?: Logger | undefined;
+  /** Called before a step of opening that can take seconds (PGlite's first cluster). */
+  onProgress?: ((message: string) => void) | undefined;
 }
 
 export function defaultDataDir(sub = "tasker"): string {
@@ -30,5 +32,8 @@ export function openDatabase(location: DatabaseLocation = {}): Promise<Database>
       logger: location.logger,
     });
   }
-  return openPgliteDatabase(location.dataDir ?? defaultDataDir());
+  return openPgliteDatabase(
+    location.dataDir ?? defaultDataDir(),
+    location.onProgress ? { onProgress: location.onProgress } : {},
+  );
 }

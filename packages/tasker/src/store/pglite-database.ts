@@ -1,5 +1,4 @@
-import { mkdirSync } from "node:fs";
-import { MemoryFS, PGlite } from "@electric-sql/pglite";
+import { MemoryFS, type PGlite } from "@electric-sql/pglite";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import {
   type BatchRows,
@@ -10,6 +9,7 @@ import {
   type Transaction,
   type TransactionOptions,
 } from "./database.js";
+import { createPglite, type OpenPgliteOptions } from "./pglite-data-dir.js";
 import {
   Answers,
   type CallOptions,
@@ -22,6 +22,19 @@ import {
   type ProtocolStatement,
 } from "./pglite-protocol.js";
 
+const instances = new WeakMap<Database, PGlite>();
+
+/**
+ * The PGlite instance under an embedded engine database, for an application that keeps its own
+ * tables in the same database (one instance, one data folder, one lock): use it only through
+ * PGlite's own `query`/`transaction`/`exec` (they queue behind the engine's statements), never
+ * close it (the engine does), and keep your tables out of the `tasker` schema. Undefined on
+ * PostgreSQL.
+ */
+export function embeddedPglite(database: Database): PGlite | undefined {
+  return instances.get(database);
+}
+
 /**
  * Embedded PostgreSQL (WASM) in this process: a data directory, or `memory://` for tests.
  * PGlite has a single connection, so it serialises queries and transactions itself.
@@ -33,10 +46,20 @@ import {
  * here, so LISTEN and the dispatch of NOTIFYs are done here too (PGlite's `listen` hears only what
  * its own parser reads).
  */
-export async function openPgliteDatabase(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  requireProtocolAccess(db);
+export async function openPgliteDatabase(
+  dataDir: string,
+  options: OpenPgliteOptions = {},
+): Promise<Database> {
+  // A data folder is locked for this process until close (a second process gets an error naming
+  // it); a new folder or memory database starts from a cached copy of a fresh cluster.
+  const { pglite: db, lock } = await createPglite(dataDir, options);
+  try {
+    requireProtocolAccess(db);
+  } catch (err) {
+    await db.close();
+    lock?.release();
+    throw err;
+  }
   // Every engine statement finds its rows by key, and a prepared statement keeps the plan it got
   // while the tables were small, where a sequential scan was the cheaper one: it would stay one as
   // the tables grow (see the same setting in the PostgreSQL driver). One session, set once.
@@ -104,7 +127,7 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
     );
 
   let closed = false;
-  return {
+  const database: Database = {
     kind: "pglite",
     async query<R>(sql: string, params?: readonly unknown[]) {
       await db._checkReady();
@@ -147,9 +170,15 @@ export async function openPgliteDatabase(dataDir: string): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
+  instances.set(database, db);
+  return database;
 }
 
 /** The plan_cache_mode a unit of work runs with: forced generic plans, or PostgreSQL's choice. */
