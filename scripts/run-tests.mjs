@@ -67,6 +67,23 @@ function conformance(sdk, workerCommand) {
 }
 
 /**
+ * A Rust suite through sdks/rust/ci.sh (clippy and rustdoc, or the workspace's cargo tests
+ * counted per crate, or the conformance runner with the Rust worker); it writes
+ * .test-results/<name>.json.
+ */
+function rust(name) {
+  const out = join(RESULTS, `${name}.json`);
+  rmSync(out, { force: true });
+  const r = spawnSync("bash", ["sdks/rust/ci.sh", name], { stdio: "inherit" });
+  try {
+    const { passed, failed } = JSON.parse(readFileSync(out, "utf8"));
+    return { passed, failed };
+  } catch {
+    return { passed: 0, failed: r.status === 0 ? 0 : 1 };
+  }
+}
+
+/**
  * A Python suite through sdks/python/ci.sh (its virtualenv in .venv-ci/, then ruff, mypy and
  * pytest, or the conformance runner with the Python worker); it writes .test-results/<name>.json.
  */
@@ -95,6 +112,13 @@ const SUITES = {
   "python-sdk": () => python("python-sdk"),
   "fastapi-app": () => python("fastapi-app"),
   "conformance-python": () => python("conformance-python"),
+  // The Rust SDK (sdks/rust) and the Axum example app, one cargo workspace: clippy + rustdoc,
+  // their tests (one `cargo test --workspace`, counted per crate), and the conformance suite
+  // with the Rust worker (see sdks/rust/ci.sh). `rust` runs all four.
+  "rust-lint": () => rust("rust-lint"),
+  "rust-sdk": () => rust("rust-sdk"),
+  "axum-app": () => rust("axum-app"),
+  "conformance-rust": () => rust("conformance-rust"),
   // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
   rabbitmq: () =>
     // Only suites that move tasks through queues; CLI/UI suites check their own env handling.
@@ -129,6 +153,7 @@ function servicesFor(name) {
   if (name === "conformance") return postgres ? ["postgres"] : [];
   // The Python suites run tasker-ctl serve on PostgreSQL and give their apps their own databases.
   if (["python-sdk", "fastapi-app", "conformance-python"].includes(name)) return ["postgres"];
+  if (["rust-sdk", "axum-app", "conformance-rust"].includes(name)) return ["postgres"];
   if (name === "reliability") return ["postgres"];
   if (name === "rabbitmq") return ["postgres", "rabbitmq"];
   return [];
@@ -158,11 +183,21 @@ function answers(url) {
   });
 }
 
-const requested = process.argv.slice(2);
+const RUST_SUITES = ["rust-lint", "rust-sdk", "axum-app", "conformance-rust"];
+const requested = process.argv.slice(2).flatMap((name) => (name === "rust" ? RUST_SUITES : [name]));
 const names =
   requested.length > 0
     ? requested
-    : ["lint", "typecheck", "vitest", "conformance", "python-sdk", "fastapi-app", "conformance-python"];
+    : [
+        "lint",
+        "typecheck",
+        "vitest",
+        "conformance",
+        "python-sdk",
+        "fastapi-app",
+        "conformance-python",
+        ...RUST_SUITES,
+      ];
 mkdirSync(RESULTS, { recursive: true });
 const needed = [...new Set(names.flatMap(servicesFor))];
 const down = [];
