@@ -3,6 +3,7 @@ import { GraphileChain } from "./graphile-chain.js";
 import { seedHistory } from "./history.js";
 import { type LatencyContender, measureLatency, measureThroughput } from "./measure.js";
 import type { Backend, BenchOptions, Transport } from "./options.js";
+import { RemoteWorkerProcess, WORKER_PROGRAMS } from "./remote-workers.js";
 import { type BenchResult, emptyResult, STEPS_PER_TASK, WORKFLOWS } from "./results.js";
 import { round, summarizeLatency } from "./stats.js";
 import { BenchEngine } from "./tasker-engine.js";
@@ -41,17 +42,22 @@ export async function benchBackend(
       open.add(engine);
       engines.push(engine);
     }
-    const who = (e: BenchEngine) =>
-      e.remote ? "tasker remote-typescript" : e.transport === "rabbitmq" ? "tasker+rabbitmq" : "tasker";
-    // The same engine with its handlers in a TypeScript worker over the worker protocol.
-    let remote: BenchEngine | undefined;
+    const who = (e: BenchEngine) => (e.transport === "rabbitmq" ? "tasker+rabbitmq" : "tasker");
+    // The same engine with its handlers in worker processes over the worker protocol, one per SDK
+    // this machine can run (each serving a namespace of its own on the engine's server).
+    const remoteWorkers: RemoteWorkerProcess[] = [];
     if (backend === "postgres" && wants("remote")) {
-      say(
-        "[postgres] opening the engine with a remote TypeScript worker (worker protocol over loopback HTTP)",
-      );
-      remote = await BenchEngine.open(backend, logger, { remote: true });
+      const remote = await BenchEngine.open(backend, logger, { remote: true });
       open.add(remote);
+      for (const program of WORKER_PROGRAMS.filter((p) => p.available())) {
+        say(`[postgres] starting the ${program.sdk} worker (worker protocol over loopback HTTP)`);
+        const worker = new RemoteWorkerProcess(program, remote);
+        open.add(worker);
+        await worker.start(DEFAULT_WORKER_CONCURRENCY);
+        remoteWorkers.push(worker);
+      }
     }
+    const remoteLabel = (w: RemoteWorkerProcess) => `tasker remote-${w.program.sdk}`;
 
     if (wants("idle")) {
       // All engines idle at once: same wall time, each counted through its own trace.
@@ -113,16 +119,15 @@ export async function benchBackend(
         if (withHistory) contenders.push({ label: "history", runOnce: () => withHistory.runOnce(workflow) });
         if (graphile && workflow === "linear5")
           contenders.push({ label: "graphile", runOnce: () => graphile.runOnce() });
-        const withRemote = remote;
-        if (withRemote && workflow === "linear5")
-          contenders.push({ label: who(withRemote), runOnce: () => withRemote.runOnce(workflow) });
+        if (workflow === "linear5")
+          for (const w of remoteWorkers)
+            contenders.push({ label: remoteLabel(w), runOnce: () => w.runOnce() });
         const samples = await measureLatency(contenders, {
           runs: opts.runs,
           warmup: opts.warmup,
           onWarmedUp: () => {
             for (const e of engines) e.trace.reset();
             history?.trace.reset();
-            remote?.trace.reset();
           },
         });
         const latency = (
@@ -154,11 +159,13 @@ export async function benchBackend(
           return r;
         };
         for (const e of engines) results.push(latency("tasker", who(e), e.transport, e));
-        if (withRemote && samples.has(who(withRemote)))
-          results.push({
-            ...latency("tasker", who(withRemote), "postgres", withRemote),
-            worker: "remote-typescript",
-          });
+        for (const w of remoteWorkers) {
+          if (samples.has(remoteLabel(w)))
+            results.push({
+              ...latency("tasker", remoteLabel(w), "postgres"),
+              worker: `remote-${w.program.sdk}`,
+            });
+        }
         if (history)
           results.push({ ...latency("tasker", "history", "postgres", history), history_tasks: opts.history });
         if (samples.has("graphile")) results.push(latency("graphile-worker", "graphile", null));
@@ -174,7 +181,7 @@ export async function benchBackend(
 
     if (wants("throughput")) {
       for (const concurrency of opts.concurrency) {
-        for (const engine of remote ? [...engines, remote] : engines) {
+        for (const engine of engines) {
           await engine.setConcurrency(concurrency);
           engine.trace.reset();
           const run = await measureThroughput({
@@ -194,9 +201,25 @@ export async function benchBackend(
               round(engine.trace.totalCalls() / opts.tasks, 1),
               round(engine.trace.roundTrips / opts.tasks, 1),
             ),
-            worker: engine.remote ? "remote-typescript" : "in-process",
+            worker: "in-process",
           });
           say(describeThroughput(`[${backend}] ${who(engine)}`, concurrency, run));
+        }
+        for (const w of remoteWorkers) {
+          await w.stop();
+          await w.start(concurrency);
+          const run = await measureThroughput({
+            tasks: opts.tasks,
+            creators: CREATORS,
+            tracker: w.engine.tracker,
+            create: () => w.create(),
+            timeoutMs: w.engine.waitTimeoutMs(opts.tasks),
+          });
+          results.push({
+            ...throughputResult("tasker", backend, "postgres", concurrency, run, null),
+            worker: `remote-${w.program.sdk}`,
+          });
+          say(describeThroughput(`[${backend}] ${remoteLabel(w)}`, concurrency, run));
         }
         if (graphile) {
           await graphile.setConcurrency(concurrency);

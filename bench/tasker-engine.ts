@@ -4,10 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   defineHandler,
-  HandlerRegistry,
   type Logger,
   openDatabase,
-  RemoteWorker,
   type StartWorkerOptions,
   Tasker,
   type Worker,
@@ -49,9 +47,8 @@ export function trackTaskOutcomes(tasker: Tasker, tracker: CompletionTracker): v
 export class BenchEngine {
   readonly tracker = new CompletionTracker();
   private worker: Worker | undefined;
-  /** With `remote`: the orchestration server the remote worker talks to, and that worker. */
+  /** With `remote`: the orchestration server the worker processes talk to. */
   private server: OrchestrationServer | undefined;
-  private remoteWorker: RemoteWorker | undefined;
 
   private constructor(
     readonly backend: Backend,
@@ -59,7 +56,7 @@ export class BenchEngine {
     readonly tasker: Tasker,
     readonly trace: SqlTrace,
     private readonly cleanup: () => Promise<void>,
-    /** The handlers run by a TypeScript worker over the worker protocol instead of in process. */
+    /** The handlers run in worker processes over the worker protocol instead of in process. */
     readonly remote: boolean,
     private readonly logger: Logger,
   ) {}
@@ -72,8 +69,8 @@ export class BenchEngine {
       transport?: Transport;
       beforeOpen?: (db: TestDatabase) => Promise<void>;
       /**
-       * Run the handlers in a RemoteWorker (same process) over the orchestration server's HTTP
-       * API on loopback, instead of an in-process worker: what the worker protocol costs.
+       * No in-process worker: the handlers run in worker processes over the orchestration
+       * server's HTTP API on loopback (see remote-workers.ts), to measure the worker protocol.
        */
       remote?: boolean;
     } = {},
@@ -123,7 +120,6 @@ export class BenchEngine {
         tasker,
         trace,
         async () => {
-          await engine.remoteWorker?.stop();
           await engine.server?.close();
           await tasker.close();
           await opened.close();
@@ -148,27 +144,24 @@ export class BenchEngine {
   /** Restarts the worker with another concurrency (throughput runs at several levels). */
   async setConcurrency(concurrency: number): Promise<void> {
     if (this.worker) await this.tasker.stopWorker(this.worker);
-    await this.remoteWorker?.stop();
     await this.startWorker({ concurrency });
   }
 
+  /** The orchestration server remote workers talk to (started on first use). */
+  async serverUrl(): Promise<string> {
+    this.server ??= await startOrchestrationServer({
+      tasker: this.tasker,
+      port: 0,
+      hostname: "127.0.0.1",
+      auth: { enabled: false },
+      logger: this.logger,
+    });
+    return this.server.url;
+  }
+
   private async startWorker(options: Partial<StartWorkerOptions>): Promise<void> {
-    if (this.remote) {
-      this.server ??= await startOrchestrationServer({
-        tasker: this.tasker,
-        port: 0,
-        hostname: "127.0.0.1",
-        auth: { enabled: false },
-        logger: this.logger,
-      });
-      this.remoteWorker = new RemoteWorker(new HandlerRegistry().register(noopHandler), this.logger, {
-        orchestrationUrl: this.server.url,
-        namespaces: [BENCH_NAMESPACE],
-        concurrency: options.concurrency ?? 10,
-      });
-      await this.remoteWorker.start();
-      return;
-    }
+    // Remote: the handlers run in worker processes over the protocol (see remote-workers.ts).
+    if (this.remote) return;
     this.worker = await this.tasker.startWorker({
       handlers: [noopHandler],
       namespaces: [BENCH_NAMESPACE],

@@ -70,7 +70,7 @@ const started = await bootstrapWorker({
   ...(process.env.TASKER_API_KEY ? { apiKey: process.env.TASKER_API_KEY } : {}),
   namespaces: (process.env.TASKER_NAMESPACES ?? "conformance").split(","),
   handlers: [step],
-  concurrency: 10,
+  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 10),
 });
 if (!started.success) {
   console.error(started.message);
