@@ -1,0 +1,5 @@
+# frozen_string_literal: true
+
+class Coupon < ApplicationRecord
+  self.primary_key = "code"
+end

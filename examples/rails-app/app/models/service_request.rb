@@ -1,0 +1,5 @@
+# frozen_string_literal: true
+
+class ServiceRequest < ApplicationRecord
+  include TaskBacked
+end
