@@ -43,13 +43,14 @@ module TaskerSdk
       HandlerRegistry.new.handler(CALLABLE) { |ctx| step(ctx) }
     end
 
-    # The worker program: TASKER_URL, TASKER_API_KEY and TASKER_NAMESPACES come from the runner;
-    # SIGTERM / SIGINT stop it gracefully.
+    # The worker program: TASKER_URL, TASKER_API_KEY and TASKER_NAMESPACES come from the runner
+    # (WORKER_CONCURRENCY and LOG_LEVEL from the bench); SIGTERM / SIGINT stop it gracefully.
     def main(env = ENV)
       url = env["TASKER_URL"] or abort("TASKER_URL is not set (the conformance runner sets it)")
-      worker = Worker.new(url: url, api_key: env["TASKER_API_KEY"], handlers: registry,
+      logger = Logger.new($stderr, level: env.fetch("LOG_LEVEL", "info"), progname: "tasker_sdk")
+      worker = Worker.new(url: url, api_key: env["TASKER_API_KEY"], handlers: registry, logger: logger,
                           namespaces: env.fetch("TASKER_NAMESPACES", "conformance").split(","),
-                          concurrency: 10, shutdown_timeout: 5)
+                          concurrency: Integer(env.fetch("WORKER_CONCURRENCY", "10")), shutdown_timeout: 5)
       stop_reader, stop_writer = IO.pipe
       %w[TERM INT].each { |sig| Signal.trap(sig) { stop_writer.write_nonblock(".", exception: false) } }
       started = worker.start

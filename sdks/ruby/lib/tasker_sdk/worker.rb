@@ -13,6 +13,7 @@ module TaskerSdk
   # - each claimed step runs in its own thread with the attempt's deadline; its outcome is
   #   reported and the `next` step the answer carries runs in the same slot;
   # - a heartbeat saying `cancelled` or `lost` stops the handler (a lost one is not reported);
+  # - a report that gets no answer is retried (MIN_REPORT_WINDOW), heartbeats going on meanwhile;
   # - `stop` drains, lets running steps finish (`shutdown_timeout`), stops the rest, then
   #   deregisters (the server hands back what is still claimed).
   #
@@ -25,6 +26,9 @@ module TaskerSdk
     # How long a handler told to stop (shutdown) may take to end by itself before its claim is
     # handed back regardless.
     STOP_GRACE = 1.0
+    # A report that gets no answer is retried for the longer of the lease and this: once the server
+    # is back, a claim nobody took over is still this worker's and the report lands.
+    MIN_REPORT_WINDOW = 30
 
     StartResult = Struct.new(:success, :status, :message, :worker_id, keyword_init: true) do
       alias_method :success?, :success
@@ -188,6 +192,12 @@ module TaskerSdk
       }
       body["worker_id"] = @configured_id if @configured_id
       @registration = @transport.request(:post, "/v1/worker/workers", body: body)
+      unhandled = Array(@registration["unhandled_callables"])
+      return if unhandled.empty?
+
+      # The server hands this worker only its own callables; these steps wait for another worker.
+      @logger.warn("worker #{worker_id} has no handler for #{unhandled.join(', ')} (templates in its namespaces): " \
+                   "those steps wait for a worker that registers them")
     end
 
     # ---- claiming ------------------------------------------------------------------------
@@ -296,8 +306,8 @@ module TaskerSdk
 
     # ---- reporting ---------------------------------------------------------------------------
 
-    # Reports an outcome, trying again while the server is away (for up to half the lease: after
-    # that the step runs again elsewhere anyway). Returns the next claimed step, if any.
+    # Reports an outcome, trying again while the server is away or failing (for the longer of the
+    # lease and 30 s; heartbeats go on meanwhile). Returns the next claimed step, if any.
     def report(claim, outcome)
       sent = outcome.within(@registration["max_result_bytes"])
       body = %({"claim_token":#{JSON.generate(claim['claim_token'])},"outcome":#{sent.json},"continue":#{@running}})
@@ -322,8 +332,9 @@ module TaskerSdk
           return nil
         end
         delay = [RETRY_FIRST * (2**(attempt - 1)), RETRY_MAX].min
-        if monotonic + delay - started > @lease_seconds / 2.0
-          @logger.error("reporting step #{claim['step_uuid']} failed (#{e.message}); it runs again after its lease")
+        if monotonic + delay - started > [@lease_seconds, MIN_REPORT_WINDOW].max
+          @logger.error("reporting step #{claim['step_uuid']} failed (#{e.message}); giving up, the step runs again " \
+                        "after its lease")
           return nil
         end
         sleep(delay)
