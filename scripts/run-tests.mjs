@@ -99,6 +99,23 @@ function python(name) {
   }
 }
 
+/**
+ * A Ruby suite through sdks/ruby/ci.sh (rubocop, the gem's or the Rails app's RSpec examples
+ * counted from RSpec's JSON formatter, or the conformance runner with the Ruby worker); it writes
+ * .test-results/<name>.json.
+ */
+function ruby(name) {
+  const out = join(RESULTS, `${name}.json`);
+  rmSync(out, { force: true });
+  const r = spawnSync("bash", ["sdks/ruby/ci.sh", name], { stdio: "inherit" });
+  try {
+    const { passed, failed } = JSON.parse(readFileSync(out, "utf8"));
+    return { passed, failed };
+  } catch {
+    return { passed: 0, failed: r.status === 0 ? 0 : 1 };
+  }
+}
+
 const SUITES = {
   lint: () => check("npx", ["biome", "check", "."]),
   typecheck: () => check("npm", ["run", "--silent", "typecheck"]),
@@ -119,6 +136,13 @@ const SUITES = {
   "rust-sdk": () => rust("rust-sdk"),
   "axum-app": () => rust("axum-app"),
   "conformance-rust": () => rust("conformance-rust"),
+  // The Ruby gem (sdks/ruby) and the Rails example app, on Debian's Ruby and Rails
+  // (scripts/services.sh ruby): rubocop, their RSpec suites against a real tasker-ctl serve, and
+  // the conformance suite with the Ruby worker (see sdks/ruby/ci.sh). `ruby` runs all four.
+  "ruby-lint": () => ruby("ruby-lint"),
+  "ruby-sdk": () => ruby("ruby-sdk"),
+  "rails-app": () => ruby("rails-app"),
+  "conformance-ruby": () => ruby("conformance-ruby"),
   // The integration suites again with RabbitMQ as the signal transport (on PostgreSQL).
   rabbitmq: () =>
     // Only suites that move tasks through queues; CLI/UI suites check their own env handling.
@@ -154,6 +178,9 @@ function servicesFor(name) {
   // The Python suites run tasker-ctl serve on PostgreSQL and give their apps their own databases.
   if (["python-sdk", "fastapi-app", "conformance-python"].includes(name)) return ["postgres"];
   if (["rust-sdk", "axum-app", "conformance-rust"].includes(name)) return ["postgres"];
+  // The Ruby specs run tasker-ctl serve on PostgreSQL; the Rails app gets databases of its own.
+  if (["ruby-sdk", "rails-app"].includes(name)) return ["postgres"];
+  if (name === "conformance-ruby") return postgres ? ["postgres"] : [];
   if (name === "reliability") return ["postgres"];
   if (name === "rabbitmq") return ["postgres", "rabbitmq"];
   return [];
@@ -184,7 +211,9 @@ function answers(url) {
 }
 
 const RUST_SUITES = ["rust-lint", "rust-sdk", "axum-app", "conformance-rust"];
-const requested = process.argv.slice(2).flatMap((name) => (name === "rust" ? RUST_SUITES : [name]));
+const RUBY_SUITES = ["ruby-lint", "ruby-sdk", "rails-app", "conformance-ruby"];
+const GROUPS = { rust: RUST_SUITES, ruby: RUBY_SUITES };
+const requested = process.argv.slice(2).flatMap((name) => GROUPS[name] ?? [name]);
 const names =
   requested.length > 0
     ? requested
@@ -197,6 +226,7 @@ const names =
         "fastapi-app",
         "conformance-python",
         ...RUST_SUITES,
+        ...RUBY_SUITES,
       ];
 mkdirSync(RESULTS, { recursive: true });
 const needed = [...new Set(names.flatMap(servicesFor))];

@@ -3,16 +3,18 @@
 #   - PostgreSQL on 127.0.0.1:5432, user postgres, password postgres (scram-sha-256 on loopback)
 #   - RabbitMQ on 127.0.0.1:5672 (user guest, loopback only), from Debian's packages
 #   - Chromium at /usr/bin/chromium for the dashboard's end-to-end tests, from Debian's packages
+#   - Ruby 3.1 with Rails 6.1, pg, rspec-rails, Puma and RuboCop for sdks/ruby and
+#     examples/rails-app, from Debian's packages (there is no gem server)
 # Needs root (or sudo) for apt-get and for the PostgreSQL cluster's files. Prints each thing it
 # did; exits non-zero with a message naming what is missing when a service cannot be made ready.
 #   scripts/services.sh            everything
-#   scripts/services.sh postgres   only the named parts (postgres, rabbitmq, chromium)
+#   scripts/services.sh postgres   only the named parts (postgres, rabbitmq, chromium, ruby)
 set -euo pipefail
 
 PG_PORT=5432
 PG_PASSWORD=postgres
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(postgres rabbitmq chromium)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(postgres rabbitmq chromium ruby)
 
 say() { printf 'services: %s\n' "$*"; }
 fail() {
@@ -51,6 +53,10 @@ apt_install() { # package...
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     fail "apt-get install ${missing[*]} failed"
   say "installed ${missing[*]} in $((SECONDS - started)) s"
+}
+
+deb_version() { # package -> its upstream version (no epoch, no Debian revision)
+  dpkg-query -W -f='${Version}' "$1" | sed 's/^[0-9]*://; s/[-+~].*//'
 }
 
 postgres() {
@@ -130,9 +136,18 @@ chromium() {
   say "Chromium ready: $(/usr/bin/chromium --version 2>/dev/null)"
 }
 
+ruby_toolchain() {
+  # Gems come from Debian only; examples/rails-app resolves them with `bundle install --local`.
+  apt_install ruby ruby-rails ruby-pg ruby-rspec-rails puma rubocop
+  ruby -e 'exit(RUBY_VERSION >= "3.1" ? 0 : 1)' || fail "ruby $(ruby -e 'print RUBY_VERSION') is older than 3.1"
+  say "Ruby ready: ruby $(ruby -e 'print RUBY_VERSION'), rails $(deb_version ruby-rails), pg $(deb_version ruby-pg)," \
+    "rspec-rails $(deb_version ruby-rspec-rails), puma $(deb_version puma), rubocop $(deb_version rubocop)"
+}
+
 for part in "${PARTS[@]}"; do
   case "$part" in
   postgres | rabbitmq | chromium) "$part" ;;
-  *) fail "unknown part '$part' (choose from postgres, rabbitmq, chromium)" ;;
+  ruby) ruby_toolchain ;;
+  *) fail "unknown part '$part' (choose from postgres, rabbitmq, chromium, ruby)" ;;
   esac
 done
