@@ -18,7 +18,14 @@ require "spec_helper"
 require "rspec/rails"
 
 ActiveRecord::Migration.verbose = false
-ActiveRecord::MigrationContext.new(Rails.root.join("db/migrate").to_s, ActiveRecord::SchemaMigration).migrate
+migrations = Rails.root.join("db/migrate").to_s
+# Rails 7 finds the schema_migrations table itself; 6.1 is told which class keeps it.
+context = if ActiveRecord.version >= Gem::Version.new("7.0")
+            ActiveRecord::MigrationContext.new(migrations)
+          else
+            ActiveRecord::MigrationContext.new(migrations, ActiveRecord::SchemaMigration)
+          end
+context.migrate
 
 Dir[Rails.root.join("spec/support/**/*.rb")].each { |file| require file }
 
