@@ -200,9 +200,13 @@ CREATE FUNCTION app.iso(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;
 
--- A row as the API shows it: every column, timestamps in ISO 8601, numerics as numbers.
-CREATE FUNCTION app.row_json(j jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT j || jsonb_strip_nulls(jsonb_build_object(
-    'created_at', app.iso((j->>'created_at')::timestamptz),
-    'updated_at', app.iso((j->>'updated_at')::timestamptz)))
+-- A row as the API shows it: every column in table order, timestamps (columns named *_at) in
+-- ISO 8601 as above, numerics as numbers. Call it as app.row_json(row_to_json(t)).
+CREATE FUNCTION app.row_json(r json) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_object_agg(
+    e.key,
+    CASE WHEN e.key LIKE '%\_at' AND json_typeof(e.value) = 'string'
+      THEN to_json(app.iso((e.value #>> '{}')::timestamptz)) ELSE e.value END
+    ORDER BY e.ord)
+  FROM json_each(r) WITH ORDINALITY AS e(key, value, ord)
 $$;

@@ -81,8 +81,8 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn products(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let catalog: Vec<Value> = sqlx::query_scalar("SELECT app.row_json(to_jsonb(p)) FROM app.products p ORDER BY sku").fetch_all(&state.db).await?;
-    Ok(Json(json!({ "products": catalog })))
+    let catalog: Vec<Value> = sqlx::query_scalar("SELECT app.row_json(row_to_json(p)) FROM app.products p ORDER BY sku").fetch_all(&state.db).await?;
+    Ok(Json(json!({ "products": workflows::data_pipeline::analysis::js_numbers(Value::Array(catalog)) })))
 }
 
 /// A running app: HTTP server, worker, jobs, and (in development) the orchestration server.

@@ -75,12 +75,14 @@ impl NewRow {
     }
 }
 
-/// A row as the API shows it.
+/// A row as the API shows it: columns in table order, timestamps in ISO 8601, whole numbers
+/// without a fraction.
 pub async fn row_json(state: &AppState, table: Table, id: i32) -> Result<Option<Value>, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT app.row_json(to_jsonb(t)) FROM app.{} t WHERE id = $1", table.name()))
+    let row: Option<Value> = sqlx::query_scalar(&format!("SELECT app.row_json(row_to_json(t)) FROM app.{} t WHERE id = $1", table.name()))
         .bind(id)
         .fetch_optional(&state.db)
-        .await
+        .await?;
+    Ok(row.map(crate::workflows::data_pipeline::analysis::js_numbers))
 }
 
 /// Updates a row's status (and error, and task uuid when given).

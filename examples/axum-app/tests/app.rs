@@ -94,6 +94,10 @@ fn order_runs_all_five_steps_with_its_effects(env: Arc<Env>) -> Pin<Box<dyn Futu
         let (status, created) = env.request("POST", "/orders", Some(order("tok_visa"))).await;
         assert_eq!(status, 201, "{created}");
         assert_eq!(created["status"], "processing");
+        // Columns in table order, timestamps as toISOString() writes them, 0 not 0.0.
+        assert_eq!(created.as_object().unwrap().keys().take(3).collect::<Vec<_>>(), vec!["id", "customer_email", "items"]);
+        assert!(created["created_at"].as_str().unwrap().ends_with('Z'), "{}", created["created_at"]);
+        assert_eq!(created["shipping"], json!(0));
         assert_eq!((created["subtotal"].as_f64(), created["tax"].as_f64(), created["shipping"].as_f64(), created["total"].as_f64()), (Some(188.98), Some(16.54), Some(0.0), Some(205.52)));
         let uuid = created["task_uuid"].as_str().expect("task_uuid").to_owned();
         assert_eq!(uuid.len(), 36);
