@@ -7,7 +7,8 @@
 #   sdks/rust/ci.sh rust-lint          cargo clippy -D warnings, cargo doc (warnings are errors)
 #   sdks/rust/ci.sh rust-sdk           the SDK's tests (unit, doc, against a real tasker-ctl serve)
 #   sdks/rust/ci.sh axum-app           the example app's tests (unit, through HTTP)
-#   sdks/rust/ci.sh conformance-rust   the worker protocol's conformance suite, Rust worker
+#   sdks/rust/ci.sh conformance-rust   the worker protocol's conformance suite, Rust worker (release
+#                                      build, which the bench's remote part runs too)
 #
 # rust-sdk and axum-app come from one `cargo test --workspace` (one build, one feature set);
 # whichever runs first runs it, the other reads its log (.test-results/rust-tests.log).
@@ -18,6 +19,10 @@ ROOT=$PWD
 RESULTS=$ROOT/.test-results
 LOG=$RESULTS/rust-tests.log
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# Crates downloaded from crates.io stay inside the clone too (CI caches nothing outside it);
+# TASKER_CARGO_HOME=~/.cargo reuses a developer's registry instead.
+export CARGO_HOME=${TASKER_CARGO_HOME:-$ROOT/.cargo-ci}
+[ -d "$HOME/.cargo/bin" ] && export PATH="$PATH:$HOME/.cargo/bin"
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 mkdir -p "$RESULTS"
@@ -82,9 +87,11 @@ tests() { # tests SUITE CRATES...
 conformance() {
   local started=$SECONDS out=$RESULTS/conformance-rust.run.json
   rm -f "$out"
-  # The worker binary comes from the workspace test build (same features, no second build).
-  [ -x "$CARGO_TARGET_DIR/debug/conformance-worker" ] || cargo build --workspace --all-targets --locked
-  npx tsx conformance/run.ts --name rust --worker "$CARGO_TARGET_DIR/debug/conformance-worker" --results "$out" \
+  # The release build: what the bench's remote part runs (bench/remote-workers.ts), built here
+  # so that .ci/run's bench finds it.
+  echo "=== conformance-rust: cargo build --release --bin conformance-worker ==="
+  cargo build --release --locked -p tasker-worker --bin conformance-worker
+  npx tsx conformance/run.ts --name rust --worker "$CARGO_TARGET_DIR/release/conformance-worker" --results "$out" \
     --backend "$([[ ${TASKER_TEST_BACKENDS:-pglite,postgres} == *postgres* ]] && echo postgres || echo pglite)"
   local passed=0 failed=1
   if [ -s "$out" ]; then

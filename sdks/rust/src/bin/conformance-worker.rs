@@ -5,8 +5,9 @@
 //! npx tsx conformance/run.ts --name rust --worker "target/debug/conformance-worker"
 //! ```
 //!
-//! Reads `TASKER_URL`, `TASKER_API_KEY` and `TASKER_NAMESPACES` (set by the runner); stops on
-//! SIGTERM or SIGINT (drain, wait, deregister).
+//! Reads `TASKER_URL`, `TASKER_API_KEY` and `TASKER_NAMESPACES` (set by the runner), and
+//! `WORKER_CONCURRENCY` (set by the bench's remote part); stops on SIGTERM or SIGINT (drain,
+//! wait, deregister). The bench runs the release build (`target/release/conformance-worker`).
 
 use std::time::Duration;
 
@@ -90,6 +91,10 @@ async fn main() {
     };
     if config.namespaces.is_empty() {
         config.namespaces = vec!["conformance".into()];
+    }
+    // The bench's remote part sets WORKER_CONCURRENCY for every SDK's worker program.
+    if let Some(n) = std::env::var("WORKER_CONCURRENCY").ok().and_then(|v| v.trim().parse().ok()) {
+        config.concurrency = n;
     }
     let registry = HandlerRegistry::new().with(handler_fn("conformance.step", step));
     let worker = match Worker::new(config, registry).start().await {
