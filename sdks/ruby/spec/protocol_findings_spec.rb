@@ -2,8 +2,7 @@
 
 require "spec_helper"
 
-# What the worker protocol does today that an SDK cannot work around, kept as pending examples:
-# each fails now and starts passing (so RSpec flags it) once the server changes.
+# What the worker protocol promises that writing this SDK found broken once, kept as examples.
 RSpec.describe "Worker protocol findings" do
   def call(method, path, body = nil)
     @transport.request(method, path, body: body)
@@ -16,10 +15,8 @@ RSpec.describe "Worker protocol findings" do
   after { @transport.close }
 
   it "answers a report repeated after a lost answer with the step it already claimed as `next`" do
-    # Today: 409 claim_not_held without `next`; b stays in_progress, claimed by this worker, which
-    # never learnt its token, until its lease runs out (measured: 8.6 s with a 5 s lease), and
-    # then runs as attempt 2 (the lost claim used an attempt).
-    pending "a repeated report is a 409 without `next`: the next step waits out its lease"
+    # It was a 409 claim_not_held without `next`: b stayed in_progress, claimed by this worker,
+    # which never learnt its token, until its lease ran out.
     ns = define_template(steps: [{ name: "a" }, { name: "b", dependencies: ["a"] }])
     worker = call(:post, "/v1/worker/workers",
                   { "namespaces" => [ns], "handlers" => ["#{ns}.a", "#{ns}.b"], "lease_seconds" => 5,

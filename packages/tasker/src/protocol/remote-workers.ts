@@ -24,6 +24,7 @@ import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
 import { OutcomeStore } from "../worker/outcome-store.js";
 import type { AttemptOutcome } from "../worker/run-handler.js";
 import { decodeClaimToken, encodeClaimToken } from "./claim-token.js";
+import { ExpiringMap } from "./expiring-map.js";
 import {
   type ClaimedStepMessage,
   type ClaimRequestSchema,
@@ -50,14 +51,13 @@ export interface RemoteWorkersOptions {
 
 /** How long a registration read from the database is trusted before it is read again. */
 const REGISTRATION_TTL_MS = 5_000;
-/** Claims whose task this server remembers (to plan their success in advance), at most. */
-const MAX_KNOWN_CLAIMS = 50_000;
+/** Claims (and answers) this server remembers at most. */
+const MAX_REMEMBERED = 50_000;
 
 /** What this server remembers of a claim it handed out, until its outcome comes back. */
 interface KnownClaimEntry {
   known: KnownTask;
   given: Readonly<Record<string, unknown>>;
-  expiresAt: number;
 }
 
 /**
@@ -76,7 +76,13 @@ export class RemoteWorkers {
    * is planned in advance from it, as an in-process worker does (one round trip instead of two).
    * A report that reaches another server, or comes after the entry expired, is planned from a read.
    */
-  private readonly knownClaims = new Map<string, KnownClaimEntry>();
+  private readonly knownClaims = new ExpiringMap<string, KnownClaimEntry>(MAX_REMEMBERED);
+  /**
+   * The answer to each report, by worker and claim token, for a while: a worker whose answer was
+   * lost (a connection reset) and that reports again gets the same answer, with the `next` step
+   * still claimed for it, instead of a 409 that would leave that step waiting for its lease.
+   */
+  private readonly answers = new ExpiringMap<string, ReportResponse>(MAX_REMEMBERED);
   private readonly outcomes: OutcomeStore;
   private readonly shutdown = new AbortController();
   private unlisten: (() => Promise<void>) | undefined;
@@ -234,8 +240,9 @@ export class RemoteWorkers {
       req.continue && worker.status === "running"
         ? { leaseSeconds: worker.lease_seconds, canRun: (step) => handlers.has(step.handler_callable) }
         : undefined;
-    const remembered = this.knownClaims.get(req.claim_token);
-    this.knownClaims.delete(req.claim_token);
+    const answered = this.answers.get(`${workerId}\n${req.claim_token}`);
+    if (answered) return answered;
+    const remembered = this.knownClaims.take(req.claim_token);
     const stored = await this.outcomes.store({
       claim: { task_uuid: ref.taskUuid, workflow_step_uuid: ref.stepUuid, attempts: ref.attempts },
       workerId,
@@ -261,12 +268,14 @@ export class RemoteWorkers {
       this.remember(next.claim_token, applied.known, applied.next, worker);
     }
     const evaluation = applied.evaluation;
-    return {
+    const answer: ReportResponse = {
       step_uuid: ref.stepUuid,
       outcome: applied.applied,
       task_status: evaluation ? (evaluation.plan.transitions.at(-1)?.to ?? evaluation.task.status) : null,
       next,
     };
+    this.answers.set(`${workerId}\n${req.claim_token}`, answer, worker.lease_seconds * 2000);
+    return answer;
   }
 
   /** Extends the leases of the named claims and says which are held, cancelled or lost. */
@@ -367,20 +376,9 @@ export class RemoteWorkers {
     claim: ClaimedStep,
     worker: RemoteWorkerRow,
   ): void {
-    if (!known) return;
-    const now = Date.now();
-    if (this.knownClaims.size >= MAX_KNOWN_CLAIMS) {
-      // Oldest first (a Map keeps insertion order): drop what expired, else the oldest one.
-      for (const [key, entry] of this.knownClaims) {
-        if (entry.expiresAt > now && this.knownClaims.size < MAX_KNOWN_CLAIMS) break;
-        this.knownClaims.delete(key);
-      }
+    if (known) {
+      this.knownClaims.set(token, { known, given: claim.dependency_results }, worker.lease_seconds * 2000);
     }
-    this.knownClaims.set(token, {
-      known,
-      given: claim.dependency_results,
-      expiresAt: now + worker.lease_seconds * 2000,
-    });
   }
 
   /** The worker's registration (cached briefly, so that another server's drain is seen soon). */

@@ -104,13 +104,23 @@ describe.each(testBackends())("worker protocol (%s)", (backend) => {
       dependency_results: { validate: { valid: true } },
     });
 
-    // The same result again: answered 409, and nothing changes.
+    // The same report again (its answer was lost): the same answer, with the same next step still
+    // claimed for this worker, and nothing changes.
     const again = await post(h, `/v1/worker/workers/${id}/results`, {
       claim_token: validate.claim_token,
       outcome: { status: "success", result: { valid: false } },
     });
-    expect(again.status).toBe(409);
-    expect(again.body.error.details).toMatchObject({ reason: "claim_not_held" });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(reported.body);
+    // Another worker's report on this claim changes nothing either: 409.
+    const other = (await register(h, { worker_id: `other-${backend}` })).body.worker_id as string;
+    const stolen = await post(h, `/v1/worker/workers/${other}/results`, {
+      claim_token: validate.claim_token,
+      outcome: { status: "success", result: { valid: false } },
+    });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.details).toMatchObject({ reason: "claim_not_held" });
+    await call(h.url, `/v1/worker/workers/${other}`, { method: "DELETE" });
     const steps = await h.client.listTaskSteps(task.task_uuid);
     expect(steps.find((s) => s.name === "validate")?.results).toEqual({ valid: true });
 
