@@ -102,7 +102,8 @@ describe.skipIf(!onPostgres)("a worker-only process (npm run worker) on PostgreS
   });
 });
 
-describe.skipIf(!onPostgres)(
+// Remote workers claim from the queue tables (the orchestration server refuses them on RabbitMQ).
+describe.skipIf(!onPostgres || process.env.TASKER_MESSAGING_BACKEND === "rabbitmq")(
   "a remote worker process (npm run worker -- --remote) through the orchestration server",
   () => {
     let t: TestApp;

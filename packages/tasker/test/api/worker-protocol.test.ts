@@ -22,7 +22,10 @@ const register = (h: ApiHarness, extra: Record<string, unknown> = {}) =>
   });
 const post = (h: ApiHarness, path: string, json: unknown) => call(h.url, path, { method: "POST", json });
 
-describe.each(testBackends())("worker protocol (%s)", (backend) => {
+/** Remote workers claim from the queue tables: a server on RabbitMQ refuses them (tested below). */
+const onRabbitMq = process.env.TASKER_MESSAGING_BACKEND === "rabbitmq";
+
+describe.skipIf(onRabbitMq).each(testBackends())("worker protocol (%s)", (backend) => {
   let h: ApiHarness;
   beforeAll(async () => {
     h = await startApiHarness(backend, { worker: false });
@@ -269,7 +272,21 @@ describe.each(testBackends())("worker protocol (%s)", (backend) => {
   });
 });
 
-describe("worker protocol with API keys", () => {
+describe.runIf(onRabbitMq)("worker protocol on the RabbitMQ transport", () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness("postgres", { worker: false });
+  });
+  afterAll(async () => h?.close());
+
+  it("is refused with 503, saying which transport remote workers need", async () => {
+    const refused = await register(h);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.message).toContain("queue-table transport");
+  });
+});
+
+describe.skipIf(onRabbitMq)("worker protocol with API keys", () => {
   let h: ApiHarness;
   const workerKey = "worker-key-0123456789abcdef";
   const readerKey = "reader-key-0123456789abcdef";
