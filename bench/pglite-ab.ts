@@ -2,7 +2,8 @@
 // one engine per configuration, each on its own data directory, tasks run one at a time in turn
 // (ABAB, then BABA), so that the load of a shared machine falls on all of them alike. Reports each
 // configuration's backend (WASM) time per task at low percentiles, which preemption cannot lower,
-// and the WAL it wrote per task. Usage:
+// the process's CPU time per task (JavaScript and WASM: waits for the machine's other load do not
+// count, so code changes of a few microseconds a task show) and the WAL it wrote per task. Usage:
 //   npx tsx bench/pglite-ab.ts [--runs 150] [--warmup 40] [--workflow linear5]
 //     --configs '[{"name":"now"},{"name":"no bitmap","session":"SET enable_bitmapscan = off"},
 //                 {"name":"wal minimal","settings":["wal_level=minimal","max_wal_senders=0"]},
@@ -77,6 +78,7 @@ interface Contender {
   wal0: number;
   total: number[];
   wasm: number[];
+  cpu: number[];
 }
 const logger = thisEngine.createLogger({ level: "warn", name: "pglite-ab" });
 /** The engine of a configuration: this checkout's, or the one at `engine`. */
@@ -115,19 +117,22 @@ for (const cfg of configs) {
   await tasker.events.ready();
   await tasker.startOrchestrator();
   await tasker.startWorker({ handlers: [noopHandler], namespaces: [BENCH_NAMESPACE] });
-  contenders.push({ name: cfg.name, dir, database, tasker, tracker, wal0: 0, total: [], wasm: [] });
+  contenders.push({ name: cfg.name, dir, database, tasker, tracker, wal0: 0, total: [], wasm: [], cpu: [] });
 }
 for (let i = 0; i < warmup + runs; i++) {
   if (i === warmup) for (const c of contenders) c.wal0 = await walBytes(c.database);
   for (const c of i % 2 === 0 ? contenders : [...contenders].reverse()) {
     wasmMs = 0;
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     const { task } = await c.tasker.client.createTask({ namespace: BENCH_NAMESPACE, name: workflow });
     const done = await c.tracker.wait(task.task_uuid, 60_000);
     if (!done.ok) throw new Error(`task failed: ${done.detail}`);
+    const cpu = process.cpuUsage(cpu0);
     if (i >= warmup) {
       c.total.push(done.at - start);
       c.wasm.push(wasmMs);
+      c.cpu.push((cpu.user + cpu.system) / 1000);
     }
     // Let the queue consumer settle before the next task, as the bench's sampler does.
     await new Promise((r) => setTimeout(r, 5));
@@ -143,12 +148,12 @@ const cell = (xs: number[], ys: number[], p: number) =>
   `${q(xs, p).toFixed(2)} (${(q(xs, p) / q(ys, p)).toFixed(3)}x)`.padEnd(16);
 console.log(`${workflow}, ${runs} runs each, alternated; ratios against "${base.name}"`);
 console.log(
-  `${"".padEnd(20)}${"WASM p10".padEnd(16)}${"WASM p25".padEnd(16)}${"total p25".padEnd(16)}${"total p50".padEnd(16)}WAL/task`,
+  `${"".padEnd(20)}${"WASM p10".padEnd(16)}${"WASM p25".padEnd(16)}${"CPU p25".padEnd(16)}${"CPU p50".padEnd(16)}${"total p25".padEnd(16)}${"total p50".padEnd(16)}WAL/task`,
 );
 for (const c of contenders) {
   const wal = ((await walBytes(c.database)) - c.wal0) / runs / 1024;
   console.log(
-    `${c.name.slice(0, 19).padEnd(20)}${cell(c.wasm, base.wasm, 10)}${cell(c.wasm, base.wasm, 25)}${cell(c.total, base.total, 25)}${cell(c.total, base.total, 50)}${wal.toFixed(1)} KiB`,
+    `${c.name.slice(0, 19).padEnd(20)}${cell(c.wasm, base.wasm, 10)}${cell(c.wasm, base.wasm, 25)}${cell(c.cpu, base.cpu, 25)}${cell(c.cpu, base.cpu, 50)}${cell(c.total, base.total, 25)}${cell(c.total, base.total, 50)}${wal.toFixed(1)} KiB`,
   );
 }
 for (const c of contenders) {

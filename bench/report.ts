@@ -83,7 +83,7 @@ export function renderMarkdown(file: BenchFile): string {
     ...findings.map(findingLine),
     ...(file.notes.length > 0 ? ["", "## Notes", "", ...file.notes.map((n) => `- ${n}`)] : []),
     "",
-    "See bench/README.md for what bounds each figure.",
+    "See bench/LOG.md for what bounds each figure.",
     "",
   ].join("\n");
 }

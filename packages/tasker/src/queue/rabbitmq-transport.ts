@@ -345,8 +345,8 @@ function redactUrl(url: string): string {
 function connectRecovering(url: string, setup: (model: ChannelModel) => Promise<void>) {
   return amqplib.connect(url, {
     // amqplib leaves Nagle's algorithm on: a small frame (publish, ack) written while the previous
-    // one is unacknowledged then waits for the broker's delayed ACK, ~40 ms per hop (bench: linear5
-    // p50 ~450 ms instead of ~120 ms). Signals are small and latency-bound: send at once.
+    // one is unacknowledged then waits for the broker's delayed ACK, on every hop of a signal
+    // (bench/LOG.md, "RabbitMQ transport"). Signals are small and latency-bound: send at once.
     noDelay: true,
     recovery: { initialDelay: 100, maxDelay: 5000, factor: 2, jitter: 0.2, initialMaxRetries: 5, setup },
   });

@@ -66,8 +66,8 @@ export interface TransactionOptions {
    * `plan_cache_mode = force_generic_plan`: `SET LOCAL` on a server, the session's setting on
    * PGlite, whose one session the driver sets for each transaction that wants another mode). For the
    * engine's hot path, whose statements find rows by key: on a big analysed database PostgreSQL
-   * otherwise kept re-planning them on every run (0.5 ms for the plan statement). Queries with
-   * optional filters (the API's lists) want custom plans, so this is per transaction.
+   * otherwise kept re-planning them on every run (bench/LOG.md). Queries with optional filters
+   * (the API's lists) want custom plans, so this is per transaction.
    */
   genericPlans?: boolean;
 }
@@ -118,7 +118,7 @@ export function run<R>(q: Queryable, statement: Statement<R>): Promise<R[]> {
  * visibility timeout) or a claim. Lost in a server crash, the message shows again and the claim
  * was never made, so the step is delivered and claimed again: the at-least-once the engine
  * promises anyway. A later synchronous commit on the server flushes it too (the WAL is one
- * sequence). Saves a disk flush (~1.2 ms here) on every task's first step.
+ * sequence). Saves a disk flush on every task's first step.
  */
 export function runUnflushed<R>(db: Database, statement: Statement<R>): Promise<R[]> {
   return db.transaction((tx) => tx.queryAndCommit<R>(statement.sql, statement.params), {

@@ -64,10 +64,9 @@ export async function openPgliteDatabase(
   // while the tables were small, where a sequential scan was the cheaper one: it would stay one as
   // the tables grow (see the same setting in the PostgreSQL driver). One session, set once.
   // Nor bitmap scans: each start or rescan of a Bitmap Heap Scan asks the table's size (lseek to
-  // its end), which in PGlite is an fstat through Emscripten's file system, ~10 us: the generic
-  // plans of the step statements rescanned edges and steps ~35 times per linear5 task, 6-7 % of its
-  // backend time. The engine's statements read a few rows by key, where a plain index scan is as
-  // good (bench/README.md, "PGlite per-call cost").
+  // its end), which in PGlite is an fstat through Emscripten's file system, and the generic plans
+  // of the step statements rescan edges and steps many times per task. The engine's statements read
+  // a few rows by key, where a plain index scan is as good (bench/LOG.md, "PGlite per-call cost").
   await db.exec("SET enable_seqscan = off; SET enable_bitmapscan = off");
   // PGlite syncs its file system after each call that ends a transaction. A data directory (NODEFS
   // writes through to its files) and memory have nothing to sync, but the sync still waits for a
@@ -205,8 +204,8 @@ type Call = (
  * A transaction on the one session, in as few calls as the PostgreSQL driver's round trips:
  * `BEGIN` goes with the first statement, a batch is one call, `queryAndCommit` sends the COMMIT
  * with its statement. A transaction that is one call (a batch with its commit) sends neither: its
- * statements are one transaction up to their Sync, committed there (two simple queries fewer,
- * ~30 us of PGlite's time a call). Commits when `fn` resolves, rolls back when it throws.
+ * statements are one transaction up to their Sync, committed there (two simple queries fewer a
+ * call). Commits when `fn` resolves, rolls back when it throws.
  */
 async function runTransaction<T>(
   call: Call,

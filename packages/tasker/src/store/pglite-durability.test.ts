@@ -13,7 +13,7 @@ describe("PGlite on a data directory, durability", () => {
   // writes it, and its fsync is a no-op: a COMMIT returns once its WAL is in the operating
   // system's hands. So a committed transaction survives the process being killed (what this
   // checks), but not a power loss or a kernel crash (nothing here can check that). Documented in
-  // docs and bench/README.md.
+  // docs and bench/LOG.md.
   it("keeps what was committed when the process is killed right after the COMMIT", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tasker-pglite-crash-"));
     try {

@@ -13,9 +13,8 @@ const { prepareValue } = createRequire(import.meta.url)("pg/lib/utils.js") as {
 // serializer and parser: the frontend messages are written straight into one buffer (the fixed
 // ones, Sync, Execute, Describe and BEGIN/COMMIT, are made once), and the answers arrive as raw
 // bytes, read once, with only what the caller needs decoded. PGlite's own parser copied every
-// field of every answer into a new ArrayBuffer before decoding it: 10-15 % of the process's time
-// on a linear5 task, as much again as writing the messages with its serializer (a CPU profile of
-// bench/pglite-timeline.ts).
+// field of every answer into a new ArrayBuffer before decoding it, and its serializer cost as much
+// again (bench/LOG.md, "PGlite speaks the protocol itself").
 
 /** What a statement's rows look like: its RowDescription (empty when it returns none). */
 export type Fields = readonly Pick<messages.Field, "name" | "dataTypeID">[];

@@ -27,8 +27,8 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     // Every engine statement finds its rows by key. A prepared statement keeps the plan it got
     // while the tables were small (a fresh deployment, or before autovacuum's first ANALYZE), and
     // there a sequential scan was the cheaper plan: it stayed one as the tables grew, and the
-    // throughput run spent most of the database's CPU scanning workflow_steps (2-3x fewer steps/s,
-    // see bench/README.md). Sent first on the connection, so it holds for every query after it.
+    // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
+    // kept sequential scans). Sent first on the connection, so it holds for every query after it.
     client.query("SET enable_seqscan = off").catch(() => undefined);
   });
   await pool.query("SELECT 1");
