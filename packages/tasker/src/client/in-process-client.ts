@@ -27,7 +27,7 @@ import { listTasks, selectTask } from "../store/sql/tasks.js";
 import { selectStepTransitions } from "../store/sql/transitions.js";
 import type { TemplateStore } from "../store/template-store.js";
 import { validateTaskContext } from "../template/input-schema.js";
-import { toStepResponse, toTaskResponse, toTaskSummary } from "./task-view.js";
+import { toStepResponse, toStepTransition, toTaskResponse, toTaskSummary } from "./task-view.js";
 import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -194,16 +194,7 @@ export class InProcessClient implements TaskerClient {
 
   async getStepAudit(taskUuid: string, stepUuid: string): Promise<StepTransition[]> {
     await this.getStep(taskUuid, stepUuid);
-    const rows = await selectStepTransitions(this.db, stepUuid);
-    return rows.map((r) => ({
-      id: r.id,
-      workflow_step_uuid: r.subject_uuid,
-      from_state: r.from_state as StepTransition["from_state"],
-      to_state: r.to_state as StepTransition["to_state"],
-      event: r.event,
-      metadata: r.metadata,
-      created_at: new Date(r.created_at).toISOString(),
-    }));
+    return (await selectStepTransitions(this.db, stepUuid)).map(toStepTransition);
   }
 
   async cancelTask(taskUuid: string, reason?: string): Promise<TaskResponse> {

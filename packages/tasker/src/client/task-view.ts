@@ -1,31 +1,23 @@
-import type { StepError, StepResponse, TaskResponse, TaskSummary } from "../model/task-response.js";
+import type {
+  StepError,
+  StepResponse,
+  StepTransition,
+  TaskResponse,
+  TaskSummary,
+  TaskTransition,
+} from "../model/task-response.js";
+import { toSnapshot } from "../orchestrator/evaluate-task.js";
 import { isReady } from "../orchestrator/plan-task.js";
-import type { StepState } from "../state/step-states.js";
+import { STEP_IN_PROGRESS_STATES, type StepState } from "../state/step-states.js";
 import type { TaskState } from "../state/task-states.js";
 import type { StepRow } from "../store/sql/steps.js";
 import type { TaskRow } from "../store/sql/tasks.js";
+import type { StoredTransition } from "../store/sql/transitions.js";
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-const IN_PROGRESS: ReadonlySet<string> = new Set([
-  "enqueued",
-  "in_progress",
-  "enqueued_for_orchestration",
-  "enqueued_as_error_for_orchestration",
-]);
-
 /** The API's view of a step, derived from its row (pure). */
 export function toStepResponse(s: StepRow, now = new Date(), withPayload = true): StepResponse {
-  const snapshot = {
-    uuid: s.workflow_step_uuid,
-    name: s.name,
-    state: s.state as StepState,
-    attempts: s.attempts,
-    maxAttempts: s.max_attempts,
-    nextRetryAt: s.next_retry_at,
-    totalParents: s.total_parents,
-    completedParents: s.completed_parents,
-  };
   return {
     workflow_step_uuid: s.workflow_step_uuid,
     task_uuid: s.task_uuid,
@@ -36,7 +28,7 @@ export function toStepResponse(s: StepRow, now = new Date(), withPayload = true)
       s.retryable &&
       s.attempts < s.max_attempts &&
       (s.state === "waiting_for_retry" || s.state === "pending"),
-    ready_for_execution: isReady(snapshot, now),
+    ready_for_execution: isReady(toSnapshot(s), now),
     total_parents: s.total_parents,
     completed_parents: s.completed_parents,
     attempts: s.attempts,
@@ -60,9 +52,7 @@ export function toTaskSummary(t: TaskRow, steps: readonly StepRow[], now = new D
 /** The API's view of a task with its steps and derived health (pure). */
 export function toTaskResponse(t: TaskRow, steps: readonly StepRow[], now = new Date()): TaskResponse {
   const views = steps.map((s) => toStepResponse(s, now));
-  // Added to the fresh object, not spread into a new one: on Node 20 a spread followed by keys its
-  // source lacks builds a new hidden class on every call.
-  return Object.assign(taskFields(t), countsFor(t.status as TaskState, views), { steps: views });
+  return { ...taskFields(t), ...countsFor(t.status as TaskState, views), steps: views };
 }
 
 function taskFields(t: TaskRow) {
@@ -93,7 +83,7 @@ function countsFor(status: TaskState, steps: readonly StepResponse[]) {
   const total = steps.length;
   const completed = count((s) => s.current_state === "complete" || s.current_state === "resolved_manually");
   const failed = count((s) => s.current_state === "error");
-  const inProgress = count((s) => IN_PROGRESS.has(s.current_state));
+  const inProgress = count((s) => STEP_IN_PROGRESS_STATES.has(s.current_state));
   const pending = count((s) => s.current_state === "pending" || s.current_state === "waiting_for_retry");
   const ready = count((s) => s.ready_for_execution);
   const waitingRetry = count((s) => s.current_state === "waiting_for_retry");
@@ -139,5 +129,25 @@ function countsFor(status: TaskState, steps: readonly StepResponse[]) {
     execution_status,
     recommended_action,
     health_status,
+  };
+}
+
+/** A step's transition in the API's shape. */
+export function toStepTransition(r: StoredTransition): StepTransition {
+  return { id: r.id, workflow_step_uuid: r.subject_uuid, ...transitionFields(r) };
+}
+
+/** A task's transition in the API's shape. */
+export function toTaskTransition(r: StoredTransition): TaskTransition {
+  return { id: r.id, task_uuid: r.subject_uuid, ...transitionFields(r) };
+}
+
+function transitionFields(r: StoredTransition) {
+  return {
+    from_state: r.from_state as StepTransition["from_state"] & TaskTransition["from_state"],
+    to_state: r.to_state as StepTransition["to_state"] & TaskTransition["to_state"],
+    event: r.event,
+    metadata: r.metadata,
+    created_at: new Date(r.created_at).toISOString(),
   };
 }

@@ -25,6 +25,14 @@ export const STEP_TERMINAL_STATES: ReadonlySet<StepState> = new Set([
 /** States whose dependents may run. */
 export const STEP_SATISFIED_STATES: ReadonlySet<StepState> = new Set(["complete", "resolved_manually"]);
 
+/** States of a step handed out and not yet settled: queued for, held by or reported by a worker. */
+export const STEP_IN_PROGRESS_STATES: ReadonlySet<StepState> = new Set([
+  "enqueued",
+  "in_progress",
+  "enqueued_for_orchestration",
+  "enqueued_as_error_for_orchestration",
+]);
+
 /** Events that move a step; each transition row records one. */
 export const STEP_EVENTS = [
   "enqueue", // orchestrator dispatches a ready step

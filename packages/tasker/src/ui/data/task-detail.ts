@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { toTaskTransition } from "../../client/task-view.js";
 import type {
   StepResponse,
   StepTransition,
@@ -29,16 +30,7 @@ export interface TaskDetail {
 
 /** The transitions of a task, oldest first, in the API's shape. */
 export async function loadTaskTransitions(db: Queryable, taskUuid: string): Promise<TaskTransition[]> {
-  const rows = await selectTaskTransitions(db, taskUuid);
-  return rows.map((r) => ({
-    id: r.id,
-    task_uuid: r.subject_uuid,
-    from_state: r.from_state as TaskTransition["from_state"],
-    to_state: r.to_state as TaskTransition["to_state"],
-    event: r.event,
-    metadata: r.metadata,
-    created_at: new Date(r.created_at).toISOString(),
-  }));
+  return (await selectTaskTransitions(db, taskUuid)).map(toTaskTransition);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { STEP_IN_PROGRESS_STATES, STEP_SATISFIED_STATES, type StepState } from "../../state/step-states.js";
 import { TASK_STATES, type TaskState } from "../../state/task-states.js";
 import type { Queryable } from "../../store/database.js";
 import { type TaskSearch, taskSearchWhere } from "./task-search.js";
@@ -35,6 +36,10 @@ type DbRow = Omit<TaskListRow, "created_at" | "updated_at" | "completed_at"> & {
 };
 
 const iso = (d: Date | string) => new Date(d).toISOString();
+/** The engine's own state names as an SQL list: constants, never input. */
+const stateList = (states: ReadonlySet<StepState>) => [...states].map((s) => `'${s}'`).join(", ");
+const DONE = stateList(STEP_SATISFIED_STATES);
+const RUNNING = stateList(STEP_IN_PROGRESS_STATES);
 
 /** A page of tasks (newest first) with the counts per status, in two indexed queries. */
 export async function searchTasks(
@@ -62,10 +67,9 @@ export async function searchTasks(
        FROM tasker.tasks t
        LEFT JOIN LATERAL (
          SELECT count(*)::int AS total,
-                count(*) FILTER (WHERE ws.state IN ('complete', 'resolved_manually'))::int AS done,
+                count(*) FILTER (WHERE ws.state IN (${DONE}))::int AS done,
                 count(*) FILTER (WHERE ws.state = 'error')::int AS failed,
-                count(*) FILTER (WHERE ws.state IN ('enqueued', 'in_progress', 'enqueued_for_orchestration',
-                                                     'enqueued_as_error_for_orchestration'))::int AS running
+                count(*) FILTER (WHERE ws.state IN (${RUNNING}))::int AS running
            FROM tasker.workflow_steps ws WHERE ws.task_uuid = t.task_uuid) s ON true
        ${page.where}
       ORDER BY t.created_at DESC, t.task_uuid
