@@ -2,7 +2,8 @@
 // process started from the repository root, timed from spawn to the ready banner, then stopped
 // with Ctrl-C (SIGINT to its process group) and waited for.
 //
-//   first: a brand-new checkout: a new data folder and empty caches (TASKER_CACHE_DIR)
+//   first: a brand-new checkout: a new data folder, empty caches (TASKER_CACHE_DIR) and the
+//          compiled start rebuilt
 //   fresh: a new data folder with the caches a first run left (after `rm -rf .data`)
 //   warm:  the same data folder again (every later `npm start`)
 import { type ChildProcess, spawn } from "node:child_process";
@@ -142,7 +143,7 @@ export async function benchStartup(options: StartupBenchOptions): Promise<BenchR
   const scratch = mkdtempSync(join(tmpdir(), "tasker-bench-start-"));
   const say = options.say ?? (() => undefined);
   try {
-    const run = async (dataDir: string, cacheDir: string) => {
+    const run = async (dataDir: string, cacheDir: string, first = false) => {
       const [port, orchestrationPort] = [await freePort(), await freePort()];
       const {
         PORT: _p,
@@ -161,6 +162,8 @@ export async function benchStartup(options: StartupBenchOptions): Promise<BenchR
           ORCHESTRATION_PORT: String(orchestrationPort),
           TASKER_DATA_DIR: dataDir,
           TASKER_CACHE_DIR: cacheDir,
+          // A new checkout has no compiled start yet either (examples/hono-app/scripts/start.mjs).
+          ...(first ? { TASKER_COMPILED_START: "rebuild" } : {}),
           TASKER_MESSAGING_BACKEND: "postgres",
           TASKER_LOG_LEVEL: "warn",
           LOG_LEVEL: "warn",
@@ -177,7 +180,7 @@ export async function benchStartup(options: StartupBenchOptions): Promise<BenchR
         `[startup] ${start}: ready in ${(r.readyMs / 1000).toFixed(2)} s (first output after ${((r.firstOutputMs ?? 0) / 1000).toFixed(2)} s)`,
       );
     };
-    record("first", await run(join(scratch, "data-first"), cache));
+    record("first", await run(join(scratch, "data-first"), cache, true));
     record("fresh", await run(join(scratch, "data-fresh"), cache));
     for (let i = 0; i < options.runs; i++) record("warm", await run(join(scratch, "data-fresh"), cache));
     return STARTS.map((start) => {

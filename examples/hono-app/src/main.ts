@@ -2,6 +2,7 @@
 // and orchestration API on ORCHESTRATION_PORT (embedded mode, unless ORCHESTRATION_URL points
 // elsewhere), and a worker running every workflow's step handlers. Embedded PGlite under .data/
 // unless DATABASE_URL / APP_DATABASE_URL name PostgreSQL servers.
+import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { bootstrapWorker, stopWorker } from "@tasker-ts/tasker";
 import { startOrchestrationServer } from "@tasker-ts/tasker/api";
@@ -11,12 +12,19 @@ import { subscribeTaskStatus } from "./engine/lifecycle.js";
 import { openRuntime } from "./engine/open-runtime.js";
 import { resolveWorkerSettings } from "./engine/worker-settings.js";
 import { loadEnvFiles } from "./lib/env-file.js";
+import { describeListen } from "./lib/listen-address.js";
 import { onShutdown } from "./lib/shutdown.js";
 
 loadEnvFiles([APP_ROOT, process.cwd()]);
 
+/** A line of start-up progress, with the seconds since the process started. */
+function progress(message: string): void {
+  console.log(`hono-app: ${message} (${process.uptime().toFixed(1)} s)`);
+}
+
 async function main(): Promise<void> {
-  const rt = await openRuntime({ name: "hono-app" });
+  progress("starting");
+  const rt = await openRuntime({ name: "hono-app", onProgress: progress });
   const { config, logger, tasker } = rt;
   const onPostgres = Boolean(rt.taskerConfig.common.database.url);
 
@@ -28,6 +36,7 @@ async function main(): Promise<void> {
     mappers: rt.workflows.flatMap((w) => w.taskStatusMappers ?? []),
   });
   await tasker.events.ready();
+  progress(`engine ready, ${rt.namespaces.length} workflow namespaces`);
 
   // Embedded mode: this process is also the orchestrator and serves the orchestration API.
   let orchestration: { url: string; close(): Promise<void> } | undefined;
@@ -61,6 +70,8 @@ async function main(): Promise<void> {
   });
   if (!started.success) throw new Error(`the worker did not start: ${started.message}`);
 
+  progress(`worker ${started.workerId} started`);
+
   const app = createApp({ db: rt.appDb.db, tasker, jobs: rt.jobs, config, logger, workflows: rt.workflows });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: "0.0.0.0" });
   await new Promise<void>((ok, fail) => {
@@ -68,11 +79,12 @@ async function main(): Promise<void> {
     server.once("error", fail);
   });
 
-  const appUrl = `http://localhost:${config.port}`;
+  const listening = server.address() as AddressInfo;
+  const appUrl = `http://localhost:${listening.port}`;
   const orchestrationUrl = orchestration?.url ?? config.orchestrationUrl;
   console.log(`
-hono-app is running (${onPostgres ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}`})
-  app:            ${appUrl}   (GET /health, GET /products)
+hono-app is running (${onPostgres ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}/tasker`}, ready in ${process.uptime().toFixed(1)} s)
+  app:            ${appUrl}   (GET /health, GET /products; listening on ${describeListen(listening)})
   orchestration:  ${orchestrationUrl}/v1/tasks   (docs: ${orchestrationUrl}/docs)
   worker:         ${started.workerId} serving ${worker.namespaces.join(", ")}
   jobs:           ${rt.jobs.backend}

@@ -34,6 +34,8 @@ export type {
 } from "./store/database.js";
 export { migrate } from "./store/migrate.js";
 export { type DatabaseLocation, openDatabase } from "./store/open-database.js";
+export { DataDirLockedError } from "./store/pglite-data-dir.js";
+export { embeddedPglite } from "./store/pglite-database.js";
 // The engine: database, migrations, templates, client, events, orchestrators and workers.
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
 export { formatTemplateIssue, type TemplateIssue, TemplateValidationError } from "./template/errors.js";

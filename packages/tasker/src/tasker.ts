@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { InProcessClient } from "./client/in-process-client.js";
 import { LifecycleEvents } from "./events/lifecycle-events.js";
 import { createLogger, type Logger } from "./observability/logger.js";
@@ -42,6 +43,11 @@ export interface TaskerOptions {
    * it, and the step starts without a queue read (default true; queue-table transport only).
    */
   claimAtCreation?: boolean;
+  /**
+   * Told about the slow parts of opening (making PGlite's first cluster, before it starts; engine
+   * migrations applied), so a process can show progress while it starts.
+   */
+  onProgress?: (message: string) => void;
 }
 
 /** Options of {@link Tasker.startWorker}: the handlers (given or discovered) and the worker's tuning. */
@@ -59,6 +65,11 @@ export class Tasker {
   readonly client: InProcessClient;
   readonly events: LifecycleEvents;
   readonly templates: TemplateStore;
+  /**
+   * Template files and folders this engine loaded when it opened (absolute): bootstrapWorker does
+   * not load and register them a second time.
+   */
+  readonly templateSources = new Set<string>();
   private readonly orchestrators = new Set<Orchestrator>();
   private readonly workers = new Set<Worker>();
   private closed = false;
@@ -103,15 +114,18 @@ export class Tasker {
         dataDir: options.dataDir,
         poolMax: options.poolMax,
         logger,
+        onProgress: options.onProgress,
       }));
     try {
-      await migrate(database);
+      const { applied } = await migrate(database);
+      if (applied.length > 0) options.onProgress?.(`applied ${applied.length} engine migration(s)`);
       const transport = await openTransport(database, logger, options);
       const tasker = new Tasker(database, transport, logger, !options.database, options);
       const templates = [...(options.templates ?? [])];
       if (options.templatePaths && options.templatePaths.length > 0) {
         const loaded = await loadTemplates([...options.templatePaths]);
         if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+        for (const path of options.templatePaths) tasker.templateSources.add(resolve(path));
         for (const w of loaded.warnings) logger.warn({ warning: w }, "template warning");
         templates.push(...loaded.templates.map((t) => t.template));
       }

@@ -4,12 +4,9 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
-import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import pg from "pg";
 import * as schema from "./schema.js";
 
 /** The Drizzle database handlers and routes use; the same API on both drivers. */
@@ -28,6 +25,11 @@ export interface OpenAppDatabaseOptions {
   url?: string;
   /** PGlite data directory. Default `${TASKER_DATA_DIR ?? ".data"}/app`. */
   dataDir?: string;
+  /**
+   * An open PGlite to keep the app's tables in (schema `app`): the embedded engine's own instance
+   * (`embeddedPglite(tasker.database)`), so one process opens one database. Not closed by close().
+   */
+  pglite?: PGlite;
 }
 
 const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.meta.url)));
@@ -35,6 +37,7 @@ const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.
 const MIGRATION_LOCK_KEY = 7_300_414;
 
 export async function openAppDatabase(options: OpenAppDatabaseOptions = {}): Promise<AppDatabase> {
+  if (options.pglite) return onPglite(options.pglite, "the engine's PGlite database", async () => undefined);
   const url = options.url ?? process.env.APP_DATABASE_URL;
   if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   if (url && url !== "memory://") {
@@ -50,6 +53,12 @@ export function defaultDataDir(): string {
 }
 
 async function openPostgres(url: string): Promise<AppDatabase> {
+  // Loaded only for a server: the embedded start does not pay for them.
+  const [{ drizzle: drizzleNodePg }, { migrate: migrateNodePg }, { default: pg }] = await Promise.all([
+    import("drizzle-orm/node-postgres"),
+    import("drizzle-orm/node-postgres/migrator"),
+    import("pg"),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A session the server ends (restart, pg_terminate_backend, DROP DATABASE ... FORCE) emits
   // 'error' on its client; unheard, that crashes the process. The pool replaces the client, and a
@@ -79,23 +88,23 @@ async function openPostgres(url: string): Promise<AppDatabase> {
 async function openPglite(dataDir: string | undefined): Promise<AppDatabase> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  return onPglite(client, dataDir ? join(dataDir) : "memory://", () => client.close());
+}
+
+/** Drizzle on a PGlite instance, migrated; `close` is what closing the app database does. */
+async function onPglite(client: PGlite, location: string, close: () => Promise<void>): Promise<AppDatabase> {
   const db = drizzlePglite(client, { schema });
   try {
     await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {
-    await client.close();
+    await close();
     throw new Error(
-      `could not migrate the app database in ${dataDir ?? "memory"}: ${(error as Error).message}` +
-        (dataDir ? ` (delete ${dataDir} to start over)` : ""),
+      `could not migrate the app database in ${location}: ${(error as Error).message}` +
+        (location.startsWith("memory") ? "" : " (delete the data folder to start over)"),
       { cause: error },
     );
   }
-  return {
-    db: db as unknown as AppDb,
-    driver: "pglite",
-    location: dataDir ? join(dataDir) : "memory://",
-    close: () => client.close(),
-  };
+  return { db: db as unknown as AppDb, driver: "pglite", location, close };
 }
 
 function redact(url: string): string {

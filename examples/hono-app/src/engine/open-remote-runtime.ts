@@ -48,7 +48,7 @@ export async function openRemoteRuntime(options: {
     client: new TaskerHttpClient({ baseUrl: config.orchestrationUrl, ...(apiKey ? { apiKey } : {}) }),
     events: { on: () => () => {} },
   };
-  const jobs = createJobQueue(config, logger);
+  const jobs = await createJobQueue(config, logger);
   const deps: AppDeps = { db: appDb.db, tasker, jobs, config, logger };
   const workflows = createWorkflows(deps);
   registerAppJobs(deps, workflows);

@@ -1,8 +1,10 @@
 // Opens everything a process of this app runs on: the app database, the engine (with the app's
 // templates), the job queue, the workflows with their job processors. main.ts and worker-main.ts
 // start different parts of it.
+import { existsSync } from "node:fs";
 import {
   createLogger,
+  embeddedPglite,
   type Logger,
   loadConfig as loadTaskerConfig,
   Tasker,
@@ -28,35 +30,69 @@ export interface Runtime {
   namespaces: string[];
 }
 
-export async function openRuntime(options: { name: string; env?: NodeJS.ProcessEnv }): Promise<Runtime> {
+export interface OpenRuntimeOptions {
+  name: string;
+  env?: NodeJS.ProcessEnv;
+  /** Told what is being opened, as it happens (main.ts prints it while the app starts). */
+  onProgress?: (message: string) => void;
+}
+
+export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
+  const progress = options.onProgress ?? (() => undefined);
   const config = loadConfig(env);
   const logger = createLogger({ name: options.name, ...(config.logLevel ? { level: config.logLevel } : {}) });
   const loaded = loadTaskerConfig({ path: config.configPath, env });
   for (const warning of loaded.warnings) logger.warn({ warning }, "worker.toml warning");
   const taskerConfig = loaded.config;
   const databaseUrl = taskerConfig.common.database.url || undefined;
-
-  // Without APP_DATABASE_URL the app shares the engine's server (its tables live in schema "app").
-  const appDb = await openAppDatabase({
-    url: config.appDatabaseUrl ?? databaseUrl,
-    dataDir: `${config.dataDir}/app`,
-  });
-  let tasker: Tasker;
-  try {
-    const searchPaths = taskerConfig.common.task_templates.search_paths;
-    tasker = await Tasker.open({
+  const searchPaths = taskerConfig.common.task_templates.search_paths;
+  const openEngine = () => {
+    progress(
+      databaseUrl ? "opening the engine database (PostgreSQL)" : `opening ${config.dataDir}/tasker (PGlite)`,
+    );
+    return Tasker.open({
       databaseUrl,
       dataDir: `${config.dataDir}/tasker`,
       templatePaths: searchPaths.length > 0 ? searchPaths : [config.templatePath],
       poolMax: taskerConfig.common.database.pool_max,
       logger,
+      onProgress: progress,
     });
-  } catch (error) {
-    await appDb.close();
-    throw error;
+  };
+
+  let appDb: AppDatabase;
+  let tasker: Tasker;
+  if (!databaseUrl && !config.appDatabaseUrl) {
+    // Embedded: the app's tables (schema "app") live in the engine's PGlite database. One
+    // instance, one data folder, one lock: PGlite takes seconds to start and belongs to one process.
+    tasker = await openEngine();
+    try {
+      appDb = await openAppDatabase({ pglite: embeddedPglite(tasker.database)! });
+    } catch (error) {
+      await tasker.close();
+      throw error;
+    }
+    if (existsSync(`${config.dataDir}/app/PG_VERSION`)) {
+      logger.warn(
+        { folder: `${config.dataDir}/app` },
+        "the app's tables now live in the engine's database; this older app database folder is no longer used (delete it)",
+      );
+    }
+  } else {
+    // Without APP_DATABASE_URL the app shares the engine's server (its tables live in schema "app").
+    appDb = await openAppDatabase({
+      url: config.appDatabaseUrl ?? databaseUrl,
+      dataDir: `${config.dataDir}/app`,
+    });
+    try {
+      tasker = await openEngine();
+    } catch (error) {
+      await appDb.close();
+      throw error;
+    }
   }
-  const jobs = createJobQueue(config, logger);
+  const jobs = await createJobQueue(config, logger);
   const deps: AppDeps = { db: appDb.db, tasker, jobs, config, logger };
   const workflows = createWorkflows(deps);
   registerAppJobs(deps, workflows);

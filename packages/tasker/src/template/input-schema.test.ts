@@ -123,6 +123,13 @@ describe("compileJsonSchema", () => {
     expect(!result.ok && result.errors.join("\n")).toMatch(/type/);
   });
 
+  it("compiles a schema once: loading a template again and its first task reuse the validator", () => {
+    const schema = { type: "object", required: ["order_id"], properties: { order_id: { type: "integer" } } };
+    const first = compileJsonSchema(schema);
+    const again = compileJsonSchema(JSON.parse(JSON.stringify(schema)));
+    expect(first.ok && again.ok && first.validate === again.validate).toBe(true);
+  });
+
   it("reports an unresolvable $ref", () => {
     const result = compileJsonSchema({ $ref: "#/definitions/missing" });
     expect(!result.ok && result.errors.join("\n")).toMatch(/missing/);

@@ -49,6 +49,24 @@ function ajvFor(schema: Record<string, unknown>): AnyAjv {
 export function compileJsonSchema(
   schema: Record<string, unknown>,
 ): { ok: true; validate: ValidateFunction } | { ok: false; errors: string[] } {
+  // ajv's compile generates and evaluates code (tens of ms a schema): loading a template, loading
+  // it again (a worker's start) and its first task share one compile.
+  const serialized = JSON.stringify(schema);
+  const known = compiledSchemas.get(serialized);
+  if (known) return known;
+  const result = compileUncached(schema);
+  compiledSchemas.set(serialized, result);
+  return result;
+}
+
+const compiledSchemas = new Map<
+  string,
+  { ok: true; validate: ValidateFunction } | { ok: false; errors: string[] }
+>();
+
+function compileUncached(
+  schema: Record<string, unknown>,
+): { ok: true; validate: ValidateFunction } | { ok: false; errors: string[] } {
   const ajv = ajvFor(schema);
   try {
     return { ok: true, validate: ajv.compile(schema) };

@@ -186,7 +186,10 @@ async function startRemote(config: BootstrapConfig & { orchestrationUrl: string 
 }
 
 async function registerFrom(tasker: Tasker, paths: string[]): Promise<void> {
-  const loaded = await loadTemplates(paths);
+  // What the engine loaded when it opened is registered already.
+  const fresh = paths.filter((p) => !tasker.templateSources.has(resolve(p)));
+  if (fresh.length === 0) return;
+  const loaded = await loadTemplates(fresh);
   if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
   await tasker.templates.register(loaded.templates.map((t) => t.template));
 }

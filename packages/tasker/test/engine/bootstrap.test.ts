@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -56,5 +56,30 @@ describe("bootstrapWorker / stopWorker / getWorkerStatus", () => {
     const result = await bootstrapWorker({ tasker, handlers, configPath: file });
     expect(result).toMatchObject({ status: "started", workerId: "toml-worker-1" });
     expect(getWorkerStatus()).toMatchObject({ namespaces: ["test_beta"] });
+  });
+
+  it("does not load again the templates its engine loaded when it opened (a start loaded them twice)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tasker-bootstrap-templates-"));
+    const templates = join(dir, "templates");
+    mkdirSync(templates);
+    writeFileSync(
+      join(templates, "one.yaml"),
+      "name: one\nnamespace_name: test_gamma\nversion: 1.0.0\nsteps:\n  - name: a\n    handler: { callable: test.a }\n",
+    );
+    const config = join(dir, "worker.toml");
+    writeFileSync(
+      config,
+      '[common.task_templates]\nsearch_paths = ["templates"]\n[worker]\nnamespaces = ["test_gamma"]\n',
+    );
+    const engine = await Tasker.open({ dataDir: "memory://", templatePaths: [templates] });
+    try {
+      // Loading the folder again would now fail on this file.
+      writeFileSync(join(templates, "broken.yaml"), "name: [\n");
+      const result = await bootstrapWorker({ tasker: engine, handlers, configPath: config });
+      expect(result).toMatchObject({ success: true, status: "started" });
+      await stopWorker();
+    } finally {
+      await engine.close();
+    }
   });
 });
