@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import type { TaskerHttpClient } from "../client/http-client.js";
 import type { StepResponse, StepTransition } from "../model/task-response.js";
 import type { CliContext } from "./context.js";
 import { colourState } from "./format-task.js";
@@ -51,34 +52,24 @@ export function formatAudit(transitions: readonly StepTransition[], style: Style
   );
 }
 
-function getCommand(ctx: CliContext): Command {
-  return withJsonOption(withApiOptions(new Command("get")))
-    .description("show one step: state, attempts, error and result")
+/** `step get` and `step audit`: reads one step, named by uuid or by name, and prints it. */
+function readCommand<T>(
+  ctx: CliContext,
+  name: string,
+  description: string,
+  read: (client: TaskerHttpClient, taskUuid: string, stepUuid: string) => Promise<T>,
+  format: (value: T, style: Style) => string,
+): Command {
+  return withJsonOption(withApiOptions(new Command(name)))
+    .description(description)
     .argument("<task-uuid>", "the task")
     .argument("<step>", "the step's uuid or its name within the task")
     .action(async (task: string, stepRef: string, options: JsonApiOptions) => {
       const out = ctx.output(options);
       const taskUuid = taskUuidArg(task);
       const client = await createApiClient(options);
-      const step = await client.getStep(taskUuid, await resolveStepUuid(client, taskUuid, stepRef));
-      out.result(step, () => out.line(formatStepDetail(step, out.style)));
-    });
-}
-
-function auditCommand(ctx: CliContext): Command {
-  return withJsonOption(withApiOptions(new Command("audit")))
-    .description("show every state transition of a step (who, when, why)")
-    .argument("<task-uuid>", "the task")
-    .argument("<step>", "the step's uuid or its name within the task")
-    .action(async (task: string, stepRef: string, options: JsonApiOptions) => {
-      const out = ctx.output(options);
-      const taskUuid = taskUuidArg(task);
-      const client = await createApiClient(options);
-      const transitions = await client.getStepAudit(
-        taskUuid,
-        await resolveStepUuid(client, taskUuid, stepRef),
-      );
-      out.result(transitions, () => out.line(formatAudit(transitions, out.style)));
+      const value = await read(client, taskUuid, await resolveStepUuid(client, taskUuid, stepRef));
+      out.result(value, () => out.line(format(value, out.style)));
     });
 }
 
@@ -86,8 +77,24 @@ function auditCommand(ctx: CliContext): Command {
 export function stepCommand(ctx: CliContext): Command {
   return new Command("step")
     .description("inspect a task's workflow step and apply operator actions (over the orchestration API)")
-    .addCommand(getCommand(ctx))
-    .addCommand(auditCommand(ctx))
+    .addCommand(
+      readCommand(
+        ctx,
+        "get",
+        "show one step: state, attempts, error and result",
+        (client, task, step) => client.getStep(task, step),
+        formatStepDetail,
+      ),
+    )
+    .addCommand(
+      readCommand(
+        ctx,
+        "audit",
+        "show every state transition of a step (who, when, why)",
+        (client, task, step) => client.getStepAudit(task, step),
+        formatAudit,
+      ),
+    )
     .addCommand(stepActionCommand(ctx, "retry", "retry"))
     .addCommand(stepActionCommand(ctx, "resolve", "resolve"))
     .addCommand(stepActionCommand(ctx, "complete", "complete"));

@@ -44,16 +44,8 @@ export const TASK_EVENTS = [
 /** An event that moves a task (see {@link TASK_TRANSITIONS}). */
 export type TaskEvent = (typeof TASK_EVENTS)[number];
 
-const ACTIVE: readonly TaskState[] = [
-  "pending",
-  "initializing",
-  "enqueuing_steps",
-  "steps_in_process",
-  "evaluating_results",
-  "waiting_for_dependencies",
-  "waiting_for_retry",
-  "blocked_by_failures",
-];
+/** Every state but the terminal ones. */
+const ACTIVE: readonly TaskState[] = TASK_STATES.filter((s) => !TASK_TERMINAL_STATES.has(s));
 
 /**
  * The task transition table: event -> the states it may leave -> the state it enters.

@@ -1,56 +1,13 @@
 // The orchestration server's time limits over raw sockets: a client that sends its headers or its
 // body too slowly (slow loris) is cut off once the request timeout has passed, on every route,
 // while other requests keep being answered at once. PGlite only: this is the HTTP server's doing.
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slowClient } from "../../reliability/support/slow-client.js";
 import { type OrchestrationServer, startOrchestrationServer } from "../../src/api/index.js";
 import { Tasker } from "../../src/index.js";
 import { TEMPLATES } from "../support/engine-harness.js";
 
 const REQUEST_TIMEOUT_MS = 1_000;
-
-interface Trickle {
-  /** What the server sent back before it closed the connection. */
-  reply: string;
-  /** How long after the first byte the server closed the connection (Infinity: it never did). */
-  closedAfterMs: number;
-}
-
-/**
- * Sends `atOnce`, then `slowly` a byte every `everyMs`, until the server closes the connection or
- * `giveUpMs` passes.
- */
-function trickle(
-  url: string,
-  atOnce: string,
-  slowly: string,
-  everyMs: number,
-  giveUpMs: number,
-): Promise<Trickle> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = connect(Number(port), hostname);
-    let reply = "";
-    let sent = 0;
-    socket.write(atOnce);
-    const timer = setInterval(() => {
-      if (sent < slowly.length && socket.writable) socket.write(slowly[sent++]!);
-    }, everyMs);
-    const done = (closedAfterMs: number) => {
-      clearInterval(timer);
-      clearTimeout(giveUp);
-      socket.destroy();
-      resolve({ reply, closedAfterMs });
-    };
-    const giveUp = setTimeout(() => done(Number.POSITIVE_INFINITY), giveUpMs);
-    socket.on("data", (d) => {
-      reply += d.toString();
-    });
-    socket.on("close", () => done(Date.now() - started));
-    socket.on("error", () => done(Date.now() - started));
-  });
-}
 
 describe("the orchestration server's time limits", () => {
   let tasker: Tasker;
@@ -72,7 +29,7 @@ describe("the orchestration server's time limits", () => {
 
   it("cuts off clients that send headers or a body too slowly, while others are answered at once", async () => {
     const slowHeaders = (path: string) =>
-      trickle(
+      slowClient(
         server.url,
         `GET ${path} HTTP/1.1\r\n`,
         `Host: x\r\nX-Padding: ${"p".repeat(200)}\r\n\r\n`,
@@ -83,7 +40,7 @@ describe("the orchestration server's time limits", () => {
     const slowBody = (path: string, contentType: string) => {
       const body = "key=x".padEnd(400, "x");
       const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`;
-      return trickle(server.url, head, body, 20, 8_000);
+      return slowClient(server.url, head, body, 20, 8_000);
     };
     const clients = Promise.all([
       slowHeaders("/health/live"),
