@@ -21,6 +21,7 @@ describe("entry points", () => {
     expect(await names(".")).toMatchInlineSnapshot(`
       [
         "ConfigError",
+        "DataDirLockedError",
         "HandlerRegistry",
         "LIFECYCLE_EVENT_NAMES",
         "PermanentError",
@@ -36,6 +37,7 @@ describe("entry points", () => {
         "createMetrics",
         "defaultConfig",
         "defineHandler",
+        "embeddedPglite",
         "formatConfigIssue",
         "formatTemplateIssue",
         "getWorkerStatus",

@@ -1,10 +1,12 @@
 // `@tasker-ts/tasker`: the engine embedded in an application, and what handlers are written with.
+// By folder: the engine (tasker, store: database, migrations, embedded PGlite), its events,
+// logging and metrics, templates, worker.toml (config), handlers and the workers that run them.
 // Other entry points: `/client` (driving the engine: the client interface, the HTTP client, requests
 // and responses), `/api` (the REST API server), `/ui` (the dashboard), `/protocol` (the worker
-// protocol's messages), `/testing` (test databases). Each name has one entry point.
+// protocol's messages), `/testing` (test databases). Each name has one entry point, and
+// entry-points.test.ts lists them: a name joins the public API on purpose.
 
 export { ConfigError, type ConfigIssue, formatConfigIssue } from "./config/errors.js";
-// worker.toml.
 export {
   type ConfigSource,
   type LoadConfigOptions,
@@ -36,7 +38,6 @@ export { migrate } from "./store/migrate.js";
 export { type DatabaseLocation, openDatabase } from "./store/open-database.js";
 export { DataDirLockedError } from "./store/pglite-data-dir.js";
 export { embeddedPglite } from "./store/pglite-database.js";
-// The engine: database, migrations, templates, client, events, orchestrators and workers.
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
 export { formatTemplateIssue, type TemplateIssue, TemplateValidationError } from "./template/errors.js";
 export { TASK_TEMPLATE_SCHEMA_ID, taskTemplateJsonSchema } from "./template/json-schema.js";
@@ -51,7 +52,6 @@ export {
   parseTemplateObject,
 } from "./template/load.js";
 export { type MermaidOptions, templateToMermaid } from "./template/mermaid.js";
-// Task templates.
 export type {
   EnvironmentOverride,
   RetryPolicy,
@@ -68,7 +68,6 @@ export {
   stopWorker,
 } from "./worker/bootstrap.js";
 export { type HandlerErrorOptions, PermanentError, RetryableError } from "./worker/errors.js";
-// Handlers, and the processes that run them.
 export {
   defineHandler,
   type HandlerSpec,
