@@ -213,6 +213,13 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
       unit: "ms",
       ...(start === "warm" ? { target: "≤ 3000 ms", met: atMost(r.p50_ms, 3000) } : {}),
     });
+    if (r.cpu_ms !== null) {
+      findings.push({
+        label: `npm start, ${start}: CPU time until ready (median)`,
+        value: r.cpu_ms,
+        unit: "ms",
+      });
+    }
   }
 
   const pgbench = find((r) => r.system === "pgbench");

@@ -41,6 +41,8 @@ const BenchResultObject = z.object({
   startup: z.enum(["first", "fresh", "warm"]).nullable().default(null),
   /** startup only: the longest wait before the process printed anything, ms. */
   first_output_ms: ms.default(null),
+  /** startup only: median CPU time (user + system) the processes used until ready, ms (Linux). */
+  cpu_ms: ms.default(null),
   /**
    * Latency: 1 (one task at a time). Throughput and idle: the worker's concurrency (pgbench:
    * clients).
@@ -122,6 +124,7 @@ export function emptyResult(
     worker: "in-process",
     startup: null,
     first_output_ms: null,
+    cpu_ms: null,
     p50_ms: null,
     p95_ms: null,
     p99_ms: null,

@@ -7,7 +7,7 @@
 //   fresh: a new data folder with the caches a first run left (after `rm -rf .data`)
 //   warm:  the same data folder again (every later `npm start`)
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,11 @@ export interface StartRun {
   firstOutputMs: number | null;
   /** Everything it printed before the banner. */
   output: string;
+  /**
+   * CPU time (user + system) the process group had used when it was ready, on Linux (else null):
+   * on a loaded machine wall time is mostly waiting for a core, this is the work itself.
+   */
+  cpuMs: number | null;
 }
 
 export interface MeasureStartOptions {
@@ -57,6 +62,7 @@ export async function measureStart(options: MeasureStartOptions): Promise<StartR
   });
   let output = "";
   let firstOutputMs: number | null = null;
+  let cpuMs: number | null = null;
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
@@ -71,7 +77,9 @@ export async function measureStart(options: MeasureStartOptions): Promise<StartR
         output += text;
         if (ready.test(output)) {
           clearTimeout(timer);
-          resolve(performance.now() - t0);
+          const at = performance.now() - t0;
+          cpuMs = child.pid === undefined ? null : groupCpuMs(child.pid);
+          resolve(at);
         }
       };
       child.stdout?.on("data", onData);
@@ -85,10 +93,37 @@ export async function measureStart(options: MeasureStartOptions): Promise<StartR
         reject(new Error(`exited (${signal ?? code}) before it was ready:\n${output}`));
       });
     });
-    return { readyMs, firstOutputMs, output };
+    return { readyMs, firstOutputMs, output, cpuMs };
   } finally {
     await stopGroup(child);
   }
+}
+
+/**
+ * User + system CPU time of the live processes in a process group, from /proc (clock ticks of
+ * 10 ms); null where there is no /proc. Processes of the group that already exited (npm's own
+ * children) are not counted.
+ */
+export function groupCpuMs(pgid: number): number | null {
+  let dirs: string[];
+  try {
+    dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  for (const pid of dirs) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command (which may hold spaces) in parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue; // field 5: pgrp
+      ticks += Number(fields[11]) + Number(fields[12]); // fields 14, 15: utime, stime
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10;
 }
 
 /** SIGINT to the process group (as Ctrl-C does), SIGKILL if it has not exited after 20 s. */
@@ -116,6 +151,11 @@ async function stopGroup(child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   signal("SIGKILL");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 export function freePort(): Promise<number> {
@@ -173,11 +213,13 @@ export async function benchStartup(options: StartupBenchOptions): Promise<BenchR
     const cache = join(scratch, "cache");
     const times: Record<Start, number[]> = { first: [], fresh: [], warm: [] };
     const silence: Record<Start, number[]> = { first: [], fresh: [], warm: [] };
+    const cpu: Record<Start, number[]> = { first: [], fresh: [], warm: [] };
     const record = (start: Start, r: StartRun) => {
       times[start].push(r.readyMs);
       if (r.firstOutputMs !== null) silence[start].push(r.firstOutputMs);
+      if (r.cpuMs !== null) cpu[start].push(r.cpuMs);
       say(
-        `[startup] ${start}: ready in ${(r.readyMs / 1000).toFixed(2)} s (first output after ${((r.firstOutputMs ?? 0) / 1000).toFixed(2)} s)`,
+        `[startup] ${start}: ready in ${(r.readyMs / 1000).toFixed(2)} s (first output after ${((r.firstOutputMs ?? 0) / 1000).toFixed(2)} s, CPU ${r.cpuMs === null ? "?" : `${(r.cpuMs / 1000).toFixed(2)} s`})`,
       );
     };
     record("first", await run(join(scratch, "data-first"), cache, true));
@@ -201,6 +243,7 @@ export async function benchStartup(options: StartupBenchOptions): Promise<BenchR
         p95_ms: round(pick(0.95), 0),
         p99_ms: round(pick(0.99), 0),
         first_output_ms: round(Math.max(...silence[start], 0), 0),
+        cpu_ms: cpu[start].length > 0 ? round(median(cpu[start]), 0) : null,
       };
     });
   } finally {
