@@ -649,11 +649,21 @@ fn from_joined(joined: Result<StepResult, tokio::task::JoinError>) -> AttemptOut
     }
 }
 
+/// Cuts `text` to at most `max` UTF-16 code units (the server counts lengths as JavaScript
+/// does), ending with `...` when cut.
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.encode_utf16().count() <= max {
         return text.to_owned();
     }
-    let mut cut: String = text.chars().take(max - 3).collect();
+    let mut cut = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > max - 3 {
+            break;
+        }
+        cut.push(c);
+    }
     cut.push_str("...");
     cut
 }
@@ -744,6 +754,8 @@ mod tests {
         let Outcome::Failure { error } = to_wire(AttemptOutcome::Failure { error, kind: "retryable" }) else { panic!() };
         assert_eq!(error.message.chars().count(), MAX_MESSAGE_CHARS);
         assert_eq!(error.code.unwrap().chars().count(), MAX_CODE_CHARS);
+        // Astral characters are two UTF-16 units each, as the server counts them.
+        assert!(truncate(&"😀".repeat(6000), MAX_MESSAGE_CHARS).encode_utf16().count() <= MAX_MESSAGE_CHARS);
         assert_eq!(error.retry_after_ms, Some(MAX_RETRY_AFTER_MS));
         let permanent = StepError::permanent("no").retry_after(Duration::from_secs(1));
         let Outcome::Failure { error } = to_wire(AttemptOutcome::Failure { error: permanent, kind: "permanent" }) else { panic!() };
