@@ -41,6 +41,27 @@ pub fn register_jobs(state: &AppState) {
 
 #[cfg(test)]
 mod tests {
+    /// The templates are hono-app's with the `_rs` suffix (apps.md): same steps, dependencies,
+    /// retry and timeout settings. Compared line by line after taking the suffix off.
+    #[test]
+    fn templates_stay_in_step_with_hono_app() {
+        let hono = concat!(env!("CARGO_MANIFEST_DIR"), "/../hono-app/templates");
+        for (path, ours) in super::TEMPLATES {
+            let (namespace, file) = path.split_once('/').unwrap();
+            let base = namespace.trim_end_matches("_rs");
+            let Ok(theirs) = std::fs::read_to_string(format!("{hono}/{base}/{file}")) else {
+                panic!("hono-app has no template {base}/{file}");
+            };
+            let normalize = |text: &str| -> Vec<String> {
+                text.lines()
+                    .filter(|l| !l.trim_start().starts_with('#'))
+                    .map(|l| l.replace(&format!("{base}_rs"), base))
+                    .collect()
+            };
+            assert_eq!(normalize(ours), normalize(&theirs), "{path} differs from hono-app's {base}/{file}");
+        }
+    }
+
     #[test]
     fn every_template_step_has_a_handler_and_every_handler_a_step() {
         let mut callables: Vec<String> = super::TEMPLATES
