@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   progress(`engine ready, ${rt.namespaces.length} workflow namespaces`);
 
   // Embedded mode: this process is also the orchestrator and serves the orchestration API.
-  let orchestration: { url: string; close(): Promise<void> } | undefined;
+  let orchestration: { url: string; listening: string; close(): Promise<void> } | undefined;
   if (!config.orchestrationUrl) {
     await tasker.startOrchestrator();
     orchestration = await startOrchestrationServer({
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   console.log(`
 hono-app is running (${onPostgres ? "PostgreSQL" : `embedded PGlite in ${config.dataDir}/tasker`}, ready in ${process.uptime().toFixed(1)} s)
   app:            ${appUrl}   (GET /health, GET /products; listening on ${describeListen(listening)})
-  orchestration:  ${orchestrationUrl}/v1/tasks   (docs: ${orchestrationUrl}/docs)
+  orchestration:  ${orchestrationUrl}/v1/tasks   (docs: ${orchestrationUrl}/docs${orchestration ? `; listening on ${orchestration.listening}` : ""})
   worker:         ${started.workerId} serving ${worker.namespaces.join(", ")}
   jobs:           ${rt.jobs.backend}
 

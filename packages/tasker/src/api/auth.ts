@@ -1,29 +1,17 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
+import { isPermissionGrant, type Permission, permissionGrantProblem } from "../model/permissions.js";
 import { reply, sendError } from "./errors.js";
 
-/** What an API key may do. `*` grants everything; `tasks:*` everything on tasks. */
-export const PERMISSIONS = [
-  "tasks:read",
-  "tasks:write",
-  "steps:resolve",
-  "templates:read",
-  "templates:write",
-  "metrics:read",
-  "worker",
-] as const;
-/** One permission an API key can be granted (see {@link PERMISSIONS}). */
-export type Permission = (typeof PERMISSIONS)[number];
+export { PERMISSIONS, type Permission } from "../model/permissions.js";
 
 /** The request header that carries the API key. */
 export const API_KEY_HEADER = "X-API-Key";
 
 const PermissionGrantSchema = z
   .string()
-  .refine((p) => p === "*" || (PERMISSIONS as readonly string[]).includes(p) || /^[a-z]+:\*$/.test(p), {
-    message: `must be "*", "<resource>:*" or one of: ${PERMISSIONS.join(", ")}`,
-  });
+  .refine(isPermissionGrant, { error: (issue) => permissionGrantProblem(String(issue.input)) });
 
 export const ApiKeySchema = z
   .object({

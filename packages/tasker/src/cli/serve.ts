@@ -32,6 +32,7 @@ interface ServeOptions extends DatabaseOptions {
   handlers?: string[];
   namespaces?: string[];
   concurrency?: number;
+  allowUnauthenticatedNetwork?: boolean;
   json?: boolean;
 }
 
@@ -65,6 +66,10 @@ export function serveCommand(ctx: CliContext): Command {
       commaList,
     )
     .option("--concurrency <n>", "with --handlers: steps run at once", positiveInt)
+    .option(
+      "--allow-unauthenticated-network",
+      "serve beyond 127.0.0.1 with auth off (a trusted network only; else refused). Also TASKER_ALLOW_UNAUTHENTICATED_NETWORK=true, or allow_unauthenticated_network under [orchestration.web]",
+    )
     .addHelpText(
       "after",
       `
@@ -117,12 +122,7 @@ Examples:
       try {
         await engine.tasker.startOrchestrator(settings.orchestrator);
         if (options.handlers) worker = await startEmbeddedWorker(engine, options, loaded);
-        server = await startServer(
-          engine,
-          options,
-          bind,
-          loaded?.config.orchestration.web.request_timeout_ms,
-        );
+        server = await startServer(engine, options, bind, loaded);
       } catch (err) {
         await engine.close();
         throw err;
@@ -133,12 +133,13 @@ Examples:
       out.data({
         url: server.url,
         port: server.port,
+        listening: server.listening,
         database: location.description,
         templates: engine.templateCount,
         worker: worker ? worker.status() : null,
       });
       out.note(
-        `tasker-ctl serve: orchestration API on ${server.url} (${location.description}, ${engine.templateCount} templates${worker ? `, worker on ${worker.status().namespaces.join(", ")}` : ""}); Ctrl-C to stop`,
+        `tasker-ctl serve: orchestration API on ${server.url} (${location.description}, ${engine.templateCount} templates${worker ? `, worker on ${worker.status().namespaces.join(", ")}` : ""}; listening on ${server.listening}); Ctrl-C to stop`,
       );
 
       const signal = await shutdown;
@@ -156,7 +157,8 @@ function listenAddress(
   portSource: string | undefined,
   loaded: LoadedConfig | undefined,
 ): { port: number; host?: string } {
-  const fromConfig = loaded ? parseBindAddress(loaded.config.orchestration.web.bind_address) : undefined;
+  const configured = loaded?.config.orchestration.web.bind_address;
+  const fromConfig = configured ? parseBindAddress(configured) : undefined;
   const portValue = portSource === "default" && fromConfig ? fromConfig.port : options.port;
   const host = options.host ?? fromConfig?.host;
   return { port: portValue, ...(host ? { host } : {}) };
@@ -186,8 +188,10 @@ async function startServer(
   engine: Engine,
   options: ServeOptions,
   bind: { port: number; host?: string },
-  requestTimeoutMs: number | undefined,
+  loaded: LoadedConfig | undefined,
 ): Promise<OrchestrationServer> {
+  const web = loaded?.config.orchestration.web;
+  const allow = options.allowUnauthenticatedNetwork || web?.allow_unauthenticated_network;
   const { startOrchestrationServer } = await import("../api/server.js");
   try {
     return await startOrchestrationServer({
@@ -197,7 +201,8 @@ async function startServer(
       logger: engine.logger,
       ...(bind.host ? { hostname: bind.host } : {}),
       ...(options.config ? { configPath: options.config } : {}),
-      ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+      ...(web?.request_timeout_ms ? { requestTimeoutMs: web.request_timeout_ms } : {}),
+      ...(allow ? { allowUnauthenticatedNetwork: true } : {}),
     });
   } catch (err) {
     if ((err as Error).name === "AuthConfigError") throw usageError((err as Error).message);

@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the interpolation syntax under test, not a mistaken template
 import { describe, expect, it } from "vitest";
+import { authConfigFromToml } from "../api/auth-config.js";
+import { PERMISSIONS } from "../model/permissions.js";
 import { generateConfigToml } from "./generate.js";
 import { parseConfigText } from "./load.js";
 import { defaultConfig } from "./schema.js";
@@ -73,9 +75,41 @@ describe("generateConfigToml", () => {
         {
           name: "ops",
           key: "0123456789abcdef0123",
-          permissions: ["tasks:read", "tasks:write", "steps:read", "steps:resolve"],
+          permissions: ["tasks:read", "tasks:write", "steps:resolve"],
         },
       ],
     });
+    // ...and the orchestration server, which reads the same section (it refused steps:read while
+    // `config validate` accepted it).
+    expect(
+      authConfigFromToml(uncommented, "worker.toml", { TASKER_OPS_API_KEY: "0123456789abcdef0123" }),
+    ).toEqual({
+      enabled: true,
+      apiKeys: [
+        {
+          name: "ops",
+          key: "0123456789abcdef0123",
+          permissions: ["tasks:read", "tasks:write", "steps:resolve"],
+        },
+      ],
+    });
+  });
+
+  it("lists exactly the permissions the API grants, and both readers refuse the same unknown ones", () => {
+    const text = generateConfigToml();
+    for (const permission of PERMISSIONS) expect(text).toContain(permission);
+    const withKey = (permission: string) =>
+      `[orchestration.web.auth]\nenabled = true\n[[orchestration.web.auth.api_keys]]\nkey = "0123456789abcdef0123"\npermissions = ["${permission}"]\n`;
+    for (const good of [...PERMISSIONS, "*", "tasks:*", "templates:*"]) {
+      expect(() => parseConfigText(withKey(good), "w.toml", { env: {} })).not.toThrow();
+      expect(() => authConfigFromToml(withKey(good), "w.toml", {})).not.toThrow();
+    }
+    for (const bad of ["steps:read", "task:read", "everything", "nope:*"]) {
+      expect(() => parseConfigText(withKey(bad), "w.toml", { env: {} })).toThrow(/must be "\*"/);
+      expect(() => authConfigFromToml(withKey(bad), "w.toml", {})).toThrow(/must be "\*"/);
+    }
+    expect(() => parseConfigText(withKey("task:read"), "w.toml", { env: {} })).toThrow(
+      /did you mean "tasks:read"/,
+    );
   });
 });

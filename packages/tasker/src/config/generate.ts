@@ -1,4 +1,5 @@
-import { API_PERMISSIONS, defaultConfig } from "./schema.js";
+import { PERMISSIONS } from "../model/permissions.js";
+import { defaultConfig } from "./schema.js";
 
 /** Values {@link generateConfigToml} writes instead of the defaults. */
 export interface GenerateConfigOptions {
@@ -100,17 +101,22 @@ timeout_ms = ${toml(worker.orchestration_client.timeout_ms)}
 max_pending_tasks = ${toml(orchestration.max_pending_tasks)}
 
 [orchestration.web]
-bind_address = ${toml(orchestration.web.bind_address)}
+# Where \`tasker-ctl serve\` listens; unset = 127.0.0.1:8080 on embedded PGlite, 0.0.0.0:8080 on
+# PostgreSQL (which requires API keys). Beyond loopback without keys is refused unless
+# allow_unauthenticated_network = true (a trusted network only).
+# bind_address = "0.0.0.0:8080"
+allow_unauthenticated_network = ${toml(orchestration.web.allow_unauthenticated_network)}
 # A request's headers and body must arrive within this time; a slower client gets 408 and is cut off.
 request_timeout_ms = ${toml(orchestration.web.request_timeout_ms)}
 
 [orchestration.web.auth]
 # Require an X-API-Key header on the orchestration API.
 enabled = ${toml(orchestration.web.auth.enabled)}
-# One block per client; permissions from: ${API_PERMISSIONS.join(", ")}
+# One block per client; permissions from: ${PERMISSIONS.join(", ")},
+# "<resource>:*" (tasks:*, templates:*, ...) or "*" for everything.
 # [[orchestration.web.auth.api_keys]]
 # name = "ops"
 # key = "\${TASKER_OPS_API_KEY}"
-# permissions = ["tasks:read", "tasks:write", "steps:read", "steps:resolve"]
+# permissions = ["tasks:read", "tasks:write", "steps:resolve"]
 `;
 }

@@ -65,7 +65,7 @@ describe("defaults", () => {
       orchestration: {
         max_pending_tasks: 10000,
         web: {
-          bind_address: "0.0.0.0:8080",
+          allow_unauthenticated_network: false,
           request_timeout_ms: 30000,
           auth: { enabled: false, api_keys: [] },
         },
@@ -241,7 +241,7 @@ permissions = ["tasks:read"]
       'environment variable TASKER_MESSAGING_BACKEND: common.queues.backend: must be one of "postgres", "rabbitmq", got "kafka"',
     );
     expect(errorOf(() => loadConfig({ env: { TASKER_API_KEYS: `${KEY_A}:tasks:delete` } })).message).toBe(
-      'environment variable TASKER_API_KEYS: orchestration.web.auth.api_keys[0].permissions[0]: must be one of "tasks:read", "tasks:write", "steps:read", "steps:resolve", "templates:read", "metrics:read", "*", got "tasks:delete"',
+      'environment variable TASKER_API_KEYS: orchestration.web.auth.api_keys[0].permissions[0]: must be "*", "<resource>:*" (tasks, steps, templates, metrics) or one of: tasks:read, tasks:write, steps:resolve, templates:read, templates:write, metrics:read, worker (did you mean "tasks:write"?)',
     );
     expect(errorOf(() => loadConfig({ env: { TASKER_API_KEYS: "no-permissions" } })).message).toBe(
       'environment variable TASKER_API_KEYS: entry 1 must be "key:permission|permission" (e.g. "<key>:tasks:read|tasks:write" or "<key>:*")',
@@ -364,7 +364,7 @@ describe("bad values", () => {
     ],
     [
       `[[orchestration.web.auth.api_keys]]\nkey = "${KEY_A}"\npermissions = []`,
-      "worker.toml: orchestration.web.auth.api_keys[0].permissions: needs at least one permission: tasks:read, tasks:write, steps:read, steps:resolve, templates:read, metrics:read, *",
+      "worker.toml: orchestration.web.auth.api_keys[0].permissions: needs at least one permission: *, <resource>:*, or tasks:read, tasks:write, steps:resolve, templates:read, templates:write, metrics:read, worker",
     ],
     [
       `[[orchestration.web.auth.api_keys]]\nkey = "${KEY_A}"\npermissions = ["*"]\n[[orchestration.web.auth.api_keys]]\nkey = "${KEY_A}"\npermissions = ["*"]`,

@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import {
+  isPermissionGrant,
+  PERMISSION_GRANTS,
+  PERMISSIONS,
+  permissionGrantProblem,
+} from "../model/permissions.js";
+import {
   DEFAULT_MAX_RESULT_BYTES,
   MAX_RESULT_BYTES_CEILING,
   MIN_RESULT_BYTES,
@@ -8,18 +14,10 @@ import {
 import { NAMESPACE_PATTERN } from "../model/task-request.js";
 import { describeValue, withInput } from "../template/issue-messages.js";
 
-/** What an API key may be granted; `*` grants everything. */
-export const API_PERMISSIONS = [
-  "tasks:read",
-  "tasks:write",
-  "steps:read",
-  "steps:resolve",
-  "templates:read",
-  "metrics:read",
-  "*",
-] as const;
+/** What an API key may be granted in worker.toml / TASKER_API_KEYS: what the API checks (one list). */
+export const API_PERMISSIONS = PERMISSION_GRANTS;
 /** A permission named in `[[orchestration.web.auth.api_keys]]`. */
-export type ApiPermission = (typeof API_PERMISSIONS)[number];
+export type ApiPermission = string;
 
 /** Signal transports `common.queues.backend` accepts. */
 export const QUEUE_BACKENDS = ["postgres", "rabbitmq"] as const;
@@ -80,8 +78,10 @@ export const ApiKeyConfigSchema = z.object({
     ),
   name: z.string().min(1).max(100).optional().describe("Who the key belongs to (shown in logs)"),
   permissions: z
-    .array(z.enum(API_PERMISSIONS))
-    .min(1, `needs at least one permission: ${API_PERMISSIONS.join(", ")}`),
+    .array(
+      z.string().refine(isPermissionGrant, { error: (issue) => permissionGrantProblem(String(issue.input)) }),
+    )
+    .min(1, `needs at least one permission: *, <resource>:*, or ${PERMISSIONS.join(", ")}`),
 });
 /** One API key as configured in worker.toml. */
 export type ApiKeyConfig = z.output<typeof ApiKeyConfigSchema>;
@@ -181,7 +181,16 @@ export const TaskerConfigSchema = z.object({
       max_pending_tasks: int(1).default(10_000),
       web: z
         .object({
-          bind_address: bindAddress.default("0.0.0.0:8080"),
+          /**
+           * Where `tasker-ctl serve` listens. Unset: 127.0.0.1:8080 on embedded PGlite, 0.0.0.0:8080
+           * on PostgreSQL (where API keys are required by default).
+           */
+          bind_address: bindAddress.optional(),
+          /**
+           * Serve beyond loopback with auth off (a trusted network): refused otherwise, since anyone
+           * who can reach the port could create, cancel and resolve tasks.
+           */
+          allow_unauthenticated_network: bool().default(false),
           /** A request's headers and body must arrive within this time (headers within 15 s at most). */
           request_timeout_ms: int(100, 600_000).default(30_000),
           auth: z

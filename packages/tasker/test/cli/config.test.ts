@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli, runCliJson } from "./support/cli-process.js";
+import { runCli, runCliJson, startCli } from "./support/cli-process.js";
 
 let dir: string;
 beforeAll(() => {
@@ -87,5 +87,73 @@ describe("tasker-ctl config", { timeout: 180_000 }, () => {
     expect(readFileSync(file, "utf8")).toBe("# mine\n");
     expect((await runCli(["config", "generate", "--out", file, "--force"])).code).toBe(0);
     expect(readFileSync(file, "utf8")).toContain("[common.database]");
+  });
+
+  // Issue #28: serve refused the API-key example of a generated file that `config validate`
+  // accepted (steps:read), and listened on 0.0.0.0 without auth with the bind_address it wrote
+  // while saying 127.0.0.1.
+  it("serve runs a generated worker.toml as written, and with its API-key example uncommented", async () => {
+    const file = join(dir, "serve.toml");
+    expect((await runCli(["config", "generate", "--out", file])).code).toBe(0);
+    const ready = /orchestration API on (http:\/\/\S+) \(.*listening on ([^)]+)\)/;
+    const plain = await startCli(
+      ["serve", "--config", file, "--port", "0", "--data-dir", join(dir, "db-1")],
+      {
+        ready,
+      },
+    );
+    expect(plain.match[2]).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await plain.stop()).toBe(0);
+
+    const withKeys = join(dir, "serve-keys.toml");
+    writeFileSync(
+      withKeys,
+      readFileSync(file, "utf8")
+        .replace("enabled = false\n# One block", "enabled = true\n# One block")
+        .replace(/^# (\[\[orchestration|name =|key =|permissions =)/gm, "$1"),
+    );
+    expect(
+      (await runCli(["config", "validate", withKeys], { env: { TASKER_OPS_API_KEY: "k".repeat(24) } })).code,
+    ).toBe(0);
+    const keyed = await startCli(
+      ["serve", "--config", withKeys, "--port", "0", "--data-dir", join(dir, "db-2")],
+      {
+        ready,
+        env: { TASKER_OPS_API_KEY: "k".repeat(24) },
+      },
+    );
+    const tasks = await fetch(`${keyed.match[1]}/v1/tasks`);
+    expect(tasks.status).toBe(401);
+    const withKey = await fetch(`${keyed.match[1]}/v1/tasks`, { headers: { "X-API-Key": "k".repeat(24) } });
+    expect(withKey.status).toBe(200);
+    expect(await keyed.stop()).toBe(0);
+  });
+
+  it("serve refuses every interface without API keys unless allowed, then says where it listens", async () => {
+    const file = join(dir, "open.toml");
+    expect((await runCli(["config", "generate", "--out", file])).code).toBe(0);
+    const open = readFileSync(file, "utf8").replace(
+      '# bind_address = "0.0.0.0:8080"',
+      'bind_address = "0.0.0.0:0"',
+    );
+    writeFileSync(file, open);
+    const refused = await runCli(["serve", "--config", file, "--data-dir", join(dir, "db-3")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /refusing to serve the orchestration API on 0\.0\.0\.0 \(every interface\)/,
+    );
+    const allowed = await startCli(
+      ["serve", "--config", file, "--data-dir", join(dir, "db-3"), "--allow-unauthenticated-network"],
+      { ready: /listening on (0\.0\.0\.0:\d+ \(all interfaces\))/ },
+    );
+    expect(await allowed.stop()).toBe(0);
+    writeFileSync(
+      file,
+      open.replace("allow_unauthenticated_network = false", "allow_unauthenticated_network = true"),
+    );
+    const byConfig = await startCli(["serve", "--config", file, "--data-dir", join(dir, "db-3")], {
+      ready: /listening on 0\.0\.0\.0:\d+ \(all interfaces\)/,
+    });
+    expect(await byConfig.stop()).toBe(0);
   });
 });

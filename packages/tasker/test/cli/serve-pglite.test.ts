@@ -56,7 +56,7 @@ describe.runIf(testBackends().includes("pglite"))(
 
     it("announces its URL, database, templates and worker", () => {
       expect(server.output().stderr).toMatch(
-        /tasker-ctl serve: orchestration API on http:\/\/127\.0\.0\.1:\d+ \(PGlite \S+, 2 templates, worker on cli_demo\)/,
+        /tasker-ctl serve: orchestration API on http:\/\/127\.0\.0\.1:(\d+) \(PGlite \S+, 2 templates, worker on cli_demo; listening on 127\.0\.0\.1:\1\)/,
       );
     });
 
