@@ -44,6 +44,11 @@ export interface TaskerOptions {
    */
   claimAtCreation?: boolean;
   /**
+   * Unknown keys in the templates of `templatePaths` are warnings instead of errors (default
+   * TASKER_LENIENT=true, else errors).
+   */
+  lenient?: boolean;
+  /**
    * Told about the slow parts of opening (making PGlite's first cluster, before it starts; engine
    * migrations applied), so a process can show progress while it starts.
    */
@@ -123,7 +128,10 @@ export class Tasker {
       const tasker = new Tasker(database, transport, logger, !options.database, options);
       const templates = [...(options.templates ?? [])];
       if (options.templatePaths && options.templatePaths.length > 0) {
-        const loaded = await loadTemplates([...options.templatePaths]);
+        const loaded = await loadTemplates(
+          [...options.templatePaths],
+          options.lenient === undefined ? {} : { lenient: options.lenient },
+        );
         if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
         for (const path of options.templatePaths) tasker.templateSources.add(resolve(path));
         for (const w of loaded.warnings) logger.warn({ warning: w }, "template warning");

@@ -3,7 +3,7 @@ import type { ConfigIssue } from "../config/errors.js";
 import type { TaskerConfig } from "../config/schema.js";
 import type { CliContext } from "./context.js";
 import { EXIT, usageError } from "./exit-codes.js";
-import { commaList, redactUrl, withJsonOption } from "./options.js";
+import { commaList, isLenient, redactUrl, withJsonOption, withLenientOption } from "./options.js";
 import { writeGeneratedFiles } from "./scaffold/write-files.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -83,10 +83,10 @@ export function describeConfig(config: TaskerConfig): string[] {
 }
 
 function validateCommand(ctx: CliContext): Command {
-  return withJsonOption(new Command("validate"))
+  return withLenientOption(withJsonOption(new Command("validate")))
     .description("check a worker.toml (with environment overrides applied); exit 2 on any error")
     .argument("[file]", "the config file (default: TASKER_CONFIG_PATH)")
-    .action(async (file: string | undefined, options: { json?: boolean }) => {
+    .action(async (file: string | undefined, options: { json?: boolean; lenient?: boolean }) => {
       const out = ctx.output(options);
       const path = file ?? ctx.env.TASKER_CONFIG_PATH;
       if (!path) throw usageError("name the config file, or set TASKER_CONFIG_PATH");
@@ -96,13 +96,16 @@ function validateCommand(ctx: CliContext): Command {
       ]);
       let errors: ConfigIssue[] = [];
       let loaded: ReturnType<typeof loadConfig> | undefined;
+      // Every issue at once: with errors, a lenient load's warnings come with them.
+      let warnings: ConfigIssue[] = [];
       try {
-        loaded = loadConfig({ path, env: ctx.env });
+        loaded = loadConfig({ path, env: ctx.env, lenient: isLenient(options, ctx.env) });
+        warnings = loaded.warnings;
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         errors = err.issues;
+        warnings = err.warnings;
       }
-      const warnings = loaded?.warnings ?? [];
       out.result(
         {
           valid: errors.length === 0,

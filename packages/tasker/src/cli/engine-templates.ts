@@ -8,9 +8,13 @@ import type { Output } from "./output.js";
  * Templates a serve/worker process registers. Any invalid file stops startup (exit 2) with
  * every problem listed, rather than running with a template silently missing.
  */
-export async function loadTemplatesForEngine(paths: readonly string[], out: Output): Promise<TaskTemplate[]> {
+export async function loadTemplatesForEngine(
+  paths: readonly string[],
+  out: Output,
+  lenient = false,
+): Promise<TaskTemplate[]> {
   if (paths.length === 0) return [];
-  const loaded = await loadTemplates(paths);
+  const loaded = await loadTemplates(paths, { lenient });
   for (const warning of loaded.warnings) out.warn(formatTemplateIssue(warning));
   const issues = loaded.errors.flatMap((e) => e.issues);
   if (issues.length > 0) {

@@ -30,9 +30,10 @@ export async function openEngine(
   out: Output,
   options: Pick<TaskerOptions, "maxPendingTasks" | "poolMax"> = {},
   progress?: Progress,
+  lenient = false,
 ): Promise<Engine> {
   progress?.update(`loading templates from ${templatePaths.join(", ") || "(none)"}`);
-  const templates = await loadTemplatesForEngine(templatePaths, out);
+  const templates = await loadTemplatesForEngine(templatePaths, out, lenient);
   const logger = createLogger({ name: "tasker-ctl" });
   progress?.update(`opening ${location.description}`);
   const database = await openCliDatabase(location, logger, options.poolMax);

@@ -9,6 +9,19 @@ export function withJsonOption(command: Command): Command {
   return command.option("--json", "print machine-readable JSON instead of text");
 }
 
+/** `--lenient`: unknown keys in templates and worker.toml are warnings instead of errors. */
+export function withLenientOption(command: Command): Command {
+  return command.option(
+    "--lenient",
+    "unknown keys in templates and worker.toml are warnings, not errors (also TASKER_LENIENT=true)",
+  );
+}
+
+/** The flag, else TASKER_LENIENT=true in the environment. */
+export function isLenient(options: { lenient?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return options.lenient === true || /^(true|1)$/i.test(env.TASKER_LENIENT?.trim() ?? "");
+}
+
 export interface ApiOptions {
   url: string;
   apiKey?: string;

@@ -14,10 +14,11 @@ import type { Output } from "./output.js";
 export async function loadProcessConfig(
   path: string | undefined,
   out: Output,
+  lenient = false,
 ): Promise<LoadedConfig | undefined> {
   if (!path) return undefined;
   const { loadConfig } = await import("../config/load.js");
-  const loaded = loadConfig({ path });
+  const loaded = loadConfig({ path, lenient });
   for (const warning of loaded.warnings) out.warn(formatConfigIssue(warning));
   return loaded;
 }

@@ -16,6 +16,7 @@ export interface RemoteWorkerCommand {
   workerId: string | undefined;
   leaseSeconds: number | undefined;
   shutdownTimeoutMs: number | undefined;
+  lenient?: boolean;
 }
 
 /**
@@ -26,7 +27,10 @@ export interface RemoteWorkerCommand {
 export async function startRemoteWorker(c: RemoteWorkerCommand): Promise<RemoteWorker> {
   const registry = new HandlerRegistry();
   for (const dir of c.handlerDirs) await registry.discover(dir);
-  const loaded = c.templatePaths.length > 0 ? await loadTemplates([...c.templatePaths]) : undefined;
+  const loaded =
+    c.templatePaths.length > 0
+      ? await loadTemplates([...c.templatePaths], { lenient: c.lenient === true })
+      : undefined;
   if (loaded && loaded.errors.length > 0) throw usageError(loaded.errors.map((e) => e.message).join("\n"));
   const templates = loaded?.templates ?? [];
   const namespaces =

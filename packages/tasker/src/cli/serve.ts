@@ -9,11 +9,13 @@ import { CliError, EXIT, usageError } from "./exit-codes.js";
 import {
   commaList,
   type DatabaseOptions,
+  isLenient,
   port,
   positiveInt,
   resolveDatabaseLocation,
   withDatabaseOptions,
   withJsonOption,
+  withLenientOption,
 } from "./options.js";
 import {
   databaseFromConfig,
@@ -33,6 +35,7 @@ interface ServeOptions extends DatabaseOptions {
   namespaces?: string[];
   concurrency?: number;
   allowUnauthenticatedNetwork?: boolean;
+  lenient?: boolean;
   json?: boolean;
 }
 
@@ -40,7 +43,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `tasker-ctl serve`: the orchestration API plus an orchestrator, until SIGINT/SIGTERM. */
 export function serveCommand(ctx: CliContext): Command {
-  const command: Command = withJsonOption(withDatabaseOptions(new Command("serve")))
+  const command: Command = withLenientOption(withJsonOption(withDatabaseOptions(new Command("serve"))))
     .description("run the orchestration REST API and an orchestrator (embedded PGlite by default)")
     .option("--port <port>", "port to listen on (0 = any free port)", port, 8080)
     .option("--host <host>", "interface to bind (default 127.0.0.1 on PGlite, 0.0.0.0 on PostgreSQL)")
@@ -92,7 +95,8 @@ Examples:
           "--namespaces and --concurrency configure the embedded worker; pass --handlers <dir> too",
         );
       }
-      const loaded = await loadProcessConfig(options.config, out);
+      const lenient = isLenient(options, ctx.env);
+      const loaded = await loadProcessConfig(options.config, out, lenient);
       const location = databaseFromConfig(
         resolveDatabaseLocation(options, command.getOptionValueSource("databaseUrl")),
         loaded,
@@ -116,6 +120,7 @@ Examples:
           ...(loaded ? { poolMax: loaded.config.common.database.pool_max } : {}),
         },
         progress,
+        lenient,
       ).finally(() => progress.stop());
       let server: OrchestrationServer | undefined;
       let worker: Worker | undefined;

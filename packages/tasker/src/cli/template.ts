@@ -6,7 +6,14 @@ import type { LoadedTemplate } from "../template/load.js";
 import { templateToMermaid } from "../template/mermaid.js";
 import type { CliContext } from "./context.js";
 import { EXIT, usageError } from "./exit-codes.js";
-import { type ApiOptions, commaList, createApiClient, withJsonOption } from "./options.js";
+import {
+  type ApiOptions,
+  commaList,
+  createApiClient,
+  isLenient,
+  withJsonOption,
+  withLenientOption,
+} from "./options.js";
 import { nameForms } from "./scaffold/names.js";
 import { callableOf, stepHandlerSource, stepHandlerTestSource } from "./scaffold/step-handler-source.js";
 import { writeGeneratedFiles } from "./scaffold/write-files.js";
@@ -42,18 +49,18 @@ const templateLabel = (t: LoadedTemplate) =>
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function validateCommand(ctx: CliContext): Command {
-  return withJsonOption(new Command("validate"))
+  return withLenientOption(withJsonOption(new Command("validate")))
     .description("check template files: schema, names, dependencies, cycles; exit 2 on any error")
     .argument("[paths...]", "template files or directories (default: TASKER_TEMPLATE_PATH)")
     .option("--environment <name>", "apply this environment's overrides (default: TASKER_ENV)")
-    .action(async (args: string[], options: JsonOption & { environment?: string }) => {
+    .action(async (args: string[], options: JsonOption & { environment?: string; lenient?: boolean }) => {
       const out = ctx.output(options);
       const paths = requirePaths(args, ctx);
       const { loadTemplates } = await loadModule();
-      const loaded = await loadTemplates(
-        paths,
-        options.environment === undefined ? {} : { environment: options.environment },
-      );
+      const loaded = await loadTemplates(paths, {
+        lenient: isLenient(options, ctx.env),
+        ...(options.environment === undefined ? {} : { environment: options.environment }),
+      });
       const errors: TemplateIssue[] = loaded.errors.flatMap((e) => e.issues);
       const fileCount = loaded.templates.length + loaded.errors.length;
       out.result(

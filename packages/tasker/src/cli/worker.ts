@@ -5,10 +5,12 @@ import { usageError } from "./exit-codes.js";
 import {
   commaList,
   type DatabaseOptions,
+  isLenient,
   positiveInt,
   resolveDatabaseLocation,
   withDatabaseOptions,
   withJsonOption,
+  withLenientOption,
 } from "./options.js";
 import { databaseFromConfig, loadProcessConfig } from "./process-config.js";
 import { startupProgress } from "./progress.js";
@@ -24,13 +26,14 @@ interface WorkerCommandOptions extends DatabaseOptions {
   json?: boolean;
   orchestrationUrl?: string;
   apiKey?: string;
+  lenient?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `tasker-ctl worker`: runs the handlers found in a directory until SIGINT/SIGTERM. */
 export function workerCommand(ctx: CliContext): Command {
-  const command: Command = withJsonOption(withDatabaseOptions(new Command("worker")))
+  const command: Command = withLenientOption(withJsonOption(withDatabaseOptions(new Command("worker"))))
     .description("run step handlers discovered in a directory against the engine database")
     .option(
       "--handlers <dir>",
@@ -80,7 +83,8 @@ Examples:
     )
     .action(async (options: WorkerCommandOptions) => {
       const out = ctx.output(options);
-      const loaded = await loadProcessConfig(options.config, out);
+      const lenient = isLenient(options, ctx.env);
+      const loaded = await loadProcessConfig(options.config, out, lenient);
       const settings = loaded?.config;
       const location = databaseFromConfig(
         resolveDatabaseLocation(options, command.getOptionValueSource("databaseUrl")),
@@ -118,6 +122,7 @@ Examples:
           workerId: options.workerId ?? settings?.worker.worker_id,
           leaseSeconds: settings?.common.queues.visibility_timeout_seconds,
           shutdownTimeoutMs: settings?.worker.shutdown_timeout_ms,
+          lenient,
         });
         const status = remote.status();
         const shutdown = waitForShutdownSignal();
@@ -138,6 +143,7 @@ Examples:
         out,
         settings ? { poolMax: settings.common.database.pool_max } : {},
         progress,
+        lenient,
       ).finally(() => progress.stop());
       const namespaces =
         options.namespaces ?? (settings?.worker.namespaces.length ? settings.worker.namespaces : undefined);

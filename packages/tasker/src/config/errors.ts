@@ -16,10 +16,17 @@ export function formatConfigIssue(issue: ConfigIssue): string {
 export class ConfigError extends Error {
   readonly file: string | null;
   readonly issues: ConfigIssue[];
-  constructor(file: string | null, issues: ConfigIssue[]) {
-    super(issues.map(formatConfigIssue).join("\n"));
+  /** Lenient loading: the unknown keys found alongside the errors, reported with them. */
+  readonly warnings: ConfigIssue[];
+  constructor(file: string | null, issues: ConfigIssue[], warnings: ConfigIssue[] = []) {
+    super(
+      [...issues.map(formatConfigIssue), ...warnings.map((w) => `${formatConfigIssue(w)} (warning)`)].join(
+        "\n",
+      ),
+    );
     this.name = "ConfigError";
     this.file = file;
     this.issues = issues;
+    this.warnings = warnings;
   }
 }

@@ -253,8 +253,42 @@ permissions = ["tasks:read"]
 });
 
 describe("unknown keys", () => {
-  it("warns with the full dotted key and a suggestion, and ignores the value", () => {
-    const { config, warnings } = parse(`
+  it("are errors by default, each with a suggestion, reported with the invalid values", () => {
+    const error = errorOf(() =>
+      parse("[worker]\nconcurency = 3\nshutdown_timeout_ms = -1\n[worker.web]\nenable = true\n"),
+    );
+    expect((error as ConfigError).issues).toEqual([
+      {
+        source: "worker.toml",
+        key: "worker.concurency",
+        message: 'unknown key (did you mean "concurrency"?)',
+      },
+      { source: "worker.toml", key: "worker.web.enable", message: 'unknown key (did you mean "enabled"?)' },
+      { source: "worker.toml", key: "worker.shutdown_timeout_ms", message: "must be >= 0, got -1" },
+    ]);
+    expect(errorOf(() => parse("[metrics]\nport = 1\n")).message).toBe(
+      "worker.toml: metrics: unknown key; remove it, or load leniently (--lenient, TASKER_LENIENT=true) to ignore unknown keys",
+    );
+  });
+
+  it("lenient (option or TASKER_LENIENT): warnings, still reported beside errors", () => {
+    const lenient = (text: string) => parseConfigText(text, "worker.toml", { env: {}, lenient: true });
+    expect(
+      parseConfigText("[worker]\nconcurency = 3\n", "w.toml", { env: { TASKER_LENIENT: "true" } }).warnings,
+    ).toHaveLength(1);
+    const error = errorOf(() =>
+      lenient("[worker]\nconcurency = 3\nshutdown_timeout_ms = -1\n"),
+    ) as ConfigError;
+    expect(error.issues.map((i) => i.key)).toEqual(["worker.shutdown_timeout_ms"]);
+    expect(error.warnings.map((i) => i.key)).toEqual(["worker.concurency"]);
+    expect(error.message).toContain(
+      'worker.concurency: unknown key, ignored (did you mean "concurrency"?) (warning)',
+    );
+  });
+
+  it("lenient: warns with the full dotted key and a suggestion, and ignores the value", () => {
+    const { config, warnings } = parseConfigText(
+      `
 [worker]
 concurency = 3
 [worker.web]
@@ -266,7 +300,10 @@ permissions = ["*"]
 scope = "all"
 [metrics]
 port = 9090
-`);
+`,
+      "worker.toml",
+      { env: {}, lenient: true },
+    );
     expect(config.worker.concurrency).toBe(10);
     expect(warnings).toEqual([
       {

@@ -39,6 +39,11 @@ export interface LoadConfigOptions {
   env?: Env;
   /** Base for relative paths given in the environment (TASKER_TEMPLATE_PATH); default process.cwd(). */
   cwd?: string;
+  /**
+   * Unknown keys are warnings (ignored) instead of errors. Default: TASKER_LENIENT=true in `env`,
+   * else errors: a misspelt key silently ignored leaves the setting at its default.
+   */
+  lenient?: boolean;
 }
 
 /**
@@ -46,9 +51,14 @@ export interface LoadConfigOptions {
  * Environment overrides (DATABASE_URL, ...) are not applied here and paths stay as written;
  * `loadConfig` does both. Throws ConfigError naming the file, dotted key and expected type.
  */
-export function parseConfigText(text: string, file: string, options: { env?: Env } = {}): ParsedConfig {
-  const raw = interpolated(parseTomlText(text, file), file, options.env ?? process.env);
-  return validate(raw, file, new Map());
+export function parseConfigText(
+  text: string,
+  file: string,
+  options: { env?: Env; lenient?: boolean } = {},
+): ParsedConfig {
+  const env = options.env ?? process.env;
+  const raw = interpolated(parseTomlText(text, file), file, env);
+  return validate(raw, file, new Map(), options.lenient ?? lenientFromEnv(env));
 }
 
 /**
@@ -90,7 +100,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       })),
     );
   }
-  const { config, warnings } = validate(overridden.raw, path ?? null, overridden.sources);
+  const { config, warnings } = validate(
+    overridden.raw,
+    path ?? null,
+    overridden.sources,
+    options.lenient ?? lenientFromEnv(env),
+  );
   if (path) {
     const base = dirname(resolve(path));
     config.common.task_templates.search_paths = config.common.task_templates.search_paths.map((p) =>
@@ -138,6 +153,7 @@ function validate(
   raw: Record<string, unknown>,
   file: string | null,
   sources: Map<string, string>,
+  lenient: boolean,
 ): ParsedConfig {
   const sourceOf = (key: string) => {
     for (const [prefix, variable] of sources) {
@@ -147,21 +163,38 @@ function validate(
     }
     return file ?? "defaults";
   };
-  const warnings = findUnknownKeys(raw, TaskerConfigSchema).map(({ path, suggestions }) => {
+  const unknown = findUnknownKeys(raw, TaskerConfigSchema).map(({ path, suggestions }) => {
     const key = dottedPath(path);
     const hint =
-      suggestions.length > 0 ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?)` : "";
-    return { source: sourceOf(key), key, message: `unknown key, ignored${hint}` };
+      suggestions.length > 0
+        ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?)`
+        : lenient
+          ? ""
+          : "; remove it, or load leniently (--lenient, TASKER_LENIENT=true) to ignore unknown keys";
+    return {
+      source: sourceOf(key),
+      key,
+      message: `${lenient ? "unknown key, ignored" : "unknown key"}${hint}`,
+    };
   });
   const result = TaskerConfigSchema.safeParse(raw, { error: friendlyIssueMessage });
-  if (!result.success) {
-    throw new ConfigError(
-      file,
-      result.error.issues.map((i) => {
-        const key = dottedPath(i.path);
-        return { source: sourceOf(key), key, message: i.message };
-      }),
-    );
+  // Every problem at once: unknown keys (errors unless lenient) with the invalid values.
+  const errors = [
+    ...(lenient ? [] : unknown),
+    ...(result.success
+      ? []
+      : result.error.issues.map((i) => {
+          const key = dottedPath(i.path);
+          return { source: sourceOf(key), key, message: i.message };
+        })),
+  ];
+  if (errors.length > 0 || !result.success) {
+    throw new ConfigError(file, errors, lenient ? unknown : []);
   }
-  return { config: result.data, warnings };
+  return { config: result.data, warnings: lenient ? unknown : [] };
+}
+
+/** The default of `lenient`: TASKER_LENIENT=true (or 1). */
+export function lenientFromEnv(env: Env): boolean {
+  return /^(true|1)$/i.test(env.TASKER_LENIENT?.trim() ?? "");
 }

@@ -252,8 +252,43 @@ describe("parseTemplate: valid templates", () => {
     expect(template.steps[1]).not.toHaveProperty("depends_on");
   });
 
-  it("warns about unknown keys (same shape as errors) and still loads", () => {
-    const { template, warnings } = parseTemplate(read("warnings/unknown-keys.yaml"), "unknown-keys.yaml");
+  it("refuses unknown keys by default, every one with a suggestion, with the file's other problems", () => {
+    // Issue #28: `dependecies: [a]` only warned, exit 0, and the step ran in parallel.
+    const typo = `name: t
+namespace_name: ns
+version: 1.0.0
+steps:
+  - name: a
+    handler: { callable: ns.a }
+  - name: b
+    dependecies: [a]
+    handler: { callable: ns.b }
+`;
+    expect(() => parseTemplate(typo, "t.yaml")).toThrow(
+      't.yaml: step "b": dependecies: unknown key (did you mean "dependencies"?)',
+    );
+    // Unknown keys and invalid values of the same file come in one error.
+    const both = `${typo.replace("version: 1.0.0", "version: one").replace("name: a\n", "name: a\n    retyr: {}\n")}`;
+    const error = (() => {
+      try {
+        parseTemplate(both, "t.yaml");
+      } catch (e) {
+        return e as TemplateValidationError;
+      }
+      throw new Error("expected an error");
+    })();
+    expect(error.issues.map((i) => `${i.step ?? ""}:${i.key}`)).toEqual(
+      expect.arrayContaining([":version", "a:retyr", "b:dependecies"]),
+    );
+    expect(() => parseTemplate(read("warnings/unknown-keys.yaml"), "unknown-keys.yaml")).toThrow(
+      /descripton: unknown key \(did you mean "description"\?\)/,
+    );
+  });
+
+  it("lenient: warns about unknown keys (same shape as errors) and still loads", () => {
+    const { template, warnings } = parseTemplate(read("warnings/unknown-keys.yaml"), "unknown-keys.yaml", {
+      lenient: true,
+    });
     expect(template.steps[0]?.retry.max_attempts).toBe(3);
     expect(warnings).toEqual([
       {
@@ -314,7 +349,7 @@ describe("loadTemplates", () => {
   });
 
   it("loads a directory tree: valid templates, every invalid file as an error, duplicates, warnings", async () => {
-    const result = await loadTemplates([fixtures]);
+    const result = await loadTemplates([fixtures], { lenient: true });
     expect(result.templates.map((t) => templateKey(t.template)).sort()).toEqual([
       "data_pipeline/analytics_pipeline/2.1.0-beta.1",
       "duplicates/duplicated/1.0.0",

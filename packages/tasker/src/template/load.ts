@@ -32,16 +32,30 @@ export interface LoadTemplatesResult {
 }
 
 /** Options of {@link loadTemplates} and {@link loadTemplateFile}. */
-export interface LoadOptions {
+export interface LoadOptions extends ParseOptions {
   /** Environment whose overrides are applied (default TASKER_ENV; "" applies none). */
   environment?: string;
+}
+
+/** Options of {@link parseTemplate} and {@link parseTemplateObject}. */
+export interface ParseOptions {
+  /**
+   * Unknown keys are warnings (ignored) instead of errors. Default: TASKER_LENIENT=true, else
+   * errors: a misspelt key (`dependecies:`) silently ignored changes what the workflow does.
+   */
+  lenient?: boolean;
+}
+
+/** The default of {@link ParseOptions.lenient}: TASKER_LENIENT=true (or 1). */
+export function lenientFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(true|1)$/i.test(env.TASKER_LENIENT?.trim() ?? "");
 }
 
 /** At most this many YAML syntax errors per file: later ones are usually echoes of the first. */
 const MAX_SYNTAX_ERRORS = 5;
 
 /** Parses and validates one template's YAML. Throws TemplateValidationError listing every problem. */
-export function parseTemplate(yamlText: string, file: string): ParsedTemplate {
+export function parseTemplate(yamlText: string, file: string, options: ParseOptions = {}): ParsedTemplate {
   const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new TemplateValidationError(
@@ -62,12 +76,17 @@ export function parseTemplate(yamlText: string, file: string): ParsedTemplate {
       { file, key: "", message: `YAML error: ${firstLine((error as Error).message)}` },
     ]);
   }
-  const parsed = parseTemplateObject(value, file);
+  const parsed = parseTemplateObject(value, file, options);
   return { template: parsed.template, warnings: [...yamlWarnings, ...parsed.warnings] };
 }
 
 /** Validates a template given as a plain object (parsed YAML/JSON, or built in code). */
-export function parseTemplateObject(value: unknown, file = "<inline>"): ParsedTemplate {
+export function parseTemplateObject(
+  value: unknown,
+  file = "<inline>",
+  options: ParseOptions = {},
+): ParsedTemplate {
+  const lenient = options.lenient ?? lenientFromEnv();
   if (value === null || value === undefined) {
     throw new TemplateValidationError(file, [
       {
@@ -83,15 +102,21 @@ export function parseTemplateObject(value: unknown, file = "<inline>"): ParsedTe
     ]);
   }
   const raw = value as Record<string, unknown>;
-  const warnings = findUnknownKeys(raw, TaskTemplateSchema).map(({ path, suggestions }) => ({
+  const unknown = findUnknownKeys(raw, TaskTemplateSchema).map(({ path, suggestions }) => ({
     ...locate(raw, path),
     file,
-    message: `unknown key, ignored${suggestions.length ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?)` : ""}`,
+    message: `${lenient ? "unknown key, ignored" : "unknown key"}${suggestions.length ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?)` : lenient ? "" : "; remove it, or load with lenient (--lenient, TASKER_LENIENT=true) to ignore unknown keys"}`,
   }));
+  // Every problem at once: unknown keys (errors unless lenient) with the schema's and the graph's.
+  const unknownErrors = lenient ? [] : unknown;
+  const warnings = lenient ? unknown : [];
 
   const result = TaskTemplateSchema.safeParse(raw, { error: friendlyIssueMessage });
   if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ ...locate(raw, i.path), file, message: i.message }));
+    const issues = [
+      ...unknownErrors,
+      ...result.error.issues.map((i) => ({ ...locate(raw, i.path), file, message: i.message })),
+    ];
     // Graph problems are worth reporting in the same run, when the steps are readable at all.
     const steps = readableSteps(raw.steps);
     if (steps) issues.push(...dagIssues(steps, raw, file));
@@ -100,6 +125,7 @@ export function parseTemplateObject(value: unknown, file = "<inline>"): ParsedTe
 
   const template = result.data;
   const issues: TemplateIssue[] = [
+    ...unknownErrors,
     ...dagIssues(template.steps, raw, file),
     ...environmentIssues(template).map((i) => ({ ...i, file })),
     ...schemaIssues(template, file),
@@ -202,7 +228,7 @@ export async function loadTemplateFile(path: string, options: LoadOptions = {}):
       },
     ]);
   }
-  const parsed = parseTemplate(text, path);
+  const parsed = parseTemplate(text, path, options);
   const environment = options.environment ?? process.env.TASKER_ENV;
   return {
     file: path,

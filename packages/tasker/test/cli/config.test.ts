@@ -63,6 +63,24 @@ describe("tasker-ctl config", { timeout: 180_000 }, () => {
     expect(stdout).toMatch(/: common\.queues\.backend: .*postgres/);
   });
 
+  it("validate reports unknown keys and bad values together (exit 2); --lenient makes the keys warnings", async () => {
+    const file = join(dir, "typo.toml");
+    writeFileSync(file, "[worker]\nconcurency = 3\nshutdown_timeout_ms = -1\n");
+    const strict = await runCli(["config", "validate", file]);
+    expect(strict.code).toBe(2);
+    expect(strict.stdout).toMatch(
+      /^error +\S+: worker\.concurency: unknown key \(did you mean "concurrency"\?\)$/m,
+    );
+    expect(strict.stdout).toMatch(/^error +\S+: worker\.shutdown_timeout_ms: must be >= 0, got -1$/m);
+    const lenient = await runCli(["config", "validate", "--lenient", file]);
+    expect(lenient.code).toBe(2);
+    expect(lenient.stdout).toMatch(/^error +\S+: worker\.shutdown_timeout_ms: /m);
+    expect(lenient.stdout).toMatch(/^warning \S+: worker\.concurency: unknown key, ignored/m);
+    writeFileSync(file, "[worker]\nconcurency = 3\n");
+    expect((await runCli(["config", "validate", "--lenient", file])).code).toBe(0);
+    expect((await runCli(["config", "validate", file], { env: { TASKER_LENIENT: "true" } })).code).toBe(0);
+  });
+
   it("validate exits 2 on TOML syntax errors and missing files, and without a file", async () => {
     const broken = join(dir, "broken.toml");
     writeFileSync(broken, "[worker\nconcurrency = 1\n");

@@ -38,12 +38,21 @@ describe("tasker-ctl template", { timeout: 180_000 }, () => {
     expect(stdout).toContain("1 valid template, 2 invalid files; 2 errors, 0 warnings");
   });
 
-  it("validate prints warnings for unknown keys without failing, and --json carries everything", async () => {
+  it("validate refuses unknown keys (exit 2) naming the closest key", async () => {
+    const { code, stdout } = await runCli(["template", "validate", join(SHARED, "warnings")]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(
+      /^error +\S*unknown-keys\.yaml: step "only_step": retyr: unknown key \(did you mean "retry"\?\)$/m,
+    );
+    expect(stdout).toContain("0 valid templates, 1 invalid file; 3 errors, 0 warnings");
+  });
+
+  it("validate --lenient prints warnings for unknown keys without failing, and --json carries everything", async () => {
     const { code, json } = await runCliJson<{
       valid: boolean;
       errors: unknown[];
       warnings: { file: string; step?: string; key: string; message: string }[];
-    }>(["template", "validate", join(SHARED, "warnings")]);
+    }>(["template", "validate", "--lenient", join(SHARED, "warnings")]);
     expect(code).toBe(0);
     expect(json.valid).toBe(true);
     expect(json.errors).toEqual([]);
