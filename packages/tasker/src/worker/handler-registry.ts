@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isStepHandler, type StepHandler, StepHandlerBase } from "./handler.js";
 
@@ -37,13 +37,13 @@ export class HandlerRegistry {
   }
 
   /**
-   * Imports every module under `dir` (recursively; .ts/.js/.mjs, not tests) and registers each
+   * Imports every module under `dir` (recursively; .ts/.mts/.js/.mjs, not tests) and registers each
    * export that is a handler object or a `StepHandlerBase` subclass.
    */
   async discover(dir: string): Promise<StepHandler[]> {
     const found: StepHandler[] = [];
     for (const file of listModules(resolve(dir))) {
-      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const mod = await importHandlerModule(file);
       for (const value of Object.values(mod)) {
         if (isStepHandler(value)) found.push(value);
         else if (typeof value === "function" && value.prototype instanceof StepHandlerBase) {
@@ -56,6 +56,55 @@ export class HandlerRegistry {
   }
 }
 
+/**
+ * Imports one handler module. A TypeScript or .js file in a package without `"type": "module"`
+ * (what `npm init` writes) is CommonJS to Node and tsx, and CommonJS cannot require the engine
+ * (an ES module) while the engine is loading it: say exactly what to change instead of Node's
+ * "Cannot require() ES Module ... in a cycle".
+ */
+async function importHandlerModule(file: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const requiresEsm =
+      code === "ERR_REQUIRE_CYCLE_MODULE" ||
+      code === "ERR_REQUIRE_ESM" ||
+      code === "ERR_REQUIRE_ASYNC_MODULE" ||
+      /Cannot require\(\) ES Module/.test((err as Error).message ?? "");
+    const pkg = requiresEsm ? commonJsPackage(file) : undefined;
+    if (!pkg) throw err;
+    const ext = extname(file);
+    throw new Error(
+      `cannot load the handler module ${file}: Node loads it as CommonJS, because ${pkg} has no "type": "module" ` +
+        `(npm init's default), and CommonJS cannot require @tasker-ts/tasker, an ES module, from here. ` +
+        `Add "type": "module" to ${pkg}` +
+        (ext === ".ts" || ext === ".js"
+          ? `, or rename the handler files to ${ext === ".ts" ? ".mts" : ".mjs"} (ES modules whatever the package says)`
+          : "") +
+        ".",
+      { cause: err },
+    );
+  }
+}
+
+/** The nearest package.json above `file` when it makes .js/.ts files CommonJS (no "type": "module"). */
+function commonJsPackage(file: string): string | undefined {
+  if (![".ts", ".js", ".cts", ".cjs"].includes(extname(file))) return undefined;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const candidate = join(dir, "package.json");
+    if (existsSync(candidate)) {
+      try {
+        const type = (JSON.parse(readFileSync(candidate, "utf8")) as { type?: unknown }).type;
+        return type === "module" ? undefined : candidate;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 function listModules(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
@@ -63,7 +112,7 @@ function listModules(dir: string): string[] {
     if (statSync(path).isDirectory()) {
       if (entry !== "node_modules") out.push(...listModules(path));
     } else if (
-      [".ts", ".js", ".mjs"].includes(extname(entry)) &&
+      [".ts", ".mts", ".js", ".mjs"].includes(extname(entry)) &&
       !/\.(test|spec|d)\.[mc]?[tj]s$/.test(entry)
     ) {
       out.push(path);
