@@ -280,24 +280,86 @@ function unstorableResult(bad: { path: (string | number)[]; problem: string }): 
   };
 }
 
+/** What an error's `cause` chain says, one entry per cause (database errors keep their fields). */
+export interface ErrorCause {
+  name: string;
+  message: string;
+  /** e.g. PostgreSQL's SQLSTATE (`23503`) or Node's `ECONNREFUSED`. */
+  code?: string;
+  detail?: string;
+  hint?: string;
+  constraint?: string;
+  schema?: string;
+  table?: string;
+  column?: string;
+}
+
+/** PostgreSQL's error fields, as pg and PGlite set them on their errors. */
+const CAUSE_FIELDS = ["code", "detail", "hint", "constraint", "schema", "table", "column"] as const;
+const MAX_CAUSES = 5;
+
+/**
+ * The chain of `err.cause` (at most 5 deep), each with its name, message and the PostgreSQL fields
+ * it carries. A query builder's error (Drizzle's `Failed query: insert ...`) says which statement
+ * failed; its cause says why (`23503`, the constraint, the key): both are kept.
+ */
+export function causeChain(err: unknown): ErrorCause[] {
+  const chain: ErrorCause[] = [];
+  const seen = new Set<unknown>([err]);
+  let cause = err instanceof Error ? err.cause : undefined;
+  while (cause !== undefined && cause !== null && !seen.has(cause) && chain.length < MAX_CAUSES) {
+    seen.add(cause);
+    const e = cause as Record<string, unknown>;
+    const entry: ErrorCause = {
+      name: cause instanceof Error ? cause.name : typeof cause,
+      message: cause instanceof Error ? cause.message : String(cause),
+    };
+    for (const field of CAUSE_FIELDS) {
+      const value = e[field];
+      if (typeof value === "string" && value !== "") entry[field] = value;
+    }
+    chain.push(entry);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return chain;
+}
+
+/** ` (caused by error 23503: insert ... violates foreign key constraint "x": Key (id)=(9) is not present ...)` */
+function causeSuffix(message: string, chain: readonly ErrorCause[]): string {
+  const root = chain[chain.length - 1];
+  if (!root || message.includes(root.message)) return "";
+  const code = root.code ? ` ${root.code}` : "";
+  return ` (caused by ${root.name}${code}: ${root.message}${root.detail ? `; ${root.detail}` : ""})`;
+}
+
+/** The handler's metadata with the cause chain added (as `cause`), when there is one. */
+function withCauses(
+  metadata: Record<string, unknown> | null | undefined,
+  chain: readonly ErrorCause[],
+): Record<string, unknown> | null {
+  if (chain.length === 0) return metadata ?? null;
+  return { ...metadata, cause: chain };
+}
+
 export function describeError(err: unknown, logger?: Logger): StepError & { retry_after_ms: number | null } {
+  const chain = causeChain(err);
   if (err instanceof PermanentError) {
     return {
-      message: err.message,
+      message: err.message + causeSuffix(err.message, chain),
       code: err.code ?? null,
       retryable: false,
       kind: "permanent",
-      metadata: err.metadata ?? null,
+      metadata: withCauses(err.metadata, chain),
       retry_after_ms: null,
     };
   }
   if (err instanceof RetryableError) {
     return {
-      message: err.message,
+      message: err.message + causeSuffix(err.message, chain),
       code: err.code ?? null,
       retryable: true,
       kind: "retryable",
-      metadata: err.metadata ?? null,
+      metadata: withCauses(err.metadata, chain),
       retry_after_ms: err.retryAfterMs ?? null,
     };
   }
@@ -312,7 +374,8 @@ export function describeError(err: unknown, logger?: Logger): StepError & { retr
     };
   }
   // Unknown errors are retryable: a bug or a blip looks the same from here; attempts bound it.
-  const message = err instanceof Error ? err.message : String(err);
+  const thrown = err instanceof Error ? err.message : String(err);
+  const message = thrown + causeSuffix(thrown, chain);
   logger?.warn(
     { err: message.length > 1000 ? `${message.slice(0, 1000)}... (${message.length} characters)` : message },
     "handler threw an unexpected error (treated as retryable)",
@@ -322,7 +385,7 @@ export function describeError(err: unknown, logger?: Logger): StepError & { retr
     code: err instanceof Error ? err.name : null,
     retryable: true,
     kind: "retryable",
-    metadata: null,
+    metadata: withCauses(null, chain),
     retry_after_ms: null,
   };
 }
