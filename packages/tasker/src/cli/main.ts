@@ -5,6 +5,7 @@ import { TemplateValidationError } from "../template/errors.js";
 import { configCommand } from "./config.js";
 import { CliContext } from "./context.js";
 import { CliError, EXIT, exitCodeForErrorCode } from "./exit-codes.js";
+import { initCommand } from "./init.js";
 import { migrateCommand } from "./migrate.js";
 import { type CliIo, processIo } from "./output.js";
 import { serveCommand } from "./serve.js";
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addCommand(stepCommand(ctx))
     .addCommand(templateCommand(ctx))
     .addCommand(configCommand(ctx))
+    .addCommand(initCommand(ctx))
     .addHelpText(
       "after",
       `
