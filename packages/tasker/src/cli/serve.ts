@@ -78,9 +78,9 @@ export function serveCommand(ctx: CliContext): Command {
       `
 Flags win over the environment (DATABASE_URL, TASKER_TEMPLATE_PATH), which wins over --config.
 
-Examples:
+Examples (in a project with ./templates and ./handlers, as \`tasker-ctl init\` makes one):
   $ tasker-ctl serve --templates ./templates                          # embedded PGlite in .data/tasker
-  $ DATABASE_URL=postgres://localhost/tasker TASKER_API_KEY=secret tasker-ctl serve --port 8080
+  $ DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/tasker TASKER_API_KEY=$(openssl rand -hex 32) tasker-ctl serve --port 8080
   $ tasker-ctl serve --data-dir /tmp/t --templates ./templates --handlers ./handlers   # all in one process`,
     )
     .action(async (options: ServeOptions) => {

@@ -95,9 +95,10 @@ function createCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       `
-Examples:
-  $ tasker-ctl task create --namespace ecommerce --name order_processing \\
-      --context '{"customer_email":"a@b.co","items":[{"sku":"A1","quantity":1}]}' --wait
+Examples (against the example app, \`npm start\`: its seeded order 1):
+  $ tasker-ctl task create --namespace ecommerce --name order_processing --wait \\
+      --context '{"order_id":1,"customer_email":"ada@example.com","items":[{"sku":"WIDGET-001","quantity":2}],"payment_info":{"method":"card","token":"tok_visa"}}'
+  $ echo '{"order_id":2,"customer_email":"ada@example.com","items":[{"sku":"GADGET-002","quantity":1}],"payment_info":{"method":"card","token":"tok_visa"}}' > order.json
   $ uuid=$(tasker-ctl task create --namespace ecommerce --name order_processing --context-file order.json -q)`,
     )
     .action(async (options: CreateOptions) => {

@@ -186,9 +186,9 @@ function visualizeCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       `
-Examples:
-  $ tasker-ctl template visualize templates/order_processing.yaml > graph.mmd
-  $ tasker-ctl template visualize --task 0190a5a0-... --url http://localhost:8080 --markdown`,
+Examples (in the repository, after \`tasker-ctl task create --help\`'s examples):
+  $ tasker-ctl template visualize examples/hono-app/templates/ecommerce/order_processing.yaml > graph.mmd
+  $ tasker-ctl template visualize --task $uuid --url http://localhost:8080 --markdown`,
     )
     .action(async (file: string | undefined, options: VisualizeOptions) => {
       const out = ctx.output(options);

@@ -76,10 +76,10 @@ Flags win over the environment (DATABASE_URL, TASKER_TEMPLATE_PATH), which wins 
 A worker on PGlite (--data-dir) cannot share the database with another process; use
 PostgreSQL for separate serve and worker processes, or \`tasker-ctl serve --handlers\`.
 
-Examples:
-  $ DATABASE_URL=postgres://localhost/tasker tasker-ctl worker --handlers ./handlers --namespaces ecommerce,billing
+Examples (in a project with ./templates and ./handlers, as \`tasker-ctl init\` makes one):
+  $ DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/tasker tasker-ctl worker --handlers ./handlers --templates ./templates
   $ tasker-ctl worker --config worker.toml
-  $ tasker-ctl worker --orchestration-url http://127.0.0.1:8080 --handlers ./handlers --namespaces ecommerce`,
+  $ tasker-ctl worker --orchestration-url http://127.0.0.1:8080 --handlers ./handlers --templates ./templates`,
     )
     .action(async (options: WorkerCommandOptions) => {
       const out = ctx.output(options);
