@@ -45,6 +45,15 @@ describe("resolveEnvironment", () => {
     expect(ship?.handler.initialization).toEqual({});
   });
 
+  it("a step made not retryable by an override gets one attempt (it showed 1/5)", () => {
+    const resolved = resolveEnvironment(
+      template({ ci: { steps: [{ name: "charge", retry: { retryable: false } }] } }),
+      "ci",
+    );
+    expect(resolved.steps[0]?.retry).toMatchObject({ retryable: false, max_attempts: 1 });
+    expect(resolved.steps[1]?.retry).toMatchObject({ retryable: true, max_attempts: 3 });
+  });
+
   it("leaves the template unchanged for another or no environment", () => {
     const t = template(overrides);
     expect(resolveEnvironment(t, "production")).toBe(t);

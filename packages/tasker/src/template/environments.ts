@@ -1,6 +1,11 @@
 import { didYouMean } from "./closest-names.js";
 import type { TemplateIssue } from "./errors.js";
-import type { StepOverride, StepTemplate, TaskTemplate } from "./schema.js";
+import {
+  type StepOverride,
+  type StepTemplate,
+  type TaskTemplate,
+  withOneAttemptIfNotRetryable,
+} from "./schema.js";
 
 /** An override entry with this name applies to every step of the template. */
 export const ALL_STEPS = "ALL";
@@ -29,7 +34,7 @@ function applyOverrides(step: StepTemplate, overrides: readonly StepOverride[]):
         ...resolved.handler,
         initialization: { ...resolved.handler.initialization, ...o.handler?.initialization },
       },
-      retry: { ...resolved.retry, ...o.retry },
+      retry: withOneAttemptIfNotRetryable({ ...resolved.retry, ...o.retry }),
       timeout_seconds: o.timeout_seconds ?? resolved.timeout_seconds,
     };
   }

@@ -14,6 +14,20 @@ const minimal = {
 };
 
 describe("TaskTemplateSchema", () => {
+  it("gives a step with retry: { retryable: false } one attempt (issue #28: it showed 1/3)", () => {
+    const parsed = TaskTemplateSchema.parse({
+      name: "t",
+      namespace_name: "ns",
+      version: "1.0.0",
+      steps: [
+        { name: "once", handler: { callable: "ns.once" }, retry: { retryable: false } },
+        { name: "said_five", handler: { callable: "ns.five" }, retry: { retryable: false, max_attempts: 5 } },
+        { name: "default", handler: { callable: "ns.d" } },
+      ],
+    });
+    expect(parsed.steps.map((s) => s.retry.max_attempts)).toEqual([1, 1, 3]);
+  });
+
   it("fills step defaults", () => {
     const t = TaskTemplateSchema.parse(minimal);
     expect(t.steps[0]).toEqual({

@@ -70,6 +70,16 @@ const backoffBoundsIssue = {
   path: ["max_backoff_ms"],
 };
 
+/**
+ * `retryable: false` means one attempt: max_attempts is 1 whatever else was written (a step that
+ * cannot be retried showed "1/3" attempts, and a lease lost on its only attempt was not its last).
+ */
+export function withOneAttemptIfNotRetryable<R extends { retryable: boolean; max_attempts: number }>(
+  retry: R,
+): R {
+  return retry.retryable || retry.max_attempts === 1 ? retry : { ...retry, max_attempts: 1 };
+}
+
 /** A step's `retry:` block, with the defaults of {@link DEFAULT_RETRY_POLICY}. */
 export const RetryPolicySchema = z
   .object({
@@ -79,7 +89,8 @@ export const RetryPolicySchema = z
     backoff_base_ms: RetryFields.backoff_base_ms.default(DEFAULT_RETRY_POLICY.backoff_base_ms),
     max_backoff_ms: RetryFields.max_backoff_ms.default(DEFAULT_RETRY_POLICY.max_backoff_ms),
   })
-  .refine(backoffWithinBounds, backoffBoundsIssue);
+  .refine(backoffWithinBounds, backoffBoundsIssue)
+  .transform(withOneAttemptIfNotRetryable);
 /** A step's retry settings, defaults applied. */
 export type RetryPolicy = z.output<typeof RetryPolicySchema>;
 
