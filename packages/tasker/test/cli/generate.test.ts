@@ -60,8 +60,12 @@ describe("tasker-ctl template generate step_handler", { timeout: 240_000 }, () =
     expect(handler).toContain('defineHandler(\n  "ecommerce.validate_cart",');
     expect(handler).toContain("z.object(");
 
-    // A config of its own, so vitest does not pick up the package's projects.
-    writeFileSync(join(out, "vitest.config.mjs"), 'export default { test: { include: ["*.test.ts"] } };\n');
+    // A config of its own, so vitest does not pick up the package's projects; it resolves the
+    // package from source as the workspace does (nothing is built here).
+    writeFileSync(
+      join(out, "vitest.config.mjs"),
+      `import { fromSource } from ${JSON.stringify(join(ROOT, "vitest.workspace-source.ts"))};\nexport default { ...fromSource, test: { include: ["*.test.ts"] } };\n`,
+    );
     const vitest = await runNode(
       [
         join(ROOT, "node_modules/vitest/vitest.mjs"),
