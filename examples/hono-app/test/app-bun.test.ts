@@ -31,7 +31,8 @@ describe.skipIf(!bunWorks)("the app under Bun", () => {
 
   it("starts on embedded PGlite and completes an order", async () => {
     const [port, orchestrationPort] = [await freePort(), await freePort()];
-    child = spawn(bunBin, ["run", "src/main.ts"], {
+    // The workspace runs the package from its TypeScript source (the "@tasker-ts/source" condition).
+    child = spawn(bunBin, ["--conditions=@tasker-ts/source", "run", "src/main.ts"], {
       cwd: appDir,
       env: {
         ...process.env,
