@@ -76,6 +76,7 @@ export class Tasker {
    */
   readonly templateSources = new Set<string>();
   private readonly orchestrators = new Set<Orchestrator>();
+  private readonly orchestratorUnsubscribes = new Map<Orchestrator, () => void>();
   private readonly workers = new Set<Worker>();
   private closed = false;
 
@@ -155,6 +156,9 @@ export class Tasker {
       this.metrics,
     );
     await orchestrator.start();
+    // Retries scheduled anywhere (this process's workers, other processes) wake it when due.
+    const unsubscribe = this.events.on("step.retry_scheduled", () => orchestrator.retryScheduled());
+    this.orchestratorUnsubscribes.set(orchestrator, unsubscribe);
     this.orchestrators.add(orchestrator);
     return orchestrator;
   }
@@ -250,6 +254,7 @@ export class Tasker {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.workers].map((w) => w.stop()));
+    for (const off of this.orchestratorUnsubscribes.values()) off();
     await Promise.all([...this.orchestrators].map((o) => o.stop()));
     await this.events.close();
     await this.transport.close();

@@ -5,7 +5,7 @@ import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
-import { ackMessages, sendMessages } from "../store/sql/queue.js";
+import { ackMessages, nextDelayedMessageInMs, sendMessages } from "../store/sql/queue.js";
 import {
   endLostClaims,
   selectExpiredClaims,
@@ -44,6 +44,12 @@ export class Orchestrator {
   private consumer: Consumer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly opts: Required<OrchestratorOptions>;
+  /** Armed for the earliest retry wake-up (see retryScheduled), and when it fires. */
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueAt = Number.POSITIVE_INFINITY;
+  /** A look for the next wake-up is under way; another was asked for meanwhile. */
+  private looking = false;
+  private lookAgain = false;
 
   constructor(
     private readonly db: Database,
@@ -91,8 +97,53 @@ export class Orchestrator {
     if (!consumer) return;
     this.consumer = undefined;
     clearInterval(this.sweepTimer);
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
     await consumer.stopReceiving();
     await consumer.drained();
+  }
+
+  /**
+   * A retry was scheduled, by this process or another (a `step.retry_scheduled` lifecycle event):
+   * its wake-up is a delayed message, which no NOTIFY announces when it becomes due, so without
+   * this the orchestrator noticed it at its next poll (up to pollIntervalMs late: a 96 ms backoff
+   * took 689 ms). Looks up when the earliest unread delayed message is due and wakes the consumer
+   * then; after it fires, looks for the next one. One statement per retry, none while idle.
+   */
+  retryScheduled(): void {
+    if (!this.consumer?.wake) return;
+    if (this.looking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.looking = true;
+    nextDelayedMessageInMs(this.db, ORCHESTRATION_QUEUE)
+      .then((dueInMs) => {
+        if (dueInMs !== null) this.wakeAt(Date.now() + Math.max(0, dueInMs) + 2);
+      })
+      .catch((err) =>
+        this.logger.debug({ err: errorMessage(err) }, "could not look up the next retry wake-up"),
+      )
+      .finally(() => {
+        this.looking = false;
+        if (this.lookAgain) {
+          this.lookAgain = false;
+          this.retryScheduled();
+        }
+      });
+  }
+
+  private wakeAt(at: number): void {
+    if (!this.consumer || at >= this.dueAt) return;
+    clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.dueAt = Number.POSITIVE_INFINITY;
+      this.consumer?.wake?.();
+      this.retryScheduled();
+    }, at - Date.now());
+    this.dueTimer.unref();
   }
 
   /** Applies one orchestration message in one transaction (the outbox row is deleted in it). */

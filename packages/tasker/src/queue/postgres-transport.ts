@@ -104,6 +104,10 @@ class PostgresConsumer<T> implements Consumer {
     return this.inflight.size + this.borrowed;
   }
 
+  wake(): void {
+    this.waker.wake();
+  }
+
   borrowSlot(): (() => void) | undefined {
     if (!this.running || this.inFlight() >= this.options.prefetch) return undefined;
     this.borrowed++;

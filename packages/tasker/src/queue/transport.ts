@@ -61,6 +61,8 @@ export interface Consumer {
    * where the slots are the broker's (RabbitMQ prefetch).
    */
   borrowSlot?(): (() => void) | undefined;
+  /** Reads the queues now instead of at the next poll (a delayed message became due). Postgres. */
+  wake?(): void;
 }
 
 export type DeliveryHandler<T> = (delivery: Delivery<T>) => Promise<Settlement>;

@@ -85,6 +85,21 @@ export async function receiveMessages<T>(
     .sort((a, b) => Number(BigInt(a.msgId) - BigInt(b.msgId)));
 }
 
+/**
+ * Milliseconds until the earliest delayed message of `queue` that was never read becomes visible
+ * (a retry's wake-up), by the database's clock; null when there is none. Read messages hidden by
+ * their visibility timeout are not counted: they come back only when their reader died.
+ */
+export async function nextDelayedMessageInMs(q: Queryable, queue: string): Promise<number | null> {
+  const [row] = await q.query<{ due_in_ms: number | null }>(
+    `SELECT (extract(epoch FROM min(visible_at) - now()) * 1000)::float8 AS due_in_ms
+       FROM tasker.queue_messages
+      WHERE queue_name = $1 AND visible_at > now() AND read_count = 0`,
+    [queue],
+  );
+  return row?.due_in_ms ?? null;
+}
+
 /** Deletes processed messages. Done in the same transaction as the work they triggered. */
 export async function ackMessages(q: Queryable, msgIds: readonly string[]): Promise<void> {
   if (msgIds.length === 0) return;
