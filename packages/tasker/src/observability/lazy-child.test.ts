@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it, vi } from "vitest";
-import { lazyChild } from "./lazy-child.js";
+import { lazyChild, unboundFields } from "./lazy-child.js";
 
 /** A pino logger writing to an array (without the time, so eager and lazy lines compare equal). */
 function capture(level = "info") {
@@ -89,5 +89,44 @@ describe("lazyChild of a lazy child", () => {
     // The outer child from the root, the inner one from it (it inherits the spied method).
     expect(child).toHaveBeenCalledTimes(2);
     expect(lines()).toEqual([expect.objectContaining({ task_uuid: "t-1", step: "a", msg: "y" })]);
+  });
+});
+
+/** The raw JSON text of each line, to see keys written twice (JSON.parse keeps only the last). */
+function captureRaw() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: pino({ level: "info", base: null, timestamp: false }, stream), lines };
+}
+
+const count = (text: string, key: string) => text.split(`"${key}":`).length - 1;
+
+describe("step log lines write each field once (issue #28: they repeated task_uuid, step_uuid, step, attempt)", () => {
+  it("a lazy child of a logger already bound to the same values adds only what is new", async () => {
+    const { logger, lines } = captureRaw();
+    const step = lazyChild(logger, BINDINGS);
+    const outcome = lazyChild(step, { task_uuid: "t-1", step_uuid: "s-1", step: "a", correlation_id: "c" });
+    outcome.info("stored");
+    await flush();
+    for (const key of ["task_uuid", "step_uuid", "step", "attempt", "correlation_id"]) {
+      expect(count(lines[0]!, key), key).toBe(1);
+    }
+    // A different value is kept (it is information).
+    lazyChild(step, { step: "b" }).info("other");
+    await flush();
+    expect(JSON.parse(lines[1]!).step).toBe("b");
+  });
+
+  it("unboundFields drops fields the logger carries with the same value", () => {
+    const { logger } = captureRaw();
+    const step = logger.child(BINDINGS);
+    expect(unboundFields(step, { attempt: 1, delay_ms: 96 })).toEqual({ delay_ms: 96 });
+    expect(unboundFields(step, { attempt: 2 })).toEqual({ attempt: 2 });
+    expect(unboundFields(logger, { attempt: 1 })).toEqual({ attempt: 1 });
   });
 });

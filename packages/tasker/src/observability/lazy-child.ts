@@ -11,9 +11,32 @@ interface Lazy {
 }
 
 const real = (l: Lazy): Logger => {
-  l.child ??= l.parent.child(l.bindings);
+  l.child ??= l.parent.child(newBindings(l.parent, l.bindings));
   return l.child;
 };
+
+/**
+ * The bindings the parent does not already carry with the same value: pino writes a key once
+ * per binding, so a step's lines repeated task_uuid, step_uuid, step and attempt when a child
+ * was made of a logger that had them (a worker's step logger, then the outcome's).
+ */
+function newBindings(parent: Logger, bindings: Bindings): Bindings {
+  const bound = parent.bindings();
+  if (!Object.keys(bindings).some((key) => bound[key] === bindings[key])) return bindings;
+  return Object.fromEntries(Object.entries(bindings).filter(([key, value]) => bound[key] !== value));
+}
+
+/**
+ * `fields` without those `logger` already carries with the same value, for a line logged on a
+ * logger that may or may not be bound to them (the worker's step logger is; the orchestrator's is
+ * not bound to the attempt).
+ */
+export function unboundFields(logger: Logger, fields: Record<string, unknown>): Record<string, unknown> {
+  const bound = logger.bindings();
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (bound[key] !== value) out[key] = value;
+  return out;
+}
 
 // One handler for all lazy children (their state is the proxy's target): a step makes no closures.
 const HANDLER: ProxyHandler<Lazy> = {

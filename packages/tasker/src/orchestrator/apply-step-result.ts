@@ -1,5 +1,6 @@
 import type { LifecycleEvent } from "../events/lifecycle-events.js";
 import type { StepError } from "../model/task-response.js";
+import { unboundFields } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { StepEvent } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
@@ -191,9 +192,15 @@ export function stepResultEvent(
     return taskEvent(task, "step.completed", { uuid: stepUuid, name: step.name });
   }
   if (decision.applied === "retry_scheduled") {
-    log.info({ attempt: step.attempts, delay_ms: decision.retryDelayMs }, "step failed; retry scheduled");
+    log.info(
+      unboundFields(log, { attempt: step.attempts, delay_ms: decision.retryDelayMs }),
+      "step failed; retry scheduled",
+    );
     return taskEvent(task, "step.retry_scheduled", { uuid: stepUuid, name: step.name, error: message });
   }
-  log.warn({ attempt: step.attempts, reason: decision.metadata.reason, error: message }, "step failed");
+  log.warn(
+    unboundFields(log, { attempt: step.attempts, reason: decision.metadata.reason, error: message }),
+    "step failed",
+  );
   return taskEvent(task, "step.failed", { uuid: stepUuid, name: step.name, error: message });
 }
