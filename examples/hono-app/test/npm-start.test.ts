@@ -75,6 +75,22 @@ describe("npm start (scripts/start.mjs)", () => {
     );
     expect(first.output).toMatch(/app: +http:\/\/localhost:\d+ .*listening on all interfaces, port \d+/);
     expect(first.output).toMatch(/orchestration: +http:\/\/127\.0\.0\.1:\d+\/v1\/tasks/);
+
+    // A task the app creates through its own client is counted on the API's /metrics (it was not).
+    const app = /app: +(http:\/\/localhost:\d+)/.exec(first.output)![1]!;
+    const api = /orchestration: +(http:\/\/127\.0\.0\.1:\d+)\/v1\/tasks/.exec(first.output)![1]!;
+    const order = await fetch(`${app}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        customer_email: "ada@example.com",
+        items: [{ sku: "WIDGET-001", quantity: 1 }],
+        payment_info: { method: "card", token: "tok_visa" },
+      }),
+    });
+    expect(order.status).toBe(201);
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/^tasker_tasks_created_total\{namespace="ecommerce"\} 1$/m);
     // The app's tables live in the engine's database: one PGlite folder, locked by this process.
     expect(readdirSync(dataDir)).toEqual(["tasker"]);
     const lock = JSON.parse(readFileSync(join(dataDir, "tasker", "tasker.lock"), "utf8"));

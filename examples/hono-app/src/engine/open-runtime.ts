@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import {
   createLogger,
+  createMetrics,
   embeddedPglite,
   type Logger,
   loadConfig as loadTaskerConfig,
@@ -47,6 +48,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const taskerConfig = loaded.config;
   const databaseUrl = taskerConfig.common.database.url || undefined;
   const searchPaths = taskerConfig.common.task_templates.search_paths;
+  // The engine reports to the metrics the orchestration API serves (/metrics): tasks created
+  // through the app's own client count too, not only those created through the API.
+  const metrics = createMetrics(undefined, logger);
   const openEngine = () => {
     progress(
       databaseUrl ? "opening the engine database (PostgreSQL)" : `opening ${config.dataDir}/tasker (PGlite)`,
@@ -57,6 +61,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       templatePaths: searchPaths.length > 0 ? searchPaths : [config.templatePath],
       poolMax: taskerConfig.common.database.pool_max,
       logger,
+      metrics,
       onProgress: progress,
     });
   };
