@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   /** Comma-separated namespaces this process serves (overrides worker.toml). */
   TASKER_WORKER_NAMESPACES: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(10),
+  /** Where people reach this app (links from the engine's dashboard). Default http://localhost:PORT. */
+  APP_PUBLIC_URL: optionalUrl,
   /** Base URL of the internal HTTP services (user profiles, order history). Default: this app. */
   SERVICES_BASE_URL: optionalUrl,
   JOBS_BACKEND: z.enum(["memory", "bullmq"]).default("memory"),
@@ -52,6 +54,8 @@ export interface AppConfig {
   workerNamespaces: string[] | undefined;
   workerConcurrency: number;
   servicesBaseUrl: string;
+  /** Where people reach this app, without a trailing slash (links to rows from the dashboard). */
+  publicUrl: string;
   jobsBackend: "memory" | "bullmq";
   redisUrl: string;
   datasetDir: string;
@@ -81,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerNamespaces: parseNamespaces(e.TASKER_WORKER_NAMESPACES),
     workerConcurrency: e.WORKER_CONCURRENCY,
     servicesBaseUrl: e.SERVICES_BASE_URL ?? `http://127.0.0.1:${e.PORT}`,
+    publicUrl: (e.APP_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     jobsBackend: e.JOBS_BACKEND,
     redisUrl: e.REDIS_URL,
     datasetDir: resolve(e.DATASET_DIR ?? resolve(APP_ROOT, "datasets")),

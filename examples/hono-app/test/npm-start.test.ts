@@ -89,6 +89,13 @@ describe("npm start (scripts/start.mjs)", () => {
       }),
     });
     expect(order.status).toBe(201);
+    const placed = (await order.json()) as { id: number; task_uuid: string };
+    // The task links back to the order: a tag with the order's page, a link on the dashboard.
+    const rowUrl = `${app}/orders/${placed.id}`;
+    const task = (await (await fetch(`${api}/v1/tasks/${placed.task_uuid}`)).json()) as { tags: string[] };
+    expect(task.tags).toContain(rowUrl);
+    const page = await (await fetch(`${api}/ui/tasks/${placed.task_uuid}`)).text();
+    expect(page).toContain(`<a href="${rowUrl}" rel="noopener noreferrer">`);
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/^tasker_tasks_created_total\{namespace="ecommerce"\} 1$/m);
     // The app's tables live in the engine's database: one PGlite folder, locked by this process.

@@ -25,6 +25,14 @@ export interface TaskRow {
   created_at: Date;
 }
 
+/** Where the app shows a row of each table (GET <path>/:id). */
+export const ROW_PATHS = new Map<TaskRowTable, string>([
+  [orders, "/orders"],
+  [analytics_jobs, "/analytics/jobs"],
+  [service_requests, "/services/requests"],
+  [compliance_checks, "/compliance/checks"],
+]);
+
 /** The table's name in messages and idempotency keys. */
 export const TABLE_NAMES = new Map<TaskRowTable, string>([
   [orders, "orders"],

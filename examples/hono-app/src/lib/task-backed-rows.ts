@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { rowStatusForTaskState } from "../engine/row-status.js";
 import {
   findTaskRow,
+  ROW_PATHS,
   setStatusByTask,
   type TaskRow,
   type TaskRowTable,
@@ -44,9 +45,18 @@ export async function launchTaskForRow(
   options: { keepRowOnTransientFailure?: boolean } = {},
 ): Promise<LaunchResult> {
   const idempotencyKey = taskIdempotencyKey(table, row);
+  // The row's page as a tag: the engine's dashboard shows it as a link on the task's page.
+  const path = ROW_PATHS.get(table);
+  const link = path ? `${deps.config.publicUrl}${path}/${row.id}` : undefined;
+  // A tag holds at most 255 characters: a longer public URL is left out rather than refused.
+  const tags = link && link.length <= 255 ? [...(request.tags ?? []), link] : request.tags;
   let taskUuid: string;
   try {
-    const { task } = await deps.tasker.client.createTask({ ...request, idempotency_key: idempotencyKey });
+    const { task } = await deps.tasker.client.createTask({
+      ...request,
+      ...(tags ? { tags } : {}),
+      idempotency_key: idempotencyKey,
+    });
     taskUuid = task.task_uuid;
   } catch (error) {
     const failure = classifyEngineError(error);

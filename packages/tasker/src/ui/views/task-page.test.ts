@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StepResponse } from "../../model/task-response.js";
+import { renderToString } from "./html.js";
 import { stepDuration } from "./step-panel.js";
-import { nodeDetail } from "./task-page.js";
+import { isWebUrl, nodeDetail, tagList } from "./task-page.js";
 
 const NOW = new Date("2026-03-01T00:00:10.000Z");
 const step = (extra: Partial<StepResponse>) =>
@@ -53,5 +54,19 @@ describe("stepDuration", () => {
         NOW,
       ),
     ).toBeUndefined();
+  });
+});
+
+describe("a task's tags (issue #28: link the task to the app row that created it)", () => {
+  it("links the tags that are web addresses, escaped, and only those", async () => {
+    expect(await renderToString(tagList(["order", "http://localhost:3000/orders/5", "order:5"]))).toBe(
+      'order, <a href="http://localhost:3000/orders/5" rel="noopener noreferrer">http://localhost:3000/orders/5</a>, order:5',
+    );
+    expect(await renderToString(tagList(['https://x.example/a?b="c"&d']))).toContain(
+      'href="https://x.example/a?b=&quot;c&quot;&amp;d"',
+    );
+    for (const notALink of ["javascript:alert(1)", "data:text/html,x", "order:5", "ftp://x/y"]) {
+      expect(isWebUrl(notALink), notALink).toBe(false);
+    }
   });
 });

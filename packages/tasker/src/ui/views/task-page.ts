@@ -129,11 +129,32 @@ ${timeline(detail)}
 </div>`;
 }
 
+/**
+ * Tags, comma-separated; a tag that is an http(s) URL is a link (an app tags its tasks with the
+ * page of the row that created them, e.g. the example app's `http://localhost:3000/orders/5`).
+ */
+export function tagList(tags: readonly string[]): Html {
+  const parts = tags.map((tag) =>
+    isWebUrl(tag) ? html`<a href="${tag}" rel="noopener noreferrer">${tag}</a>` : html`${tag}`,
+  );
+  return html`${parts.map((part, i) => (i === 0 ? part : html`, ${part}`))}`;
+}
+
+/** An absolute http or https URL (nothing else becomes a link: no javascript: or data:). */
+export function isWebUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.host !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** The whole task page: the live part, then the task's input context (which never changes). */
 export function renderTaskBody(ctx: UiContext, detail: TaskDetail): Html {
   const { task } = detail;
   return html`${renderTaskLive(ctx, detail)}
 <section class="card" aria-labelledby="context-heading"><h2 id="context-heading">Context</h2>
-<dl class="facts inline-facts"><dt>Initiator</dt><dd>${task.initiator ?? "–"}</dd><dt>Source system</dt><dd>${task.source_system ?? "–"}</dd><dt>Reason</dt><dd>${task.reason ?? "–"}</dd><dt>Tags</dt><dd>${task.tags.length > 0 ? task.tags.join(", ") : "–"}</dd><dt>Priority</dt><dd>${task.priority}</dd></dl>
+<dl class="facts inline-facts"><dt>Initiator</dt><dd>${task.initiator ?? "–"}</dd><dt>Source system</dt><dd>${task.source_system ?? "–"}</dd><dt>Reason</dt><dd>${task.reason ?? "–"}</dd><dt>Tags</dt><dd>${task.tags.length > 0 ? tagList(task.tags) : "–"}</dd><dt>Priority</dt><dd>${task.priority}</dd></dl>
 ${jsonBlock(task.context, `GET /v1/tasks/${task.task_uuid}`)}</section>`;
 }
