@@ -37,6 +37,7 @@ describe("entry points", () => {
         "createMetrics",
         "defaultConfig",
         "defineHandler",
+        "defineTemplate",
         "embeddedPglite",
         "formatConfigIssue",
         "formatTemplateIssue",

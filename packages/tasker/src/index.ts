@@ -51,6 +51,12 @@ export {
   parseTemplate,
   parseTemplateObject,
 } from "./template/load.js";
+export {
+  type DefinedTemplate,
+  defineTemplate,
+  type StepDefinition,
+  type TemplateDefinition,
+} from "./template/define-template.js";
 export { type MermaidOptions, templateToMermaid } from "./template/mermaid.js";
 export type {
   EnvironmentOverride,
