@@ -6,7 +6,6 @@ import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { ContinueWith } from "../orchestrator/apply-worker-outcome.js";
 import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { namespaceQueue } from "../queue/queue-names.js";
-import { Waker } from "../queue/waker.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, QUEUE_CHANNEL, stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
@@ -38,6 +37,7 @@ import {
   type ReportResultSchema,
   type WorkerList,
 } from "./messages.js";
+import { QueueWaiters } from "./queue-waiters.js";
 
 /** Options of {@link RemoteWorkers}. */
 export interface RemoteWorkersOptions {
@@ -68,8 +68,8 @@ interface KnownClaimEntry {
  * orchestrator's sweep of expired leases) now stands for it.
  */
 export class RemoteWorkers {
-  /** Woken by a NOTIFY on any queue: waiting claims read again. */
-  private readonly waker = new Waker();
+  /** Claims waiting for their queues, woken by the NOTIFY of a queue they read. */
+  private readonly waiters = new QueueWaiters();
   private readonly registrations = new Map<string, { row: RemoteWorkerRow; readAt: number }>();
   /**
    * The task as each outstanding claim found it, by claim token: a success reported to this server
@@ -102,13 +102,13 @@ export class RemoteWorkers {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(QUEUE_CHANNEL, () => this.waker.wake());
+    this.unlisten = await this.db.listen(QUEUE_CHANNEL, (queue) => this.waiters.wake(queue));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.shutdown.abort();
-    this.waker.wake();
+    this.waiters.wakeAll();
     await this.unlisten?.();
   }
 
@@ -200,7 +200,7 @@ export class RemoteWorkers {
       }
       const left = until - Date.now();
       if (left <= 0 || this.closed || aborted?.aborted) return [];
-      await this.waker.wait(Math.min(left, 1000));
+      await this.waiters.wait(queues, Math.min(left, 1000));
     }
   }
 
