@@ -1,5 +1,6 @@
-// Duplicate and out-of-order queue messages injected while tasks run: every one is ignored (and
-// the orchestrator logs it), and no step makes any transition twice.
+// Duplicate and out-of-order queue messages injected while tasks run: every one is ignored (the
+// worker logs the step messages it ignores) or only re-plans its task, and no step makes any
+// transition twice.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../src/queue/queue-names.js";
@@ -194,9 +195,8 @@ describe("duplicate and out-of-order queue messages", () => {
 
   it("both processes logged what they ignored and dropped", () => {
     const said = (p: RunningProcess, msg: string) => p.logs().filter((l) => l.msg === msg);
-    const ignoredResults = said(orchestrator, "duplicate or late step result ignored");
-    expect(ignoredResults.length).toBeGreaterThan(0);
-    expect(ignoredResults[0]).toMatchObject({ task_uuid: expect.any(String), step_uuid: expect.any(String) });
+    // An injected step_result (what an older version sent) is read as a re-plan of its task, which
+    // changes nothing when nothing is due: nothing to log.
     expect(said(worker, "duplicate or stale step message ignored").length).toBeGreaterThan(0);
     expect(said(orchestrator, "malformed orchestration message dropped").length).toBeGreaterThanOrEqual(8);
     expect(said(worker, "malformed step message dropped")[0]).toMatchObject({

@@ -1,3 +1,5 @@
+import { toSnapshot } from "../lifecycle/evaluate-task.js";
+import { isReady } from "../lifecycle/plan-task.js";
 import type {
   StepError,
   StepResponse,
@@ -6,8 +8,6 @@ import type {
   TaskSummary,
   TaskTransition,
 } from "../model/task-response.js";
-import { toSnapshot } from "../orchestrator/evaluate-task.js";
-import { isReady } from "../orchestrator/plan-task.js";
 import { STEP_IN_PROGRESS_STATES, type StepState } from "../state/step-states.js";
 import type { TaskState } from "../state/task-states.js";
 import type { StepRow } from "../store/sql/steps.js";

@@ -35,9 +35,6 @@ describe("createMetrics", () => {
     const m = createMetrics();
     m.stepFinished("ecommerce", "process_payment", 0.2);
     m.stepRetried("ecommerce");
-    m.successPlanned("ecommerce", "known");
-    m.successPlanned("ecommerce", "known");
-    m.successPlanned("ecommerce", "known_changed");
     m.httpRequest("GET", "/v1/tasks/:task_uuid", 404, 0.003);
     const { body } = await m.render();
     expect(body).toContain(
@@ -47,13 +44,6 @@ describe("createMetrics", () => {
       'tasker_step_duration_seconds_sum{namespace="ecommerce",step="process_payment"} 0.2',
     );
     expect(body).toContain('tasker_step_retries_total{namespace="ecommerce"} 1');
-    expect(body).toContain(
-      'tasker_step_successes_planned_total{namespace="ecommerce",planned_from="known"} 2',
-    );
-    expect(body).toContain(
-      'tasker_step_successes_planned_total{namespace="ecommerce",planned_from="known_changed"} 1',
-    );
-    expect(body).not.toContain('planned_from="read"');
     expect(body).toContain(
       'tasker_http_request_duration_seconds_count{method="GET",route="/v1/tasks/:task_uuid",status="404"} 1',
     );

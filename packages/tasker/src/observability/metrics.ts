@@ -69,12 +69,6 @@ export function createMetrics(registry: Registry = new Registry(), logger?: Logg
     labelNames: ["namespace"],
     registers,
   });
-  const successesPlanned = new Counter({
-    name: "tasker_step_successes_planned_total",
-    help: "Step successes stored by workers, by namespace and where their plan came from: known (made in advance, one round trip), read, known_changed (the task had moved: made again from the read).",
-    labelNames: ["namespace", "planned_from"],
-    registers,
-  });
   const stepDuration = new Histogram({
     name: "tasker_step_duration_seconds",
     help: "Handler execution time of step attempts, by namespace and step.",
@@ -118,8 +112,6 @@ export function createMetrics(registry: Registry = new Registry(), logger?: Logg
     },
     stepFinished: (namespace, step, seconds) => stepDuration.observe({ namespace, step }, seconds),
     stepRetried: (namespace) => stepRetries.inc({ namespace }),
-    successPlanned: (namespace, plannedFrom) =>
-      successesPlanned.inc({ namespace, planned_from: plannedFrom }),
     httpRequest: (method, route, status, seconds) =>
       httpDuration.observe({ method, route, status: String(status) }, seconds),
     setQueueDepthSource(source) {

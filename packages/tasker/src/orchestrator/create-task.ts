@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { eventPayloads } from "../events/lifecycle-events.js";
+import { planEvaluation } from "../lifecycle/evaluate-task.js";
+import { jsonbCopy } from "../lifecycle/handed-on.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database, Queryable } from "../store/database.js";
 import { insertTaskGraph, type TaskGraphWrite } from "../store/sql/insert-task-graph.js";
-import { type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
+import { type ClaimedStep, type NewStep, newStepRow, type StepRow } from "../store/sql/steps.js";
 import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js";
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import type { TaskTemplate } from "../template/schema.js";
-import { planEvaluation } from "./evaluate-task.js";
-import { claimedStepOf, type KnownClaim, knownAtCreation } from "./known-task.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -44,8 +44,8 @@ export interface WorkerSlot extends CreationClaim {
   release(): void;
 }
 
-/** A step claimed by its task's creation, and the task as the creation left it. */
-export type ClaimedAtCreation = KnownClaim;
+/** A step claimed by its task's creation. */
+export type ClaimedAtCreation = ClaimedStep;
 
 /** The template changed since it was chosen (see TemplateGuard): nothing was written. */
 export const STALE_TEMPLATE = "stale_template";
@@ -85,12 +85,17 @@ export async function createTaskFromTemplate(
     idempotency_key: request.idempotency_key ?? null,
     request_hash: requestHash,
     error: null,
+    step_count: template.steps.length,
+    steps_done: 0,
+    steps_failed: 0,
+    steps_waiting: 0,
+    steps_running: 0,
     created_at: now,
     updated_at: now,
     completed_at: null,
   };
 
-  const { ordered, ancestors, parents } = graphOf(template.steps);
+  const { ordered, ancestors, parents, children } = graphOf(template.steps);
   const uuids = ordered.map(() => uuidv7());
   const steps: NewStep[] = ordered.map((s, position) => ({
     workflow_step_uuid: uuids[position]!,
@@ -106,20 +111,22 @@ export async function createTaskFromTemplate(
     max_backoff_ms: s.retry.max_backoff_ms,
     timeout_seconds: s.timeout_seconds,
     ancestor_uuids: ancestors[position]!.map((k) => uuids[k]!),
+    child_uuids: children[position]!.map((k) => uuids[k]!),
   }));
   const stepRows = steps.map((s, position) => newStepRow(s, parents[position]!.length, now));
   const planned = planEvaluation(task, stepRows, now);
   const ready = new Set(planned.plan.ready.map((s) => s.uuid));
   for (const s of stepRows) if (ready.has(s.workflow_step_uuid)) s.state = "enqueued";
   task.status = planned.plan.transitions.at(-1)?.to ?? task.status;
-  const kept =
+  task.steps_running = ready.size;
+  const claimed =
     claimFor && stepRows.find((s) => s.state === "enqueued" && claimFor.canRun(s.handler_callable));
-  if (kept && claimFor) {
-    kept.state = "in_progress";
-    kept.attempts = 1;
-    kept.claimed_by = claimFor.workerId;
-    kept.claim_expires_at = new Date(now.getTime() + claimFor.leaseSeconds * 1000);
-    kept.last_attempted_at = now;
+  if (claimed && claimFor) {
+    claimed.state = "in_progress";
+    claimed.attempts = 1;
+    claimed.claimed_by = claimFor.workerId;
+    claimed.claim_expires_at = new Date(now.getTime() + claimFor.leaseSeconds * 1000);
+    claimed.last_attempted_at = now;
   }
   const graph: TaskGraphWrite = {
     task,
@@ -128,8 +135,13 @@ export async function createTaskFromTemplate(
       Object.assign(
         {},
         steps[i]!,
-        { state: s.state as "pending" | "enqueued" | "in_progress" },
-        s === kept && claimFor ? { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds } : {},
+        {
+          state: s.state as "pending" | "enqueued" | "in_progress",
+          unfinished_parents: s.unfinished_parents,
+        },
+        s === claimed && claimFor
+          ? { claimed_by: claimFor.workerId, lease_seconds: claimFor.leaseSeconds }
+          : {},
       ),
     ),
     edges: parents.flatMap((of, position) => of.map((k) => ({ from: uuids[k]!, to: uuids[position]! }))),
@@ -144,17 +156,33 @@ export async function createTaskFromTemplate(
   if (inserted === "refused") throw backpressure(maxPendingTasks);
   if (inserted === "exists") return existingForKey(db, request.idempotency_key!, requestHash!);
   const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
-  if (kept) {
-    const parentUuids = new Map(
-      uuids.map((uuid, position) => [uuid, parents[position]!.map((k) => uuids[k]!)]),
-    );
-    created.claimed = {
-      // It has no ancestors: no dependency results.
-      step: claimedStepOf(task, kept, kept.attempts, {}),
-      known: knownAtCreation(task, stepRows, parentUuids),
-    };
-  }
+  if (claimed) created.claimed = claimedAtCreation(task, claimed);
   return created;
+}
+
+/**
+ * The step the creation claimed, as a claim statement returns it (see ClaimedStep): a root, so no
+ * dependency results. Its initialization and the context are copies as a read gives them (JSON, in
+ * jsonb key order): the handler may change them, and the creation's answer is made from the rows.
+ */
+function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
+  return {
+    workflow_step_uuid: step.workflow_step_uuid,
+    task_uuid: task.task_uuid,
+    name: step.name,
+    handler_callable: step.handler_callable,
+    initialization: jsonbCopy(step.initialization) as Record<string, unknown>,
+    attempts: step.attempts,
+    max_attempts: step.max_attempts,
+    timeout_seconds: step.timeout_seconds,
+    child_count: step.child_uuids.length,
+    task_name: task.name,
+    namespace: task.namespace,
+    version: task.version,
+    correlation_id: task.correlation_id,
+    context: jsonbCopy(task.context) as Record<string, unknown>,
+    dependency_results: {},
+  };
 }
 
 function backpressure(maxPendingTasks: number): TaskerError {
@@ -189,14 +217,15 @@ async function existingForKey(tx: Queryable, key: string, requestHash: string): 
 type TemplateStep = TaskTemplate["steps"][number];
 
 /**
- * A template's steps in topological order, with each one's ancestors (in that order) and parents
- * (in the order it names them) as positions in it: the same for every task of the template, so
- * made once per loaded template.
+ * A template's steps in topological order, with each one's ancestors (in that order), parents
+ * (in the order it names them) and children (in that order) as positions in it: the same for every
+ * task of the template, so made once per loaded template.
  */
 interface TemplateGraph {
   ordered: TemplateStep[];
   ancestors: number[][];
   parents: number[][];
+  children: number[][];
 }
 const graphs = new WeakMap<readonly TemplateStep[], TemplateGraph>();
 
@@ -206,10 +235,16 @@ function graphOf(steps: readonly TemplateStep[]): TemplateGraph {
     const ordered = topologicalOrder(steps);
     const position = new Map(ordered.map((s, i) => [s.name, i]));
     const ancestorsByName = ancestorsOf(steps);
+    const parents = ordered.map((s) => s.dependencies.map((d) => position.get(d)!));
+    const children = ordered.map(() => [] as number[]);
+    parents.forEach((of, child) => {
+      for (const parent of of) children[parent]!.push(child);
+    });
     graph = {
       ordered,
       ancestors: ordered.map((s) => [...(ancestorsByName.get(s.name) ?? [])].map((n) => position.get(n)!)),
-      parents: ordered.map((s) => s.dependencies.map((d) => position.get(d)!)),
+      parents,
+      children,
     };
     graphs.set(steps, graph);
   }

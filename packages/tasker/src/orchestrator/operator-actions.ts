@@ -1,4 +1,5 @@
 import { publishEvents } from "../events/lifecycle-events.js";
+import { evaluateTask, taskEvent } from "../lifecycle/evaluate-task.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
@@ -9,7 +10,6 @@ import type { Transaction } from "../store/database.js";
 import { selectStep, transitionSteps } from "../store/sql/steps.js";
 import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
 import { insertTaskTransitions } from "../store/sql/transitions.js";
-import { evaluateTask, taskEvent } from "./evaluate-task.js";
 
 /** Cancel: no new steps start; running ones finish (their results are recorded); task `cancelled`. */
 export async function cancelTask(tx: Transaction, taskUuid: string, reason: string): Promise<void> {

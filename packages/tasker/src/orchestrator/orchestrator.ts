@@ -1,5 +1,8 @@
+import { evaluateTask } from "../lifecycle/evaluate-task.js";
+import { recordOutcomeMetrics } from "../lifecycle/outcome-store.js";
+import { type OutcomeToStore, planFromCounts } from "../lifecycle/store-outcomes.js";
 import type { Logger } from "../observability/logger.js";
-import type { MetricsSink, PlannedFrom } from "../observability/metrics-sink.js";
+import type { MetricsSink } from "../observability/metrics-sink.js";
 import { checkOrchestrationMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
@@ -7,13 +10,13 @@ import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, nextDelayedMessageInMs, sendMessages } from "../store/sql/queue.js";
 import {
-  endLostClaims,
+  cancelLostClaimsOfFinishedTasks,
+  type LostLastAttempt,
   selectExpiredClaims,
+  selectLostLastAttempts,
   selectOverdueRetryTasks,
   touchStaleEnqueued,
 } from "../store/sql/steps.js";
-import { applyStepResult, type ResultOutcome } from "./apply-step-result.js";
-import { evaluateTask } from "./evaluate-task.js";
 
 /** Tuning of an {@link Orchestrator}; every option has a default. */
 export interface OrchestratorOptions {
@@ -36,9 +39,10 @@ export interface OrchestratorOptions {
 }
 
 /**
- * Reads the orchestration queue (step results and re-evaluation requests) and decides each
- * task's next move. Any number of orchestrators may share a database: messages are claimed with
- * SKIP LOCKED and every decision about a task happens under that task's row lock.
+ * Owns what needs a clock: reads the orchestration queue (re-evaluation requests: a retry's
+ * backoff is over) and re-plans each task, and sweeps for steps whose worker vanished. Any number
+ * of orchestrators may share a database: messages are claimed with SKIP LOCKED and every decision
+ * about a task happens under that task's row lock.
  */
 export class Orchestrator {
   private consumer: Consumer | undefined;
@@ -146,7 +150,11 @@ export class Orchestrator {
     this.dueTimer.unref();
   }
 
-  /** Applies one orchestration message in one transaction (the outbox row is deleted in it). */
+  /**
+   * Re-plans the message's task in one transaction (the outbox row is deleted in it). A
+   * `step_result` message, an older version's request to decide on a failed step, is read as one:
+   * migration 010 decided those steps.
+   */
   private async handle(d: Delivery<OrchestrationMessage>): Promise<Settlement> {
     const checked = checkOrchestrationMessage(d.message);
     if (!checked.ok) {
@@ -159,23 +167,20 @@ export class Orchestrator {
     const msg = checked.message;
     const log = this.logger.child({ task_uuid: msg.task_uuid, correlation_id: msg.correlation_id });
     try {
-      const outcome = await this.db.transaction(async (tx) => {
-        let result: Pick<ResultOutcome, "events" | "evaluation"> & Partial<ResultOutcome>;
-        if (msg.kind === "step_result") {
-          result = await applyStepResult(
-            tx,
-            { msgId: d.outboxMsgId, taskUuid: msg.task_uuid, stepUuid: msg.step_uuid },
-            { jitterPercent: this.opts.jitterPercent, logger: log },
-          );
-        } else {
-          const evaluation = await evaluateTask(tx, msg.task_uuid);
-          if (d.outboxMsgId) await ackMessages(tx, [d.outboxMsgId]);
-          result = { evaluation, events: evaluation?.events ?? [] };
-        }
-        // The evaluation published the events inside the transaction: heard only after commit.
-        return result;
+      const evaluation = await this.db.transaction(async (tx) => {
+        const evaluated = await evaluateTask(tx, msg.task_uuid);
+        if (d.outboxMsgId) await ackMessages(tx, [d.outboxMsgId]);
+        // The evaluation published its events inside the transaction: heard only after commit.
+        return evaluated;
       });
-      this.record(outcome);
+      const task = evaluation?.task;
+      if (
+        task &&
+        evaluation.plan.transitions.length > 0 &&
+        TASK_TERMINAL_STATES.has(task.status as TaskState)
+      ) {
+        this.metrics?.taskFinished(task.namespace, task.status);
+      }
       return "acked_in_database";
     } catch (err) {
       // Not acked: the message comes back after the visibility timeout and is tried again.
@@ -184,16 +189,13 @@ export class Orchestrator {
     }
   }
 
-  private record(outcome: Partial<ResultOutcome>): void {
-    if (this.metrics) recordOutcomeMetrics(this.metrics, outcome);
-  }
-
   /**
    * Steps whose lease expired long ago and whose message never came back, and (with a broker)
    * steps left `enqueued` whose signal the broker lost or dead-lettered: send the signal again. A
    * duplicate is harmless; claims are guarded. A lost claim no worker may take over is ended
-   * instead (see endLostClaims): cancelled when its task finished meanwhile, failed when it was
-   * the step's last attempt - that failure is then applied like any other, as a step result.
+   * instead: cancelled when its task finished meanwhile (see cancelLostClaimsOfFinishedTasks), and
+   * when it was the step's last attempt, failed in its dead worker's name (`lease_expired`) and
+   * decided like any failure, so max_attempts holds.
    */
   private async sweepLostClaims(): Promise<void> {
     // With the Postgres transport a signal is its outbox row and cannot be lost; with a broker it
@@ -203,7 +205,7 @@ export class Orchestrator {
     const older = this.opts.staleEnqueuedSeconds;
     const { ended, expired, stale, overdue } = await this.db.transaction(async (tx) => {
       const found = {
-        ended: await endLostClaims(tx, 100),
+        ended: await cancelLostClaimsOfFinishedTasks(tx, 100),
         expired: await selectExpiredClaims(tx, 100),
         stale: brokered ? await touchStaleEnqueued(tx, older, 100) : [],
         overdue: brokered ? await selectOverdueRetryTasks(tx, older, 100) : [],
@@ -217,17 +219,6 @@ export class Orchestrator {
             correlation_id: s.correlation_id,
           },
         })),
-        ...found.ended
-          .filter((s) => s.ended === "failed")
-          .map((s) => ({
-            queueName: ORCHESTRATION_QUEUE,
-            message: {
-              kind: "step_result",
-              task_uuid: s.task_uuid,
-              step_uuid: s.workflow_step_uuid,
-              correlation_id: s.correlation_id,
-            },
-          })),
         ...found.overdue.map((t) => ({
           queueName: ORCHESTRATION_QUEUE,
           message: {
@@ -240,16 +231,16 @@ export class Orchestrator {
       ]);
       return found;
     });
-    const cancelled = ended.filter((s) => s.ended === "cancelled").length;
-    if (cancelled > 0) {
+    if (ended.length > 0) {
       this.logger.warn(
-        { steps: cancelled },
+        { steps: ended.length },
         "cancelled steps whose worker lease expired after their task finished (they are not run again)",
       );
     }
-    if (ended.length > cancelled) {
+    const failed = await this.failLostLastAttempts(await selectLostLastAttempts(this.db, 100));
+    if (failed > 0) {
       this.logger.warn(
-        { steps: ended.length - cancelled },
+        { steps: failed },
         "failed steps whose worker lease expired on their last attempt (max_attempts reached)",
       );
     }
@@ -266,31 +257,43 @@ export class Orchestrator {
       this.logger.warn({ tasks: overdue.length }, "re-evaluating tasks whose retry wake-up was lost");
     }
   }
-}
 
-/** Step and task metrics for one applied result, wherever it was applied (orchestrator or worker). */
-export function recordOutcomeMetrics(
-  metrics: MetricsSink,
-  outcome: Partial<ResultOutcome> & { plannedFrom?: PlannedFrom },
-): void {
-  if (
-    outcome.namespace &&
-    outcome.stepName &&
-    outcome.durationSeconds !== undefined &&
-    outcome.applied === "completed"
-  )
-    metrics.stepFinished(outcome.namespace, outcome.stepName, outcome.durationSeconds);
-  if (outcome.namespace && outcome.applied === "retry_scheduled") metrics.stepRetried(outcome.namespace);
-  if (outcome.namespace && outcome.applied === "completed" && outcome.plannedFrom) {
-    metrics.successPlanned(outcome.namespace, outcome.plannedFrom);
-  }
-  const task = outcome.evaluation?.task;
-  if (
-    task &&
-    outcome.evaluation?.plan.transitions.length &&
-    TASK_TERMINAL_STATES.has(task.status as TaskState)
-  ) {
-    metrics.taskFinished(task.namespace, task.status);
+  /**
+   * Fails steps whose worker died on their last attempt, in that worker's name: the outcome it never
+   * sent is a `lease_expired` failure, decided and applied as a worker's failure is (the retry
+   * policy finds no attempt left), only while the claim is still that worker's and its lease over.
+   */
+  private async failLostLastAttempts(lost: readonly LostLastAttempt[]): Promise<number> {
+    if (lost.length === 0) return 0;
+    const outcomes = lost.map(
+      (s): OutcomeToStore => ({
+        taskUuid: s.task_uuid,
+        stepUuid: s.workflow_step_uuid,
+        workerId: s.claimed_by,
+        attempts: s.attempts,
+        outboxMsgId: null,
+        outcome: {
+          ok: false,
+          error: {
+            message: `the worker running this step (${s.claimed_by}) stopped renewing its lease during attempt ${s.attempts} of ${s.max_attempts}, the last one, so it is not run again`,
+            code: "lease_expired",
+            retryable: true,
+            kind: "worker_lost",
+            metadata: { worker_id: s.claimed_by },
+            retry_after_ms: null,
+          },
+        },
+        metadata: { reason: "lease expired on the last attempt; the worker holding it stopped answering" },
+        onlyIfLeaseExpired: true,
+      }),
+    );
+    const stored = await this.db.transaction(
+      (tx) =>
+        planFromCounts.store(tx, outcomes, { jitterPercent: this.opts.jitterPercent, logger: this.logger }),
+      { genericPlans: true },
+    );
+    for (const s of stored) if (s && this.metrics) recordOutcomeMetrics(this.metrics, s);
+    return stored.filter((s) => s !== undefined).length;
   }
 }
 

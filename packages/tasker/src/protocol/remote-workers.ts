@@ -1,10 +1,12 @@
 import { hostname as localHostname } from "node:os";
 import type { z } from "zod";
+import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
+import { HandedOn } from "../lifecycle/handed-on.js";
+import { OutcomeStore } from "../lifecycle/outcome-store.js";
+import type { ContinueWith } from "../lifecycle/store-outcomes.js";
 import { TaskerError } from "../model/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import type { ContinueWith } from "../orchestrator/apply-worker-outcome.js";
-import { type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database } from "../store/database.js";
 import { ackMessages, QUEUE_CHANNEL, stepSignalCte } from "../store/sql/queue.js";
@@ -20,8 +22,6 @@ import {
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
 import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
-import { OutcomeStore } from "../worker/outcome-store.js";
-import type { AttemptOutcome } from "../worker/run-handler.js";
 import { decodeClaimToken, encodeClaimToken } from "./claim-token.js";
 import { ExpiringMap } from "./expiring-map.js";
 import {
@@ -54,10 +54,10 @@ const REGISTRATION_TTL_MS = 5_000;
 /** Claims (and answers) this server remembers at most. */
 const MAX_REMEMBERED = 50_000;
 
-/** What this server remembers of a claim it handed out, until its outcome comes back. */
-interface KnownClaimEntry {
-  known: KnownTask;
-  given: Readonly<Record<string, unknown>>;
+/** A claim this server handed out, until its outcome comes back: the step and what it was given. */
+interface HandedOut {
+  step: ClaimedStep;
+  given: HandedOn;
 }
 
 /**
@@ -72,11 +72,12 @@ export class RemoteWorkers {
   private readonly waiters = new QueueWaiters();
   private readonly registrations = new Map<string, { row: RemoteWorkerRow; readAt: number }>();
   /**
-   * The task as each outstanding claim found it, by claim token: a success reported to this server
-   * is planned in advance from it, as an in-process worker does (one round trip instead of two).
-   * A report that reaches another server, or comes after the entry expired, is planned from a read.
+   * Each outstanding claim's step and what it was given, by claim token: a success reported to this
+   * server builds the step its worker goes on with from them, as an in-process worker does
+   * (ContinueWith.ran), instead of reading that step's context and dependencies. A report that
+   * reaches another server, or comes after the entry expired, has the next step read whole.
    */
-  private readonly knownClaims = new ExpiringMap<string, KnownClaimEntry>(MAX_REMEMBERED);
+  private readonly handedOut = new ExpiringMap<string, HandedOut>(MAX_REMEMBERED);
   /**
    * The answer to each report, by worker and claim token, for a while: a worker whose answer was
    * lost (a connection reset) and that reports again gets the same answer, with the `next` step
@@ -98,6 +99,7 @@ export class RemoteWorkers {
       maxBatch: 64,
       shutdown: this.shutdown.signal,
       metrics: opts.metrics,
+      logger: opts.logger,
     });
   }
 
@@ -190,14 +192,7 @@ export class RemoteWorkers {
         await this.release(workerId, claims, "the claiming request was abandoned");
         return [];
       }
-      if (claims.length > 0) {
-        const now = new Date();
-        return claims.map((c) => {
-          const message = claimMessage(c, worker.lease_seconds);
-          this.remember(message.claim_token, knownAtClaim(c, workerId, now), c, worker);
-          return message;
-        });
-      }
+      if (claims.length > 0) return claims.map((c) => this.handOut(c, worker));
       const left = until - Date.now();
       if (left <= 0 || this.closed || aborted?.aborted) return [];
       await this.waiters.wait(queues, Math.min(left, 1000));
@@ -235,23 +230,25 @@ export class RemoteWorkers {
               retry_after_ms: req.outcome.error.retry_after_ms ?? null,
             },
           };
-    const handlers = new Set(worker.handlers);
-    const continueWith: ContinueWith | undefined =
-      req.continue && worker.status === "running"
-        ? { leaseSeconds: worker.lease_seconds, canRun: (step) => handlers.has(step.handler_callable) }
-        : undefined;
     const answered = this.answers.get(`${workerId}\n${req.claim_token}`);
     if (answered) return answered;
-    const remembered = this.knownClaims.take(req.claim_token);
+    const ran = this.handedOut.take(req.claim_token);
+    const continueWith: ContinueWith | undefined =
+      req.continue && worker.status === "running"
+        ? { leaseSeconds: worker.lease_seconds, handlers: worker.handlers, ran }
+        : undefined;
     const stored = await this.outcomes.store({
-      claim: { task_uuid: ref.taskUuid, workflow_step_uuid: ref.stepUuid, attempts: ref.attempts },
+      claim: {
+        task_uuid: ref.taskUuid,
+        workflow_step_uuid: ref.stepUuid,
+        attempts: ref.attempts,
+        child_count: ran?.step.child_count,
+      },
       workerId,
       outboxMsgId: null,
       outcome,
       log: this.opts.logger,
       continueWith,
-      known: remembered?.known,
-      given: remembered?.given,
       retryForMs: (worker.lease_seconds * 1000) / 2,
     });
     if (!stored) {
@@ -261,18 +258,12 @@ export class RemoteWorkers {
         { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
       );
     }
-    const { applied } = stored;
-    let next: ClaimedStepMessage | null = null;
-    if (applied.next) {
-      next = claimMessage(applied.next, worker.lease_seconds);
-      this.remember(next.claim_token, applied.known, applied.next, worker);
-    }
-    const evaluation = applied.evaluation;
+    const { next, nextHandedOn } = stored.stored;
     const answer: ReportResponse = {
       step_uuid: ref.stepUuid,
-      outcome: applied.applied,
-      task_status: evaluation ? (evaluation.plan.transitions.at(-1)?.to ?? evaluation.task.status) : null,
-      next,
+      outcome: stored.stored.applied,
+      task_status: stored.stored.taskStatus,
+      next: next ? this.handOut(next, worker, nextHandedOn) : null,
     };
     this.answers.set(`${workerId}\n${req.claim_token}`, answer, worker.lease_seconds * 2000);
     return answer;
@@ -369,16 +360,15 @@ export class RemoteWorkers {
     return released;
   }
 
-  /** Remembers the task as a claim found it, until its outcome comes back or its lease is long over. */
-  private remember(
-    token: string,
-    known: KnownTask | undefined,
-    claim: ClaimedStep,
-    worker: RemoteWorkerRow,
-  ): void {
-    if (known) {
-      this.knownClaims.set(token, { known, given: claim.dependency_results }, worker.lease_seconds * 2000);
-    }
+  /** A claim as the protocol sends it, remembered until its outcome comes back or its lease is long over. */
+  private handOut(claim: ClaimedStep, worker: RemoteWorkerRow, given?: HandedOn): ClaimedStepMessage {
+    const message = claimMessage(claim, worker.lease_seconds);
+    this.handedOut.set(
+      message.claim_token,
+      { step: claim, given: given ?? HandedOn.of(claim.context, claim.dependency_results) },
+      worker.lease_seconds * 2000,
+    );
+    return message;
   }
 
   /** The worker's registration (cached briefly, so that another server's drain is seen soon). */

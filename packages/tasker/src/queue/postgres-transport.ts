@@ -16,6 +16,7 @@ import type {
   Delivery,
   DeliveryHandler,
   MessageTransport,
+  ReceivedMessage,
   Settlement,
 } from "./transport.js";
 import { Waker } from "./waker.js";
@@ -32,12 +33,12 @@ export class PostgresTransport implements MessageTransport {
     private readonly logger: Logger,
   ) {}
 
-  async consume<T>(
+  async consume<T, C = never>(
     queues: readonly string[],
-    options: ConsumerOptions,
-    handler: DeliveryHandler<T>,
+    options: ConsumerOptions<C>,
+    handler: DeliveryHandler<T, C>,
   ): Promise<Consumer> {
-    const consumer = new PostgresConsumer<T>(this.db, this.logger, [...queues], options, handler);
+    const consumer = new PostgresConsumer<T, C>(this.db, this.logger, [...queues], options, handler);
     await consumer.start();
     return consumer;
   }
@@ -56,7 +57,7 @@ export class PostgresTransport implements MessageTransport {
   async close(): Promise<void> {}
 }
 
-class PostgresConsumer<T> implements Consumer {
+class PostgresConsumer<T, C> implements Consumer {
   private running = false;
   private loop: Promise<void> | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -74,8 +75,8 @@ class PostgresConsumer<T> implements Consumer {
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly queues: string[],
-    private readonly options: ConsumerOptions,
-    private readonly handler: DeliveryHandler<T>,
+    private readonly options: ConsumerOptions<C>,
+    private readonly handler: DeliveryHandler<T, C>,
   ) {}
 
   async start(): Promise<void> {
@@ -139,15 +140,13 @@ class PostgresConsumer<T> implements Consumer {
       }
       try {
         const limit = Math.min(free, this.options.batchSize);
-        const messages = this.options.receive
-          ? ((await this.options.receive(
-              this.queues,
-              limit,
-              this.options.visibilitySeconds,
-            )) as QueueMessage<T>[])
-          : await receiveMessages<T>(this.db, this.queues, limit, this.options.visibilitySeconds);
+        const messages: ReceivedMessage<C | undefined>[] = this.options.receive
+          ? await this.options.receive(this.queues, limit, this.options.visibilitySeconds)
+          : (await receiveMessages(this.db, this.queues, limit, this.options.visibilitySeconds)).map(
+              (message) => ({ message, claimed: undefined }),
+            );
         backoffMs = 100;
-        for (const m of messages) this.dispatch(m);
+        for (const m of messages) this.dispatch(m.message as QueueMessage<T>, m.claimed);
         // Fewer than asked for: the queue is drained, so sleep until a NOTIFY (one that came in
         // meanwhile is remembered) instead of reading it empty again.
         if (messages.length < limit) await this.waker.wait(this.options.pollIntervalMs);
@@ -160,10 +159,11 @@ class PostgresConsumer<T> implements Consumer {
     }
   }
 
-  private dispatch(m: QueueMessage<T>): void {
-    const delivery: Delivery<T> = {
+  private dispatch(m: QueueMessage<T>, claimed: C | undefined): void {
+    const delivery: Delivery<T, C> = {
       queue: m.queueName,
       message: m.message,
+      claimed,
       outboxMsgId: m.msgId,
       redeliveries: m.readCount - 1,
     };

@@ -28,7 +28,7 @@ export interface RabbitMqOptions {
 
 type Registered = {
   queues: string[];
-  options: ConsumerOptions;
+  options: { prefetch: number };
   onMessage: (channel: Channel, queue: string, msg: ConsumeMessage) => void;
   channel?: Channel;
   tags: string[];
@@ -179,10 +179,10 @@ export class RabbitMqTransport implements MessageTransport {
     });
   }
 
-  async consume<T>(
+  async consume<T, C = never>(
     queues: readonly string[],
-    options: ConsumerOptions,
-    handler: DeliveryHandler<T>,
+    options: ConsumerOptions<C>,
+    handler: DeliveryHandler<T, C>,
   ): Promise<Consumer> {
     const inflight = new Set<Promise<void>>();
     let drainWaiters: (() => void)[] = [];
@@ -239,12 +239,12 @@ export class RabbitMqTransport implements MessageTransport {
     }
   }
 
-  private async handleMessage<T>(
+  private async handleMessage<T, C>(
     channel: Channel,
     queue: string,
     msg: ConsumeMessage,
-    options: ConsumerOptions,
-    handler: DeliveryHandler<T>,
+    options: ConsumerOptions<C>,
+    handler: DeliveryHandler<T, C>,
   ): Promise<void> {
     let message: T;
     try {
@@ -262,7 +262,7 @@ export class RabbitMqTransport implements MessageTransport {
         message,
         outboxMsgId: null,
         redeliveries: count,
-      } satisfies Delivery<T>);
+      } satisfies Delivery<T, C>);
     } catch (err) {
       this.logger.error(
         { err: (err as Error).message, queue },

@@ -11,9 +11,14 @@ import type { QueueDepth, QueueMessage } from "../store/sql/queue.js";
 
 export type Settlement = "acked_in_database" | "ack" | "retry_later" | "release";
 
-export interface Delivery<T> {
+export interface Delivery<T, C = never> {
   queue: string;
   message: T;
+  /**
+   * What the consumer's `receive` claimed with the message, when it claims as it reads (see
+   * ConsumerOptions.receive); absent otherwise.
+   */
+  claimed?: C | undefined;
   /**
    * The outbox row behind this delivery (Postgres transport): delete it in the statement that
    * applies the work, so both commit or neither does. Null with RabbitMQ, which acks after commit.
@@ -23,7 +28,13 @@ export interface Delivery<T> {
   redeliveries: number;
 }
 
-export interface ConsumerOptions {
+/** A message a consumer's own `receive` read, and what it claimed with it. */
+export interface ReceivedMessage<C> {
+  message: QueueMessage<unknown>;
+  claimed: C;
+}
+
+export interface ConsumerOptions<C = never> {
   /** Handlers running at once (RabbitMQ prefetch). */
   prefetch: number;
   /** A read message stays invisible this long; a crashed reader's messages come back after it. */
@@ -34,15 +45,11 @@ export interface ConsumerOptions {
   batchSize: number;
   /**
    * Reads a batch instead of the plain read (Postgres), e.g. to claim the work the messages
-   * announce in the same statement. It must hide what it returns for `visibilitySeconds`, as the
-   * plain read does.
+   * announce in the same statement: each delivery carries what was claimed with it. It must hide
+   * what it returns for `visibilitySeconds`, as the plain read does.
    */
   receive?:
-    | ((
-        queues: readonly string[],
-        limit: number,
-        visibilitySeconds: number,
-      ) => Promise<QueueMessage<unknown>[]>)
+    | ((queues: readonly string[], limit: number, visibilitySeconds: number) => Promise<ReceivedMessage<C>[]>)
     | undefined;
 }
 
@@ -65,7 +72,7 @@ export interface Consumer {
   wake?(): void;
 }
 
-export type DeliveryHandler<T> = (delivery: Delivery<T>) => Promise<Settlement>;
+export type DeliveryHandler<T, C = never> = (delivery: Delivery<T, C>) => Promise<Settlement>;
 
 /**
  * Where signals travel. Every signal is first written to the `tasker.queue_messages` outbox in
@@ -75,10 +82,10 @@ export type DeliveryHandler<T> = (delivery: Delivery<T>) => Promise<Settlement>;
  */
 export interface MessageTransport {
   readonly kind: "postgres" | "rabbitmq";
-  consume<T>(
+  consume<T, C = never>(
     queues: readonly string[],
-    options: ConsumerOptions,
-    handler: DeliveryHandler<T>,
+    options: ConsumerOptions<C>,
+    handler: DeliveryHandler<T, C>,
   ): Promise<Consumer>;
   /** Reachable and able to carry messages. */
   healthy(): Promise<boolean>;

@@ -31,6 +31,11 @@ export class HandlerRegistry {
     return this.handlers.has(callable);
   }
 
+  /** How many handlers are registered. */
+  get size(): number {
+    return this.handlers.size;
+  }
+
   /** Every registered callable, sorted. */
   callables(): string[] {
     return [...this.handlers.keys()].sort();

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type {
@@ -12,7 +13,7 @@ import type {
 } from "../protocol/messages.js";
 import { Waker } from "../queue/waker.js";
 import type { HandlerRegistry } from "./handler-registry.js";
-import { type AttemptOutcome, runHandler } from "./run-handler.js";
+import { runHandler } from "./run-handler.js";
 
 /** Options of {@link RemoteWorker}. */
 export interface RemoteWorkerOptions {

@@ -1,13 +1,11 @@
+import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { bytesOverLimit, DEFAULT_MAX_RESULT_BYTES, isStringTooLong } from "../model/result-limits.js";
 import { findUnstorableText, toStorableJson, toStorableText } from "../model/storable-text.js";
-import type { StepError } from "../model/task-response.js";
 import type { Logger } from "../observability/logger.js";
 import { PermanentError, RetryableError } from "./errors.js";
 import type { StepContext, StepHandler } from "./handler.js";
 
-type AttemptError = StepError & { retry_after_ms: number | null };
-
-export type AttemptOutcome = { ok: true; result: unknown } | { ok: false; error: AttemptError };
+type AttemptError = Extract<AttemptOutcome, { ok: false }>["error"];
 
 /** How large an attempt's outcome may be to be stored (see worker `maxResultBytes`). */
 export interface ResultLimits {
@@ -341,7 +339,7 @@ function withCauses(
   return { ...metadata, cause: chain };
 }
 
-export function describeError(err: unknown, logger?: Logger): StepError & { retry_after_ms: number | null } {
+export function describeError(err: unknown, logger?: Logger): AttemptError {
   const chain = causeChain(err);
   if (err instanceof PermanentError) {
     return {

@@ -1,30 +1,36 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
+import { HandedOn } from "../lifecycle/handed-on.js";
+import { OutcomeStore } from "../lifecycle/outcome-store.js";
+import type { ContinueWith } from "../lifecycle/store-outcomes.js";
 import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import type { ContinueWith } from "../orchestrator/apply-worker-outcome.js";
 import type { WorkerSlot } from "../orchestrator/create-task.js";
-import { type KnownClaim, type KnownTask, knownAtClaim } from "../orchestrator/known-task.js";
 import { CountedSet } from "../queue/counted-set.js";
 import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
-import { jsonbCopy } from "../store/jsonb-copy.js";
 import { stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
-import {
-  type ClaimedStep,
-  type ClaimedStepWithTask,
-  claimStep,
-  extendClaims,
-  transitionSteps,
-} from "../store/sql/steps.js";
+import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
 import type { HandlerRegistry } from "./handler-registry.js";
-import { OutcomeStore } from "./outcome-store.js";
-import { type AttemptOutcome, type ResultLimits, runHandler } from "./run-handler.js";
+import { type ResultLimits, runHandler } from "./run-handler.js";
+
+/**
+ * What claiming a delivery's step as it was read gave (queue tables): the step, `busy` when
+ * another worker holds it or is storing it right now, `stale` when there is nothing to claim.
+ */
+type ClaimedOnReceipt = ClaimedStep | "busy" | "stale";
+
+/** The step a worker goes on with, and what the step before it handed on (when built from it). */
+interface NextStep {
+  step: ClaimedStep;
+  handedOn: HandedOn | undefined;
+}
 
 export interface WorkerOptions {
   workerId?: string;
@@ -76,16 +82,14 @@ export class Worker {
   readonly workerId: string;
   private readonly opts: Required<Omit<WorkerOptions, "workerId">>;
   private readonly limits: Readonly<ResultLimits>;
-  /** How this worker goes straight on with a step its result made ready (see applyWorkerOutcome). */
-  private readonly continueWith: ContinueWith;
+  /** How this worker goes straight on with a step its result made ready (see ContinueWith). */
+  private continueWith: ContinueWith | undefined;
   /** Where outcomes are stored (group commit for successes). */
   private readonly outcomes: OutcomeStore;
   private readonly queues: string[];
   private running = false;
   private consumer: Consumer | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** What claiming a delivery's step gave when it was read with the step (Postgres transport), by message. */
-  private readonly claimedOnReceive = new Map<string, ClaimedStepWithTask | "busy" | undefined>();
   /** Steps this worker holds a claim on right now, extended by the heartbeat (see CountedSet: a step it took over from itself counts twice). */
   private readonly claimed = new CountedSet<string>();
   private readonly shutdown = new AbortController();
@@ -129,11 +133,16 @@ export class Worker {
       maxBatch: this.opts.concurrency,
       shutdown: this.shutdown.signal,
       metrics,
+      logger,
     });
-    this.continueWith = {
-      leaseSeconds: this.opts.leaseSeconds,
-      canRun: (step) => this.registry.has(step.handler_callable),
-    };
+  }
+
+  /** How this worker goes on with a step its outcome made ready: with one it has the handler for. */
+  private continuation(): ContinueWith {
+    if (this.continueWith?.handlers.length !== this.registry.size) {
+      this.continueWith = { leaseSeconds: this.opts.leaseSeconds, handlers: this.registry.callables() };
+    }
+    return this.continueWith;
   }
 
   /** Registers the worker in `tasker.workers` and starts consuming its namespaces' queues. */
@@ -147,7 +156,7 @@ export class Worker {
          last_heartbeat_at = now(), status = 'running'`,
       [this.workerId, this.opts.namespaces, hostname(), process.pid],
     );
-    this.consumer = await this.transport.consume<StepMessage>(
+    this.consumer = await this.transport.consume<StepMessage, ClaimedOnReceipt>(
       this.queues,
       {
         prefetch: this.opts.concurrency,
@@ -157,17 +166,16 @@ export class Worker {
         // On the queue tables a delivery's step is claimed as it is read (one round trip fewer).
         receive:
           this.transport.kind === "postgres"
-            ? async (queues, limit, visibilitySeconds) => {
-                const received = await receiveAndClaimSteps(this.db, {
-                  queues,
-                  limit,
-                  visibilitySeconds,
-                  workerId: this.workerId,
-                  leaseSeconds: this.opts.leaseSeconds,
-                });
-                for (const r of received) this.claimedOnReceive.set(r.message.msgId, r.claim);
-                return received.map((r) => r.message);
-              }
+            ? async (queues, limit, visibilitySeconds) =>
+                (
+                  await receiveAndClaimSteps(this.db, {
+                    queues,
+                    limit,
+                    visibilitySeconds,
+                    workerId: this.workerId,
+                    leaseSeconds: this.opts.leaseSeconds,
+                  })
+                ).map((r) => ({ message: r.message, claimed: r.claim ?? "stale" }))
             : undefined,
       },
       (delivery) => this.process(delivery),
@@ -220,16 +228,13 @@ export class Worker {
     };
   }
 
-  /** One delivery: claim the step, run its handler, store the outcome. */
-  private async process(delivery: Delivery<StepMessage>): Promise<Settlement> {
-    const id = delivery.outboxMsgId;
-    const claimedOnReceive = id !== null && this.claimedOnReceive.has(id);
-    const received = claimedOnReceive ? this.claimedOnReceive.get(id) : undefined;
-    if (claimedOnReceive) this.claimedOnReceive.delete(id);
+  /** One delivery: claim the step (unless it was claimed as it was read), run it, store the outcome. */
+  private async process(delivery: Delivery<StepMessage, ClaimedOnReceipt>): Promise<Settlement> {
     const checked = checkStepMessage(delivery.message);
     if (!checked.ok) {
       // Unreachable (the read claims only for well-formed messages), but a claim must not be kept.
-      if (received && received !== "busy") await this.release(received);
+      const claimed = delivery.claimed;
+      if (claimed !== undefined && claimed !== "busy" && claimed !== "stale") await this.release(claimed);
       this.logger.warn(
         { queue: delivery.queue, problem: checked.problem, message: checked.preview },
         "malformed step message dropped",
@@ -237,10 +242,11 @@ export class Worker {
       return "ack";
     }
     const signal = checked.message;
-    const claim = claimedOnReceive
-      ? received
-      : await claimStep(this.db, signal.step_uuid, this.workerId, this.opts.leaseSeconds);
-    if (claim === undefined) {
+    const claim =
+      delivery.claimed ??
+      (await claimStep(this.db, signal.step_uuid, this.workerId, this.opts.leaseSeconds)) ??
+      "stale";
+    if (claim === "stale") {
       this.logger.info(
         { task_uuid: signal.task_uuid, step_uuid: signal.step_uuid },
         "duplicate or stale step message ignored",
@@ -248,25 +254,18 @@ export class Worker {
       return "ack";
     }
     if (claim === "busy") return "retry_later"; // another worker holds a live lease
-    // The delivery's settlement is its first step's; the steps this one continues with (claimed
-    // when it finished, see applyWorkerOutcome) run in the same slot and carry no message.
-    const { task_row: _task, task_steps: _steps, ...step } = claim;
-    return this.runChain(step, delivery.outboxMsgId, knownAtClaim(claim, this.workerId, new Date()));
+    return this.runChain(claim, delivery.outboxMsgId);
   }
 
   /**
-   * Runs a claimed step, then the steps this one continues with (claimed when it finished, see
-   * applyWorkerOutcome) in the same slot; they carry no message. The settlement is the first step's.
+   * Runs a claimed step, then the steps it continues with (claimed as each one's outcome was
+   * stored) in the same slot; they carry no message. The settlement is the first step's.
    */
-  private async runChain(
-    step: ClaimedStep,
-    outboxMsgId: string | null,
-    known: KnownTask | undefined,
-  ): Promise<Settlement> {
-    const first = await this.runClaimed(step, outboxMsgId, known);
+  private async runChain(step: ClaimedStep, outboxMsgId: string | null): Promise<Settlement> {
+    const first = await this.runClaimed(step, outboxMsgId);
     const started = Date.now();
     let next = first.next;
-    while (next) next = (await this.runClaimed(next.step, null, next.known, started)).next;
+    while (next) next = (await this.runClaimed(next.step, null, started, next.handedOn)).next;
     return first.settlement;
   }
 
@@ -283,8 +282,8 @@ export class Worker {
       workerId: this.workerId,
       leaseSeconds: this.opts.leaseSeconds,
       canRun: (callable) => this.registry.has(callable),
-      run: ({ step, known }) => {
-        this.runChain(step, null, known)
+      run: (step) => {
+        this.runChain(step, null)
           .catch((err) =>
             // The claim stays until its lease ends; the lost-claim sweep then signals the step again.
             this.logger.error(
@@ -298,16 +297,14 @@ export class Worker {
     };
   }
 
-  /**
-   * Runs one claimed step and stores its outcome; returns the step it continues with, if any, and
-   * the task as this worker then knows it (`known`: the plan that claimed this step left it so).
-   */
+  /** Runs one claimed step and stores its outcome; returns the step it continues with, if any. */
   private async runClaimed(
     claim: ClaimedStep,
     outboxMsgId: string | null,
-    known?: KnownTask,
     chainStarted = Date.now(),
-  ): Promise<{ settlement: Settlement; next?: KnownClaim | undefined }> {
+    /** What the step that ran before handed on to this one, when this one was built from it. */
+    handedOn?: HandedOn,
+  ): Promise<{ settlement: Settlement; next?: NextStep | undefined }> {
     this.claimed.add(claim.workflow_step_uuid);
     try {
       // Made when first used: a successful step at the default level logs nothing.
@@ -317,9 +314,11 @@ export class Worker {
         step: claim.name,
         attempt: claim.attempts,
       });
-      // The results the handler is given, as read: the step this one goes on with may get them from
-      // here (see claimFromKnown), and the handler may change its own copy.
-      const given = known ? (jsonbCopy(claim.dependency_results) as Record<string, unknown>) : undefined;
+      // What the handler is given, as read (it may change its own copy): the step this one goes on
+      // with is built from it (see ContinueWith.ran). A step built so came with it.
+      const given = this.running
+        ? (handedOn ?? HandedOn.of(claim.context, claim.dependency_results))
+        : undefined;
       const outcome = await this.execute(claim, log);
       if (!outcome.ok && this.shutdown.signal.aborted) {
         await this.release(claim);
@@ -328,7 +327,13 @@ export class Worker {
       // Go on with the task only while running, and not for ever: a chain keeps its first
       // delivery unsettled (RabbitMQ) and one slot busy.
       const mayContinue = this.running && Date.now() - chainStarted < (this.opts.leaseSeconds * 1000) / 2;
-      const stored = await this.storeOutcome(claim, outboxMsgId, outcome, log, mayContinue, known, given);
+      const stored = await this.storeOutcome(
+        claim,
+        outboxMsgId,
+        outcome,
+        log,
+        mayContinue ? given : undefined,
+      );
       return stored ? { settlement: "acked_in_database", next: stored.next } : { settlement: "retry_later" };
     } finally {
       this.claimed.delete(claim.workflow_step_uuid);
@@ -383,19 +388,16 @@ export class Worker {
     outboxMsgId: string | null,
     outcome: AttemptOutcome,
     log: Logger,
-    mayContinue: boolean,
-    known: KnownTask | undefined,
-    given: Record<string, unknown> | undefined,
-  ): Promise<{ next: KnownClaim | undefined } | undefined> {
+    /** What the handler was given (a copy): set when the worker may go on with another step. */
+    given: HandedOn | undefined,
+  ): Promise<{ next: NextStep | undefined } | undefined> {
     const stored = await this.outcomes.store({
       claim,
       workerId: this.workerId,
       outboxMsgId,
       outcome,
       log,
-      continueWith: mayContinue ? this.continueWith : undefined,
-      known,
-      given,
+      continueWith: given && { ...this.continuation(), ran: { step: claim, given } },
       retryForMs: (this.opts.leaseSeconds * 1000) / 2,
     });
     if (!stored) return undefined;
@@ -407,8 +409,8 @@ export class Worker {
       if (!outcome.ok)
         log.info({ error: outcome.error.message, code: outcome.error.code }, "step attempt failed");
     }
-    const { applied } = stored;
-    return { next: applied.next && { step: applied.next, known: applied.known } };
+    const { next, nextHandedOn } = stored.stored;
+    return { next: next && { step: next, handedOn: nextHandedOn } };
   }
 
   /**

@@ -114,8 +114,8 @@ describe.each(testBackends())("a step claimed by its task's creation on %s", (ba
     const given: ClaimedAtCreation[] = [];
     const client = clientWithSlot({ run: (c) => given.push(c) });
     const { task } = await client.createTask({ name: "linear5", namespace: "test_alpha" });
-    expect(given.map((c) => c.step.name)).toEqual(["a"]);
-    expect(given[0]!.step).toMatchObject({ attempts: 1, task_uuid: task.task_uuid, dependency_results: {} });
+    expect(given.map((c) => c.name)).toEqual(["a"]);
+    expect(given[0]).toMatchObject({ attempts: 1, task_uuid: task.task_uuid, dependency_results: {} });
 
     const worker = await h.tasker.startWorker({ handlers: h.handlers, pollIntervalMs: 100 });
     try {
@@ -142,7 +142,7 @@ describe.each(testBackends())("a step claimed by its task's creation on %s", (ba
   it("frees the slot when nothing is claimed: an idempotent repeat, or no step the worker can run", async () => {
     let released = 0;
     const runs: string[] = [];
-    const client = clientWithSlot({ release: () => void released++, run: (c) => runs.push(c.step.name) });
+    const client = clientWithSlot({ release: () => void released++, run: (c) => runs.push(c.name) });
     const request = { name: "beta_chain", namespace: "test_beta", idempotency_key: `claim-${backend}` };
     const first = await client.createTask(request);
     expect(first.created).toBe(true);

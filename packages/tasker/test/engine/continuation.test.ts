@@ -1,5 +1,5 @@
 // A worker that finishes a step claims a step its result made ready in the same transaction and
-// runs it next (see orchestrator/apply-worker-outcome.ts). These tests pin down what that means
+// runs it next (see ContinueWith in lifecycle/store-outcomes.ts). These tests pin down what that means
 // in the history, and that a continued step, which has no queue message, is never stranded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testBackends } from "../../src/testing/index.js";

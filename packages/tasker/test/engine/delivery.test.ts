@@ -55,7 +55,7 @@ describe.each(testBackends())("delivery guarantees on %s", (backend) => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
   });
 
-  it("ignores a duplicate result message for a step that already moved on", async () => {
+  it("reads an older version's step_result messages as re-plans, which change nothing on a finished task", async () => {
     const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
     const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
     const a = done.steps[0]!;

@@ -1,10 +1,11 @@
 // A worker stores the successes that finish while its writes are under way together, in one
-// transaction (worker/group-commit.ts, applyWorkerSuccesses). These tests show that it really
-// happens, that nothing is lost or run twice because of it, and that one outcome whose claim was
-// lost does not take the others of its batch with it.
+// transaction (lifecycle/group-commit.ts, OutcomePlanner.store), whatever their tasks. These tests
+// show that it really happens, that nothing is lost or run twice because of it, that one outcome
+// whose claim was lost does not take the others of its batch with it, and that outcomes of one task
+// in one batch advance it as they would one after the other.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OutcomeToStore, planFromCounts } from "../../src/lifecycle/store-outcomes.js";
 import { createLogger } from "../../src/observability/logger.js";
-import { applyWorkerSuccesses, type WorkerSuccess } from "../../src/orchestrator/apply-worker-outcome.js";
 import { claimStep, extendClaims } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
@@ -75,23 +76,18 @@ describe.each(testBackends())("group commit of step outcomes on %s", (backend) =
     await db.query("UPDATE tasker.workflow_steps SET claimed_by = 'w-other' WHERE workflow_step_uuid = $1", [
       claims[1]!.workflow_step_uuid,
     ]);
-    const successes: WorkerSuccess[] = claims.map((c) => ({
-      outcome: {
-        taskUuid: c.task_uuid,
-        stepUuid: c.workflow_step_uuid,
-        workerId: "w-batch",
-        attempts: c.attempts,
-        outboxMsgId: null,
-        outcome: { ok: true, result: { by: "batch" } },
-      },
-      logger,
+    const successes: OutcomeToStore[] = claims.map((c) => ({
+      taskUuid: c.task_uuid,
+      stepUuid: c.workflow_step_uuid,
+      workerId: "w-batch",
+      attempts: c.attempts,
+      outboxMsgId: null,
+      outcome: { ok: true, result: { by: "batch" } },
     }));
-    const applied = await db.transaction((tx) => applyWorkerSuccesses(tx, successes));
-    expect(applied.map((a) => (typeof a === "object" ? a.applied : a))).toEqual([
-      "completed",
-      undefined,
-      "completed",
-    ]);
+    const applied = await db.transaction((tx) =>
+      planFromCounts.store(tx, successes, { jitterPercent: 10, logger }),
+    );
+    expect(applied.map((a) => a?.applied)).toEqual(["completed", undefined, "completed"]);
     for (const [i, { task }] of tasks.entries()) {
       const view = await h.tasker.client.getTask(task.task_uuid);
       const a = view.steps.find((s) => s.name === "a")!;
@@ -137,9 +133,52 @@ describe.each(testBackends())("group commit of step outcomes on %s", (backend) =
       expect(after.get(free.workflow_step_uuid)! - Date.now()).toBeGreaterThan(500_000);
       expect(after.get(held.workflow_step_uuid)! - Date.now()).toBeLessThan(60_000);
     }
-    // Two outcomes of one task never share a batch: they are refused before anything is sent.
-    await expect(
-      db.transaction((tx) => applyWorkerSuccesses(tx, [successes[0]!, successes[0]!])),
-    ).rejects.toThrow(/two outcomes in one batch/);
+  });
+
+  it("advances a task once for several of its outcomes in one batch: the join runs when its last parent is done", async () => {
+    const db = h.tasker.database;
+    // fanout: a -> {b, c, d} -> e -> f
+    const { task } = await h.tasker.client.createTask({ name: "fanout", namespace: "test_alpha" });
+    const uuid = (name: string) => task.steps.find((s) => s.name === name)!.workflow_step_uuid;
+    const store = (outcomes: OutcomeToStore[]) =>
+      db.transaction((tx) => planFromCounts.store(tx, outcomes, { jitterPercent: 10, logger }));
+    const done = async (name: string) => {
+      const claim = await claimStep(db, uuid(name), "w-fan", 30);
+      if (!claim || claim === "busy") throw new Error(`step ${name} could not be claimed`);
+      return {
+        taskUuid: task.task_uuid,
+        stepUuid: claim.workflow_step_uuid,
+        workerId: "w-fan",
+        attempts: claim.attempts,
+        outboxMsgId: null,
+        outcome: { ok: true as const, result: { step: name } },
+        continueWith: { leaseSeconds: 30, handlers: ["test.e"] },
+      };
+    };
+    const [a] = await store([await done("a")]);
+    expect(a).toMatchObject({ applied: "completed", taskStatus: "steps_in_process", next: undefined });
+    // b and c finish together: e still waits for d.
+    const bc = await store([await done("b"), await done("c")]);
+    expect(bc.map((r) => [r?.applied, r?.next?.name])).toEqual([
+      ["completed", undefined],
+      ["completed", undefined],
+    ]);
+    const [d] = await store([await done("d")]);
+    // d's worker goes on with e, claimed with every parent's result.
+    expect(d?.next).toMatchObject({ name: "e", attempts: 1 });
+    expect(d?.next?.dependency_results).toEqual({
+      a: { step: "a" },
+      b: { step: "b" },
+      c: { step: "c" },
+      d: { step: "d" },
+    });
+    const [row] = await db.query<{ e: string; messages: number; counts: number[] }>(
+      `SELECT (SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $2) AS e,
+              (SELECT count(*)::int FROM tasker.queue_messages WHERE message->>'step_uuid' = $2::text) AS messages,
+              ARRAY[steps_done, steps_running, steps_waiting, steps_failed] AS counts
+         FROM tasker.tasks WHERE task_uuid = $1`,
+      [task.task_uuid, uuid("e")],
+    );
+    expect(row).toEqual({ e: "in_progress", messages: 0, counts: [4, 1, 0, 0] });
   });
 });

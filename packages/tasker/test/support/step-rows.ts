@@ -1,12 +1,13 @@
-// Rows as the store reads them, for unit tests of the planning around a worker's outcome.
-import type { KnownStep } from "../../src/orchestrator/known-task.js";
-import { newStepRow } from "../../src/store/sql/steps.js";
+// Rows as the store reads them, for unit tests of planning and of the views made from them.
+import { newStepRow, type StepRow } from "../../src/store/sql/steps.js";
 import type { TaskRow } from "../../src/store/sql/tasks.js";
 
 export const NOW = new Date("2026-01-01T00:00:00.000Z");
 
+type StepWithParents = StepRow & { parent_uuids: string[] };
+
 /** A pending step `uuid-<name>` of task-1 (override anything, e.g. its state or parents). */
-export function stepRow(name: string, over: Partial<KnownStep> = {}): KnownStep {
+export function stepRow(name: string, over: Partial<StepWithParents> = {}): StepWithParents {
   const created = newStepRow(
     {
       workflow_step_uuid: `uuid-${name}`,
@@ -22,11 +23,13 @@ export function stepRow(name: string, over: Partial<KnownStep> = {}): KnownStep 
       max_backoff_ms: 30_000,
       timeout_seconds: 30,
       ancestor_uuids: [],
+      child_uuids: [],
     },
     0,
     NOW,
   );
-  return { ...created, parent_uuids: [], total_parents: over.parent_uuids?.length ?? 0, ...over };
+  const parents = over.parent_uuids?.length ?? 0;
+  return { ...created, parent_uuids: [], total_parents: parents, unfinished_parents: parents, ...over };
 }
 
 /** Task task-1, running. */
@@ -48,6 +51,11 @@ export function taskRow(over: Partial<TaskRow> = {}): TaskRow {
     idempotency_key: null,
     request_hash: "h",
     error: null,
+    step_count: 0,
+    steps_done: 0,
+    steps_failed: 0,
+    steps_waiting: 0,
+    steps_running: 0,
     created_at: NOW,
     updated_at: NOW,
     completed_at: null,
@@ -56,7 +64,7 @@ export function taskRow(over: Partial<TaskRow> = {}): TaskRow {
 }
 
 /** a -> {b, c} -> d, with `a` just stored by worker w1 (the store's snapshot still shows it in_progress). */
-export function diamondAfterA(): KnownStep[] {
+export function diamondAfterA(): StepWithParents[] {
   return [
     stepRow("a", { state: "in_progress", attempts: 1, claimed_by: "w1" }),
     stepRow("b", { position: 1, parent_uuids: ["uuid-a"] }),

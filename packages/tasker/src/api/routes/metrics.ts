@@ -13,7 +13,7 @@ export function registerMetricsRoute(app: ApiApp, deps: RouteDeps): void {
       summary: "Prometheus metrics",
       description:
         "tasker_tasks_created_total, tasker_tasks_completed_total, tasker_tasks_failed_total, " +
-        "tasker_step_retries_total, tasker_step_successes_planned_total, tasker_step_duration_seconds, " +
+        "tasker_step_retries_total, tasker_step_duration_seconds, " +
         "tasker_queue_depth and " +
         "tasker_http_request_duration_seconds.",
       ...secured("metrics:read"),

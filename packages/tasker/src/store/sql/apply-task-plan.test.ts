@@ -11,13 +11,15 @@ function plan(over: Partial<TaskPlanWrite> = {}): TaskPlanWrite {
     ready: [],
     queue: "worker_test_queue",
     correlationId: "c-1",
-    keep: null,
+    claim: null,
     transitions: [],
     status: null,
     error: undefined,
     terminal: false,
     wakeUp: null,
     eventPayloads: [],
+    counts: null,
+    parentCounts: [],
     ...over,
   };
 }
@@ -33,21 +35,14 @@ function highestParam(sql: string): number {
 }
 
 describe("taskPlanShape", () => {
-  it("enqueues only ready steps other than the one kept for a claim", () => {
-    const claimFor = { workerId: "w", leaseSeconds: 30 };
-    expect(taskPlanShape(plan({ ready: [STEP_A], keep: STEP_A, claimFor }))).toMatchObject({
-      enqueue: false,
-      keep: true,
-    });
-    expect(taskPlanShape(plan({ ready: [STEP_A, STEP_B], keep: STEP_A, claimFor }))).toMatchObject({
+  it("enqueues only ready steps other than the one claimed for a worker", () => {
+    const claim = { stepUuid: STEP_A, workerId: "w", leaseSeconds: 30 };
+    expect(taskPlanShape(plan({ ready: [STEP_A], claim }))).toMatchObject({ enqueue: false, claim: true });
+    expect(taskPlanShape(plan({ ready: [STEP_A, STEP_B], claim }))).toMatchObject({
       enqueue: true,
-      keep: true,
+      claim: true,
     });
-    // Without a claimer the kept step is enqueued like the others.
-    expect(taskPlanShape(plan({ ready: [STEP_A], keep: STEP_A }))).toMatchObject({
-      enqueue: true,
-      keep: false,
-    });
+    expect(taskPlanShape(plan({ ready: [STEP_A] }))).toMatchObject({ enqueue: true, claim: false });
   });
 });
 
@@ -61,12 +56,13 @@ describe("taskPlanStatement", () => {
     const full = taskPlanStatement(
       plan({
         ready: [STEP_A, STEP_B],
-        keep: STEP_A,
-        claimFor: { workerId: "w", leaseSeconds: 30 },
+        claim: { stepUuid: STEP_A, workerId: "w", leaseSeconds: 30 },
         transitions: [{ from: "a", to: "b", event: "e" }],
         status: "steps_in_process",
         wakeUp: { queue: "q", message: { x: 1 }, delayMs: 5 },
         eventPayloads: ["{}"],
+        counts: { done: 1, failed: 0, waiting: 0, running: 2 },
+        parentCounts: [{ uuid: STEP_B, unfinished: 0 }],
       }),
     );
     expect(ctes(full.sql)).toEqual([
@@ -74,15 +70,16 @@ describe("taskPlanStatement", () => {
       "signal",
       "task_tr",
       "task_upd",
+      "parents",
       "wake",
       "events",
-      "k_upd",
+      "claimed_upd",
       "step_tr",
     ]);
-    // One insert for every step transition: the enqueued steps', then the kept step's two in order.
+    // One insert for every step transition: the enqueued steps', then the claimed step's two in order.
     expect(full.sql.match(/INSERT INTO tasker\.workflow_step_transitions/g)).toHaveLength(1);
     const stepTr = full.sql.slice(full.sql.indexOf("step_tr AS"));
-    expect(stepTr.indexOf("FROM upd")).toBeLessThan(stepTr.indexOf("FROM k_upd"));
+    expect(stepTr.indexOf("FROM upd")).toBeLessThan(stepTr.indexOf("FROM claimed_upd"));
     expect(stepTr.indexOf("'enqueue'::text")).toBeLessThan(stepTr.indexOf("'claim'::text"));
     expect(full.params).toHaveLength(highestParam(full.sql));
   });

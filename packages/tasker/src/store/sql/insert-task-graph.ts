@@ -16,6 +16,8 @@ export interface TaskGraphWrite {
    */
   steps: readonly (NewStep & {
     state: "pending" | "enqueued" | "in_progress";
+    /** Its parents (none is done yet). */
+    unfinished_parents: number;
     claimed_by?: string;
     lease_seconds?: number;
   })[];
@@ -79,6 +81,8 @@ const INSERT_TASK_GRAPH_PARAMS = [
   "admissionSlots",
   "startSlot",
   "alone",
+  "stepCount",
+  "stepsRunning",
 ] as const;
 type InsertTaskGraphParam = (typeof INSERT_TASK_GRAPH_PARAMS)[number];
 
@@ -112,25 +116,26 @@ const insertTaskGraphText = builtPerShape(
      }), t AS (
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
            reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
-           updated_at)
+           updated_at, step_count, steps_running)
        SELECT ${p.taskUuid}::uuid, ${p.namespace}::text, ${p.name}::text, ${p.version}::text, ${p.status}::text, ${p.context}::jsonb, ${p.initiator}::text, ${p.sourceSystem}::text, ${p.reason}::text, ${p.tags}::jsonb,
-              ${p.priority}::int, ${p.correlationId}::text, ${p.parentCorrelationId}::text, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz
+              ${p.priority}::int, ${p.correlationId}::text, ${p.parentCorrelationId}::text, ${p.idempotencyKey}::text, ${p.requestHash}::text, ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz,
+              ${p.stepCount}::int, ${p.stepsRunning}::int
         WHERE (SELECT ok FROM current)${shape.admit ? " AND (SELECT ok FROM admission)" : ""}
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
        INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
-           attempts, claimed_by, claim_expires_at, last_attempted_at, created_at, updated_at)
+           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids,
+           unfinished_parents, state, attempts, claimed_by, claim_expires_at, last_attempted_at, created_at, updated_at)
        SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, state,
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents, state,
               CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END, claimed_by,
               CASE WHEN claimed_by IS NOT NULL THEN now() + make_interval(secs => lease_seconds) END,
               CASE WHEN claimed_by IS NOT NULL THEN ${p.createdAt}::timestamptz END, ${p.createdAt}, ${p.createdAt}
          FROM jsonb_to_recordset(${p.steps}::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], state text,
-              claimed_by text, lease_seconds float8)
+              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
+              unfinished_parents int, state text, claimed_by text, lease_seconds float8)
         WHERE EXISTS (SELECT 1 FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state, claimed_by
      ${
@@ -286,6 +291,8 @@ function insertStatement(g: TaskGraphWrite, admission?: Admission): Statement<In
     admissionSlots: admission?.slots ?? null,
     startSlot: admission?.startSlot ?? null,
     alone: admission?.alone ?? null,
+    stepCount: t.step_count,
+    stepsRunning: t.steps_running,
   };
   return { sql, params: paramValues(names, values) };
 }

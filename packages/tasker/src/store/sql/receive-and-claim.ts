@@ -3,8 +3,8 @@ import { numberParams, paramValues } from "./numbered-params.js";
 import type { QueueMessage } from "./queue.js";
 import {
   CLAIM_PARAMS,
-  CLAIMED_WITH_TASK_COLUMNS,
-  type ClaimedStepWithTask,
+  CLAIMED_STEP_COLUMNS,
+  type ClaimedStep,
   claimStepCtes,
   claimValues,
   mayClaimLaterSql,
@@ -19,7 +19,7 @@ export interface ReceivedStep {
    * duplicate or stale message, one that names no step, or a step no claim will ever take: its
    * task finished, or its worker died on its last attempt).
    */
-  claim: ClaimedStepWithTask | "busy" | undefined;
+  claim: ClaimedStep | "busy" | undefined;
 }
 
 const PARAMS = ["queues", "limit", "visibilitySeconds", ...CLAIM_PARAMS] as const;
@@ -34,7 +34,7 @@ const NAMES_A_STEP = `jsonb_typeof(m.message->'task_uuid') = 'string' AND m.mess
             AND jsonb_typeof(m.message->'step_uuid') = 'string' AND m.message->>'step_uuid' ~ ${UUID}
             AND coalesce(jsonb_typeof(m.message->'correlation_id'), 'string') = 'string'`;
 
-// Built once (see STORE_OUTCOME_SQL). A step row that is locked is skipped, not waited for: its
+// Built once (see storeOutcomeSql in steps.ts). A step row that is locked is skipped, not waited for: its
 // claim or outcome is being written right now, and waiting while holding message rows could
 // deadlock with a store that deletes its message after locking the step.
 function receiveAndClaimSql(callables?: string): string {
@@ -65,7 +65,7 @@ function receiveAndClaimSql(callables?: string): string {
        SELECT min(msg_id) AS msg_id FROM named GROUP BY step_uuid
      ), ${claimStepCtes(REFS, "SELECT step_uuid FROM named", true)}
      SELECT r.msg_id::text AS msg_id, r.queue_name, r.message, r.read_count,
-            (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_WITH_TASK_COLUMNS}
+            (SELECT to_jsonb(c) FROM (SELECT ${CLAIMED_STEP_COLUMNS}
                                         FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid
                                        WHERE u.workflow_step_uuid = r.step_uuid) c
               WHERE EXISTS (SELECT 1 FROM first_per_step f WHERE f.msg_id = r.msg_id)) AS claim,
@@ -101,7 +101,7 @@ export async function receiveAndClaimSteps(
     queue_name: string;
     message: unknown;
     read_count: number;
-    claim: ClaimedStepWithTask | null;
+    claim: ClaimedStep | null;
     busy: boolean;
   }>(
     db,

@@ -24,6 +24,8 @@ export interface NewStep {
   max_backoff_ms: number;
   timeout_seconds: number;
   ancestor_uuids: string[];
+  /** The steps that depend on this one. */
+  child_uuids: string[];
 }
 
 /** A step with its parent counts: what readiness, the planner and the API need. */
@@ -40,6 +42,9 @@ export interface StepRow extends NewStep {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  /** Parents not yet done, as the step's row counts them (see advance-tasks.ts). */
+  unfinished_parents: number;
+  /** Parents, and those done (complete or resolved_manually), counted from the edges. */
   total_parents: number;
   completed_parents: number;
 }
@@ -62,6 +67,7 @@ export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
     max_backoff_ms: s.max_backoff_ms,
     timeout_seconds: s.timeout_seconds,
     ancestor_uuids: s.ancestor_uuids,
+    child_uuids: s.child_uuids,
     state: "pending",
     attempts: 0,
     results: null,
@@ -74,6 +80,7 @@ export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
     created_at: now,
     updated_at: now,
     completed_at: null,
+    unfinished_parents: parents,
     total_parents: parents,
     completed_parents: 0,
   };
@@ -97,6 +104,7 @@ const PARENTS = parentsJoin(false);
 function stepColumns(withPayload: boolean): string {
   return `s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.initialization, s.state, s.attempts,
           s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
+          s.unfinished_parents,
           ${withPayload ? "s.results" : "NULL::jsonb AS results"}, s.error, s.next_retry_at, s.last_attempted_at,
           s.last_failure_at, s.claimed_by, s.claim_expires_at, s.created_at, s.updated_at, s.completed_at,
           coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents`;
@@ -113,7 +121,7 @@ export function selectSteps(q: Queryable, taskUuid: string, opts: { withPayload?
   );
 }
 
-/** A worker's outcome and where the step goes with it (see orchestrator/apply-worker-outcome.ts). */
+/** An attempt's outcome and where the step goes with it (see lifecycle/store-outcomes.ts). */
 export interface StepOutcomeWrite {
   taskUuid: string;
   stepUuid: string;
@@ -324,23 +332,18 @@ export interface ClaimedStep {
   correlation_id: string;
   context: Record<string, unknown>;
   dependency_results: Record<string, unknown>;
+  /** How many steps depend on it (its outcome's statement is shaped by it: none, one, or more). */
+  child_count: number;
 }
 
 /**
  * The columns of a {@link ClaimedStep}, from the claimed step row `u` joined to its task `t`: what
- * every claim returns, whichever statement made it. `written` names a step whose results the same
- * statement stores (its snapshot cannot see them yet) and the SQL of those results.
+ * every claim returns, whichever statement made it.
  */
-export function claimedStepColumns(written?: { stepUuid: string; results: string }): string {
-  const results = written
-    ? `CASE WHEN a.workflow_step_uuid = ${written.stepUuid}::uuid THEN ${written.results}::jsonb ELSE a.results END`
-    : "a.results";
-  return `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
+export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
   u.attempts, u.max_attempts, u.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id,
-  t.context, coalesce((SELECT jsonb_object_agg(a.name, ${results}) FROM tasker.workflow_steps a
+  cardinality(u.child_uuids) AS child_count, t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
                         WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
-}
-export const CLAIMED_STEP_COLUMNS = claimedStepColumns();
 
 /** The named parameters of {@link claimStepCtes}. */
 export const CLAIM_PARAMS = [
@@ -377,7 +380,7 @@ export function taskFinishedSql(s: string): string {
 
 /**
  * SQL: step row `s` is `in_progress` and its lease ran out on its last attempt (its worker died):
- * it is never taken over, the lost-claim sweep fails it (see endLostClaims).
+ * it is never taken over, the lost-claim sweep fails it (see selectLostLastAttempts).
  */
 function lastAttemptLostSql(s: string): string {
   return `(${s}.state = 'in_progress' AND ${s}.claim_expires_at < now() AND ${s}.attempts >= ${s}.max_attempts)`;
@@ -434,44 +437,15 @@ export function claimStepCtes(p: ParamRefs<ClaimParam>, candidates: string, skip
      )`;
 }
 
-/**
- * A claim lists its task's steps up to this many (one more, to tell that there are more): the
- * worker plans a wider task's results from what it reads, so a claim's cost stays bounded.
- */
-export const CLAIM_STEP_LIST_LIMIT = 64;
-
-/**
- * What a claim returns for the claimed row `u` joined to its task `t` (see ClaimedStepWithTask):
- * the handler's input, the task without its context, and the task's steps with their parents.
- */
-export const CLAIMED_WITH_TASK_COLUMNS = `${CLAIMED_STEP_COLUMNS}, u.from_state, to_jsonb(t) - 'context' AS task_row,
-            (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.position)
-               FROM (SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
-                       FROM tasker.workflow_steps s ${parentsJoin(true)}
-                      WHERE s.task_uuid = u.task_uuid
-                      ORDER BY s.position LIMIT ${CLAIM_STEP_LIST_LIMIT + 1}) x) AS task_steps`;
-
 const CLAIM_REFS = numberParams(["stepUuid", ...CLAIM_PARAMS] as const);
-// Built once (see STORE_OUTCOME_SQL).
+// Built once (see storeOutcomeSql).
 const CLAIM_SQL = `WITH ${claimStepCtes(CLAIM_REFS, `${CLAIM_REFS.stepUuid}::uuid`)}
-     SELECT ${CLAIMED_WITH_TASK_COLUMNS}
+     SELECT ${CLAIMED_STEP_COLUMNS}
        FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid`;
 
 /**
- * A claim, with its task (without the context: the claim has it) and the task's steps as the
- * claim's snapshot saw them (the claimed step as it was before; at most
- * {@link CLAIM_STEP_LIST_LIMIT} + 1), as JSON: for the worker to know the task it goes on with
- * (see orchestrator/known-task.ts).
- */
-export type ClaimedStepWithTask = ClaimedStep & {
-  task_row: Record<string, unknown>;
-  task_steps: Record<string, unknown>[];
-};
-
-/**
  * A worker claims a step in one statement: `enqueued -> in_progress` with attempts + 1 and a
- * lease, returning everything the handler needs (task context, ancestors' results) and the task
- * with its steps (see {@link ClaimedStepWithTask}). A step whose
+ * lease, returning everything the handler needs (task context, ancestors' results). A step whose
  * previous worker's lease ran out (it died) is taken over, recording `claim_expired` first.
  * Returns "busy" when another worker holds a live lease, undefined when the step is not
  * claimable and will not be (a duplicate or stale message, a step of a finished task, or one whose
@@ -482,10 +456,10 @@ export async function claimStep(
   stepUuid: string,
   workerId: string,
   leaseSeconds: number,
-): Promise<ClaimedStepWithTask | "busy" | undefined> {
+): Promise<ClaimedStep | "busy" | undefined> {
   // A claim lost in a server crash was never made: the step is delivered and claimed again, and
   // the guarded store refuses the outcome of the lost attempt. No need to wait for the disk.
-  const rows = await runUnflushed<ClaimedStepWithTask & { from_state: string }>(db, {
+  const rows = await runUnflushed<ClaimedStep>(db, {
     sql: CLAIM_SQL,
     params: paramValues(["stepUuid", ...CLAIM_PARAMS], { stepUuid, ...claimValues(workerId, leaseSeconds) }),
   });
@@ -540,78 +514,77 @@ export function selectExpiredClaims(q: Queryable, limit: number) {
   );
 }
 
-/** A lost claim the sweep ended (see {@link endLostClaims}). */
-export interface EndedClaim {
+/** A lost claim of a finished task, cancelled by the sweep (see {@link cancelLostClaimsOfFinishedTasks}). */
+export interface CancelledClaim {
   workflow_step_uuid: string;
   task_uuid: string;
-  correlation_id: string;
-  /** `cancelled`: its task had finished; `failed`: it was on its last attempt. */
-  ended: "cancelled" | "failed";
 }
 
-// The paths the sweep takes, from the transition table: in_progress -claim_expired-> enqueued
-// -cancel-> cancelled, and in_progress -fail-> enqueued_as_error_for_orchestration.
-const LOST = {
-  expired: STEP_TRANSITIONS.claim_expired,
-  cancel: STEP_TRANSITIONS.cancel,
-  fail: STEP_TRANSITIONS.fail,
-};
-if (!LOST.cancel.from.includes(LOST.expired.to) || !LOST.fail.from.includes("in_progress")) {
-  throw new Error("the step transition table no longer has the lost-claim sweep's paths");
+// The sweep's path, from the transition table: in_progress -claim_expired-> enqueued -cancel-> cancelled.
+const LOST = { expired: STEP_TRANSITIONS.claim_expired, cancel: STEP_TRANSITIONS.cancel };
+if (!LOST.cancel.from.includes(LOST.expired.to) || !LOST.expired.from.includes("in_progress")) {
+  throw new Error("the step transition table no longer has the lost-claim sweep's path");
 }
 
-const END_LOST_CLAIMS_SQL = `WITH lost AS (
-       SELECT s.workflow_step_uuid, s.claimed_by, t.status AS task_status, t.correlation_id,
-              t.status IN (${TASK_TERMINAL_LIST}) AS task_finished
+const CANCEL_LOST_CLAIMS_SQL = `WITH lost AS (
+       SELECT s.workflow_step_uuid, s.claimed_by, t.status AS task_status
          FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
-        WHERE s.state = 'in_progress' AND s.claim_expires_at < now()
-          AND (s.attempts >= s.max_attempts OR t.status IN (${TASK_TERMINAL_LIST}))
+        WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND t.status IN (${TASK_TERMINAL_LIST})
         ORDER BY s.claim_expires_at
         LIMIT $1
         FOR UPDATE OF s SKIP LOCKED
      ), ended AS (
        UPDATE tasker.workflow_steps s
-          SET state = CASE WHEN lost.task_finished THEN '${LOST.cancel.to}' ELSE '${LOST.fail.to}' END,
-              claimed_by = NULL, claim_expires_at = NULL, updated_at = now(),
-              last_failure_at = CASE WHEN lost.task_finished THEN s.last_failure_at ELSE now() END,
-              error = CASE WHEN lost.task_finished THEN s.error ELSE jsonb_build_object(
-                'message', 'the worker running this step (' || coalesce(lost.claimed_by, 'unknown') || ') stopped renewing its lease during attempt '
-                           || s.attempts || ' of ' || s.max_attempts || ', the last one, so it is not run again',
-                'code', 'lease_expired', 'retryable', true, 'kind', 'worker_lost',
-                'metadata', jsonb_build_object('worker_id', lost.claimed_by), 'retry_after_ms', NULL) END
+          SET state = '${LOST.cancel.to}', claimed_by = NULL, claim_expires_at = NULL, updated_at = now()
          FROM lost
         WHERE s.workflow_step_uuid = lost.workflow_step_uuid
-       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts, lost.claimed_by, lost.task_status,
-                 lost.task_finished, lost.correlation_id
+       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts, lost.claimed_by, lost.task_status
      ), ended_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT e.workflow_step_uuid, e.task_uuid, x.from_state, x.to_state, x.event, x.metadata
          FROM ended e CROSS JOIN LATERAL (VALUES
            (1, 'in_progress', '${LOST.expired.to}', 'claim_expired',
             jsonb_build_object('reason', 'lease expired; the worker holding it stopped answering', 'worker_id', e.claimed_by,
-                               'attempt', e.attempts), e.task_finished),
+                               'attempt', e.attempts)),
            (2, '${LOST.expired.to}', '${LOST.cancel.to}', 'cancel',
-            jsonb_build_object('reason', 'its task is ' || e.task_status || ': the step is not run again', 'attempt', e.attempts), e.task_finished),
-           (3, 'in_progress', '${LOST.fail.to}', 'fail',
-            jsonb_build_object('reason', 'lease expired on the last attempt; the worker holding it stopped answering',
-                               'worker_id', e.claimed_by, 'attempt', e.attempts), NOT e.task_finished)
-         ) AS x(ord, from_state, to_state, event, metadata, applies)
-        WHERE x.applies
+            jsonb_build_object('reason', 'its task is ' || e.task_status || ': the step is not run again', 'attempt', e.attempts))
+         ) AS x(ord, from_state, to_state, event, metadata)
         ORDER BY e.workflow_step_uuid, x.ord
      )
-     SELECT workflow_step_uuid, task_uuid, correlation_id,
-            CASE WHEN task_finished THEN 'cancelled' ELSE 'failed' END AS ended
-       FROM ended`;
+     SELECT workflow_step_uuid, task_uuid FROM ended`;
 
 /**
- * Ends lost claims that must not be taken over: an `in_progress` step whose lease ran out (its
- * worker died) and whose task has finished is cancelled (`claim_expired`, then `cancel`: nothing
- * starts after a cancel), and one that was on its last attempt fails (`fail`, with a
- * `lease_expired` error; the orchestrator then decides on it as on any failure, so max_attempts
- * holds). Steps whose row is locked are left for the next sweep.
+ * Cancels lost claims of finished tasks: an `in_progress` step whose lease ran out (its worker
+ * died) and whose task has finished (`claim_expired`, then `cancel`): nothing starts after a
+ * cancel. Its task is finished, so its step counts are not kept any more. Steps whose row is
+ * locked are left for the next sweep.
  */
-export function endLostClaims(q: Queryable, limit: number): Promise<EndedClaim[]> {
-  return q.query<EndedClaim>(END_LOST_CLAIMS_SQL, [limit]);
+export function cancelLostClaimsOfFinishedTasks(q: Queryable, limit: number): Promise<CancelledClaim[]> {
+  return q.query<CancelledClaim>(CANCEL_LOST_CLAIMS_SQL, [limit]);
+}
+
+/** A step whose worker died on its last attempt (see {@link selectLostLastAttempts}). */
+export interface LostLastAttempt {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  claimed_by: string;
+  attempts: number;
+  max_attempts: number;
+}
+
+/**
+ * `in_progress` steps whose lease ran out on their last attempt, in unfinished tasks: no claim takes
+ * them over (max_attempts holds), so the sweep fails them in their dead worker's name.
+ */
+export function selectLostLastAttempts(q: Queryable, limit: number): Promise<LostLastAttempt[]> {
+  return q.query<LostLastAttempt>(
+    `SELECT s.workflow_step_uuid, s.task_uuid, s.claimed_by, s.attempts, s.max_attempts
+       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+      WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts >= s.max_attempts
+        AND s.claimed_by IS NOT NULL AND t.status NOT IN (${TASK_TERMINAL_LIST})
+      ORDER BY s.claim_expires_at LIMIT $1`,
+    [limit],
+  );
 }
 
 /**
@@ -658,4 +631,50 @@ export function selectOverdueRetryTasks(q: Queryable, overdueSeconds: number, li
        JOIN tasker.tasks t ON t.task_uuid = s.task_uuid`,
     [overdueSeconds, limit],
   );
+}
+
+/** A failed attempt's step as deciding on it needs it (see failingStepsStatement). */
+export interface FailingStepRow {
+  workflow_step_uuid: string;
+  state: string;
+  claimed_by: string | null;
+  attempts: number;
+  max_attempts: number;
+  retryable: boolean;
+  backoff: "exponential" | "linear";
+  backoff_base_ms: number;
+  max_backoff_ms: number;
+  task_status: string;
+}
+
+/**
+ * The steps of failed attempts, with their claim, retry settings and task's status: what the retry
+ * policy decides on. Read after the tasks' locks, so the task's status is the one the decision
+ * is written under.
+ */
+export function failingStepsStatement(stepUuids: readonly string[]): Statement<FailingStepRow> {
+  return {
+    sql: `SELECT s.workflow_step_uuid, s.state, s.claimed_by, s.attempts, s.max_attempts, s.retryable, s.backoff,
+                 s.backoff_base_ms, s.max_backoff_ms, t.status AS task_status
+            FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+           WHERE s.workflow_step_uuid = ANY($1::uuid[])`,
+    params: [stepUuids],
+  };
+}
+
+/**
+ * The results of a step's dependencies (its every ancestor's), by name, as a claim statement reads
+ * them (see CLAIMED_STEP_COLUMNS).
+ */
+export async function readDependencyResults(
+  q: Queryable,
+  stepUuid: string,
+): Promise<Record<string, unknown>> {
+  const [row] = await q.query<{ results: Record<string, unknown> }>(
+    `SELECT coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS results
+       FROM tasker.workflow_steps u WHERE u.workflow_step_uuid = $1`,
+    [stepUuid],
+  );
+  return row?.results ?? {};
 }

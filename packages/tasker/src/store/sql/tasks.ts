@@ -18,6 +18,17 @@ export interface TaskRow {
   /** The request's hash (see hashRequest), kept only with an idempotency key. */
   request_hash: string | null;
   error: string | null;
+  /**
+   * The task's steps, and how many of them are done (complete or resolved_manually), failed
+   * (error), waiting for a retry, and on their way (enqueued, in_progress, or just stored): kept
+   * by whoever holds the task's lock, so a stored outcome advances the task from them (migration
+   * 010, advance-tasks.ts).
+   */
+  step_count: number;
+  steps_done: number;
+  steps_failed: number;
+  steps_waiting: number;
+  steps_running: number;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;

@@ -1,17 +1,17 @@
 /**
  * Group commit: writes start at once while fewer than `maxInFlight` are under way; what arrives
  * while they all are waits, and the next write takes everything waiting (up to `maxBatch`, at most
- * one item per key) in one go. Alone, an item waits for nothing; under load, one transaction's
- * round trips and commit are shared by many items. Items of one key never share a write (two writes
- * under way at once may each hold one: the database's row locks order them).
+ * with `key`, at most one item per key) in one go. Alone, an item waits for nothing; under load, one
+ * transaction's round trips and commit are shared by many items. Items of one key never share a
+ * write (two writes under way at once may each hold one: the database's row locks order them).
  */
 export interface GroupCommitOptions<T> {
   /** Writes under way at once (each holds a database connection). */
   maxInFlight: number;
   /** Items in one write. */
   maxBatch: number;
-  /** Items with the same key never share a write (a task's outcomes, stored one after the other). */
-  key: (item: T) => string;
+  /** Items with the same key never share a write. */
+  key?: ((item: T) => string) | undefined;
 }
 
 /** Writes a batch: one result per item, in the batch's order, or that item's failure. */
@@ -64,16 +64,18 @@ export class GroupCommit<T, R> {
 
   /** The oldest waiting items, one per key, up to maxBatch; the rest keep their places. */
   private take(): Waiting<T, R>[] {
+    const key = this.opts.key;
+    if (!key) return this.waiting.splice(0, this.opts.maxBatch);
     const batch: Waiting<T, R>[] = [];
     const keys = new Set<string>();
     for (let i = 0; i < this.waiting.length && batch.length < this.opts.maxBatch; ) {
       const w = this.waiting[i] as Waiting<T, R>;
-      const key = this.opts.key(w.item);
-      if (keys.has(key)) {
+      const k = key(w.item);
+      if (keys.has(k)) {
         i++;
         continue;
       }
-      keys.add(key);
+      keys.add(k);
       batch.push(w);
       this.waiting.splice(i, 1);
     }

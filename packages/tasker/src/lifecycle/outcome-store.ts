@@ -1,20 +1,17 @@
 import { toStorableText } from "../model/storable-text.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
-import {
-  type AppliedWorkerOutcome,
-  applyWorkerOutcome,
-  type ContinueWith,
-  storeWorkerSuccesses,
-  type WorkerOutcome,
-  type WorkerSuccess,
-} from "../orchestrator/apply-worker-outcome.js";
-import type { KnownTask } from "../orchestrator/known-task.js";
-import { recordOutcomeMetrics } from "../orchestrator/orchestrator.js";
 import type { Database } from "../store/database.js";
-import type { ClaimedStep } from "../store/sql/steps.js";
+import { type ClaimedStep, readDependencyResults } from "../store/sql/steps.js";
+import type { AttemptOutcome } from "./decide-outcome.js";
 import { GroupCommit } from "./group-commit.js";
-import type { AttemptOutcome } from "./run-handler.js";
+import {
+  type ContinueWith,
+  type OutcomePlanner,
+  type OutcomeToStore,
+  planFromCounts,
+  type StoredOutcome,
+} from "./store-outcomes.js";
 
 /** Backoff between tries at storing an outcome while the database is away: 100 ms doubling to 2 s. */
 const STORE_RETRY_FIRST_MS = 100;
@@ -31,11 +28,14 @@ export interface OutcomeStoreOptions {
   /** Aborted at shutdown: a store is not tried again after it. */
   shutdown: AbortSignal;
   metrics?: MetricsSink | undefined;
+  logger: Logger;
+  /** How outcomes advance their tasks (default planFromCounts; planFromSteps is the reference). */
+  planner?: OutcomePlanner | undefined;
 }
 
 /** One attempt's outcome, as its worker hands it over to be stored. */
 export interface AttemptToStore {
-  claim: Pick<ClaimedStep, "task_uuid" | "workflow_step_uuid" | "attempts">;
+  claim: Pick<ClaimedStep, "task_uuid" | "workflow_step_uuid" | "attempts"> & { child_count?: number };
   /** The claim holder: only it, on this attempt, may store the outcome. */
   workerId: string;
   /** The delivery's queue row (Postgres transport), deleted with the outcome. */
@@ -44,22 +44,23 @@ export interface AttemptToStore {
   log: Logger;
   /** Claim a step the result made ready for this worker (see ContinueWith). */
   continueWith?: ContinueWith | undefined;
-  /** The task as the claim left it: a success is planned in advance from it (see KnownTask). */
-  known?: KnownTask | undefined;
-  /** What the handler was given as its dependencies' results (with `known`, see claimFromKnown). */
-  given?: Readonly<Record<string, unknown>> | undefined;
+  /** Recorded on the outcome's transition besides the worker's id. */
+  metadata?: Record<string, unknown> | undefined;
   /** How long a store is tried again while the database is away: half the claim's lease. */
   retryForMs: number;
 }
 
 /** What storing did: undefined when the claim was lost (nothing was written). */
-export type StoredAttempt = { applied: AppliedWorkerOutcome; ok: boolean } | undefined;
+export type StoredAttempt = { stored: StoredOutcome; ok: boolean } | undefined;
+
+type Item = OutcomeToStore & { retryForMs: number; log: Logger };
 
 /**
- * Stores attempts' outcomes and advances their tasks, for in-process workers and for the worker
- * protocol's server alike. Successes go through a group commit (those that finish while every
- * write is under way are stored together, planned in advance where the task is known); failures
- * are decided on the locked task row. A transaction that fails is tried again for `retryForMs`.
+ * Stores attempts' outcomes and advances their tasks, for in-process workers, the worker
+ * protocol's server and the orchestrator's lost-claim sweep alike (see OutcomePlanner). Successes
+ * go through a group commit (those that finish while every write is under way are stored
+ * together, whatever their tasks); failures are stored each in its own transaction. A transaction
+ * that fails is tried again for `retryForMs`.
  *
  * An outcome that cannot be stored (the database refuses it, or is away for longer than the
  * retries last) is replaced by a retryable `outcome_not_stored` failure, so the attempt counts
@@ -67,19 +68,17 @@ export type StoredAttempt = { applied: AppliedWorkerOutcome; ok: boolean } | und
  * its attempts ever running out.
  */
 export class OutcomeStore {
-  private readonly successes: GroupCommit<
-    WorkerSuccess & { retryForMs: number },
-    AppliedWorkerOutcome | undefined
-  >;
+  private readonly successes: GroupCommit<Item, StoredOutcome | undefined>;
+  private readonly planner: OutcomePlanner;
 
   constructor(
     private readonly db: Database,
     private readonly opts: OutcomeStoreOptions,
   ) {
-    this.successes = new GroupCommit((batch) => this.storeSuccesses(batch), {
+    this.planner = opts.planner ?? planFromCounts;
+    this.successes = new GroupCommit((batch) => this.storeBatch(batch), {
       maxInFlight: opts.writeConcurrency,
       maxBatch: opts.maxBatch,
-      key: (s) => s.outcome.taskUuid,
     });
   }
 
@@ -94,86 +93,69 @@ export class OutcomeStore {
         { err: errorText(err), code: sqlState(err) },
         "storing the step outcome failed; storing it as a failed attempt instead",
       );
-      return await this.storeAs(
-        { ...a, known: undefined, given: undefined },
-        outcomeNotStored(a.outcome, err),
-      );
+      return await this.storeAs(a, outcomeNotStored(a.outcome, err));
     }
   }
 
   private async storeAs(a: AttemptToStore, outcome: AttemptOutcome): Promise<StoredAttempt> {
-    const w: WorkerOutcome = {
+    const item: Item = {
       taskUuid: a.claim.task_uuid,
       stepUuid: a.claim.workflow_step_uuid,
       workerId: a.workerId,
       attempts: a.claim.attempts,
       outboxMsgId: a.outboxMsgId,
       outcome,
+      continueWith: a.continueWith,
+      childCount: a.claim.child_count,
+      metadata: a.metadata,
+      log: a.log,
+      retryForMs: a.retryForMs,
     };
-    const applied = outcome.ok
-      ? await this.successes.submit({
-          outcome: { ...w, outcome },
-          continueWith: a.continueWith,
-          known: a.known,
-          dependencyResults: a.given,
-          logger: a.log,
-          retryForMs: a.retryForMs,
-        })
-      : await this.withRetries(a.log, a.retryForMs, () =>
-          this.db.transaction(
-            (tx) =>
-              applyWorkerOutcome(tx, w, {
-                jitterPercent: this.opts.jitterPercent,
-                logger: a.log,
-                continueWith: a.continueWith,
-              }),
-            { genericPlans: true },
-          ),
-        );
-    if (!applied) {
+    const stored = outcome.ok ? await this.successes.submit(item) : await this.alone(item);
+    if (stored?.next && stored.nextNeedsDependencies) {
+      // Built from the step that ran, but it has dependencies of its own (a join): read theirs.
+      stored.next.dependency_results = await readDependencyResults(this.db, stored.next.workflow_step_uuid);
+    }
+    if (!stored) {
       a.log.warn("result discarded: this worker's claim expired and the step was taken over");
       return undefined;
     }
-    if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, applied);
-    return { applied, ok: outcome.ok };
+    if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, stored);
+    return { stored, ok: outcome.ok };
+  }
+
+  /** Outcomes stored in one transaction. */
+  private write(items: readonly Item[]): Promise<(StoredOutcome | undefined)[]> {
+    return this.db.transaction(
+      (tx) =>
+        this.planner.store(tx, items, { jitterPercent: this.opts.jitterPercent, logger: this.opts.logger }),
+      { genericPlans: true },
+    );
+  }
+
+  /** One outcome in its own transaction, tried again while the database is away. */
+  private alone(item: Item): Promise<StoredOutcome | undefined> {
+    return this.withRetries(item.log, item.retryForMs, async () => (await this.write([item]))[0]);
   }
 
   /**
-   * One group commit's successes in one transaction (two when some were planned in advance from
-   * a task that had moved, see storeWorkerSuccesses). Those whose transaction failed are tried
-   * again each on its own (with retries), so that one bad write cannot fail the others; those
-   * already committed are not.
+   * One group commit's successes in one transaction. If it fails, each is tried again on its own
+   * (with retries), so that one bad write cannot fail the others.
    */
-  private async storeSuccesses(
-    batch: readonly (WorkerSuccess & { retryForMs: number })[],
-  ): Promise<PromiseSettledResult<AppliedWorkerOutcome | undefined>[]> {
-    const store = (items: readonly WorkerSuccess[]) =>
-      storeWorkerSuccesses((fn) => this.db.transaction(fn, { genericPlans: true }), items);
-    // A retry plans from the read: the task its worker knew may be what the failed try was about.
-    const alone = (s: WorkerSuccess & { retryForMs: number }) => {
-      let item: WorkerSuccess = s;
-      return this.withRetries(s.logger, s.retryForMs, async () => {
-        const [r] = await store([item]);
-        item = { ...s, known: undefined };
-        if (r?.status === "rejected") throw r.reason;
-        return r?.value;
-      });
-    };
-    if (batch.length === 1) return Promise.allSettled(batch.map(alone));
-    const settled = await store(batch);
-    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
-    if (failed.length > 0) {
-      const reason = (settled[failed[0]!] as PromiseRejectedResult).reason as Error;
-      batch[0]?.logger.warn(
-        { err: reason.message, outcomes: failed.length },
+  private async storeBatch(
+    batch: readonly Item[],
+  ): Promise<PromiseSettledResult<StoredOutcome | undefined>[]> {
+    if (batch.length === 1) return Promise.allSettled(batch.map((item) => this.alone(item)));
+    try {
+      const stored = await this.write(batch);
+      return stored.map((value) => ({ status: "fulfilled", value }));
+    } catch (err) {
+      batch[0]?.log.warn(
+        { err: (err as Error).message, outcomes: batch.length },
         "storing a batch of step outcomes failed; storing each on its own",
       );
-      const retried = await Promise.allSettled(failed.map((i) => alone({ ...batch[i]!, known: undefined })));
-      failed.forEach((i, k) => {
-        settled[i] = retried[k]!;
-      });
+      return Promise.allSettled(batch.map((item) => this.alone(item)));
     }
-    return settled;
   }
 
   /**
@@ -216,6 +198,15 @@ function refusedForItsData(err: unknown): boolean {
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Step and task metrics for one stored outcome. */
+export function recordOutcomeMetrics(metrics: MetricsSink, stored: StoredOutcome): void {
+  if (stored.applied === "completed" && stored.durationSeconds !== undefined) {
+    metrics.stepFinished(stored.namespace, stored.stepName, stored.durationSeconds);
+  }
+  if (stored.applied === "retry_scheduled") metrics.stepRetried(stored.namespace);
+  if (stored.taskFinished) metrics.taskFinished(stored.namespace, stored.taskStatus);
 }
 
 function errorText(err: unknown): string {

@@ -1,5 +1,5 @@
 import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
-import { TASK_TERMINAL_STATES, type TaskEvent, type TaskState } from "../state/task-states.js";
+import { TASK_STATES, TASK_TERMINAL_STATES, type TaskEvent, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
 
 /** What the planner needs to know about one step (one row of the readiness query). */
@@ -135,4 +135,53 @@ function pathTo(status: TaskState, outcome: TaskOutcome): TaskPlan["transitions"
   // is a change - steps were enqueued - so its round trip is kept.
   if (outcome !== "dispatch" && from === status) return [];
   return transitions;
+}
+
+/**
+ * The facts a task's next move depends on, as bits of one number: steps were dispatched just now,
+ * steps are on their way, a retry waits, a step failed, not every step is done. Where a task's
+ * steps are counted instead of read (see store/sql/advance-tasks.ts), these are all it knows.
+ */
+export const PLAN_FACTS = { dispatched: 1, running: 2, waiting: 4, failed: 8, unfinished: 16 } as const;
+
+/**
+ * {@link planTask}'s transitions for each task status and each combination of {@link PLAN_FACTS}
+ * (`table[status][facts]`): planned from one step per fact, which is all planTask looks at, so a
+ * task whose steps give these facts moves exactly so.
+ */
+export function taskPathTable(): Record<TaskState, TaskPlan["transitions"][]> {
+  const now = new Date(0);
+  const later = new Date(60_000);
+  const step = (name: string, state: StepState, over: Partial<StepSnapshot> = {}): StepSnapshot => ({
+    uuid: name,
+    name,
+    state,
+    attempts: 0,
+    maxAttempts: 3,
+    nextRetryAt: null,
+    totalParents: 0,
+    completedParents: 0,
+    ...over,
+  });
+  const table = {} as Record<TaskState, TaskPlan["transitions"][]>;
+  for (const status of TASK_STATES) {
+    table[status] = [];
+    for (let facts = 0; facts < 32; facts++) {
+      const has = (f: keyof typeof PLAN_FACTS) => (facts & PLAN_FACTS[f]) !== 0;
+      const steps = [step("done", "complete")];
+      if (has("dispatched")) steps.push(step("ready", "pending"));
+      if (has("running")) steps.push(step("running", "in_progress", { attempts: 1 }));
+      if (has("waiting"))
+        steps.push(step("waiting", "waiting_for_retry", { attempts: 1, nextRetryAt: later }));
+      if (has("failed")) steps.push(step("failed", "error", { attempts: 3 }));
+      // Not done, and not ready either: a step still waiting for a parent.
+      if (has("unfinished")) steps.push(step("blocked", "pending", { totalParents: 1 }));
+      try {
+        table[status][facts] = planTask(status, steps, now).transitions;
+      } catch {
+        table[status][facts] = []; // a status these facts cannot occur in (the path would be illegal)
+      }
+    }
+  }
+  return table;
 }

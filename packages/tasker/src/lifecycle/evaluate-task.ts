@@ -1,17 +1,18 @@
 import { eventPayloads, type LifecycleEvent, type LifecycleEventName } from "../events/lifecycle-events.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
-import type { StepState } from "../state/step-states.js";
+import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Statement, Transaction } from "../store/database.js";
 import {
   appliedTaskPlan,
   type TaskPlanRow,
   type TaskPlanWrite,
+  type TaskStepCounts,
   taskPlanStatement,
 } from "../store/sql/apply-task-plan.js";
 import { type ClaimedStep, type StepRow, selectSteps } from "../store/sql/steps.js";
 import { selectTask, type TaskRow } from "../store/sql/tasks.js";
-import { planTask, type StepSnapshot, type TaskPlan } from "./plan-task.js";
+import { planTask, RUNNING_STATES, type StepSnapshot, type TaskPlan } from "./plan-task.js";
 
 const TASK_EVENT_FOR: Partial<Record<TaskState, LifecycleEventName>> = {
   complete: "task.completed",
@@ -25,21 +26,27 @@ export interface Evaluation {
   plan: TaskPlan;
   /** Steps enqueued by this evaluation. */
   dispatched: string[];
-  /** The step chosen by {@link EvaluateOptions.keep}, claimed for the caller. */
+  /** The step claimed for {@link EvaluateOptions.claimFor}'s worker. */
   claimed?: ClaimedStep | undefined;
   /** The task's lifecycle events this evaluation published (already sent with its write). */
   events: LifecycleEvent[];
 }
 
+/** A worker that may go straight on with a step a plan makes ready (see EvaluateOptions.claimFor). */
+export interface ClaimFor {
+  workerId: string;
+  leaseSeconds: number;
+  /** The callables of the handlers the worker has. */
+  handlers: readonly string[];
+}
+
 export interface EvaluateOptions {
   /**
-   * Picks one of the steps about to be dispatched for the worker in `claimFor` (a worker going
-   * straight on with the task's next step): it is claimed in the plan's statement instead of
-   * being announced on the queue. Without `claimFor` it is dispatched like the others.
+   * A worker going straight on with the task's next step: the first of the steps about to be
+   * dispatched (in position order) whose handler it has is claimed for it in the plan's statement
+   * instead of being announced on the queue.
    */
-  keep?: ((ready: readonly StepRow[]) => string | undefined) | undefined;
-  /** The worker that claims the kept step (see taskPlanStatement). */
-  claimFor?: { workerId: string; leaseSeconds: number } | undefined;
+  claimFor?: ClaimFor | undefined;
   /** Events that happened before this evaluation (a step's result), published with its own. */
   precedingEvents?: readonly LifecycleEvent[] | undefined;
   /** The plan is the transaction's last statement: commit with it (one round trip fewer). */
@@ -47,11 +54,13 @@ export interface EvaluateOptions {
 }
 
 /**
- * Re-plans one task and applies the plan: enqueue ready steps (all of them, so parallel branches
- * run together), move the task's state, schedule a wake-up for pending retries, and publish
- * lifecycle events (`precedingEvents` first) - one statement after the read. Must run in a
- * transaction holding the task's row lock (pass the locked row, or it is locked here): that lock
- * serialises every decision about one task across orchestrators and workers.
+ * Re-plans one task from every step it has and applies the plan: enqueue ready steps (all of them,
+ * so parallel branches run together), move the task's state, schedule a wake-up for pending
+ * retries, and publish lifecycle events (`precedingEvents` first) - one statement after the read.
+ * The plan also sets the counts a stored outcome advances the task from (see advance-tasks.ts)
+ * to what the steps give. Must run in a transaction holding the task's row lock (pass the locked
+ * row, or it is locked here): that lock serialises every decision about one task across
+ * orchestrators and workers.
  */
 export async function evaluateTask(
   tx: Transaction,
@@ -82,8 +91,7 @@ export async function applyEvaluation(
 
 /**
  * An evaluation as a statement to send (alone, or batched with other tasks' by the caller) and
- * what to make of its row; `write` is what the statement writes (to send it inside another, see
- * storeAndPlanStatement). `applied` also moves `task` to its new status.
+ * what to make of its row. `applied` also moves `task` to its new status.
  */
 export function evaluationWrite(
   task: TaskRow,
@@ -91,18 +99,25 @@ export function evaluationWrite(
   now: Date,
   options: Omit<EvaluateOptions, "commit"> = {},
 ): {
-  write: TaskPlanWrite;
   statement: Statement<TaskPlanRow>;
   applied: (row: TaskPlanRow | undefined) => Evaluation;
 } {
-  const planned = planEvaluation(task, steps, now, options.keep);
+  const planned = planEvaluation(task, steps, now, options.claimFor?.handlers);
   const last = planned.plan.transitions.at(-1);
+  const dispatched = new Set(planned.plan.ready.map((s) => s.uuid));
   const write: TaskPlanWrite = {
     taskUuid: task.task_uuid,
     ready: planned.plan.ready.map((s) => s.uuid),
     queue: namespaceQueue(task.namespace),
     correlationId: task.correlation_id,
-    keep: planned.keep,
+    claim:
+      planned.claimed !== null && options.claimFor
+        ? {
+            stepUuid: planned.claimed,
+            workerId: options.claimFor.workerId,
+            leaseSeconds: options.claimFor.leaseSeconds,
+          }
+        : null,
     transitions: planned.plan.transitions,
     status: last?.to ?? null,
     error: planned.error,
@@ -121,16 +136,16 @@ export function evaluationWrite(
             delayMs: planned.retryWakeDelayMs,
           },
     eventPayloads: eventPayloads([...(options.precedingEvents ?? []), ...planned.events]),
-    claimFor: options.claimFor,
+    counts: changedCounts(task, countSteps(steps, dispatched)),
+    parentCounts: steps.flatMap((s) => {
+      const unfinished = s.total_parents - s.completed_parents;
+      return s.unfinished_parents === unfinished || dispatched.has(s.workflow_step_uuid)
+        ? []
+        : [{ uuid: s.workflow_step_uuid, unfinished }];
+    }),
   };
-  let statement: Statement<TaskPlanRow> | undefined;
   return {
-    write,
-    // Made when asked: a plan made in advance is sent in its store-and-plan statement instead.
-    get statement() {
-      statement ??= taskPlanStatement(write);
-      return statement;
-    },
+    statement: taskPlanStatement(write),
     applied: (row) => {
       const { dispatched, claimed } = appliedTaskPlan(row);
       if (last) {
@@ -142,10 +157,34 @@ export function evaluationWrite(
   };
 }
 
+/** The task's step counts once the steps in `dispatched` are enqueued (see TaskStepCounts). */
+export function countSteps(steps: readonly StepRow[], dispatched: ReadonlySet<string>): TaskStepCounts {
+  const counts = { done: 0, failed: 0, waiting: 0, running: 0 };
+  for (const s of steps) {
+    const state = dispatched.has(s.workflow_step_uuid) ? "enqueued" : (s.state as StepState);
+    if (STEP_SATISFIED_STATES.has(state)) counts.done++;
+    else if (state === "error") counts.failed++;
+    else if (state === "waiting_for_retry") counts.waiting++;
+    else if (RUNNING_STATES.has(state)) counts.running++;
+  }
+  return counts;
+}
+
+/** `counts`, when they are not the task's already. */
+function changedCounts(task: TaskRow, counts: TaskStepCounts): TaskStepCounts | null {
+  return task.steps_done === counts.done &&
+    task.steps_failed === counts.failed &&
+    task.steps_waiting === counts.waiting &&
+    task.steps_running === counts.running
+    ? null
+    : counts;
+}
+
 /** What an evaluation will write, decided without touching the database. */
 export interface PlannedEvaluation {
   plan: TaskPlan;
-  keep: string | null;
+  /** The ready step claimed for a worker going on (see EvaluateOptions.claimFor). */
+  claimed: string | null;
   /** The task's new error (undefined: unchanged). */
   error: string | null | undefined;
   /** The task's lifecycle event, if it finishes. */
@@ -159,11 +198,15 @@ export function planEvaluation(
   task: TaskRow,
   steps: readonly StepRow[],
   now: Date,
-  keep?: (ready: readonly StepRow[]) => string | undefined,
+  /** The handlers of a worker going on: the first ready step it can run is claimed for it. */
+  handlers?: readonly string[],
 ): PlannedEvaluation {
   const plan = planTask(task.status as TaskState, steps.map(toSnapshot), now);
   const readyUuids = new Set(plan.ready.map((s) => s.uuid));
-  const kept = keep?.(steps.filter((s) => readyUuids.has(s.workflow_step_uuid))) ?? null;
+  const claimed = handlers
+    ? (steps.find((s) => readyUuids.has(s.workflow_step_uuid) && handlers.includes(s.handler_callable))
+        ?.workflow_step_uuid ?? null)
+    : null;
   const last = plan.transitions.at(-1);
   const error = !last
     ? undefined
@@ -185,7 +228,7 @@ export function planEvaluation(
   const retryWakeDelayMs = plan.nextRetryAt
     ? Math.max(0, plan.nextRetryAt.getTime() - now.getTime()) + 10
     : null;
-  return { plan, keep: kept, error, events, retryWakeDelayMs };
+  return { plan, claimed, error, events, retryWakeDelayMs };
 }
 
 export function toSnapshot(s: StepRow): StepSnapshot {

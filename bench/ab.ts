@@ -1,0 +1,185 @@
+// Paired A/B of engines (investigation, not part of `npm run bench`): the engines of several
+// checkouts (a worktree of another commit, and this one) in one process, each on its own database,
+// on PGlite or PostgreSQL, sampled in turn so that the load of a shared machine falls on all of
+// them alike. What pglite-ab.ts does for PGlite's backend time, for the bench's figures:
+//   latency     linear5 one task at a time, alternated (ABAB, then BABA): p25 / p50
+//   throughput  --tasks linear5 tasks in flight (8 creators), rounds alternated: steps/s
+//   shapes      the wide and long shapes (shapes.ts), rounds alternated: steps/s
+// Usage:
+//   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
+//     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
+// Each figure is reported per contender with its ratio to the first contender's, and for rounds the
+// median of the rounds' ratios (each round's contenders ran back to back).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import type { Database, Tasker } from "@tasker-ts/tasker";
+import * as thisEngine from "@tasker-ts/tasker";
+import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
+import { z } from "zod";
+import { CompletionTracker } from "./completion-tracker.js";
+import { measureThroughput } from "./measure.js";
+import { count } from "./options.js";
+import { runShape, SHAPES, type Shape, shapeTemplateDir } from "./shapes.js";
+import { percentile } from "./stats.js";
+import { BENCH_NAMESPACE, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
+
+const ConfigSchema = z.object({ name: z.string(), engine: z.string().optional() });
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string" },
+    modes: { type: "string" },
+    configs: { type: "string" },
+    runs: { type: "string" },
+    warmup: { type: "string" },
+    tasks: { type: "string" },
+    rounds: { type: "string" },
+    concurrency: { type: "string" },
+    shapes: { type: "string" },
+    "shape-steps": { type: "string" },
+  },
+});
+const backend = values.backend ?? "postgres";
+if (backend !== "postgres" && backend !== "pglite") throw new Error("--backend is postgres or pglite");
+const modes = (values.modes ?? "latency,throughput").split(",");
+const runs = count(values.runs ?? "200", "--runs", 1);
+const warmup = count(values.warmup ?? "100", "--warmup", 0);
+const tasks = count(values.tasks ?? "500", "--tasks", 1);
+const rounds = count(values.rounds ?? "3", "--rounds", 1);
+const concurrency = count(values.concurrency ?? "32", "--concurrency", 1);
+const shapeSteps = count(values["shape-steps"] ?? "2000", "--shape-steps", 1);
+const shapes = (values.shapes?.split(",") ?? [...SHAPES]) as Shape[];
+const configs = z
+  .array(ConfigSchema)
+  .min(1)
+  .parse(JSON.parse(values.configs ?? '[{"name":"a"},{"name":"a again"}]'));
+
+interface Contender {
+  name: string;
+  tasker: Tasker;
+  database: Database;
+  tracker: CompletionTracker;
+  createNamed(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const logger = thisEngine.createLogger({ level: "warn", name: "ab" });
+/** The engine of a configuration: this checkout's, or the one at `engine`. */
+async function engineOf(checkout: string | undefined): Promise<typeof thisEngine> {
+  if (!checkout) return thisEngine;
+  const entry = pathToFileURL(join(resolve(checkout), "packages/tasker/src/index.ts")).href;
+  return (await import(entry)) as typeof thisEngine;
+}
+
+async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
+  const engine = await engineOf(cfg.engine);
+  let testDb: TestDatabase | undefined;
+  let dir: string | undefined;
+  if (backend === "postgres") testDb = await createTestDatabase("tasker_ab");
+  else dir = mkdtempSync(join(tmpdir(), "tasker-ab-"));
+  const database = await engine.openDatabase({ databaseUrl: testDb?.url, dataDir: dir, logger });
+  const tasker = await engine.Tasker.open({
+    database,
+    templatePaths: [TEMPLATE_DIR, shapeTemplateDir()],
+    logger,
+    messaging: "postgres",
+  });
+  const tracker = new CompletionTracker();
+  trackTaskOutcomes(tasker, tracker);
+  await tasker.events.ready();
+  await tasker.startOrchestrator();
+  const noop = engine.defineHandler("bench.noop", {}, async () => ({ ok: true }));
+  await tasker.startWorker({ handlers: [noop], namespaces: [BENCH_NAMESPACE], concurrency });
+  return {
+    name: cfg.name,
+    tasker,
+    database,
+    tracker,
+    createNamed: async (name) =>
+      (await tasker.client.createTask({ namespace: BENCH_NAMESPACE, name })).task.task_uuid,
+    close: async () => {
+      await tasker.close();
+      await database.close();
+      await testDb?.drop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const contenders: Contender[] = [];
+for (const cfg of configs) contenders.push(await open(cfg));
+const base = contenders[0] as Contender;
+const inTurn = (i: number) => (i % 2 === 0 ? contenders : [...contenders].reverse());
+const median = (xs: number[]) => percentile(xs, 50);
+const pad = (s: string, n = 14) => s.padEnd(n);
+console.log(
+  `${backend}, worker concurrency ${concurrency}, contenders: ${contenders.map((c) => c.name).join(", ")}`,
+);
+
+try {
+  if (modes.includes("latency")) {
+    const samples = new Map(contenders.map((c) => [c.name, [] as number[]]));
+    for (let i = 0; i < warmup + runs; i++) {
+      for (const c of inTurn(i)) {
+        const start = performance.now();
+        const uuid = await c.createNamed("linear5");
+        const done = await c.tracker.wait(uuid, 60_000);
+        if (!done.ok) throw new Error(`task failed: ${done.detail}`);
+        if (i >= warmup) samples.get(c.name)?.push(done.at - start);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const b = samples.get(base.name) as number[];
+    console.log(`\nlinear5 latency, ${runs} runs each after ${warmup}, alternated`);
+    console.log(`${pad("", 20)}${pad("p25 ms")}${pad("p50 ms")}${pad("p90 ms")}`);
+    for (const c of contenders) {
+      const xs = samples.get(c.name) as number[];
+      const cell = (p: number) =>
+        pad(`${percentile(xs, p).toFixed(2)} (${(percentile(xs, p) / percentile(b, p)).toFixed(3)}x)`, 18);
+      console.log(`${c.name.slice(0, 19).padEnd(20)}${cell(25)}${cell(50)}${cell(90)}`);
+    }
+  }
+
+  /** Rounds of `measure` per contender, alternated; prints each round and the median ratio. */
+  async function inRounds(label: string, measure: (c: Contender) => Promise<number>) {
+    const byName = new Map(contenders.map((c) => [c.name, [] as number[]]));
+    for (let r = 0; r < rounds; r++) {
+      for (const c of inTurn(r)) byName.get(c.name)?.push(await measure(c));
+    }
+    const b = byName.get(base.name) as number[];
+    console.log(`\n${label}: steps/s per round (alternated), median, median of the rounds' ratios`);
+    for (const c of contenders) {
+      const xs = byName.get(c.name) as number[];
+      const ratios = xs.map((x, i) => x / (b[i] as number));
+      console.log(
+        `${c.name.slice(0, 19).padEnd(20)}${xs.map((x) => x.toFixed(0)).join(" / ")}  median ${median(xs).toFixed(0)}  ratio ${median(ratios).toFixed(3)}x`,
+      );
+    }
+  }
+
+  if (modes.includes("throughput")) {
+    await inRounds(`linear5 throughput, ${tasks} tasks`, async (c) => {
+      const run = await measureThroughput({
+        tasks,
+        creators: 8,
+        tracker: c.tracker,
+        create: () => c.createNamed("linear5"),
+        timeoutMs: 600_000,
+      });
+      return (tasks * 5) / (run.durationMs / 1000);
+    });
+  }
+
+  if (modes.includes("shapes")) {
+    for (const shape of shapes) {
+      await inRounds(
+        `${shape}, ~${shapeSteps} steps`,
+        async (c) => (await runShape(c, shape, shapeSteps)).stepsPerS,
+      );
+    }
+  }
+} finally {
+  for (const c of contenders) await c.close();
+}
