@@ -68,8 +68,11 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  for (const backend of opts.backends) {
-    results.push(...(await benchBackend(backend, opts, transports, logger, say)));
+  // Parts measured on an engine of each backend (startup and pgbench need none).
+  if (opts.parts.some((p) => p !== "startup" && p !== "pgbench")) {
+    for (const backend of opts.backends) {
+      results.push(...(await benchBackend(backend, opts, transports, logger, say)));
+    }
   }
 
   if (opts.parts.includes("pgbench") && opts.backends.includes("postgres")) {

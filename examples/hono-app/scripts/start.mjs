@@ -28,6 +28,9 @@ const APP_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const entry = resolve(APP_ROOT, "src/main.ts");
 const mode = process.env.TASKER_COMPILED_START ?? "";
 const t0 = performance.now();
+// Said before anything is loaded: npm's own start is silent; main.ts does not say it again.
+console.log(`hono-app: starting (${process.uptime().toFixed(1)} s)`);
+globalThis[Symbol.for("hono-app.starting-said")] = true;
 // As `npm start -w examples/hono-app` did: relative paths (TASKER_DATA_DIR=.data) are the app's.
 process.chdir(APP_ROOT);
 

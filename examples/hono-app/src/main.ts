@@ -23,7 +23,8 @@ function progress(message: string): void {
 }
 
 async function main(): Promise<void> {
-  progress("starting");
+  // scripts/start.mjs (npm start) has said it already, before loading this module.
+  if (!(globalThis as Record<symbol, unknown>)[Symbol.for("hono-app.starting-said")]) progress("starting");
   const rt = await openRuntime({ name: "hono-app", onProgress: progress });
   const { config, logger, tasker } = rt;
   const onPostgres = Boolean(rt.taskerConfig.common.database.url);
