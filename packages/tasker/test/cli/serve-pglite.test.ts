@@ -138,7 +138,7 @@ describe.runIf(testBackends().includes("pglite"))(
       ]);
 
       const table = await runCli(["task", "steps", uuid, ...api]);
-      expect(table.stdout).toMatch(/^double +error +1\/3 +- +\S+ +asked to fail$/m);
+      expect(table.stdout).toMatch(/^double +error +1\/1 +- +\S+ +asked to fail$/m);
 
       const resolved = await runCli([
         "step",
