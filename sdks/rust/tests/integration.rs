@@ -238,14 +238,14 @@ fn cancel_reaches_the_handler_through_heartbeats(env: Arc<Env>) -> Pin<Box<dyn F
         let w = start_worker(&env).await;
         let created = env.admin.create_task(&TaskRequest::new(NS, "single").context(json!({ "do": "wait_for_cancel" }))).await.unwrap();
         let uuid = created.task.task_uuid;
-        let until = Instant::now() + Duration::from_secs(10);
+        let until = Instant::now() + Duration::from_secs(30);
         while env.step(&env.admin.get_task(&uuid).await.unwrap(), "only").await.current_state != "in_progress" {
             assert!(Instant::now() < until, "the step never started");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let cancelled = env.admin.cancel_task(&uuid, Some("changed my mind")).await.unwrap();
         assert_eq!(cancelled.status, "cancelled");
-        let until = Instant::now() + Duration::from_secs(10);
+        let until = Instant::now() + Duration::from_secs(30);
         while w.cancelled_seen.load(Ordering::SeqCst) == 0 {
             assert!(Instant::now() < until, "the handler never saw the cancellation");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -262,7 +262,7 @@ fn stop_drains_running_steps_then_deregisters(env: Arc<Env>) -> Pin<Box<dyn Futu
     Box::pin(async move {
         let w = start_worker(&env).await;
         let created = env.admin.create_task(&TaskRequest::new(NS, "single").context(json!({ "do": "slow_ok" }))).await.unwrap();
-        let until = Instant::now() + Duration::from_secs(10);
+        let until = Instant::now() + Duration::from_secs(30);
         while w.handle.status().in_flight == 0 {
             assert!(Instant::now() < until, "the step never started");
             tokio::time::sleep(Duration::from_millis(20)).await;
