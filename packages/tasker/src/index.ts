@@ -39,6 +39,12 @@ export { type DatabaseLocation, openDatabase } from "./store/open-database.js";
 export { DataDirLockedError } from "./store/pglite-data-dir.js";
 export { embeddedPglite } from "./store/pglite-database.js";
 export { type StartWorkerOptions, Tasker, type TaskerOptions } from "./tasker.js";
+export {
+  type DefinedTemplate,
+  defineTemplate,
+  type StepDefinition,
+  type TemplateDefinition,
+} from "./template/define-template.js";
 export { formatTemplateIssue, type TemplateIssue, TemplateValidationError } from "./template/errors.js";
 export { TASK_TEMPLATE_SCHEMA_ID, taskTemplateJsonSchema } from "./template/json-schema.js";
 export {
@@ -51,12 +57,6 @@ export {
   parseTemplate,
   parseTemplateObject,
 } from "./template/load.js";
-export {
-  type DefinedTemplate,
-  defineTemplate,
-  type StepDefinition,
-  type TemplateDefinition,
-} from "./template/define-template.js";
 export { type MermaidOptions, templateToMermaid } from "./template/mermaid.js";
 export type {
   EnvironmentOverride,
