@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY packages/tasker/package.json packages/tasker/package.json
 COPY packages/tasker/bin packages/tasker/bin
 COPY examples/hono-app/package.json examples/hono-app/package.json
+COPY bench/package.json bench/package.json
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.base.json ./
