@@ -89,3 +89,46 @@ describe("compareResults", () => {
     expect(find(/concurrency 8, remote-python worker ÷ in-process/)?.value).toBeGreaterThan(0);
   });
 });
+
+describe("the example app under load", () => {
+  const app = (backend: "postgres" | "pglite", ordersPerS: number, transactions: number | null) =>
+    sampleResult({
+      system: "tasker",
+      backend,
+      mode: "app",
+      workflow: null,
+      concurrency: 16,
+      p50_ms: 100,
+      p99_ms: 250,
+      tasks_per_s: ordersPerS,
+      transactions_per_task: transactions,
+    });
+  const findingsOf = (...extra: ReturnType<typeof app>[]) => {
+    const all = compareResults([...sampleFile().results, ...extra]);
+    return (label: RegExp) => all.find((f) => label.test(f.label));
+  };
+
+  it("divides orders/s by pgbench's transactions/s over the transactions one order needs", () => {
+    // pgbench 4000 transactions/s, 20 transactions per order: a ceiling of 200 orders/s.
+    const get = findingsOf(app("postgres", 170, 20), app("pglite", 100, null));
+    expect(get(/app on postgres: completed orders\/s/)).toMatchObject({ value: 170 });
+    expect(get(/app on postgres: orders\/s ÷ ceiling/)).toMatchObject({
+      value: 0.85,
+      met: true,
+      target: "≥ 0.8×",
+      label: expect.stringContaining("= 200 orders/s"),
+    });
+    // Embedded, PostgreSQL's count of transactions stands in: 100 / 200 < 0.6.
+    expect(get(/app on pglite: transactions per order \(PostgreSQL's count\)/)?.value).toBe(20);
+    expect(get(/app on pglite: orders\/s ÷ ceiling/)).toMatchObject({
+      value: 0.5,
+      met: false,
+      target: "≥ 0.6×",
+    });
+  });
+
+  it("leaves the ratio unmeasured when nothing counted the transactions", () => {
+    const get = findingsOf(app("pglite", 100, null));
+    expect(get(/app on pglite: orders\/s ÷ ceiling/)).toMatchObject({ value: null, met: null });
+  });
+});

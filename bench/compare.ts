@@ -6,7 +6,7 @@ import { ratio, round } from "./stats.js";
 export interface Finding {
   label: string;
   value: number | null;
-  unit: "ms" | "steps/s" | "×";
+  unit: "ms" | "steps/s" | "orders/s" | "transactions" | "×";
   /** e.g. "≤ 10 ms"; absent for plain comparisons. */
   target?: string;
   /** true/false against the target; null when it could not be measured. */
@@ -223,6 +223,7 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   }
 
   const pgbench = find((r) => r.system === "pgbench");
+  findings.push(...appFindings(results, pgbench));
   if (pgbench && bestPostgres) {
     findings.push({
       label: "best postgres steps/s ÷ pgbench simple-update transactions/s",
@@ -231,4 +232,46 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
     });
   }
   return findings.map((f) => ({ ...f, value: f.value === null ? null : round(f.value, 3) }));
+}
+
+/** The least share of the machine's ceiling the example app must reach, per backend (issue #22). */
+export const APP_TARGETS = { postgres: 0.8, pglite: 0.6 } as const;
+
+/**
+ * The example app under load (bench/app-load.ts): completed orders/s, and that as a fraction of
+ * the machine's ceiling for it, pgbench's transactions/s divided by the transactions one order
+ * needs. The transactions are counted on PostgreSQL; embedded, where the bench cannot read
+ * PGlite's statistics, the same app and engine code's PostgreSQL count stands for it.
+ */
+function appFindings(results: readonly BenchResult[], pgbench: BenchResult | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const app = (backend: string) => results.find((r) => r.mode === "app" && r.backend === backend);
+  const measuredCost = app("postgres")?.transactions_per_task ?? null;
+  for (const backend of ["postgres", "pglite"] as const) {
+    const r = app(backend);
+    if (!r) continue;
+    findings.push({
+      label: `app on ${backend}: completed orders/s (${r.concurrency} connections; POST /orders p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms)`,
+      value: r.tasks_per_s,
+      unit: "orders/s",
+    });
+    const cost = r.transactions_per_task ?? measuredCost;
+    if (cost !== null) {
+      findings.push({
+        label: `app on ${backend}: transactions per order${r.transactions_per_task === null ? " (PostgreSQL's count)" : ""}`,
+        value: cost,
+        unit: "transactions",
+      });
+    }
+    const ceiling = pgbench?.transactions_per_s && cost ? pgbench.transactions_per_s / cost : null;
+    const value = ratio(r.tasks_per_s, ceiling);
+    findings.push({
+      label: `app on ${backend}: orders/s ÷ ceiling (pgbench transactions/s ÷ transactions per order${ceiling === null ? "" : ` = ${Math.round(ceiling)} orders/s`})`,
+      value,
+      unit: "×",
+      target: `≥ ${APP_TARGETS[backend]}×`,
+      met: value === null ? null : value >= APP_TARGETS[backend],
+    });
+  }
+  return findings;
 }

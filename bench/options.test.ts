@@ -7,7 +7,7 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench", "startup"],
+      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench", "startup", "app"],
       transports: null,
       runs: 50,
       tasks: 1000,
@@ -16,6 +16,8 @@ describe("parseBenchArgs", () => {
       pgbenchSeconds: 10,
       idleSeconds: 10,
       startupRuns: 5,
+      appSeconds: 15,
+      appConnections: 16,
       outDir: "bench/results",
     });
   });
@@ -27,6 +29,7 @@ describe("parseBenchArgs", () => {
     expect(o.tasks).toBeLessThan(100);
     expect(o.history).toBeLessThan(10_000);
     expect(o.idleSeconds).toBeLessThan(5);
+    expect(o.appSeconds).toBeLessThan(5);
     expect(o.outDir).toBe("bench/results/quick");
   });
 

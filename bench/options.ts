@@ -11,6 +11,7 @@ export const PARTS = [
   "remote",
   "pgbench",
   "startup",
+  "app",
 ] as const;
 export type Part = (typeof PARTS)[number];
 /** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
@@ -39,6 +40,9 @@ export interface BenchOptions {
   idleSeconds: number;
   /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
   startupRuns: number;
+  /** The app part: seconds of load on POST /orders, and the load generator's connections. */
+  appSeconds: number;
+  appConnections: number;
   /** Where results go (`<date>.json`, `latest.json`, `latest.md`, `latest.svg`). */
   outDir: string;
   help: boolean;
@@ -56,6 +60,8 @@ const FULL = {
   pgbenchSeconds: 10,
   idleSeconds: 10,
   startupRuns: 5,
+  appSeconds: 15,
+  appConnections: 16,
 };
 // Seconds, not minutes: CI runs this to keep the script working, not to measure.
 const QUICK = {
@@ -67,6 +73,8 @@ const QUICK = {
   pgbenchSeconds: 1,
   idleSeconds: 2,
   startupRuns: 1,
+  appSeconds: 2,
+  appConnections: 16,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -84,6 +92,8 @@ export const USAGE = `npm run bench -- [options]
   --pgbench-seconds N      duration of the pgbench baseline (default ${FULL.pgbenchSeconds}; quick ${QUICK.pgbenchSeconds})
   --idle-seconds N         how long idle engines' statements are counted (default ${FULL.idleSeconds}; quick ${QUICK.idleSeconds})
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
+  --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
+  --app-connections N      the load generator's connections (default ${FULL.appConnections})
   --out DIR                output directory (default bench/results)
   --help                   this text`;
 
@@ -120,6 +130,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v["idle-seconds"] === undefined ? sizes.idleSeconds : count(v["idle-seconds"], "--idle-seconds", 1),
     startupRuns:
       v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
+    appSeconds:
+      v["app-seconds"] === undefined ? sizes.appSeconds : count(v["app-seconds"], "--app-seconds", 1),
+    appConnections:
+      v["app-connections"] === undefined
+        ? sizes.appConnections
+        : count(v["app-connections"], "--app-connections", 1),
     outDir: v.out ?? (quick ? "bench/results/quick" : "bench/results"),
   };
 }
@@ -143,6 +159,8 @@ function parse(argv: readonly string[]) {
       "pgbench-seconds": { type: "string" },
       "idle-seconds": { type: "string" },
       "startup-runs": { type: "string" },
+      "app-seconds": { type: "string" },
+      "app-connections": { type: "string" },
       out: { type: "string" },
     },
   });

@@ -35,7 +35,9 @@ function row(r: BenchResult): string[] {
       ? "simple-update"
       : r.mode === "startup"
         ? `npm start, ${r.startup ?? "?"}`
-        : (r.workflow ?? "–"),
+        : r.mode === "app"
+          ? "hono-app POST /orders"
+          : (r.workflow ?? "–"),
     r.mode,
     r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
     String(r.concurrency),
@@ -74,7 +76,7 @@ export function renderMarkdown(file: BenchFile): string {
     "",
     `${file.date} · ${m.cpus}× ${m.cpu_model} · ${m.memory_gb} GiB · Node ${m.node} · PostgreSQL ${m.postgres ?? "–"} · PGlite ${m.pglite ?? "–"}${m.rabbitmq ? ` · RabbitMQ ${m.rabbitmq}` : ""} · load ${m.load_start.toFixed(1)} → ${m.load_end.toFixed(1)} · ${Math.round(file.duration_s)} s · engine ${file.engine_commit ?? "unknown"}`,
     "",
-    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. Startup: `npm start` (the example app on PGlite) as a real process, spawn to its ready banner; first = a new checkout (new data folder, empty caches), fresh = a new data folder, warm = the same folder again. `pgbench` row: transactions/s in the steps/s column.",
+    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. Startup: `npm start` (the example app on PGlite) as a real process, spawn to its ready banner; first = a new checkout (new data folder, empty caches), fresh = a new data folder, warm = the same folder again. App: the example app started with `npm start` (PostgreSQL or embedded PGlite) while autocannon POSTs /orders on `conc.` connections; p50/p99 of the 201s, tasks/s = orders whose task completed per second (load start → last completion), steps/s = 5 per order, queries/task column blank (transactions per order in the targets). `pgbench` row: transactions/s in the steps/s column.",
     "",
     resultsTable(file.results),
     "",

@@ -31,9 +31,12 @@ const BenchResultObject = z.object({
   workflow: z.enum(WORKFLOWS).nullable(),
   /**
    * idle: an engine with nothing to do, counting what it still sends to PostgreSQL. startup:
-   * `npm start` to its ready banner (p50/p95/p99 of the runs; see `startup`).
+   * `npm start` to its ready banner (p50/p95/p99 of the runs; see `startup`). app: the example
+   * app under load (bench/app-load.ts): POST /orders latency (p95_ms holds p97.5, autocannon's
+   * nearest), tasks_per_s = orders whose task completed per second, over load start to the last
+   * completion (duration_ms); concurrency = connections.
    */
-  mode: z.enum(["latency", "throughput", "idle", "startup"]),
+  mode: z.enum(["latency", "throughput", "idle", "startup", "app"]),
   /**
    * startup only: `first` (a new checkout: new data folder, empty caches), `fresh` (a new data
    * folder, caches kept) or `warm` (the same data folder again). Absent from older files.
@@ -72,6 +75,19 @@ const BenchResultObject = z.object({
   queries_per_s: z.number().nonnegative().nullable().default(null),
   /** pgbench only: its transactions per second. */
   transactions_per_s: z.number().nonnegative().nullable(),
+  /** app only: orders answered 201 per second of load. */
+  accepted_per_s: z.number().nonnegative().nullable().default(null),
+  /** app only: requests not answered 201 (other statuses, errors, timeouts). */
+  rejected: z.number().int().nonnegative().nullable().default(null),
+  /** app only: orders whose task ended in error. */
+  failed_tasks: z.number().int().nonnegative().nullable().default(null),
+  /**
+   * app only: database transactions (committed + rolled back, pg_stat_database) per completed
+   * order, the app's and the engine's together; PostgreSQL only.
+   */
+  transactions_per_task: z.number().nonnegative().nullable().default(null),
+  /** app only: CPU time of the app's processes per completed order, ms (Linux). */
+  cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
 });
 
 /**
@@ -137,6 +153,11 @@ export function emptyResult(
     round_trips_per_task: null,
     queries_per_s: null,
     transactions_per_s: null,
+    accepted_per_s: null,
+    rejected: null,
+    failed_tasks: null,
+    transactions_per_task: null,
+    cpu_ms_per_task: null,
   };
 }
 

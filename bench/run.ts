@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@tasker-ts/tasker";
+import { benchAppLoad } from "./app-load.js";
 import { benchBackend } from "./bench-backend.js";
 import { renderChart } from "./chart.js";
 import { compareResults } from "./compare.js";
@@ -68,14 +69,15 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  // Parts measured on an engine of each backend (startup and pgbench need none).
-  if (opts.parts.some((p) => p !== "startup" && p !== "pgbench")) {
+  // Parts measured on an engine of each backend (startup, pgbench and app need none).
+  if (opts.parts.some((p) => p !== "startup" && p !== "pgbench" && p !== "app")) {
     for (const backend of opts.backends) {
       results.push(...(await benchBackend(backend, opts, transports, logger, say)));
     }
   }
 
-  if (opts.parts.includes("pgbench") && opts.backends.includes("postgres")) {
+  // The app part's ceiling is pgbench's transactions/s: it brings pgbench along.
+  if ((opts.parts.includes("pgbench") || opts.parts.includes("app")) && opts.backends.includes("postgres")) {
     if (await pgbenchAvailable()) {
       const clients = 8;
       say(`[postgres] pgbench simple-update, ${clients} clients, ${opts.pgbenchSeconds} s`);
@@ -108,6 +110,29 @@ async function main(): Promise<number> {
     } catch (err) {
       notes.push(`startup not measured: ${(err as Error).message.split("\n")[0]}`);
       say(`[startup] failed: ${(err as Error).message}`);
+    }
+  }
+
+  // The example app as a user starts it, under load on POST /orders (bench/app-load.ts).
+  if (opts.parts.includes("app")) {
+    for (const backend of opts.backends) {
+      say(
+        `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s`,
+      );
+      try {
+        results.push(
+          await benchAppLoad({
+            backend,
+            seconds: opts.appSeconds,
+            connections: opts.appConnections,
+            drainTimeoutMs: opts.quick ? 30_000 : 120_000,
+            say,
+          }),
+        );
+      } catch (err) {
+        notes.push(`app on ${backend} not measured: ${(err as Error).message.split("\n")[0]}`);
+        say(`[app ${backend}] failed: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -46,12 +46,19 @@ export interface MeasureStartOptions {
   timeoutMs?: number;
 }
 
+/** A process started by `launch`, ready; `stop()` ends its whole process group. */
+export interface Launched extends StartRun {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts a command in its own process group, resolves with the time to the first line matching
- * `ready`, then stops the whole group with SIGINT (SIGKILL after 20 s) and waits for it to exit.
- * Rejects with what the process printed when it exits or times out before being ready.
+ * Starts a command in its own process group and resolves once a line matches `ready`, with the
+ * process still running (`stop()` sends SIGINT to the group, SIGKILL after 20 s, and waits).
+ * Rejects with what the process printed when it exits or times out before being ready. Output
+ * printed later is read and dropped, so a chatty process never blocks on a full pipe.
  */
-export async function measureStart(options: MeasureStartOptions): Promise<StartRun> {
+export async function launch(options: MeasureStartOptions): Promise<Launched> {
   const ready = options.ready ?? READY_PATTERN;
   const t0 = performance.now();
   const child = spawn(options.command, [...options.args], {
@@ -69,13 +76,16 @@ export async function measureStart(options: MeasureStartOptions): Promise<StartR
         () => reject(new Error(`not ready after ${options.timeoutMs ?? 180_000} ms:\n${output}`)),
         options.timeoutMs ?? 180_000,
       );
+      let isReady = false;
       const onData = (chunk: Buffer) => {
+        if (isReady) return;
         const text = chunk.toString();
         if (firstOutputMs === null && text.split("\n").some((l) => l.trim() !== "" && !l.startsWith(">"))) {
           firstOutputMs = performance.now() - t0;
         }
         output += text;
         if (ready.test(output)) {
+          isReady = true;
           clearTimeout(timer);
           const at = performance.now() - t0;
           cpuMs = child.pid === undefined ? null : groupCpuMs(child.pid);
@@ -93,10 +103,18 @@ export async function measureStart(options: MeasureStartOptions): Promise<StartR
         reject(new Error(`exited (${signal ?? code}) before it was ready:\n${output}`));
       });
     });
-    return { readyMs, firstOutputMs, output, cpuMs };
-  } finally {
+    return { readyMs, firstOutputMs, output, cpuMs, child, stop: () => stopGroup(child) };
+  } catch (err) {
     await stopGroup(child);
+    throw err;
   }
+}
+
+/** `launch`, then stop the process at once: the time to ready of one start. */
+export async function measureStart(options: MeasureStartOptions): Promise<StartRun> {
+  const { child: _child, stop, ...run } = await launch(options);
+  await stop();
+  return run;
 }
 
 /**

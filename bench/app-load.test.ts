@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { type LoadObservation, loadResult, ORDER_STEPS, orderBody } from "./app-load.js";
+import { BenchResultSchema } from "./results.js";
+
+describe("orderBody", () => {
+  it("buys one unit of each product in proportion to its seed stock", () => {
+    const skus = Array.from({ length: 17 }, (_, i) => JSON.parse(orderBody(i)).items[0].sku);
+    expect(skus.filter((s) => s === "WIDGET-001")).toHaveLength(10);
+    expect(skus.filter((s) => s === "GADGET-002")).toHaveLength(5);
+    expect(skus.filter((s) => s === "GIZMO-003")).toHaveLength(2);
+    expect(JSON.parse(orderBody(17)).items[0].sku).toBe("WIDGET-001");
+  });
+});
+
+describe("loadResult", () => {
+  const observed: LoadObservation = {
+    backend: "postgres",
+    connections: 16,
+    accepted: 1000,
+    rejected: 2,
+    completed: 990,
+    failed: 10,
+    loadMs: 10_000,
+    lastCompletionMs: 11_000,
+    latency: { p50: 90, p97_5: 200, p99: 260 },
+    transactions: 19_800,
+    appCpuMs: 4950,
+  };
+
+  it("counts completed orders over load start to the last completion, not the 201s", () => {
+    const r = loadResult(observed);
+    expect(r).toMatchObject({
+      mode: "app",
+      concurrency: 16,
+      runs: 990,
+      tasks_per_s: 90,
+      steps_per_s: 90 * ORDER_STEPS,
+      accepted_per_s: 100,
+      drain_ms: 1000,
+      duration_ms: 11_000,
+      p50_ms: 90,
+      p99_ms: 260,
+      rejected: 2,
+      failed_tasks: 10,
+      transactions_per_task: 20,
+      cpu_ms_per_task: 5,
+    });
+    expect(BenchResultSchema.parse(r)).toEqual(r);
+  });
+
+  it("leaves per-order figures empty when nothing completed or nothing was counted", () => {
+    const r = loadResult({ ...observed, completed: 0, transactions: null, lastCompletionMs: 0 });
+    expect(r).toMatchObject({ tasks_per_s: 0, transactions_per_task: null, cpu_ms_per_task: null, runs: 1 });
+  });
+});

@@ -1,0 +1,262 @@
+// The example app under load: `npm start` (examples/hono-app) as a user starts it, on PostgreSQL
+// (DATABASE_URL) or embedded on PGlite, while autocannon POSTs /orders on `connections`
+// connections for `seconds`. An order counts when its task completes (its five steps run on the
+// same machine), read from the orchestration API's task counts, not when the 201 comes back.
+// On PostgreSQL the transactions one order needs are measured from pg_stat_database (the app's
+// tables live in the engine's database, schema `app`): the ceiling is pgbench's transactions/s
+// divided by that (bench/compare.ts).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase } from "@tasker-ts/tasker/testing";
+import autocannon from "autocannon";
+import pg from "pg";
+import type { Backend } from "./options.js";
+import { type BenchResult, emptyResult } from "./results.js";
+import { freePort, groupCpuMs, launch } from "./startup.js";
+import { round } from "./stats.js";
+
+/** Steps of the app's order_processing template (templates/ecommerce/order_processing.yaml). */
+export const ORDER_STEPS = 5;
+
+/**
+ * Products an order buys, in turn, in proportion to their seed stock (1000, 500, 200): on PGlite
+ * the bench cannot raise the stock of the app's locked database, so this lasts 1,700 orders.
+ */
+const SKU_CYCLE = [
+  ...Array<string>(10).fill("WIDGET-001"),
+  ...Array<string>(5).fill("GADGET-002"),
+  ...Array<string>(2).fill("GIZMO-003"),
+];
+
+/** The body of the i-th order (a valid order of one item that the seed stock can fill). */
+export function orderBody(i: number): string {
+  return JSON.stringify({
+    customer_email: "ada@example.com",
+    items: [{ sku: SKU_CYCLE[i % SKU_CYCLE.length], quantity: 1 }],
+    payment_info: { method: "card", token: "tok_visa" },
+  });
+}
+
+export interface AppLoadOptions {
+  backend: Backend;
+  seconds: number;
+  connections: number;
+  /** How long to wait for the accepted orders' tasks to finish after the load stops. */
+  drainTimeoutMs: number;
+  /** Repository root whose `npm start` runs (default the working directory). */
+  root?: string;
+  say?: (line: string) => void;
+}
+
+/** What one load run observed, before it is turned into a result. */
+export interface LoadObservation {
+  backend: Backend;
+  connections: number;
+  /** 201 answers, and any other answer or error. */
+  accepted: number;
+  rejected: number;
+  /** Tasks of the ecommerce namespace that completed, or ended in error, after the load began. */
+  completed: number;
+  failed: number;
+  /** Load start to its end, and to the last completion seen (ms). */
+  loadMs: number;
+  lastCompletionMs: number;
+  latency: { p50: number; p97_5: number; p99: number };
+  /** Transactions committed or rolled back in the app's database over the run (PostgreSQL). */
+  transactions: number | null;
+  /** CPU time of the app's processes over the run (Linux). */
+  appCpuMs: number | null;
+}
+
+/** The result row of a load run: orders/s counts completed orders only. */
+export function loadResult(o: LoadObservation): BenchResult {
+  const perSecond = o.lastCompletionMs > 0 ? (o.completed * 1000) / o.lastCompletionMs : 0;
+  return {
+    ...emptyResult({
+      system: "tasker",
+      backend: o.backend,
+      transport: "postgres",
+      workflow: null,
+      mode: "app",
+      concurrency: o.connections,
+      runs: Math.max(1, o.completed),
+    }),
+    p50_ms: o.latency.p50,
+    p95_ms: o.latency.p97_5,
+    p99_ms: o.latency.p99,
+    tasks_per_s: round(perSecond, 1),
+    steps_per_s: round(perSecond * ORDER_STEPS, 1),
+    duration_ms: round(o.lastCompletionMs, 0),
+    drain_ms: round(Math.max(0, o.lastCompletionMs - o.loadMs), 0),
+    accepted_per_s: round((o.accepted * 1000) / o.loadMs, 1),
+    rejected: o.rejected,
+    failed_tasks: o.failed,
+    transactions_per_task:
+      o.transactions === null || o.completed === 0 ? null : round(o.transactions / o.completed, 2),
+    cpu_ms_per_task: o.appCpuMs === null || o.completed === 0 ? null : round(o.appCpuMs / o.completed, 2),
+  };
+}
+
+/** Starts the app, loads it, waits for its tasks, stops it: one result. */
+export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult> {
+  const say = options.say ?? (() => undefined);
+  const scratch = mkdtempSync(join(tmpdir(), "tasker-bench-app-"));
+  const db = options.backend === "postgres" ? await createTestDatabase("tasker_bench_app") : undefined;
+  const sql = db ? new pg.Client({ connectionString: db.url }) : undefined;
+  try {
+    const [port, orchestrationPort] = [await freePort(), await freePort()];
+    const apiKey = randomBytes(16).toString("hex");
+    const { PORT: _p, ORCHESTRATION_PORT: _o, DATABASE_URL: _d, APP_DATABASE_URL: _a, ...env } = process.env;
+    const app = await launch({
+      command: "npm",
+      args: ["start"],
+      cwd: options.root ?? process.cwd(),
+      env: {
+        ...env,
+        PORT: String(port),
+        ORCHESTRATION_PORT: String(orchestrationPort),
+        TASKER_DATA_DIR: join(scratch, "data"),
+        TASKER_API_KEY: apiKey,
+        ...(db ? { DATABASE_URL: db.url } : {}),
+        TASKER_MESSAGING_BACKEND: "postgres",
+        TASKER_LOG_LEVEL: "warn",
+        LOG_LEVEL: "warn",
+      },
+    });
+    try {
+      say(`[app ${options.backend}] npm start ready in ${(app.readyMs / 1000).toFixed(1)} s`);
+      if (sql) {
+        await sql.connect();
+        // The bench owns this database: stock for any number of orders.
+        await sql.query("UPDATE app.products SET stock = 100000000 WHERE NOT restricted");
+      }
+      const tasks = taskCounter(`http://127.0.0.1:${orchestrationPort}`, apiKey);
+      const before = await tasks.read();
+      const xactBefore = sql ? await transactionCount(sql, db!.name) : null;
+      const cpuBefore = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
+      tasks.reads = 0;
+
+      const t0 = performance.now();
+      let lastCompletionMs = 0;
+      let last = before;
+      let loadMs = 0;
+      let accepted = Number.POSITIVE_INFINITY;
+      const watch = (async () => {
+        // The time the completed count last grew is when the last order finished.
+        while (true) {
+          const now = await tasks.read();
+          if (now.complete > last.complete || now.error > last.error)
+            lastCompletionMs = performance.now() - t0;
+          last = now;
+          if (loadMs > 0) {
+            // Requests cut off when the load stopped may still have created their orders' tasks.
+            const created = Math.max(accepted, now.created - before.created);
+            if (now.complete + now.error - before.complete - before.error >= created) return;
+            if (performance.now() - t0 > loadMs + options.drainTimeoutMs) return;
+          }
+          await sleep(loadMs > 0 ? 100 : 250);
+        }
+      })();
+      let sent = 0;
+      const load = await autocannon({
+        url: `http://127.0.0.1:${port}/orders`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        connections: options.connections,
+        duration: options.seconds,
+        requests: [{ setupRequest: (req) => ({ ...req, body: orderBody(sent++) }) }],
+      });
+      accepted = load["2xx"];
+      loadMs = performance.now() - t0;
+      say(
+        `[app ${options.backend}] ${load["2xx"]} orders accepted in ${(loadMs / 1000).toFixed(1)} s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms); waiting for their tasks`,
+      );
+      await watch;
+      const cpuAfter = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
+      // A backend reports its counts to pg_stat_database within a second of going idle.
+      let transactions: number | null = null;
+      if (sql && xactBefore !== null) {
+        await sleep(1500);
+        const total = (await transactionCount(sql, db!.name)) - xactBefore;
+        // The bench's own reads of the task counts are not the orders' work: measured, taken off.
+        const reads = tasks.reads;
+        const perRead = await transactionsPerRead(sql, db!.name, tasks);
+        transactions = Math.max(0, total - reads * perRead);
+      }
+      const result = loadResult({
+        backend: options.backend,
+        connections: options.connections,
+        accepted,
+        rejected: load.non2xx + load.errors + load.timeouts,
+        completed: last.complete - before.complete,
+        failed: last.error - before.error,
+        loadMs,
+        lastCompletionMs,
+        latency: { p50: load.latency.p50, p97_5: load.latency.p97_5, p99: load.latency.p99 },
+        transactions,
+        appCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+      });
+      say(
+        `[app ${options.backend}] ${result.runs} orders completed: ${result.tasks_per_s} orders/s (drain ${result.drain_ms} ms${result.transactions_per_task === null ? "" : `, ${result.transactions_per_task} transactions/order`}${result.cpu_ms_per_task === null ? "" : `, app CPU ${result.cpu_ms_per_task} ms/order`})`,
+      );
+      return result;
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    await sql?.end().catch(() => undefined);
+    await db?.drop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Reads how many ecommerce tasks exist, are complete and in error, through the orchestration API. */
+function taskCounter(baseUrl: string, apiKey: string) {
+  const count = async (status?: string) => {
+    const res = await fetch(
+      `${baseUrl}/v1/tasks?namespace=ecommerce${status ? `&status=${status}` : ""}&limit=1`,
+      {
+        headers: { "X-API-Key": apiKey },
+      },
+    );
+    if (!res.ok) throw new Error(`GET /v1/tasks answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { pagination: { total: number } }).pagination.total;
+  };
+  const counter = {
+    reads: 0,
+    async read() {
+      counter.reads++;
+      const [complete, error, created] = await Promise.all([count("complete"), count("error"), count()]);
+      return { complete, error, created };
+    },
+  };
+  return counter;
+}
+
+/** Transactions one read of the task counts costs the database, over a few reads in a row. */
+async function transactionsPerRead(
+  sql: pg.Client,
+  database: string,
+  tasks: { read(): Promise<unknown> },
+): Promise<number> {
+  const reads = 10;
+  const before = await transactionCount(sql, database);
+  for (let i = 0; i < reads; i++) await tasks.read();
+  await sleep(1500);
+  // Less this function's own read of the count (one transaction).
+  return Math.max(0, (await transactionCount(sql, database)) - before - 1) / reads;
+}
+
+async function transactionCount(sql: pg.Client, database: string): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>(
+    "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1",
+    [database],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
