@@ -60,6 +60,8 @@ export function createApp(options: CreateAppOptions): Hono {
     return c.json({ products: catalog });
   });
 
-  for (const workflow of workflows) app.route("/", workflow.routes);
+  for (const workflow of workflows) {
+    for (const [prefix, routes] of Object.entries(workflow.routes)) app.route(prefix, routes);
+  }
   return app;
 }

@@ -7,10 +7,11 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppDatabase, openAppDatabase } from "../src/db/client.js";
 import { audit_logs, compliance_checks, quotes } from "../src/db/schema.js";
-import { taskContextFor } from "../src/workflows/team-scaling/check-request.js";
+import type { AppDeps } from "../src/lib/deps.js";
 import { auditLogHandler } from "../src/workflows/team-scaling/compliance/steps/audit-log.js";
 import { complianceReportHandler } from "../src/workflows/team-scaling/compliance/steps/compliance-report.js";
 import { generateQuoteHandler } from "../src/workflows/team-scaling/sales/steps/generate-quote.js";
+import { taskContextFor } from "../src/workflows/team-scaling/schemas.js";
 
 let database: AppDatabase;
 beforeAll(async () => {
@@ -30,6 +31,11 @@ async function newCheck() {
     })
     .returning();
   return row!;
+}
+
+/** These steps use only the app database. */
+function stepDeps(): AppDeps {
+  return { db: database.db } as AppDeps;
 }
 
 function ctx(overrides: Partial<StepContext>): StepContext {
@@ -90,7 +96,7 @@ describe("team-scaling steps run twice", () => {
         },
       },
     });
-    const handler = generateQuoteHandler({ db: database.db });
+    const handler = generateQuoteHandler(stepDeps());
     const first = await handler.handle(step);
     await new Promise((r) => setTimeout(r, 20));
     const second = await handler.handle({ ...step, attempt: 2 });
@@ -132,7 +138,7 @@ describe("team-scaling steps run twice", () => {
       input,
       dependencyResults: { check_compliance: verdict, verify_tax_rules: tax },
     });
-    const audit = auditLogHandler({ db: database.db });
+    const audit = auditLogHandler(stepDeps());
     const firstAudit = await audit.handle(auditStep);
     expect(await audit.handle({ ...auditStep, attempt: 2 })).toEqual(firstAudit);
     const rows = await database.db
@@ -147,7 +153,7 @@ describe("team-scaling steps run twice", () => {
       input,
       dependencyResults: { check_compliance: verdict, verify_tax_rules: tax, audit_log: firstAudit },
     });
-    const report = complianceReportHandler({ db: database.db });
+    const report = complianceReportHandler(stepDeps());
     const firstReport = await report.handle(reportStep);
     await new Promise((r) => setTimeout(r, 20));
     expect(await report.handle({ ...reportStep, attempt: 2 })).toEqual(firstReport);

@@ -1,8 +1,8 @@
 // The plug-in shape of a workflow, and the list of workflows the app runs.
 //
 // A workflow folder (src/workflows/<name>/index.ts) exports a `WorkflowFactory`: given the app's
-// dependencies it returns its HTTP routes (mounted at the app root by app.ts), the step handlers
-// for its namespace(s) (registered with the engine's worker), and optional hooks. Its YAML
+// dependencies it returns its HTTP routes (Hono sub-apps by prefix, mounted by app.ts), the step
+// handlers for its namespace(s) (registered with the engine's worker), and optional hooks. Its YAML
 // templates live in templates/<namespace>/ and are loaded through TASKER_TEMPLATE_PATH.
 import type { StepHandler } from "@tasker-ts/tasker";
 import type { Hono } from "hono";
@@ -18,8 +18,8 @@ export interface Workflow {
   name: string;
   /** Engine namespaces whose steps `handlers` serve (a worker can be limited to some). */
   namespaces: string[];
-  /** Mounted at "/" by app.ts; use full paths such as "/orders". */
-  routes: Hono;
+  /** Hono sub-apps by path prefix, mounted by app.ts with `app.route(prefix, routes)`. */
+  routes: Record<string, Hono>;
   handlers: StepHandler[];
   /**
    * Maps terminal task events to rows this workflow owns, for rows the built-in mapping in

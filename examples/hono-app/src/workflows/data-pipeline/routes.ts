@@ -1,4 +1,4 @@
-// POST /analytics/jobs, GET /analytics/jobs/:id
+// POST /analytics/jobs, GET /analytics/jobs/:id (mounted at /analytics/jobs)
 import { Hono } from "hono";
 import { analytics_jobs } from "../../db/schema.js";
 import type { AppDeps } from "../../lib/deps.js";
@@ -10,7 +10,7 @@ import { analyticsTaskRequest } from "./task-request.js";
 
 export function analyticsRoutes(deps: AppDeps) {
   return new Hono()
-    .post("/analytics/jobs", validate("json", CreateAnalyticsJobBodySchema), async (c) => {
+    .post("/", validate("json", CreateAnalyticsJobBodySchema), async (c) => {
       const body = c.req.valid("json");
       const problem = body.dataset_url
         ? datasetUrlProblem(body.dataset_url, deps.config.datasetDir)
@@ -37,7 +37,7 @@ export function analyticsRoutes(deps: AppDeps) {
         buildTaskRequest: analyticsTaskRequest,
       });
     })
-    .get("/analytics/jobs/:id", (c) =>
+    .get("/:id", (c) =>
       respondWithRowAndTask(c, deps, {
         table: analytics_jobs,
         rawId: c.req.param("id"),

@@ -3,26 +3,16 @@
 import { orders } from "../../db/schema.js";
 import { registerTaskIntake } from "../../lib/task-intake.js";
 import type { WorkflowFactory } from "../index.js";
-import { generateInvoice } from "./handlers/generate-invoice.js";
-import { processPayment } from "./handlers/process-payment.js";
-import { sendConfirmation } from "./handlers/send-confirmation.js";
-import { updateInventory } from "./handlers/update-inventory.js";
-import { validateInventory } from "./handlers/validate-inventory.js";
 import { orderRoutes } from "./routes.js";
 import { NAMESPACE, type OrderTaskContext } from "./schemas.js";
+import { ecommerceHandlers } from "./steps/index.js";
 import { orderTaskRequest } from "./task-request.js";
 
 export const ecommerceWorkflow: WorkflowFactory = (deps) => ({
   name: "ecommerce",
   namespaces: [NAMESPACE],
-  routes: orderRoutes(deps),
-  handlers: [
-    validateInventory(deps),
-    processPayment(deps),
-    updateInventory(deps),
-    sendConfirmation(deps),
-    generateInvoice(deps),
-  ],
+  routes: { "/orders": orderRoutes(deps) },
+  handlers: ecommerceHandlers(deps),
   registerJobs: () =>
     // POST /orders/async: the queued order's task is created by this job.
     registerTaskIntake<typeof orders.$inferSelect, OrderTaskContext["payment_info"]>(

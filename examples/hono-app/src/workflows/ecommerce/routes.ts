@@ -1,18 +1,18 @@
-// POST /orders, POST /orders/async, GET /orders/:id
+// POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
 import { Hono } from "hono";
 import { orders } from "../../db/schema.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
 import { queueTaskBackedRow } from "../../lib/task-intake.js";
 import { validate } from "../../lib/validation.js";
-import { loadCatalog } from "./handlers/validate-inventory.js";
 import { priceOrder } from "./pricing.js";
 import { type CreateOrderBody, CreateOrderBodySchema } from "./schemas.js";
+import { loadCatalog } from "./steps/validate-inventory.js";
 import { orderTaskRequest } from "./task-request.js";
 
 export function orderRoutes(deps: AppDeps) {
   return new Hono()
-    .post("/orders", validate("json", CreateOrderBodySchema), async (c) => {
+    .post("/", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");
       return createTaskBackedRow(c, deps, {
         table: orders,
@@ -20,7 +20,7 @@ export function orderRoutes(deps: AppDeps) {
         buildTaskRequest: (row) => orderTaskRequest(row, body.payment_info),
       });
     })
-    .post("/orders/async", validate("json", CreateOrderBodySchema), async (c) => {
+    .post("/async", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");
       return queueTaskBackedRow(c, deps, {
         table: orders,
@@ -28,7 +28,7 @@ export function orderRoutes(deps: AppDeps) {
         extra: body.payment_info,
       });
     })
-    .get("/orders/:id", (c) =>
+    .get("/:id", (c) =>
       respondWithRowAndTask(c, deps, { table: orders, rawId: c.req.param("id"), what: "order" }),
     );
 }

@@ -115,3 +115,8 @@ function errorDetail(body: string): string {
     return "";
   }
 }
+
+/** The x-request-id the fetch steps send, so downstream logs (and faults) are per request. */
+export function downstreamRequestId(serviceRequestId: number): string {
+  return `service-request-${serviceRequestId}`;
+}

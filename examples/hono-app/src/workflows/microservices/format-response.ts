@@ -1,6 +1,6 @@
 // format_response: the answer the caller asked for, shaped by request type.
 import type { MergedCustomerView } from "./merge-results.js";
-import type { RequestType } from "./request-types.js";
+import type { RequestType } from "./schemas.js";
 
 export type CustomerSegment = "new" | "occasional" | "loyal" | "high_value";
 

@@ -1,12 +1,11 @@
-// POST /services/requests, GET /services/requests/:id, and the internal services at /internal.
+// POST /services/requests, GET /services/requests/:id (mounted at /services/requests)
 import { Hono } from "hono";
 import { service_requests } from "../../db/schema.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
 import { validate } from "../../lib/validation.js";
-import { createInternalServices, INTERNAL_SERVICES_PATH } from "../../services/internal-services.js";
-import { CreateServiceRequestSchema } from "./request-types.js";
-import type { UserRequestContext } from "./steps/task-context.js";
+import type { UserRequestContext } from "./schemas.js";
+import { CreateServiceRequestSchema } from "./schemas.js";
 
 export const USER_REQUEST_TEMPLATE = {
   namespace: "microservices",
@@ -14,12 +13,9 @@ export const USER_REQUEST_TEMPLATE = {
   version: "1.0.0",
 } as const;
 
-export function microservicesRoutes(deps: AppDeps): Hono {
+export function serviceRequestRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  // This app also plays the downstream services (SERVICES_BASE_URL can point elsewhere).
-  app.route(INTERNAL_SERVICES_PATH, createInternalServices(deps.db));
-
-  app.post("/services/requests", validate("json", CreateServiceRequestSchema), (c) => {
+  app.post("/", validate("json", CreateServiceRequestSchema), (c) => {
     const body = c.req.valid("json");
     return createTaskBackedRow(c, deps, {
       table: service_requests,
@@ -45,7 +41,7 @@ export function microservicesRoutes(deps: AppDeps): Hono {
     });
   });
 
-  app.get("/services/requests/:id", (c) =>
+  app.get("/:id", (c) =>
     respondWithRowAndTask(c, deps, {
       table: service_requests,
       rawId: c.req.param("id"),

@@ -1,3 +1,5 @@
+// Zod schemas for what crosses a boundary in the microservices workflow: the HTTP body and the
+// task context.
 import { z } from "zod";
 
 export const REQUEST_TYPES = ["profile_summary", "order_summary", "full_report"] as const;
@@ -17,3 +19,11 @@ export const CreateServiceRequestSchema = z
   .object({ user_id: UserIdSchema, request_type: RequestTypeSchema })
   .strict();
 export type CreateServiceRequest = z.infer<typeof CreateServiceRequestSchema>;
+
+/** The context every user_request task is created with. */
+export const UserRequestContextSchema = z.object({
+  service_request_id: z.number().int().positive(),
+  user_id: UserIdSchema,
+  request_type: RequestTypeSchema,
+});
+export type UserRequestContext = z.infer<typeof UserRequestContextSchema>;

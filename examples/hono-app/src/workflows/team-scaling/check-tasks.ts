@@ -9,8 +9,8 @@ import type { EngineHandle } from "../../engine/engine-handle.js";
 import { taskIdempotencyKey } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { classifyEngineError, type EngineFailure } from "../../lib/engine-errors.js";
-import { type CheckTaskContext, CheckTaskContextSchema } from "./check-request.js";
 import { checkStatusFor, TERMINAL_CHECK_STATUSES } from "./check-status.js";
+import { type CheckTaskContext, CheckTaskContextSchema } from "./schemas.js";
 
 export type ComplianceCheckRow = typeof compliance_checks.$inferSelect;
 

@@ -5,13 +5,13 @@
 import type { WorkflowFactory } from "../index.js";
 import { complianceCheckStatusMapper } from "./check-status-mapper.js";
 import { complianceHandlers } from "./compliance/steps/index.js";
-import { teamScalingRoutes } from "./routes.js";
+import { complianceCheckRoutes } from "./routes.js";
 import { salesHandlers } from "./sales/steps/index.js";
 
 export const teamScalingWorkflow: WorkflowFactory = (deps) => ({
   name: "team-scaling",
   namespaces: ["sales", "compliance"],
-  routes: teamScalingRoutes(deps),
-  handlers: [...salesHandlers({ db: deps.db }), ...complianceHandlers({ db: deps.db })],
+  routes: { "/compliance/checks": complianceCheckRoutes(deps) },
+  handlers: [...salesHandlers(deps), ...complianceHandlers(deps)],
   taskStatusMappers: [complianceCheckStatusMapper(deps.tasker)],
 });

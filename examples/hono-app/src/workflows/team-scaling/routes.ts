@@ -1,4 +1,5 @@
-// POST /compliance/checks (one row, two tasks), GET /compliance/checks/:id (row + both tasks).
+// POST /compliance/checks (one row, two tasks), GET /compliance/checks/:id (row + both tasks),
+// mounted at /compliance/checks.
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
@@ -9,13 +10,13 @@ import { parseRowId } from "../../lib/row-id.js";
 import { engineFailureResponse, taskSummaryFor } from "../../lib/task-backed-rows.js";
 import type { TaskSummary } from "../../lib/task-summary.js";
 import { validate } from "../../lib/validation.js";
-import { CreateComplianceCheckSchema } from "./check-request.js";
 import { launchCheckTasks } from "./check-tasks.js";
+import { CreateComplianceCheckSchema } from "./schemas.js";
 
-export function teamScalingRoutes(deps: AppDeps): Hono {
+export function complianceCheckRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
-  app.post("/compliance/checks", validate("json", CreateComplianceCheckSchema), async (c) => {
+  app.post("/", validate("json", CreateComplianceCheckSchema), async (c) => {
     const body = c.req.valid("json");
     const [row] = await deps.db
       .insert(compliance_checks)
@@ -35,7 +36,7 @@ export function teamScalingRoutes(deps: AppDeps): Hono {
     return c.json(result.row, 201);
   });
 
-  app.get("/compliance/checks/:id", async (c) => {
+  app.get("/:id", async (c) => {
     const rawId = c.req.param("id");
     const id = parseRowId(rawId);
     if (id === undefined) {

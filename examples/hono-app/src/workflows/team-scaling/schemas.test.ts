@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CreateComplianceCheckSchema, taskContextFor } from "./check-request.js";
+import { CreateComplianceCheckSchema, taskContextFor } from "./schemas.js";
 
 const valid = {
   order_ref: "ORD-1",

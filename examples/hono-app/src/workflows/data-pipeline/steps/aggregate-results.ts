@@ -11,7 +11,7 @@ import {
   ValidationResultSchema,
 } from "../schemas.js";
 
-export function aggregateResults(deps: AppDeps) {
+export function aggregateResultsHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.aggregate_results",
     {

@@ -6,7 +6,7 @@ import type { AppDeps } from "../../../lib/deps.js";
 import { checksumOf } from "../dataset-store.js";
 import { AnalyticsTaskContextSchema } from "../schemas.js";
 
-export function archiveResults(deps: AppDeps) {
+export function archiveResultsHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.archive_results",
     { inputs: AnalyticsTaskContextSchema },

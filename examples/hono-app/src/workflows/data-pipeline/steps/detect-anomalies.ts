@@ -6,7 +6,7 @@ import { loadStoredDataset } from "../dataset-store.js";
 import { AnalyticsTaskContextSchema } from "../schemas.js";
 import { timed } from "../timing.js";
 
-export function detectAnomalies(deps: AppDeps) {
+export function detectAnomaliesHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.detect_anomalies",
     { inputs: AnalyticsTaskContextSchema },

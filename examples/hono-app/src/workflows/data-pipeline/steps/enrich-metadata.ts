@@ -6,7 +6,7 @@ import { loadStoredDataset } from "../dataset-store.js";
 import { AnalyticsTaskContextSchema } from "../schemas.js";
 import { timed } from "../timing.js";
 
-export function enrichMetadata(deps: AppDeps) {
+export function enrichMetadataHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.enrich_metadata",
     { inputs: AnalyticsTaskContextSchema },

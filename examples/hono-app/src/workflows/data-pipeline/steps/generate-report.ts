@@ -16,7 +16,7 @@ import {
   ValidationResultSchema,
 } from "../schemas.js";
 
-export function generateReport(deps: AppDeps) {
+export function generateReportHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.generate_report",
     {

@@ -5,7 +5,7 @@ import { loadDataset } from "../dataset-source.js";
 import { saveDataset } from "../dataset-store.js";
 import { AnalyticsTaskContextSchema } from "../schemas.js";
 
-export function ingestData(deps: AppDeps) {
+export function ingestDataHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.ingest_data",
     { inputs: AnalyticsTaskContextSchema },

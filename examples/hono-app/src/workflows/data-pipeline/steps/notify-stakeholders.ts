@@ -6,7 +6,7 @@ import { AnalyticsTaskContextSchema, ReportResultSchema } from "../schemas.js";
 
 const DEFAULT_RECIPIENTS = ["analytics-team@example.com"];
 
-export function notifyStakeholders(deps: AppDeps) {
+export function notifyStakeholdersHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.notify_stakeholders",
     { inputs: AnalyticsTaskContextSchema, depends: { generate_report: ReportResultSchema } },

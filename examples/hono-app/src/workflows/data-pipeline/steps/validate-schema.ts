@@ -6,7 +6,7 @@ import { MAX_INVALID_SHARE, validateDataset } from "../row-validation.js";
 import { AnalyticsTaskContextSchema } from "../schemas.js";
 import { timed } from "../timing.js";
 
-export function validateSchema(deps: AppDeps) {
+export function validateSchemaHandler(deps: AppDeps) {
   return defineHandler(
     "data_pipeline.validate_schema",
     { inputs: AnalyticsTaskContextSchema },

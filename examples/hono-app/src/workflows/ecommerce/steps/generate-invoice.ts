@@ -6,7 +6,7 @@ import type { AppDeps } from "../../../lib/deps.js";
 import { invoiceNumber } from "../documents.js";
 import { OrderTaskContextSchema, PricedOrderSchema } from "../schemas.js";
 
-export function generateInvoice(deps: AppDeps) {
+export function generateInvoiceHandler(deps: AppDeps) {
   return defineHandler(
     "ecommerce.generate_invoice",
     { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },

@@ -8,7 +8,7 @@ import type { AppDeps } from "../../../lib/deps.js";
 import { decideCharge } from "../payment-gateway.js";
 import { OrderTaskContextSchema, PricedOrderSchema } from "../schemas.js";
 
-export function processPayment(deps: AppDeps) {
+export function processPaymentHandler(deps: AppDeps) {
   return defineHandler(
     "ecommerce.process_payment",
     { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },

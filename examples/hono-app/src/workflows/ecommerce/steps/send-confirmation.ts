@@ -5,7 +5,7 @@ import type { AppDeps } from "../../../lib/deps.js";
 import { confirmationEmail } from "../documents.js";
 import { OrderTaskContextSchema, PaymentResultSchema, PricedOrderSchema } from "../schemas.js";
 
-export function sendConfirmation(deps: AppDeps) {
+export function sendConfirmationHandler(deps: AppDeps) {
   return defineHandler(
     "ecommerce.send_confirmation",
     {

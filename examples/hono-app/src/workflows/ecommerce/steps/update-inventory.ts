@@ -15,7 +15,7 @@ class OutOfStock extends Error {
   }
 }
 
-export function updateInventory(deps: AppDeps) {
+export function updateInventoryHandler(deps: AppDeps) {
   return defineHandler(
     "ecommerce.update_inventory",
     { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },

@@ -6,7 +6,7 @@ import type { AppDeps } from "../../../lib/deps.js";
 import { type CatalogEntry, describeCatalogProblem, findCatalogProblems, priceOrder } from "../pricing.js";
 import { OrderTaskContextSchema } from "../schemas.js";
 
-export function validateInventory(deps: AppDeps) {
+export function validateInventoryHandler(deps: AppDeps) {
   return defineHandler(
     "ecommerce.validate_inventory",
     { inputs: OrderTaskContextSchema },

@@ -1,20 +1,20 @@
 // fetch_order_history: GET {services}/users/:id/orders over HTTP, in parallel with the profile.
 import { defineHandler } from "@tasker-ts/tasker";
+import type { AppDeps } from "../../../lib/deps.js";
 import { OrderHistorySchema } from "../../../services/contracts.js";
 import { REQUEST_ID_HEADER } from "../../../services/internal-services.js";
-import { callDownstream } from "../downstream-call.js";
-import { callTimeoutMs } from "./fetch-user-profile.js";
-import type { MicroservicesStepDeps } from "./step-deps.js";
-import { downstreamRequestId, UserRequestContextSchema } from "./task-context.js";
+import { callDownstream, downstreamRequestId } from "../downstream-call.js";
+import { UserRequestContextSchema } from "../schemas.js";
+import { callTimeoutMs, servicesBaseUrl } from "./fetch-user-profile.js";
 
-export function fetchOrderHistoryHandler({ servicesBaseUrl }: MicroservicesStepDeps) {
+export function fetchOrderHistoryHandler(deps: AppDeps) {
   return defineHandler(
     "microservices.fetch_order_history",
     { inputs: UserRequestContextSchema },
     async ({ input, signal, initialization, attempt }) => {
       const history = await callDownstream({
         service: "order_history",
-        url: `${servicesBaseUrl()}/users/${encodeURIComponent(input.user_id)}/orders`,
+        url: `${servicesBaseUrl(deps)}/users/${encodeURIComponent(input.user_id)}/orders`,
         schema: OrderHistorySchema,
         signal,
         timeoutMs: callTimeoutMs(initialization),

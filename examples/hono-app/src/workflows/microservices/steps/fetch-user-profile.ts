@@ -1,19 +1,20 @@
 // fetch_user_profile: GET {services}/users/:id over HTTP (404 permanent, 5xx/timeout retryable).
 import { defineHandler } from "@tasker-ts/tasker";
+import type { AppDeps } from "../../../lib/deps.js";
+import { resolveServicesBaseUrl } from "../../../services/base-url.js";
 import { UserProfileSchema } from "../../../services/contracts.js";
 import { REQUEST_ID_HEADER } from "../../../services/internal-services.js";
-import { callDownstream, DEFAULT_CALL_TIMEOUT_MS } from "../downstream-call.js";
-import type { MicroservicesStepDeps } from "./step-deps.js";
-import { downstreamRequestId, UserRequestContextSchema } from "./task-context.js";
+import { callDownstream, DEFAULT_CALL_TIMEOUT_MS, downstreamRequestId } from "../downstream-call.js";
+import { UserRequestContextSchema } from "../schemas.js";
 
-export function fetchUserProfileHandler({ servicesBaseUrl }: MicroservicesStepDeps) {
+export function fetchUserProfileHandler(deps: AppDeps) {
   return defineHandler(
     "microservices.fetch_user_profile",
     { inputs: UserRequestContextSchema },
     async ({ input, signal, initialization, attempt }) => {
       const profile = await callDownstream({
         service: "user_profiles",
-        url: `${servicesBaseUrl()}/users/${encodeURIComponent(input.user_id)}`,
+        url: `${servicesBaseUrl(deps)}/users/${encodeURIComponent(input.user_id)}`,
         schema: UserProfileSchema,
         signal,
         timeoutMs: callTimeoutMs(initialization),
@@ -28,4 +29,9 @@ export function fetchUserProfileHandler({ servicesBaseUrl }: MicroservicesStepDe
 export function callTimeoutMs(initialization: Record<string, unknown>): number {
   const value = initialization.call_timeout_ms;
   return typeof value === "number" && value > 0 ? value : DEFAULT_CALL_TIMEOUT_MS;
+}
+
+/** Read per call, so a server that learns its port after start-up can still set it. */
+export function servicesBaseUrl(deps: AppDeps): string {
+  return resolveServicesBaseUrl(deps.config.servicesBaseUrl);
 }

@@ -4,17 +4,17 @@ import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { service_requests } from "../../../db/schema.js";
+import type { AppDeps } from "../../../lib/deps.js";
 import { formatResponse } from "../format-response.js";
 import type { MergedCustomerView } from "../merge-results.js";
-import type { MicroservicesStepDeps } from "./step-deps.js";
-import { UserRequestContextSchema } from "./task-context.js";
+import { UserRequestContextSchema } from "../schemas.js";
 
 const MergedViewSchema = z.custom<MergedCustomerView>(
   (v) => typeof v === "object" && v !== null && "order_stats" in v && "profile" in v,
   "merge_results must return a profile and order_stats",
 );
 
-export function formatResponseHandler({ db }: MicroservicesStepDeps) {
+export function formatResponseHandler({ db }: AppDeps) {
   return defineHandler(
     "microservices.format_response",
     { inputs: UserRequestContextSchema, depends: { merge_results: MergedViewSchema } },

@@ -2,10 +2,10 @@
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { service_requests } from "../../../db/schema.js";
-import type { MicroservicesStepDeps } from "./step-deps.js";
-import { UserRequestContextSchema } from "./task-context.js";
+import type { AppDeps } from "../../../lib/deps.js";
+import { UserRequestContextSchema } from "../schemas.js";
 
-export function validateRequestHandler({ db }: MicroservicesStepDeps) {
+export function validateRequestHandler({ db }: AppDeps) {
   return defineHandler(
     "microservices.validate_request",
     { inputs: UserRequestContextSchema },

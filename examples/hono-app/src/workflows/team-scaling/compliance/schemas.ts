@@ -1,7 +1,7 @@
 // The result shapes later compliance steps read from earlier ones (validated on read).
 import { z } from "zod";
-import type { ComplianceVerdict } from "../compliance-rules.js";
-import type { TaxAssessment } from "../tax-rules.js";
+import type { ComplianceVerdict } from "./compliance-rules.js";
+import type { TaxAssessment } from "./tax-rules.js";
 
 export const VerdictSchema = z.custom<ComplianceVerdict>(
   (v) => typeof v === "object" && v !== null && "approved" in v && "violations" in v,

@@ -1,5 +1,5 @@
 // receive_order: one line per sku, whatever order the client sent them in.
-import type { OrderLine } from "../check-request.js";
+import type { OrderLine } from "../schemas.js";
 
 export interface NormalizedOrder {
   lines: OrderLine[];

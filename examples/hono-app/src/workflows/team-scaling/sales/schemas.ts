@@ -1,6 +1,6 @@
 // The result shapes later sales steps read from earlier ones (validated on read).
 import { z } from "zod";
-import { DestinationSchema, OrderLineSchema } from "../../check-request.js";
+import { DestinationSchema, OrderLineSchema } from "../schemas.js";
 
 export const ReceivedOrderSchema = z.object({
   check_id: z.number().int(),

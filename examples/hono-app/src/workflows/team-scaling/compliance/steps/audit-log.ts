@@ -2,15 +2,15 @@
 import { defineHandler } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { audit_logs } from "../../../../db/schema.js";
-import { CheckTaskContextSchema } from "../../check-request.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
-import { TaxAssessmentSchema, VerdictSchema } from "./step-results.js";
+import type { AppDeps } from "../../../../lib/deps.js";
+import { CheckTaskContextSchema } from "../../schemas.js";
+import { TaxAssessmentSchema, VerdictSchema } from "../schemas.js";
 
 export function auditDedupeKey(checkId: number): string {
   return `compliance_check:${checkId}:review`;
 }
 
-export function auditLogHandler({ db }: TeamScalingStepDeps) {
+export function auditLogHandler({ db }: AppDeps) {
   return defineHandler(
     "compliance.audit_log",
     {

@@ -2,13 +2,13 @@
 // every reason in the error (a permanent failure: asking again gives the same answer).
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { embargoed_countries } from "../../../../db/schema.js";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { productsBySku } from "../../catalog.js";
-import { CheckTaskContextSchema } from "../../check-request.js";
 import { normalizeOrderLines } from "../../sales/order-lines.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
+import { CheckTaskContextSchema } from "../../schemas.js";
 import { describeViolations, screenOrder } from "../compliance-rules.js";
 
-export function checkComplianceHandler({ db }: TeamScalingStepDeps) {
+export function checkComplianceHandler({ db }: AppDeps) {
   return defineHandler(
     "compliance.check_compliance",
     { inputs: CheckTaskContextSchema },

@@ -1,12 +1,12 @@
 // compliance_report: the signed-off review, saved on the check under result.compliance.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
-import { CheckTaskContextSchema } from "../../check-request.js";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { mergeCheckResult } from "../../check-result.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
+import { CheckTaskContextSchema } from "../../schemas.js";
 import { buildComplianceReport } from "../report.js";
-import { AuditEntrySchema, TaxAssessmentSchema, VerdictSchema } from "./step-results.js";
+import { AuditEntrySchema, TaxAssessmentSchema, VerdictSchema } from "../schemas.js";
 
-export function complianceReportHandler({ db }: TeamScalingStepDeps) {
+export function complianceReportHandler({ db }: AppDeps) {
   return defineHandler(
     "compliance.compliance_report",
     {

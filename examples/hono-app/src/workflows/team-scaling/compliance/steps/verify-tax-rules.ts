@@ -1,14 +1,14 @@
 // verify_tax_rules: the destination's import tax on the catalog value of the goods.
 import { defineHandler } from "@tasker-ts/tasker";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { productsBySku } from "../../catalog.js";
-import { CheckTaskContextSchema } from "../../check-request.js";
 import { fromCents, toCents } from "../../money.js";
 import { normalizeOrderLines } from "../../sales/order-lines.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
+import { CheckTaskContextSchema } from "../../schemas.js";
+import { VerdictSchema } from "../schemas.js";
 import { assessTax } from "../tax-rules.js";
-import { VerdictSchema } from "./step-results.js";
 
-export function verifyTaxRulesHandler({ db }: TeamScalingStepDeps) {
+export function verifyTaxRulesHandler({ db }: AppDeps) {
   return defineHandler(
     "compliance.verify_tax_rules",
     { inputs: CheckTaskContextSchema, depends: { check_compliance: VerdictSchema } },

@@ -2,12 +2,12 @@
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { coupons, customers } from "../../../../db/schema.js";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { toCents } from "../../money.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
 import { applyDiscounts, type Coupon } from "../discounts.js";
-import { ReceivedOrderSchema, ValidatedItemsSchema } from "./step-results.js";
+import { ReceivedOrderSchema, ValidatedItemsSchema } from "../schemas.js";
 
-export function applyDiscountsHandler({ db }: TeamScalingStepDeps) {
+export function applyDiscountsHandler({ db }: AppDeps) {
   return defineHandler(
     "sales.apply_discounts",
     { depends: { receive_order: ReceivedOrderSchema, validate_items: ValidatedItemsSchema } },

@@ -1,7 +1,7 @@
 // calculate_shipping: total weight priced with the destination zone's rate card.
 import { defineHandler } from "@tasker-ts/tasker";
+import { ReceivedOrderSchema, ValidatedItemsSchema } from "../schemas.js";
 import { calculateShipping } from "../shipping.js";
-import { ReceivedOrderSchema, ValidatedItemsSchema } from "./step-results.js";
 
 export function calculateShippingHandler() {
   return defineHandler(

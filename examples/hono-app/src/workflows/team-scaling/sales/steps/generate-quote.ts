@@ -2,17 +2,17 @@
 import { defineHandler } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { quotes } from "../../../../db/schema.js";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { mergeCheckResult } from "../../check-result.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
 import { DEFAULT_QUOTE_VALIDITY_DAYS, quoteExpiry, quoteNumber, quoteTotal } from "../quote.js";
 import {
   DiscountResultSchema,
   ReceivedOrderSchema,
   ShippingResultSchema,
   ValidatedItemsSchema,
-} from "./step-results.js";
+} from "../schemas.js";
 
-export function generateQuoteHandler({ db }: TeamScalingStepDeps) {
+export function generateQuoteHandler({ db }: AppDeps) {
   return defineHandler(
     "sales.generate_quote",
     {

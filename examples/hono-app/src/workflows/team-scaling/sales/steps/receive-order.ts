@@ -2,11 +2,11 @@
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { eq } from "drizzle-orm";
 import { compliance_checks } from "../../../../db/schema.js";
-import { CheckTaskContextSchema } from "../../check-request.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
+import type { AppDeps } from "../../../../lib/deps.js";
+import { CheckTaskContextSchema } from "../../schemas.js";
 import { normalizeOrderLines } from "../order-lines.js";
 
-export function receiveOrderHandler({ db }: TeamScalingStepDeps) {
+export function receiveOrderHandler({ db }: AppDeps) {
   return defineHandler("sales.receive_order", { inputs: CheckTaskContextSchema }, async ({ input }) => {
     const [check] = await db
       .select({ id: compliance_checks.id })

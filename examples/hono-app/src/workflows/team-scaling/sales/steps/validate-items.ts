@@ -1,11 +1,11 @@
 // validate_items: price every line from the catalog; an unknown sku ends the quote.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
+import type { AppDeps } from "../../../../lib/deps.js";
 import { productsBySku } from "../../catalog.js";
 import { fromCents, toCents } from "../../money.js";
-import type { TeamScalingStepDeps } from "../../step-deps.js";
-import { type PricedLine, ReceivedOrderSchema } from "./step-results.js";
+import { type PricedLine, ReceivedOrderSchema } from "../schemas.js";
 
-export function validateItemsHandler({ db }: TeamScalingStepDeps) {
+export function validateItemsHandler({ db }: AppDeps) {
   return defineHandler(
     "sales.validate_items",
     { depends: { receive_order: ReceivedOrderSchema } },
