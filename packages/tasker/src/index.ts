@@ -21,6 +21,12 @@ export {
   type LifecycleEvent,
   type LifecycleEventName,
   type LifecycleEvents,
+  TASK_CANCELLED,
+  TASK_COMPLETED,
+  TASK_FAILED,
+  TASK_RESOLVED_MANUALLY,
+  TASK_TERMINAL_EVENTS,
+  type TaskTerminalEventName,
 } from "./events/lifecycle-events.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { createMetrics, type Metrics } from "./observability/metrics.js";

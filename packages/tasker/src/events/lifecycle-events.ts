@@ -1,12 +1,27 @@
 import { EventEmitter } from "node:events";
 import type { Database, Queryable } from "../store/database.js";
 
+/** A task ended in `complete`. */
+export const TASK_COMPLETED = "task.completed";
+/** A task ended in `error`. */
+export const TASK_FAILED = "task.failed";
+/** A task was cancelled. */
+export const TASK_CANCELLED = "task.cancelled";
+/** An operator resolved a task by hand (its outcome is accepted). */
+export const TASK_RESOLVED_MANUALLY = "task.resolved_manually";
+/** The events that end a task: each task publishes exactly one of them. */
+export const TASK_TERMINAL_EVENTS = [
+  TASK_COMPLETED,
+  TASK_FAILED,
+  TASK_CANCELLED,
+  TASK_RESOLVED_MANUALLY,
+] as const;
+/** A terminal task event's name. */
+export type TaskTerminalEventName = (typeof TASK_TERMINAL_EVENTS)[number];
+
 /** Every lifecycle event the engine publishes (subscribe with `tasker.events.on(name, fn)`). */
 export const LIFECYCLE_EVENT_NAMES = [
-  "task.completed",
-  "task.failed",
-  "task.cancelled",
-  "task.resolved_manually",
+  ...TASK_TERMINAL_EVENTS,
   "step.completed",
   "step.failed",
   "step.retry_scheduled",
@@ -14,7 +29,12 @@ export const LIFECYCLE_EVENT_NAMES = [
 /** The name of a lifecycle event, e.g. `task.completed`. */
 export type LifecycleEventName = (typeof LIFECYCLE_EVENT_NAMES)[number];
 
-/** A task or step lifecycle event, as subscribers receive it (after the deciding transaction committed). */
+/**
+ * A task or step lifecycle event, as subscribers receive it (after the deciding transaction committed).
+ * `correlation_id` is the one given when the task was created: an app that stores it on its own
+ * record before creating the task finds that record from any event, even one that arrives before
+ * `createTask` has returned the task's uuid.
+ */
 export interface LifecycleEvent {
   event: LifecycleEventName;
   task_uuid: string;

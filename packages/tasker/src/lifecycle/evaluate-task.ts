@@ -1,4 +1,12 @@
-import { eventPayloads, type LifecycleEvent, type LifecycleEventName } from "../events/lifecycle-events.js";
+import {
+  eventPayloads,
+  type LifecycleEvent,
+  type LifecycleEventName,
+  TASK_CANCELLED,
+  TASK_COMPLETED,
+  TASK_FAILED,
+  TASK_RESOLVED_MANUALLY,
+} from "../events/lifecycle-events.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
@@ -15,10 +23,10 @@ import { selectTask, type TaskRow } from "../store/sql/tasks.js";
 import { planTask, RUNNING_STATES, type StepSnapshot, type TaskPlan } from "./plan-task.js";
 
 const TASK_EVENT_FOR: Partial<Record<TaskState, LifecycleEventName>> = {
-  complete: "task.completed",
-  error: "task.failed",
-  cancelled: "task.cancelled",
-  resolved_manually: "task.resolved_manually",
+  complete: TASK_COMPLETED,
+  error: TASK_FAILED,
+  cancelled: TASK_CANCELLED,
+  resolved_manually: TASK_RESOLVED_MANUALLY,
 };
 
 export interface Evaluation {

@@ -1,4 +1,4 @@
-import { publishEvents } from "../events/lifecycle-events.js";
+import { publishEvents, TASK_CANCELLED } from "../events/lifecycle-events.js";
 import { evaluateTask, taskEvent } from "../lifecycle/evaluate-task.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
@@ -39,7 +39,7 @@ export async function cancelTask(tx: Transaction, taskUuid: string, reason: stri
   await insertTaskTransitions(tx, [{ taskUuid, from: status, to, event: "cancel", metadata: { reason } }]);
   await updateTaskStatus(tx, taskUuid, to, { terminal: true });
   task.status = to;
-  await publishEvents(tx, [taskEvent(task, "task.cancelled")]);
+  await publishEvents(tx, [taskEvent(task, TASK_CANCELLED)]);
 }
 
 const ONLY_FAILED = "operator actions apply to steps that failed or are waiting for a retry";
