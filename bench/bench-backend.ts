@@ -5,6 +5,7 @@ import { type LatencyContender, measureLatency, measureThroughput } from "./meas
 import type { Backend, BenchOptions, Transport } from "./options.js";
 import { RemoteWorkerProcess, WORKER_PROGRAMS } from "./remote-workers.js";
 import { type BenchResult, emptyResult, STEPS_PER_TASK, WORKFLOWS } from "./results.js";
+import { benchShapes, QUICK_SHAPES, SHAPE_CONCURRENCY, SHAPES, shapeTemplateDir } from "./shapes.js";
 import { round, summarizeLatency } from "./stats.js";
 import { BenchEngine } from "./tasker-engine.js";
 
@@ -38,7 +39,11 @@ export async function benchBackend(
     const engines: BenchEngine[] = [];
     for (const transport of backend === "postgres" ? transports : (["postgres"] as const)) {
       say(`[${backend}] opening the engine${transport === "rabbitmq" ? " with the RabbitMQ transport" : ""}`);
-      const engine = await BenchEngine.open(backend, logger, { transport });
+      const engine = await BenchEngine.open(backend, logger, {
+        transport,
+        // The shapes run on the queue tables only (the issue's targets are about the default).
+        ...(wants("shapes") && transport === "postgres" ? { templatePaths: [shapeTemplateDir()] } : {}),
+      });
       open.add(engine);
       engines.push(engine);
     }
@@ -233,6 +238,25 @@ export async function benchBackend(
           results.push(throughputResult("graphile-worker", backend, null, concurrency, g, null));
           say(describeThroughput("[postgres] graphile-worker", concurrency, g));
         }
+      }
+    }
+    if (wants("shapes")) {
+      // Wide and long tasks against the 10-step one, on the engine with its queue tables.
+      const engine = engines.find((e) => e.transport === "postgres");
+      if (engine) {
+        await engine.setConcurrency(SHAPE_CONCURRENCY);
+        const shapes = opts.quick ? [...QUICK_SHAPES] : [...SHAPES];
+        say(
+          `[${backend}] shapes: ${shapes.join(", ")}, ~${opts.shapeSteps} steps each, ${opts.shapeRounds} round${opts.shapeRounds === 1 ? "" : "s"}, worker concurrency ${SHAPE_CONCURRENCY}`,
+        );
+        results.push(
+          ...(await benchShapes(
+            engine,
+            backend,
+            { shapes, shapeSteps: opts.shapeSteps, rounds: opts.shapeRounds },
+            say,
+          )),
+        );
       }
     }
     return results;

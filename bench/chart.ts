@@ -72,7 +72,7 @@ function color(r: BenchResult): string {
   return r.history_tasks > 0 ? COLORS.history : COLORS.tasker;
 }
 
-/** The run as one SVG: latency (p50 bar, p95 tick) and throughput (steps/s) panels. */
+/** The run as one SVG: latency (p50 bar, p95 tick), throughput and shapes (steps/s) panels. */
 export function renderChart(file: BenchFile): string {
   const latency: Bar[] = file.results
     .filter((r) => r.mode === "latency" && r.p50_ms !== null)
@@ -92,9 +92,16 @@ export function renderChart(file: BenchFile): string {
       value: (r.system === "pgbench" ? r.transactions_per_s : r.steps_per_s) ?? 0,
       color: color(r),
     }));
+  const shapes: Bar[] = file.results
+    .filter((r) => r.mode === "shape")
+    .map((r) => ({ label: `${name(r)} c${r.concurrency}`, value: r.steps_per_s ?? 0, color: color(r) }));
   const a = barPanel("create → complete latency, p50 (tick: p95)", "ms", latency, 30);
   const b = barPanel("throughput", "steps/s", throughput, 30 + a.height + 10);
-  const height = 30 + a.height + 10 + b.height + 10;
+  const c =
+    shapes.length > 0
+      ? barPanel("wide and long tasks (shapes)", "steps/s", shapes, 30 + a.height + 10 + b.height + 10)
+      : { svg: "", height: -10 };
+  const height = 30 + a.height + 10 + b.height + 10 + c.height + 10;
   const subtitle = `${file.date} · ${file.machine.cpus}× ${file.machine.cpu_model} · load ${file.machine.load_start.toFixed(1)}${file.quick ? " · quick smoke run" : ""}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
@@ -102,6 +109,7 @@ export function renderChart(file: BenchFile): string {
     `<text x="10" y="20" font-size="12" fill="#555">${escapeXml(subtitle)}</text>`,
     a.svg,
     b.svg,
+    ...(c.svg ? [c.svg] : []),
     "</svg>",
     "",
   ].join("\n");

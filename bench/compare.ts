@@ -1,5 +1,6 @@
 import type { Transport } from "./options.js";
 import { type BenchResult, WORKFLOWS, type Workflow } from "./results.js";
+import { shapeFindings } from "./shapes.js";
 import { ratio, round } from "./stats.js";
 
 /** One figure the issue asks about, with its target when it has one. */
@@ -87,6 +88,9 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
       unit: "steps/s",
     });
   }
+
+  // Wide and long tasks against the 10-step one (bench/shapes.ts).
+  findings.push(...shapeFindings(results));
 
   for (const r of results.filter(
     (x) =>

@@ -7,7 +7,7 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "idle", "scale", "graphile", "remote", "pgbench", "startup", "app"],
+      parts: ["latency", "throughput", "shapes", "idle", "scale", "graphile", "remote", "pgbench", "startup", "app"],
       transports: null,
       runs: 50,
       tasks: 1000,
@@ -15,6 +15,8 @@ describe("parseBenchArgs", () => {
       history: 100_000,
       pgbenchSeconds: 10,
       idleSeconds: 10,
+      shapeSteps: 4000,
+      shapeRounds: 3,
       startupRuns: 5,
       appSeconds: 15,
       appConnections: 16,
@@ -30,6 +32,8 @@ describe("parseBenchArgs", () => {
     expect(o.history).toBeLessThan(10_000);
     expect(o.idleSeconds).toBeLessThan(5);
     expect(o.appSeconds).toBeLessThan(5);
+    expect(o.shapeSteps).toBeLessThan(1000);
+    expect(o.shapeRounds).toBe(1);
     expect(o.outDir).toBe("bench/results/quick");
   });
 

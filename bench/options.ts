@@ -5,6 +5,7 @@ export type Backend = (typeof BACKENDS)[number];
 export const PARTS = [
   "latency",
   "throughput",
+  "shapes",
   "idle",
   "scale",
   "graphile",
@@ -38,6 +39,9 @@ export interface BenchOptions {
   pgbenchSeconds: number;
   /** How long the idle engines' statements are counted. */
   idleSeconds: number;
+  /** The shapes part (bench/shapes.ts; `--quick` runs smaller shapes): steps per shape and round, rounds. */
+  shapeSteps: number;
+  shapeRounds: number;
   /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
   startupRuns: number;
   /** The app part: seconds of load on POST /orders, and the load generator's connections. */
@@ -59,6 +63,8 @@ const FULL = {
   history: 100_000,
   pgbenchSeconds: 10,
   idleSeconds: 10,
+  shapeSteps: 4000,
+  shapeRounds: 3,
   startupRuns: 5,
   appSeconds: 15,
   appConnections: 16,
@@ -72,6 +78,8 @@ const QUICK = {
   history: 1000,
   pgbenchSeconds: 1,
   idleSeconds: 2,
+  shapeSteps: 200,
+  shapeRounds: 1,
   startupRuns: 1,
   appSeconds: 2,
   appConnections: 16,
@@ -91,6 +99,8 @@ export const USAGE = `npm run bench -- [options]
   --history N              finished tasks already in the tables for the scale runs (default ${FULL.history})
   --pgbench-seconds N      duration of the pgbench baseline (default ${FULL.pgbenchSeconds}; quick ${QUICK.pgbenchSeconds})
   --idle-seconds N         how long idle engines' statements are counted (default ${FULL.idleSeconds}; quick ${QUICK.idleSeconds})
+  --shape-steps N          steps per shape and round of the shapes part, as tasks of its size (default ${FULL.shapeSteps}; quick ${QUICK.shapeSteps})
+  --shape-rounds N         rounds of the shapes part, each shape once per round (default ${FULL.shapeRounds}; quick ${QUICK.shapeRounds})
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
   --app-connections N      the load generator's connections (default ${FULL.appConnections})
@@ -128,6 +138,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : count(v["pgbench-seconds"], "--pgbench-seconds", 1),
     idleSeconds:
       v["idle-seconds"] === undefined ? sizes.idleSeconds : count(v["idle-seconds"], "--idle-seconds", 1),
+    shapeSteps:
+      v["shape-steps"] === undefined ? sizes.shapeSteps : count(v["shape-steps"], "--shape-steps", 1),
+    shapeRounds:
+      v["shape-rounds"] === undefined ? sizes.shapeRounds : count(v["shape-rounds"], "--shape-rounds", 1),
     startupRuns:
       v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
     appSeconds:
@@ -158,6 +172,8 @@ function parse(argv: readonly string[]) {
       history: { type: "string" },
       "pgbench-seconds": { type: "string" },
       "idle-seconds": { type: "string" },
+      "shape-steps": { type: "string" },
+      "shape-rounds": { type: "string" },
       "startup-runs": { type: "string" },
       "app-seconds": { type: "string" },
       "app-connections": { type: "string" },

@@ -6,6 +6,8 @@ export const WORKFLOWS = ["linear5", "diamond5", "fanout8"] as const;
 export type Workflow = (typeof WORKFLOWS)[number];
 /** Steps per task of each benchmark workflow (bench/templates/*.yaml). */
 export const STEPS_PER_TASK: Record<Workflow, number> = { linear5: 5, diamond5: 5, fanout8: 8 };
+/** The shapes part's tasks (bench/shapes.ts): `independent1000`, `fanout1000`, `chain1000`, ... */
+export const SHAPE_NAME = /^(independent|fanout|chain)(\d+)$/;
 
 const ms = z.number().nonnegative().nullable();
 
@@ -27,16 +29,20 @@ const BenchResultObject = z.object({
    * server's HTTP API). Absent from files written before remote workers were measured.
    */
   worker: z.string().default("in-process"),
-  /** null for pgbench, which runs its own transaction, and for idle engines. */
-  workflow: z.enum(WORKFLOWS).nullable(),
+  /**
+   * null for pgbench, which runs its own transaction, and for idle engines. The shapes part names
+   * its shape (SHAPE_NAME: its kind and the steps of one task).
+   */
+  workflow: z.union([z.enum(WORKFLOWS), z.string().regex(SHAPE_NAME)]).nullable(),
   /**
    * idle: an engine with nothing to do, counting what it still sends to PostgreSQL. startup:
    * `npm start` to its ready banner (p50/p95/p99 of the runs; see `startup`). app: the example
    * app under load (bench/app-load.ts): POST /orders latency (p95_ms holds p97.5, autocannon's
    * nearest), tasks_per_s = orders whose task completed per second, over load start to the last
-   * completion (duration_ms); concurrency = connections.
+   * completion (duration_ms); concurrency = connections. shape: tasks of one shape (`workflow`) in
+   * flight, steps/s as throughput's (bench/shapes.ts).
    */
-  mode: z.enum(["latency", "throughput", "idle", "startup", "app"]),
+  mode: z.enum(["latency", "throughput", "idle", "startup", "app", "shape"]),
   /**
    * startup only: `first` (a new checkout: new data folder, empty caches), `fresh` (a new data
    * folder, caches kept) or `warm` (the same data folder again). Absent from older files.
@@ -88,6 +94,8 @@ const BenchResultObject = z.object({
   transactions_per_task: z.number().nonnegative().nullable().default(null),
   /** app only: CPU time of the app's processes per completed order, ms (Linux). */
   cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
+  /** shape only: steps/s of each round (steps_per_s is the median round's). */
+  steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
 
 /**
@@ -158,6 +166,7 @@ export function emptyResult(
     failed_tasks: null,
     transactions_per_task: null,
     cpu_ms_per_task: null,
+    steps_per_s_rounds: null,
   };
 }
 

@@ -73,6 +73,8 @@ export class BenchEngine {
        * server's HTTP API on loopback (see remote-workers.ts), to measure the worker protocol.
        */
       remote?: boolean;
+      /** Templates besides the bench's own (the shapes part's: shapeTemplateDir()). */
+      templatePaths?: readonly string[];
     } = {},
   ): Promise<BenchEngine> {
     const transport = opts.transport ?? "postgres";
@@ -106,7 +108,7 @@ export class BenchEngine {
       database = trace.wrap(await openDatabase({ databaseUrl: testDb?.url, dataDir, logger }));
       const tasker = await Tasker.open({
         database,
-        templatePaths: [TEMPLATE_DIR],
+        templatePaths: [TEMPLATE_DIR, ...(opts.templatePaths ?? [])],
         logger,
         messaging: transport,
         ...(transport === "rabbitmq"
@@ -170,8 +172,13 @@ export class BenchEngine {
   }
 
   /** Creates a task; resolves with its uuid (completion arrives through the tracker). */
-  async create(workflow: Workflow): Promise<string> {
-    const { task } = await this.tasker.client.createTask({ namespace: BENCH_NAMESPACE, name: workflow });
+  create(workflow: Workflow): Promise<string> {
+    return this.createNamed(workflow);
+  }
+
+  /** Creates a task of any template of the bench namespace (a shape's, see shapes.ts). */
+  async createNamed(name: string): Promise<string> {
+    const { task } = await this.tasker.client.createTask({ namespace: BENCH_NAMESPACE, name });
     return task.task_uuid;
   }
 
