@@ -12,7 +12,7 @@ type StepInput = TaskTemplateInput["steps"][number];
 /** One step: the YAML step's keys, with `handler` the handler object and `dependencies` typed. */
 export type StepDefinition<Name extends string> = Omit<
   StepInput,
-  "name" | "handler" | "dependencies" | "depends_on"
+  "name" | "handler" | "dependencies" | "depends_on" | "batch_config"
 > & {
   name: Name;
   /** The handler that runs this step (its `callable` goes into the template). */
@@ -21,6 +21,10 @@ export type StepDefinition<Name extends string> = Omit<
   initialization?: Record<string, unknown>;
   /** Steps that must complete first: names of this template's steps. */
   dependencies?: readonly NoInfer<Name>[];
+  /** A batchable step's batches; `worker_template` names one of this template's steps. */
+  batch_config?: Omit<NonNullable<StepInput["batch_config"]>, "worker_template"> & {
+    worker_template: NoInfer<Name>;
+  };
 };
 
 /** A template as {@link defineTemplate} takes it: the YAML keys, with typed steps. */

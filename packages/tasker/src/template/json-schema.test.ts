@@ -37,6 +37,6 @@ describe("taskTemplateJsonSchema", () => {
       expect(validate(fixture(name)), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
     expect(validate(fixture("invalid/bad-template-name.yaml"))).toBe(false);
-    expect(validate(fixture("invalid/unsupported-step-type.yaml"))).toBe(false);
+    expect(validate(fixture("invalid/invalid-step-type.yaml"))).toBe(false);
   });
 });

@@ -68,12 +68,16 @@ describe("parseTemplate: one rule per invalid fixture", () => {
     ["no-steps.yaml", "no-steps.yaml: steps: a template needs at least one step"],
     ["missing-steps.yaml", "missing-steps.yaml: steps: is required (expected a list)"],
     [
-      "unsupported-step-type.yaml",
-      'unsupported-step-type.yaml: step "route_order": type: step type "decision" is not supported yet; use "standard" (or omit type)',
+      "decision-without-parent.yaml",
+      'decision-without-parent.yaml: step "route_order": dependencies: a decision step needs at least one parent (it decides from their results); add dependencies, e.g. a step that gathers what the decision needs',
+    ],
+    [
+      "batch-worker-as-step.yaml",
+      'batch-worker-as-step.yaml: step "report": dependencies: "process_batch" is a batch_worker, a template of the instances its batchable step creates at run time, not a step of its own; only a deferred_convergence step can depend on it (and then waits for every instance)',
     ],
     [
       "invalid-step-type.yaml",
-      'invalid-step-type.yaml: step "route_order": type: must be "standard" (the only step type supported), got "fancy"',
+      'invalid-step-type.yaml: step "route_order": type: must be one of "standard", "decision", "deferred_convergence", "batchable", "batch_worker", got "fancy"',
     ],
     [
       "bad-step-name.yaml",
@@ -362,13 +366,13 @@ describe("loadTemplates", () => {
     );
 
     const errorFiles = result.errors.map((e) => e.file);
-    expect(errorFiles.filter((f) => f.includes(`${join(fixtures, "invalid")}/`))).toHaveLength(34);
+    expect(errorFiles.filter((f) => f.includes(`${join(fixtures, "invalid")}/`))).toHaveLength(35);
 
     const duplicate = result.errors.find((e) => e.file === join(fixtures, "duplicates", "second.yaml"));
     expect(duplicate?.message).toBe(
       `${join(fixtures, "duplicates", "second.yaml")}: version: template duplicates/duplicated/1.0.0 is already defined in ${join(fixtures, "duplicates", "first.yaml")}; each namespace_name/name/version must be defined once (bump the version or remove one file)`,
     );
-    expect(result.errors).toHaveLength(35);
+    expect(result.errors).toHaveLength(36);
     expect(result.warnings.map((w) => w.key)).toEqual(["descripton", "retyr", "retry.max_attempt"]);
   });
 

@@ -8,6 +8,7 @@ import { type TemplateIssue, TemplateValidationError } from "./errors.js";
 import { compileJsonSchema } from "./input-schema.js";
 import { friendlyIssueMessage } from "./issue-messages.js";
 import { type TaskTemplate, TaskTemplateSchema } from "./schema.js";
+import { DEFAULT_SHAPE_LIMITS, type ShapeLimits, shapeIssues } from "./shape-rules.js";
 import { templateKey } from "./template-key.js";
 import { findUnknownKeys } from "./unknown-keys.js";
 
@@ -44,6 +45,8 @@ export interface ParseOptions {
    * errors: a misspelt key (`dependecies:`) silently ignored changes what the workflow does.
    */
   lenient?: boolean;
+  /** Limits on decisions (steps per decision, decision depth); default DEFAULT_SHAPE_LIMITS. */
+  limits?: Partial<ShapeLimits>;
 }
 
 /** The default of {@link ParseOptions.lenient}: TASKER_LENIENT=true (or 1). */
@@ -124,9 +127,21 @@ export function parseTemplateObject(
   }
 
   const template = result.data;
+  const graphIssues = dagIssues(template.steps, raw, file);
+  // The shape rules walk the graph: only once it is a valid DAG.
+  const shapes =
+    graphIssues.length > 0
+      ? []
+      : shapeIssues(template.steps, { ...DEFAULT_SHAPE_LIMITS, ...options.limits }).map((i) => ({
+          file,
+          step: i.step,
+          key: i.key,
+          message: i.message,
+        }));
   const issues: TemplateIssue[] = [
     ...unknownErrors,
-    ...dagIssues(template.steps, raw, file),
+    ...graphIssues,
+    ...shapes,
     ...environmentIssues(template).map((i) => ({ ...i, file })),
     ...schemaIssues(template, file),
   ];

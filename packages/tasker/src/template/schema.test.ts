@@ -75,15 +75,43 @@ describe("TaskTemplateSchema", () => {
     });
   });
 
-  it.each(["decision", "batchable", "batch_worker", "deferred_convergence"])(
-    "rejects the later step type %s as not supported yet",
+  it.each(["standard", "decision", "batchable", "batch_worker", "deferred_convergence"] as const)(
+    "accepts the step type %s, also as step_type",
     (type) => {
-      const result = StepTemplateSchema.safeParse({ name: "a", handler: { callable: "x" }, type });
-      expect(result.error?.issues[0]?.message).toBe(
-        `step type "${type}" is not supported yet; use "standard" (or omit type)`,
+      expect(StepTemplateSchema.parse({ name: "a", handler: { callable: "x" }, type }).type).toBe(type);
+      expect(StepTemplateSchema.parse({ name: "a", handler: { callable: "x" }, step_type: type }).type).toBe(
+        type,
       );
     },
   );
+
+  it("defaults the type to standard and rejects type and step_type that disagree", () => {
+    expect(StepTemplateSchema.parse({ name: "a", handler: { callable: "x" } }).type).toBe("standard");
+    const result = StepTemplateSchema.safeParse({
+      name: "a",
+      handler: { callable: "x" },
+      type: "decision",
+      step_type: "standard",
+    });
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ["step_type"],
+      message: expect.stringContaining("alias"),
+    });
+  });
+
+  it("applies batch_config's defaults", () => {
+    const step = StepTemplateSchema.parse({
+      name: "split",
+      type: "batchable",
+      handler: { callable: "x" },
+      batch_config: { batch_size: 10, worker_template: "work" },
+    });
+    expect(step.batch_config).toEqual({
+      batch_size: 10,
+      worker_template: "work",
+      failure_strategy: "continue_on_failure",
+    });
+  });
 
   it("accepts semver versions with pre-release and build parts, rejects others", () => {
     for (const version of ["0.1.0", "2.1.0-beta.1", "1.0.0+build.5"]) {

@@ -9,13 +9,22 @@ export const STEP_NAME_PATTERN = TEMPLATE_NAME_PATTERN;
 export const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
-/** Step types tasker-core knows but this engine does not run yet: rejected with a clear message. */
-export const UNSUPPORTED_STEP_TYPES = [
+/**
+ * What a step is (tasker-core's step types): `standard` runs when its dependencies are done; the
+ * others change the task's shape at run time (docs/templates.md, "Steps created at run time").
+ */
+export const STEP_TYPES = [
+  "standard",
   "decision",
+  "deferred_convergence",
   "batchable",
   "batch_worker",
-  "deferred_convergence",
 ] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** What a batch worker instance does when another instance failed for good. */
+export const BATCH_FAILURE_STRATEGIES = ["continue_on_failure", "fail_fast", "isolate"] as const;
+export type BatchFailureStrategy = (typeof BATCH_FAILURE_STRATEGIES)[number];
 
 /** The retry settings of a step whose template does not set them. */
 export const DEFAULT_RETRY_POLICY = {
@@ -116,20 +125,41 @@ export const StepHandlerRefSchema = z.object(
   },
 );
 
-const StepType = z
-  .literal("standard", {
-    error: (issue) =>
-      (UNSUPPORTED_STEP_TYPES as readonly unknown[]).includes(issue.input)
-        ? `step type "${String(issue.input)}" is not supported yet; use "standard" (or omit type)`
-        : `must be "standard" (the only step type supported), got ${JSON.stringify(issue.input)}`,
-  })
-  .default("standard");
+const StepTypeSchema = z.enum(STEP_TYPES);
+
+/** A batchable step's `batch_config:` block. */
+export const BatchConfigSchema = z.object({
+  batch_size: z.number().int().min(1).describe("Items per batch worker instance"),
+  parallelism: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Batch worker instances running at once at most (default: no limit)"),
+  cursor_field: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The field of the items the cursors range over (e.g. id, row_number)"),
+  worker_template: stepName("worker_template").describe(
+    "The batch_worker step whose instances process the batches",
+  ),
+  failure_strategy: z
+    .enum(BATCH_FAILURE_STRATEGIES)
+    .default("continue_on_failure")
+    .describe("continue_on_failure | fail_fast | isolate"),
+});
+/** A batchable step's batch settings, defaults applied. */
+export type BatchConfig = z.output<typeof BatchConfigSchema>;
 
 /** The step object as written; `depends_on` is normalised to `dependencies` by StepTemplateSchema. */
 export const StepTemplateInputSchema = z.object({
   name: stepName("step name").describe("Step name, unique within the template"),
   description: z.string().optional(),
-  type: StepType.describe('Only "standard" is supported for now'),
+  type: StepTypeSchema.optional().describe(
+    "standard (default), decision, deferred_convergence, batchable or batch_worker",
+  ),
+  step_type: StepTypeSchema.optional().describe("Alias of type"),
   handler: StepHandlerRefSchema,
   dependencies: z.array(z.string()).optional().describe("Names of the steps that must complete first"),
   depends_on: z.array(z.string()).optional().describe("Alias of dependencies"),
@@ -140,9 +170,13 @@ export const StepTemplateInputSchema = z.object({
     .default(DEFAULT_TIMEOUT_SECONDS)
     .describe("An attempt running longer than this is a retryable failure"),
   result_schema: JsonSchemaObject.optional().describe("JSON Schema the step's result must satisfy"),
+  batch_config: BatchConfigSchema.optional().describe("A batchable step's batches (required for batchable)"),
 });
 
-/** One step of a template; `depends_on` is accepted and normalised to `dependencies`. */
+/**
+ * One step of a template; `depends_on` is accepted and normalised to `dependencies`, `step_type`
+ * to `type` (default `standard`).
+ */
 export const StepTemplateSchema = StepTemplateInputSchema.superRefine((step, ctx) => {
   if (step.dependencies !== undefined && step.depends_on !== undefined) {
     ctx.addIssue({
@@ -151,8 +185,16 @@ export const StepTemplateSchema = StepTemplateInputSchema.superRefine((step, ctx
       message: "use either dependencies or depends_on (an alias), not both; move the names into dependencies",
     });
   }
-}).transform(({ depends_on, dependencies, ...step }) => ({
+  if (step.type !== undefined && step.step_type !== undefined && step.type !== step.step_type) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["step_type"],
+      message: `says "${step.step_type}" but type says "${step.type}"; step_type is an alias of type: keep one`,
+    });
+  }
+}).transform(({ depends_on, dependencies, step_type, type, ...step }) => ({
   ...step,
+  type: type ?? step_type ?? "standard",
   dependencies: dependencies ?? depends_on ?? [],
 }));
 /** A validated step, defaults applied. */
