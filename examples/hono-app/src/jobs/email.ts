@@ -20,7 +20,7 @@ export async function enqueueEmail(
   deps: Pick<AppDeps, "db" | "jobs">,
   message: { dedupeKey: string; recipients: string[]; subject: string; body: string },
 ): Promise<OutboxMessage> {
-  await deps.db
+  const [inserted] = await deps.db
     .insert(email_outbox)
     .values({
       message_id: `msg_${randomUUID().replaceAll("-", "").slice(0, 20)}`,
@@ -29,11 +29,12 @@ export async function enqueueEmail(
       subject: message.subject,
       body: message.body,
     })
-    .onConflictDoNothing({ target: email_outbox.dedupe_key });
-  const [stored] = await deps.db
-    .select()
-    .from(email_outbox)
-    .where(eq(email_outbox.dedupe_key, message.dedupeKey));
+    .onConflictDoNothing({ target: email_outbox.dedupe_key })
+    .returning();
+  // No row back: the message was written before (a retried step); read it to see if it was sent.
+  const stored =
+    inserted ??
+    (await deps.db.select().from(email_outbox).where(eq(email_outbox.dedupe_key, message.dedupeKey)))[0];
   if (!stored) throw new Error(`outbox message ${message.dedupeKey} vanished after insert`);
   if (stored.status !== "sent") {
     await deps.jobs.add(

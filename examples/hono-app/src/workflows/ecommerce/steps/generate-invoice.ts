@@ -12,7 +12,7 @@ export function generateInvoiceHandler(deps: AppDeps) {
     { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },
     async ({ input, dependencyResults }) => {
       const priced = dependencyResults.validate_inventory;
-      await deps.db
+      const [inserted] = await deps.db
         .insert(invoices)
         .values({
           invoice_number: invoiceNumber(input.order_id),
@@ -32,8 +32,10 @@ export function generateInvoiceHandler(deps: AppDeps) {
         })
         // Both unique keys (order_id, and invoice_number derived from it) name the same invoice:
         // a duplicate delivery racing this one may trip either, so any conflict means "exists".
-        .onConflictDoNothing();
-      const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.order_id, input.order_id));
+        .onConflictDoNothing()
+        .returning();
+      const invoice =
+        inserted ?? (await deps.db.select().from(invoices).where(eq(invoices.order_id, input.order_id)))[0];
       if (!invoice) throw new Error(`invoice for order ${input.order_id} not found after insert`);
       return {
         invoice_id: invoice.id,

@@ -26,7 +26,7 @@ export function processPaymentHandler(deps: AppDeps) {
       if (decision.outcome === "unavailable") {
         throw new RetryableError(decision.message, { code: decision.code, retryAfterMs: 200 });
       }
-      await deps.db
+      const [inserted] = await deps.db
         .insert(payments)
         .values({
           payment_id: `pay_${randomUUID().replaceAll("-", "").slice(0, 24)}`,
@@ -36,8 +36,10 @@ export function processPaymentHandler(deps: AppDeps) {
           status: "captured",
           method: input.payment_info.method,
         })
-        .onConflictDoNothing({ target: payments.order_id });
-      const charged = await findPayment(deps, input.order_id);
+        .onConflictDoNothing({ target: payments.order_id })
+        .returning();
+      // No row back: a duplicate delivery charged it meanwhile; that first charge is the answer.
+      const charged = inserted ?? (await findPayment(deps, input.order_id));
       if (!charged) throw new RetryableError(`payment for order ${input.order_id} not found after insert`);
       return paymentResult(charged, attempt);
     },

@@ -21,6 +21,8 @@ export function updateInventoryHandler(deps: AppDeps) {
     { inputs: OrderTaskContextSchema, depends: { validate_inventory: PricedOrderSchema } },
     async ({ input, dependencyResults }) => {
       const orderId = input.order_id;
+      // The stock each line left, from its own UPDATE; lines applied by an earlier attempt are read.
+      const stockOf = new Map<string, number>();
       try {
         await deps.db.transaction(async (tx) => {
           for (const line of dependencyResults.validate_inventory.lines) {
@@ -36,6 +38,7 @@ export function updateInventoryHandler(deps: AppDeps) {
               .where(and(eq(products.sku, line.sku), gte(products.stock, line.quantity)))
               .returning({ stock: products.stock });
             if (!updated) throw new OutOfStock(line.sku);
+            stockOf.set(line.sku, updated.stock);
           }
         });
       } catch (error) {
@@ -47,12 +50,16 @@ export function updateInventoryHandler(deps: AppDeps) {
           metadata: { sku: error.sku },
         });
       }
-      const skus = dependencyResults.validate_inventory.lines.map((l) => l.sku);
-      const remaining = await deps.db
-        .select({ sku: products.sku, stock: products.stock })
-        .from(products)
-        .where(inArray(products.sku, skus));
-      const stockOf = new Map(remaining.map((r) => [r.sku, r.stock]));
+      const unread = dependencyResults.validate_inventory.lines
+        .map((l) => l.sku)
+        .filter((s) => !stockOf.has(s));
+      if (unread.length > 0) {
+        const remaining = await deps.db
+          .select({ sku: products.sku, stock: products.stock })
+          .from(products)
+          .where(inArray(products.sku, unread));
+        for (const r of remaining) stockOf.set(r.sku, r.stock);
+      }
       return {
         order_id: orderId,
         movements: dependencyResults.validate_inventory.lines.map((l) => ({
