@@ -1,4 +1,5 @@
 import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
+import { wakeQueueAfterCommit } from "../../queue/wake-after-commit.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Database, Statement } from "../database.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
@@ -89,8 +90,10 @@ type InsertTaskGraphParam = (typeof INSERT_TASK_GRAPH_PARAMS)[number];
 /** Which optional parts a creation writes: the others are left out of its statement's text. */
 interface TaskGraphShape {
   edges: boolean;
-  /** A root step enqueued (not claimed by the creation): its message and wake-up. */
+  /** A root step enqueued (not claimed by the creation): its message. */
   signal: boolean;
+  /** Its wake-up in the statement (PGlite) rather than after commit (PostgreSQL: see wakeQueueAfterCommit). */
+  wake: boolean;
   events: boolean;
   /** Insert only when the unfinished tasks leave room (see insertWithinLimit). */
   admit: boolean;
@@ -98,7 +101,7 @@ interface TaskGraphShape {
 
 // Built once per shape: the same string on every call (its prepared statement name is looked up by it).
 const insertTaskGraphText = builtPerShape(
-  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.events}${+shape.admit}`,
+  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.wake}${+shape.events}${+shape.admit}`,
   (shape) =>
     numberUsedParams(
       INSERT_TASK_GRAPH_PARAMS,
@@ -163,7 +166,7 @@ const insertTaskGraphText = builtPerShape(
          FROM jsonb_array_elements(${p.taskTransitions}::jsonb) WITH ORDINALITY AS x(e, n)
         WHERE EXISTS (SELECT 1 FROM t)
         ORDER BY n
-     )${shape.signal ? `, ${stepSignalCte({ from: "st", where: `st.state = ${p.enqueuedState}`, orderBy: "st.position", queue: p.queue, correlationId: `${p.correlationId}::text` })}` : ""}${
+     )${shape.signal ? `, ${stepSignalCte({ from: "st", where: `st.state = ${p.enqueuedState}`, orderBy: "st.position", queue: p.queue, correlationId: `${p.correlationId}::text`, notify: shape.wake })}` : ""}${
        shape.events
          ? `, events AS (
        SELECT ${notifyEach(p.eventPayloads)}
@@ -179,8 +182,9 @@ const insertTaskGraphText = builtPerShape(
 
 /**
  * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
- * messages of its root steps and the NOTIFY waking workers (a root step claimed by the creation
- * gets its claim and `claim` transition instead of a message). The statement is atomic on its own
+ * messages of its root steps and the NOTIFY waking workers, on a PostgreSQL server just after the
+ * commit (see wakeQueueAfterCommit; a root step claimed by the creation gets its claim and `claim`
+ * transition instead of a message). The statement is atomic on its own
  * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
  * already taken ("exists") or the template changed since the caller chose it ("stale").
  *
@@ -193,9 +197,17 @@ export async function insertTaskGraph(
   g: TaskGraphWrite,
   maxPendingTasks = 0,
 ): Promise<TaskGraphInsert> {
-  if (maxPendingTasks > 0) return insertWithinLimit(db, g, maxPendingTasks);
-  return outcome(await queryOne(db, insertStatement(g)));
+  const inserted =
+    maxPendingTasks > 0
+      ? await insertWithinLimit(db, g, maxPendingTasks)
+      : outcome(await queryOne(db, insertStatement(db, g)));
+  if (inserted === "inserted" && db.kind === "postgres" && g.steps.some(isSignalled)) {
+    wakeQueueAfterCommit(db, g.queue);
+  }
+  return inserted;
 }
+
+const isSignalled = (s: TaskGraphWrite["steps"][number]) => s.state === STEP_TRANSITIONS.enqueue.to;
 
 /**
  * How many creations may be admitted and insert at the same time on a server, each holding a slot
@@ -226,9 +238,9 @@ async function insertWithinLimit(
 ): Promise<TaskGraphInsert> {
   const slots = db.kind === "pglite" ? 1 : ADMISSION_SLOTS;
   const startSlot = Math.floor(Math.random() * slots);
-  const first = await queryOne(db, insertStatement(g, { maxPending, slots, startSlot, alone: false }));
+  const first = await queryOne(db, insertStatement(db, g, { maxPending, slots, startSlot, alone: false }));
   if (first?.admitted || !first?.current || slots === 1) return outcome(first);
-  return outcome(await queryOne(db, insertStatement(g, { maxPending, slots, startSlot, alone: true })));
+  return outcome(await queryOne(db, insertStatement(db, g, { maxPending, slots, startSlot, alone: true })));
 }
 
 async function queryOne(db: Database, statement: Statement<InsertAnswer>): Promise<InsertAnswer | undefined> {
@@ -249,13 +261,19 @@ function outcome(row: InsertAnswer | undefined): TaskGraphInsert {
 }
 
 /** The creating statement; with `admission`, it inserts only when tasker.admit_task admits the task. */
-function insertStatement(g: TaskGraphWrite, admission?: Admission): Statement<InsertAnswer> {
+function insertStatement(
+  db: Pick<Database, "kind">,
+  g: TaskGraphWrite,
+  admission?: Admission,
+): Statement<InsertAnswer> {
   const t = g.task;
   const created = STEP_TRANSITIONS.enqueue;
   const claim = STEP_TRANSITIONS.claim;
+  const signal = g.steps.some(isSignalled);
   const shape: TaskGraphShape = {
     edges: g.edges.length > 0,
-    signal: g.steps.some((s) => s.state === created.to),
+    signal,
+    wake: signal && db.kind === "pglite",
     events: g.eventPayloads.length > 0,
     admit: admission !== undefined,
   };

@@ -22,13 +22,27 @@ export function stepSignalCte(o: {
   correlationId: string;
   where?: string;
   orderBy?: string;
+  /** false: no NOTIFY in the statement; the caller wakes the queue after commit (see wakeQueuesAfterCommit). */
+  notify?: boolean;
 }): string {
   return `signal AS (
        INSERT INTO tasker.queue_messages (queue_name, message)
        SELECT ${o.queue}, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid,
                                             'correlation_id', ${o.correlationId})
          FROM ${o.from}${o.where ? ` WHERE ${o.where}` : ""}${o.orderBy ? ` ORDER BY ${o.orderBy}` : ""}
-       RETURNING pg_notify('${QUEUE_CHANNEL}', ${o.queue}))`;
+       ${o.notify === false ? "RETURNING msg_id" : `RETURNING pg_notify('${QUEUE_CHANNEL}', ${o.queue})`})`;
+}
+
+/**
+ * Wakes the consumers of queues, as its own transaction that does not wait for the disk: it
+ * writes nothing but the notifications (see wakeQueuesAfterCommit for why).
+ */
+export async function notifyQueues(db: Database, queues: readonly string[]): Promise<void> {
+  if (queues.length === 0) return;
+  await runUnflushed(db, {
+    sql: `SELECT count(pg_notify('${QUEUE_CHANNEL}', q)) AS n FROM unnest($1::text[]) AS q`,
+    params: [queues],
+  });
 }
 
 /** Sends messages (optionally delayed) and wakes listeners of their queues after commit. */
