@@ -21,6 +21,7 @@ describe("entry points", () => {
     expect(await names(".")).toMatchInlineSnapshot(`
       [
         "ConfigError",
+        "DECISION_OUTCOME_KEY",
         "DataDirLockedError",
         "HandlerRegistry",
         "LIFECYCLE_EVENT_NAMES",
@@ -40,6 +41,7 @@ describe("entry points", () => {
         "bootstrapWorker",
         "createLogger",
         "createMetrics",
+        "decide",
         "defaultConfig",
         "defineHandler",
         "defineTemplate",
@@ -52,6 +54,7 @@ describe("entry points", () => {
         "loadTemplateFile",
         "loadTemplates",
         "migrate",
+        "noBranches",
         "openDatabase",
         "parseConfigText",
         "parseTemplate",

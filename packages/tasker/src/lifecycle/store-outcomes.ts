@@ -26,6 +26,7 @@ import {
   type FailedStep,
   type StepDecision,
 } from "./decide-outcome.js";
+import { applyDecisions, carriesDecision } from "./decision-outcomes.js";
 import { evaluationWrite, taskEvent } from "./evaluate-task.js";
 import type { HandedOn } from "./handed-on.js";
 
@@ -129,14 +130,24 @@ export interface OutcomePlanner {
  */
 export const planFromCounts: OutcomePlanner = {
   name: "from_counts",
-  async store(tx, outcomes, opts) {
-    const tasks = [...new Set(outcomes.map((o) => o.taskUuid))];
+  async store(tx, given, opts) {
+    const tasks = [...new Set(given.map((o) => o.taskUuid))];
     const lock: Statement<unknown>[] = tx.serial ? [] : [lockTasksStatement(tasks)];
+    let outcomes = given;
+    let creations: Statement<unknown>[] = [];
+    let locked = false;
+    if (given.some(carriesDecision)) {
+      // A decision's steps are planned under the lock and created before its outcome is stored.
+      ({ outcomes, creations } = await applyDecisions(tx, given, lock));
+      locked = true;
+    }
     const failed = outcomes.filter((o) => !o.outcome.ok);
     let decisions: (StepDecision | undefined)[] = outcomes.map(() => COMPLETED);
-    let locked = false;
     if (failed.length > 0) {
-      const read = await tx.batch([...lock, failingStepsStatement(failed.map((o) => o.stepUuid))]);
+      const read = await tx.batch([
+        ...(locked ? [] : lock),
+        failingStepsStatement(failed.map((o) => o.stepUuid)),
+      ]);
       locked = true;
       const steps = new Map((read.at(-1) as FailingStepRow[]).map((s) => [s.workflow_step_uuid, s]));
       decisions = outcomes.map((o) => {
@@ -155,7 +166,7 @@ export const planFromCounts: OutcomePlanner = {
     const stored: (StoredOutcome | undefined)[] = outcomes.map(() => undefined);
     if (writes.length === 0) return stored;
     const statement = advanceTasksStatement(writes, new Date());
-    const answers = await tx.batch(locked ? [statement] : [...lock, statement], { commit: true });
+    const answers = await tx.batch([...(locked ? [] : lock), ...creations, statement], { commit: true });
     const rows = answers.at(-1) as AdvancedRow[];
     let k = 0;
     outcomes.forEach((_, i) => {
@@ -189,8 +200,17 @@ export const planFromSteps: OutcomePlanner = {
   name: "from_steps",
   async store(tx, outcomes, opts) {
     const stored: (StoredOutcome | undefined)[] = [];
-    for (const o of outcomes) {
-      const [row] = await run(tx, lockTaskWithStepStatement(o.taskUuid, o.stepUuid));
+    for (const given of outcomes) {
+      const [row] = await run(tx, lockTaskWithStepStatement(given.taskUuid, given.stepUuid));
+      let o = given;
+      if (carriesDecision(given)) {
+        const {
+          outcomes: [applied],
+          creations,
+        } = await applyDecisions(tx, [given], []);
+        o = applied as OutcomeToStore;
+        for (const creation of creations) await run(tx, creation);
+      }
       const step = row?.step as (FailingStepRow & StepRow) | null | undefined;
       if (!row || !step || !holdsClaim(step, o)) {
         stored.push(undefined);

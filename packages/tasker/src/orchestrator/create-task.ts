@@ -12,6 +12,7 @@ import { selectTaskByIdempotencyKey, type TaskRow } from "../store/sql/tasks.js"
 import type { TemplateChoice } from "../store/template-store.js";
 import { ancestorsOf, topologicalOrder } from "../template/dag.js";
 import type { TaskTemplate } from "../template/schema.js";
+import { initialTemplateSteps } from "../template/step-creation.js";
 import { uuidv7 } from "./uuidv7.js";
 
 export interface CreatedTask {
@@ -85,7 +86,7 @@ export async function createTaskFromTemplate(
     idempotency_key: request.idempotency_key ?? null,
     request_hash: requestHash,
     error: null,
-    step_count: template.steps.length,
+    step_count: graphOf(template.steps).ordered.length,
     steps_done: 0,
     steps_failed: 0,
     steps_waiting: 0,
@@ -217,9 +218,9 @@ async function existingForKey(tx: Queryable, key: string, requestHash: string): 
 type TemplateStep = TaskTemplate["steps"][number];
 
 /**
- * A template's steps in topological order, with each one's ancestors (in that order), parents
- * (in the order it names them) and children (in that order) as positions in it: the same for every
- * task of the template, so made once per loaded template.
+ * A template's initial steps (see initialTemplateSteps) in topological order, with each one's
+ * ancestors (in that order), parents (in the order it names them) and children (in that order) as
+ * positions in it: the same for every task of the template, so made once per loaded template.
  */
 interface TemplateGraph {
   ordered: TemplateStep[];
@@ -232,9 +233,11 @@ const graphs = new WeakMap<readonly TemplateStep[], TemplateGraph>();
 function graphOf(steps: readonly TemplateStep[]): TemplateGraph {
   let graph = graphs.get(steps);
   if (!graph) {
-    const ordered = topologicalOrder(steps);
+    // Steps behind decisions and batchable steps are created by their outcomes, not now.
+    const initial = initialTemplateSteps(steps);
+    const ordered = topologicalOrder(initial);
     const position = new Map(ordered.map((s, i) => [s.name, i]));
-    const ancestorsByName = ancestorsOf(steps);
+    const ancestorsByName = ancestorsOf(initial);
     const parents = ordered.map((s) => s.dependencies.map((d) => position.get(d)!));
     const children = ordered.map(() => [] as number[]);
     parents.forEach((of, child) => {

@@ -95,6 +95,23 @@ export function initialSteps(steps: readonly ShapeStep[]): StepsToCreate {
 }
 
 /**
+ * The template steps a new task starts with (see initialSteps), each with only the dependencies
+ * it has in the task (a convergence step's parents that are created with it). A template without
+ * run-time step types gives back its own steps.
+ */
+export function initialTemplateSteps<T extends ShapeStep>(steps: readonly T[]): T[] {
+  const created = new Set(initialSteps(steps).create);
+  if (created.size === steps.length) return [...steps];
+  return steps
+    .filter((s) => created.has(s.name))
+    .map((s) =>
+      s.dependencies.every((d) => created.has(d))
+        ? s
+        : { ...s, dependencies: s.dependencies.filter((d) => created.has(d)) },
+    );
+}
+
+/**
  * The steps a decision's outcome may name: those reachable from it through standard steps, up to
  * and including the next decisions and batchables. Deferred convergence steps are created by
  * themselves and batch workers by their batchable, so neither is named.

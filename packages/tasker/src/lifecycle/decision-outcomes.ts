@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { outcomeField } from "../model/decision-outcome.js";
+import type { Statement, Transaction } from "../store/database.js";
+import {
+  createStepsStatement,
+  type TaskForCreation,
+  tasksForCreationStatement,
+} from "../store/sql/create-steps.js";
+import type { TaskTemplate } from "../template/schema.js";
+import { DEFAULT_SHAPE_LIMITS } from "../template/shape-rules.js";
+import type { AttemptOutcome } from "./decide-outcome.js";
+import { planDecision } from "./plan-step-creation.js";
+import type { OutcomeToStore } from "./store-outcomes.js";
+
+/** A success whose result carries a decision outcome (decided on once its task is locked). */
+export function carriesDecision(o: OutcomeToStore): boolean {
+  return o.outcome.ok && outcomeField(o.outcome.result) !== undefined;
+}
+
+/** The outcomes to store, and the statements creating steps to run before storing them. */
+export interface AppliedDecisions {
+  outcomes: OutcomeToStore[];
+  creations: Statement<unknown>[];
+}
+
+/**
+ * Plans the decisions among `outcomes` under their tasks' locks (`lock`, sent first with the read):
+ * a decision step's valid outcome becomes a statement creating its steps, to run in the same
+ * transaction before the outcome is stored (storing it then counts the new children); an invalid
+ * one becomes a permanent failure naming what was wrong. Other outcomes are given back as they are.
+ */
+export async function applyDecisions(
+  tx: Transaction,
+  outcomes: readonly OutcomeToStore[],
+  lock: readonly Statement<unknown>[],
+  maxStepsPerDecision = DEFAULT_SHAPE_LIMITS.maxStepsPerDecision,
+): Promise<AppliedDecisions> {
+  const tasks = [...new Set(outcomes.filter(carriesDecision).map((o) => o.taskUuid))];
+  const answers = await tx.batch([...lock, tasksForCreationStatement(tasks)]);
+  const read = new Map((answers.at(-1) as TaskForCreation[]).map((t) => [t.task_uuid, t]));
+  const creations: Statement<unknown>[] = [];
+  const now = new Date();
+  const applied = outcomes.map((o): OutcomeToStore => {
+    const task = read.get(o.taskUuid);
+    const steps = (task?.definition as TaskTemplate | null | undefined)?.steps;
+    if (!carriesDecision(o) || !task || !steps) return o;
+    const plan = planDecision(
+      steps,
+      task.steps,
+      { taskUuid: o.taskUuid, stepUuid: o.stepUuid, workerId: o.workerId, attempts: o.attempts },
+      outcomeField((o.outcome as { result: unknown }).result),
+      { maxStepsPerDecision, now, newUuid: randomUUID },
+    );
+    if (plan.kind === "as_is") return o;
+    if (plan.kind === "invalid") return { ...o, outcome: invalidOutcome(plan.message, plan.names) };
+    if (plan.creation) creations.push(createStepsStatement(plan.creation));
+    // A second decision of the task in this transaction plans with these steps in it.
+    task.steps.push(...plan.created);
+    // The step's children are those it has now: the store must not trust the claim's count.
+    return { ...o, childCount: undefined };
+  });
+  return { outcomes: applied, creations };
+}
+
+/** An outcome that cannot be applied: the decision fails for good (retrying would decide the same). */
+function invalidOutcome(message: string, names: string[]): AttemptOutcome {
+  return {
+    ok: false,
+    error: {
+      message,
+      code: "invalid_decision_outcome",
+      retryable: false,
+      kind: "permanent",
+      metadata: { step_names: names },
+      retry_after_ms: null,
+    },
+  };
+}

@@ -1,0 +1,254 @@
+// Decision points and deferred convergence (issue #27): a task starts with the steps up to its
+// first decision; the decision's outcome creates the steps it names, and their descendants, in
+// the transaction that stores its result.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decide, defineHandler, noBranches, Tasker } from "../../src/index.js";
+import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { claimStep } from "../../src/store/sql/steps.js";
+import { parseTemplateObject } from "../../src/template/load.js";
+import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+import { type Execution, programmableHandler } from "../support/engine-harness.js";
+
+const logger = createLogger({ level: "silent" });
+
+const approval = parseTemplateObject({
+  name: "approval_routing",
+  namespace_name: "test_decisions",
+  version: "1.0.0",
+  steps: [
+    { name: "validate", handler: { callable: "decisions.validate" } },
+    { name: "route", type: "decision", dependencies: ["validate"], handler: { callable: "decisions.route" } },
+    { name: "auto_approve", dependencies: ["route"], handler: { callable: "decisions.auto_approve" } },
+    {
+      name: "manager_approval",
+      dependencies: ["route"],
+      handler: { callable: "decisions.manager_approval" },
+    },
+    {
+      name: "finance_review",
+      dependencies: ["manager_approval"],
+      handler: { callable: "decisions.finance_review" },
+    },
+    {
+      name: "finalize",
+      type: "deferred_convergence",
+      dependencies: ["auto_approve", "manager_approval", "finance_review"],
+      handler: { callable: "decisions.finalize" },
+    },
+    { name: "notify", dependencies: ["finalize"], handler: { callable: "decisions.notify" } },
+  ],
+}).template;
+
+/** `route` decides from the task's context: { route: "auto" | "manager" | "none" | <a step name> }. */
+const route = defineHandler("decisions.route", {}, async (ctx) => {
+  const choice = (ctx.input as { route: string }).route;
+  if (choice === "none") return noBranches({ reason: "nothing to approve" });
+  if (choice === "auto") return decide(["auto_approve"], { amount: 10 });
+  if (choice === "manager") return decide(["manager_approval"], { amount: 5000 });
+  return decide([choice]);
+});
+
+describe.each(testBackends())("decision points on %s", (backend) => {
+  let tasker: Tasker;
+  let db: TestDatabase | undefined;
+  const executions: Execution[] = [];
+  beforeAll(async () => {
+    if (backend === "postgres") db = await createTestDatabase();
+    tasker = await Tasker.open({
+      ...(db ? { databaseUrl: db.url } : { dataDir: "memory://" }),
+      templates: [approval, { ...approval, namespace_name: "test_decisions_manual" }],
+    });
+    await tasker.startOrchestrator({ pollIntervalMs: 100 });
+    const others = approval.steps
+      .filter((s) => s.name !== "route")
+      .map((s) => programmableHandler(s.handler.callable, executions));
+    await tasker.startWorker({
+      handlers: [route, ...others],
+      pollIntervalMs: 100,
+      concurrency: 4,
+      namespaces: ["test_decisions"],
+    });
+  });
+  afterAll(async () => {
+    await tasker?.close();
+    await db?.drop();
+  });
+
+  const run = async (routeTo: string) => {
+    const { task } = await tasker.client.createTask({
+      name: "approval_routing",
+      namespace: "test_decisions",
+      context: { route: routeTo },
+    });
+    return tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+  };
+  const stepNames = (task: { steps: { name: string }[] }) => task.steps.map((s) => s.name).sort();
+
+  it("starts a task with the steps up to its first decision", async () => {
+    const { task } = await tasker.client.createTask({
+      name: "approval_routing",
+      namespace: "test_decisions",
+      context: { route: "auto" },
+    });
+    expect(stepNames(task)).toEqual(["route", "validate"]);
+    expect(task.total_steps).toBe(2);
+    await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+  });
+
+  it("create_steps: creates the named branch and the convergence step, with an edge from it alone", async () => {
+    const task = await run("auto");
+    expect(task.status).toBe("complete");
+    expect(stepNames(task)).toEqual(["auto_approve", "finalize", "notify", "route", "validate"]);
+    expect(task.total_steps).toBe(5);
+    expect(task.steps.every((s) => s.current_state === "complete")).toBe(true);
+    const finalize = task.steps.find((s) => s.name === "finalize")!;
+    expect(finalize).toMatchObject({ total_parents: 1, completed_parents: 1 });
+    expect(finalize.results).toMatchObject({ saw: ["auto_approve", "route", "validate"] });
+    expect(task.steps.find((s) => s.name === "route")?.results).toEqual({
+      amount: 10,
+      decision_point_outcome: { type: "create_steps", step_names: ["auto_approve"] },
+    });
+  });
+
+  it("create_steps: a named step's descendants are created, the convergence step waits for all of them", async () => {
+    const task = await run("manager");
+    expect(task.status).toBe("complete");
+    expect(stepNames(task)).toEqual([
+      "finalize",
+      "finance_review",
+      "manager_approval",
+      "notify",
+      "route",
+      "validate",
+    ]);
+    expect(task.steps.find((s) => s.name === "finalize")).toMatchObject({
+      total_parents: 2,
+      completed_parents: 2,
+    });
+    const runs = executions.filter((e) => e.task === task.task_uuid);
+    const at = (step: string) => runs.find((e) => e.step === step)!;
+    expect(at("finalize").start).toBeGreaterThanOrEqual(at("finance_review").end);
+  });
+
+  it("no_branches: the task completes with the steps behind the decision never created", async () => {
+    const task = await run("none");
+    expect(task.status).toBe("complete");
+    expect(task.completion_percentage).toBe(100);
+    expect(stepNames(task)).toEqual(["route", "validate"]);
+  });
+
+  it("a decision naming an unknown step fails for good, naming it", async () => {
+    const task = await run("manger_approval");
+    expect(task.status).toBe("error");
+    const decision = task.steps.find((s) => s.name === "route")!;
+    expect(decision.current_state).toBe("error");
+    expect(decision.attempts).toBe(1);
+    expect(decision.error).toMatchObject({
+      code: "invalid_decision_outcome",
+      retryable: false,
+      message: expect.stringContaining('named "manger_approval", not a step of the template'),
+    });
+    expect(stepNames(task)).toEqual(["route", "validate"]);
+  });
+
+  it("a decision naming a step it cannot reach fails for good", async () => {
+    const task = await run("finalize");
+    expect(task.status).toBe("error");
+    expect(task.steps.find((s) => s.name === "route")?.error?.message).toContain("not reachable from it");
+  });
+
+  describe.each([
+    ["planFromCounts", planFromCounts],
+    ["planFromSteps", planFromSteps],
+  ] as const)("a decision's outcome stored more than once (%s)", (_, planner) => {
+    const worker = "w-replay";
+    /** A task of the template no worker serves; its steps up to the decision completed here. */
+    async function atTheDecision() {
+      const { task } = await tasker.client.createTask({
+        name: "approval_routing",
+        namespace: "test_decisions_manual",
+        context: {},
+      });
+      const [validate] = await steps(task.task_uuid, "validate");
+      await store(await claim(validate!.uuid), { ok: true, result: {} });
+      const [decision] = await steps(task.task_uuid, "route");
+      return { taskUuid: task.task_uuid, decision: await claim(decision!.uuid) };
+    }
+    async function steps(taskUuid: string, name?: string) {
+      return tasker.database.query<{ uuid: string; name: string; state: string; unfinished_parents: number }>(
+        `SELECT workflow_step_uuid AS uuid, name, state, unfinished_parents FROM tasker.workflow_steps
+          WHERE task_uuid = $1 AND ($2::text IS NULL OR name = $2) ORDER BY name`,
+        [taskUuid, name ?? null],
+      );
+    }
+    async function claim(uuid: string) {
+      const claimed = await claimStep(tasker.database, uuid, worker, 30);
+      if (!claimed || claimed === "busy") throw new Error(`step ${uuid} could not be claimed`);
+      return claimed;
+    }
+    function store(
+      step: { task_uuid: string; workflow_step_uuid: string; attempts: number },
+      outcome: OutcomeToStore["outcome"],
+    ) {
+      const o: OutcomeToStore = {
+        taskUuid: step.task_uuid,
+        stepUuid: step.workflow_step_uuid,
+        workerId: worker,
+        attempts: step.attempts,
+        outboxMsgId: null,
+        outcome,
+      };
+      return tasker.database.transaction((tx) => planner.store(tx, [o], { jitterPercent: 0, logger }));
+    }
+    async function stepCount(taskUuid: string) {
+      const [row] = await tasker.database.query<{ step_count: number }>(
+        "SELECT step_count FROM tasker.tasks WHERE task_uuid = $1",
+        [taskUuid],
+      );
+      return row?.step_count;
+    }
+    const outcome = { ok: true as const, result: decide(["manager_approval"]) };
+
+    it("one after the other: the second is ignored", async () => {
+      const { taskUuid, decision } = await atTheDecision();
+      const [first] = await store(decision, outcome);
+      const [second] = await store(decision, outcome);
+      expect(first?.applied).toBe("completed");
+      expect(second).toBeUndefined();
+      const after = await steps(taskUuid);
+      expect(after.map((s) => s.name)).toEqual([
+        "finalize",
+        "finance_review",
+        "manager_approval",
+        "notify",
+        "route",
+        "validate",
+      ]);
+      expect(after.find((s) => s.name === "manager_approval")).toMatchObject({
+        state: "enqueued",
+        unfinished_parents: 0,
+      });
+      expect(after.find((s) => s.name === "finalize")).toMatchObject({
+        state: "pending",
+        unfinished_parents: 2,
+      });
+      expect(await stepCount(taskUuid)).toBe(6);
+    });
+
+    it("at the same time: the steps are created once", async () => {
+      const { taskUuid, decision } = await atTheDecision();
+      const stored = await Promise.all([store(decision, outcome), store(decision, outcome)]);
+      expect(stored.flat().filter((s) => s?.applied === "completed")).toHaveLength(1);
+      expect((await steps(taskUuid)).map((s) => s.name)).toEqual([
+        "finalize",
+        "finance_review",
+        "manager_approval",
+        "notify",
+        "route",
+        "validate",
+      ]);
+      expect(await stepCount(taskUuid)).toBe(6);
+    });
+  });
+});
