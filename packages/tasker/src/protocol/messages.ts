@@ -151,7 +151,17 @@ export const ReportResultSchema = z
   .object({
     claim_token: z.string().min(1).max(512),
     outcome: z.discriminatedUnion("status", [
-      z.object({ status: z.literal("success"), result: z.unknown().optional() }).strict(),
+      z
+        .object({
+          status: z.literal("success"),
+          result: z
+            .unknown()
+            .optional()
+            .describe(
+              'The step\'s result (any JSON). A decision step\'s result carries its outcome under `decision_point_outcome`: `{"type": "create_steps", "step_names": [...]}` or `{"type": "no_branches"}` (see docs/templates.md).',
+            ),
+        })
+        .strict(),
       z.object({ status: z.literal("failure"), error: FailureSchema }).strict(),
     ]),
     continue: z
