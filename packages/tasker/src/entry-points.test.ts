@@ -20,11 +20,13 @@ describe("entry points", () => {
   it("export the public API and nothing else", async () => {
     expect(await names(".")).toMatchInlineSnapshot(`
       [
+        "CheckpointRefusedError",
         "ConfigError",
         "DECISION_OUTCOME_KEY",
         "DataDirLockedError",
         "HandlerRegistry",
         "LIFECYCLE_EVENT_NAMES",
+        "MAX_CHECKPOINT_BYTES",
         "PermanentError",
         "ProtocolError",
         "RemoteWorker",

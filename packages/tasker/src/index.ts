@@ -28,13 +28,7 @@ export {
   TASK_TERMINAL_EVENTS,
   type TaskTerminalEventName,
 } from "./events/lifecycle-events.js";
-export {
-  DECISION_OUTCOME_KEY,
-  type DecisionOutcome,
-  type DecisionResult,
-  decide,
-  noBranches,
-} from "./model/decision-outcome.js";
+export { MAX_CHECKPOINT_BYTES, type StepCheckpoint } from "./model/checkpoint.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { createMetrics, type Metrics } from "./observability/metrics.js";
 export type { MetricsSink } from "./observability/metrics-sink.js";
@@ -86,11 +80,17 @@ export {
   getWorkerStatus,
   stopWorker,
 } from "./worker/bootstrap.js";
-export { type HandlerErrorOptions, PermanentError, RetryableError } from "./worker/errors.js";
+export {
+  CheckpointRefusedError,
+  type HandlerErrorOptions,
+  PermanentError,
+  RetryableError,
+} from "./worker/errors.js";
 export {
   defineHandler,
   type HandlerSpec,
   isStepHandler,
+  type RunningStepContext,
   type StepContext,
   type StepHandler,
   StepHandlerBase,

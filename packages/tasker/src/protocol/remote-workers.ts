@@ -4,11 +4,13 @@ import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
+import { checkCheckpoint } from "../model/checkpoint.js";
 import { TaskerError } from "../model/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database } from "../store/database.js";
+import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
 import { ackMessages, QUEUE_CHANNEL, stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
 import {
@@ -22,9 +24,11 @@ import {
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
 import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
-import { decodeClaimToken, encodeClaimToken } from "./claim-token.js";
+import { type ClaimRef, decodeClaimToken, encodeClaimToken } from "./claim-token.js";
 import { ExpiringMap } from "./expiring-map.js";
 import {
+  type CheckpointRequestSchema,
+  type CheckpointResponse,
   type ClaimedStepMessage,
   type ClaimRequestSchema,
   type HeartbeatRequestSchema,
@@ -205,16 +209,7 @@ export class RemoteWorkers {
    * result after the lease passed to another worker, or a step already decided.
    */
   async report(workerId: string, req: z.output<typeof ReportResultSchema>): Promise<ReportResponse> {
-    const ref = decodeClaimToken(req.claim_token);
-    if (!ref) {
-      throw new TaskerError(
-        "BAD_REQUEST",
-        "claim_token is not a claim token this server made; send it back as received",
-        {
-          field: "claim_token",
-        },
-      );
-    }
+    const ref = this.claimRef(req.claim_token);
     const worker = await this.worker(workerId);
     const outcome: AttemptOutcome =
       req.outcome.status === "success"
@@ -259,6 +254,11 @@ export class RemoteWorkers {
       );
     }
     const { next, nextHandedOn } = stored.stored;
+    // Claimed as this outcome was stored, the next step comes without its checkpoint: only a step
+    // that ran before can have one.
+    if (next && next.checkpoint === undefined && next.attempts > 1) {
+      next.checkpoint = await selectCheckpoint(this.db, next.workflow_step_uuid);
+    }
     const answer: ReportResponse = {
       step_uuid: ref.stepUuid,
       outcome: stored.stored.applied,
@@ -267,6 +267,40 @@ export class RemoteWorkers {
     };
     this.answers.set(`${workerId}\n${req.claim_token}`, answer, worker.lease_seconds * 2000);
     return answer;
+  }
+
+  /**
+   * Saves a running step's checkpoint and extends its lease. Answers 409 (and saves nothing) when
+   * the token is not the worker's current claim, 400 naming `checkpoint` when it cannot be stored.
+   */
+  async checkpoint(
+    workerId: string,
+    req: z.output<typeof CheckpointRequestSchema>,
+  ): Promise<CheckpointResponse> {
+    const ref = this.claimRef(req.claim_token);
+    const checked = checkCheckpoint(req.checkpoint);
+    if (!checked.ok) throw new TaskerError("BAD_REQUEST", checked.message, { field: "checkpoint" });
+    const worker = await this.worker(workerId);
+    const saved = await saveCheckpoint(this.db, {
+      stepUuid: ref.stepUuid,
+      workerId,
+      attempts: ref.attempts,
+      checkpointJson: checked.json,
+      leaseSeconds: worker.lease_seconds,
+    });
+    if (!saved.saved) {
+      throw new TaskerError(
+        "CONFLICT",
+        `the claim ${req.claim_token} is not held by worker ${workerId} any more (its lease passed to another worker, or its outcome was stored): the checkpoint was not saved`,
+        { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
+      );
+    }
+    return {
+      claim_token: req.claim_token,
+      status: saved.taskEnded ? "cancelled" : "held",
+      checkpointed_at: iso(saved.checkpointedAt),
+      lease_expires_at: iso(saved.leaseExpiresAt),
+    };
   }
 
   /** Extends the leases of the named claims and says which are held, cancelled or lost. */
@@ -371,6 +405,19 @@ export class RemoteWorkers {
     return message;
   }
 
+  /** The claim a token names; 400 naming `claim_token` when it is not one this server made. */
+  private claimRef(token: string): ClaimRef {
+    const ref = decodeClaimToken(token);
+    if (!ref) {
+      throw new TaskerError(
+        "BAD_REQUEST",
+        "claim_token is not a claim token this server made; send it back as received",
+        { field: "claim_token" },
+      );
+    }
+    return ref;
+  }
+
   /** The worker's registration (cached briefly, so that another server's drain is seen soon). */
   private async worker(workerId: string): Promise<RemoteWorkerRow> {
     const cached = this.registrations.get(workerId);
@@ -418,5 +465,6 @@ function claimMessage(c: ClaimedStep, leaseSeconds: number): ClaimedStepMessage 
     context: c.context,
     dependency_results: c.dependency_results,
     initialization: c.initialization,
+    checkpoint: c.checkpoint ?? null,
   };
 }

@@ -33,3 +33,22 @@ export class RetryableError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * A checkpoint was refused because this attempt no longer holds its step (the lease passed to
+ * another worker, or the outcome was already stored): stop, nothing more of this attempt counts.
+ */
+export class CheckpointRefusedError extends RetryableError {
+  constructor(
+    stepUuid: string,
+    why = "this attempt no longer holds the step (its lease passed to another worker)",
+  ) {
+    super(
+      `the checkpoint of step ${stepUuid} was refused: ${why}; stop, nothing more of this attempt counts`,
+      {
+        code: "claim_not_held",
+      },
+    );
+    this.name = "CheckpointRefusedError";
+  }
+}

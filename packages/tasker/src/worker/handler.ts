@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { StepCheckpoint } from "../model/checkpoint.js";
 import type { Logger } from "../observability/logger.js";
 import { PermanentError } from "./errors.js";
 
@@ -23,7 +24,27 @@ export interface StepContext<TInput = Record<string, unknown>, TDeps = Record<st
   /** Aborted when the step times out or the worker shuts down; pass it to fetch/DB calls. */
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The last checkpoint an earlier attempt of this step saved (see `checkpoint`), or null: go on
+   * from it instead of from the start. Always set by the workers (optional for contexts built by
+   * hand, in tests; {@link defineHandler}'s functions always have it).
+   */
+  resumeFrom?: StepCheckpoint | null;
+  /**
+   * Saves where the step has got to (a JSON object of at most 64 KiB, by convention with a
+   * `cursor`) and extends the step's lease. The next attempt, after a crash, a timeout or a
+   * retryable error, gets it as `resumeFrom`. Rejects with a `CheckpointRefusedError` when this
+   * attempt no longer holds the step (its lease passed to another worker): stop then, nothing this
+   * attempt does will be stored. Always set by the workers, as `resumeFrom` is.
+   */
+  checkpoint?: (value: StepCheckpoint) => Promise<void>;
 }
+
+/** The context of a running step: a {@link StepContext} with its checkpoint and `resumeFrom` set. */
+export type RunningStepContext<
+  TInput = Record<string, unknown>,
+  TDeps = Record<string, unknown>,
+> = StepContext<TInput, TDeps> & Required<Pick<StepContext, "resumeFrom" | "checkpoint">>;
 
 /** A registered step handler. `callable` is the key templates refer to in `handler.callable`. */
 export interface StepHandler {
@@ -73,7 +94,7 @@ export function defineHandler<
   callable: string,
   spec: HandlerSpec<I, D>,
   fn: (
-    ctx: StepContext<
+    ctx: RunningStepContext<
       I extends z.ZodType ? z.output<I> : Record<string, unknown>,
       D extends Schemas ? OutputsOf<D> & Record<string, unknown> : Record<string, unknown>
     >,
@@ -108,11 +129,21 @@ export function defineHandler<
  * there were no schemas. Copied by property descriptors: the signal stays an accessor, made only
  * when the handler reads it (see runHandler).
  */
-function withParsed(ctx: StepContext, input: unknown, deps: unknown): StepContext {
-  if (input === ctx.input && deps === ctx.dependencyResults) return ctx;
-  const parsed = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ctx)) as StepContext;
+function withParsed(ctx: StepContext, input: unknown, deps: unknown): RunningStepContext {
+  if (
+    input === ctx.input &&
+    deps === ctx.dependencyResults &&
+    ctx.checkpoint &&
+    ctx.resumeFrom !== undefined
+  ) {
+    return ctx as RunningStepContext;
+  }
+  const parsed = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ctx)) as RunningStepContext;
   parsed.input = input as StepContext["input"];
   parsed.dependencyResults = deps as StepContext["dependencyResults"];
+  // A context built by hand (a test) has nowhere to save a checkpoint: saving it does nothing.
+  parsed.resumeFrom ??= null;
+  parsed.checkpoint ??= async () => undefined;
   return parsed;
 }
 

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
-import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type {
+  CheckpointResponse,
   ClaimedStepMessage,
   ClaimResponse,
   HeartbeatResponse,
@@ -12,6 +12,7 @@ import type {
   ReportResult,
 } from "../protocol/messages.js";
 import { Waker } from "../queue/waker.js";
+import { checkpointer } from "./checkpointer.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { runHandler } from "./run-handler.js";
 
@@ -216,7 +217,7 @@ export class RemoteWorker {
         },
       });
     }
-    const log = lazyChild(this.logger, {
+    const log = this.logger.child({
       task_uuid: claim.task_uuid,
       step_uuid: claim.step_uuid,
       step: claim.step_name,
@@ -238,6 +239,21 @@ export class RemoteWorker {
         maxAttempts: claim.max_attempts,
         initialization: claim.initialization,
         logger: log,
+        resumeFrom: claim.checkpoint ?? null,
+        checkpoint: checkpointer(claim.step_uuid, async (json) => {
+          try {
+            const saved = await this.call<CheckpointResponse>(
+              "POST",
+              `/v1/worker/workers/${this.workerId}/checkpoint`,
+              { claim_token: claim.claim_token, checkpoint: JSON.parse(json) },
+            );
+            if (saved.status === "cancelled") cancel.abort("cancelled");
+            return true;
+          } catch (err) {
+            if (err instanceof ProtocolError && err.status === 409) return false;
+            throw err;
+          }
+        }),
       },
       Math.min(claim.timeout_seconds, secondsLeft),
       AbortSignal.any([this.shutdown.signal, cancel.signal]),

@@ -20,6 +20,8 @@ const ctx = {
   maxAttempts: 3,
   initialization: {},
   logger: createLogger({ level: "silent" }),
+  resumeFrom: null,
+  checkpoint: async () => undefined,
 };
 const run = (fn: () => unknown) =>
   runHandler(defineHandler("test.step", {}, fn), ctx, 5, new AbortController().signal);

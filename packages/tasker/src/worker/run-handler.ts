@@ -2,7 +2,7 @@ import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { bytesOverLimit, DEFAULT_MAX_RESULT_BYTES, isStringTooLong } from "../model/result-limits.js";
 import { findUnstorableText, toStorableJson, toStorableText } from "../model/storable-text.js";
 import type { Logger } from "../observability/logger.js";
-import { PermanentError, RetryableError } from "./errors.js";
+import { CheckpointRefusedError, PermanentError, RetryableError } from "./errors.js";
 import type { StepContext, StepHandler } from "./handler.js";
 
 type AttemptError = Extract<AttemptOutcome, { ok: false }>["error"];
@@ -158,7 +158,9 @@ export async function runHandler(
   });
   // The attempt's end is decided before the handler's own abort listeners run (the reason is
   // always defined: a StepTimeoutError, or the aborted shutdown signal's reason).
+  let ended = false;
   const stop: Stop = (reason) => {
+    ended = true;
     reject(reason);
     abort.abort(reason);
   };
@@ -176,12 +178,24 @@ export async function runHandler(
     },
     ...ctx,
   };
+  // A handler that goes on after its attempt ended (timed out, stopped) must not move the
+  // checkpoint the next attempt resumes from.
+  const save = ctx.checkpoint;
+  if (save) {
+    context.checkpoint = (value) =>
+      ended
+        ? Promise.reject(
+            new CheckpointRefusedError(ctx.stepUuid, "its attempt has ended (timed out or stopped)"),
+          )
+        : save(value);
+  }
   let result: unknown;
   try {
     result = await Promise.race([handler.handle(context), aborted]);
   } catch (err) {
     return { ok: false, error: storableError(err, ctx.logger, limits.maxResultBytes) };
   } finally {
+    ended = true;
     deadlines.delete(deadline);
     attempts?.delete(stop);
   }

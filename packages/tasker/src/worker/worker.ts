@@ -14,9 +14,11 @@ import { checkStepMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
+import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
 import { stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
 import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
+import { checkpointer } from "./checkpointer.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type ResultLimits, runHandler } from "./run-handler.js";
 
@@ -356,6 +358,14 @@ export class Worker {
       };
     }
     log.debug("running step");
+    // A step claimed as its parent's outcome was stored comes without its checkpoint: only a step
+    // that ran before can have one.
+    const resumeFrom =
+      claim.checkpoint !== undefined
+        ? claim.checkpoint
+        : claim.attempts > 1
+          ? await selectCheckpoint(this.db, claim.workflow_step_uuid)
+          : null;
     return runHandler(
       handler,
       {
@@ -372,6 +382,17 @@ export class Worker {
         maxAttempts: claim.max_attempts,
         initialization: claim.initialization,
         logger: log,
+        resumeFrom,
+        checkpoint: checkpointer(claim.workflow_step_uuid, async (json) => {
+          const saved = await saveCheckpoint(this.db, {
+            stepUuid: claim.workflow_step_uuid,
+            workerId: this.workerId,
+            attempts: claim.attempts,
+            checkpointJson: json,
+            leaseSeconds: this.opts.leaseSeconds,
+          });
+          return saved.saved;
+        }),
       },
       claim.timeout_seconds,
       this.shutdown.signal,

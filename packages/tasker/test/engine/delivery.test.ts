@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Tasker } from "../../src/index.js";
 import { ORCHESTRATION_QUEUE } from "../../src/queue/queue-names.js";
 import { sendMessages } from "../../src/store/sql/queue.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, programmableHandler, STEP_NAMES, startHarness } from "../support/engine-harness.js";
+import { startWorkerProcess } from "../support/worker-process.js";
 
 const queueEmpty = async (tasker: Tasker) =>
   (await tasker.database.query<{ n: number }>("SELECT count(*)::int AS n FROM tasker.queue_messages"))[0]!
@@ -100,18 +100,13 @@ describe.skipIf(!testBackends().includes("postgres"))("many processes on one Pos
   });
 
   it("re-dispatches a step whose worker process was killed mid-step, after its lease", async () => {
-    const script = fileURLToPath(new URL("./fixtures/blocking-worker.ts", import.meta.url));
-    child = spawn(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, DATABASE_URL: h.url, TASKER_LOG_LEVEL: "silent" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    await expect.poll(() => out.includes("READY"), { timeout: 30_000 }).toBe(true);
+    const worker = await startWorkerProcess(
+      new URL("./fixtures/blocking-worker.ts", import.meta.url),
+      h.url!,
+    );
+    child = worker.child;
     const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
-    await expect.poll(() => out.includes("STARTED"), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => worker.output().includes("STARTED"), { timeout: 15_000 }).toBe(true);
     child.kill("SIGKILL");
     await once(child, "exit");
 

@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  CheckpointRequestSchema,
+  CheckpointResponseSchema,
   ClaimRequestSchema,
   ClaimResponseSchema,
   DeregisterResponseSchema,
@@ -26,6 +28,8 @@ const ClaimRequest = named(ClaimRequestSchema, "ClaimRequest");
 const ClaimResponse = named(ClaimResponseSchema, "ClaimResponse");
 const ReportResult = named(ReportResultSchema, "ReportResult");
 const ReportResponse = named(ReportResponseSchema, "ReportResponse");
+const CheckpointRequest = named(CheckpointRequestSchema, "CheckpointRequest");
+const CheckpointResponse = named(CheckpointResponseSchema, "CheckpointResponse");
 const HeartbeatRequest = named(HeartbeatRequestSchema, "HeartbeatRequest");
 const HeartbeatResponse = named(HeartbeatResponseSchema, "HeartbeatResponse");
 const DeregisterResponse = named(DeregisterResponseSchema, "DeregisterResponse");
@@ -133,6 +137,25 @@ export function registerWorkerProtocolRoutes(
     }),
     async (c) =>
       c.json(await (await remote()).report(c.req.valid("param").worker_id, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/worker/workers/{worker_id}/checkpoint",
+      ...common,
+      summary: "Save a running step's checkpoint",
+      description:
+        "Saves where a running step has got to (a cursor and what else its handler needs to go on) and extends its lease. A later attempt of the step (after a crash, a timeout or a retryable failure) gets it in its claim as `checkpoint` and resumes from there. A claim token that is not this worker's current claim answers 409 and saves nothing.",
+      middleware: [guard("worker"), jsonBody()] as const,
+      request: { params: WorkerParams, ...body(CheckpointRequest) },
+      responses: {
+        200: json(CheckpointResponse, "The checkpoint was saved."),
+        ...errorResponses("BAD_REQUEST", ...AUTH_ERRORS, "NOT_FOUND", "CONFLICT", "PAYLOAD_TOO_LARGE"),
+      },
+    }),
+    async (c) =>
+      c.json(await (await remote()).checkpoint(c.req.valid("param").worker_id, c.req.valid("json")), 200),
   );
 
   app.openapi(

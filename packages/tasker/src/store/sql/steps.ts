@@ -334,6 +334,12 @@ export interface ClaimedStep {
   dependency_results: Record<string, unknown>;
   /** How many steps depend on it (its outcome's statement is shaped by it: none, one, or more). */
   child_count: number;
+  /**
+   * The last checkpoint an earlier attempt saved (null: none). Undefined when the statement that
+   * claimed it did not read it (a step claimed as its parent's outcome was stored): read it then
+   * (selectCheckpoint) if the step ran before.
+   */
+  checkpoint?: Record<string, unknown> | null;
 }
 
 /**
@@ -342,7 +348,7 @@ export interface ClaimedStep {
  */
 export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
   u.attempts, u.max_attempts, u.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id,
-  cardinality(u.child_uuids) AS child_count, t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
+  cardinality(u.child_uuids) AS child_count, u.checkpoint, t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
                         WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
 
 /** The named parameters of {@link claimStepCtes}. */
