@@ -29,6 +29,13 @@ export {
   type TaskTerminalEventName,
 } from "./events/lifecycle-events.js";
 export { MAX_CHECKPOINT_BYTES, type StepCheckpoint } from "./model/checkpoint.js";
+export {
+  DECISION_OUTCOME_KEY,
+  type DecisionOutcome,
+  type DecisionResult,
+  decide,
+  noBranches,
+} from "./model/decision-outcome.js";
 export { createLogger, type Logger } from "./observability/logger.js";
 export { createMetrics, type Metrics } from "./observability/metrics.js";
 export type { MetricsSink } from "./observability/metrics-sink.js";
