@@ -15,20 +15,40 @@ import {
   planFromCounts,
   planFromSteps,
 } from "../../src/lifecycle/store-outcomes.js";
+import { decide } from "../../src/model/decision-outcome.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { type ClaimedStep, claimStep } from "../../src/store/sql/steps.js";
+import { parseTemplateObject } from "../../src/template/load.js";
 import { testBackends } from "../../src/testing/index.js";
-import { type Harness, STEP_NAMES, startHarness } from "../support/engine-harness.js";
+import { type Harness, STEP_NAMES, startHarness, TEMPLATES } from "../support/engine-harness.js";
 
 const logger = createLogger({ level: "silent" });
 const WORKER = "w-planner";
 const HANDLERS = STEP_NAMES.map((n) => `test.${n}`);
 
+/** b decides between c and d (then e); f converges on whichever of c and e exist. */
+const DECISION = parseTemplateObject({
+  name: "decision",
+  namespace_name: "test_alpha",
+  version: "1.0.0",
+  steps: [
+    { name: "a", handler: { callable: "test.a" } },
+    { name: "b", type: "decision", dependencies: ["a"], handler: { callable: "test.b" } },
+    { name: "c", dependencies: ["b"], handler: { callable: "test.c" } },
+    { name: "d", dependencies: ["b"], handler: { callable: "test.d" } },
+    { name: "e", dependencies: ["d"], handler: { callable: "test.e" } },
+    { name: "f", type: "deferred_convergence", dependencies: ["c", "e"], handler: { callable: "test.f" } },
+  ],
+}).template;
+
 describe.each(testBackends())("planners on %s", (backend) => {
   let h: Harness;
   beforeAll(async () => {
     // The queue rows are compared as the planners write them; RabbitMQ's relay would move them away.
-    h = await startHarness(backend, { worker: false, options: { messaging: "postgres" } });
+    h = await startHarness(backend, {
+      worker: false,
+      options: { messaging: "postgres", templates: [...Object.values(TEMPLATES), DECISION] },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -234,5 +254,23 @@ describe.each(testBackends())("planners on %s", (backend) => {
     const { final } = await sideBySide("retrying", failing({ a: { times: 9, retryable: true } }), () => true);
     expect(final.task[0]).toMatchObject({ status: "error", steps_failed: 1 });
     expect(final.steps[0]).toMatchObject({ state: "error", attempts: 3 });
+  });
+
+  it("a decision creates its branch and the convergence step, going on and not", async () => {
+    const deciding = (step: ClaimedStep) =>
+      step.name === "b" ? { ok: true as const, result: decide(["d"], { n: step.attempts }) } : success(step);
+    for (const continues of [true, false]) {
+      const { log, final } = await sideBySide("decision", deciding, () => continues);
+      expect(log.slice(0, 5)).toEqual([["a"], ["b"], ["d"], ["e"], ["f"]]);
+      expect(final.task[0]).toMatchObject({ status: "complete", step_count: 5, steps_done: 5 });
+      expect(final.steps.map((s: { name: string }) => s.name)).toEqual(["a", "b", "d", "e", "f"]);
+    }
+  });
+
+  it("a decision naming a step it cannot create fails for good", async () => {
+    const refused = (step: ClaimedStep) =>
+      step.name === "b" ? { ok: true as const, result: decide(["f"]) } : success(step);
+    const { final } = await sideBySide("decision", refused, () => true);
+    expect(final.task[0]).toMatchObject({ status: "error", step_count: 2, steps_failed: 1 });
   });
 });
