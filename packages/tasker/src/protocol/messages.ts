@@ -1,6 +1,7 @@
 // The worker protocol's messages: what a worker in any language sends to the orchestration server
 // under /v1/worker and what it gets back. docs/worker-protocol.md is generated from these schemas.
 import { z } from "zod";
+import { MAX_CHECKPOINT_BYTES } from "../model/checkpoint.js";
 import { NAMESPACE_PATTERN, storableString } from "../model/task-request.js";
 
 /**
@@ -120,6 +121,13 @@ export const ClaimedStepSchema = z.object({
     .record(z.string(), z.unknown())
     .describe("Every ancestor step's result, by step name."),
   initialization: z.record(z.string(), z.unknown()).describe("The template's handler initialization."),
+  checkpoint: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe(
+      "The last checkpoint an earlier attempt of this step saved (POST .../checkpoint): resume from it. Null (or absent, from older servers) when there is none.",
+    ),
 });
 export type ClaimedStepMessage = z.infer<typeof ClaimedStepSchema>;
 
@@ -186,6 +194,28 @@ export const ReportResponseSchema = z.object({
   next: ClaimedStepSchema.nullable().describe("The next step of the task, already claimed for this worker."),
 });
 export type ReportResponse = z.infer<typeof ReportResponseSchema>;
+
+export const CheckpointRequestSchema = z
+  .object({
+    claim_token: z.string().min(1).max(512),
+    checkpoint: z
+      .record(z.string(), z.unknown())
+      .describe(
+        `Where the step has got to: a JSON object of at most ${MAX_CHECKPOINT_BYTES} bytes, by convention with a \`cursor\`. The next attempt's claim carries it as \`checkpoint\`.`,
+      ),
+  })
+  .strict();
+export type CheckpointRequest = z.input<typeof CheckpointRequestSchema>;
+
+export const CheckpointResponseSchema = z.object({
+  claim_token: z.string(),
+  status: z
+    .enum(["held", "cancelled"])
+    .describe("held: saved, go on. cancelled: saved, but the task has ended; stop the handler."),
+  checkpointed_at: z.string(),
+  lease_expires_at: z.string().describe("Saving a checkpoint extends the lease, as a heartbeat does."),
+});
+export type CheckpointResponse = z.infer<typeof CheckpointResponseSchema>;
 
 export const HeartbeatRequestSchema = z
   .object({
