@@ -17,6 +17,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 
@@ -42,6 +43,12 @@ export const TASK_ROW_STATUSES = [
 ] as const;
 export type TaskRowStatus = (typeof TASK_ROW_STATUSES)[number];
 const taskRowStatus = () => text({ enum: TASK_ROW_STATUSES }).notNull().default("pending");
+/**
+ * The row's reference in the engine: its task is created with this correlation id, and every
+ * lifecycle event of the task carries it, so an event finds its row even when the task ended
+ * before the row had stored the task's uuid.
+ */
+const correlationId = () => text().notNull().default(sql`gen_random_uuid()::text`);
 
 // ---------------------------------------------------------------------------------------------
 // Rows that own a task (one per create endpoint)
@@ -64,12 +71,14 @@ export const orders = appSchema.table(
     total: money(),
     status: taskRowStatus(),
     task_uuid: uuid(),
+    correlation_id: correlationId(),
     error: text(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
   (t) => [
     index("orders_task_uuid_idx").on(t.task_uuid),
+    uniqueIndex("orders_correlation_id_idx").on(t.correlation_id),
     index("orders_customer_email_idx").on(t.customer_email),
   ],
 );
@@ -82,13 +91,17 @@ export const analytics_jobs = appSchema.table(
     dataset_url: text(),
     status: taskRowStatus(),
     task_uuid: uuid(),
+    correlation_id: correlationId(),
     /** The report (JSON + Markdown), written by generate_report. */
     result: jsonb().$type<Record<string, unknown>>(),
     error: text(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [index("analytics_jobs_task_uuid_idx").on(t.task_uuid)],
+  (t) => [
+    index("analytics_jobs_task_uuid_idx").on(t.task_uuid),
+    uniqueIndex("analytics_jobs_correlation_id_idx").on(t.correlation_id),
+  ],
 );
 
 export const service_requests = appSchema.table(
@@ -100,11 +113,15 @@ export const service_requests = appSchema.table(
     status: taskRowStatus(),
     result: jsonb().$type<Record<string, unknown>>(),
     task_uuid: uuid(),
+    correlation_id: correlationId(),
     error: text(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [index("service_requests_task_uuid_idx").on(t.task_uuid)],
+  (t) => [
+    index("service_requests_task_uuid_idx").on(t.task_uuid),
+    uniqueIndex("service_requests_correlation_id_idx").on(t.correlation_id),
+  ],
 );
 
 export const compliance_checks = appSchema.table(

@@ -5,14 +5,6 @@ import type { TaskerClient } from "@tasker-ts/tasker/client";
 
 export type { LifecycleEvent, LifecycleEventName };
 
-export const TASK_TERMINAL_EVENTS = [
-  "task.completed",
-  "task.failed",
-  "task.cancelled",
-  "task.resolved_manually",
-] as const satisfies readonly LifecycleEventName[];
-export type TaskTerminalEvent = (typeof TASK_TERMINAL_EVENTS)[number];
-
 export interface EngineHandle {
   readonly client: TaskerClient;
   readonly events: {

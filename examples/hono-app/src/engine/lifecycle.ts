@@ -1,21 +1,24 @@
 // The one subscriber that makes domain rows follow their tasks: for every terminal task event
 // (task.completed / task.failed / task.cancelled / task.resolved_manually) it runs the status
-// mappers, which update the rows owning that task. Workflows whose rows need more than "one row,
-// one task_uuid" (compliance_checks span two tasks) add their own mapper (Workflow.taskStatusMappers).
-import type { Logger } from "@tasker-ts/tasker";
+// mappers, which update the rows that started that task. Workflows whose rows need more than "one
+// row, one task" (compliance_checks span two tasks) add their own mapper (Workflow.taskStatusMappers).
+import { type Logger, TASK_TERMINAL_EVENTS, type TaskTerminalEventName } from "@tasker-ts/tasker";
 import type { AppDb } from "../db/client.js";
 import { analytics_jobs, orders, service_requests } from "../db/schema.js";
-import { type EngineHandle, type LifecycleEvent, TASK_TERMINAL_EVENTS } from "./engine-handle.js";
+import type { EngineHandle, LifecycleEvent } from "./engine-handle.js";
 import { rowStatusForEvent } from "./row-status.js";
-import { setStatusByTask, type TaskRowTable } from "./task-rows.js";
+import { setStatusByCorrelation, type TaskRowTable } from "./task-rows.js";
 import type { TaskStatusMapper } from "./task-status-mapper.js";
 
-/** A mapper for tables where one row owns one task through its `task_uuid` column. */
+/**
+ * A mapper for tables where one row owns one task, created with the row's `correlation_id`: the
+ * event finds its row by that, even before the row has stored the task's uuid.
+ */
 export function rowStatusMapper(table: TaskRowTable): TaskStatusMapper {
   return async (event, db) => {
-    const status = rowStatusForEvent(event.event as (typeof TASK_TERMINAL_EVENTS)[number]);
+    const status = rowStatusForEvent(event.event as TaskTerminalEventName);
     const error = status === "failed" ? (event.error ?? "the task failed") : null;
-    return (await setStatusByTask(db, table, event.task_uuid, status, error)) > 0;
+    return (await setStatusByCorrelation(db, table, event, status, error)) > 0;
   };
 }
 

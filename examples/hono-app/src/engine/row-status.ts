@@ -1,27 +1,21 @@
-// Which status a domain row takes when its task reaches a terminal state.
+// Which status a domain row takes when its task ends.
+import {
+  TASK_CANCELLED,
+  TASK_COMPLETED,
+  TASK_FAILED,
+  TASK_RESOLVED_MANUALLY,
+  type TaskTerminalEventName,
+} from "@tasker-ts/tasker";
 import type { TaskRowStatus } from "../db/schema.js";
-import type { TaskTerminalEvent } from "./engine-handle.js";
 
-const BY_TASK_STATE: Readonly<Record<string, TaskRowStatus>> = {
-  complete: "completed",
+const BY_EVENT: Readonly<Record<TaskTerminalEventName, TaskRowStatus>> = {
+  [TASK_COMPLETED]: "completed",
   // An operator resolving a task by hand accepts its outcome.
-  resolved_manually: "completed",
-  error: "failed",
-  cancelled: "cancelled",
+  [TASK_RESOLVED_MANUALLY]: "completed",
+  [TASK_FAILED]: "failed",
+  [TASK_CANCELLED]: "cancelled",
 };
 
-const BY_EVENT: Readonly<Record<TaskTerminalEvent, TaskRowStatus>> = {
-  "task.completed": "completed",
-  "task.resolved_manually": "completed",
-  "task.failed": "failed",
-  "task.cancelled": "cancelled",
-};
-
-/** The row status for a terminal task state; undefined while the task is still running. */
-export function rowStatusForTaskState(state: string): TaskRowStatus | undefined {
-  return BY_TASK_STATE[state];
-}
-
-export function rowStatusForEvent(event: TaskTerminalEvent): TaskRowStatus {
+export function rowStatusForEvent(event: TaskTerminalEventName): TaskRowStatus {
   return BY_EVENT[event];
 }

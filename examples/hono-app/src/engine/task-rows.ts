@@ -1,6 +1,6 @@
 // The tables whose rows each own one task (orders, analytics_jobs, service_requests,
 // compliance_checks), and the updates every one of them needs.
-import { eq } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import type { AppDb } from "../db/client.js";
 import {
   analytics_jobs,
@@ -21,6 +21,8 @@ export interface TaskRow {
   id: number;
   status: TaskRowStatus;
   task_uuid: string | null;
+  /** What the row's tasks are created with; their lifecycle events carry it back. */
+  correlation_id: string | null;
   error: string | null;
   created_at: Date;
 }
@@ -63,7 +65,7 @@ export async function findTaskRow(db: AppDb, table: TaskRowTable, id: number): P
   return rows[0];
 }
 
-type TaskRowPatch = Partial<Pick<TaskRow, "status" | "task_uuid" | "error">>;
+type TaskRowPatch = Partial<Pick<TaskRow, "task_uuid" | "error">> & { status?: TaskRowStatus | SQL };
 
 /** Updates one row by id; returns the row as stored, or undefined when it does not exist. */
 export async function updateTaskRow(
@@ -81,18 +83,39 @@ export async function updateTaskRow(
   return rows[0];
 }
 
-/** Sets the status of the rows owning `taskUuid`; returns how many rows changed. */
-export async function setStatusByTask(
+/**
+ * Stores the task a row started. The row becomes `processing` unless the task's terminal event
+ * got there first (a task can end before its creator hears back): then its status stays.
+ * Returns the row as stored.
+ */
+export async function recordTaskStarted(
   db: AppDb,
   table: TaskRowTable,
+  id: number,
   taskUuid: string,
+): Promise<Record<string, unknown> | undefined> {
+  return updateTaskRow(db, table, id, {
+    task_uuid: taskUuid,
+    status: sql`CASE WHEN ${table.status} IN ('pending', 'queued') THEN 'processing' ELSE ${table.status} END`,
+  });
+}
+
+/**
+ * A terminal task event applied to the row that started the task, found by the event's
+ * correlation id (whether or not the row has stored the task's uuid yet). Returns how many rows
+ * changed.
+ */
+export async function setStatusByCorrelation(
+  db: AppDb,
+  table: TaskRowTable,
+  event: { correlation_id: string; task_uuid: string },
   status: TaskRowStatus,
   error: string | null,
 ): Promise<number> {
   const rows = await db
     .update(table as typeof orders)
-    .set({ status, error, updated_at: new Date() })
-    .where(eq(table.task_uuid, taskUuid))
+    .set({ status, error, task_uuid: event.task_uuid, updated_at: new Date() })
+    .where(eq(table.correlation_id, event.correlation_id))
     .returning({ id: table.id });
   return rows.length;
 }

@@ -1,18 +1,19 @@
-// Shared route helpers for rows whose work is a task. Every workflow uses them, so the
-// create / read behaviour is the same on every endpoint (spec: examples/hono-app ground rules).
+// The parts every route of a task-backed row shares, so create and read behave the same on every
+// endpoint (spec: examples/hono-app ground rules). A create route reads, in order:
 //
-//   createTaskBackedRow  POST: insert pending -> create task (idempotency key from the row) ->
-//                        store task_uuid -> processing -> 201 with the row; if the engine
-//                        refuses: row failed + 502/503 JSON.
-//   launchTaskForRow     the middle part, for rows inserted some other way (async intake, jobs).
-//   respondWithRowAndTask GET /:id: 400 malformed id, 404 unknown, else the row plus `task`.
+//   const row = await insert...(status "pending")
+//   const { task } = await deps.tasker.client.createTask(taskForRow(deps, table, row, request))
+//     (on an engine error: return taskRefused(c, deps, table, row, error))
+//   return c.json(await recordTaskStarted(deps.db, table, row.id, task.task_uuid), 201)
+//
+// The row's status then follows the task through its lifecycle events (engine/lifecycle.ts),
+// which find the row by its correlation id: a task that ends before its uuid is stored still
+// reaches its row.
 import type { TaskRequest } from "@tasker-ts/tasker/client";
 import type { Context } from "hono";
-import { rowStatusForTaskState } from "../engine/row-status.js";
 import {
   findTaskRow,
   ROW_PATHS,
-  setStatusByTask,
   type TaskRow,
   type TaskRowTable,
   tableName,
@@ -25,71 +26,61 @@ import { jsonError } from "./http-errors.js";
 import { parseRowId } from "./row-id.js";
 import { summarizeTask, type TaskSummary } from "./task-summary.js";
 
-/** The task for a row, without `idempotency_key` (the helper derives it from the row). */
-export type RowTaskRequest = Omit<TaskRequest, "idempotency_key">;
-
-export type LaunchResult =
-  | { ok: true; row: Record<string, unknown>; taskUuid: string }
-  | { ok: false; row: Record<string, unknown> | undefined; failure: EngineFailure };
+/** A row's task as its workflow describes it; {@link taskForRow} adds what ties it to the row. */
+export type RowTaskRequest = Omit<TaskRequest, "idempotency_key" | "correlation_id">;
 
 /**
- * Creates the row's task and records it on the row (status `processing`). When the engine
- * refuses, the row is marked `failed` with the reason, unless `keepRowOnTransientFailure` is set
- * and the failure is transient (a job that will try again).
+ * The task request for a row: the row's correlation id (every lifecycle event of the task carries
+ * it back to the row), an idempotency key from the row (the same row never starts two tasks), and
+ * the row's page as a tag (the engine's dashboard links to it).
  */
-export async function launchTaskForRow(
-  deps: AppDeps,
+export function taskForRow(
+  deps: Pick<AppDeps, "config">,
   table: TaskRowTable,
-  row: TaskRow,
+  row: Pick<TaskRow, "id" | "created_at" | "correlation_id">,
   request: RowTaskRequest,
-  options: { keepRowOnTransientFailure?: boolean } = {},
-): Promise<LaunchResult> {
-  const idempotencyKey = taskIdempotencyKey(table, row);
-  // The row's page as a tag: the engine's dashboard shows it as a link on the task's page.
+): TaskRequest {
   const path = ROW_PATHS.get(table);
   const link = path ? `${deps.config.publicUrl}${path}/${row.id}` : undefined;
   // A tag holds at most 255 characters: a longer public URL is left out rather than refused.
   const tags = link && link.length <= 255 ? [...(request.tags ?? []), link] : request.tags;
-  let taskUuid: string;
-  try {
-    const { task } = await deps.tasker.client.createTask({
-      ...request,
-      ...(tags ? { tags } : {}),
-      idempotency_key: idempotencyKey,
-    });
-    taskUuid = task.task_uuid;
-  } catch (error) {
-    const failure = classifyEngineError(error);
-    deps.logger.warn(
-      { err: error, table: tableName(table), id: row.id, transient: failure.transient },
-      "the engine did not accept the task",
-    );
-    if (failure.transient && options.keepRowOnTransientFailure) return { ok: false, row: undefined, failure };
-    const failed = await updateTaskRow(deps.db, table, row.id, { status: "failed", error: failure.message });
-    return { ok: false, row: failed, failure };
-  }
-  await updateTaskRow(deps.db, table, row.id, { task_uuid: taskUuid, status: "processing" });
-  await reconcileFinishedTask(deps, table, taskUuid);
-  const stored = await findTaskRow(deps.db, table, row.id);
-  return { ok: true, row: stored as unknown as Record<string, unknown>, taskUuid };
+  return {
+    ...request,
+    ...(tags ? { tags } : {}),
+    ...(row.correlation_id ? { correlation_id: row.correlation_id } : {}),
+    idempotency_key: taskIdempotencyKey(table, row),
+  };
 }
 
 /**
- * A task can finish before its uuid is stored on the row; its lifecycle event then found no row.
- * Reading the task once after storing the uuid closes that gap.
+ * The engine did not take a row's task: logs it, marks the row `failed` with the reason, and
+ * says how to answer (502 refused, 503 try again later).
  */
-async function reconcileFinishedTask(deps: AppDeps, table: TaskRowTable, taskUuid: string): Promise<void> {
-  try {
-    const task = await deps.tasker.client.getTask(taskUuid);
-    const status = rowStatusForTaskState(task.status);
-    if (status)
-      await setStatusByTask(deps.db, table, taskUuid, status, status === "failed" ? task.error : null);
-  } catch (err) {
-    deps.logger.debug(
-      { err, task_uuid: taskUuid },
-      "could not read the new task; its events will update the row",
-    );
-  }
+export async function recordTaskRefused(
+  deps: AppDeps,
+  table: TaskRowTable,
+  rowId: number,
+  error: unknown,
+): Promise<{ failure: EngineFailure; row: Record<string, unknown> | undefined }> {
+  const failure = classifyEngineError(error);
+  deps.logger.warn(
+    { err: error, table: tableName(table), id: rowId, transient: failure.transient },
+    "the engine did not accept the task",
+  );
+  const row = await updateTaskRow(deps.db, table, rowId, { status: "failed", error: failure.message });
+  return { failure, row };
+}
+
+/** A create route's answer when the engine did not take the row's task (the row is then `failed`). */
+export async function taskRefused(
+  c: Context,
+  deps: AppDeps,
+  table: TaskRowTable,
+  row: Pick<TaskRow, "id">,
+  error: unknown,
+): Promise<Response> {
+  const refused = await recordTaskRefused(deps, table, row.id, error);
+  return engineFailureResponse(c, refused.failure, refused.row);
 }
 
 /** The HTTP answer for a refused task: 502 (refused) or 503 + Retry-After (try again later). */
@@ -103,25 +94,6 @@ export function engineFailureResponse(
     ...(failure.details === undefined ? {} : { details: failure.details }),
     ...(row ? { id: row.id, status: row.status } : {}),
   });
-}
-
-/**
- * POST handler body for a task-backed row. `insertRow` inserts it with status `pending` and
- * returns it; `buildTaskRequest` turns the stored row into the task to create.
- */
-export async function createTaskBackedRow<R extends TaskRow>(
-  c: Context,
-  deps: AppDeps,
-  options: {
-    table: TaskRowTable;
-    insertRow: () => Promise<R>;
-    buildTaskRequest: (row: R) => RowTaskRequest;
-  },
-): Promise<Response> {
-  const row = await options.insertRow();
-  const result = await launchTaskForRow(deps, options.table, row, options.buildTaskRequest(row));
-  if (!result.ok) return engineFailureResponse(c, result.failure, result.row);
-  return c.json(result.row, 201);
 }
 
 /** GET /:id handler body: the row plus its task summary (`task: null` before it has one). */

@@ -6,13 +6,15 @@
 import type { Context } from "hono";
 import {
   findTaskRow,
+  recordTaskStarted,
   type TaskRow,
   type TaskRowTable,
   tableName,
   updateTaskRow,
 } from "../engine/task-rows.js";
 import type { AppDeps } from "./deps.js";
-import { launchTaskForRow, type RowTaskRequest } from "./task-backed-rows.js";
+import { classifyEngineError } from "./engine-errors.js";
+import { type RowTaskRequest, recordTaskRefused, taskForRow } from "./task-backed-rows.js";
 
 interface IntakeJob<X> {
   id: number;
@@ -36,12 +38,17 @@ export function registerTaskIntake<R extends TaskRow, X = undefined>(
     const row = await findTaskRow(deps.db, table, job.data.id);
     // Delivered twice, or the row moved on: nothing to do.
     if (row?.status !== "queued") return;
-    const lastAttempt = job.attempt >= job.maxAttempts;
-    const result = await launchTaskForRow(deps, table, row, buildTaskRequest(row as R, job.data.extra), {
-      keepRowOnTransientFailure: !lastAttempt,
-    });
-    // Throwing makes the queue retry with backoff; the row stays `queued` meanwhile.
-    if (!result.ok && !lastAttempt && result.failure.transient) throw new Error(result.failure.message);
+    let taskUuid: string;
+    try {
+      const request = taskForRow(deps, table, row, buildTaskRequest(row as R, job.data.extra));
+      taskUuid = (await deps.tasker.client.createTask(request)).task.task_uuid;
+    } catch (error) {
+      // Throwing makes the queue retry with backoff; the row stays `queued` meanwhile.
+      if (classifyEngineError(error).transient && job.attempt < job.maxAttempts) throw error;
+      await recordTaskRefused(deps, table, row.id, error);
+      return;
+    }
+    await recordTaskStarted(deps.db, table, row.id, taskUuid);
   });
 }
 

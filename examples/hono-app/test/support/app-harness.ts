@@ -7,11 +7,13 @@ import { resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { createLogger, Tasker, type TaskerOptions } from "@tasker-ts/tasker";
 import { startOrchestrationServer } from "@tasker-ts/tasker/api";
+import type { TaskerClient } from "@tasker-ts/tasker/client";
 import { createTestDatabase, type TestBackend, type TestDatabase } from "@tasker-ts/tasker/testing";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.js";
 import { APP_ROOT, type AppConfig, loadConfig } from "../../src/config.js";
 import { type AppDatabase, openAppDatabase } from "../../src/db/client.js";
+import type { EngineHandle } from "../../src/engine/engine-handle.js";
 import { subscribeTaskStatus, type TaskStatusSubscription } from "../../src/engine/lifecycle.js";
 import { MemoryJobQueue } from "../../src/jobs/memory-queue.js";
 import { registerAppJobs } from "../../src/jobs/register-jobs.js";
@@ -55,6 +57,8 @@ export interface StartTestAppOptions {
   worker?: boolean;
   /** Engine options on top of the defaults (e.g. `templatePaths: []`, `maxPendingTasks`). */
   taskerOptions?: Partial<TaskerOptions>;
+  /** The client the app (routes, jobs, handlers) uses instead of the engine's own. */
+  client?: (tasker: Tasker) => TaskerClient;
 }
 
 export async function startTestApp(
@@ -100,7 +104,10 @@ export async function startTestApp(
 
     const jobs = new MemoryJobQueue(logger);
     cleanups.push(() => jobs.close());
-    const deps: AppDeps = { db: appDb.db, tasker, jobs, config, logger };
+    const engine: EngineHandle = options.client
+      ? { client: options.client(tasker), events: tasker.events, health: () => tasker.health() }
+      : tasker;
+    const deps: AppDeps = { db: appDb.db, tasker: engine, jobs, config, logger };
     const workflows = createWorkflows(deps);
     registerAppJobs(deps, workflows);
 
@@ -125,7 +132,7 @@ export async function startTestApp(
     const orchestration = await startOrchestrationServer({ tasker, port: 0, embedded: true, logger });
     cleanups.push(() => orchestration.close());
 
-    app = createApp({ db: appDb.db, tasker, jobs, config, logger, workflows });
+    app = createApp({ db: appDb.db, tasker: engine, jobs, config, logger, workflows });
     const built = app;
     return {
       backend,

@@ -1,8 +1,9 @@
 // POST /analytics/jobs, GET /analytics/jobs/:id (mounted at /analytics/jobs)
 import { Hono } from "hono";
 import { analytics_jobs } from "../../db/schema.js";
+import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
-import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
+import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { validate } from "../../lib/validation.js";
 import { datasetUrlProblem } from "./dataset-source.js";
 import { CreateAnalyticsJobBodySchema } from "./schemas.js";
@@ -24,18 +25,19 @@ export function analyticsRoutes(deps: AppDeps) {
           400,
         );
       }
-      return createTaskBackedRow(c, deps, {
-        table: analytics_jobs,
-        insertRow: async () => {
-          const [row] = await deps.db
-            .insert(analytics_jobs)
-            .values({ source: body.source, dataset_url: body.dataset_url ?? null })
-            .returning();
-          if (!row) throw new Error("inserting the analytics job returned no row");
-          return row;
-        },
-        buildTaskRequest: analyticsTaskRequest,
-      });
+      const [job] = await deps.db
+        .insert(analytics_jobs)
+        .values({ source: body.source, dataset_url: body.dataset_url ?? null })
+        .returning();
+      if (!job) throw new Error("inserting the analytics job returned no row");
+      let taskUuid: string;
+      try {
+        const request = taskForRow(deps, analytics_jobs, job, analyticsTaskRequest(job));
+        taskUuid = (await deps.tasker.client.createTask(request)).task.task_uuid;
+      } catch (error) {
+        return taskRefused(c, deps, analytics_jobs, job, error);
+      }
+      return c.json(await recordTaskStarted(deps.db, analytics_jobs, job.id, taskUuid), 201);
     })
     .get("/:id", (c) =>
       respondWithRowAndTask(c, deps, {

@@ -1,8 +1,9 @@
 // POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
 import { Hono } from "hono";
 import { orders } from "../../db/schema.js";
+import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
-import { createTaskBackedRow, respondWithRowAndTask } from "../../lib/task-backed-rows.js";
+import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { queueTaskBackedRow } from "../../lib/task-intake.js";
 import { validate } from "../../lib/validation.js";
 import { priceOrder } from "./pricing.js";
@@ -14,11 +15,15 @@ export function orderRoutes(deps: AppDeps) {
   return new Hono()
     .post("/", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");
-      return createTaskBackedRow(c, deps, {
-        table: orders,
-        insertRow: () => insertOrder(deps, body, "pending"),
-        buildTaskRequest: (row) => orderTaskRequest(row, body.payment_info),
-      });
+      const order = await insertOrder(deps, body, "pending");
+      let taskUuid: string;
+      try {
+        const request = taskForRow(deps, orders, order, orderTaskRequest(order, body.payment_info));
+        taskUuid = (await deps.tasker.client.createTask(request)).task.task_uuid;
+      } catch (error) {
+        return taskRefused(c, deps, orders, order, error);
+      }
+      return c.json(await recordTaskStarted(deps.db, orders, order.id, taskUuid), 201);
     })
     .post("/async", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");

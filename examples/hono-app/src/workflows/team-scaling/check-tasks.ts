@@ -1,8 +1,7 @@
 // A compliance check owns two tasks in two namespaces, created together with one correlation id:
 // Team A's quote (sales/quote_generation) and Team B's review (compliance/compliance_review).
-import type { TaskState } from "@tasker-ts/tasker/client";
-import { TASK_STATES } from "@tasker-ts/tasker/client";
-import { eq } from "drizzle-orm";
+import { TASK_STATES, type TaskRequest, type TaskState } from "@tasker-ts/tasker/client";
+import { eq, sql } from "drizzle-orm";
 import type { AppDb } from "../../db/client.js";
 import { compliance_checks } from "../../db/schema.js";
 import type { EngineHandle } from "../../engine/engine-handle.js";
@@ -22,11 +21,9 @@ export const REVIEW_TEMPLATE = {
 } as const;
 /** The namespace whose task is the check's `task_uuid`. */
 export const PRIMARY_NAMESPACE = REVIEW_TEMPLATE.namespace;
-export const CHECK_NAMESPACES: readonly string[] = [QUOTE_TEMPLATE.namespace, REVIEW_TEMPLATE.namespace];
-
-export type LaunchChecksResult =
-  | { ok: true; row: ComplianceCheckRow }
-  | { ok: false; row: ComplianceCheckRow; failure: EngineFailure };
+export const CHECK_TEMPLATES = [QUOTE_TEMPLATE, REVIEW_TEMPLATE] as const;
+export type CheckTemplate = (typeof CHECK_TEMPLATES)[number];
+export const CHECK_NAMESPACES: readonly string[] = CHECK_TEMPLATES.map((t) => t.namespace);
 
 export function checkTaskContext(row: ComplianceCheckRow): CheckTaskContext {
   return CheckTaskContextSchema.parse({
@@ -40,68 +37,69 @@ export function checkTaskContext(row: ComplianceCheckRow): CheckTaskContext {
 }
 
 /**
- * Creates both tasks. If the engine refuses either, the one already created is cancelled (half
- * a check is no check) and the row is marked `failed` with the reason.
+ * One team's task for a check. Both carry the check's correlation id, so their lifecycle events
+ * find the check (check-status-mapper.ts) even before it has stored their uuids.
  */
-export async function launchCheckTasks(deps: AppDeps, row: ComplianceCheckRow): Promise<LaunchChecksResult> {
-  const context = checkTaskContext(row);
-  const rowKey = taskIdempotencyKey(compliance_checks, row);
-  const attempts = await Promise.allSettled(
-    [QUOTE_TEMPLATE, REVIEW_TEMPLATE].map(async (template) => {
-      const { task } = await deps.tasker.client.createTask({
-        ...template,
-        context,
-        correlation_id: row.correlation_id ?? undefined,
-        idempotency_key: `${rowKey}-${template.namespace}`,
-        initiator: "hono-app",
-        source_system: "hono-app",
-        reason: `compliance check ${row.id} for order ${row.order_ref}`,
-        tags: ["team-scaling", template.namespace],
-      });
-      return [template.namespace, task.task_uuid] as const;
-    }),
-  );
-  const created = attempts.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
-  const refused = attempts.find((a): a is PromiseRejectedResult => a.status === "rejected");
-  if (refused) {
-    const failure = classifyEngineError(refused.reason);
-    deps.logger.warn(
-      { err: refused.reason, check_id: row.id },
-      "the engine did not accept a compliance check task",
-    );
-    for (const [namespace, taskUuid] of created) {
-      await deps.tasker.client
-        .cancelTask(taskUuid, `compliance check ${row.id}: the ${otherThan(namespace)} task was refused`)
-        .catch((err: unknown) =>
-          deps.logger.warn({ err, task_uuid: taskUuid }, "could not cancel the orphaned task"),
-        );
-    }
-    const [failed] = await deps.db
-      .update(compliance_checks)
-      .set({
-        status: "failed",
-        error: failure.message,
-        task_uuids: Object.fromEntries(created),
-        updated_at: new Date(),
-      })
-      .where(eq(compliance_checks.id, row.id))
-      .returning();
-    return { ok: false, row: failed!, failure };
-  }
-  const taskUuids = Object.fromEntries(created);
-  await deps.db
+export function checkTaskRequest(row: ComplianceCheckRow, template: CheckTemplate): TaskRequest {
+  return {
+    ...template,
+    context: checkTaskContext(row),
+    correlation_id: row.correlation_id ?? undefined,
+    idempotency_key: `${taskIdempotencyKey(compliance_checks, row)}-${template.namespace}`,
+    initiator: "hono-app",
+    source_system: "hono-app",
+    reason: `compliance check ${row.id} for order ${row.order_ref}`,
+    tags: ["team-scaling", template.namespace],
+  };
+}
+
+/**
+ * Stores both tasks on the check. It becomes `processing` unless their events got there first and
+ * already decided its status. Returns the check as stored.
+ */
+export async function recordCheckTasksStarted(
+  db: AppDb,
+  checkId: number,
+  taskUuids: Record<string, string>,
+): Promise<ComplianceCheckRow | undefined> {
+  const [stored] = await db
     .update(compliance_checks)
     .set({
       task_uuids: taskUuids,
-      task_uuid: taskUuids[PRIMARY_NAMESPACE]!,
-      status: "processing",
+      task_uuid: taskUuids[PRIMARY_NAMESPACE] ?? null,
+      status: sql`CASE WHEN ${compliance_checks.status} = 'pending' THEN 'processing' ELSE ${compliance_checks.status} END`,
       updated_at: new Date(),
     })
-    .where(eq(compliance_checks.id, row.id));
-  // Both tasks may already have finished before their uuids were stored (their events found no row).
-  await refreshCheckStatus(deps.db, deps.tasker, row.id);
-  const [stored] = await deps.db.select().from(compliance_checks).where(eq(compliance_checks.id, row.id));
-  return { ok: true, row: stored! };
+    .where(eq(compliance_checks.id, checkId))
+    .returning();
+  return stored;
+}
+
+/**
+ * The engine refused one of a check's tasks: the one it created is cancelled (half a check is no
+ * check) and the check is marked `failed` with the reason.
+ */
+export async function recordCheckRefused(
+  deps: AppDeps,
+  row: ComplianceCheckRow,
+  created: Record<string, string>,
+  error: unknown,
+): Promise<{ failure: EngineFailure; row: ComplianceCheckRow | undefined }> {
+  const failure = classifyEngineError(error);
+  deps.logger.warn({ err: error, check_id: row.id }, "the engine did not accept a compliance check task");
+  for (const [namespace, taskUuid] of Object.entries(created)) {
+    await deps.tasker.client
+      .cancelTask(taskUuid, `compliance check ${row.id}: the ${otherThan(namespace)} task was refused`)
+      .catch((err: unknown) =>
+        deps.logger.warn({ err, task_uuid: taskUuid }, "could not cancel the orphaned task"),
+      );
+  }
+  const [failed] = await deps.db
+    .update(compliance_checks)
+    .set({ status: "failed", error: failure.message, task_uuids: created, updated_at: new Date() })
+    .where(eq(compliance_checks.id, row.id))
+    .returning();
+  return { failure, row: failed };
 }
 
 function otherThan(namespace: string): string {

@@ -10,7 +10,12 @@ import { parseRowId } from "../../lib/row-id.js";
 import { engineFailureResponse, taskSummaryFor } from "../../lib/task-backed-rows.js";
 import type { TaskSummary } from "../../lib/task-summary.js";
 import { validate } from "../../lib/validation.js";
-import { launchCheckTasks } from "./check-tasks.js";
+import {
+  CHECK_TEMPLATES,
+  checkTaskRequest,
+  recordCheckRefused,
+  recordCheckTasksStarted,
+} from "./check-tasks.js";
 import { CreateComplianceCheckSchema } from "./schemas.js";
 
 export function complianceCheckRoutes(deps: AppDeps): Hono {
@@ -31,9 +36,22 @@ export function complianceCheckRoutes(deps: AppDeps): Hono {
         customer_id: body.customer_id ?? null,
       })
       .returning();
-    const result = await launchCheckTasks(deps, row!);
-    if (!result.ok) return engineFailureResponse(c, result.failure, result.row);
-    return c.json(result.row, 201);
+    if (!row) throw new Error("inserting the compliance check returned no row");
+    // Both teams' tasks at once; a refused one cancels the other (half a check is no check).
+    const attempts = await Promise.allSettled(
+      CHECK_TEMPLATES.map((template) => deps.tasker.client.createTask(checkTaskRequest(row, template))),
+    );
+    const created = Object.fromEntries(
+      attempts.flatMap((a) =>
+        a.status === "fulfilled" ? [[a.value.task.namespace, a.value.task.task_uuid]] : [],
+      ),
+    );
+    const refused = attempts.find((a): a is PromiseRejectedResult => a.status === "rejected");
+    if (refused) {
+      const result = await recordCheckRefused(deps, row, created, refused.reason);
+      return engineFailureResponse(c, result.failure, result.row);
+    }
+    return c.json(await recordCheckTasksStarted(deps.db, row.id, created), 201);
   });
 
   app.get("/:id", async (c) => {
