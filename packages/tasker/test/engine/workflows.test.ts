@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LifecycleEvent } from "../../src/index.js";
+import { type LifecycleEvent, TASK_COMPLETED } from "../../src/index.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, overlaps, startHarness } from "../support/engine-harness.js";
 
@@ -78,19 +79,29 @@ describe.each(testBackends())("workflows complete on %s", (backend) => {
     expect(audit[2]!.metadata).toMatchObject({ attempt: 1 });
   });
 
-  it("delivers task.completed after commit to event subscribers", async () => {
+  it("delivers task.completed after commit to event subscribers, with the creator's correlation id", async () => {
     const seen: LifecycleEvent[] = [];
-    const off = h.tasker.events.on("task.completed", (e) => {
+    const off = h.tasker.events.on(TASK_COMPLETED, (e) => {
       seen.push(e);
     });
     await h.tasker.events.ready();
-    const task = await run("linear5", "test_alpha");
+    // An app finds its own record from the event by the correlation id it chose, before it
+    // knows the task's uuid (examples/hono-app relies on it).
+    const correlationId = `order-${randomUUID()}`;
+    const { task: created } = await h.tasker.client.createTask({
+      name: "linear5",
+      namespace: "test_alpha",
+      context: {},
+      correlation_id: correlationId,
+    });
+    const task = await h.tasker.client.waitForTask(created.task_uuid, { timeoutMs: 20_000 });
     await expect.poll(() => seen.some((e) => e.task_uuid === task.task_uuid), { timeout: 5000 }).toBe(true);
     const event = seen.find((e) => e.task_uuid === task.task_uuid)!;
     expect(event).toMatchObject({
       namespace: "test_alpha",
       name: "linear5",
       status: "complete",
+      correlation_id: correlationId,
       error: null,
     });
     off();
