@@ -71,4 +71,26 @@ describe("templateToMermaid", () => {
     expect(text).toContain('  End["end"]');
     expect(text).toContain("  start --> End");
   });
+
+  it("draws decisions as rhombi and possible branches dotted; steps a task did not create as such", () => {
+    const approval = {
+      steps: [
+        { name: "validate", dependencies: [] },
+        { name: "route", type: "decision" as const, dependencies: ["validate"] },
+        { name: "auto", dependencies: ["route"] },
+        { name: "manager", dependencies: ["route"] },
+        { name: "finalize", type: "deferred_convergence" as const, dependencies: ["auto", "manager"] },
+      ],
+    };
+    const text = templateToMermaid(approval, {
+      stepStates: { validate: "complete", route: "complete", auto: "complete", finalize: "in_progress" },
+    });
+    expect(text).toContain('  route{"route<br/><i>complete</i>"}');
+    expect(text).toContain('  finalize(["finalize<br/><i>in_progress</i>"])');
+    expect(text).toContain("  validate --> route");
+    expect(text).toContain("  route -.-> auto");
+    expect(text).toContain("  manager -.-> finalize");
+    expect(text).toContain('  manager["manager<br/><i>not created</i>"]');
+    expect(text).toContain("  class manager not_created");
+  });
 });

@@ -1,5 +1,6 @@
 import type { StepState } from "../state/step-states.js";
 import type { DagStep } from "./dag.js";
+import type { StepType } from "./schema.js";
 
 /** Options of {@link templateToMermaid}. */
 export interface MermaidOptions {
@@ -21,12 +22,32 @@ const STATE_STYLES: Record<StepState, string> = {
   cancelled: "fill:#d7ccc8,stroke:#5d4037,color:#3e2723",
 };
 
+/** A step a task's run did not create (a branch not taken, or not yet decided). */
+const NOT_CREATED_STYLE = "fill:#fafafa,stroke:#bdbdbd,stroke-dasharray:4 3,color:#9e9e9e";
+
+/** Node shapes of the run-time step types: a decision is a rhombus, the others have their own. */
+const SHAPES: Record<StepType, [string, string]> = {
+  standard: ["[", "]"],
+  decision: ["{", "}"],
+  deferred_convergence: ["([", "])"],
+  batchable: ["[[", "]]"],
+  batch_worker: ["[/", "/]"],
+};
+
 /**
  * A Mermaid `flowchart TD` of a template's steps, edges pointing from a dependency to the step
- * that waits for it. With `stepStates`, each node shows its state and gets that state's class.
+ * that waits for it. Possible branches - the edges out of a decision or a batchable step, and into
+ * a deferred convergence step - are dotted; decisions are rhombi. With `stepStates`, each node
+ * shows its state and gets that state's class, and a step of a template with run-time step types
+ * that has no state is drawn as not created.
  */
 export function templateToMermaid(
-  template: { namespace_name?: string; name?: string; version?: string; steps: readonly DagStep[] },
+  template: {
+    namespace_name?: string;
+    name?: string;
+    version?: string;
+    steps: readonly (DagStep & { type?: StepType })[];
+  },
   options: MermaidOptions = {},
 ): string {
   const { stepStates } = options;
@@ -36,13 +57,26 @@ export function templateToMermaid(
       `  %% ${[template.namespace_name, template.name, template.version].filter(Boolean).join("/")}`,
     );
   }
+  const typeOf = new Map(template.steps.map((s) => [s.name, s.type ?? "standard"]));
+  const runTimeShapes = [...typeOf.values()].some((t) => t !== "standard");
+  const notCreated = (name: string) => stepStates !== undefined && runTimeShapes && !stepStates[name];
   for (const step of template.steps) {
     const state = stepStates?.[step.name];
-    const label = state ? `${step.name}<br/><i>${state}</i>` : step.name;
-    lines.push(`  ${nodeId(step.name)}["${label}"]`);
+    const label = state
+      ? `${step.name}<br/><i>${state}</i>`
+      : notCreated(step.name)
+        ? `${step.name}<br/><i>not created</i>`
+        : step.name;
+    const [open, close] = SHAPES[typeOf.get(step.name) as StepType];
+    lines.push(`  ${nodeId(step.name)}${open}"${label}"${close}`);
   }
   for (const step of template.steps) {
-    for (const dep of step.dependencies) lines.push(`  ${nodeId(dep)} --> ${nodeId(step.name)}`);
+    for (const dep of step.dependencies) {
+      const from = typeOf.get(dep);
+      const possible =
+        from === "decision" || from === "batchable" || typeOf.get(step.name) === "deferred_convergence";
+      lines.push(`  ${nodeId(dep)} ${possible ? "-.->" : "-->"} ${nodeId(step.name)}`);
+    }
   }
   if (stepStates) {
     const byState = new Map<StepState, string[]>();
@@ -54,6 +88,11 @@ export function templateToMermaid(
     for (const [state, ids] of byState) {
       lines.push(`  classDef ${state} ${STATE_STYLES[state]}`);
       lines.push(`  class ${ids.join(",")} ${state}`);
+    }
+    const absent = template.steps.filter((s) => notCreated(s.name)).map((s) => nodeId(s.name));
+    if (absent.length > 0) {
+      lines.push(`  classDef not_created ${NOT_CREATED_STYLE}`);
+      lines.push(`  class ${absent.join(",")} not_created`);
     }
   }
   return `${lines.join("\n")}\n`;
