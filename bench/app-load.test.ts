@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type LoadObservation, loadResult, ORDER_STEPS, orderBody } from "./app-load.js";
+import { cpuSpent, type LoadObservation, loadResult, ORDER_STEPS, orderBody } from "./app-load.js";
 import { BenchResultSchema } from "./results.js";
 
 describe("orderBody", () => {
@@ -25,6 +25,7 @@ describe("loadResult", () => {
     latency: { p50: 90, p97_5: 200, p99: 260 },
     transactions: 19_800,
     appCpuMs: 4950,
+    dbCpuMs: 2970,
   };
 
   it("counts completed orders over load start to the last completion, not the 201s", () => {
@@ -44,6 +45,7 @@ describe("loadResult", () => {
       failed_tasks: 10,
       transactions_per_task: 20,
       cpu_ms_per_task: 5,
+      db_cpu_ms_per_task: 3,
     });
     expect(BenchResultSchema.parse(r)).toEqual(r);
   });
@@ -51,5 +53,21 @@ describe("loadResult", () => {
   it("leaves per-order figures empty when nothing completed or nothing was counted", () => {
     const r = loadResult({ ...observed, completed: 0, transactions: null, lastCompletionMs: 0 });
     expect(r).toMatchObject({ tasks_per_s: 0, transactions_per_task: null, cpu_ms_per_task: null, runs: 1 });
+  });
+});
+
+describe("cpuSpent", () => {
+  it("adds each backend's CPU since the first reading; one connected meanwhile counts whole", () => {
+    const before = new Map([
+      [10, 100],
+      [11, 50],
+    ]);
+    const after = new Map([
+      [10, 160],
+      [11, 50],
+      [12, 30],
+    ]);
+    expect(cpuSpent(before, after)).toBe(90);
+    expect(cpuSpent(null, after)).toBeNull();
   });
 });

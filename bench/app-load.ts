@@ -6,7 +6,7 @@
 // tables live in the engine's database, schema `app`): the ceiling is pgbench's transactions/s
 // divided by that (bench/compare.ts).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@tasker-ts/tasker/testing";
@@ -68,6 +68,8 @@ export interface LoadObservation {
   transactions: number | null;
   /** CPU time of the app's processes over the run (Linux). */
   appCpuMs: number | null;
+  /** CPU time of the PostgreSQL backends serving the app's database over the run (local server, Linux). */
+  dbCpuMs?: number | null;
 }
 
 /** The result row of a load run: orders/s counts completed orders only. */
@@ -96,6 +98,10 @@ export function loadResult(o: LoadObservation): BenchResult {
     transactions_per_task:
       o.transactions === null || o.completed === 0 ? null : round(o.transactions / o.completed, 2),
     cpu_ms_per_task: o.appCpuMs === null || o.completed === 0 ? null : round(o.appCpuMs / o.completed, 2),
+    db_cpu_ms_per_task:
+      o.dbCpuMs === null || o.dbCpuMs === undefined || o.completed === 0
+        ? null
+        : round(o.dbCpuMs / o.completed, 2),
   };
 }
 
@@ -136,6 +142,7 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
       const before = await tasks.read();
       const xactBefore = sql ? await transactionCount(sql, db!.name) : null;
       const cpuBefore = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
+      const dbCpuBefore = sql ? await backendCpu(sql, db!.name) : null;
       tasks.reads = 0;
 
       const t0 = performance.now();
@@ -175,6 +182,7 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
       );
       await watch;
       const cpuAfter = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
+      const dbCpuAfter = sql ? await backendCpu(sql, db!.name) : null;
       // A backend reports its counts to pg_stat_database within a second of going idle.
       let transactions: number | null = null;
       if (sql && xactBefore !== null) {
@@ -197,9 +205,10 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
         latency: { p50: load.latency.p50, p97_5: load.latency.p97_5, p99: load.latency.p99 },
         transactions,
         appCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+        dbCpuMs: cpuSpent(dbCpuBefore, dbCpuAfter),
       });
       say(
-        `[app ${options.backend}] ${result.runs} orders completed: ${result.tasks_per_s} orders/s (drain ${result.drain_ms} ms${result.transactions_per_task === null ? "" : `, ${result.transactions_per_task} transactions/order`}${result.cpu_ms_per_task === null ? "" : `, app CPU ${result.cpu_ms_per_task} ms/order`})`,
+        `[app ${options.backend}] ${result.runs} orders completed: ${result.tasks_per_s} orders/s (drain ${result.drain_ms} ms${result.transactions_per_task === null ? "" : `, ${result.transactions_per_task} transactions/order`}${result.cpu_ms_per_task === null ? "" : `, app CPU ${result.cpu_ms_per_task} ms/order`}${result.db_cpu_ms_per_task === null ? "" : `, database CPU ${result.db_cpu_ms_per_task} ms/order`})`,
       );
       return result;
     } finally {
@@ -255,6 +264,38 @@ async function transactionCount(sql: pg.Client, database: string): Promise<numbe
     [database],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * CPU time (ms) of each PostgreSQL backend connected to the database, by pid, from /proc: the
+ * server runs on this machine in the bench's setups; null where /proc cannot tell (elsewhere).
+ */
+async function backendCpu(sql: pg.Client, database: string): Promise<Map<number, number> | null> {
+  const { rows } = await sql.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [
+    database,
+  ]);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // utime, stime in 10 ms ticks
+    } catch {
+      return null; // not on this machine, or /proc not readable
+    }
+  }
+  return cpu;
+}
+
+/** CPU spent between two readings: backends connected meanwhile count from zero. */
+export function cpuSpent(
+  before: Map<number, number> | null,
+  after: Map<number, number> | null,
+): number | null {
+  if (before === null || after === null) return null;
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -94,6 +94,8 @@ const BenchResultObject = z.object({
   transactions_per_task: z.number().nonnegative().nullable().default(null),
   /** app only: CPU time of the app's processes per completed order, ms (Linux). */
   cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
+  /** app only: CPU time of the PostgreSQL backends of the app's database per completed order, ms. */
+  db_cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
   /** shape only: steps/s of each round (steps_per_s is the median round's). */
   steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
@@ -166,6 +168,7 @@ export function emptyResult(
     failed_tasks: null,
     transactions_per_task: null,
     cpu_ms_per_task: null,
+    db_cpu_ms_per_task: null,
     steps_per_s_rounds: null,
   };
 }

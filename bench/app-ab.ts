@@ -1,0 +1,47 @@
+// A paired A/B of the example app under load (investigation, not part of `npm run bench`): the
+// app part (bench/app-load.ts) run alternately on two checkouts, e.g. a snapshot of the commit
+// before a change and one after it (`git archive <commit> | tar -x -C /tmp/a`, with node_modules
+// symlinked to this checkout's). On a shared machine compare the pairs, and the transactions and
+// app CPU per order, which waiting for a core does not inflate.
+//
+//   npx tsx bench/app-ab.ts --a /tmp/before --b /tmp/after [--backend postgres] [--rounds 3]
+//     [--seconds 10] [--connections 16]
+import { parseArgs } from "node:util";
+import { benchAppLoad } from "./app-load.js";
+import { BACKENDS, type Backend, count } from "./options.js";
+
+const { values } = parseArgs({
+  options: {
+    a: { type: "string" },
+    b: { type: "string" },
+    backend: { type: "string", default: "postgres" },
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+  },
+});
+if (!values.a || !values.b || !BACKENDS.includes(values.backend as Backend)) {
+  console.error("usage: npx tsx bench/app-ab.ts --a DIR --b DIR [--backend postgres|pglite] [--rounds N]");
+  process.exit(2);
+}
+const rounds = count(values.rounds, "--rounds", 1);
+const rows: string[] = [];
+for (let round = 1; round <= rounds; round++) {
+  // A then B in odd rounds, B then A in even ones: a trend in the machine's load falls on both.
+  const order = round % 2 === 1 ? (["a", "b"] as const) : (["b", "a"] as const);
+  for (const side of order) {
+    const r = await benchAppLoad({
+      backend: values.backend as Backend,
+      seconds: count(values.seconds, "--seconds", 1),
+      connections: count(values.connections, "--connections", 1),
+      drainTimeoutMs: 120_000,
+      root: values[side],
+    });
+    const row = `${round}\t${side}\t${r.tasks_per_s}\t${r.accepted_per_s}\t${r.p50_ms}\t${r.p99_ms}\t${r.transactions_per_task ?? "–"}\t${r.cpu_ms_per_task ?? "–"}`;
+    rows.push(row);
+    console.log(row);
+  }
+}
+console.log(
+  `\nround\tside\torders/s\taccepted/s\tp50 ms\tp99 ms\ttransactions/order\tapp CPU ms/order\n${rows.join("\n")}`,
+);
