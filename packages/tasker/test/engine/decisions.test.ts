@@ -40,6 +40,31 @@ const approval = parseTemplateObject({
   ],
 }).template;
 
+/** Two decisions side by side, each creating one parent of the same convergence step. */
+const twoDecisions = parseTemplateObject({
+  name: "two_decisions",
+  namespace_name: "test_decisions",
+  version: "1.0.0",
+  steps: [
+    { name: "start", handler: { callable: "decisions.start" } },
+    { name: "left", type: "decision", dependencies: ["start"], handler: { callable: "decisions.left" } },
+    { name: "right", type: "decision", dependencies: ["start"], handler: { callable: "decisions.right" } },
+    { name: "x", dependencies: ["left"], handler: { callable: "decisions.x" } },
+    { name: "y", dependencies: ["right"], handler: { callable: "decisions.y" } },
+    {
+      name: "join",
+      type: "deferred_convergence",
+      dependencies: ["x", "y"],
+      handler: { callable: "decisions.join" },
+    },
+  ],
+}).template;
+const left = defineHandler("decisions.left", {}, async () => decide(["x"]));
+const right = defineHandler("decisions.right", {}, async (ctx) => {
+  await new Promise((r) => setTimeout(r, (ctx.input as { right_ms?: number }).right_ms ?? 0));
+  return decide(["y"]);
+});
+
 /** `route` decides from the task's context: { route: "auto" | "manager" | "none" | <a step name> }. */
 const route = defineHandler("decisions.route", {}, async (ctx) => {
   const choice = (ctx.input as { route: string }).route;
@@ -57,14 +82,14 @@ describe.each(testBackends())("decision points on %s", (backend) => {
     if (backend === "postgres") db = await createTestDatabase();
     tasker = await Tasker.open({
       ...(db ? { databaseUrl: db.url } : { dataDir: "memory://" }),
-      templates: [approval, { ...approval, namespace_name: "test_decisions_manual" }],
+      templates: [approval, twoDecisions, { ...approval, namespace_name: "test_decisions_manual" }],
     });
     await tasker.startOrchestrator({ pollIntervalMs: 100 });
-    const others = approval.steps
-      .filter((s) => s.name !== "route")
+    const others = [...approval.steps, ...twoDecisions.steps]
+      .filter((s) => !["route", "left", "right"].includes(s.name))
       .map((s) => programmableHandler(s.handler.callable, executions));
     await tasker.startWorker({
-      handlers: [route, ...others],
+      handlers: [route, left, right, ...others],
       pollIntervalMs: 100,
       concurrency: 4,
       namespaces: ["test_decisions"],
@@ -156,6 +181,26 @@ describe.each(testBackends())("decision points on %s", (backend) => {
     const task = await run("finalize");
     expect(task.status).toBe("error");
     expect(task.steps.find((s) => s.name === "route")?.error?.message).toContain("not reachable from it");
+  });
+
+  it("a convergence step created by one decision gains the parent a later decision creates, while it waits", async () => {
+    const { task } = await tasker.client.createTask({
+      name: "two_decisions",
+      namespace: "test_decisions",
+      context: { right_ms: 200, sleep_ms: { x: 1500 } },
+    });
+    const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+    expect(done.status).toBe("complete");
+    expect(done.steps.find((s) => s.name === "join")).toMatchObject({
+      total_parents: 2,
+      completed_parents: 2,
+    });
+    const runs = executions.filter((e) => e.task === task.task_uuid);
+    const at = (step: string) => runs.find((e) => e.step === step)!;
+    expect(at("join").start).toBeGreaterThanOrEqual(Math.max(at("x").end, at("y").end));
+    expect(done.steps.find((s) => s.name === "join")?.results).toMatchObject({
+      saw: ["left", "right", "start", "x", "y"],
+    });
   });
 
   describe.each([
