@@ -25,6 +25,9 @@ export const TemplateStepSchema = z.object({
   description: z.string().nullable(),
   handler: z.object({ callable: z.string(), initialization: z.record(z.string(), z.unknown()) }),
   dependencies: z.array(z.string()),
+  /** standard, decision, deferred_convergence, batchable or batch_worker (docs/templates.md). */
+  type: z.string(),
+  batch_config: z.unknown(),
   retry: z.unknown(),
   timeout_seconds: z.number().nullable(),
   result_schema: z.unknown(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { codeForStatus } from "../client/http-client.js";
 import { ErrorEnvelopeSchema, TaskerError } from "../model/errors.js";
+import { STEP_TYPES } from "../template/schema.js";
 import type { ApiOptions } from "./options.js";
 
 // The template routes are not on TaskerHttpClient (yet), so the CLI reads them itself.
@@ -24,7 +25,14 @@ const ServerTemplateSchema = z.object({
   name: z.string(),
   namespace_name: z.string(),
   version: z.string(),
-  steps: z.array(z.object({ name: z.string(), dependencies: z.array(z.string()) })),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      dependencies: z.array(z.string()),
+      // Absent from servers older than the run-time step types: every step is then standard.
+      type: z.enum(STEP_TYPES).optional(),
+    }),
+  ),
 });
 export type ServerTemplate = z.infer<typeof ServerTemplateSchema>;
 

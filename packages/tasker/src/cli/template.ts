@@ -4,6 +4,7 @@ import type { StepState } from "../state/step-states.js";
 import { formatTemplateIssue, type TemplateIssue } from "../template/errors.js";
 import type { LoadedTemplate } from "../template/load.js";
 import { templateToMermaid } from "../template/mermaid.js";
+import type { StepType } from "../template/schema.js";
 import type { CliContext } from "./context.js";
 import { EXIT, usageError } from "./exit-codes.js";
 import {
@@ -198,7 +199,7 @@ Examples (in the repository, after \`tasker-ctl task create --help\`'s examples)
         namespace_name: string;
         name: string;
         version: string;
-        steps: { name: string; dependencies: string[] }[];
+        steps: { name: string; dependencies: string[]; type?: StepType }[];
       };
       if (file) graph = (await (await loadModule()).loadTemplateFile(file)).template;
       let stepStates: Record<string, StepState> | undefined;

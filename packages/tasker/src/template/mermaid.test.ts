@@ -13,6 +13,24 @@ const diamond = {
   ],
 };
 
+const approval = {
+  steps: [
+    { name: "validate", dependencies: [] },
+    { name: "route", type: "decision" as const, dependencies: ["validate"] },
+    { name: "auto", dependencies: ["route"] },
+    { name: "manager", dependencies: ["route"] },
+    { name: "finalize", type: "deferred_convergence" as const, dependencies: ["auto", "manager"] },
+  ],
+};
+
+const batches = {
+  steps: [
+    { name: "split", type: "batchable" as const, dependencies: [] },
+    { name: "import_rows", type: "batch_worker" as const, dependencies: ["split"] },
+    { name: "total", type: "deferred_convergence" as const, dependencies: ["import_rows"] },
+  ],
+};
+
 describe("templateToMermaid", () => {
   it("draws nodes and dependency edges", () => {
     expect(templateToMermaid(diamond)).toBe(
@@ -73,15 +91,6 @@ describe("templateToMermaid", () => {
   });
 
   it("draws decisions as rhombi and possible branches dotted; steps a task did not create as such", () => {
-    const approval = {
-      steps: [
-        { name: "validate", dependencies: [] },
-        { name: "route", type: "decision" as const, dependencies: ["validate"] },
-        { name: "auto", dependencies: ["route"] },
-        { name: "manager", dependencies: ["route"] },
-        { name: "finalize", type: "deferred_convergence" as const, dependencies: ["auto", "manager"] },
-      ],
-    };
     const text = templateToMermaid(approval, {
       stepStates: { validate: "complete", route: "complete", auto: "complete", finalize: "in_progress" },
     });
@@ -90,7 +99,57 @@ describe("templateToMermaid", () => {
     expect(text).toContain("  validate --> route");
     expect(text).toContain("  route -.-> auto");
     expect(text).toContain("  manager -.-> finalize");
-    expect(text).toContain('  manager["manager<br/><i>not created</i>"]');
-    expect(text).toContain("  class manager not_created");
+    expect(text).toContain('  manager["manager<br/><i>not taken</i>"]');
+    expect(text).toContain("  class manager not_taken");
+    expect(text).toMatch(/classDef not_taken .*stroke-dasharray/);
+  });
+
+  it("tells a branch whose decision has not decided from one not taken", () => {
+    const text = templateToMermaid(approval, {
+      stepStates: { validate: "complete", route: "in_progress" },
+    });
+    expect(text).toContain('  auto["auto<br/><i>not created yet</i>"]');
+    expect(text).toContain("  class auto,manager,finalize not_yet_created");
+    expect(text).not.toContain("class auto,manager,finalize not_taken");
+  });
+
+  it("draws a batch worker as one node for its N instances, counting a task's instances by state", () => {
+    const plain = templateToMermaid(batches);
+    expect(plain).toContain('  split[["split"]]');
+    expect(plain).toContain('  import_rows[/"import_rows<br/><i>N instances</i>"/]');
+    expect(plain).toContain("  split -.-> import_rows");
+    expect(plain).toContain("  import_rows -.-> total");
+
+    const live = templateToMermaid(batches, {
+      stepStates: {
+        split: "complete",
+        import_rows_001: "complete",
+        import_rows_002: "complete",
+        import_rows_003: "in_progress",
+      },
+    });
+    expect(live).toContain(
+      '  import_rows[/"import_rows<br/><i>3 instances: 1 in_progress, 2 complete</i>"/]',
+    );
+    expect(live).toContain("  class import_rows in_progress");
+    // The instances are counted on the worker's node, not drawn one by one.
+    expect(live).not.toContain("import_rows_001");
+  });
+
+  it("draws a batchable step that planned no batches with its worker not taken", () => {
+    const text = templateToMermaid(batches, { stepStates: { split: "complete" } });
+    expect(text).toContain("  class import_rows,total not_taken");
+  });
+
+  it("adds a legend for the run-time shapes a template uses, and none to a plain template", () => {
+    const text = templateToMermaid(approval);
+    expect(text).toContain('  subgraph Legend["Legend"]');
+    expect(text).toContain('    LegendDecision{"decision: creates the branches it chooses"}');
+    expect(text).toContain('LegendConvergence(["deferred convergence');
+    expect(text).toContain('-. "possible branch" .->');
+    expect(text).not.toContain("LegendWorker");
+    expect(text).not.toContain("LegendNotTaken");
+    expect(templateToMermaid(batches, { stepStates: {} })).toContain('LegendNotTaken["not taken"]');
+    expect(templateToMermaid(diamond)).not.toContain("Legend");
   });
 });

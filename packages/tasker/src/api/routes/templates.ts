@@ -41,6 +41,8 @@ export function templateDetail(t: TaskTemplate): TemplateDetail {
       description: s.description ?? null,
       handler: { callable: s.handler.callable, initialization: s.handler.initialization ?? {} },
       dependencies: [...(s.dependencies ?? [])],
+      type: s.type,
+      batch_config: s.batch_config ?? null,
       retry: s.retry ?? null,
       timeout_seconds: s.timeout_seconds ?? null,
       result_schema: s.result_schema ?? null,
