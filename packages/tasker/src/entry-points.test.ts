@@ -20,6 +20,7 @@ describe("entry points", () => {
   it("export the public API and nothing else", async () => {
     expect(await names(".")).toMatchInlineSnapshot(`
       [
+        "BATCH_OUTCOME_KEY",
         "CheckpointRefusedError",
         "ConfigError",
         "DECISION_OUTCOME_KEY",
@@ -40,7 +41,10 @@ describe("entry points", () => {
         "TASK_TERMINAL_EVENTS",
         "Tasker",
         "TemplateValidationError",
+        "batchInputs",
+        "batchResults",
         "bootstrapWorker",
+        "createBatches",
         "createLogger",
         "createMetrics",
         "decide",
@@ -56,11 +60,13 @@ describe("entry points", () => {
         "loadTemplateFile",
         "loadTemplates",
         "migrate",
+        "noBatches",
         "noBranches",
         "openDatabase",
         "parseConfigText",
         "parseTemplate",
         "parseTemplateObject",
+        "planBatches",
         "stopWorker",
         "taskTemplateJsonSchema",
         "templateToMermaid",

@@ -28,6 +28,18 @@ export {
   TASK_TERMINAL_EVENTS,
   type TaskTerminalEventName,
 } from "./events/lifecycle-events.js";
+export {
+  BATCH_OUTCOME_KEY,
+  type BatchInputs,
+  type BatchOutcome,
+  type BatchResult,
+  batchInputs,
+  batchResults,
+  type CursorConfig,
+  createBatches,
+  noBatches,
+  planBatches,
+} from "./model/batch-outcome.js";
 export { MAX_CHECKPOINT_BYTES, type StepCheckpoint } from "./model/checkpoint.js";
 export {
   DECISION_OUTCOME_KEY,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { batchOutcomeField } from "../model/batch-outcome.js";
 import { outcomeField } from "../model/decision-outcome.js";
 import type { Statement, Transaction } from "../store/database.js";
 import {
@@ -9,12 +10,19 @@ import {
 import type { TaskTemplate } from "../template/schema.js";
 import { DEFAULT_SHAPE_LIMITS } from "../template/shape-rules.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
+import { planBatchOutcome } from "./plan-batches.js";
 import { planDecision } from "./plan-step-creation.js";
 import type { OutcomeToStore } from "./store-outcomes.js";
 
-/** A success whose result carries a decision outcome (decided on once its task is locked). */
+/**
+ * A success whose result carries a decision's or a batchable step's outcome (decided on once its
+ * task is locked).
+ */
 export function carriesDecision(o: OutcomeToStore): boolean {
-  return o.outcome.ok && outcomeField(o.outcome.result) !== undefined;
+  return (
+    o.outcome.ok &&
+    (outcomeField(o.outcome.result) !== undefined || batchOutcomeField(o.outcome.result) !== undefined)
+  );
 }
 
 /** The outcomes to store, and the statements creating steps to run before storing them. */
@@ -44,15 +52,27 @@ export async function applyDecisions(
     const task = read.get(o.taskUuid);
     const steps = (task?.definition as TaskTemplate | null | undefined)?.steps;
     if (!carriesDecision(o) || !task || !steps) return o;
-    const plan = planDecision(
-      steps,
-      task.steps,
-      { taskUuid: o.taskUuid, stepUuid: o.stepUuid, workerId: o.workerId, attempts: o.attempts },
-      outcomeField((o.outcome as { result: unknown }).result),
-      { maxStepsPerDecision, now, newUuid: randomUUID },
-    );
+    const claim = { taskUuid: o.taskUuid, stepUuid: o.stepUuid, workerId: o.workerId, attempts: o.attempts };
+    const result = (o.outcome as { result: unknown }).result;
+    const batches = batchOutcomeField(result);
+    const plan =
+      batches !== undefined
+        ? planBatchOutcome(steps, task.steps, claim, batches, { now, newUuid: randomUUID })
+        : planDecision(steps, task.steps, claim, outcomeField(result), {
+            maxStepsPerDecision,
+            now,
+            newUuid: randomUUID,
+          });
     if (plan.kind === "as_is") return o;
-    if (plan.kind === "invalid") return { ...o, outcome: invalidOutcome(plan.message, plan.names) };
+    if (plan.kind === "invalid")
+      return {
+        ...o,
+        outcome: invalidOutcome(
+          plan.message,
+          plan.names,
+          batches === undefined ? "invalid_decision_outcome" : "invalid_batch_outcome",
+        ),
+      };
     if (plan.creation) creations.push(createStepsStatement(plan.creation));
     // A second decision of the task in this transaction plans with these steps in it.
     task.steps.push(...plan.created);
@@ -63,12 +83,16 @@ export async function applyDecisions(
 }
 
 /** An outcome that cannot be applied: the decision fails for good (retrying would decide the same). */
-function invalidOutcome(message: string, names: string[]): AttemptOutcome {
+function invalidOutcome(
+  message: string,
+  names: string[],
+  code: "invalid_decision_outcome" | "invalid_batch_outcome",
+): AttemptOutcome {
   return {
     ok: false,
     error: {
       message,
-      code: "invalid_decision_outcome",
+      code,
       retryable: false,
       kind: "permanent",
       metadata: { step_names: names },

@@ -79,7 +79,12 @@ function typeOf(step: TemplateStep): ShapeStep["type"] {
   return step.type ?? "standard";
 }
 
-function creationOf(
+/**
+ * The rows of `planned` (names of template steps, or of `templateSteps` given for run-time steps
+ * such as batch instances): the new steps with their ancestors, children and parents not done, the
+ * edges, and what changes in the steps that exist.
+ */
+export function creationOf(
   templateSteps: readonly TemplateStep[],
   existing: readonly ExistingStep[],
   claim: DecisionClaim,

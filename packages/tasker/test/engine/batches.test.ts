@@ -1,0 +1,327 @@
+// Batches (issue #27): a batchable step's outcome creates one instance of its worker template per
+// batch, each with its cursor, and the convergence step after them sees every instance's result.
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  batchInputs,
+  batchResults,
+  createBatches,
+  defineHandler,
+  noBatches,
+  PermanentError,
+  planBatches,
+  Tasker,
+} from "../../src/index.js";
+import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { claimStep } from "../../src/store/sql/steps.js";
+import { parseTemplateObject } from "../../src/template/load.js";
+import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+
+const logger = createLogger({ level: "silent" });
+
+/** prepare -> split (batchable) -> process_batch_* -> aggregate (convergence) -> report */
+const bulk = (name: string, batchConfig: Record<string, unknown> = {}) =>
+  parseTemplateObject({
+    name,
+    namespace_name: "test_batches",
+    version: "1.0.0",
+    steps: [
+      { name: "prepare", handler: { callable: "batches.prepare" } },
+      {
+        name: "split",
+        type: "batchable",
+        dependencies: ["prepare"],
+        handler: { callable: "batches.split" },
+        batch_config: {
+          batch_size: 500,
+          worker_template: "process_batch",
+          cursor_field: "row",
+          ...batchConfig,
+        },
+      },
+      {
+        name: "process_batch",
+        type: "batch_worker",
+        dependencies: ["split"],
+        handler: { callable: "batches.process", initialization: { unit: "row" } },
+        retry: { max_attempts: 2, backoff_base_ms: 20, max_backoff_ms: 50 },
+      },
+      {
+        name: "aggregate",
+        type: "deferred_convergence",
+        dependencies: ["process_batch"],
+        handler: { callable: "batches.aggregate" },
+      },
+      { name: "report", dependencies: ["aggregate"], handler: { callable: "batches.report" } },
+    ],
+  }).template;
+
+type Input = {
+  total: number;
+  batch_size?: number;
+  /** Milliseconds each instance takes. */
+  instance_ms?: number;
+  /** Batch ids whose instance fails for good. */
+  fail?: string[];
+  /** A raw outcome for split to return. */
+  outcome?: unknown;
+};
+type Counted = { batch_id: string; count: number; sum: number; from: number };
+
+describe.each(testBackends())("batches on %s", (backend) => {
+  let tasker: Tasker;
+  let db: TestDatabase | undefined;
+  let running = 0;
+  let mostAtOnce = 0;
+  beforeAll(async () => {
+    if (backend === "postgres") db = await createTestDatabase();
+    tasker = await Tasker.open({
+      ...(db ? { databaseUrl: db.url } : { dataDir: "memory://" }),
+      templates: [
+        bulk("bulk"),
+        bulk("bulk_two_at_once", { batch_size: 1, parallelism: 2 }),
+        { ...bulk("bulk"), namespace_name: "test_batches_manual" },
+      ],
+    });
+    await tasker.startOrchestrator({ pollIntervalMs: 100 });
+    const split = defineHandler("batches.split", {}, async (ctx) => {
+      const input = ctx.input as unknown as Input;
+      if (input.outcome) return { batch_processing_outcome: input.outcome };
+      if (input.total === 0) return noBatches({ reason: "no rows" });
+      return createBatches(planBatches({ total: input.total, batchSize: input.batch_size ?? 500 }), {
+        result: { planned: true },
+      });
+    });
+    const process = defineHandler("batches.process", {}, async (ctx) => {
+      const input = ctx.input as unknown as Input;
+      const batch = batchInputs(ctx);
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      try {
+        if (input.instance_ms) await sleep(input.instance_ms);
+        if (input.fail?.includes(batch.batch_id)) throw new PermanentError(`batch ${batch.batch_id} refused`);
+        let cursor =
+          typeof ctx.resumeFrom?.cursor === "number" ? ctx.resumeFrom.cursor : Number(batch.start_cursor);
+        const from = cursor;
+        let sum = 0;
+        for (; cursor < Number(batch.end_cursor); cursor++) {
+          sum += cursor;
+          if ((cursor + 1) % 250 === 0) await ctx.checkpoint({ cursor: cursor + 1 });
+        }
+        return {
+          batch_id: batch.batch_id,
+          count: Number(batch.end_cursor) - from,
+          sum,
+          from,
+        } satisfies Counted;
+      } finally {
+        running--;
+      }
+    });
+    const aggregate = defineHandler("batches.aggregate", {}, async (ctx) => {
+      const results = batchResults<Counted>(ctx.dependencyResults, "process_batch");
+      return {
+        batches: results.length,
+        count: results.reduce((n, r) => n + r.result.count, 0),
+        sum: results.reduce((n, r) => n + r.result.sum, 0),
+      };
+    });
+    await tasker.startWorker({
+      handlers: [
+        defineHandler("batches.prepare", {}, async () => ({ ready: true })),
+        split,
+        process,
+        aggregate,
+        defineHandler("batches.report", {}, async (ctx) => ctx.dependencyResults.aggregate),
+      ],
+      namespaces: ["test_batches"],
+      pollIntervalMs: 100,
+      concurrency: 8,
+    });
+  });
+  afterAll(async () => {
+    await tasker?.close();
+    await db?.drop();
+  });
+
+  const run = async (context: Input, name = "bulk") => {
+    const { task } = await tasker.client.createTask({ name, namespace: "test_batches", context });
+    return tasker.client.waitForTask(task.task_uuid, { timeoutMs: 60_000 });
+  };
+  const stepRows = (taskUuid: string) =>
+    tasker.database.query<{ name: string; state: string; initialization: Record<string, unknown> }>(
+      "SELECT name, state, initialization FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY position",
+      [taskUuid],
+    );
+
+  it("starts a task with the steps up to its batchable step", async () => {
+    const { task } = await tasker.client.createTask({
+      name: "bulk",
+      namespace: "test_batches_manual",
+      context: { total: 10 },
+    });
+    expect((await stepRows(task.task_uuid)).map((s) => s.name)).toEqual(["prepare", "split"]);
+  });
+
+  it("create_batches: 10,000 items in batches of 500, the convergence step sees every instance", async () => {
+    const done = await run({ total: 10_000 });
+    expect(done.status).toBe("complete");
+    const rows = await stepRows(done.task_uuid);
+    const instances = rows.filter((s) => s.name.startsWith("process_batch_"));
+    expect(instances.map((s) => s.name)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `process_batch_${String(i + 1).padStart(3, "0")}`),
+    );
+    expect(instances[1]?.initialization).toEqual({
+      unit: "row",
+      batch: {
+        batch_id: "002",
+        start_cursor: 500,
+        end_cursor: 1000,
+        batch_size: 500,
+        cursor_field: "row",
+        total_items: 10_000,
+        batch_count: 20,
+        no_op: false,
+      },
+    });
+    expect(rows.map((s) => s.name).filter((n) => !n.startsWith("process_batch_"))).toEqual([
+      "prepare",
+      "split",
+      "aggregate",
+      "report",
+    ]);
+    const report = done.steps.find((s) => s.name === "report");
+    expect(report?.results).toEqual({ batches: 20, count: 10_000, sum: (9_999 * 10_000) / 2 });
+  });
+
+  it("no_batches: one no-op instance runs, so the convergence step still runs", async () => {
+    const done = await run({ total: 0 });
+    expect(done.status).toBe("complete");
+    const rows = await stepRows(done.task_uuid);
+    expect(rows.map((s) => s.name)).toEqual(["prepare", "split", "process_batch_0", "aggregate", "report"]);
+    expect(rows[2]?.initialization.batch).toMatchObject({ no_op: true, batch_size: 0, batch_count: 1 });
+    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({ batches: 1, count: 0, sum: 0 });
+  });
+
+  it("parallelism: at most that many instances run at once, each one done starts the next", async () => {
+    mostAtOnce = 0;
+    const done = await run({ total: 6, batch_size: 1, instance_ms: 150 }, "bulk_two_at_once");
+    expect(done.status).toBe("complete");
+    expect(mostAtOnce).toBe(2);
+    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({ batches: 6, count: 6, sum: 15 });
+  });
+
+  it("an outcome that cannot be applied fails the batchable step for good, naming the fault", async () => {
+    const done = await run({
+      total: 2,
+      outcome: {
+        type: "create_batches",
+        cursor_configs: [
+          { batch_id: "a", start_cursor: 0, end_cursor: 1, batch_size: 1 },
+          { batch_id: "a", start_cursor: 1, end_cursor: 2, batch_size: 1 },
+        ],
+      },
+    });
+    expect(done.status).toBe("error");
+    const split = done.steps.find((s) => s.name === "split");
+    expect(split?.error).toMatchObject({ code: "invalid_batch_outcome", metadata: { step_names: ["a"] } });
+    expect((await stepRows(done.task_uuid)).map((s) => s.name)).toEqual(["prepare", "split"]);
+  });
+
+  it("an instance that fails for good: the others finish, the convergence step never runs, the task fails", async () => {
+    const done = await run({ total: 1500, fail: ["002"] });
+    expect(done.status).toBe("error");
+    const states = Object.fromEntries((await stepRows(done.task_uuid)).map((s) => [s.name, s.state]));
+    expect(states).toMatchObject({
+      process_batch_001: "complete",
+      process_batch_002: "error",
+      process_batch_003: "complete",
+      aggregate: "pending",
+      report: "pending",
+    });
+  });
+
+  describe.each([
+    ["planFromCounts", planFromCounts],
+    ["planFromSteps", planFromSteps],
+  ] as const)("a batchable step's outcome stored more than once (%s)", (_, planner) => {
+    const worker = "w-replay";
+    async function atTheSplit() {
+      const { task } = await tasker.client.createTask({
+        name: "bulk",
+        namespace: "test_batches_manual",
+        context: {},
+      });
+      const [prepare] = await names(task.task_uuid, "prepare");
+      await store(await claim(prepare!.uuid), { ok: true, result: {} });
+      const [split] = await names(task.task_uuid, "split");
+      return { taskUuid: task.task_uuid, split: await claim(split!.uuid) };
+    }
+    function names(taskUuid: string, name: string) {
+      return tasker.database.query<{ uuid: string }>(
+        "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = $2",
+        [taskUuid, name],
+      );
+    }
+    async function claim(uuid: string) {
+      const claimed = await claimStep(tasker.database, uuid, worker, 30);
+      if (!claimed || claimed === "busy") throw new Error(`step ${uuid} could not be claimed`);
+      return claimed;
+    }
+    function store(
+      step: { task_uuid: string; workflow_step_uuid: string; attempts: number },
+      outcome: OutcomeToStore["outcome"],
+    ) {
+      const o: OutcomeToStore = {
+        taskUuid: step.task_uuid,
+        stepUuid: step.workflow_step_uuid,
+        workerId: worker,
+        attempts: step.attempts,
+        outboxMsgId: null,
+        outcome,
+      };
+      return tasker.database.transaction((tx) => planner.store(tx, [o], { jitterPercent: 0, logger }));
+    }
+    const outcome = {
+      ok: true as const,
+      result: createBatches(planBatches({ total: 1200, batchSize: 500 })),
+    };
+    const expectCreatedOnce = async (taskUuid: string) => {
+      const rows = await tasker.database.query<{ name: string; state: string; unfinished_parents: number }>(
+        `SELECT name, state, unfinished_parents FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY name`,
+        [taskUuid],
+      );
+      expect(rows).toEqual([
+        { name: "aggregate", state: "pending", unfinished_parents: 3 },
+        { name: "prepare", state: "complete", unfinished_parents: 0 },
+        { name: "process_batch_001", state: "enqueued", unfinished_parents: 0 },
+        { name: "process_batch_002", state: "enqueued", unfinished_parents: 0 },
+        { name: "process_batch_003", state: "enqueued", unfinished_parents: 0 },
+        { name: "report", state: "pending", unfinished_parents: 1 },
+        { name: "split", state: "complete", unfinished_parents: 0 },
+      ]);
+      const [task] = await tasker.database.query<{ step_count: number; steps_running: number }>(
+        "SELECT step_count, steps_running FROM tasker.tasks WHERE task_uuid = $1",
+        [taskUuid],
+      );
+      expect(task).toEqual({ step_count: 7, steps_running: 3 });
+    };
+
+    it("one after the other: the second is ignored", async () => {
+      const { taskUuid, split } = await atTheSplit();
+      const [first] = await store(split, outcome);
+      const [second] = await store(split, outcome);
+      expect(first?.applied).toBe("completed");
+      expect(second).toBeUndefined();
+      await expectCreatedOnce(taskUuid);
+    });
+
+    it("at the same time: the instances are created once", async () => {
+      const { taskUuid, split } = await atTheSplit();
+      const stored = await Promise.all([store(split, outcome), store(split, outcome)]);
+      expect(stored.flat().filter((s) => s?.applied === "completed")).toHaveLength(1);
+      await expectCreatedOnce(taskUuid);
+    });
+  });
+});
