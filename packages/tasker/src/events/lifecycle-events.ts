@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Database, Queryable } from "../store/database.js";
+import { EVENTS_CHANNEL, notifyEvents } from "../store/sql/events.js";
 
 /** A task ended in `complete`. */
 export const TASK_COMPLETED = "task.completed";
@@ -49,30 +50,12 @@ export interface LifecycleEvent {
   occurred_at: string;
 }
 
-/** Events travel as NOTIFY on this channel: sent inside the deciding transaction, so after commit. */
-export const EVENTS_CHANNEL = "tasker_events";
 // NOTIFY payloads are limited to 8000 bytes; errors are cut well below that.
 const MAX_ERROR_CHARS = 2000;
 
+/** Sends events to every subscriber (see {@link LifecycleEvents}) once the transaction commits. */
 export async function publishEvents(q: Queryable, events: readonly LifecycleEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await q.query(`SELECT ${notifyEach("$1")}`, [eventPayloadsParam(eventPayloads(events))]);
-}
-
-/**
- * SQL that sends each payload of `param` (an {@link eventPayloadsParam}) as a NOTIFY on the events
- * channel, in order, and counts them (`n`).
- */
-export function notifyEach(param: string): string {
-  return `count(pg_notify('${EVENTS_CHANNEL}', e::text)) AS n FROM json_array_elements(${param}::json) AS e`;
-}
-
-/**
- * Payloads (each a JSON object) as one JSON array text: a text[] parameter would escape every
- * quote of every payload on the way in, and the backend unescape them.
- */
-export function eventPayloadsParam(payloads: readonly string[]): string {
-  return `[${payloads.join(",")}]`;
+  await notifyEvents(q, eventPayloads(events));
 }
 
 /** The NOTIFY payloads of events (long errors cut, so a payload stays under NOTIFY's limit). */

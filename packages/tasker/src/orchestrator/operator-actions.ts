@@ -3,12 +3,17 @@ import { evaluateTask, taskEvent } from "../lifecycle/evaluate-task.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
-import { STEP_TRANSITIONS, type StepEvent, type StepState } from "../state/step-states.js";
+import { STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
 import type { Transaction } from "../store/database.js";
-import { selectStep, transitionSteps } from "../store/sql/steps.js";
+import { selectStep } from "../store/sql/steps.js";
 import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
+import {
+  applyOperatorStepEvent,
+  cancelTaskSteps,
+  type OperatorStepEvent,
+} from "../store/sql/transition-steps.js";
 import { insertTaskTransitions } from "../store/sql/transitions.js";
 
 /** Cancel: no new steps start; running ones finish (their results are recorded); task `cancelled`. */
@@ -26,15 +31,7 @@ export async function cancelTask(tx: Transaction, taskUuid: string, reason: stri
       },
     );
   }
-  const steps = await tx.query<{ workflow_step_uuid: string }>(
-    "SELECT workflow_step_uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND state = ANY($2::text[])",
-    [taskUuid, STEP_TRANSITIONS.cancel.from],
-  );
-  await transitionSteps(tx, {
-    uuids: steps.map((s) => s.workflow_step_uuid),
-    event: "cancel",
-    metadata: { reason },
-  });
+  await cancelTaskSteps(tx, taskUuid, reason);
   const to = assertTaskTransition(status, "cancel");
   await insertTaskTransitions(tx, [{ taskUuid, from: status, to, event: "cancel", metadata: { reason } }]);
   await updateTaskStatus(tx, taskUuid, to, { terminal: true });
@@ -56,7 +53,7 @@ const WHY_NOT: Partial<Record<StepState, string>> = {
   cancelled: "the step was cancelled",
 };
 
-const ACTION_EVENT: Record<StepAction["action_type"], StepEvent> = {
+const ACTION_EVENT: Record<StepAction["action_type"], OperatorStepEvent> = {
   reset_for_retry: "reset_for_retry",
   resolve_manually: "resolve_manually",
   complete_manually: "complete_manually",
@@ -106,20 +103,10 @@ export async function applyStepAction(
         : "completed_by" in action
           ? action.completed_by
           : undefined;
-  const set =
-    event === "reset_for_retry"
-      ? "attempts = 0, error = NULL, results = NULL, next_retry_at = NULL"
-      : event === "complete_manually"
-        ? "results = $6::jsonb, completed_at = now(), next_retry_at = NULL"
-        : "completed_at = now(), next_retry_at = NULL";
-  const moved = await transitionSteps(tx, {
-    uuids: [stepUuid],
+  const moved = await applyOperatorStepEvent(tx, {
+    stepUuid,
     event,
-    set,
-    params:
-      event === "complete_manually" && action.action_type === "complete_manually"
-        ? [JSON.stringify(action.completion_data.result ?? null)]
-        : [],
+    result: action.action_type === "complete_manually" ? action.completion_data.result : undefined,
     metadata: { reason: action.reason, by: by ?? null, manual: true },
   });
   if (moved.length === 0) {

@@ -11,7 +11,7 @@ import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database } from "../store/database.js";
 import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
-import { ackMessages, QUEUE_CHANNEL, stepSignalCte } from "../store/sql/queue.js";
+import { ackMessages, QUEUE_CHANNEL } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
 import {
   heartbeatClaims,
@@ -20,10 +20,11 @@ import {
   selectRemoteWorker,
   selectRemoteWorkers,
   selectTemplateCallables,
-  setRemoteWorkerStatus,
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
-import { type ClaimedStep, transitionSteps } from "../store/sql/steps.js";
+import type { ClaimedStep } from "../store/sql/steps.js";
+import { releaseClaim } from "../store/sql/transition-steps.js";
+import { setWorkerStatus } from "../store/sql/workers.js";
 import { type ClaimRef, decodeClaimToken, encodeClaimToken } from "./claim-token.js";
 import { ExpiringMap } from "./expiring-map.js";
 import {
@@ -351,7 +352,7 @@ export class RemoteWorkers {
   /** No more claims for this worker; its running steps may still report (and heartbeat). */
   async drain(workerId: string): Promise<void> {
     await this.worker(workerId);
-    await setRemoteWorkerStatus(this.db, workerId, "draining");
+    await setWorkerStatus(this.db, workerId, "draining");
     this.registrations.delete(workerId);
   }
 
@@ -361,7 +362,7 @@ export class RemoteWorkers {
    */
   async deregister(workerId: string): Promise<number> {
     await this.worker(workerId);
-    await setRemoteWorkerStatus(this.db, workerId, "stopped");
+    await setWorkerStatus(this.db, workerId, "stopped");
     this.registrations.delete(workerId);
     const held = await selectHeldClaims(this.db, workerId);
     const released = await this.release(workerId, held, "remote worker deregistered and released the step");
@@ -380,16 +381,14 @@ export class RemoteWorkers {
   ): Promise<number> {
     let released = 0;
     for (const step of steps) {
-      const moved = await transitionSteps(this.db, {
-        uuids: [step.workflow_step_uuid],
-        event: "claim_expired",
-        where: "s.claimed_by = $6",
-        set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
-        params: [workerId, namespaceQueue(step.namespace), step.correlation_id],
-        metadata: { reason, worker_id: workerId },
-        also: [stepSignalCte({ from: "upd", queue: "$7", correlationId: "$8::text" })],
+      const still = await releaseClaim(this.db, {
+        stepUuid: step.workflow_step_uuid,
+        workerId,
+        queue: namespaceQueue(step.namespace),
+        correlationId: step.correlation_id,
+        reason,
       });
-      released += moved.length;
+      if (still) released++;
     }
     return released;
   }

@@ -15,9 +15,10 @@ import { namespaceQueue, type StepMessage } from "../queue/queue-names.js";
 import type { Consumer, Delivery, MessageTransport, Settlement } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
 import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
-import { stepSignalCte } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
-import { type ClaimedStep, claimStep, extendClaims, transitionSteps } from "../store/sql/steps.js";
+import { type ClaimedStep, claimStep, extendClaims } from "../store/sql/steps.js";
+import { releaseClaim } from "../store/sql/transition-steps.js";
+import { registerWorker, setWorkerStatus, touchWorker } from "../store/sql/workers.js";
 import { checkpointer } from "./checkpointer.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { type ResultLimits, runHandler } from "./run-handler.js";
@@ -152,12 +153,12 @@ export class Worker {
     if (this.running) return;
     this.running = true;
     this.startedAt = new Date();
-    await this.db.query(
-      `INSERT INTO tasker.workers (worker_id, namespaces, hostname, pid) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (worker_id) DO UPDATE SET namespaces = EXCLUDED.namespaces, started_at = now(),
-         last_heartbeat_at = now(), status = 'running'`,
-      [this.workerId, this.opts.namespaces, hostname(), process.pid],
-    );
+    await registerWorker(this.db, {
+      workerId: this.workerId,
+      namespaces: this.opts.namespaces,
+      hostname: hostname(),
+      pid: process.pid,
+    });
     this.consumer = await this.transport.consume<StepMessage, ClaimedOnReceipt>(
       this.queues,
       {
@@ -204,11 +205,7 @@ export class Worker {
       await consumer?.drained();
     }
     clearInterval(this.heartbeat);
-    await this.db
-      .query("UPDATE tasker.workers SET status = 'stopped', last_heartbeat_at = now() WHERE worker_id = $1", [
-        this.workerId,
-      ])
-      .catch(() => undefined);
+    await setWorkerStatus(this.db, this.workerId, "stopped").catch(() => undefined);
     this.logger.info(
       { worker_id: this.workerId, completed: this.completed, failed: this.failed },
       "worker stopped",
@@ -440,14 +437,12 @@ export class Worker {
    * its own; for the others the duplicate is ignored by the guarded claim).
    */
   private async release(claim: ClaimedStep): Promise<void> {
-    await transitionSteps(this.db, {
-      uuids: [claim.workflow_step_uuid],
-      event: "claim_expired",
-      where: "s.claimed_by = $6",
-      set: "claimed_by = NULL, claim_expires_at = NULL, attempts = greatest(s.attempts - 1, 0)",
-      params: [this.workerId, namespaceQueue(claim.namespace), claim.correlation_id],
-      metadata: { reason: "worker shutdown released the step", worker_id: this.workerId },
-      also: [stepSignalCte({ from: "upd", queue: "$7", correlationId: "$8::text" })],
+    await releaseClaim(this.db, {
+      stepUuid: claim.workflow_step_uuid,
+      workerId: this.workerId,
+      queue: namespaceQueue(claim.namespace),
+      correlationId: claim.correlation_id,
+      reason: "worker shutdown released the step",
     });
   }
 
@@ -457,9 +452,7 @@ export class Worker {
       // find the step busy and put its recovery off by a whole lease).
       await extendClaims(this.db, this.claimed.keys(), this.workerId, this.opts.leaseSeconds);
       await this.consumer?.extendInFlight();
-      await this.db.query("UPDATE tasker.workers SET last_heartbeat_at = now() WHERE worker_id = $1", [
-        this.workerId,
-      ]);
+      await touchWorker(this.db, this.workerId);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "worker heartbeat failed");
     }

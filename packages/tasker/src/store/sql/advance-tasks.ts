@@ -1,9 +1,9 @@
-import { EVENTS_CHANNEL } from "../../events/lifecycle-events.js";
 import { PLAN_FACTS, taskPathTable } from "../../lifecycle/plan-task.js";
 import { namespaceQueueSql, ORCHESTRATION_QUEUE } from "../../queue/queue-names.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
 import type { Statement } from "../database.js";
+import { EVENTS_CHANNEL } from "./events.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { QUEUE_CHANNEL } from "./queue.js";
 import { assembleCtes } from "./step-transition-rows.js";

@@ -1,6 +1,6 @@
-import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Statement } from "../database.js";
+import { eventPayloadsParam, notifyEach } from "./events.js";
 import { builtPerShape, numberUsedParams, type ParamRefs, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import { assembleCtes, type StatementPart } from "./step-transition-rows.js";

@@ -1,7 +1,7 @@
-import { eventPayloadsParam, notifyEach } from "../../events/lifecycle-events.js";
 import { wakeQueueAfterCommit } from "../../queue/wake-after-commit.js";
 import { STEP_TRANSITIONS } from "../../state/step-states.js";
 import type { Database, Statement } from "../database.js";
+import { eventPayloadsParam, notifyEach } from "./events.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
 import type { NewStep } from "./steps.js";

@@ -1,4 +1,5 @@
 import type { Queryable } from "../database.js";
+import { touchWorker, type WorkerRegistrationStatus } from "./workers.js";
 
 /** A worker registered over the worker protocol, as the server keeps it. */
 export interface RemoteWorkerRow {
@@ -7,7 +8,7 @@ export interface RemoteWorkerRow {
   handlers: string[];
   lease_seconds: number;
   concurrency: number;
-  status: "running" | "draining" | "stopped";
+  status: WorkerRegistrationStatus;
 }
 
 export async function upsertRemoteWorker(
@@ -41,17 +42,6 @@ export async function selectRemoteWorker(
   return row;
 }
 
-export async function setRemoteWorkerStatus(
-  q: Queryable,
-  workerId: string,
-  status: RemoteWorkerRow["status"],
-): Promise<void> {
-  await q.query("UPDATE tasker.workers SET status = $2, last_heartbeat_at = now() WHERE worker_id = $1", [
-    workerId,
-    status,
-  ]);
-}
-
 /** One claim a heartbeat names, and what became of it. */
 export interface HeartbeatRow {
   step_uuid: string;
@@ -73,7 +63,7 @@ export async function heartbeatClaims(
   claims: readonly { stepUuid: string; attempts: number }[],
   leaseSeconds: number,
 ): Promise<HeartbeatRow[]> {
-  await q.query("UPDATE tasker.workers SET last_heartbeat_at = now() WHERE worker_id = $1", [workerId]);
+  await touchWorker(q, workerId);
   if (claims.length === 0) return [];
   return q.query<HeartbeatRow>(
     `WITH named AS (

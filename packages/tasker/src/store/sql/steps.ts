@@ -264,58 +264,6 @@ export async function selectStep(
   return rows[0];
 }
 
-export interface TransitionedStep {
-  workflow_step_uuid: string;
-  task_uuid: string;
-  name: string;
-  from_state: string;
-  attempts: number;
-}
-
-/**
- * The one guarded step transition: moves the steps that are still in one of the event's source
- * states (re-checked under the row lock, so of two racing processes only one wins), applies the
- * extra `set` assignments, and appends a transition row per moved step. Returns what moved.
- */
-export async function transitionSteps(
-  q: Queryable,
-  p: {
-    uuids: readonly string[];
-    event: StepEvent;
-    /** Extra assignments, e.g. `attempts = s.attempts + 1`; their params start at $6. */
-    set?: string;
-    params?: readonly unknown[];
-    /** Extra condition on `s`, e.g. `s.claimed_by = $6`. */
-    where?: string;
-    metadata?: Record<string, unknown>;
-    /** More CTEs that run in the same statement and may read `upd` (what moved), e.g. an ack. */
-    also?: readonly string[];
-  },
-): Promise<TransitionedStep[]> {
-  if (p.uuids.length === 0) return [];
-  const rule = STEP_TRANSITIONS[p.event];
-  const also = (p.also ?? []).map((cte) => `, ${cte}`).join("");
-  return q.query<TransitionedStep>(
-    `WITH old AS (
-       SELECT workflow_step_uuid, state FROM tasker.workflow_steps s
-        WHERE s.workflow_step_uuid = ANY($1::uuid[]) AND s.state = ANY($2::text[]) ${p.where ? `AND ${p.where}` : ""}
-        FOR UPDATE
-     ), upd AS (
-       UPDATE tasker.workflow_steps s
-          SET state = $3, updated_at = now()${p.set ? `, ${p.set}` : ""}
-         FROM old
-        WHERE s.workflow_step_uuid = old.workflow_step_uuid
-       RETURNING s.workflow_step_uuid, s.task_uuid, s.name, old.state AS from_state, s.attempts
-     ), tr AS (
-       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
-       SELECT workflow_step_uuid, task_uuid, from_state, $3, $4, $5::jsonb || jsonb_build_object('attempt', attempts)
-         FROM upd
-     )${also}
-     SELECT * FROM upd`,
-    [p.uuids, rule.from, rule.to, p.event, JSON.stringify(p.metadata ?? {}), ...(p.params ?? [])],
-  );
-}
-
 /** What a worker needs to run one claimed step, loaded in the claim statement itself. */
 export interface ClaimedStep {
   workflow_step_uuid: string;
