@@ -134,7 +134,7 @@ export const compliance_checks = appSchema.table(
     /** The compliance task's uuid; `task_uuids` holds both (namespace -> uuid). */
     task_uuid: uuid(),
     task_uuids: jsonb().$type<Record<string, string>>().notNull().default({}),
-    correlation_id: text(),
+    correlation_id: correlationId(),
     items: jsonb().$type<OrderItem[]>().notNull().default([]),
     destination: jsonb().$type<{ country: string; region?: string }>(),
     coupon_code: text(),

@@ -22,7 +22,7 @@ export interface TaskRow {
   status: TaskRowStatus;
   task_uuid: string | null;
   /** What the row's tasks are created with; their lifecycle events carry it back. */
-  correlation_id: string | null;
+  correlation_id: string;
   error: string | null;
   created_at: Date;
 }

@@ -47,7 +47,7 @@ export function taskForRow(
   return {
     ...request,
     ...(tags ? { tags } : {}),
-    ...(row.correlation_id ? { correlation_id: row.correlation_id } : {}),
+    correlation_id: row.correlation_id,
     idempotency_key: taskIdempotencyKey(table, row),
   };
 }

@@ -44,7 +44,7 @@ export function checkTaskRequest(row: ComplianceCheckRow, template: CheckTemplat
   return {
     ...template,
     context: checkTaskContext(row),
-    correlation_id: row.correlation_id ?? undefined,
+    correlation_id: row.correlation_id,
     idempotency_key: `${taskIdempotencyKey(compliance_checks, row)}-${template.namespace}`,
     initiator: "hono-app",
     source_system: "hono-app",

@@ -1,6 +1,5 @@
 // POST /compliance/checks (one row, two tasks), GET /compliance/checks/:id (row + both tasks),
 // mounted at /compliance/checks.
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { compliance_checks } from "../../db/schema.js";
@@ -29,7 +28,6 @@ export function complianceCheckRoutes(deps: AppDeps): Hono {
         order_ref: body.order_ref,
         namespace: body.namespace ?? "default",
         status: "pending",
-        correlation_id: randomUUID(),
         items: body.items,
         destination: body.destination,
         coupon_code: body.coupon_code ?? null,
