@@ -104,6 +104,7 @@ export function planBatchOutcome(
       total_items: out.type === "create_batches" ? (out.total_items ?? null) : 0,
       batch_count: cursors.length,
       no_op: out.type === "no_batches",
+      failure_strategy: config.failure_strategy,
     };
     return {
       ...worker,

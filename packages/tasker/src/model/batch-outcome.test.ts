@@ -67,10 +67,16 @@ describe("batchInputs and batchResults", () => {
     );
   });
 
-  it("gather the instances' results by batch id, in order, and nothing else", () => {
-    expect(batchResults({ p_002: { n: 2 }, split: { x: 1 }, p_001: { n: 1 } }, "p")).toEqual([
-      { batch_id: "001", result: { n: 1 } },
-      { batch_id: "002", result: { n: 2 } },
+  it("gather the instances' results by batch id, in order, and nothing else; failed instances told apart", () => {
+    const failed = {
+      batch_failed: true,
+      batch_id: "003",
+      error: { message: "x", code: null, kind: "permanent" },
+    };
+    expect(batchResults({ p_002: { n: 2 }, split: { x: 1 }, p_001: { n: 1 }, p_003: failed }, "p")).toEqual([
+      { batch_id: "001", failed: false, result: { n: 1 } },
+      { batch_id: "002", failed: false, result: { n: 2 } },
+      { batch_id: "003", failed: true, result: failed },
     ]);
   });
 });

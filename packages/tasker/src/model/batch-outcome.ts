@@ -125,6 +125,15 @@ export interface BatchInputs {
   batch_count: number;
   /** The instance `no_batches` creates: nothing to process. */
   no_op: boolean;
+  /** The batchable step's batch_config.failure_strategy (see docs/templates.md). */
+  failure_strategy: "continue_on_failure" | "fail_fast" | "isolate";
+}
+
+/** The result an instance of a `continue_on_failure` batch ends with when it fails for good. */
+export interface FailedBatchResult {
+  batch_failed: true;
+  batch_id: string;
+  error: { message: string; code: string | null; kind: string | null };
 }
 
 /**
@@ -143,15 +152,25 @@ export function batchInputs(ctx: { initialization: Record<string, unknown>; step
 
 /**
  * The results of every instance of `workerTemplate` among a step's dependency results (for the
- * convergence step after a batch), ordered by batch id.
+ * convergence step after a batch), ordered by batch id; `failed` for an instance of a
+ * `continue_on_failure` batch that failed for good (its result is a FailedBatchResult).
  */
 export function batchResults<T = unknown>(
   dependencyResults: Record<string, unknown>,
   workerTemplate: string,
-): { batch_id: string; result: T }[] {
+): (
+  | { batch_id: string; failed: false; result: T }
+  | { batch_id: string; failed: true; result: FailedBatchResult }
+)[] {
   const prefix = `${workerTemplate}_`;
   return Object.keys(dependencyResults)
     .filter((name) => name.startsWith(prefix))
     .sort()
-    .map((name) => ({ batch_id: name.slice(prefix.length), result: dependencyResults[name] as T }));
+    .map((name) => {
+      const result = dependencyResults[name];
+      const failed = (result as Partial<FailedBatchResult> | null)?.batch_failed === true;
+      return failed
+        ? { batch_id: name.slice(prefix.length), failed: true, result: result as FailedBatchResult }
+        : { batch_id: name.slice(prefix.length), failed: false, result: result as T };
+    });
 }

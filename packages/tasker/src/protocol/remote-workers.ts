@@ -1,5 +1,6 @@
 import { hostname as localHostname } from "node:os";
 import type { z } from "zod";
+import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
@@ -229,6 +230,9 @@ export class RemoteWorkers {
     const answered = this.answers.get(`${workerId}\n${req.claim_token}`);
     if (answered) return answered;
     const ran = this.handedOut.take(req.claim_token);
+    // An instance of a continue_on_failure batch that failed for good ends complete, saying so
+    // (known from the claim this server handed out).
+    const settled = ran ? settleBatchFailure(ran.step, outcome) : outcome;
     const continueWith: ContinueWith | undefined =
       req.continue && worker.status === "running"
         ? { leaseSeconds: worker.lease_seconds, handlers: worker.handlers, ran }
@@ -242,7 +246,7 @@ export class RemoteWorkers {
       },
       workerId,
       outboxMsgId: null,
-      outcome,
+      outcome: settled,
       log: this.opts.logger,
       continueWith,
       retryForMs: (worker.lease_seconds * 1000) / 2,
@@ -252,6 +256,15 @@ export class RemoteWorkers {
         "CONFLICT",
         `the claim ${req.claim_token} is not held by worker ${workerId} any more (a duplicate result, or the lease passed to another worker): nothing was stored`,
         { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
+      );
+    }
+    // An instance of a fail_fast batch that failed for good stops its batch (see failBatchFast).
+    if (stored.stored.applied === "failed") {
+      await failBatchFast(
+        this.db,
+        ran?.step ?? { task_uuid: ref.taskUuid, workflow_step_uuid: ref.stepUuid },
+      ).catch((err: Error) =>
+        this.opts.logger.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
       );
     }
     const { next, nextHandedOn } = stored.stored;

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
+import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
@@ -318,11 +319,13 @@ export class Worker {
       const given = this.running
         ? (handedOn ?? HandedOn.of(claim.context, claim.dependency_results))
         : undefined;
-      const outcome = await this.execute(claim, log);
-      if (!outcome.ok && this.shutdown.signal.aborted) {
+      const ran = await this.execute(claim, log);
+      if (!ran.ok && this.shutdown.signal.aborted) {
         await this.release(claim);
         return { settlement: "release" };
       }
+      // An instance of a continue_on_failure batch that failed for good ends complete, saying so.
+      const outcome = settleBatchFailure(claim, ran);
       // Go on with the task only while running, and not for ever: a chain keeps its first
       // delivery unsettled (RabbitMQ) and one slot busy.
       const mayContinue = this.running && Date.now() - chainStarted < (this.opts.leaseSeconds * 1000) / 2;
@@ -419,6 +422,12 @@ export class Worker {
       retryForMs: (this.opts.leaseSeconds * 1000) / 2,
     });
     if (!stored) return undefined;
+    // An instance of a fail_fast batch that failed for good stops its batch (see failBatchFast).
+    if (stored.stored.applied === "failed") {
+      await failBatchFast(this.db, claim).catch((err: Error) =>
+        log.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
+      );
+    }
     if (stored.ok) {
       this.completed++;
       log.debug("step succeeded");

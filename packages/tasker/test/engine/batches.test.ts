@@ -81,6 +81,8 @@ describe.each(testBackends())("batches on %s", (backend) => {
       templates: [
         bulk("bulk"),
         bulk("bulk_two_at_once", { batch_size: 1, parallelism: 2 }),
+        bulk("bulk_isolate", { failure_strategy: "isolate" }),
+        bulk("bulk_fail_fast", { batch_size: 1, parallelism: 2, failure_strategy: "fail_fast" }),
         { ...bulk("bulk"), namespace_name: "test_batches_manual" },
       ],
     });
@@ -121,10 +123,12 @@ describe.each(testBackends())("batches on %s", (backend) => {
     });
     const aggregate = defineHandler("batches.aggregate", {}, async (ctx) => {
       const results = batchResults<Counted>(ctx.dependencyResults, "process_batch");
+      const done = results.flatMap((r) => (r.failed ? [] : [r.result]));
       return {
         batches: results.length,
-        count: results.reduce((n, r) => n + r.result.count, 0),
-        sum: results.reduce((n, r) => n + r.result.sum, 0),
+        count: done.reduce((n, r) => n + r.count, 0),
+        sum: done.reduce((n, r) => n + r.sum, 0),
+        failed: results.flatMap((r) => (r.failed ? [`${r.batch_id}: ${r.result.error.message}`] : [])),
       };
     });
     await tasker.startWorker({
@@ -183,6 +187,7 @@ describe.each(testBackends())("batches on %s", (backend) => {
         total_items: 10_000,
         batch_count: 20,
         no_op: false,
+        failure_strategy: "continue_on_failure",
       },
     });
     expect(rows.map((s) => s.name).filter((n) => !n.startsWith("process_batch_"))).toEqual([
@@ -192,7 +197,7 @@ describe.each(testBackends())("batches on %s", (backend) => {
       "report",
     ]);
     const report = done.steps.find((s) => s.name === "report");
-    expect(report?.results).toEqual({ batches: 20, count: 10_000, sum: (9_999 * 10_000) / 2 });
+    expect(report?.results).toEqual({ batches: 20, count: 10_000, sum: (9_999 * 10_000) / 2, failed: [] });
   });
 
   it("no_batches: one no-op instance runs, so the convergence step still runs", async () => {
@@ -201,7 +206,12 @@ describe.each(testBackends())("batches on %s", (backend) => {
     const rows = await stepRows(done.task_uuid);
     expect(rows.map((s) => s.name)).toEqual(["prepare", "split", "process_batch_0", "aggregate", "report"]);
     expect(rows[2]?.initialization.batch).toMatchObject({ no_op: true, batch_size: 0, batch_count: 1 });
-    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({ batches: 1, count: 0, sum: 0 });
+    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({
+      batches: 1,
+      count: 0,
+      sum: 0,
+      failed: [],
+    });
   });
 
   it("parallelism: at most that many instances run at once, each one done starts the next", async () => {
@@ -209,7 +219,12 @@ describe.each(testBackends())("batches on %s", (backend) => {
     const done = await run({ total: 6, batch_size: 1, instance_ms: 150 }, "bulk_two_at_once");
     expect(done.status).toBe("complete");
     expect(mostAtOnce).toBe(2);
-    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({ batches: 6, count: 6, sum: 15 });
+    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({
+      batches: 6,
+      count: 6,
+      sum: 15,
+      failed: [],
+    });
   });
 
   it("an outcome that cannot be applied fails the batchable step for good, naming the fault", async () => {
@@ -229,8 +244,24 @@ describe.each(testBackends())("batches on %s", (backend) => {
     expect((await stepRows(done.task_uuid)).map((s) => s.name)).toEqual(["prepare", "split"]);
   });
 
-  it("an instance that fails for good: the others finish, the convergence step never runs, the task fails", async () => {
+  it("continue_on_failure: an instance that fails for good ends complete saying so; the convergence step sees it", async () => {
     const done = await run({ total: 1500, fail: ["002"] });
+    expect(done.status).toBe("complete");
+    expect(done.steps.find((s) => s.name === "process_batch_002")?.results).toEqual({
+      batch_failed: true,
+      batch_id: "002",
+      error: { message: "batch 002 refused", code: null, kind: "permanent" },
+    });
+    expect(done.steps.find((s) => s.name === "report")?.results).toEqual({
+      batches: 3,
+      count: 1000,
+      sum: (499 * 500) / 2 + (1000 + 1499) * 250,
+      failed: ["002: batch 002 refused"],
+    });
+  });
+
+  it("isolate: an instance that fails for good fails alone, the others finish, the convergence step waits", async () => {
+    const done = await run({ total: 1500, fail: ["002"] }, "bulk_isolate");
     expect(done.status).toBe("error");
     const states = Object.fromEntries((await stepRows(done.task_uuid)).map((s) => [s.name, s.state]));
     expect(states).toMatchObject({
@@ -240,6 +271,28 @@ describe.each(testBackends())("batches on %s", (backend) => {
       aggregate: "pending",
       report: "pending",
     });
+  });
+
+  it("fail_fast: an instance that fails for good cancels those not started; the task fails once the running ones end", async () => {
+    const done = await run({ total: 6, batch_size: 1, instance_ms: 100, fail: ["002"] }, "bulk_fail_fast");
+    expect(done.status).toBe("error");
+    const states = Object.fromEntries((await stepRows(done.task_uuid)).map((s) => [s.name, s.state]));
+    // 001 and 002 start together (parallelism 2); 002 fails, 001 was running and finishes; 003 (behind
+    // 001) may have started before the cancel; 004 (behind 002), 005 and 006 never start.
+    expect(states).toMatchObject({
+      process_batch_001: "complete",
+      process_batch_002: "error",
+      process_batch_004: "cancelled",
+      process_batch_006: "cancelled",
+      aggregate: "pending",
+      report: "pending",
+    });
+    expect(["complete", "cancelled"]).toContain(states.process_batch_003);
+    const [task] = await tasker.database.query<{ steps_running: number; steps_failed: number }>(
+      "SELECT steps_running, steps_failed FROM tasker.tasks WHERE task_uuid = $1",
+      [done.task_uuid],
+    );
+    expect(task).toEqual({ steps_running: 0, steps_failed: 1 });
   });
 
   describe.each([
