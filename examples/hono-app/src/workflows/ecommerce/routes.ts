@@ -1,5 +1,6 @@
 // POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
 import { Hono } from "hono";
+import { productsBySku } from "../../db/catalog.js";
 import { orders } from "../../db/schema.js";
 import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
@@ -8,7 +9,6 @@ import { queueTaskBackedRow } from "../../lib/task-intake.js";
 import { validate } from "../../lib/validation.js";
 import { priceOrder } from "./pricing.js";
 import { type CreateOrderBody, CreateOrderBodySchema } from "./schemas.js";
-import { loadCatalog } from "./steps/validate-inventory.js";
 import { orderTaskRequest } from "./task-request.js";
 
 export function orderRoutes(deps: AppDeps) {
@@ -43,8 +43,8 @@ export function orderRoutes(deps: AppDeps) {
  * validate_inventory step then fails it, naming the sku).
  */
 async function insertOrder(deps: AppDeps, body: CreateOrderBody, status: "pending" | "queued") {
-  const catalog = await loadCatalog(
-    deps,
+  const catalog = await productsBySku(
+    deps.db,
     body.items.map((i) => i.sku),
   );
   const priced = body.items.every((i) => catalog.has(i.sku)) ? priceOrder(body.items, catalog) : undefined;

@@ -1,9 +1,10 @@
 // Step 1: every sku exists and has enough stock; price the order from the catalog.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
-import { eq, inArray } from "drizzle-orm";
-import { orders, products } from "../../../db/schema.js";
+import { eq } from "drizzle-orm";
+import { productsBySku } from "../../../db/catalog.js";
+import { orders } from "../../../db/schema.js";
 import type { AppDeps } from "../../../lib/deps.js";
-import { type CatalogEntry, describeCatalogProblem, findCatalogProblems, priceOrder } from "../pricing.js";
+import { describeCatalogProblem, findCatalogProblems, priceOrder } from "../pricing.js";
 import { OrderTaskContextSchema } from "../schemas.js";
 
 export function validateInventoryHandler(deps: AppDeps) {
@@ -11,8 +12,8 @@ export function validateInventoryHandler(deps: AppDeps) {
     "ecommerce.validate_inventory",
     { inputs: OrderTaskContextSchema },
     async ({ input }) => {
-      const catalog = await loadCatalog(
-        deps,
+      const catalog = await productsBySku(
+        deps.db,
         input.items.map((i) => i.sku),
       );
       const problems = findCatalogProblems(input.items, catalog);
@@ -32,13 +33,4 @@ export function validateInventoryHandler(deps: AppDeps) {
       return { ...priced, validated_at: new Date().toISOString() };
     },
   );
-}
-
-export async function loadCatalog(
-  deps: Pick<AppDeps, "db">,
-  skus: string[],
-): Promise<Map<string, CatalogEntry>> {
-  if (skus.length === 0) return new Map();
-  const rows = await deps.db.select().from(products).where(inArray(products.sku, skus));
-  return new Map(rows.map((p) => [p.sku, p]));
 }

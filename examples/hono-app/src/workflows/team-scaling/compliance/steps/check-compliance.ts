@@ -1,9 +1,9 @@
 // check_compliance: embargoed destination or restricted / unknown skus end the review, with
 // every reason in the error (a permanent failure: asking again gives the same answer).
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
+import { productsBySku } from "../../../../db/catalog.js";
 import { embargoed_countries } from "../../../../db/schema.js";
 import type { AppDeps } from "../../../../lib/deps.js";
-import { productsBySku } from "../../catalog.js";
 import { normalizeOrderLines } from "../../sales/order-lines.js";
 import { CheckTaskContextSchema } from "../../schemas.js";
 import { describeViolations, screenOrder } from "../compliance-rules.js";

@@ -1,7 +1,7 @@
 // verify_tax_rules: the destination's import tax on the catalog value of the goods.
 import { defineHandler } from "@tasker-ts/tasker";
+import { productsBySku } from "../../../../db/catalog.js";
 import type { AppDeps } from "../../../../lib/deps.js";
-import { productsBySku } from "../../catalog.js";
 import { fromCents, toCents } from "../../money.js";
 import { normalizeOrderLines } from "../../sales/order-lines.js";
 import { CheckTaskContextSchema } from "../../schemas.js";

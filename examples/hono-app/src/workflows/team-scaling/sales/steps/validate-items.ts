@@ -1,7 +1,7 @@
 // validate_items: price every line from the catalog; an unknown sku ends the quote.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
+import { productsBySku } from "../../../../db/catalog.js";
 import type { AppDeps } from "../../../../lib/deps.js";
-import { productsBySku } from "../../catalog.js";
 import { fromCents, toCents } from "../../money.js";
 import { type PricedLine, ReceivedOrderSchema } from "../schemas.js";
 

@@ -1,7 +1,7 @@
-// Catalog lookups shared by both teams' steps.
+// Catalog lookups: the products of some skus, for routes and steps of every workflow.
 import { inArray } from "drizzle-orm";
-import type { AppDb } from "../../db/client.js";
-import { products } from "../../db/schema.js";
+import type { AppDb } from "./client.js";
+import { products } from "./schema.js";
 
 export type CatalogProduct = typeof products.$inferSelect;
 
