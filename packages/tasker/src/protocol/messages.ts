@@ -166,7 +166,7 @@ export const ReportResultSchema = z
             .unknown()
             .optional()
             .describe(
-              'The step\'s result (any JSON). A decision step\'s result carries its outcome under `decision_point_outcome`: `{"type": "create_steps", "step_names": [...]}` or `{"type": "no_branches"}` (see docs/templates.md).',
+              'The step\'s result (any JSON). A decision step\'s result carries its outcome under `decision_point_outcome`: `{"type": "create_steps", "step_names": [...]}` or `{"type": "no_branches"}`; a batchable step\'s, under `batch_processing_outcome`: `{"type": "create_batches", "cursor_configs": [{"batch_id", "start_cursor", "end_cursor", "batch_size"}, ...], "total_items": N}` or `{"type": "no_batches"}` (see docs/templates.md).',
             ),
         })
         .strict(),
