@@ -2,15 +2,19 @@
 // checkouts (a worktree of another commit, and this one) in one process, each on its own database,
 // on PGlite or PostgreSQL, sampled in turn so that the load of a shared machine falls on all of
 // them alike. What pglite-ab.ts does for PGlite's backend time, for the bench's figures:
-//   latency     linear5 one task at a time, alternated (ABAB, then BABA): p25 / p50
-//   throughput  --tasks linear5 tasks in flight (8 creators), rounds alternated: steps/s
+//   latency     linear5 one task at a time, alternated (ABAB, then BABA): p25 / p50, and this
+//               process's CPU time per task (the engine's JavaScript, and PGlite's WASM), which
+//               waiting for a loaded machine does not inflate
+//   throughput  --tasks linear5 tasks in flight (8 creators), rounds alternated: steps/s, and
+//               this process's CPU time per task
 //   shapes      the wide and long shapes (shapes.ts), rounds alternated: steps/s
 // Usage:
 //   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
 //     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
 // Each figure is reported per contender with its ratio to the first contender's, and for rounds the
-// median of the rounds' ratios (each round's contenders ran back to back).
-import { mkdtempSync, rmSync } from "node:fs";
+// median of the rounds' ratios (each round's contenders ran back to back). A configuration's
+// `migrated`: SQL run once its engine has migrated its database (a schema change to try).
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,7 +30,11 @@ import { runShape, SHAPES, type Shape, shapeTemplateDir } from "./shapes.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 
-const ConfigSchema = z.object({ name: z.string(), engine: z.string().optional() });
+const ConfigSchema = z.object({
+  name: z.string(),
+  engine: z.string().optional(),
+  migrated: z.string().optional(),
+});
 const { values } = parseArgs({
   options: {
     backend: { type: "string" },
@@ -60,6 +68,8 @@ interface Contender {
   name: string;
   tasker: Tasker;
   database: Database;
+  /** PostgreSQL's processes serving this contender's database (see serverCpuMs). */
+  serverPids: number[];
   tracker: CompletionTracker;
   createNamed(name: string): Promise<string>;
   close(): Promise<void>;
@@ -86,6 +96,7 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
     logger,
     messaging: "postgres",
   });
+  if (cfg.migrated) await database.exec(cfg.migrated);
   const tracker = new CompletionTracker();
   trackTaskOutcomes(tasker, tracker);
   await tasker.events.ready();
@@ -96,6 +107,7 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
     name: cfg.name,
     tasker,
     database,
+    serverPids: [],
     tracker,
     createNamed: async (name) =>
       (await tasker.client.createTask({ namespace: BENCH_NAMESPACE, name })).task.task_uuid,
@@ -106,6 +118,30 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * CPU time (ms) PostgreSQL's processes serving a contender's database have used so far, from
+ * /proc/<pid>/schedstat (ns on the CPU): the server's side of a task, which the process's own CPU
+ * time does not include. The processes are listed again between tasks (the pool may replace them).
+ */
+function serverCpuMs(c: Contender): number {
+  let ns = 0;
+  for (const pid of c.serverPids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // The process ended: its time is lost to both readings alike.
+    }
+  }
+  return ns / 1e6;
+}
+async function listServerPids(c: Contender): Promise<void> {
+  if (backend !== "postgres") return;
+  const rows = await c.database.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+  );
+  c.serverPids = rows.map((r) => r.pid);
 }
 
 const contenders: Contender[] = [];
@@ -120,33 +156,62 @@ console.log(
 
 try {
   if (modes.includes("latency")) {
-    const samples = new Map(contenders.map((c) => [c.name, [] as number[]]));
+    const samples = new Map(contenders.map((c) => [c.name, { ms: [] as number[], cpu: [] as number[] }]));
+    const serverMs = new Map(contenders.map((c) => [c.name, 0]));
     for (let i = 0; i < warmup + runs; i++) {
       for (const c of inTurn(i)) {
+        if (i % 20 === 0) await listServerPids(c);
+        const server0 = serverCpuMs(c);
+        const cpu0 = process.cpuUsage();
         const start = performance.now();
         const uuid = await c.createNamed("linear5");
         const done = await c.tracker.wait(uuid, 60_000);
+        const cpu = process.cpuUsage(cpu0);
         if (!done.ok) throw new Error(`task failed: ${done.detail}`);
-        if (i >= warmup) samples.get(c.name)?.push(done.at - start);
+        if (i >= warmup) {
+          serverMs.set(c.name, (serverMs.get(c.name) ?? 0) + serverCpuMs(c) - server0);
+          samples.get(c.name)?.ms.push(done.at - start);
+          samples.get(c.name)?.cpu.push((cpu.user + cpu.system) / 1000);
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
     }
-    const b = samples.get(base.name) as number[];
+    const b = samples.get(base.name) as { ms: number[]; cpu: number[] };
+    const server = (c: Contender) => {
+      const mean = (serverMs.get(c.name) ?? 0) / runs;
+      return `${mean.toFixed(2)} (${(mean / ((serverMs.get(base.name) ?? 0) / runs)).toFixed(3)}x)`;
+    };
     console.log(`\nlinear5 latency, ${runs} runs each after ${warmup}, alternated`);
-    console.log(`${pad("", 20)}${pad("p25 ms")}${pad("p50 ms")}${pad("p90 ms")}`);
+    console.log(
+      `${pad("", 20)}${pad("p25 ms", 18)}${pad("p50 ms", 18)}${pad("p90 ms", 18)}${pad("CPU p25 ms", 18)}${pad("CPU p50 ms", 18)}${backend === "postgres" ? "server CPU mean ms" : ""}`,
+    );
     for (const c of contenders) {
-      const xs = samples.get(c.name) as number[];
-      const cell = (p: number) =>
-        pad(`${percentile(xs, p).toFixed(2)} (${(percentile(xs, p) / percentile(b, p)).toFixed(3)}x)`, 18);
-      console.log(`${c.name.slice(0, 19).padEnd(20)}${cell(25)}${cell(50)}${cell(90)}`);
+      const xs = samples.get(c.name) as { ms: number[]; cpu: number[] };
+      const cell = (k: "ms" | "cpu", p: number) =>
+        pad(
+          `${percentile(xs[k], p).toFixed(2)} (${(percentile(xs[k], p) / percentile(b[k], p)).toFixed(3)}x)`,
+          18,
+        );
+      console.log(
+        `${c.name.slice(0, 19).padEnd(20)}${cell("ms", 25)}${cell("ms", 50)}${cell("ms", 90)}${cell("cpu", 25)}${cell("cpu", 50)}${backend === "postgres" ? server(c) : ""}`,
+      );
     }
   }
 
-  /** Rounds of `measure` per contender, alternated; prints each round and the median ratio. */
-  async function inRounds(label: string, measure: (c: Contender) => Promise<number>) {
+  /**
+   * Rounds of `measure` per contender, alternated; prints each round and the median ratio. With
+   * `perTask`, also this process's CPU time per task in each round.
+   */
+  async function inRounds(label: string, measure: (c: Contender) => Promise<number>, perTask?: number) {
     const byName = new Map(contenders.map((c) => [c.name, [] as number[]]));
+    const cpuByName = new Map(contenders.map((c) => [c.name, [] as number[]]));
     for (let r = 0; r < rounds; r++) {
-      for (const c of inTurn(r)) byName.get(c.name)?.push(await measure(c));
+      for (const c of inTurn(r)) {
+        const cpu0 = process.cpuUsage();
+        byName.get(c.name)?.push(await measure(c));
+        const cpu = process.cpuUsage(cpu0);
+        if (perTask) cpuByName.get(c.name)?.push((cpu.user + cpu.system) / 1000 / perTask);
+      }
     }
     const b = byName.get(base.name) as number[];
     console.log(`\n${label}: steps/s per round (alternated), median, median of the rounds' ratios`);
@@ -157,19 +222,33 @@ try {
         `${c.name.slice(0, 19).padEnd(20)}${xs.map((x) => x.toFixed(0)).join(" / ")}  median ${median(xs).toFixed(0)}  ratio ${median(ratios).toFixed(3)}x`,
       );
     }
+    if (!perTask) return;
+    const bc = cpuByName.get(base.name) as number[];
+    console.log("CPU ms per task per round, median, median of the rounds' ratios");
+    for (const c of contenders) {
+      const xs = cpuByName.get(c.name) as number[];
+      const ratios = xs.map((x, i) => x / (bc[i] as number));
+      console.log(
+        `${c.name.slice(0, 19).padEnd(20)}${xs.map((x) => x.toFixed(2)).join(" / ")}  median ${median(xs).toFixed(2)}  ratio ${median(ratios).toFixed(3)}x`,
+      );
+    }
   }
 
   if (modes.includes("throughput")) {
-    await inRounds(`linear5 throughput, ${tasks} tasks`, async (c) => {
-      const run = await measureThroughput({
-        tasks,
-        creators: 8,
-        tracker: c.tracker,
-        create: () => c.createNamed("linear5"),
-        timeoutMs: 600_000,
-      });
-      return (tasks * 5) / (run.durationMs / 1000);
-    });
+    await inRounds(
+      `linear5 throughput, ${tasks} tasks`,
+      async (c) => {
+        const run = await measureThroughput({
+          tasks,
+          creators: 8,
+          tracker: c.tracker,
+          create: () => c.createNamed("linear5"),
+          timeoutMs: 600_000,
+        });
+        return (tasks * 5) / (run.durationMs / 1000);
+      },
+      tasks,
+    );
   }
 
   if (modes.includes("shapes")) {

@@ -28,7 +28,7 @@ export async function seedHistory(
   if (db.kind === "postgres") await db.exec("CHECKPOINT");
 }
 
-// A uuid whose first 48 bits are the row's time in ms, like the engine's uuidv7: new rows land at
+// A uuid whose first 48 bits are the row's time in ms, like the engine's uuid v7 ids: new rows land at
 // the right edge of the indexes, after the history, as they would in production.
 const timeUuid = (ms: string, seed: string) =>
   `(lpad(to_hex(${ms}), 12, '0') || '7' || substr(md5(${seed}), 1, 19))::uuid`;

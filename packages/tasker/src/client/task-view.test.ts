@@ -1,7 +1,7 @@
+import { v7 as uuidv7 } from "uuid";
 import { describe, expect, it } from "vitest";
 import { taskRow as sharedTaskRow } from "../../test/support/step-rows.js";
 import { StepResponseSchema, TaskListResponseSchema, TaskResponseSchema } from "../model/task-response.js";
-import { uuidv7 } from "../orchestrator/uuidv7.js";
 import type { StepState } from "../state/step-states.js";
 import type { TaskState } from "../state/task-states.js";
 import type { StepRow } from "../store/sql/steps.js";
@@ -10,7 +10,7 @@ import { toStepResponse, toTaskResponse, toTaskSummary } from "./task-view.js";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 const CREATED = new Date("2025-06-01T11:00:00.000Z");
-const TASK_UUID = uuidv7(CREATED.getTime());
+const TASK_UUID = uuidv7({ msecs: CREATED.getTime() });
 
 function taskRow(overrides: Partial<TaskRow> = {}): TaskRow {
   return sharedTaskRow({
@@ -31,7 +31,7 @@ let position = 0;
 function stepRow(state: StepState, overrides: Partial<StepRow> = {}): StepRow {
   position++;
   return {
-    workflow_step_uuid: uuidv7(CREATED.getTime() + position),
+    workflow_step_uuid: uuidv7({ msecs: CREATED.getTime() + position }),
     task_uuid: TASK_UUID,
     name: `step_${position}`,
     position,

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
+import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type {
   CheckpointResponse,
@@ -217,7 +218,7 @@ export class RemoteWorker {
         },
       });
     }
-    const log = this.logger.child({
+    const log = lazyChild(this.logger, {
       task_uuid: claim.task_uuid,
       step_uuid: claim.step_uuid,
       step: claim.step_name,

@@ -26,26 +26,16 @@ function uniqueNames<K extends string>(names: readonly K[]): readonly K[] {
   return unique as readonly K[];
 }
 
-/**
- * The values of `names` in the order {@link numberParams} numbered them. With several `values`,
- * a name's value is that of the last one that has it, as if they were spread into one object
- * (merging them in a spread is what it avoids: on Node 20 that builds a new hidden class per call).
- */
+/** The values of `names` in the order {@link numberParams} numbered them. */
 export function paramValues<K extends string>(
   names: readonly K[],
-  ...values: readonly Readonly<Partial<Record<K, unknown>>>[]
+  values: Readonly<Partial<Record<K, unknown>>>,
 ): unknown[] {
-  const unique = uniqueNames(names);
-  const out: unknown[] = [];
-  for (let n = 0; n < unique.length; n++) {
-    const name = unique[n] as K;
-    let i = values.length - 1;
-    while (i >= 0 && !(name in (values[i] as object))) i--;
-    // Split over several objects the compiler no longer sees a missing name: say it here.
-    if (i < 0) throw new Error(`no value for the statement parameter "${name}"`);
-    out.push((values[i] as Readonly<Partial<Record<K, unknown>>>)[name]);
-  }
-  return out;
+  return uniqueNames(names).map((name) => {
+    // A record built key by key may lack a name the compiler cannot see: say it here.
+    if (!(name in values)) throw new Error(`no value for the statement parameter "${name}"`);
+    return values[name];
+  });
 }
 
 /** A statement's text numbered for the parameters its parts use, and those names in that order. */

@@ -51,8 +51,8 @@ export interface StepRow extends NewStep {
 
 /** A step as it is on creation (pending, never attempted): what the planner sees of a new task. */
 export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
-  // Field by field, not `{ ...s, state, ... }`: on Node 20 a spread followed by keys the source
-  // lacks builds a new hidden class on every call (~40 us for this row, measured).
+  // Field by field, not `{ ...s, state, ... }`: on Node 20 a spread that adds keys its source
+  // lacks costs more than it reads better (measured with the rest: bench/LOG.md, 2026-12-05).
   return {
     workflow_step_uuid: s.workflow_step_uuid,
     task_uuid: s.task_uuid,
