@@ -1,7 +1,7 @@
 import type { StepState } from "../state/step-states.js";
 import type { DagStep } from "./dag.js";
 import type { StepType } from "./schema.js";
-import { hasRunTimeSteps, type StepPresence, taskShape } from "./task-shape.js";
+import { countStates, hasRunTimeSteps, type StepPresence, taskShape, worstState } from "./task-shape.js";
 
 /** Options of {@link templateToMermaid}. */
 export interface MermaidOptions {
@@ -45,20 +45,6 @@ const SHAPES: Record<StepType, [string, string]> = {
   batch_worker: ["[/", "/]"],
 };
 
-/** A worst-first order, so a worker's node shows the state that needs attention. */
-const WORST_FIRST: StepState[] = [
-  "error",
-  "waiting_for_retry",
-  "enqueued_as_error_for_orchestration",
-  "in_progress",
-  "enqueued",
-  "enqueued_for_orchestration",
-  "pending",
-  "cancelled",
-  "resolved_manually",
-  "complete",
-];
-
 type MermaidStep = DagStep & { type?: StepType };
 
 /**
@@ -91,10 +77,7 @@ export function templateToMermaid(
       : undefined;
   const stateOf = (name: string): StepState | undefined => {
     const instances = shape?.instances.get(name);
-    if (instances && instances.length > 0) {
-      const states = new Set(instances.map((i) => stepStates?.[i]));
-      return WORST_FIRST.find((s) => states.has(s));
-    }
+    if (instances && instances.length > 0) return worstState(instances.map((i) => stepStates?.[i]));
     return stepStates?.[name];
   };
 
@@ -142,12 +125,8 @@ function instanceNote(
   stepStates: Partial<Record<string, StepState>> | undefined,
 ): string {
   if (!instances || instances.length === 0) return "N instances";
-  const counts = new Map<string, number>();
-  for (const i of instances) {
-    const state = stepStates?.[i] ?? "pending";
-    counts.set(state, (counts.get(state) ?? 0) + 1);
-  }
-  const parts = WORST_FIRST.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
+  const counts = countStates(instances.map((i) => stepStates?.[i] ?? "pending"));
+  const parts = counts.map(([state, n]) => `${n} ${state}`);
   return `${instances.length} instances: ${parts.join(", ")}`;
 }
 

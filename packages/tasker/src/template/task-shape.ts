@@ -1,6 +1,7 @@
 // A task's steps seen against its template: which template steps the task has, which it will
 // never have (a branch not taken), which it may still get, and which steps are instances of a
 // batch worker. Pure; drawn by `tasker-ctl template visualize --task` and the dashboard's DAG.
+import type { StepState } from "../state/step-states.js";
 import type { DagStep } from "./dag.js";
 import type { StepType } from "./schema.js";
 import { createsSteps } from "./step-creation.js";
@@ -90,4 +91,35 @@ export function taskShape(
 /** True when a template has steps created at run time (anything but standard steps). */
 export function hasRunTimeSteps(templateSteps: readonly ShapeTemplateStep[]): boolean {
   return templateSteps.some((s) => (s.type ?? "standard") !== "standard");
+}
+
+/** Step states worst first, so a node standing for many steps shows the one needing attention. */
+export const WORST_FIRST = [
+  "error",
+  "waiting_for_retry",
+  "enqueued_as_error_for_orchestration",
+  "in_progress",
+  "enqueued",
+  "enqueued_for_orchestration",
+  "pending",
+  "cancelled",
+  "resolved_manually",
+  "complete",
+] as const satisfies readonly StepState[];
+
+/** The worst of some steps' states (see WORST_FIRST), or undefined for none. */
+export function worstState(states: Iterable<string | undefined>): StepState | undefined {
+  const present = new Set(states);
+  return WORST_FIRST.find((s) => present.has(s));
+}
+
+/** How many steps are in each state, worst state first. */
+export function countStates(states: Iterable<string>): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const order = (s: string) => {
+    const i = (WORST_FIRST as readonly string[]).indexOf(s);
+    return i < 0 ? WORST_FIRST.length : i;
+  };
+  return [...counts].sort((a, b) => order(a[0]) - order(b[0]));
 }

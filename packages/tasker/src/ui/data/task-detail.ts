@@ -8,6 +8,7 @@ import type {
 } from "../../model/task-response.js";
 import type { Queryable } from "../../store/database.js";
 import { selectTaskTransitions } from "../../store/sql/transitions.js";
+import type { ShapeTemplateStep } from "../../template/task-shape.js";
 import type { DashboardTasker } from "../dashboard-tasker.js";
 import { type Attempt, summarizeAttempts } from "./step-attempts.js";
 import { selectTaskEdges } from "./task-graph.js";
@@ -22,6 +23,8 @@ export interface SelectedStep {
 export interface TaskDetail {
   task: TaskResponse;
   edges: { from: string; to: string }[];
+  /** The steps of the task's template version, to draw the steps the task lacks; absent if gone. */
+  templateSteps: ShapeTemplateStep[] | undefined;
   transitions: TaskTransition[];
   selected: SelectedStep | undefined;
   /** Changes whenever anything shown changes: live refreshes send nothing while it is the same. */
@@ -65,9 +68,10 @@ export async function loadTaskDetail(
   stepRef: string | undefined,
 ): Promise<TaskDetail> {
   const task = await tasker.client.getTask(taskUuid);
-  const [edges, transitions] = await Promise.all([
+  const [edges, transitions, template] = await Promise.all([
     selectTaskEdges(tasker.database, taskUuid),
     loadTaskTransitions(tasker.database, taskUuid),
+    tasker.templates.get(task.namespace, task.name, task.version),
   ]);
   const step = pickStep(task.steps, stepRef);
   let selected: SelectedStep | undefined;
@@ -80,5 +84,5 @@ export async function loadTaskDetail(
     transitions.length,
     selected ? { uuid: selected.step.workflow_step_uuid, auditCount: selected.audit.length } : undefined,
   );
-  return { task, edges, transitions, selected, fingerprint };
+  return { task, edges, templateSteps: template?.steps, transitions, selected, fingerprint };
 }

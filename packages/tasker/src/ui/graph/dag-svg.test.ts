@@ -95,3 +95,27 @@ describe("edgePath", () => {
     expect(edgePath([])).toBe("");
   });
 });
+
+describe("renderDagSvg, steps created at run time", () => {
+  it("dashes possible branches, classes absent steps and stacks a node standing for many", async () => {
+    const svg = await renderToString(
+      renderDagSvg(
+        [
+          node("route", "complete", { variant: "type-decision" }),
+          node("manager", "absent", { variant: "type-standard absent presence-not_taken" }),
+          node("rows", "in_progress", { stacked: true }),
+        ],
+        [
+          { from: "route", to: "manager", possible: true },
+          { from: "route", to: "rows" },
+        ],
+        { label: "g" },
+      ),
+    );
+    expect(svg).toMatch(/<path class="edge edge-from-complete possible"[^>]*data-to="manager"/);
+    expect(svg).toMatch(/<path class="edge edge-from-complete"[^>]*data-to="rows"/);
+    expect(svg).toContain('class="node state-absent type-standard absent presence-not_taken"');
+    expect(svg).toContain('class="node state-complete type-decision"');
+    expect(svg.match(/<rect class="stack"/g)).toHaveLength(2);
+  });
+});

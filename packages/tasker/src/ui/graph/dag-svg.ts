@@ -13,6 +13,15 @@ export interface DagNodeView {
   title: string;
   href?: string;
   selected?: boolean;
+  /** More classes: `absent` (a step the task lacks), `type-decision`, ... */
+  variant?: string;
+  /** Drawn as a stack of cards: one node standing for many steps (a batch worker's instances). */
+  stacked?: boolean;
+}
+
+/** An edge; a possible branch (out of a decision, into a convergence step) is drawn dashed. */
+export interface DagEdgeView extends DagEdgeInput {
+  possible?: boolean;
 }
 
 export interface DagSvgOptions {
@@ -64,9 +73,10 @@ export const nodeDomId = (id: string) => `node-${id.replace(/[^A-Za-z0-9_-]/g, "
  */
 export function renderDagSvg(
   nodes: readonly DagNodeView[],
-  edges: readonly DagEdgeInput[],
+  edges: readonly DagEdgeView[],
   options: DagSvgOptions,
 ): Html {
+  const possible = new Set(edges.filter((e) => e.possible).map((e) => `${e.from}\u0000${e.to}`));
   const sized = nodes.map((n) => ({ id: n.id, width: nodeWidth(n.label, n.detail), height: NODE_HEIGHT }));
   const placed = layoutDag(sized, edges);
   const views = new Map(nodes.map((n) => [n.id, n]));
@@ -76,13 +86,16 @@ export function renderDagSvg(
 
   const edgeMarkup = placed.edges.map(
     (e) =>
-      html`<path class="edge edge-from-${stateOf(e.from)}" d="${edgePath(e.points)}" data-from="${e.from}" data-to="${e.to}" marker-end="url(#dag-arrow)"></path>`,
+      html`<path class="edge edge-from-${stateOf(e.from)}${possible.has(`${e.from}\u0000${e.to}`) ? " possible" : ""}" d="${edgePath(e.points)}" data-from="${e.from}" data-to="${e.to}" marker-end="url(#dag-arrow)"></path>`,
   );
   const nodeMarkup = placed.nodes.map((p) => {
     const view = views.get(p.id)!;
     const cx = p.x + p.width / 2;
-    const body = html`<title>${view.title}</title><rect x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" rx="9"></rect><text class="node-name" x="${cx}" y="${p.y + 19}">${fitText(view.label, p.width, NAME_CHAR)}</text><text class="node-detail" x="${cx}" y="${p.y + 35}">${fitText(view.detail, p.width, DETAIL_CHAR)}</text>`;
-    const cls = `node state-${view.state}${view.selected ? " selected" : ""}`;
+    const stack = view.stacked
+      ? html`<rect class="stack" x="${p.x + 6}" y="${p.y - 6}" width="${p.width}" height="${p.height}" rx="9"></rect><rect class="stack" x="${p.x + 3}" y="${p.y - 3}" width="${p.width}" height="${p.height}" rx="9"></rect>`
+      : "";
+    const body = html`<title>${view.title}</title>${stack}<rect x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" rx="9"></rect><text class="node-name" x="${cx}" y="${p.y + 19}">${fitText(view.label, p.width, NAME_CHAR)}</text><text class="node-detail" x="${cx}" y="${p.y + 35}">${fitText(view.detail, p.width, DETAIL_CHAR)}</text>`;
+    const cls = `node state-${view.state}${view.variant ? ` ${view.variant}` : ""}${view.selected ? " selected" : ""}`;
     return view.href
       ? html`<a id="${nodeDomId(p.id)}" class="${cls}" href="${view.href}" data-step="${p.id}" data-state="${view.state}" data-layer="${p.layer}" aria-label="${view.title}"${view.selected ? html` aria-current="true"` : ""}>${body}</a>`
       : html`<g id="${nodeDomId(p.id)}" class="${cls}" data-step="${p.id}" data-state="${view.state}" data-layer="${p.layer}" role="img" aria-label="${view.title}">${body}</g>`;

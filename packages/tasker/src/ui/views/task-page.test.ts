@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StepResponse } from "../../model/task-response.js";
 import { renderToString } from "./html.js";
 import { stepDuration } from "./step-panel.js";
-import { isWebUrl, nodeDetail, tagList } from "./task-page.js";
+import { isWebUrl, nodeDetail, tableRows, tagList } from "./task-page.js";
 
 const NOW = new Date("2026-03-01T00:00:10.000Z");
 const step = (extra: Partial<StepResponse>) =>
@@ -68,5 +68,24 @@ describe("a task's tags (issue #28: link the task to the app row that created it
     for (const notALink of ["javascript:alert(1)", "data:text/html,x", "order:5", "ftp://x/y"]) {
       expect(isWebUrl(notALink), notALink).toBe(false);
     }
+  });
+});
+
+describe("tableRows", () => {
+  it("lists a grouped batch worker's unfinished and failed instances first, up to 20, and counts the rest", () => {
+    const instances = Array.from({ length: 1000 }, (_, i) =>
+      step({
+        name: `rows_${i}`,
+        workflow_step_uuid: `u${i}`,
+        current_state: i === 500 ? "error" : i >= 990 ? "in_progress" : "complete",
+      }),
+    );
+    const plan = step({ name: "plan", workflow_step_uuid: "p", current_state: "complete" });
+    const rows = tableRows([plan, ...instances], new Map([["rows", instances]]));
+    expect(rows).toHaveLength(1 + 20 + 1);
+    const names = rows.slice(1, 21).map((r) => ("name" in r ? r.name : ""));
+    expect(names.slice(0, 10)).toEqual(instances.slice(990).map((s) => s.name));
+    expect(names[10]).toBe("rows_500");
+    expect(rows.at(-1)).toEqual({ worker: "rows", hidden: 980, total: 1000 });
   });
 });

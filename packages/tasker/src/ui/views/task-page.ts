@@ -2,8 +2,11 @@ import { html } from "hono/html";
 import type { StepResponse, TaskResponse } from "../../model/task-response.js";
 import { STEP_TERMINAL_STATES } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
+import type { StepType } from "../../template/schema.js";
+import { countStates, worstState } from "../../template/task-shape.js";
 import { canCancelTask } from "../data/allowed-actions.js";
 import type { TaskDetail } from "../data/task-detail.js";
+import { type TaskGraph, taskGraph } from "../data/task-graph-view.js";
 import { type DagNodeView, renderDagSvg } from "../graph/dag-svg.js";
 import { can } from "../session.js";
 import type { UiContext } from "../ui-context.js";
@@ -11,13 +14,37 @@ import { formatDuration, jsonBlock, stateBadge, timeTag } from "./format.js";
 import type { Html } from "./html.js";
 import { metadataText, renderStepPanel, stepDuration } from "./step-panel.js";
 
-/** The colours of the DAG, as a legend (only states that appear in this task). */
-function legend(steps: readonly StepResponse[]): Html {
-  const states = [...new Set(steps.map((s) => s.current_state))];
+/** The colours of the DAG, as a legend (only states and marks that appear in this graph). */
+function legend(graph: TaskGraph): Html {
+  const states = [
+    ...new Set(
+      graph.nodes.flatMap((n) =>
+        n.kind === "step"
+          ? [n.step.current_state]
+          : n.kind === "batch"
+            ? n.instances.map((i) => i.current_state)
+            : [],
+      ),
+    ),
+  ];
+  const absent = new Set(graph.nodes.flatMap((n) => (n.kind === "absent" ? [n.presence] : [])));
   return html`<ul class="legend" aria-label="Step states in this graph">${states.map(
     (s) => html`<li><span class="swatch state-${s}" aria-hidden="true"></span>${s}</li>`,
-  )}</ul>`;
+  )}${[...absent].map(
+    (p) =>
+      html`<li><span class="swatch absent presence-${p}" aria-hidden="true"></span>${ABSENT_TEXT[p]}</li>`,
+  )}${graph.edges.some((e) => e.possible) ? html`<li><span class="swatch-edge" aria-hidden="true"></span>possible branch</li>` : ""}${graph.groups.size > 0 ? html`<li><span class="swatch stacked" aria-hidden="true"></span>batch instances</li>` : ""}</ul>`;
 }
+
+const ABSENT_TEXT = { not_taken: "not taken", not_yet_created: "not created yet" } as const;
+
+/** A word for the step types created at run time, shown before the node's detail. */
+const TYPE_WORD: Partial<Record<StepType, string>> = {
+  decision: "decision",
+  deferred_convergence: "converges",
+  batchable: "batches",
+  batch_worker: "batch",
+};
 
 const stepHref = (ctx: UiContext, task: TaskResponse, step: StepResponse) =>
   `${ctx.base}/tasks/${task.task_uuid}?step=${step.workflow_step_uuid}`;
@@ -32,17 +59,54 @@ export function nodeDetail(step: StepResponse, now = new Date()): string {
   return `${step.current_state} · ${step.attempts}/${step.max_attempts}`;
 }
 
-function dagNodes(ctx: UiContext, detail: TaskDetail): DagNodeView[] {
+function dagNodes(ctx: UiContext, detail: TaskDetail, graph: TaskGraph): DagNodeView[] {
   const selected = detail.selected?.step.workflow_step_uuid;
-  return detail.task.steps.map((s) => ({
-    id: s.name,
-    label: s.name,
-    detail: nodeDetail(s),
-    state: s.current_state,
-    title: `${s.name}: ${s.current_state}, attempt ${s.attempts} of ${s.max_attempts}`,
-    href: stepHref(ctx, detail.task, s),
-    selected: s.workflow_step_uuid === selected,
-  }));
+  return graph.nodes.map((n): DagNodeView => {
+    const word = TYPE_WORD[n.type];
+    const typed = (text: string) => (word ? `${word} · ${text}` : text);
+    // Standard steps get no class, so a plain template's DAG is drawn as it always was.
+    const variant = n.type === "standard" ? undefined : `type-${n.type}`;
+    if (n.kind === "absent") {
+      const text = ABSENT_TEXT[n.presence];
+      return {
+        id: n.id,
+        label: n.id,
+        detail: typed(text),
+        state: "absent",
+        title: `${n.id}: ${text} (a ${n.type.replaceAll("_", " ")} step of the template this task did not create${n.presence === "not_taken" ? "" : " so far"})`,
+        variant: `${variant ?? ""} absent presence-${n.presence}`.trim(),
+      };
+    }
+    if (n.kind === "batch") {
+      const counts = countStates(n.instances.map((i) => i.current_state));
+      const worst = n.instances.find((i) => i.current_state === counts[0]![0])!;
+      return {
+        id: n.id,
+        label: `${n.id} ×${n.instances.length}`,
+        detail: counts
+          .slice(0, 2)
+          .map(([state, count]) => `${count} ${state}`)
+          .join(", "),
+        state: worstState(n.instances.map((i) => i.current_state)) ?? "pending",
+        title: `${n.instances.length} instances of ${n.id}: ${counts.map(([state, count]) => `${count} ${state}`).join(", ")}`,
+        href: stepHref(ctx, detail.task, worst),
+        selected: n.instances.some((i) => i.workflow_step_uuid === selected),
+        variant,
+        stacked: true,
+      };
+    }
+    const s = n.step;
+    return {
+      id: s.name,
+      label: s.name,
+      detail: typed(nodeDetail(s)),
+      state: s.current_state,
+      title: `${s.name}: ${s.current_state}, attempt ${s.attempts} of ${s.max_attempts}`,
+      href: stepHref(ctx, detail.task, s),
+      selected: s.workflow_step_uuid === selected,
+      variant,
+    };
+  });
 }
 
 function cancelForm(ctx: UiContext, task: TaskResponse): Html {
@@ -74,13 +138,44 @@ function summary(task: TaskResponse): Html {
 </section>`;
 }
 
-function stepsTable(ctx: UiContext, detail: TaskDetail): Html {
+/** Instances of a grouped batch worker listed in the steps table; the rest are counted. */
+const LISTED_INSTANCES = 20;
+
+/**
+ * The rows of the steps table: every step, except that of a batch worker drawn as one node only
+ * the unfinished (then the failed) instances are listed, up to LISTED_INSTANCES, and the others
+ * counted in a row of their own.
+ */
+export function tableRows(
+  steps: readonly StepResponse[],
+  groups: ReadonlyMap<string, readonly StepResponse[]>,
+): (StepResponse | { worker: string; hidden: number; total: number })[] {
+  const grouped = new Map<string, string>();
+  for (const [worker, instances] of groups)
+    for (const i of instances) grouped.set(i.workflow_step_uuid, worker);
+  const rows: (StepResponse | { worker: string; hidden: number; total: number })[] = [];
+  for (const step of steps) {
+    if (!grouped.has(step.workflow_step_uuid)) rows.push(step);
+  }
+  for (const [worker, instances] of groups) {
+    const rank = (s: StepResponse) =>
+      STEP_TERMINAL_STATES.has(s.current_state) ? (s.current_state === "complete" ? 2 : 1) : 0;
+    const listed = [...instances].sort((a, b) => rank(a) - rank(b)).slice(0, LISTED_INSTANCES);
+    rows.push(...listed, { worker, hidden: instances.length - listed.length, total: instances.length });
+  }
+  return rows;
+}
+
+function stepsTable(ctx: UiContext, detail: TaskDetail, graph: TaskGraph): Html {
   const selected = detail.selected?.step.workflow_step_uuid;
   const liveUrl = (s: StepResponse) =>
     `${ctx.base}/tasks/${detail.task.task_uuid}/live?step=${s.workflow_step_uuid}`;
   return html`<section class="card" aria-labelledby="steps-heading"><h2 id="steps-heading">Steps</h2><div class="table-scroll"><table class="table">
 <thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Took</th><th scope="col">Last attempt</th></tr></thead>
-<tbody>${detail.task.steps.map((s) => {
+<tbody>${tableRows(detail.task.steps, graph.groups).map((s) => {
+    if ("worker" in s) {
+      return html`<tr class="muted"><td colspan="5">${s.worker}: ${s.total} instances${s.hidden > 0 ? ` (${s.hidden} more finished ones not listed)` : ""}</td></tr>`;
+    }
     const d = stepDuration(s);
     return html`<tr${s.workflow_step_uuid === selected ? html` class="selected"` : ""}><td><a href="${stepHref(ctx, detail.task, s)}" hx-get="${liveUrl(s)}" hx-target="#live" hx-swap="outerHTML" hx-push-url="${stepHref(ctx, detail.task, s)}">${s.name}</a></td><td>${stateBadge(s.current_state)}</td><td>${s.attempts}/${s.max_attempts}</td><td>${d === undefined ? "–" : formatDuration(d)}</td><td>${timeTag(s.last_attempted_at)}</td></tr>`;
   })}</tbody></table></div></section>`;
@@ -102,6 +197,7 @@ function timeline(detail: TaskDetail): Html {
  */
 export function renderTaskLive(ctx: UiContext, detail: TaskDetail): Html {
   const { task } = detail;
+  const graph = taskGraph(task.steps, detail.edges, detail.templateSteps);
   const terminal = TASK_TERMINAL_STATES.has(task.status);
   const step = detail.selected?.step.workflow_step_uuid;
   const poll = `${ctx.base}/tasks/${task.task_uuid}/live?${step ? `step=${step}&` : ""}v=${detail.fingerprint}`;
@@ -120,11 +216,11 @@ export function renderTaskLive(ctx: UiContext, detail: TaskDetail): Html {
 ${task.error ? html`<div class="callout callout-error" role="note"><strong>Task error:</strong> ${task.error}</div>` : ""}
 ${summary(task)}
 <div class="task-grid">
-<section class="card dag-card" aria-labelledby="dag-heading"><div class="card-head"><h2 id="dag-heading">Workflow</h2>${legend(task.steps)}</div>
-<div class="dag-scroll">${renderDagSvg(dagNodes(ctx, detail), detail.edges, { label: `Steps of ${task.name} and their dependencies` })}</div></section>
+<section class="card dag-card" aria-labelledby="dag-heading"><div class="card-head"><h2 id="dag-heading">Workflow</h2>${legend(graph)}</div>
+<div class="dag-scroll">${renderDagSvg(dagNodes(ctx, detail, graph), graph.edges, { label: `Steps of ${task.name} and their dependencies` })}</div></section>
 ${renderStepPanel(ctx, task, detail.selected)}
 </div>
-${stepsTable(ctx, detail)}
+${stepsTable(ctx, detail, graph)}
 ${timeline(detail)}
 </div>`;
 }
