@@ -1,7 +1,8 @@
 // The example app under load: `npm start` (examples/hono-app) as a user starts it, on PostgreSQL
 // (DATABASE_URL) or embedded on PGlite, while autocannon POSTs /orders on `connections`
 // connections for `seconds`. An order counts when its task completes (its five steps run on the
-// same machine), read from the orchestration API's task counts, not when the 201 comes back.
+// same machine), read from the engine's task counts (the orchestration API's embedded, the tasks
+// table on PostgreSQL), not when the 201 comes back.
 // On PostgreSQL the transactions one order needs are measured from pg_stat_database (the app's
 // tables live in the engine's database, schema `app`): the ceiling is pgbench's transactions/s
 // divided by that (bench/compare.ts).
@@ -45,6 +46,12 @@ export interface AppLoadOptions {
   connections: number;
   /** How long to wait for the accepted orders' tasks to finish after the load stops. */
   drainTimeoutMs: number;
+  /**
+   * PostgreSQL: how long to let backends report their transactions to pg_stat_database before
+   * and after the run. A backend that goes idle within a second of its last report holds its
+   * counts for up to 10 s (PGSTAT_IDLE_INTERVAL): 11 s reads them all; less is a smoke test.
+   */
+  statsWaitMs?: number;
   /** Repository root whose `npm start` runs (default the working directory). */
   root?: string;
   say?: (line: string) => void;
@@ -133,17 +140,28 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
     });
     try {
       say(`[app ${options.backend}] npm start ready in ${(app.readyMs / 1000).toFixed(1)} s`);
+      let statements = 0; // the bench's own statements on the app's database, each a transaction
+      const query = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+        statements++;
+        return sql!.query<R>(text, values);
+      };
+      const statsWaitMs = options.statsWaitMs ?? 11_000;
       if (sql) {
         await sql.connect();
         // The bench owns this database: stock for any number of orders.
-        await sql.query("UPDATE app.products SET stock = 100000000 WHERE NOT restricted");
+        await query("UPDATE app.products SET stock = 100000000 WHERE NOT restricted");
+        await sleep(statsWaitMs); // the start-up's transactions reported before the first count
       }
-      const tasks = taskCounter(`http://127.0.0.1:${orchestrationPort}`, apiKey);
+      // On PostgreSQL the counts are read from the engine's table, one known statement each; the
+      // API's reads would be transactions of their own in the same database.
+      const tasks = sql
+        ? sqlTaskCounter(query)
+        : apiTaskCounter(`http://127.0.0.1:${orchestrationPort}`, apiKey);
       const before = await tasks.read();
-      const xactBefore = sql ? await transactionCount(sql, db!.name) : null;
+      const xactBefore = sql ? await transactionCount(query, db!.name) : null;
+      const ownBefore = statements;
       const cpuBefore = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
-      const dbCpuBefore = sql ? await backendCpu(sql, db!.name) : null;
-      tasks.reads = 0;
+      const dbCpuBefore = sql ? await backendCpu(query, db!.name) : null;
 
       const t0 = performance.now();
       let lastCompletionMs = 0;
@@ -182,16 +200,13 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
       );
       await watch;
       const cpuAfter = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
-      const dbCpuAfter = sql ? await backendCpu(sql, db!.name) : null;
-      // A backend reports its counts to pg_stat_database within a second of going idle.
+      const dbCpuAfter = sql ? await backendCpu(query, db!.name) : null;
       let transactions: number | null = null;
-      if (sql && xactBefore !== null) {
-        await sleep(1500);
-        const total = (await transactionCount(sql, db!.name)) - xactBefore;
-        // The bench's own reads of the task counts are not the orders' work: measured, taken off.
-        const reads = tasks.reads;
-        const perRead = await transactionsPerRead(sql, db!.name, tasks);
-        transactions = Math.max(0, total - reads * perRead);
+      if (xactBefore !== null) {
+        await sleep(statsWaitMs);
+        // The bench's statements since the first count (which itself committed after its snapshot).
+        const own = statements - ownBefore + 1;
+        transactions = Math.max(0, (await transactionCount(query, db!.name)) - xactBefore - own);
       }
       const result = loadResult({
         backend: options.backend,
@@ -221,45 +236,49 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
   }
 }
 
+interface TaskCounts {
+  complete: number;
+  error: number;
+  created: number;
+}
+
 /** Reads how many ecommerce tasks exist, are complete and in error, through the orchestration API. */
-function taskCounter(baseUrl: string, apiKey: string) {
+function apiTaskCounter(baseUrl: string, apiKey: string) {
   const count = async (status?: string) => {
     const res = await fetch(
       `${baseUrl}/v1/tasks?namespace=ecommerce${status ? `&status=${status}` : ""}&limit=1`,
-      {
-        headers: { "X-API-Key": apiKey },
-      },
+      { headers: { "X-API-Key": apiKey } },
     );
     if (!res.ok) throw new Error(`GET /v1/tasks answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { pagination: { total: number } }).pagination.total;
   };
-  const counter = {
-    reads: 0,
-    async read() {
-      counter.reads++;
+  return {
+    async read(): Promise<TaskCounts> {
       const [complete, error, created] = await Promise.all([count("complete"), count("error"), count()]);
       return { complete, error, created };
     },
   };
-  return counter;
 }
 
-/** Transactions one read of the task counts costs the database, over a few reads in a row. */
-async function transactionsPerRead(
-  sql: pg.Client,
-  database: string,
-  tasks: { read(): Promise<unknown> },
-): Promise<number> {
-  const reads = 10;
-  const before = await transactionCount(sql, database);
-  for (let i = 0; i < reads; i++) await tasks.read();
-  await sleep(1500);
-  // Less this function's own read of the count (one transaction).
-  return Math.max(0, (await transactionCount(sql, database)) - before - 1) / reads;
+type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+/** The same counts from the engine's tasks table, in one statement. */
+function sqlTaskCounter(query: Query) {
+  return {
+    async read(): Promise<TaskCounts> {
+      const { rows } = await query<TaskCounts>(
+        `SELECT count(*) FILTER (WHERE status = 'complete')::int AS complete,
+                count(*) FILTER (WHERE status = 'error')::int AS error,
+                count(*)::int AS created
+           FROM tasker.tasks WHERE namespace = 'ecommerce'`,
+      );
+      return rows[0]!;
+    },
+  };
 }
 
-async function transactionCount(sql: pg.Client, database: string): Promise<number> {
-  const { rows } = await sql.query<{ n: string }>(
+async function transactionCount(query: Query, database: string): Promise<number> {
+  const { rows } = await query<{ n: string }>(
     "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1",
     [database],
   );
@@ -270,8 +289,8 @@ async function transactionCount(sql: pg.Client, database: string): Promise<numbe
  * CPU time (ms) of each PostgreSQL backend connected to the database, by pid, from /proc: the
  * server runs on this machine in the bench's setups; null where /proc cannot tell (elsewhere).
  */
-async function backendCpu(sql: pg.Client, database: string): Promise<Map<number, number> | null> {
-  const { rows } = await sql.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [
+async function backendCpu(query: Query, database: string): Promise<Map<number, number> | null> {
+  const { rows } = await query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [
     database,
   ]);
   const cpu = new Map<number, number>();

@@ -137,6 +137,7 @@ async function main(): Promise<number> {
             seconds: opts.appSeconds,
             connections: opts.appConnections,
             drainTimeoutMs: opts.quick ? 30_000 : 120_000,
+            statsWaitMs: opts.quick ? 2_000 : 11_000,
             say,
           }),
         );
