@@ -1,0 +1,148 @@
+// Batches over the worker protocol: a batchable step's outcome reported over HTTP creates its
+// instances once, each claim carries its batch, and a continue_on_failure instance's failure
+// reaches the convergence step as a result.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseTemplateObject } from "../../src/template/load.js";
+import { testBackends } from "../../src/testing/index.js";
+import { type ApiHarness, call, startApiHarness } from "./harness.js";
+
+const template = parseTemplateObject({
+  name: "remote_bulk",
+  namespace_name: "test_rbatch",
+  version: "1.0.0",
+  steps: [
+    {
+      name: "split",
+      type: "batchable",
+      handler: { callable: "rb.split" },
+      batch_config: { batch_size: 2, worker_template: "work" },
+    },
+    {
+      name: "work",
+      type: "batch_worker",
+      dependencies: ["split"],
+      handler: { callable: "rb.work" },
+      retry: { max_attempts: 1 },
+    },
+    { name: "join", type: "deferred_convergence", dependencies: ["work"], handler: { callable: "rb.join" } },
+  ],
+}).template;
+
+const post = (h: ApiHarness, path: string, json: unknown) => call(h.url, path, { method: "POST", json });
+const onRabbitMq = process.env.TASKER_MESSAGING_BACKEND === "rabbitmq";
+
+describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)", (backend) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness(backend, { worker: false, tasker: { templates: [template] } });
+  });
+  afterAll(async () => h?.close());
+
+  it("creates the instances once, hands each its batch, and the convergence step sees every result", async () => {
+    const id = `rb-${backend}`;
+    await post(h, "/v1/worker/workers", {
+      worker_id: id,
+      namespaces: ["test_rbatch"],
+      handlers: ["rb.split", "rb.work", "rb.join"],
+      sdk: { name: "test", version: "1" },
+    });
+    const { task } = await h.client.createTask({
+      name: "remote_bulk",
+      namespace: "test_rbatch",
+      context: {},
+    });
+    const claim = async (n: number) =>
+      (await post(h, `/v1/worker/workers/${id}/claims`, { max_steps: n, wait_ms: 5000 })).body.steps;
+    const [split] = await claim(1);
+    expect(split.step_name).toBe("split");
+    const outcome = {
+      status: "success",
+      result: {
+        rows: 5,
+        batch_processing_outcome: {
+          type: "create_batches",
+          total_items: 5,
+          cursor_configs: [
+            { batch_id: "001", start_cursor: 0, end_cursor: 2, batch_size: 2 },
+            { batch_id: "002", start_cursor: 2, end_cursor: 4, batch_size: 2 },
+            { batch_id: "003", start_cursor: 4, end_cursor: 5, batch_size: 1 },
+          ],
+        },
+      },
+    };
+    const first = await post(h, `/v1/worker/workers/${id}/results`, {
+      claim_token: split.claim_token,
+      outcome,
+      continue: false,
+    });
+    expect(first.body.outcome).toBe("completed");
+    // Reported again with another answer's worker: refused, nothing created twice.
+    const other = `rb-other-${backend}`;
+    await post(h, "/v1/worker/workers", {
+      worker_id: other,
+      namespaces: ["test_rbatch"],
+      handlers: [],
+      sdk: { name: "t", version: "1" },
+    });
+    expect(
+      (await post(h, `/v1/worker/workers/${other}/results`, { claim_token: split.claim_token, outcome }))
+        .status,
+    ).toBe(409);
+
+    const instances = (await claim(10)).sort((a: { step_name: string }, b: { step_name: string }) =>
+      a.step_name.localeCompare(b.step_name),
+    );
+    expect(instances.map((s: { step_name: string }) => s.step_name)).toEqual([
+      "work_001",
+      "work_002",
+      "work_003",
+    ]);
+    expect(instances[2].initialization.batch).toMatchObject({
+      batch_id: "003",
+      start_cursor: 4,
+      end_cursor: 5,
+      batch_size: 1,
+      total_items: 5,
+      batch_count: 3,
+      no_op: false,
+      failure_strategy: "continue_on_failure",
+    });
+    for (const step of instances) {
+      const batch = step.initialization.batch;
+      const reported =
+        batch.batch_id === "002"
+          ? { status: "failure", error: { message: "rows 2-3 refused", retryable: false, code: "bad_rows" } }
+          : { status: "success", result: { imported: batch.end_cursor - batch.start_cursor } };
+      const answer = await post(h, `/v1/worker/workers/${id}/results`, {
+        claim_token: step.claim_token,
+        outcome: reported,
+        continue: false,
+      });
+      expect(answer.body.outcome).toBe("completed");
+    }
+    const [join] = await claim(1);
+    expect(join.step_name).toBe("join");
+    expect(join.dependency_results).toMatchObject({
+      work_001: { imported: 2 },
+      work_002: {
+        batch_failed: true,
+        batch_id: "002",
+        error: { message: "rows 2-3 refused", code: "bad_rows", kind: "permanent" },
+      },
+      work_003: { imported: 1 },
+    });
+    await post(h, `/v1/worker/workers/${id}/results`, {
+      claim_token: join.claim_token,
+      outcome: { status: "success", result: {} },
+    });
+    const done = await h.client.waitForTask(task.task_uuid, { timeoutMs: 10_000 });
+    expect(done.status).toBe("complete");
+    expect(done.steps.map((s) => s.name).sort()).toEqual([
+      "join",
+      "split",
+      "work_001",
+      "work_002",
+      "work_003",
+    ]);
+  });
+});
