@@ -9,6 +9,12 @@ import { saveCheckpoint } from "../../src/store/sql/checkpoints.js";
 import { claimStep } from "../../src/store/sql/steps.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
 import {
+  BATCH_JOB_TEMPLATE,
+  type BatchJobInput,
+  type BatchRun,
+  batchJobHandlers,
+} from "../support/batch-job.js";
+import {
   COUNTING_TEMPLATES,
   type CountingInput,
   type CountingRun,
@@ -157,7 +163,10 @@ describe.skipIf(!testBackends().includes("postgres"))("a worker process killed m
   let child: ChildProcess | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    tasker = await Tasker.open({ databaseUrl: db.url, templates: COUNTING_TEMPLATES });
+    tasker = await Tasker.open({
+      databaseUrl: db.url,
+      templates: [...COUNTING_TEMPLATES, BATCH_JOB_TEMPLATE],
+    });
     await tasker.startOrchestrator({ pollIntervalMs: 100 });
   });
   afterAll(async () => {
@@ -211,5 +220,45 @@ describe.skipIf(!testBackends().includes("postgres"))("a worker process killed m
       "succeed",
       "complete",
     ]);
+  });
+
+  it("a batch instance is taken over after its lease, from its last checkpoint; the batch completes", async () => {
+    const worker = await startWorkerProcess(
+      new URL("./fixtures/batch-job-worker.ts", import.meta.url),
+      db.url,
+    );
+    child = worker.child;
+    const { task } = await tasker.client.createTask({
+      name: "slow_bulk",
+      namespace: "test_bkill",
+      context: { total: 2000, batch_size: 1000, every: 100, item_ms: 2 } satisfies BatchJobInput,
+    });
+    const checkpoints = () =>
+      [...worker.output().matchAll(/CHECKPOINT (rows_\d+) (\d+)/g)].map((m) => ({
+        step: m[1],
+        cursor: Number(m[2]),
+      }));
+    await expect.poll(() => checkpoints().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    worker.child.kill("SIGKILL");
+    await once(worker.child, "exit");
+    // parallelism 1: the first instance was running; the second had not started.
+    const seen = checkpoints();
+    expect(new Set(seen.map((c) => c.step))).toEqual(new Set(["rows_001"]));
+    const lastSeen = Math.max(...seen.map((c) => c.cursor));
+
+    const runs: BatchRun[] = [];
+    await tasker.startWorker({
+      handlers: batchJobHandlers(runs),
+      namespaces: ["test_bkill"],
+      leaseSeconds: 2,
+      pollIntervalMs: 100,
+    });
+    const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 60_000 });
+    expect(done.status).toBe("complete");
+    const resumed = runs.find((r) => r.step === "rows_001");
+    expect(resumed).toMatchObject({ attempt: 2 });
+    expect([lastSeen, lastSeen + 100]).toContain(resumed!.from);
+    expect(runs.find((r) => r.step === "rows_002")).toEqual({ step: "rows_002", attempt: 1, from: 1000 });
+    expect(done.steps.find((s) => s.name === "sum")?.results).toEqual({ count: 2000 });
   });
 });
