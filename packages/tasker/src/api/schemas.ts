@@ -4,6 +4,7 @@ import { z } from "@hono/zod-openapi";
 import { ErrorEnvelopeSchema } from "../model/errors.js";
 import { StepActionSchema } from "../model/step-action.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../model/storable-text.js";
+import { TaskBatchResponseSchema } from "../model/task-batch.js";
 import { NAMESPACE_PATTERN, TaskRequestSchema, TEMPLATE_NAME_PATTERN } from "../model/task-request.js";
 import {
   ListTasksQuerySchema,
@@ -30,6 +31,11 @@ function named<T extends z.ZodType>(schema: T, name: string): T {
 
 export const ErrorEnvelope = named(ErrorEnvelopeSchema, "ErrorEnvelope");
 export const TaskRequest = named(TaskRequestSchema, "TaskRequest");
+export const TaskBatchRequest = z
+  .object({ tasks: z.array(TaskRequest).min(1, "send at least one task") })
+  .strict()
+  .openapi("TaskBatchRequest");
+export const TaskBatchResponse = named(TaskBatchResponseSchema, "TaskBatchResponse");
 export const TaskResponse = named(TaskResponseSchema, "TaskResponse");
 export const TaskListResponse = named(TaskListResponseSchema, "TaskListResponse");
 export const StepResponse = named(StepResponseSchema, "StepResponse");

@@ -9,6 +9,7 @@ import {
 } from "../api/wire-schemas.js";
 import { ERROR_CODES, type ErrorCode, ErrorEnvelopeSchema, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
+import { type TaskBatchResponse, TaskBatchResponseSchema } from "../model/task-batch.js";
 import type { TaskRequest } from "../model/task-request.js";
 import {
   type ListTasksQuery,
@@ -129,6 +130,12 @@ export class TaskerHttpClient implements TaskerClient {
   async createTask(request: TaskRequest): Promise<CreateTaskResult> {
     const { status, data } = await this.request("POST", "/v1/tasks", TaskResponseSchema, { body: request });
     return { task: data, created: status === 201 };
+  }
+
+  async createTasks(requests: readonly TaskRequest[]): Promise<TaskBatchResponse> {
+    return (
+      await this.request("POST", "/v1/tasks/batch", TaskBatchResponseSchema, { body: { tasks: requests } })
+    ).data;
   }
 
   async getTask(taskUuid: string): Promise<TaskResponse> {

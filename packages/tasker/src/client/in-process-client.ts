@@ -2,6 +2,7 @@ import type { LifecycleEvents } from "../events/lifecycle-events.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
+import { invalidBatch, parseTaskBatch, type TaskBatchResponse } from "../model/task-batch.js";
 import { type ParsedTaskRequest, type TaskRequest, TaskRequestSchema } from "../model/task-request.js";
 import {
   type ListTasksQuery,
@@ -18,6 +19,7 @@ import {
   STALE_TEMPLATE,
   type WorkerSlot,
 } from "../orchestrator/create-task.js";
+import { type BatchItem, createTasksFromTemplates } from "../orchestrator/create-tasks.js";
 import { applyStepAction, cancelTask } from "../orchestrator/operator-actions.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
@@ -25,7 +27,7 @@ import { selectStep, selectSteps } from "../store/sql/steps.js";
 import { selectStepsOfTasks } from "../store/sql/steps-by-tasks.js";
 import { listTasks, selectTask } from "../store/sql/tasks.js";
 import { selectStepTransitions } from "../store/sql/transitions.js";
-import type { TemplateStore } from "../store/template-store.js";
+import type { TemplateChoice, TemplateStore } from "../store/template-store.js";
 import { validateTaskContext } from "../template/input-schema.js";
 import { toStepResponse, toStepTransition, toTaskResponse, toTaskSummary } from "./task-view.js";
 import type { CreateTaskResult, TaskerClient, WaitForTaskOptions } from "./tasker-client.js";
@@ -74,6 +76,70 @@ export class InProcessClient implements TaskerClient {
       ? toTaskResponse(created.rows.task, created.rows.steps)
       : await this.getTask(created.taskUuid);
     return { task, created: created.created };
+  }
+
+  async createTasks(requests: readonly TaskRequest[]): Promise<TaskBatchResponse> {
+    const parsed = parseTaskBatch(requests);
+    for (let attempt = 1; ; attempt++) {
+      const items = await this.chooseForBatch(parsed);
+      const created = await createTasksFromTemplates(
+        this.db,
+        items,
+        new Date(),
+        this.options.maxPendingTasks ?? 0,
+      );
+      if (created !== STALE_TEMPLATE) {
+        for (const [i, c] of created.entries()) {
+          if (c.created) this.options.metrics?.taskCreated(parsed[i]!.namespace);
+        }
+        return { tasks: created.map((c) => ({ task_uuid: c.taskUuid, created: c.created })) };
+      }
+      for (const r of parsed) this.templates.forget(r.namespace, r.name);
+      if (attempt === 3) {
+        throw new TaskerError(
+          "SERVICE_UNAVAILABLE",
+          "a template of the batch changed three times while its tasks were being created; retry",
+          undefined,
+          1,
+        );
+      }
+    }
+  }
+
+  /** Each request's template, and its context checked against the template's input_schema. */
+  private async chooseForBatch(requests: readonly ParsedTaskRequest[]): Promise<BatchItem[]> {
+    const chosen = new Map<string, TemplateChoice | undefined>();
+    const items: BatchItem[] = [];
+    const issues: { path: string; message: string }[] = [];
+    for (const [i, request] of requests.entries()) {
+      const key = `${request.namespace}/${request.name}@${request.version ?? ""}`;
+      if (!chosen.has(key)) {
+        chosen.set(key, await this.templates.choose(request.namespace, request.name, request.version));
+      }
+      const choice = chosen.get(key);
+      if (!choice) {
+        const missing = await this.templateNotFound(request);
+        throw new TaskerError("NOT_FOUND", `tasks[${i}]: ${missing.message}; nothing was created`, {
+          ...(missing.details as Record<string, unknown>),
+          index: i,
+          path: `tasks[${i}]`,
+        });
+      }
+      const valid = validateTaskContext(choice.template, request.context);
+      if (!valid.ok) {
+        for (const issue of valid.issues) {
+          issues.push({
+            path: `tasks[${i}].context${issue.path ? `.${issue.path}` : ""}`,
+            message: issue.message,
+          });
+        }
+      }
+      items.push({ choice, request });
+    }
+    if (issues.length > 0) {
+      throw invalidBatch("VALIDATION_ERROR", "contexts do not match their templates' input_schema", issues);
+    }
+    return items;
   }
 
   /**

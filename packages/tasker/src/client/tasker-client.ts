@@ -1,4 +1,5 @@
 import type { StepAction } from "../model/step-action.js";
+import type { TaskBatchResponse } from "../model/task-batch.js";
 import type { TaskRequest } from "../model/task-request.js";
 import type {
   ListTasksQuery,
@@ -37,6 +38,13 @@ export interface TaskerClient {
    * same request returns the existing task (`created: false`); a different payload throws `CONFLICT`.
    */
   createTask(request: TaskRequest): Promise<CreateTaskResult>;
+  /**
+   * Creates many tasks in one call and one statement, all or none: every request is checked first
+   * (errors name the index and field, `tasks[3].context.x`), at most 1,000 (MAX_BATCH_TASKS) of
+   * them. Idempotency keys work per task as in `createTask`. Answers one `{ task_uuid, created }`
+   * per request, in order.
+   */
+  createTasks(requests: readonly TaskRequest[]): Promise<TaskBatchResponse>;
   /** The task with its counts, execution status and steps; throws `NOT_FOUND`. */
   getTask(taskUuid: string): Promise<TaskResponse>;
   /** Tasks, newest first, filtered by namespace, name, status or correlation id; paginated. */

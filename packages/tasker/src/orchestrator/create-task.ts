@@ -60,12 +60,43 @@ export const STALE_TEMPLATE = "stale_template";
  */
 export async function createTaskFromTemplate(
   db: Database,
-  { template, guard }: TemplateChoice,
+  choice: TemplateChoice,
   request: ParsedTaskRequest,
   now = new Date(),
   claimFor?: CreationClaim,
   maxPendingTasks = 0,
 ): Promise<CreatedTask | typeof STALE_TEMPLATE> {
+  const { graph, task, stepRows, claimed, requestHash } = planNewTask(choice, request, now, claimFor);
+  const inserted = await insertTaskGraph(db, graph, maxPendingTasks);
+  if (inserted === "stale") return STALE_TEMPLATE;
+  if (inserted === "refused") throw backpressure(maxPendingTasks);
+  if (inserted === "exists") return existingForKey(db, request.idempotency_key!, requestHash!);
+  const created: CreatedTask = { taskUuid: task.task_uuid, created: true, rows: { task, steps: stepRows } };
+  if (claimed) created.claimed = claimedAtCreation(task, claimed);
+  return created;
+}
+
+/** A new task as its creation writes it: the write, the rows as written, the step it claims. */
+export interface PlannedTask {
+  graph: TaskGraphWrite;
+  task: TaskRow;
+  stepRows: StepRow[];
+  claimed: StepRow | undefined;
+  /** null without an idempotency key. */
+  requestHash: string | null;
+}
+
+/**
+ * The rows of a new task from one template version - steps, edges, their settings - with its root
+ * steps dispatched (or the first one claimed for `claimFor`): the plan of a new task is known
+ * without reading anything.
+ */
+export function planNewTask(
+  { template, guard }: TemplateChoice,
+  request: ParsedTaskRequest,
+  now: Date,
+  claimFor?: CreationClaim,
+): PlannedTask {
   // Compared only when a request with the same idempotency key comes again: none without a key.
   const requestHash = request.idempotency_key ? hashRequest(request, template.version) : null;
   const taskUuid = uuidv7();
@@ -152,13 +183,7 @@ export async function createTaskFromTemplate(
     createdAt: now,
     template: guard,
   };
-  const inserted = await insertTaskGraph(db, graph, maxPendingTasks);
-  if (inserted === "stale") return STALE_TEMPLATE;
-  if (inserted === "refused") throw backpressure(maxPendingTasks);
-  if (inserted === "exists") return existingForKey(db, request.idempotency_key!, requestHash!);
-  const created: CreatedTask = { taskUuid, created: true, rows: { task, steps: stepRows } };
-  if (claimed) created.claimed = claimedAtCreation(task, claimed);
-  return created;
+  return { graph, task, stepRows, claimed: claimed || undefined, requestHash };
 }
 
 /**
@@ -186,7 +211,7 @@ function claimedAtCreation(task: TaskRow, step: StepRow): ClaimedStep {
   };
 }
 
-function backpressure(maxPendingTasks: number): TaskerError {
+export function backpressure(maxPendingTasks: number): TaskerError {
   return new TaskerError(
     "BACKPRESSURE",
     `the engine has ${maxPendingTasks} or more unfinished tasks; retry after the Retry-After delay`,

@@ -540,6 +540,7 @@ describe.each(testBackends())("orchestration API routes on %s", (backend) => {
           "/health/ready",
           "/metrics",
           "/v1/tasks",
+          "/v1/tasks/batch",
           "/v1/tasks/{task_uuid}",
           "/v1/tasks/{task_uuid}/workflow_steps",
           "/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}",

@@ -1,9 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import { batchPath, invalidBatch, MAX_BATCH_TASKS } from "../../model/task-batch.js";
 import { jsonBody } from "../json-body.js";
 import { errorResponses, json, secured } from "../route-docs.js";
 import {
   CancelQuery,
   ListTasksQuery,
+  TaskBatchRequest,
+  TaskBatchResponse,
   TaskListResponse,
   TaskParams,
   TaskRequest,
@@ -12,6 +15,16 @@ import {
 import type { ApiApp, RouteDeps } from "./route-deps.js";
 
 const AUTH_ERRORS = ["UNAUTHORIZED", "FORBIDDEN"] as const;
+/** What creating one task or a batch can answer besides success. */
+const CREATION_ERRORS = [
+  "BAD_REQUEST",
+  ...AUTH_ERRORS,
+  "NOT_FOUND",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "VALIDATION_ERROR",
+  "SERVICE_UNAVAILABLE",
+] as const;
 
 /** POST/GET /v1/tasks, GET/DELETE /v1/tasks/{task_uuid}. */
 export function registerTaskRoutes(app: ApiApp, deps: RouteDeps): void {
@@ -32,15 +45,7 @@ export function registerTaskRoutes(app: ApiApp, deps: RouteDeps): void {
       responses: {
         201: json(TaskResponse, "The task was created."),
         200: json(TaskResponse, "A task with this idempotency key and payload already exists."),
-        ...errorResponses(
-          "BAD_REQUEST",
-          ...AUTH_ERRORS,
-          "NOT_FOUND",
-          "CONFLICT",
-          "PAYLOAD_TOO_LARGE",
-          "VALIDATION_ERROR",
-          "SERVICE_UNAVAILABLE",
-        ),
+        ...errorResponses(...CREATION_ERRORS),
       },
     }),
     async (c) => {
@@ -49,6 +54,49 @@ export function registerTaskRoutes(app: ApiApp, deps: RouteDeps): void {
       if (created && countCreates) metrics.taskCreated(task.namespace);
       c.header("Location", `/v1/tasks/${task.task_uuid}`);
       return created ? c.json(task, 201) : c.json(task, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/tasks/batch",
+      tags: ["tasks"],
+      summary: "Create many tasks",
+      description:
+        `Creates up to ${MAX_BATCH_TASKS} tasks in one call and one database statement, all or none: every ` +
+        "request is checked first, and an error names the index and field (`tasks[3].context.order_id`). " +
+        "Each task is created as `POST /v1/tasks` would create it, idempotency keys included: a task whose " +
+        "key exists with the same payload is answered with that task (`created: false`); the same key with " +
+        "a different payload is a 409 and nothing is created. A key may appear once per batch. The answer " +
+        "lists `{task_uuid, created}` per request, in order; 201 when at least one task was created, else 200. " +
+        `More than ${MAX_BATCH_TASKS} tasks, or a body over the request size limit, is a 413.`,
+      ...secured("tasks:write"),
+      middleware: [guard("tasks:write"), jsonBody()] as const,
+      request: { body: { required: true, content: { "application/json": { schema: TaskBatchRequest } } } },
+      responses: {
+        201: json(TaskBatchResponse, "The tasks were created (some may have existed already)."),
+        200: json(TaskBatchResponse, "Every task already existed with this idempotency key and payload."),
+        ...errorResponses(...CREATION_ERRORS),
+      },
+    }),
+    async (c) => {
+      const requests = c.req.valid("json").tasks;
+      const answer = await tasker.client.createTasks(requests);
+      if (countCreates) {
+        answer.tasks.forEach((t, i) => {
+          if (t.created) metrics.taskCreated(requests[i]!.namespace);
+        });
+      }
+      return c.json(answer, answer.tasks.some((t) => t.created) ? 201 : 200);
+    },
+    // Fields are named as the engine names them in a batch: tasks[3].context.
+    (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: batchPath(i.path), message: i.message }));
+        throw invalidBatch("BAD_REQUEST", "invalid task batch", issues);
+      }
+      return undefined;
     },
   );
 

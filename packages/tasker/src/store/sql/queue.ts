@@ -30,7 +30,7 @@ export function stepSignalCte(o: {
        SELECT ${o.queue}, jsonb_build_object('task_uuid', task_uuid, 'step_uuid', workflow_step_uuid,
                                             'correlation_id', ${o.correlationId})
          FROM ${o.from}${o.where ? ` WHERE ${o.where}` : ""}${o.orderBy ? ` ORDER BY ${o.orderBy}` : ""}
-       ${o.notify === false ? "RETURNING msg_id" : `RETURNING pg_notify('${QUEUE_CHANNEL}', ${o.queue})`})`;
+       ${o.notify === false ? "RETURNING msg_id" : `RETURNING pg_notify('${QUEUE_CHANNEL}', queue_name)`})`;
 }
 
 /**
