@@ -124,6 +124,36 @@ export const service_requests = appSchema.table(
   ],
 );
 
+/** What a refund request's approval decided (set by the approvals workflow's record_outcome). */
+export const REFUND_DECISIONS = ["approved", "rejected"] as const;
+
+/** A refund request (approvals workflow): auto-approved up to a limit, else a manager decides. */
+export const refunds = appSchema.table(
+  "refunds",
+  {
+    id: serial().primaryKey(),
+    order_ref: text().notNull(),
+    amount: money().notNull(),
+    reason: text(),
+    status: taskRowStatus(),
+    decision: text({ enum: REFUND_DECISIONS }),
+    /** `auto` or `manager`: the branch the route_refund decision took. */
+    decided_by: text(),
+    decided_at: timestamp({ withTimezone: true }),
+    result: jsonb().$type<Record<string, unknown>>(),
+    task_uuid: uuid(),
+    correlation_id: correlationId(),
+    error: text(),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    index("refunds_task_uuid_idx").on(t.task_uuid),
+    uniqueIndex("refunds_correlation_id_idx").on(t.correlation_id),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
 export const compliance_checks = appSchema.table(
   "compliance_checks",
   {

@@ -1,11 +1,12 @@
 // The tables whose rows each own one task (orders, analytics_jobs, service_requests,
-// compliance_checks), and the updates every one of them needs.
+// compliance_checks, refunds), and the updates every one of them needs.
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { AppDb } from "../db/client.js";
 import {
   analytics_jobs,
   compliance_checks,
   orders,
+  refunds,
   service_requests,
   type TaskRowStatus,
 } from "../db/schema.js";
@@ -14,7 +15,8 @@ export type TaskRowTable =
   | typeof orders
   | typeof analytics_jobs
   | typeof service_requests
-  | typeof compliance_checks;
+  | typeof compliance_checks
+  | typeof refunds;
 
 /** The columns every task-backed row has (what the shared helpers read). */
 export interface TaskRow {
@@ -33,6 +35,7 @@ export const ROW_PATHS = new Map<TaskRowTable, string>([
   [analytics_jobs, "/analytics/jobs"],
   [service_requests, "/services/requests"],
   [compliance_checks, "/compliance/checks"],
+  [refunds, "/refunds"],
 ]);
 
 /** The table's name in messages and idempotency keys. */
@@ -41,6 +44,7 @@ export const TABLE_NAMES = new Map<TaskRowTable, string>([
   [analytics_jobs, "analytics_jobs"],
   [service_requests, "service_requests"],
   [compliance_checks, "compliance_checks"],
+  [refunds, "refunds"],
 ]);
 
 export function tableName(table: TaskRowTable): string {

@@ -9,6 +9,7 @@ import type { Hono } from "hono";
 import type { TaskStatusMapper } from "../engine/task-status-mapper.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { AppDeps } from "../lib/deps.js";
+import { approvalsWorkflow } from "./approvals/index.js";
 import { dataPipelineWorkflow } from "./data-pipeline/index.js";
 import { ecommerceWorkflow } from "./ecommerce/index.js";
 import { microservicesWorkflow } from "./microservices/index.js";
@@ -38,6 +39,7 @@ export const workflowFactories: readonly WorkflowFactory[] = [
   dataPipelineWorkflow,
   microservicesWorkflow,
   teamScalingWorkflow,
+  approvalsWorkflow,
 ];
 
 export function createWorkflows(deps: AppDeps): Workflow[] {
