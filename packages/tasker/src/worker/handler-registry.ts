@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { isStepHandler, type StepHandler, StepHandlerBase } from "./handler.js";
 
 /** Handlers by callable. One registry per worker; a duplicate callable is a startup error. */
@@ -39,6 +40,21 @@ export class HandlerRegistry {
   /** Every registered callable, sorted. */
   callables(): string[] {
     return [...this.handlers.keys()].sort();
+  }
+
+  /** The outcome of a claim no handler here serves: a permanent failure naming what is registered. */
+  missing(callable: string, workerId: string): AttemptOutcome {
+    return {
+      ok: false,
+      error: {
+        message: `no handler is registered for callable "${callable}" on worker ${workerId}; register it (registered: ${this.callables().join(", ") || "none"})`,
+        code: "handler_missing",
+        retryable: false,
+        kind: "handler_missing",
+        metadata: null,
+        retry_after_ms: null,
+      },
+    };
   }
 
   /**

@@ -205,19 +205,7 @@ export class RemoteWorker {
 
   private execute({ claim, cancel }: Running): Promise<AttemptOutcome> {
     const handler = this.registry.get(claim.handler_callable);
-    if (!handler) {
-      return Promise.resolve({
-        ok: false,
-        error: {
-          message: `no handler is registered for callable "${claim.handler_callable}" on worker ${this.workerId}; register it (registered: ${this.registry.callables().join(", ") || "none"})`,
-          code: "handler_missing",
-          retryable: false,
-          kind: "handler_missing",
-          metadata: null,
-          retry_after_ms: null,
-        },
-      });
-    }
+    if (!handler) return Promise.resolve(this.registry.missing(claim.handler_callable, this.workerId));
     const log = lazyChild(this.logger, {
       task_uuid: claim.task_uuid,
       step_uuid: claim.step_uuid,

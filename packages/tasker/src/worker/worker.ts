@@ -344,19 +344,7 @@ export class Worker {
 
   private async execute(claim: ClaimedStep, log: Logger): Promise<AttemptOutcome> {
     const handler = this.registry.get(claim.handler_callable);
-    if (!handler) {
-      return {
-        ok: false,
-        error: {
-          message: `no handler is registered for callable "${claim.handler_callable}" on worker ${this.workerId}; register it (registered: ${this.registry.callables().join(", ") || "none"})`,
-          code: "handler_missing",
-          retryable: false,
-          kind: "handler_missing",
-          metadata: null,
-          retry_after_ms: null,
-        },
-      };
-    }
+    if (!handler) return this.registry.missing(claim.handler_callable, this.workerId);
     log.debug("running step");
     // A step claimed as its parent's outcome was stored comes without its checkpoint: only a step
     // that ran before can have one.

@@ -1,3 +1,4 @@
+import type { FailedStep } from "../../lifecycle/decide-outcome.js";
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
 import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
@@ -448,17 +449,20 @@ export async function extendClaims(
   );
 }
 
+/** A step to announce again on its namespace's queue: what its signal needs. */
+export interface StepToSignal {
+  workflow_step_uuid: string;
+  task_uuid: string;
+  namespace: string;
+  correlation_id: string;
+}
+
 /**
  * In-progress steps whose lease ran out (their worker died or hung) and that another worker may
  * take over (attempts left, task unfinished): for the recovery sweep to signal again.
  */
 export function selectExpiredClaims(q: Queryable, limit: number) {
-  return q.query<{
-    workflow_step_uuid: string;
-    task_uuid: string;
-    namespace: string;
-    correlation_id: string;
-  }>(
+  return q.query<StepToSignal>(
     `SELECT s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id
        FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
       WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts < s.max_attempts
@@ -549,12 +553,7 @@ export function selectLostLastAttempts(q: Queryable, limit: number): Promise<Los
  * enqueued step always has its row in the outbox, so nothing is returned.
  */
 export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit: number) {
-  return q.query<{
-    workflow_step_uuid: string;
-    task_uuid: string;
-    namespace: string;
-    correlation_id: string;
-  }>(
+  return q.query<StepToSignal>(
     `WITH stale AS (
        SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.state = 'enqueued' AND s.updated_at < now() - make_interval(secs => $1::float8)
@@ -588,16 +587,10 @@ export function selectOverdueRetryTasks(q: Queryable, overdueSeconds: number, li
 }
 
 /** A failed attempt's step as deciding on it needs it (see failingStepsStatement). */
-export interface FailingStepRow {
+export interface FailingStepRow extends FailedStep {
   workflow_step_uuid: string;
   state: string;
   claimed_by: string | null;
-  attempts: number;
-  max_attempts: number;
-  retryable: boolean;
-  backoff: "exponential" | "linear";
-  backoff_base_ms: number;
-  max_backoff_ms: number;
   task_status: string;
 }
 
