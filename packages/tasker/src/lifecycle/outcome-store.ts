@@ -121,7 +121,8 @@ export class OutcomeStore {
       return undefined;
     }
     if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, stored);
-    return { stored, ok: outcome.ok };
+    // A success can still fail its step: a decision whose outcome cannot be applied.
+    return { stored, ok: outcome.ok && stored.applied === "completed" };
   }
 
   /** Outcomes stored in one transaction. */

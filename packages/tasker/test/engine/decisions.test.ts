@@ -2,7 +2,7 @@
 // first decision; the decision's outcome creates the steps it names, and their descendants, in
 // the transaction that stores its result.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decide, defineHandler, noBranches, Tasker } from "../../src/index.js";
+import { decide, defineHandler, noBranches, Tasker, type Worker } from "../../src/index.js";
 import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { claimStep } from "../../src/store/sql/steps.js";
@@ -76,6 +76,7 @@ const route = defineHandler("decisions.route", {}, async (ctx) => {
 
 describe.each(testBackends())("decision points on %s", (backend) => {
   let tasker: Tasker;
+  let worker: Worker;
   let db: TestDatabase | undefined;
   const executions: Execution[] = [];
   beforeAll(async () => {
@@ -88,7 +89,7 @@ describe.each(testBackends())("decision points on %s", (backend) => {
     const others = [...approval.steps, ...twoDecisions.steps]
       .filter((s) => !["route", "left", "right"].includes(s.name))
       .map((s) => programmableHandler(s.handler.callable, executions));
-    await tasker.startWorker({
+    worker = await tasker.startWorker({
       handlers: [route, left, right, ...others],
       pollIntervalMs: 100,
       concurrency: 4,
@@ -164,7 +165,10 @@ describe.each(testBackends())("decision points on %s", (backend) => {
   });
 
   it("a decision naming an unknown step fails for good, naming it", async () => {
+    const failedBefore = worker.status().failed;
     const task = await run("manger_approval");
+    // The worker counts the attempt as failed, though its handler returned.
+    expect(worker.status().failed).toBe(failedBefore + 1);
     expect(task.status).toBe("error");
     const decision = task.steps.find((s) => s.name === "route")!;
     expect(decision.current_state).toBe("error");
