@@ -12,13 +12,10 @@ import {
   planBatches,
   Tasker,
 } from "../../src/index.js";
-import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
-import { createLogger } from "../../src/observability/logger.js";
-import { claimStep } from "../../src/store/sql/steps.js";
+import { planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
 import { parseTemplateObject } from "../../src/template/load.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
-
-const logger = createLogger({ level: "silent" });
+import { storedByHand } from "../support/stored-by-hand.js";
 
 /** prepare -> split (batchable) -> process_batch_* -> aggregate (convergence) -> report */
 const bulk = (name: string, batchConfig: Record<string, unknown> = {}) =>
@@ -299,7 +296,7 @@ describe.each(testBackends())("batches on %s", (backend) => {
     ["planFromCounts", planFromCounts],
     ["planFromSteps", planFromSteps],
   ] as const)("a batchable step's outcome stored more than once (%s)", (_, planner) => {
-    const worker = "w-replay";
+    const { claim, store } = storedByHand(() => tasker.database, planner, "w-replay");
     async function atTheSplit() {
       const { task } = await tasker.client.createTask({
         name: "bulk",
@@ -316,25 +313,6 @@ describe.each(testBackends())("batches on %s", (backend) => {
         "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = $2",
         [taskUuid, name],
       );
-    }
-    async function claim(uuid: string) {
-      const claimed = await claimStep(tasker.database, uuid, worker, 30);
-      if (!claimed || claimed === "busy") throw new Error(`step ${uuid} could not be claimed`);
-      return claimed;
-    }
-    function store(
-      step: { task_uuid: string; workflow_step_uuid: string; attempts: number },
-      outcome: OutcomeToStore["outcome"],
-    ) {
-      const o: OutcomeToStore = {
-        taskUuid: step.task_uuid,
-        stepUuid: step.workflow_step_uuid,
-        workerId: worker,
-        attempts: step.attempts,
-        outboxMsgId: null,
-        outcome,
-      };
-      return tasker.database.transaction((tx) => planner.store(tx, [o], { jitterPercent: 0, logger }));
     }
     const outcome = {
       ok: true as const,
