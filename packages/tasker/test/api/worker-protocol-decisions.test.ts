@@ -88,6 +88,24 @@ describe.skipIf(onRabbitMq).each(testBackends())("decisions over the worker prot
     expect(closed.body.task_status).toBe("complete");
   });
 
+  it("the same decision reported twice (its answer lost) creates the steps once", async () => {
+    const { taskUuid, route } = await atTheDecision();
+    const report = {
+      claim_token: route.claim_token,
+      outcome: {
+        status: "success",
+        result: { decision_point_outcome: { type: "create_steps", step_names: ["small"] } },
+      },
+    };
+    const first = await post(h, `/v1/worker/workers/${worker}/results`, report);
+    const again = await post(h, `/v1/worker/workers/${worker}/results`, report);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const shown = await call(h.url, `/v1/tasks/${taskUuid}`);
+    expect(shown.body.steps.map((s: Body) => s.name).sort()).toEqual(["close", "route", "small", "validate"]);
+    expect(shown.body.total_steps).toBe(4);
+  });
+
   it("no_branches: the task completes without the steps behind the decision", async () => {
     const { taskUuid, route } = await atTheDecision();
     const decided = await post(h, `/v1/worker/workers/${worker}/results`, {
