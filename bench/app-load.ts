@@ -184,6 +184,8 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
           await sleep(loadMs > 0 ? 100 : 250);
         }
       })();
+      // A failed read must not go unhandled while the load runs; awaited below, it throws there.
+      watch.catch(() => undefined);
       let sent = 0;
       const load = await autocannon({
         url: `http://127.0.0.1:${port}/orders`,
