@@ -5,6 +5,7 @@ import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
 import type { ExistingStep, StepsCreation } from "../store/sql/create-steps.js";
 import type { TaskTemplate } from "../template/schema.js";
 import { type ShapeStep, stepsForOutcome } from "../template/step-creation.js";
+import { newStepOf } from "./new-step.js";
 
 type TemplateStep = TaskTemplate["steps"][number];
 
@@ -123,20 +124,13 @@ export function creationOf(
   const steps = planned.create.map((name, i) => {
     const s = declared.get(name)!;
     return {
-      workflow_step_uuid: uuidOf.get(name)!,
-      task_uuid: claim.taskUuid,
-      name,
-      position: firstPosition + i,
-      handler_callable: s.handler.callable,
-      initialization: s.handler.initialization ?? {},
-      max_attempts: s.retry.max_attempts,
-      retryable: s.retry.retryable,
-      backoff: s.retry.backoff,
-      backoff_base_ms: s.retry.backoff_base_ms,
-      max_backoff_ms: s.retry.max_backoff_ms,
-      timeout_seconds: s.timeout_seconds,
-      ancestor_uuids: ancestors.get(name)!,
-      child_uuids: edges.filter((e) => e.from === name).map((e) => uuidOf.get(e.to)!),
+      ...newStepOf(s, {
+        workflow_step_uuid: uuidOf.get(name)!,
+        task_uuid: claim.taskUuid,
+        position: firstPosition + i,
+        ancestor_uuids: ancestors.get(name)!,
+        child_uuids: edges.filter((e) => e.from === name).map((e) => uuidOf.get(e.to)!),
+      }),
       unfinished_parents: planned.edges.filter((e) => e.to === name && unfinished(e.from)).length,
     };
   });

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import { eventPayloads } from "../events/lifecycle-events.js";
 import { planEvaluation } from "../lifecycle/evaluate-task.js";
 import { jsonbCopy } from "../lifecycle/handed-on.js";
+import { newStepOf } from "../lifecycle/new-step.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
 import { namespaceQueue } from "../queue/queue-names.js";
@@ -129,22 +130,15 @@ export function planNewTask(
 
   const { ordered, ancestors, parents, children } = graphOf(template.steps);
   const uuids = ordered.map(() => uuidv7());
-  const steps: NewStep[] = ordered.map((s, position) => ({
-    workflow_step_uuid: uuids[position]!,
-    task_uuid: taskUuid,
-    name: s.name,
-    position,
-    handler_callable: s.handler.callable,
-    initialization: s.handler.initialization ?? {},
-    max_attempts: s.retry.max_attempts,
-    retryable: s.retry.retryable,
-    backoff: s.retry.backoff,
-    backoff_base_ms: s.retry.backoff_base_ms,
-    max_backoff_ms: s.retry.max_backoff_ms,
-    timeout_seconds: s.timeout_seconds,
-    ancestor_uuids: ancestors[position]!.map((k) => uuids[k]!),
-    child_uuids: children[position]!.map((k) => uuids[k]!),
-  }));
+  const steps: NewStep[] = ordered.map((s, position) =>
+    newStepOf(s, {
+      workflow_step_uuid: uuids[position]!,
+      task_uuid: taskUuid,
+      position,
+      ancestor_uuids: ancestors[position]!.map((k) => uuids[k]!),
+      child_uuids: children[position]!.map((k) => uuids[k]!),
+    }),
+  );
   const stepRows = steps.map((s, position) => newStepRow(s, parents[position]!.length, now));
   const planned = planEvaluation(task, stepRows, now);
   const ready = new Set(planned.plan.ready.map((s) => s.uuid));

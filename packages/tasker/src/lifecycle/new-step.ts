@@ -1,0 +1,30 @@
+import type { NewStep } from "../store/sql/steps.js";
+import type { TaskTemplate } from "../template/schema.js";
+
+type TemplateStep = TaskTemplate["steps"][number];
+
+/**
+ * A new step's row from its template step (handler, retry settings, timeout) and its place in
+ * the task: at a task's creation and when a decision's outcome creates it.
+ */
+export function newStepOf(
+  s: TemplateStep,
+  place: Pick<NewStep, "workflow_step_uuid" | "task_uuid" | "position" | "ancestor_uuids" | "child_uuids">,
+): NewStep {
+  return {
+    workflow_step_uuid: place.workflow_step_uuid,
+    task_uuid: place.task_uuid,
+    name: s.name,
+    position: place.position,
+    handler_callable: s.handler.callable,
+    initialization: s.handler.initialization ?? {},
+    max_attempts: s.retry.max_attempts,
+    retryable: s.retry.retryable,
+    backoff: s.retry.backoff,
+    backoff_base_ms: s.retry.backoff_base_ms,
+    max_backoff_ms: s.retry.max_backoff_ms,
+    timeout_seconds: s.timeout_seconds,
+    ancestor_uuids: place.ancestor_uuids,
+    child_uuids: place.child_uuids,
+  };
+}
