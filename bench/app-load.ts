@@ -262,7 +262,10 @@ function apiTaskCounter(baseUrl: string, apiKey: string) {
   };
 }
 
-type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<pg.QueryResult<R>>;
+export type Query = <R extends pg.QueryResultRow>(
+  text: string,
+  values?: unknown[],
+) => Promise<pg.QueryResult<R>>;
 
 /** The same counts from the engine's tasks table, in one statement. */
 function sqlTaskCounter(query: Query) {
@@ -291,7 +294,7 @@ async function transactionCount(query: Query, database: string): Promise<number>
  * CPU time (ms) of each PostgreSQL backend connected to the database, by pid, from /proc: the
  * server runs on this machine in the bench's setups; null where /proc cannot tell (elsewhere).
  */
-async function backendCpu(query: Query, database: string): Promise<Map<number, number> | null> {
+export async function backendCpu(query: Query, database: string): Promise<Map<number, number> | null> {
   const { rows } = await query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [
     database,
   ]);

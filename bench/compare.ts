@@ -1,3 +1,4 @@
+import { creationFindings } from "./creation.js";
 import type { Transport } from "./options.js";
 import { type BenchResult, WORKFLOWS, type Workflow } from "./results.js";
 import { shapeFindings } from "./shapes.js";
@@ -7,7 +8,7 @@ import { ratio, round } from "./stats.js";
 export interface Finding {
   label: string;
   value: number | null;
-  unit: "ms" | "steps/s" | "orders/s" | "transactions" | "×";
+  unit: "ms" | "steps/s" | "orders/s" | "tasks/s" | "transactions" | "×";
   /** e.g. "≤ 10 ms"; absent for plain comparisons. */
   target?: string;
   /** true/false against the target; null when it could not be measured. */
@@ -91,6 +92,8 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
 
   // Wide and long tasks against the 10-step one (bench/shapes.ts).
   findings.push(...shapeFindings(results));
+  // Creating tasks with the workers idle, one at a time and in batches (bench/creation.ts).
+  findings.push(...creationFindings(results));
 
   for (const r of results.filter(
     (x) =>

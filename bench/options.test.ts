@@ -7,7 +7,19 @@ describe("parseBenchArgs", () => {
     expect(o).toMatchObject({
       quick: false,
       backends: ["pglite", "postgres"],
-      parts: ["latency", "throughput", "shapes", "idle", "scale", "graphile", "remote", "pgbench", "startup", "app"],
+      parts: [
+        "latency",
+        "throughput",
+        "shapes",
+        "idle",
+        "scale",
+        "graphile",
+        "remote",
+        "pgbench",
+        "startup",
+        "app",
+        "creation",
+      ],
       transports: null,
       runs: 50,
       tasks: 1000,
@@ -20,8 +32,28 @@ describe("parseBenchArgs", () => {
       startupRuns: 5,
       appSeconds: 15,
       appConnections: 16,
+      creates: 2000,
+      batches: 10,
+      batchSize: 1000,
+      creationRounds: 3,
       outDir: "bench/results",
     });
+  });
+
+  it("takes the creation part's sizes, a batch at most what one call may create", () => {
+    const o = parseBenchArgs([
+      "--creates",
+      "500",
+      "--batches",
+      "3",
+      "--batch-size",
+      "250",
+      "--creation-rounds",
+      "2",
+    ]);
+    expect(o).toMatchObject({ creates: 500, batches: 3, batchSize: 250, creationRounds: 2 });
+    expect(() => parseBenchArgs(["--batch-size", "1001"])).toThrow(/--batch-size must be at most 1000/);
+    expect(parseBenchArgs(["--quick"]).creates).toBeLessThan(100);
   });
 
   it("--quick shrinks every size and writes apart from the committed results", () => {

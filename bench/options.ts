@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { MAX_BATCH_TASKS } from "../packages/tasker/src/model/task-batch.js";
 
 export const BACKENDS = ["pglite", "postgres"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -13,6 +14,7 @@ export const PARTS = [
   "pgbench",
   "startup",
   "app",
+  "creation",
 ] as const;
 export type Part = (typeof PARTS)[number];
 /** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
@@ -47,6 +49,11 @@ export interface BenchOptions {
   /** The app part: seconds of load on POST /orders, and the load generator's connections. */
   appSeconds: number;
   appConnections: number;
+  /** The creation part (bench/creation.ts): tasks created one a call per kind and round, batches per round, tasks a batch, rounds. */
+  creates: number;
+  batches: number;
+  batchSize: number;
+  creationRounds: number;
   /** Where results go (`<date>.json`, `latest.json`, `latest.md`, `latest.svg`). */
   outDir: string;
   help: boolean;
@@ -68,6 +75,10 @@ const FULL = {
   startupRuns: 5,
   appSeconds: 15,
   appConnections: 16,
+  creates: 2000,
+  batches: 10,
+  batchSize: 1000,
+  creationRounds: 3,
 };
 // Seconds, not minutes: CI runs this to keep the script working, not to measure.
 const QUICK = {
@@ -83,6 +94,10 @@ const QUICK = {
   startupRuns: 1,
   appSeconds: 2,
   appConnections: 16,
+  creates: 20,
+  batches: 1,
+  batchSize: 50,
+  creationRounds: 1,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -104,6 +119,10 @@ export const USAGE = `npm run bench -- [options]
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
   --app-connections N      the load generator's connections (default ${FULL.appConnections})
+  --creates N              tasks created one a call, per kind and round, by the creation part (default ${FULL.creates}; quick ${QUICK.creates})
+  --batches N              batch calls per kind and round (default ${FULL.batches}; quick ${QUICK.batches})
+  --batch-size N           tasks per batch call (default ${FULL.batchSize}, the most a batch takes; quick ${QUICK.batchSize})
+  --creation-rounds N      rounds of the creation part, each kind once per round (default ${FULL.creationRounds}; quick ${QUICK.creationRounds})
   --out DIR                output directory (default bench/results)
   --help                   this text`;
 
@@ -150,6 +169,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v["app-connections"] === undefined
         ? sizes.appConnections
         : count(v["app-connections"], "--app-connections", 1),
+    creates: v.creates === undefined ? sizes.creates : count(v.creates, "--creates", 1),
+    batches: v.batches === undefined ? sizes.batches : count(v.batches, "--batches", 1),
+    batchSize: v["batch-size"] === undefined ? sizes.batchSize : batchSize(v["batch-size"]),
+    creationRounds:
+      v["creation-rounds"] === undefined
+        ? sizes.creationRounds
+        : count(v["creation-rounds"], "--creation-rounds", 1),
     outDir: v.out ?? (quick ? "bench/results/quick" : "bench/results"),
   };
 }
@@ -177,9 +203,21 @@ function parse(argv: readonly string[]) {
       "startup-runs": { type: "string" },
       "app-seconds": { type: "string" },
       "app-connections": { type: "string" },
+      creates: { type: "string" },
+      batches: { type: "string" },
+      "batch-size": { type: "string" },
+      "creation-rounds": { type: "string" },
       out: { type: "string" },
     },
   });
+}
+
+/** --batch-size: at most what one batch may create. */
+function batchSize(raw: string): number {
+  const n = count(raw, "--batch-size", 1);
+  if (n > MAX_BATCH_TASKS)
+    throw new Error(`--batch-size must be at most ${MAX_BATCH_TASKS} (a batch's limit), got ${n}`);
+  return n;
 }
 
 /** A whole-number flag, or an error naming the flag. */

@@ -35,9 +35,11 @@ function row(r: BenchResult): string[] {
       ? "simple-update"
       : r.mode === "startup"
         ? `npm start, ${r.startup ?? "?"}`
-        : r.mode === "app"
-          ? "hono-app POST /orders"
-          : (r.workflow ?? "–"),
+        : r.mode === "creation"
+          ? `${r.workflow}, create ${r.creation}${r.batch_size ? ` ×${r.batch_size}` : ""}`
+          : r.mode === "app"
+            ? "hono-app POST /orders"
+            : (r.workflow ?? "–"),
     r.mode,
     r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
     String(r.concurrency),

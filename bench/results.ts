@@ -42,7 +42,15 @@ const BenchResultObject = z.object({
    * completion (duration_ms); concurrency = connections. shape: tasks of one shape (`workflow`) in
    * flight, steps/s as throughput's (bench/shapes.ts).
    */
-  mode: z.enum(["latency", "throughput", "idle", "startup", "app", "shape"]),
+  mode: z.enum(["latency", "throughput", "idle", "startup", "app", "shape", "creation"]),
+  /**
+   * creation only (bench/creation.ts): how the tasks were created - `in-process` (createTask),
+   * `http` (POST /v1/tasks), `batch` (createTasks), `http-batch` (POST /v1/tasks/batch);
+   * tasks_per_s is the median round's, p50/p95/p99 a call's time, concurrency the calls at once.
+   */
+  creation: z.enum(["in-process", "http", "batch", "http-batch"]).nullable().default(null),
+  /** creation only: tasks per batch call. */
+  batch_size: z.number().int().positive().nullable().default(null),
   /**
    * startup only: `first` (a new checkout: new data folder, empty caches), `fresh` (a new data
    * folder, caches kept) or `warm` (the same data folder again). Absent from older files.
@@ -92,11 +100,11 @@ const BenchResultObject = z.object({
    * order, the app's and the engine's together; PostgreSQL only.
    */
   transactions_per_task: z.number().nonnegative().nullable().default(null),
-  /** app only: CPU time of the app's processes per completed order, ms (Linux). */
+  /** app: CPU time of the app's processes per completed order, ms (Linux); creation: the engine's process per task. */
   cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
-  /** app only: CPU time of the PostgreSQL backends of the app's database per completed order, ms. */
+  /** app (creation): CPU time of the PostgreSQL backends of the app's (engine's) database per order (task), ms. */
   db_cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
-  /** shape only: steps/s of each round (steps_per_s is the median round's). */
+  /** shape only: steps/s of each round (steps_per_s is the median round's); creation: tasks/s of each round. */
   steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
 
@@ -170,6 +178,8 @@ export function emptyResult(
     cpu_ms_per_task: null,
     db_cpu_ms_per_task: null,
     steps_per_s_rounds: null,
+    creation: null,
+    batch_size: null,
   };
 }
 

@@ -8,6 +8,7 @@ import { benchAppLoad } from "./app-load.js";
 import { benchBackend } from "./bench-backend.js";
 import { renderChart } from "./chart.js";
 import { compareResults } from "./compare.js";
+import { benchCreation, CREATION_CLIENTS } from "./creation.js";
 import {
   type Backend,
   type BenchOptions,
@@ -76,8 +77,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  // Parts measured on an engine of each backend (startup, pgbench and app need none).
-  if (opts.parts.some((p) => p !== "startup" && p !== "pgbench" && p !== "app")) {
+  // Parts measured on an engine of each backend (startup, pgbench, app and creation open their own).
+  if (opts.parts.some((p) => p !== "startup" && p !== "pgbench" && p !== "app" && p !== "creation")) {
     for (const backend of opts.backends) {
       results.push(...(await benchBackend(backend, opts, transports, logger, say)));
     }
@@ -117,6 +118,22 @@ async function main(): Promise<number> {
     } catch (err) {
       notes.push(`startup not measured: ${(err as Error).message.split("\n")[0]}`);
       say(`[startup] failed: ${(err as Error).message}`);
+    }
+  }
+
+  // Creating tasks with the workers idle: one at a time, in-process and over HTTP, and in batches.
+  if (opts.parts.includes("creation")) {
+    for (const backend of opts.backends) {
+      say(
+        `[${backend}] creation: ${opts.creates} linear5 tasks a kind one per call (${CREATION_CLIENTS} at once), ${opts.batches} batches of ${opts.batchSize}, ${opts.creationRounds} round${opts.creationRounds === 1 ? "" : "s"}`,
+      );
+      const sizes = {
+        creates: opts.creates,
+        batches: opts.batches,
+        batchSize: opts.batchSize,
+        rounds: opts.creationRounds,
+      };
+      results.push(...(await benchCreation(backend, sizes, logger, say)));
     }
   }
 
