@@ -11,6 +11,7 @@ import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database } from "../store/database.js";
+import { selectStepSettings } from "../store/sql/batch-instances.js";
 import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
 import { ackMessages, QUEUE_CHANNEL } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
@@ -231,8 +232,8 @@ export class RemoteWorkers {
     if (answered) return answered;
     const ran = this.handedOut.take(req.claim_token);
     // An instance of a continue_on_failure batch that failed for good ends complete, saying so
-    // (known from the claim this server handed out).
-    const settled = ran ? settleBatchFailure(ran.step, outcome) : outcome;
+    // (from the claim this server handed out, or its step's settings when another server did).
+    const settled = outcome.ok ? outcome : settleBatchFailure(await this.attemptOf(ref, ran?.step), outcome);
     const continueWith: ContinueWith | undefined =
       req.continue && worker.status === "running"
         ? { leaseSeconds: worker.lease_seconds, handlers: worker.handlers, ran }
@@ -415,6 +416,20 @@ export class RemoteWorkers {
       worker.lease_seconds * 2000,
     );
     return message;
+  }
+
+  /** What deciding a failure needs of the claimed attempt: as handed out, or read. */
+  private async attemptOf(
+    ref: ClaimRef,
+    handedOut: ClaimedStep | undefined,
+  ): Promise<{ initialization: Record<string, unknown>; attempts: number; max_attempts: number }> {
+    if (handedOut) return handedOut;
+    const read = await selectStepSettings(this.db, ref.stepUuid);
+    return {
+      initialization: read?.initialization ?? {},
+      attempts: ref.attempts,
+      max_attempts: read?.max_attempts ?? 1,
+    };
   }
 
   /** The claim a token names; 400 naming `claim_token` when it is not one this server made. */

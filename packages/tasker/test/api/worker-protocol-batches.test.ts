@@ -2,6 +2,7 @@
 // instances once, each claim carries its batch, and a continue_on_failure instance's failure
 // reaches the convergence step as a result.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOrchestrationServer } from "../../src/api/index.js";
 import { parseTemplateObject } from "../../src/template/load.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type ApiHarness, call, startApiHarness } from "./harness.js";
@@ -107,19 +108,27 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)",
       no_op: false,
       failure_strategy: "continue_on_failure",
     });
+    // 002's failure goes to a second server, which did not hand the claim out: it reads the step.
+    const second = await startOrchestrationServer({
+      tasker: h.tasker,
+      port: 0,
+      hostname: "127.0.0.1",
+      auth: { enabled: false },
+    });
     for (const step of instances) {
       const batch = step.initialization.batch;
       const reported =
         batch.batch_id === "002"
           ? { status: "failure", error: { message: "rows 2-3 refused", retryable: false, code: "bad_rows" } }
           : { status: "success", result: { imported: batch.end_cursor - batch.start_cursor } };
-      const answer = await post(h, `/v1/worker/workers/${id}/results`, {
-        claim_token: step.claim_token,
-        outcome: reported,
-        continue: false,
+      const server = batch.batch_id === "002" ? { url: second.url } : h;
+      const answer = await call(server.url, `/v1/worker/workers/${id}/results`, {
+        method: "POST",
+        json: { claim_token: step.claim_token, outcome: reported, continue: false },
       });
       expect(answer.body.outcome).toBe("completed");
     }
+    await second.close();
     const [join] = await claim(1);
     expect(join.step_name).toBe("join");
     expect(join.dependency_results).toMatchObject({

@@ -38,3 +38,15 @@ export async function cancelNotStartedSiblings(
   );
   return row?.cancelled ?? 0;
 }
+
+/** What deciding a batch instance's failure needs of its step (see settleBatchFailure). */
+export async function selectStepSettings(
+  q: Queryable,
+  stepUuid: string,
+): Promise<{ initialization: Record<string, unknown>; max_attempts: number } | undefined> {
+  const [row] = await q.query<{ initialization: Record<string, unknown>; max_attempts: number }>(
+    "SELECT initialization, max_attempts FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
+    [stepUuid],
+  );
+  return row;
+}
