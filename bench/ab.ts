@@ -68,7 +68,7 @@ interface Contender {
   name: string;
   tasker: Tasker;
   database: Database;
-  /** PostgreSQL's processes serving this contender's database (see serverCpuMs). */
+  /** PostgreSQL's processes serving this contender's database (see serverCpu). */
   serverPids: number[];
   tracker: CompletionTracker;
   createNamed(name: string): Promise<string>;
@@ -121,25 +121,31 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
 }
 
 /**
- * CPU time (ms) PostgreSQL's processes serving a contender's database have used so far, from
- * /proc/<pid>/schedstat (ns on the CPU): the server's side of a task, which the process's own CPU
- * time does not include. The processes are listed again between tasks (the pool may replace them).
+ * CPU time (ns) each of PostgreSQL's processes serving a contender's database has used so far, from
+ * /proc/<pid>/schedstat: the server's side of a task, which the process's own CPU time does not
+ * include. The processes are listed again between tasks (the pool may replace them).
  */
-function serverCpuMs(c: Contender): number {
-  let ns = 0;
+function serverCpu(c: Contender): Map<number, number> {
+  const ns = new Map<number, number>();
   for (const pid of c.serverPids) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+      ns.set(pid, Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]));
     } catch {
-      // The process ended: its time is lost to both readings alike.
+      // The process ended.
     }
   }
+  return ns;
+}
+/** The CPU time (ms) used between two readings by the processes present in both. */
+function serverCpuMs(before: Map<number, number>, after: Map<number, number>): number {
+  let ns = 0;
+  for (const [pid, t] of after) ns += t - (before.get(pid) ?? t);
   return ns / 1e6;
 }
 async function listServerPids(c: Contender): Promise<void> {
   if (backend !== "postgres") return;
   const rows = await c.database.query<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
   );
   c.serverPids = rows.map((r) => r.pid);
 }
@@ -161,7 +167,7 @@ try {
     for (let i = 0; i < warmup + runs; i++) {
       for (const c of inTurn(i)) {
         if (i % 20 === 0) await listServerPids(c);
-        const server0 = serverCpuMs(c);
+        const server0 = serverCpu(c);
         const cpu0 = process.cpuUsage();
         const start = performance.now();
         const uuid = await c.createNamed("linear5");
@@ -169,7 +175,7 @@ try {
         const cpu = process.cpuUsage(cpu0);
         if (!done.ok) throw new Error(`task failed: ${done.detail}`);
         if (i >= warmup) {
-          serverMs.set(c.name, (serverMs.get(c.name) ?? 0) + serverCpuMs(c) - server0);
+          serverMs.set(c.name, (serverMs.get(c.name) ?? 0) + serverCpuMs(server0, serverCpu(c)));
           samples.get(c.name)?.ms.push(done.at - start);
           samples.get(c.name)?.cpu.push((cpu.user + cpu.system) / 1000);
         }
