@@ -154,6 +154,51 @@ export const refunds = appSchema.table(
   ],
 );
 
+/** A bulk import of a sales CSV (imports workflow): planned in batches, imported by batch workers. */
+export const sales_imports = appSchema.table(
+  "sales_imports",
+  {
+    id: serial().primaryKey(),
+    dataset_url: text().notNull(),
+    batch_size: integer().notNull(),
+    status: taskRowStatus(),
+    total_rows: integer(),
+    imported_rows: integer(),
+    rejected_rows: integer(),
+    batch_count: integer(),
+    result: jsonb().$type<Record<string, unknown>>(),
+    task_uuid: uuid(),
+    correlation_id: correlationId(),
+    error: text(),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    index("sales_imports_task_uuid_idx").on(t.task_uuid),
+    uniqueIndex("sales_imports_correlation_id_idx").on(t.correlation_id),
+  ],
+);
+
+/** The rows a sales import wrote: one per valid CSV row, once however often its batch runs. */
+export const imported_sales = appSchema.table(
+  "imported_sales",
+  {
+    id: serial().primaryKey(),
+    import_id: integer()
+      .notNull()
+      .references(() => sales_imports.id),
+    /** The row's position in the CSV (0 = the first row after the header): the batches' cursor. */
+    row_number: integer().notNull(),
+    date: text().notNull(),
+    region: text().notNull(),
+    product: text().notNull(),
+    quantity: integer().notNull(),
+    amount: money().notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [unique("imported_sales_import_row").on(t.import_id, t.row_number)],
+);
+
 export const compliance_checks = appSchema.table(
   "compliance_checks",
   {

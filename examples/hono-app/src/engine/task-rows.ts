@@ -1,5 +1,5 @@
 // The tables whose rows each own one task (orders, analytics_jobs, service_requests,
-// compliance_checks, refunds), and the updates every one of them needs.
+// compliance_checks, refunds, sales_imports), and the updates every one of them needs.
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { AppDb } from "../db/client.js";
 import {
@@ -7,6 +7,7 @@ import {
   compliance_checks,
   orders,
   refunds,
+  sales_imports,
   service_requests,
   type TaskRowStatus,
 } from "../db/schema.js";
@@ -16,7 +17,8 @@ export type TaskRowTable =
   | typeof analytics_jobs
   | typeof service_requests
   | typeof compliance_checks
-  | typeof refunds;
+  | typeof refunds
+  | typeof sales_imports;
 
 /** The columns every task-backed row has (what the shared helpers read). */
 export interface TaskRow {
@@ -36,6 +38,7 @@ export const ROW_PATHS = new Map<TaskRowTable, string>([
   [service_requests, "/services/requests"],
   [compliance_checks, "/compliance/checks"],
   [refunds, "/refunds"],
+  [sales_imports, "/imports"],
 ]);
 
 /** The table's name in messages and idempotency keys. */
@@ -45,6 +48,7 @@ export const TABLE_NAMES = new Map<TaskRowTable, string>([
   [service_requests, "service_requests"],
   [compliance_checks, "compliance_checks"],
   [refunds, "refunds"],
+  [sales_imports, "sales_imports"],
 ]);
 
 export function tableName(table: TaskRowTable): string {

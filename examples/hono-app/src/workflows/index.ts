@@ -12,6 +12,7 @@ import type { AppDeps } from "../lib/deps.js";
 import { approvalsWorkflow } from "./approvals/index.js";
 import { dataPipelineWorkflow } from "./data-pipeline/index.js";
 import { ecommerceWorkflow } from "./ecommerce/index.js";
+import { importsWorkflow } from "./imports/index.js";
 import { microservicesWorkflow } from "./microservices/index.js";
 import { teamScalingWorkflow } from "./team-scaling/index.js";
 
@@ -40,6 +41,7 @@ export const workflowFactories: readonly WorkflowFactory[] = [
   microservicesWorkflow,
   teamScalingWorkflow,
   approvalsWorkflow,
+  importsWorkflow,
 ];
 
 export function createWorkflows(deps: AppDeps): Workflow[] {
