@@ -118,6 +118,28 @@ describe("tasker-ctl template", { timeout: 180_000 }, () => {
     );
   });
 
+  it("visualize draws a decision's possible branches dotted, each step type in its shape, with a legend", async () => {
+    const refunds = join(PACKAGE_DIR, "../../examples/hono-app/templates/approvals/refund_approval.yaml");
+    const imports = join(PACKAGE_DIR, "../../examples/hono-app/templates/imports/sales_import.yaml");
+    const [approval, batches] = await Promise.all([
+      runCli(["template", "visualize", refunds]),
+      runCli(["template", "visualize", imports]),
+    ]);
+    expect(approval.code).toBe(0);
+    const lines = approval.stdout.split("\n");
+    expect(lines).toContain('  route_refund{"route_refund"}');
+    expect(lines).toContain("  validate_refund --> route_refund");
+    expect(lines).toContain("  route_refund -.-> auto_approve");
+    expect(lines).toContain("  route_refund -.-> manager_approval");
+    expect(lines).toContain('  record_outcome(["record_outcome"])');
+    expect(lines).toContain("  manager_approval -.-> record_outcome");
+    expect(lines).toContain('  subgraph Legend["Legend"]');
+    expect(batches.code).toBe(0);
+    expect(batches.stdout).toContain('  plan_import[["plan_import"]]');
+    expect(batches.stdout).toContain('  import_batch[/"import_batch<br/><i>N instances</i>"/]');
+    expect(batches.stdout).toContain("  import_batch -.-> summarize_import");
+  });
+
   it("visualize exits 2 on an invalid template and on a missing argument", async () => {
     const [invalid, nothing] = await Promise.all([
       runCli(["template", "visualize", join(SHARED, "invalid/cycle.yaml")]),
