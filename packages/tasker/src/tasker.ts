@@ -13,6 +13,7 @@ import { openDatabase } from "./store/open-database.js";
 import { TemplateStore } from "./store/template-store.js";
 import { loadTemplates } from "./template/load.js";
 import type { TaskTemplate } from "./template/schema.js";
+import type { ShapeLimits } from "./template/shape-rules.js";
 import type { StepHandler } from "./worker/handler.js";
 import { HandlerRegistry } from "./worker/handler-registry.js";
 import { Worker, type WorkerOptions } from "./worker/worker.js";
@@ -48,6 +49,11 @@ export interface TaskerOptions {
    * TASKER_LENIENT=true, else errors).
    */
   lenient?: boolean;
+  /**
+   * Limits on the decisions of the templates of `templatePaths` (steps per decision, decision
+   * depth); default DEFAULT_SHAPE_LIMITS (100 and 10).
+   */
+  decisionLimits?: Partial<ShapeLimits>;
   /**
    * Told about the slow parts of opening (making PGlite's first cluster, before it starts; engine
    * migrations applied), so a process can show progress while it starts.
@@ -129,10 +135,10 @@ export class Tasker {
       const tasker = new Tasker(database, transport, logger, !options.database, options);
       const templates = [...(options.templates ?? [])];
       if (options.templatePaths && options.templatePaths.length > 0) {
-        const loaded = await loadTemplates(
-          [...options.templatePaths],
-          options.lenient === undefined ? {} : { lenient: options.lenient },
-        );
+        const loaded = await loadTemplates([...options.templatePaths], {
+          ...(options.lenient === undefined ? {} : { lenient: options.lenient }),
+          ...(options.decisionLimits ? { limits: options.decisionLimits } : {}),
+        });
         if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
         for (const path of options.templatePaths) tasker.templateSources.add(resolve(path));
         for (const w of loaded.warnings) logger.warn({ warning: w }, "template warning");

@@ -8,7 +8,6 @@ import {
   tasksForCreationStatement,
 } from "../store/sql/create-steps.js";
 import type { TaskTemplate } from "../template/schema.js";
-import { DEFAULT_SHAPE_LIMITS } from "../template/shape-rules.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
 import { planBatchOutcome } from "./plan-batches.js";
 import { planDecision } from "./plan-step-creation.js";
@@ -36,12 +35,14 @@ export interface AppliedDecisions {
  * a decision step's valid outcome becomes a statement creating its steps, to run in the same
  * transaction before the outcome is stored (storing it then counts the new children); an invalid
  * one becomes a permanent failure naming what was wrong. Other outcomes are given back as they are.
+ * The names an outcome may give are among the decision's possible steps, whose number the
+ * template's loading limited (ShapeLimits.maxStepsPerDecision): no other limit by default.
  */
 export async function applyDecisions(
   tx: Transaction,
   outcomes: readonly OutcomeToStore[],
   lock: readonly Statement<unknown>[],
-  maxStepsPerDecision = DEFAULT_SHAPE_LIMITS.maxStepsPerDecision,
+  maxStepsPerDecision = Number.POSITIVE_INFINITY,
 ): Promise<AppliedDecisions> {
   const tasks = [...new Set(outcomes.filter(carriesDecision).map((o) => o.taskUuid))];
   const answers = await tx.batch([...lock, tasksForCreationStatement(tasks)]);

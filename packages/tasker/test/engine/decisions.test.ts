@@ -1,7 +1,11 @@
 // Decision points and deferred convergence (issue #27): a task starts with the steps up to its
 // first decision; the decision's outcome creates the steps it names, and their descendants, in
 // the transaction that stores its result.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { decide, defineHandler, noBranches, Tasker, type Worker } from "../../src/index.js";
 import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -299,5 +303,23 @@ describe.each(testBackends())("decision points on %s", (backend) => {
       ]);
       expect(await stepCount(taskUuid)).toBe(6);
     });
+  });
+});
+
+describe("decision limits", () => {
+  it("Tasker.open applies decisionLimits to the templates it loads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "decision-limits-"));
+    try {
+      writeFileSync(join(dir, "approval.yaml"), stringify(approval));
+      const open = (limits: { maxStepsPerDecision: number }) =>
+        Tasker.open({ dataDir: "memory://", templatePaths: [dir], decisionLimits: limits });
+      await expect(open({ maxStepsPerDecision: 2 })).rejects.toThrow(
+        'decision "route" can create 3 steps, more than the limit of 2 per decision',
+      );
+      const tasker = await open({ maxStepsPerDecision: 3 });
+      await tasker.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
