@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../store/database.js";
 import { openPgliteDatabase } from "../store/pglite-database.js";
-import { HandedOn, jsonbCopy } from "./handed-on.js";
+import { defineLazy, HandedOn, jsonbCopy } from "./handed-on.js";
 
 describe("jsonbCopy", () => {
   let db: Database;
@@ -104,5 +104,38 @@ describe("HandedOn", () => {
     const handed = HandedOn.of({}, { a: 1 }).withResult("a", 2).withResult("bb", null);
     expect(handed.dependencyResults()).toEqual({ a: 2, bb: null });
     expect(HandedOn.of({}, {}).dependencyResults()).toEqual({});
+  });
+});
+
+describe("HandedOn along a long chain", () => {
+  it("adds each step's result in turn and gives every ancestor's, in jsonb order", () => {
+    let handed = HandedOn.of({ n: 1 }, {});
+    for (let i = 0; i < 1000; i++) handed = handed.withResult(`s${i}`, { i });
+    const results = handed.dependencyResults();
+    const names = Object.keys(results);
+    expect(names).toHaveLength(1000);
+    // jsonb's order: shorter names first, then by bytes.
+    expect(names.slice(0, 11)).toEqual(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10"]);
+    expect(names.at(-1)).toBe("s999");
+    expect(results.s500).toEqual({ i: 500 });
+  });
+});
+
+describe("defineLazy", () => {
+  it("makes the value on the first read only, keeps it enumerable, and lets a write replace it", () => {
+    let made = 0;
+    const target = defineLazy({ a: 1, b: {} as Record<string, number> }, "b", () => {
+      made++;
+      return { x: 1 };
+    });
+    expect(made).toBe(0);
+    expect(Object.keys(target)).toEqual(["a", "b"]);
+    expect(target.b).toEqual({ x: 1 });
+    expect(target.b).toBe(target.b);
+    expect(made).toBe(1);
+    expect({ ...target }).toEqual({ a: 1, b: { x: 1 } });
+    target.b = { y: 2 };
+    expect(JSON.stringify(target)).toBe('{"a":1,"b":{"y":2}}');
+    expect(made).toBe(1);
   });
 });

@@ -28,7 +28,7 @@ import {
 } from "./decide-outcome.js";
 import { applyDecisions, carriesDecision } from "./decision-outcomes.js";
 import { evaluationWrite, taskEvent } from "./evaluate-task.js";
-import type { HandedOn } from "./handed-on.js";
+import { defineLazy, type HandedOn } from "./handed-on.js";
 
 /** One attempt's outcome, as its worker hands it over to be stored. */
 export interface OutcomeToStore {
@@ -270,27 +270,26 @@ function builtNext(
     : o.outcome.ok && row.covered
       ? ran.given.withResult(ran.step.name, o.outcome.result)
       : undefined;
-  return {
-    step: {
-      workflow_step_uuid: row.workflow_step_uuid,
-      task_uuid: ran.step.task_uuid,
-      name: row.name,
-      handler_callable: row.handler_callable,
-      initialization: row.initialization,
-      attempts: row.attempts,
-      max_attempts: row.max_attempts,
-      timeout_seconds: row.timeout_seconds,
-      child_count: row.child_count,
-      task_name: ran.step.task_name,
-      namespace: ran.step.namespace,
-      version: ran.step.version,
-      correlation_id: ran.step.correlation_id,
-      context: ran.given.context(),
-      dependency_results: handedOn ? handedOn.dependencyResults() : {},
-    },
-    handedOn,
-    needsDependencies: handedOn === undefined,
+  const step: ClaimedStep = {
+    workflow_step_uuid: row.workflow_step_uuid,
+    task_uuid: ran.step.task_uuid,
+    name: row.name,
+    handler_callable: row.handler_callable,
+    initialization: row.initialization,
+    attempts: row.attempts,
+    max_attempts: row.max_attempts,
+    timeout_seconds: row.timeout_seconds,
+    child_count: row.child_count,
+    task_name: ran.step.task_name,
+    namespace: ran.step.namespace,
+    version: ran.step.version,
+    correlation_id: ran.step.correlation_id,
+    context: ran.given.context(),
+    dependency_results: {},
   };
+  // Made when the handler reads them: along a chain they are every ancestor's result.
+  if (handedOn) defineLazy(step, "dependency_results", () => handedOn.dependencyResults());
+  return { step, handedOn, needsDependencies: handedOn === undefined };
 }
 
 function holdsClaim(

@@ -105,7 +105,8 @@ export function defineHandler<
     callable,
     async handle(ctx) {
       const input = spec.inputs ? parseOrPermanent(spec.inputs, ctx.input, "task context") : ctx.input;
-      let deps = ctx.dependencyResults;
+      // Read only with schemas to parse them: they are made when first read (a chain's are many).
+      let deps: Record<string, unknown> | undefined;
       if (spec.depends) {
         deps = { ...ctx.dependencyResults };
         for (const [name, schema] of Object.entries(spec.depends)) {
@@ -125,22 +126,17 @@ export function defineHandler<
 }
 
 /**
- * The context with its input and results as the schemas parsed them, or the context itself when
- * there were no schemas. Copied by property descriptors: the signal stays an accessor, made only
+ * The context with its input and results as the schemas parsed them (`deps` undefined: not
+ * parsed, left as they are), or the context itself when there were no schemas. Copied by property descriptors: the signal stays an accessor, made only
  * when the handler reads it (see runHandler).
  */
-function withParsed(ctx: StepContext, input: unknown, deps: unknown): RunningStepContext {
-  if (
-    input === ctx.input &&
-    deps === ctx.dependencyResults &&
-    ctx.checkpoint &&
-    ctx.resumeFrom !== undefined
-  ) {
+function withParsed(ctx: StepContext, input: unknown, deps: unknown | undefined): RunningStepContext {
+  if (input === ctx.input && deps === undefined && ctx.checkpoint && ctx.resumeFrom !== undefined) {
     return ctx as RunningStepContext;
   }
   const parsed = Object.defineProperties({}, Object.getOwnPropertyDescriptors(ctx)) as RunningStepContext;
   parsed.input = input as StepContext["input"];
-  parsed.dependencyResults = deps as StepContext["dependencyResults"];
+  if (deps !== undefined) parsed.dependencyResults = deps as StepContext["dependencyResults"];
   // A context built by hand (a test) has nowhere to save a checkpoint: saving it does nothing.
   parsed.resumeFrom ??= null;
   parsed.checkpoint ??= async () => undefined;

@@ -1,6 +1,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { defineLazy } from "../lifecycle/handed-on.js";
 import { createLogger } from "../observability/logger.js";
 import { PermanentError } from "./errors.js";
 import { defineHandler } from "./handler.js";
@@ -306,5 +307,62 @@ describe("runHandler and the worker's shutdown", () => {
       new AbortController().signal,
     );
     expect(outcome).toMatchObject({ ok: false, error: { code: "timeout" } });
+  });
+});
+
+describe("runHandler and the dependencies' results", () => {
+  /** A context whose results are made when read (as a worker's is), counting the reads. */
+  function lazyContext() {
+    const made = { count: 0 };
+    const lazy = { ...ctx };
+    defineLazy(lazy, "dependencyResults", () => {
+      made.count++;
+      return { a: { n: 1 } };
+    });
+    return { lazy, made };
+  }
+
+  it("makes them only when the handler reads them", async () => {
+    const { lazy, made } = lazyContext();
+    const outcome = await runHandler(
+      defineHandler("test.step", {}, () => ({ ok: true })),
+      lazy,
+      5,
+      new AbortController().signal,
+    );
+    expect(outcome).toEqual({ ok: true, result: { ok: true } });
+    expect(made.count).toBe(0);
+    const read = await runHandler(
+      defineHandler("test.step", {}, ({ dependencyResults }) => dependencyResults),
+      lazy,
+      5,
+      new AbortController().signal,
+    );
+    expect(read).toEqual({ ok: true, result: { a: { n: 1 } } });
+    expect(made.count).toBe(1);
+  });
+
+  it("parses them with the handler's schemas, and a handler may replace its own", async () => {
+    const { lazy, made } = lazyContext();
+    const parsed = await runHandler(
+      defineHandler("test.step", { depends: { a: z.object({ n: z.number() }) } }, ({ dependencyResults }) => {
+        return dependencyResults.a.n;
+      }),
+      lazy,
+      5,
+      new AbortController().signal,
+    );
+    expect(parsed).toEqual({ ok: true, result: 1 });
+    expect(made.count).toBe(1);
+    const replaced = await runHandler(
+      defineHandler("test.step", {}, (c) => {
+        c.dependencyResults = { b: 2 };
+        return c.dependencyResults;
+      }),
+      lazyContext().lazy,
+      5,
+      new AbortController().signal,
+    );
+    expect(replaced).toEqual({ ok: true, result: { b: 2 } });
   });
 });

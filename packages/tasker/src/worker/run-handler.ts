@@ -171,13 +171,16 @@ export async function runHandler(
   deadlines.add(deadline);
   const attempts = shutdown.aborted ? undefined : attemptsUnder(shutdown);
   attempts?.add(stop);
-  // `signal` is an enumerable accessor: a spread of the context reads it, as it read the field.
-  const context: StepContext = {
-    get signal() {
-      return abort.signal;
+  // `signal` is an enumerable accessor: a spread of the context reads it, as it read the field. The
+  // context's own accessors stay accessors (dependencyResults made when first read, see defineLazy).
+  const context = Object.defineProperties(
+    {
+      get signal() {
+        return abort.signal;
+      },
     },
-    ...ctx,
-  };
+    Object.getOwnPropertyDescriptors(ctx),
+  ) as StepContext;
   // A handler that goes on after its attempt ended (timed out, stopped) must not move the
   // checkpoint the next attempt resumes from.
   const save = ctx.checkpoint;

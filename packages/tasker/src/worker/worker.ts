@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
-import { HandedOn } from "../lifecycle/handed-on.js";
+import { defineLazy, HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
 import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
@@ -354,38 +354,36 @@ export class Worker {
         : claim.attempts > 1
           ? await selectCheckpoint(this.db, claim.workflow_step_uuid)
           : null;
-    return runHandler(
-      handler,
-      {
-        taskUuid: claim.task_uuid,
-        stepUuid: claim.workflow_step_uuid,
-        stepName: claim.name,
-        taskName: claim.task_name,
-        namespace: claim.namespace,
-        version: claim.version,
-        correlationId: claim.correlation_id,
-        input: claim.context,
-        dependencyResults: claim.dependency_results,
-        attempt: claim.attempts,
-        maxAttempts: claim.max_attempts,
-        initialization: claim.initialization,
-        logger: log,
-        resumeFrom,
-        checkpoint: checkpointer(claim.workflow_step_uuid, async (json) => {
-          const saved = await saveCheckpoint(this.db, {
-            stepUuid: claim.workflow_step_uuid,
-            workerId: this.workerId,
-            attempts: claim.attempts,
-            checkpointJson: json,
-            leaseSeconds: this.opts.leaseSeconds,
-          });
-          return saved.saved;
-        }),
-      },
-      claim.timeout_seconds,
-      this.shutdown.signal,
-      this.limits,
-    );
+    const ctx = {
+      taskUuid: claim.task_uuid,
+      stepUuid: claim.workflow_step_uuid,
+      stepName: claim.name,
+      taskName: claim.task_name,
+      namespace: claim.namespace,
+      version: claim.version,
+      correlationId: claim.correlation_id,
+      input: claim.context,
+      dependencyResults: {},
+      attempt: claim.attempts,
+      maxAttempts: claim.max_attempts,
+      initialization: claim.initialization,
+      logger: log,
+      resumeFrom,
+      checkpoint: checkpointer(claim.workflow_step_uuid, async (json) => {
+        const saved = await saveCheckpoint(this.db, {
+          stepUuid: claim.workflow_step_uuid,
+          workerId: this.workerId,
+          attempts: claim.attempts,
+          checkpointJson: json,
+          leaseSeconds: this.opts.leaseSeconds,
+        });
+        return saved.saved;
+      }),
+    };
+    // Read from the claim when the handler reads them (a step built from the one before makes them
+    // then: see builtNext).
+    defineLazy(ctx, "dependencyResults", () => claim.dependency_results);
+    return runHandler(handler, ctx, claim.timeout_seconds, this.shutdown.signal, this.limits);
   }
 
   /**
