@@ -4,6 +4,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type AuthConfig, buildApiApp } from "../../src/api/index.js";
+import { decide, defineHandler } from "../../src/index.js";
+import { parseTemplateObject } from "../../src/template/load.js";
 import type { TestBackend } from "../../src/testing/index.js";
 import {
   type Harness,
@@ -25,10 +27,50 @@ export const LIVE_DIAMOND = template(LIVE_NAMESPACE, "live_diamond", [
   { name: "ship_order", deps: ["charge_card", "reserve_stock"] },
 ]);
 
+/**
+ * A decision in the live namespace: `route_claim` sleeps `sleep_ms.route_claim`, then creates
+ * the step named by the context's `route` (auto_pay by default); `settle` converges.
+ */
+export const LIVE_APPROVAL = parseTemplateObject(
+  {
+    name: "live_approval",
+    namespace_name: LIVE_NAMESPACE,
+    version: "1.0.0",
+    steps: [
+      { name: "intake", handler: { callable: "test.intake" } },
+      {
+        name: "route_claim",
+        type: "decision",
+        dependencies: ["intake"],
+        handler: { callable: "test.route_claim" },
+      },
+      { name: "auto_pay", dependencies: ["route_claim"], handler: { callable: "test.auto_pay" } },
+      {
+        name: "adjuster_review",
+        dependencies: ["route_claim"],
+        handler: { callable: "test.adjuster_review" },
+      },
+      {
+        name: "settle",
+        type: "deferred_convergence",
+        dependencies: ["auto_pay", "adjuster_review"],
+        handler: { callable: "test.settle" },
+      },
+    ],
+  },
+  "live_approval.yaml",
+).template;
+
+const routeClaim = defineHandler("test.route_claim", {}, async (ctx) => {
+  const input = ctx.input as { route?: string; sleep_ms?: Record<string, number> };
+  await new Promise((r) => setTimeout(r, input.sleep_ms?.route_claim ?? 0));
+  return decide([input.route ?? "auto_pay"]);
+});
+
 export interface DashboardHarness extends Harness {
   /** e.g. http://127.0.0.1:43121 */
   base: string;
-  /** Starts a worker for the live namespace (its handlers are the programmable ones). */
+  /** Starts a worker for the live namespace (its handlers are the programmable ones), once. */
   startLiveWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -39,12 +81,17 @@ export async function startDashboardHarness(
 ): Promise<DashboardHarness> {
   const engine = await startHarness(backend, {
     worker: false,
-    options: { templates: [...Object.values(TEMPLATES), LIVE_DIAMOND] },
+    options: { templates: [...Object.values(TEMPLATES), LIVE_DIAMOND, LIVE_APPROVAL] },
   });
   const handlers = [
     ...engine.handlers,
     ...LIVE_DIAMOND.steps.map((s) => programmableHandler(s.handler.callable, engine.executions)),
+    ...LIVE_APPROVAL.steps
+      .filter((s) => s.name !== "route_claim")
+      .map((s) => programmableHandler(s.handler.callable, engine.executions)),
+    routeClaim,
   ];
+  let liveWorker: Promise<unknown> | undefined;
   const worker = (namespaces: string[]) =>
     engine.tasker.startWorker({ handlers, namespaces, pollIntervalMs: 100, concurrency: 8 });
   await worker(["test_alpha", "test_beta"]);
@@ -63,7 +110,8 @@ export async function startDashboardHarness(
     ...engine,
     base: `http://127.0.0.1:${port}`,
     async startLiveWorker() {
-      await worker([LIVE_NAMESPACE]);
+      liveWorker ??= worker([LIVE_NAMESPACE]);
+      await liveWorker;
     },
     async close() {
       api.dispose();

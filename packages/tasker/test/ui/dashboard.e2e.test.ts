@@ -116,6 +116,35 @@ describe("dashboard in Chromium", () => {
     await shot("3-task-complete");
   });
 
+  it("draws a decision's branches as not created yet, then the one it did not take as not taken, live", async () => {
+    await h.startLiveWorker();
+    const { task } = await h.tasker.client.createTask({
+      name: "live_approval",
+      namespace: LIVE_NAMESPACE,
+      version: "1.0.0",
+      context: { route: "adjuster_review", sleep_ms: { route_claim: 2500 } },
+    } as TaskRequest);
+    await page.goto(`${h.base}/ui/tasks/${task.task_uuid}`);
+    await page.waitForSelector('svg.dag .node[data-step="route_claim"][data-state="in_progress"]', {
+      timeout: 20_000,
+    });
+    for (const step of ["auto_pay", "adjuster_review", "settle"]) {
+      expect(await node(step).getAttribute("class")).toContain("absent presence-not_yet_created");
+    }
+    await expect.poll(() => page.locator("svg.dag .edge.possible").count()).toBeGreaterThanOrEqual(4);
+    await page.evaluate("window.stillThisPage = true");
+    await shot("4-decision-undecided");
+
+    await page.waitForSelector('#live[data-task-status="complete"]', { timeout: 30_000 });
+    expect(await node("adjuster_review").getAttribute("data-state")).toBe("complete");
+    expect(await node("settle").getAttribute("data-state")).toBe("complete");
+    expect(await node("auto_pay").getAttribute("class")).toContain("absent presence-not_taken");
+    expect(await node("auto_pay").locator(".node-detail").textContent()).toBe("not taken");
+    expect(await page.locator(".legend").textContent()).toContain("not taken");
+    expect(await page.evaluate("window.stillThisPage")).toBe(true);
+    await shot("5-decision-branch-not-taken");
+  });
+
   it("retries a failed step from the page and watches the task complete", async () => {
     const failed = await h.tasker.client.waitForTask(
       (await create({ fail: { c: { mode: "permanent", times: 1 } }, sleep_ms: { d: 400 } })).task_uuid,
