@@ -1,10 +1,9 @@
 // The one subscriber that makes domain rows follow their tasks: for every terminal task event
 // (task.completed / task.failed / task.cancelled / task.resolved_manually) it runs the status
-// mappers, which update the rows that started that task. Workflows whose rows need more than "one
-// row, one task" (compliance_checks span two tasks) add their own mapper (Workflow.taskStatusMappers).
+// mappers the workflows declare (Workflow.taskStatusMappers), which update the rows that started
+// that task: rowStatusMapper for "one row, one task"; compliance_checks span two tasks and have their own.
 import { type Logger, TASK_TERMINAL_EVENTS, type TaskTerminalEventName } from "@tasker-ts/tasker";
 import type { AppDb } from "../db/client.js";
-import { analytics_jobs, orders, service_requests } from "../db/schema.js";
 import type { EngineHandle, LifecycleEvent } from "./engine-handle.js";
 import { rowStatusForEvent } from "./row-status.js";
 import { setStatusByCorrelation, type TaskRowTable } from "./task-rows.js";
@@ -22,12 +21,6 @@ export function rowStatusMapper(table: TaskRowTable): TaskStatusMapper {
   };
 }
 
-export const BUILT_IN_MAPPERS: readonly TaskStatusMapper[] = [
-  rowStatusMapper(orders),
-  rowStatusMapper(analytics_jobs),
-  rowStatusMapper(service_requests),
-];
-
 export interface TaskStatusSubscription {
   /** Resolves when every event received so far has been applied (tests, shutdown). */
   idle(): Promise<void>;
@@ -40,7 +33,7 @@ export function subscribeTaskStatus(options: {
   logger: Logger;
   mappers?: readonly TaskStatusMapper[];
 }): TaskStatusSubscription {
-  const mappers = [...BUILT_IN_MAPPERS, ...(options.mappers ?? [])];
+  const mappers = options.mappers ?? [];
   const pending = new Set<Promise<unknown>>();
   const apply = (event: LifecycleEvent) => applyTaskEvent(event, options.db, mappers, options.logger);
   const unsubscribers = TASK_TERMINAL_EVENTS.map((name) =>

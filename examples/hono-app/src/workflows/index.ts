@@ -24,9 +24,8 @@ export interface Workflow {
   routes: Record<string, Hono>;
   handlers: StepHandler[];
   /**
-   * Maps terminal task events to rows this workflow owns, for rows the built-in mapping in
-   * engine/lifecycle.ts does not cover (it covers `task_uuid` on orders, analytics_jobs and
-   * service_requests).
+   * Make the workflow's rows follow their tasks: run for every terminal task event
+   * (engine/lifecycle.ts). `rowStatusMapper(table)` serves a table whose rows each start one task.
    */
   taskStatusMappers?: TaskStatusMapper[];
   /** Registers the workflow's background job processors (they run where the handlers run). */

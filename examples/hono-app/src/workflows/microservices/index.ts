@@ -1,5 +1,8 @@
 // Workflow 3: microservices coordination (diamond), namespace `microservices`.
 // validate_request -> (fetch_user_profile | fetch_order_history) -> merge_results -> format_response
+
+import { service_requests } from "../../db/schema.js";
+import { rowStatusMapper } from "../../engine/lifecycle.js";
 import { createInternalServices, INTERNAL_SERVICES_PATH } from "../../services/internal-services.js";
 import type { WorkflowFactory } from "../index.js";
 import { serviceRequestRoutes } from "./routes.js";
@@ -14,4 +17,5 @@ export const microservicesWorkflow: WorkflowFactory = (deps) => ({
     [INTERNAL_SERVICES_PATH]: createInternalServices(deps.db),
   },
   handlers: microservicesHandlers(deps),
+  taskStatusMappers: [rowStatusMapper(service_requests)],
 });
