@@ -5,6 +5,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { extname, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PermanentError, RetryableError } from "@tasker-ts/tasker";
+import type { ValidationErrorBody } from "../../lib/validation.js";
 import { parseCsv } from "./csv.js";
 import { generateDataset } from "./dataset-generator.js";
 
@@ -32,6 +33,14 @@ export function datasetUrlProblem(url: string, datasetDir: string): string | und
   const path = resolve(fileURLToPath(parsed));
   if (!isInside(path, datasetDir)) return `file datasets must be inside ${datasetDir} (DATASET_DIR)`;
   return undefined;
+}
+
+/** The 400 body for a dataset_url the app will not read (see datasetUrlProblem), or undefined. */
+export function datasetUrlRejection(url: string, datasetDir: string): ValidationErrorBody | undefined {
+  const problem = datasetUrlProblem(url, datasetDir);
+  return problem
+    ? { error: "invalid request body", issues: [{ path: "dataset_url", message: `dataset_url ${problem}` }] }
+    : undefined;
 }
 
 function isInside(path: string, dir: string): boolean {

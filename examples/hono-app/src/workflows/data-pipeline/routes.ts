@@ -5,7 +5,7 @@ import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { validate } from "../../lib/validation.js";
-import { datasetUrlProblem } from "./dataset-source.js";
+import { datasetUrlRejection } from "./dataset-source.js";
 import { CreateAnalyticsJobBodySchema } from "./schemas.js";
 import { analyticsTaskRequest } from "./task-request.js";
 
@@ -13,18 +13,10 @@ export function analyticsRoutes(deps: AppDeps) {
   return new Hono()
     .post("/", validate("json", CreateAnalyticsJobBodySchema), async (c) => {
       const body = c.req.valid("json");
-      const problem = body.dataset_url
-        ? datasetUrlProblem(body.dataset_url, deps.config.datasetDir)
+      const rejected = body.dataset_url
+        ? datasetUrlRejection(body.dataset_url, deps.config.datasetDir)
         : undefined;
-      if (problem) {
-        return c.json(
-          {
-            error: "invalid request body",
-            issues: [{ path: "dataset_url", message: `dataset_url ${problem}` }],
-          },
-          400,
-        );
-      }
+      if (rejected) return c.json(rejected, 400);
       const [job] = await deps.db
         .insert(analytics_jobs)
         .values({ source: body.source, dataset_url: body.dataset_url ?? null })

@@ -6,6 +6,13 @@ export const NAMESPACE = "data_pipeline";
 export const TEMPLATE_NAME = "analytics_pipeline";
 export const TEMPLATE_VERSION = "1.0.0";
 
+/** Where a dataset is read from (checked further by datasetUrlProblem). */
+export const DatasetUrlSchema = z
+  .string()
+  .trim()
+  .max(2048)
+  .regex(/^(file|https?):\/\//, "dataset_url must start with file://, http:// or https://");
+
 export const CreateAnalyticsJobBodySchema = z
   .object({
     source: z
@@ -14,12 +21,7 @@ export const CreateAnalyticsJobBodySchema = z
       .min(1, "source is required: a name for the data, e.g. q1-sales")
       .max(200)
       .regex(/^[\w .:/@-]+$/, "source may contain letters, digits, spaces and . _ - : / @"),
-    dataset_url: z
-      .string()
-      .trim()
-      .max(2048)
-      .regex(/^(file|https?):\/\//, "dataset_url must start with file://, http:// or https://")
-      .optional(),
+    dataset_url: DatasetUrlSchema.optional(),
   })
   .strict();
 export type CreateAnalyticsJobBody = z.infer<typeof CreateAnalyticsJobBodySchema>;

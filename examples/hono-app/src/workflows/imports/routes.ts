@@ -7,7 +7,7 @@ import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { validate } from "../../lib/validation.js";
-import { datasetUrlProblem } from "../data-pipeline/dataset-source.js";
+import { datasetUrlRejection } from "../data-pipeline/dataset-source.js";
 import { CreateImportSchema, type ImportContext } from "./schemas.js";
 
 export const SALES_IMPORT_TEMPLATE = {
@@ -22,16 +22,8 @@ export function importRoutes(deps: AppDeps): Hono {
     const body = c.req.valid("json");
     const datasetUrl =
       body.dataset_url ?? pathToFileURL(join(deps.config.datasetDir, "sample-sales.csv")).href;
-    const problem = datasetUrlProblem(datasetUrl, deps.config.datasetDir);
-    if (problem) {
-      return c.json(
-        {
-          error: "invalid request body",
-          issues: [{ path: "dataset_url", message: `dataset_url ${problem}` }],
-        },
-        400,
-      );
-    }
+    const rejected = datasetUrlRejection(datasetUrl, deps.config.datasetDir);
+    if (rejected) return c.json(rejected, 400);
     const [row] = await deps.db
       .insert(sales_imports)
       .values({ dataset_url: datasetUrl, batch_size: body.batch_size, status: "pending" })

@@ -1,16 +1,12 @@
 // Zod schemas for what crosses a boundary in the imports workflow: the HTTP body, the task
 // context and a batch's result that summarize_import reads.
 import { z } from "zod";
+import { DatasetUrlSchema } from "../data-pipeline/schemas.js";
 
 /** POST /imports body. Without dataset_url the app's sample CSV (datasets/sample-sales.csv) is imported. */
 export const CreateImportSchema = z
   .object({
-    dataset_url: z
-      .string()
-      .trim()
-      .max(2048)
-      .regex(/^(file|https?):\/\//, "dataset_url must start with file://, http:// or https://")
-      .optional(),
+    dataset_url: DatasetUrlSchema.optional(),
     batch_size: z.number().int().min(1).max(10_000).default(10),
     /**
      * A demonstration of checkpoints: the batch holding this row fails once after importing it,
