@@ -549,6 +549,7 @@ describe.each(testBackends())("orchestration API routes on %s", (backend) => {
           "/v1/templates/{namespace}/{name}/{version}",
           "/v1/worker/workers",
           "/v1/worker/workers/{worker_id}",
+          "/v1/worker/workers/{worker_id}/checkpoint",
           "/v1/worker/workers/{worker_id}/claims",
           "/v1/worker/workers/{worker_id}/drain",
           "/v1/worker/workers/{worker_id}/heartbeat",
