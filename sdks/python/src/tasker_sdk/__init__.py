@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 from .client import TaskerClient, read_templates
 from .context import CancellationSignal, StepContext
 from .errors import (
+    CheckpointRefusedError,
     PermanentError,
     RetryableError,
     StepCancelledError,
@@ -14,13 +15,30 @@ from .errors import (
 )
 from .handlers import Handler, HandlerRegistry, StepHandler, discover_handlers, handler
 from .models import TERMINAL_TASK_STATES, CreatedTask, Step, StepError, Task, TaskList
+from .outcomes import (
+    BATCH_OUTCOME_KEY,
+    DECISION_OUTCOME_KEY,
+    Batches,
+    BatchInputs,
+    CursorConfig,
+    Decision,
+    batch_results,
+    plan_batches,
+)
 from .sync import SyncTaskerClient, ThreadedWorker
 from .worker import StartResult, TaskFinished, Worker, WorkerStatus
 
 __all__ = [
+    "BATCH_OUTCOME_KEY",
+    "DECISION_OUTCOME_KEY",
     "TERMINAL_TASK_STATES",
+    "BatchInputs",
+    "Batches",
     "CancellationSignal",
+    "CheckpointRefusedError",
     "CreatedTask",
+    "CursorConfig",
+    "Decision",
     "Handler",
     "HandlerRegistry",
     "PermanentError",
@@ -43,7 +61,9 @@ __all__ = [
     "Worker",
     "WorkerStatus",
     "__version__",
+    "batch_results",
     "discover_handlers",
     "handler",
+    "plan_batches",
     "read_templates",
 ]

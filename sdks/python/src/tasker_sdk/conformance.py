@@ -18,6 +18,7 @@ from typing import Any
 from .context import StepContext
 from .errors import PermanentError, RetryableError
 from .handlers import handler
+from .outcomes import Batches, Decision, plan_batches
 from .worker import Worker
 
 
@@ -27,6 +28,8 @@ async def step(ctx: StepContext[dict[str, Any], dict[str, Any]]) -> dict[str, An
     sleep_ms = b.get("sleep_ms")
     if sleep_ms:
         await ctx.sleep(float(sleep_ms) / 1000)
+    if b.get("checkpoint"):
+        await ctx.checkpoint({**b["checkpoint"], "attempt": ctx.attempt})
     if ctx.attempt <= int(b.get("fail_attempts") or 0):
         f: dict[str, Any] = b.get("failure") or {}
         message = f.get("message") or f"{ctx.step_name} failed on attempt {ctx.attempt}"
@@ -51,7 +54,20 @@ async def step(ctx: StepContext[dict[str, Any], dict[str, Any]]) -> dict[str, An
         )
     if b.get("result_bytes"):
         result["padding"] = "x" * int(b["result_bytes"])
+    if b.get("checkpoint"):
+        result["resume_from"] = ctx.resume_from
+    if b.get("echo_batch"):
+        result["batch"] = ctx.batch.as_dict()
     result.update(b.get("result") or {})
+    decide = b.get("decide")
+    if decide == "no_branches":
+        return Decision.no_branches(**result)
+    if decide:
+        return Decision.create_steps(decide["create_steps"], **result)
+    batches = b.get("batches")
+    if batches:
+        total, size = int(batches["total"]), int(batches["batch_size"])
+        return Batches.create(plan_batches(total, size), **result) if total > 0 else Batches.none(**result)
     return result
 
 

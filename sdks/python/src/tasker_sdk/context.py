@@ -6,13 +6,18 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import PermanentError, StepCancelledError, StepTimeoutError
+from .errors import CheckpointRefusedError, PermanentError, StepCancelledError, StepTimeoutError
+from .outcomes import BatchInputs
+
+# Saves a checkpoint for the attempt (the worker's POST .../checkpoint with the claim token).
+Checkpointer = Callable[[dict[str, Any]], Awaitable[None]]
 
 InputT = TypeVar("InputT")
 DepsT = TypeVar("DepsT")
@@ -36,6 +41,11 @@ class CancellationSignal:
 
     def is_set(self) -> bool:
         return self._thread_event.is_set()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The worker's event loop (sync handlers run in threads and call back into it)."""
+        return self._loop
 
     @property
     def cancelled(self) -> bool:
@@ -89,7 +99,45 @@ class StepContext(Generic[InputT, DepsT]):
     deps: DepsT
     signal: CancellationSignal
     logger: logging.LoggerAdapter[logging.Logger]
+    resume_from: dict[str, Any] | None = None
+    """The last checkpoint an earlier attempt of this step saved (``ctx.checkpoint``), or None on a
+    fresh start: resume from it."""
     _monotonic_deadline: float = field(default=0.0, repr=False)
+    _checkpointer: Checkpointer | None = field(default=None, repr=False)
+
+    @property
+    def batch(self) -> BatchInputs:
+        """A batch worker instance's batch (cursor range, batch id, ``no_op``...); a permanent error
+        on a step that is not a batch worker instance."""
+        batch = BatchInputs.from_initialization(self.initialization)
+        if batch is None:
+            raise PermanentError(
+                f'step "{self.step_name}" is not a batch worker instance: it has no initialization.batch',
+                code="not_a_batch_worker",
+            )
+        return batch
+
+    async def checkpoint(self, value: dict[str, Any]) -> None:
+        """Saves where the step has got to (a JSON object of at most 64 KiB, by convention with a
+        ``cursor``) and extends the lease; the step's next attempt gets it as ``resume_from``.
+        Raises CheckpointRefusedError once the attempt no longer holds the step (stop then), and
+        PermanentError (``invalid_checkpoint``) for a value the server cannot store."""
+        if not isinstance(value, dict):
+            raise PermanentError(
+                f"a checkpoint is a JSON object (a dict), got {type(value).__name__}",
+                code="invalid_checkpoint",
+            )
+        if self.signal.is_set() or time.monotonic() >= self._monotonic_deadline:
+            raise CheckpointRefusedError(
+                f"the attempt has ended ({self.signal.reason or 'timeout'}): not saved"
+            )
+        if self._checkpointer is None:
+            raise CheckpointRefusedError("this context has no worker to save checkpoints through")
+        await self._checkpointer(value)
+
+    def checkpoint_sync(self, value: dict[str, Any]) -> None:
+        """``checkpoint`` for sync handlers (they run in a thread): blocks until it is saved."""
+        asyncio.run_coroutine_threadsafe(self.checkpoint(value), self.signal.loop).result()
 
     @property
     def is_last_attempt(self) -> bool:

@@ -61,6 +61,12 @@ class StepCancelledError(Exception):
     (or the claim was lost, or the worker is shutting down)."""
 
 
+class CheckpointRefusedError(StepCancelledError):
+    """The server did not save a checkpoint: the attempt no longer holds its step (its lease passed
+    to another worker, or its outcome was reported), or its deadline passed. Stop: nothing more of
+    this attempt counts."""
+
+
 class TaskerApiError(Exception):
     """An answer from the orchestration server that was not 2xx, with the API's error envelope
     ``{"error": {"code", "message", "details"}}`` when it sent one."""

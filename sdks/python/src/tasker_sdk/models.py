@@ -141,6 +141,14 @@ class ClaimedStep(_Wire):
     context: dict[str, Any] = Field(default_factory=dict)
     dependency_results: dict[str, Any] = Field(default_factory=dict)
     initialization: dict[str, Any] = Field(default_factory=dict)
+    checkpoint: dict[str, Any] | None = None
+
+
+class CheckpointResponse(_Wire):
+    claim_token: str
+    status: Literal["held", "cancelled"]
+    checkpointed_at: str | None = None
+    lease_expires_at: str | None = None
 
 
 class ClaimResponse(_Wire):

@@ -38,11 +38,19 @@ from pydantic_core import to_jsonable_python
 from . import __version__
 from .client import read_templates
 from .context import CancellationSignal, StepContext, StopReason
-from .errors import HandlerError, RetryableError, TaskerApiError, TaskerConnectionError
+from .errors import (
+    CheckpointRefusedError,
+    HandlerError,
+    PermanentError,
+    RetryableError,
+    TaskerApiError,
+    TaskerConnectionError,
+)
 from .handlers import HandlerLike, HandlerRegistry
 from .http import ApiTransport, encode_json
 from .models import (
     TERMINAL_TASK_STATES,
+    CheckpointResponse,
     ClaimedStep,
     ClaimResponse,
     HeartbeatResponse,
@@ -395,7 +403,9 @@ class Worker:
                 logging.getLogger(f"tasker_sdk.handler.{claim.handler_callable}"),
                 {"task_uuid": claim.task_uuid, "step_uuid": claim.step_uuid, "step": claim.step_name},
             ),
+            resume_from=claim.checkpoint,
             _monotonic_deadline=time.monotonic() + timeout,
+            _checkpointer=lambda value: self._checkpoint(running, value),
         )
         work = asyncio.create_task(handler.run(ctx, self._executor))
         stop = asyncio.create_task(running.signal.wait())
@@ -448,6 +458,25 @@ class Worker:
         if err is None:
             return _Outcome(ok=True, result=work.result())
         return _Outcome(ok=False, error=describe_error(err, ctx))
+
+    async def _checkpoint(self, running: _Running, value: dict[str, Any]) -> None:
+        """Saves a running step's checkpoint with its claim token (docs/worker-protocol.md#checkpoints)."""
+        http = self._http
+        if http is None:
+            raise CheckpointRefusedError("the worker is stopped: checkpoint not saved")
+        body = {"claim_token": running.claim.claim_token, "checkpoint": value}
+        try:
+            _, answer = await http.request("POST", f"/v1/worker/workers/{self.worker_id}/checkpoint", body)
+        except TaskerApiError as err:
+            if err.status == 409:
+                raise CheckpointRefusedError(
+                    f"checkpoint not saved: the attempt no longer holds its step ({err})"
+                ) from err
+            if err.status in (400, 413):
+                raise PermanentError(f"checkpoint not saved: {err}", code="invalid_checkpoint") from err
+            raise
+        if CheckpointResponse.model_validate(answer).status == "cancelled":
+            running.signal.set("cancelled")
 
     # --- reporting -----------------------------------------------------------------------------
 
