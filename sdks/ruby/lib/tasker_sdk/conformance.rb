@@ -13,13 +13,42 @@ module TaskerSdk
 
     def step(ctx)
       behaviour = ctx.initialization
-      ctx.sleep(behaviour["sleep_ms"] / 1000.0) if behaviour["sleep_ms"].to_i.positive?
-      fail_attempt!(ctx, behaviour["failure"] || {}) if ctx.attempt <= behaviour.fetch("fail_attempts", 0).to_i
+      work(ctx, behaviour)
       result = { "step" => ctx.step_name, "attempt" => ctx.attempt }
       result.merge!(echo(ctx)) if behaviour["echo"]
       result["padding"] = "x" * behaviour["result_bytes"] if behaviour["result_bytes"].to_i.positive?
+      result.merge!(progress(ctx, behaviour))
       result.merge!(behaviour["result"]) if behaviour["result"].is_a?(Hash)
-      result
+      shaped(result, behaviour)
+    end
+
+    # Where the step resumed from (with `checkpoint`) and its batch (with `echo_batch`).
+    def progress(ctx, behaviour)
+      out = {}
+      out["resume_from"] = ctx.resume_from if behaviour["checkpoint"]
+      out["batch"] = ctx.batch.to_h.transform_keys(&:to_s) if behaviour["echo_batch"]
+      out
+    end
+
+    # The result as a decision or a batch plan when the behaviour asks for one.
+    def shaped(result, behaviour)
+      decision = behaviour["decide"]
+      return TaskerSdk.no_branches(result) if decision == "no_branches"
+      return TaskerSdk.decide(decision["create_steps"], result) if decision
+
+      batches = behaviour["batches"]
+      return result unless batches
+      return TaskerSdk.no_batches(result) if batches["total"].to_i.zero?
+
+      TaskerSdk.create_batches(TaskerSdk.plan_batches(total: batches["total"], batch_size: batches["batch_size"]),
+                               result: result)
+    end
+
+    # Sleeps, saves a checkpoint and fails as the behaviour says, in that order.
+    def work(ctx, behaviour)
+      ctx.sleep(behaviour["sleep_ms"] / 1000.0) if behaviour["sleep_ms"].to_i.positive?
+      ctx.checkpoint(behaviour["checkpoint"].merge("attempt" => ctx.attempt)) if behaviour["checkpoint"]
+      fail_attempt!(ctx, behaviour["failure"] || {}) if ctx.attempt <= behaviour.fetch("fail_attempts", 0).to_i
     end
 
     def fail_attempt!(ctx, failure)

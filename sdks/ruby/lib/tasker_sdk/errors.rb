@@ -83,4 +83,12 @@ module TaskerSdk
       @reason = reason
     end
   end
+
+  # The server did not save a checkpoint: the attempt no longer holds its step (its lease passed to
+  # another worker, or its outcome was reported), or it has ended. Stop: nothing more of it counts.
+  class CheckpointRefused < Cancelled
+    def initialize(message)
+      super(:lost, message)
+    end
+  end
 end

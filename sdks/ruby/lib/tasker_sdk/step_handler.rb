@@ -15,6 +15,8 @@ module TaskerSdk
   # A new instance handles each attempt. `call` returns the step's result (JSON data) or raises:
   # PermanentError ends the step, RetryableError (or any other StandardError) retries it.
   class StepHandler
+    include Outcomes
+
     class << self
       # Names (or, without an argument, returns) the callable this handler is registered under.
       def handles(callable = nil)

@@ -291,9 +291,24 @@ module TaskerSdk
       handler = @registry.resolve(claim["handler_callable"])
       return handler_missing(claim) unless handler
 
-      context = StepContext.from_claim(claim, signal: running.signal, logger: @logger)
+      context = StepContext.from_claim(claim, signal: running.signal, logger: @logger,
+                                              checkpointer: ->(value) { save_checkpoint(running, value) })
       seconds = [[claim["timeout_seconds"].to_f, context.remaining_seconds].min, 0.001].max
       AttemptRun.new(handler, context, @executor, @logger).wait(seconds, hard_timeouts: @hard_timeouts)
+    end
+
+    # Saves a running step's checkpoint with its claim token (docs/worker-protocol.md#checkpoints).
+    def save_checkpoint(running, value)
+      body = { "claim_token" => running.claim["claim_token"], "checkpoint" => value }
+      answer = @transport.request(:post, "#{worker_path}/checkpoint", body: body)
+      running.signal.cancel(:cancelled) if answer["status"] == "cancelled"
+    rescue ApiError => e
+      raise CheckpointRefused, "checkpoint not saved: the attempt no longer holds its step (#{e.message})" if
+        e.status == 409
+      raise PermanentError.new("checkpoint not saved: #{e.message}", code: "invalid_checkpoint") if
+        [400, 413].include?(e.status)
+
+      raise
     end
 
     def handler_missing(claim)
