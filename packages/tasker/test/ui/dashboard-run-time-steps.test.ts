@@ -154,6 +154,21 @@ describe.each(testBackends())("dashboard DAG of steps created at run time on %s"
     expect(took).toBeLessThan(10_000);
   }, 120_000);
 
+  it("draws a template's possible branches dashed and its batch worker as N instances", async () => {
+    const [decision, batches] = await Promise.all([
+      request(base, `/ui/templates/${NS}/approval/1.0.0`),
+      request(base, `/ui/templates/${NS}/bulk/1.0.0`),
+    ]);
+    expect(decision.status).toBe(200);
+    expect(decision.text).toMatch(/class="node state-template type-decision"[^>]*data-step="route"/);
+    expect(decision.text).toMatch(
+      /class="edge edge-from-template possible"[^>]*data-from="route" data-to="manager_approval"/,
+    );
+    expect(decision.text).toMatch(/class="edge edge-from-template"[^>]*data-from="validate" data-to="route"/);
+    expect(batches.text).toContain("import_rows ×N");
+    expect(batches.text.match(/<rect class="stack"/g)).toHaveLength(2);
+  });
+
   it("still answers a bad step reference with a 4xx page", async () => {
     const task = await run("approval", { amount: 500 });
     const page = await request(base, `/ui/tasks/${task.task_uuid}?step=${"x".repeat(5000)}`);

@@ -13,6 +13,19 @@ import {
 /** More instances of one batch worker than this are drawn as one node (and a page stays usable). */
 export const BATCH_GROUP_OVER = 12;
 
+/** A word for each step type created at run time, shown before a node's detail. */
+export const STEP_TYPE_WORDS: Partial<Record<StepType, string>> = {
+  decision: "decision",
+  deferred_convergence: "converges",
+  batchable: "batches",
+  batch_worker: "batch",
+};
+
+/** A possible branch: an edge out of a decision or a batchable step, or into a convergence step. */
+export function isPossibleEdge(fromType: StepType, toType: StepType): boolean {
+  return createsSteps(fromType) || toType === "deferred_convergence";
+}
+
 export type GraphNode =
   | { kind: "step"; id: string; type: StepType; step: StepResponse }
   | { kind: "absent"; id: string; type: StepType; presence: Exclude<StepPresence, "created"> }
@@ -85,8 +98,7 @@ export function taskGraph(
     nodes.push({ kind: "absent", id: t.name, type: typeOf.get(t.name) ?? "standard", presence });
   }
 
-  const possible = (from: string, to: string) =>
-    createsSteps(stepType(from)) || stepType(to) === "deferred_convergence";
+  const possible = (from: string, to: string) => isPossibleEdge(stepType(from), stepType(to));
   const seen = new Set<string>();
   const out: GraphEdge[] = [];
   const add = (from: string, to: string, possibleEdge: boolean) => {

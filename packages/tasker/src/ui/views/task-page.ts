@@ -2,11 +2,10 @@ import { html } from "hono/html";
 import type { StepResponse, TaskResponse } from "../../model/task-response.js";
 import { STEP_TERMINAL_STATES } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
-import type { StepType } from "../../template/schema.js";
 import { countStates, worstState } from "../../template/task-shape.js";
 import { canCancelTask } from "../data/allowed-actions.js";
 import type { TaskDetail } from "../data/task-detail.js";
-import { type TaskGraph, taskGraph } from "../data/task-graph-view.js";
+import { STEP_TYPE_WORDS, type TaskGraph, taskGraph } from "../data/task-graph-view.js";
 import { type DagNodeView, renderDagSvg } from "../graph/dag-svg.js";
 import { can } from "../session.js";
 import type { UiContext } from "../ui-context.js";
@@ -38,14 +37,6 @@ function legend(graph: TaskGraph): Html {
 
 const ABSENT_TEXT = { not_taken: "not taken", not_yet_created: "not created yet" } as const;
 
-/** A word for the step types created at run time, shown before the node's detail. */
-const TYPE_WORD: Partial<Record<StepType, string>> = {
-  decision: "decision",
-  deferred_convergence: "converges",
-  batchable: "batches",
-  batch_worker: "batch",
-};
-
 const stepHref = (ctx: UiContext, task: TaskResponse, step: StepResponse) =>
   `${ctx.base}/tasks/${task.task_uuid}?step=${step.workflow_step_uuid}`;
 
@@ -62,7 +53,7 @@ export function nodeDetail(step: StepResponse, now = new Date()): string {
 function dagNodes(ctx: UiContext, detail: TaskDetail, graph: TaskGraph): DagNodeView[] {
   const selected = detail.selected?.step.workflow_step_uuid;
   return graph.nodes.map((n): DagNodeView => {
-    const word = TYPE_WORD[n.type];
+    const word = STEP_TYPE_WORDS[n.type];
     const typed = (text: string) => (word ? `${word} · ${text}` : text);
     // Standard steps get no class, so a plain template's DAG is drawn as it always was.
     const variant = n.type === "standard" ? undefined : `type-${n.type}`;

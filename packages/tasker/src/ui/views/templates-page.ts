@@ -1,5 +1,6 @@
 import { html } from "hono/html";
 import type { TaskTemplate } from "../../template/schema.js";
+import { isPossibleEdge, STEP_TYPE_WORDS } from "../data/task-graph-view.js";
 import { renderDagSvg } from "../graph/dag-svg.js";
 import type { UiContext } from "../ui-context.js";
 import { formatDuration, jsonBlock } from "./format.js";
@@ -35,15 +36,28 @@ export function describeBackoff(retry: TaskTemplate["steps"][number]["retry"]): 
 }
 
 export function renderTemplateDetail(ctx: UiContext, t: TaskTemplate): Html {
-  const nodes = t.steps.map((s) => ({
-    id: s.name,
-    label: s.name,
-    detail: s.handler.callable,
-    state: "template",
-    title: `${s.name}: handler ${s.handler.callable}`,
-    href: `#step-${s.name}`,
-  }));
-  const edges = t.steps.flatMap((s) => s.dependencies.map((d) => ({ from: d, to: s.name })));
+  const typeOf = new Map(t.steps.map((s) => [s.name, s.type]));
+  const nodes = t.steps.map((s) => {
+    const word = STEP_TYPE_WORDS[s.type];
+    const instances = s.type === "batch_worker";
+    return {
+      id: s.name,
+      label: instances ? `${s.name} ×N` : s.name,
+      detail: word ? `${word} · ${s.handler.callable}` : s.handler.callable,
+      state: "template",
+      title: `${s.name}: ${s.type === "standard" ? "" : `${s.type.replaceAll("_", " ")} step, `}handler ${s.handler.callable}`,
+      href: `#step-${s.name}`,
+      ...(s.type === "standard" ? {} : { variant: `type-${s.type}` }),
+      ...(instances ? { stacked: true } : {}),
+    };
+  });
+  const edges = t.steps.flatMap((s) =>
+    s.dependencies.map((d) => ({
+      from: d,
+      to: s.name,
+      possible: isPossibleEdge(typeOf.get(d) ?? "standard", s.type),
+    })),
+  );
   return html`<div class="page-head"><div>
 <p class="crumbs"><a href="${ctx.base}/templates">Templates</a> / ${t.namespace_name}</p>
 <h1>${t.name} <span class="muted">v${t.version}</span></h1>
