@@ -1,3 +1,4 @@
+import { BATCH_CONFIG_KEY } from "../model/batch-outcome.js";
 import type { NewStep } from "../store/sql/steps.js";
 import type { TaskTemplate } from "../template/schema.js";
 
@@ -17,7 +18,10 @@ export function newStepOf(
     name: s.name,
     position: place.position,
     handler_callable: s.handler.callable,
-    initialization: s.handler.initialization ?? {},
+    // A batchable step's handler gets its batch_config (ctx.batchConfig, the claim's batch_config).
+    initialization: s.batch_config
+      ? { ...s.handler.initialization, [BATCH_CONFIG_KEY]: s.batch_config }
+      : (s.handler.initialization ?? {}),
     max_attempts: s.retry.max_attempts,
     retryable: s.retry.retryable,
     backoff: s.retry.backoff,

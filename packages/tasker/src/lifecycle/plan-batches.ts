@@ -22,7 +22,8 @@ export const NO_OP_BATCH_ID = "0";
  * Plans a batchable step's outcome (`outcome`, the result's `batch_processing_outcome` as written)
  * in a task whose steps are `existing` (read under the task's lock). Parallelism N: instance k
  * (k >= N, in batch order) also waits for instance k - N, so at most N run at once and each one
- * done starts the next, with no read of the task.
+ * done starts the next, with no read of the task. That edge orders only: k - N is not an ancestor
+ * of k, so its result is not among k's dependency results.
  */
 export function planBatchOutcome(
   templateSteps: readonly TemplateStep[],
@@ -135,7 +136,7 @@ export function planBatchOutcome(
     [creator.name, ...waiting],
   );
   const create = others.create.filter((n) => n !== creator.name);
-  const edges: { from: string; to: string }[] = [];
+  const edges: { from: string; to: string; order?: true }[] = [];
   for (const e of others.edges) {
     if (e.to === creator.name) continue;
     if (e.from === config.worker_template) for (const i of instances) edges.push({ from: i.name, to: e.to });
@@ -151,7 +152,7 @@ export function planBatchOutcome(
   instances.forEach((instance, k) => {
     edges.push({ from: creator.name, to: instance.name });
     if (k >= parallelism)
-      edges.push({ from: (instances[k - parallelism] as TemplateStep).name, to: instance.name });
+      edges.push({ from: (instances[k - parallelism] as TemplateStep).name, to: instance.name, order: true });
   });
   return {
     kind: "create",

@@ -91,7 +91,8 @@ export function creationOf(
   claim: DecisionClaim,
   planned: {
     create: string[];
-    edges: { from: string; to: string }[];
+    /** `order`: the step waits for the other, which is not its ancestor (a batch's parallelism). */
+    edges: { from: string; to: string; order?: boolean }[];
     lateEdges: { from: string; to: string }[];
   },
   opts: { now: Date; newUuid: () => string },
@@ -110,7 +111,7 @@ export function creationOf(
   for (const name of planned.create) {
     const own = new Set<string>();
     for (const e of planned.edges) {
-      if (e.to !== name) continue;
+      if (e.to !== name || e.order) continue;
       own.add(uuidOf.get(e.from)!);
       for (const a of ancestors.get(e.from) ?? []) own.add(a);
     }

@@ -25,6 +25,15 @@ describe("planBatches", () => {
     ]);
   });
 
+  it("takes the batch size from the batchable step's batch_config unless given", () => {
+    const config = { batch_size: 2 };
+    expect(planBatches({ total: 5, batchConfig: config }).map((c) => c.batch_size)).toEqual([2, 2, 1]);
+    expect(planBatches({ total: 5, batchSize: 5, batchConfig: config }).map((c) => c.batch_size)).toEqual([
+      5,
+    ]);
+    expect(() => planBatches({ total: 5, batchConfig: null })).toThrow(/batchSize, or batchConfig/);
+  });
+
   it("pads batch ids so that instance names sort in batch order", () => {
     const ids = planBatches({ total: 12_000, batchSize: 2 }).map((c) => c.batch_id);
     expect(ids[0]).toBe("0001");

@@ -2,6 +2,7 @@
 // returns it in its result, under `batch_processing_outcome` (as tasker-core's workers do), so a
 // worker in any language can express it; the helpers below write and read it in TypeScript.
 import { z } from "zod";
+import type { BatchConfig } from "../template/schema.js";
 
 /** The key of a batchable step's result that carries its outcome. */
 export const BATCH_OUTCOME_KEY = "batch_processing_outcome";
@@ -51,8 +52,19 @@ export type BatchResult<R extends Record<string, unknown> = Record<string, never
  * Cursor configs for `total` items numbered from `start` (default 0) in batches of `batchSize`:
  * batch ids `001`, `002`, ... (zero-padded so that instance names sort in order).
  */
-export function planBatches(opts: { total: number; batchSize: number; start?: number }): CursorConfig[] {
-  const { total, batchSize } = opts;
+export function planBatches(opts: {
+  total: number;
+  /** Items per batch; default: `batchConfig.batch_size`. */
+  batchSize?: number;
+  start?: number;
+  /** The batchable step's batch_config (`ctx.batchConfig`). */
+  batchConfig?: Pick<BatchConfig, "batch_size"> | null;
+}): CursorConfig[] {
+  const { total } = opts;
+  const batchSize = opts.batchSize ?? opts.batchConfig?.batch_size;
+  if (batchSize === undefined) {
+    throw new TypeError("planBatches needs batchSize, or batchConfig (a batchable step's ctx.batchConfig)");
+  }
   const start = opts.start ?? 0;
   if (!Number.isSafeInteger(total) || total < 0)
     throw new TypeError(`total must be a whole number >= 0, got ${total}`);
@@ -111,6 +123,15 @@ export function batchOutcomeField(result: unknown): unknown {
 
 /** The key of a batch worker instance's `initialization` that holds its batch. */
 export const BATCH_INPUTS_KEY = "batch";
+
+/** The key of a batchable step's `initialization` that holds its template's batch_config. */
+export const BATCH_CONFIG_KEY = "batch_config";
+
+/** A batchable step's batch_config, from its initialization (null for other steps). */
+export function batchConfigOf(initialization: Record<string, unknown>): BatchConfig | null {
+  const config = initialization[BATCH_CONFIG_KEY];
+  return typeof config === "object" && config !== null ? (config as BatchConfig) : null;
+}
 
 /** What a batch worker instance is given (in its inputs, `initialization.batch`). */
 export interface BatchInputs {

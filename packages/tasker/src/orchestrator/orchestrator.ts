@@ -1,6 +1,8 @@
+import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
 import { evaluateTask } from "../lifecycle/evaluate-task.js";
 import { recordOutcomeMetrics } from "../lifecycle/outcome-store.js";
 import { type OutcomeToStore, planFromCounts } from "../lifecycle/store-outcomes.js";
+import { BATCH_INPUTS_KEY } from "../model/batch-outcome.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { checkOrchestrationMessage } from "../queue/message-schemas.js";
@@ -261,10 +263,12 @@ export class Orchestrator {
   /**
    * Fails steps whose worker died on their last attempt, in that worker's name: the outcome it never
    * sent is a `lease_expired` failure, decided and applied as a worker's failure is (the retry
-   * policy finds no attempt left), only while the claim is still that worker's and its lease over.
+   * policy finds no attempt left, a batch instance's failure strategy applies), only while the
+   * claim is still that worker's and its lease over.
    */
   private async failLostLastAttempts(lost: readonly LostLastAttempt[]): Promise<number> {
     if (lost.length === 0) return 0;
+    const initializationOf = (s: LostLastAttempt) => (s.batch ? { [BATCH_INPUTS_KEY]: s.batch } : {});
     const outcomes = lost.map(
       (s): OutcomeToStore => ({
         taskUuid: s.task_uuid,
@@ -272,17 +276,20 @@ export class Orchestrator {
         workerId: s.claimed_by,
         attempts: s.attempts,
         outboxMsgId: null,
-        outcome: {
-          ok: false,
-          error: {
-            message: `the worker running this step (${s.claimed_by}) stopped renewing its lease during attempt ${s.attempts} of ${s.max_attempts}, the last one, so it is not run again`,
-            code: "lease_expired",
-            retryable: true,
-            kind: "worker_lost",
-            metadata: { worker_id: s.claimed_by },
-            retry_after_ms: null,
+        outcome: settleBatchFailure(
+          { ...s, initialization: initializationOf(s) },
+          {
+            ok: false,
+            error: {
+              message: `the worker running this step (${s.claimed_by}) stopped renewing its lease during attempt ${s.attempts} of ${s.max_attempts}, the last one, so it is not run again`,
+              code: "lease_expired",
+              retryable: true,
+              kind: "worker_lost",
+              metadata: { worker_id: s.claimed_by },
+              retry_after_ms: null,
+            },
           },
-        },
+        ),
         metadata: { reason: "lease expired on the last attempt; the worker holding it stopped answering" },
         onlyIfLeaseExpired: true,
       }),
@@ -293,6 +300,14 @@ export class Orchestrator {
       { genericPlans: true },
     );
     for (const s of stored) if (s && this.metrics) recordOutcomeMetrics(this.metrics, s);
+    // An instance of a fail_fast batch that failed for good stops its batch, as a worker's would.
+    for (const [i, s] of stored.entries()) {
+      const step = lost[i] as LostLastAttempt;
+      if (s?.applied !== "failed" || !step.batch) continue;
+      await failBatchFast(this.db, { ...step, initialization: initializationOf(step) }).catch((err: Error) =>
+        this.logger.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
+      );
+    }
     return stored.filter((s) => s !== undefined).length;
   }
 }

@@ -121,6 +121,13 @@ export const ClaimedStepSchema = z.object({
     .record(z.string(), z.unknown())
     .describe("Every ancestor step's result, by step name."),
   initialization: z.record(z.string(), z.unknown()).describe("The template's handler initialization."),
+  batch_config: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe(
+      "A batchable step's batch_config from its template (batch_size, parallelism, cursor_field, worker_template, failure_strategy): plan its batches with it. Null for other steps (absent from older servers).",
+    ),
   checkpoint: z
     .record(z.string(), z.unknown())
     .nullable()

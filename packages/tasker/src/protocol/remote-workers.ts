@@ -5,6 +5,7 @@ import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
+import { batchConfigOf } from "../model/batch-outcome.js";
 import { checkCheckpoint } from "../model/checkpoint.js";
 import { TaskerError } from "../model/errors.js";
 import type { Logger } from "../observability/logger.js";
@@ -492,6 +493,7 @@ function claimMessage(c: ClaimedStep, leaseSeconds: number): ClaimedStepMessage 
     context: c.context,
     dependency_results: c.dependency_results,
     initialization: c.initialization,
+    batch_config: batchConfigOf(c.initialization),
     checkpoint: c.checkpoint ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { StepCheckpoint } from "../model/checkpoint.js";
 import type { Logger } from "../observability/logger.js";
+import type { BatchConfig } from "../template/schema.js";
 import { PermanentError } from "./errors.js";
 
 /** Everything a handler gets for one attempt of one step. */
@@ -21,6 +22,11 @@ export interface StepContext<TInput = Record<string, unknown>, TDeps = Record<st
   maxAttempts: number;
   /** The step's `handler.initialization` from the template. */
   initialization: Record<string, unknown>;
+  /**
+   * A batchable step's `batch_config` from the template (defaults applied; pass it to planBatches),
+   * null for other steps. Always set by the workers.
+   */
+  batchConfig?: BatchConfig | null;
   /** Aborted when the step times out or the worker shuts down; pass it to fetch/DB calls. */
   signal: AbortSignal;
   logger: Logger;

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
+import { batchConfigOf } from "../model/batch-outcome.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
 import type {
@@ -13,6 +14,7 @@ import type {
   ReportResult,
 } from "../protocol/messages.js";
 import { Waker } from "../queue/waker.js";
+import type { BatchConfig } from "../template/schema.js";
 import { checkpointer } from "./checkpointer.js";
 import type { HandlerRegistry } from "./handler-registry.js";
 import { runHandler } from "./run-handler.js";
@@ -227,6 +229,8 @@ export class RemoteWorker {
         attempt: claim.attempt,
         maxAttempts: claim.max_attempts,
         initialization: claim.initialization,
+        batchConfig:
+          (claim.batch_config as BatchConfig | null | undefined) ?? batchConfigOf(claim.initialization),
         logger: log,
         resumeFrom: claim.checkpoint ?? null,
         checkpoint: checkpointer(claim.step_uuid, async (json) => {

@@ -5,6 +5,7 @@ import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { defineLazy, HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
+import { batchConfigOf } from "../model/batch-outcome.js";
 import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
 import { lazyChild } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
@@ -367,6 +368,7 @@ export class Worker {
       attempt: claim.attempts,
       maxAttempts: claim.max_attempts,
       initialization: claim.initialization,
+      batchConfig: batchConfigOf(claim.initialization),
       logger: log,
       resumeFrom,
       checkpoint: checkpointer(claim.workflow_step_uuid, async (json) => {

@@ -56,6 +56,11 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)",
       (await post(h, `/v1/worker/workers/${id}/claims`, { max_steps: n, wait_ms: 5000 })).body.steps;
     const [split] = await claim(1);
     expect(split.step_name).toBe("split");
+    expect(split.batch_config).toEqual({
+      batch_size: 2,
+      worker_template: "work",
+      failure_strategy: "continue_on_failure",
+    });
     const outcome = {
       status: "success",
       result: {

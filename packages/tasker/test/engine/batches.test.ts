@@ -71,6 +71,10 @@ describe.each(testBackends())("batches on %s", (backend) => {
   let db: TestDatabase | undefined;
   let running = 0;
   let mostAtOnce = 0;
+  /** The dependency results' names each instance's handler got, by step name. */
+  const dependenciesSeen = new Map<string, string[]>();
+  /** The batch_config the batchable step's handler got last. */
+  let batchConfigSeen: unknown;
   beforeAll(async () => {
     if (backend === "postgres") db = await createTestDatabase();
     tasker = await Tasker.open({
@@ -81,20 +85,33 @@ describe.each(testBackends())("batches on %s", (backend) => {
         bulk("bulk_isolate", { failure_strategy: "isolate" }),
         bulk("bulk_fail_fast", { batch_size: 1, parallelism: 2, failure_strategy: "fail_fast" }),
         { ...bulk("bulk"), namespace_name: "test_batches_manual" },
+        {
+          ...bulk("bulk_fail_fast", { batch_size: 1, parallelism: 2, failure_strategy: "fail_fast" }),
+          namespace_name: "test_batches_manual",
+        },
       ],
     });
-    await tasker.startOrchestrator({ pollIntervalMs: 100 });
+    // A quick lost-claim sweep, for the instances whose worker dies.
+    await tasker.startOrchestrator({ pollIntervalMs: 100, sweepIntervalMs: 200 });
     const split = defineHandler("batches.split", {}, async (ctx) => {
       const input = ctx.input as unknown as Input;
+      batchConfigSeen = ctx.batchConfig;
       if (input.outcome) return { batch_processing_outcome: input.outcome };
       if (input.total === 0) return noBatches({ reason: "no rows" });
-      return createBatches(planBatches({ total: input.total, batchSize: input.batch_size ?? 500 }), {
+      // The template's batch_size unless the task says otherwise.
+      const plan = planBatches({
+        total: input.total,
+        batchSize: input.batch_size,
+        batchConfig: ctx.batchConfig,
+      });
+      return createBatches(plan, {
         result: { planned: true },
       });
     });
     const process = defineHandler("batches.process", {}, async (ctx) => {
       const input = ctx.input as unknown as Input;
       const batch = batchInputs(ctx);
+      dependenciesSeen.set(ctx.stepName, Object.keys(ctx.dependencyResults).sort());
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);
       try {
@@ -168,6 +185,13 @@ describe.each(testBackends())("batches on %s", (backend) => {
   it("create_batches: 10,000 items in batches of 500, the convergence step sees every instance", async () => {
     const done = await run({ total: 10_000 });
     expect(done.status).toBe("complete");
+    // The batchable step's handler got its batch_config, and planned with its batch_size.
+    expect(batchConfigSeen).toEqual({
+      batch_size: 500,
+      worker_template: "process_batch",
+      cursor_field: "row",
+      failure_strategy: "continue_on_failure",
+    });
     const rows = await stepRows(done.task_uuid);
     const instances = rows.filter((s) => s.name.startsWith("process_batch_"));
     expect(instances.map((s) => s.name)).toEqual(
@@ -216,6 +240,13 @@ describe.each(testBackends())("batches on %s", (backend) => {
     const done = await run({ total: 6, batch_size: 1, instance_ms: 150 }, "bulk_two_at_once");
     expect(done.status).toBe("complete");
     expect(mostAtOnce).toBe(2);
+    // Instance k waits for k - 2, but only its ancestors' results are its dependencies'.
+    for (let k = 1; k <= 6; k++) {
+      expect(dependenciesSeen.get(`process_batch_00${k}`), `process_batch_00${k}`).toEqual([
+        "prepare",
+        "split",
+      ]);
+    }
     expect(done.steps.find((s) => s.name === "report")?.results).toEqual({
       batches: 6,
       count: 6,
@@ -290,6 +321,74 @@ describe.each(testBackends())("batches on %s", (backend) => {
       [done.task_uuid],
     );
     expect(task).toEqual({ steps_running: 0, steps_failed: 1 });
+  });
+
+  describe("an instance whose worker died on its last attempt (the lost-claim sweep fails it)", () => {
+    const { claim, store } = storedByHand(() => tasker.database, planFromCounts, "w-dies");
+    const uuidOf = async (taskUuid: string, name: string) =>
+      (
+        await tasker.database.query<{ uuid: string }>(
+          "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = $2",
+          [taskUuid, name],
+        )
+      )[0]!.uuid;
+    /** A task of `name` with three instances, the second's worker dead on its last attempt. */
+    async function withLostInstance(name: string) {
+      const { task } = await tasker.client.createTask({
+        name,
+        namespace: "test_batches_manual",
+        context: {},
+      });
+      const taskUuid = task.task_uuid;
+      await store(await claim(await uuidOf(taskUuid, "prepare")), { ok: true, result: {} });
+      await store(await claim(await uuidOf(taskUuid, "split")), {
+        ok: true,
+        result: createBatches(planBatches({ total: 3, batchSize: 1 })),
+      });
+      const lost = await uuidOf(taskUuid, "process_batch_002");
+      await claim(lost);
+      await tasker.database.query(
+        `UPDATE tasker.workflow_steps SET max_attempts = attempts, claim_expires_at = now() - interval '1 second'
+          WHERE workflow_step_uuid = $1`,
+        [lost],
+      );
+      return taskUuid;
+    }
+    const statesOf = async (taskUuid: string) =>
+      Object.fromEntries((await stepRows(taskUuid)).map((s) => [s.name, s.state]));
+
+    it("continue_on_failure: it ends complete with a batch_failed result, as any failure for good", async () => {
+      const taskUuid = await withLostInstance("bulk");
+      await expect
+        .poll(async () => (await statesOf(taskUuid)).process_batch_002, { timeout: 10_000, interval: 100 })
+        .toBe("complete");
+      const [row] = await tasker.database.query<{ results: unknown }>(
+        "SELECT results FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = 'process_batch_002'",
+        [taskUuid],
+      );
+      expect(row?.results).toMatchObject({
+        batch_failed: true,
+        batch_id: "002",
+        error: { code: "lease_expired", kind: "worker_lost" },
+      });
+      expect(await statesOf(taskUuid)).toMatchObject({
+        process_batch_001: "enqueued",
+        process_batch_003: "enqueued",
+      });
+    });
+
+    it("fail_fast: it fails and cancels the instances not started; the task fails", async () => {
+      const taskUuid = await withLostInstance("bulk_fail_fast");
+      await expect
+        .poll(async () => (await tasker.client.getTask(taskUuid)).status, { timeout: 10_000, interval: 100 })
+        .toBe("error");
+      expect(await statesOf(taskUuid)).toMatchObject({
+        process_batch_001: "cancelled",
+        process_batch_002: "error",
+        process_batch_003: "cancelled",
+        aggregate: "pending",
+      });
+    });
   });
 
   describe.each([

@@ -528,6 +528,8 @@ export interface LostLastAttempt {
   claimed_by: string;
   attempts: number;
   max_attempts: number;
+  /** A batch instance's batch (its failure strategy decides what its failure does), else null. */
+  batch: Record<string, unknown> | null;
 }
 
 /**
@@ -536,7 +538,8 @@ export interface LostLastAttempt {
  */
 export function selectLostLastAttempts(q: Queryable, limit: number): Promise<LostLastAttempt[]> {
   return q.query<LostLastAttempt>(
-    `SELECT s.workflow_step_uuid, s.task_uuid, s.claimed_by, s.attempts, s.max_attempts
+    `SELECT s.workflow_step_uuid, s.task_uuid, s.claimed_by, s.attempts, s.max_attempts,
+            s.initialization->'batch' AS batch
        FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
       WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts >= s.max_attempts
         AND s.claimed_by IS NOT NULL AND t.status NOT IN (${TASK_TERMINAL_LIST})
