@@ -20,6 +20,7 @@ import {
   type WorkerSlot,
 } from "../orchestrator/create-task.js";
 import { type BatchItem, createTasksFromTemplates } from "../orchestrator/create-tasks.js";
+import { CreationGroup } from "../orchestrator/creation-group.js";
 import { applyStepAction, cancelTask } from "../orchestrator/operator-actions.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import type { Database } from "../store/database.js";
@@ -47,12 +48,16 @@ export interface InProcessClientOptions {
 
 /** The client straight on the database: what the API server and embedded apps use. */
 export class InProcessClient implements TaskerClient {
+  private readonly creations: CreationGroup;
+
   constructor(
     private readonly db: Database,
     private readonly templates: TemplateStore,
     private readonly events: LifecycleEvents,
     private readonly options: InProcessClientOptions = {},
-  ) {}
+  ) {
+    this.creations = new CreationGroup(db, options.maxPendingTasks ?? 0);
+  }
 
   async createTask(input: TaskRequest): Promise<CreateTaskResult> {
     const parsed = TaskRequestSchema.safeParse(input);
@@ -162,14 +167,18 @@ export class InProcessClient implements TaskerClient {
       const slot = this.options.reserveWorkerSlot?.(request.namespace);
       let created: CreatedTask | typeof STALE_TEMPLATE;
       try {
-        created = await createTaskFromTemplate(
-          this.db,
-          choice,
-          request,
-          new Date(),
-          slot,
-          this.options.maxPendingTasks ?? 0,
-        );
+        // Concurrent creations share a statement (CreationGroup), but for a claim or a key.
+        created =
+          slot || request.idempotency_key !== undefined
+            ? await createTaskFromTemplate(
+                this.db,
+                choice,
+                request,
+                new Date(),
+                slot,
+                this.options.maxPendingTasks ?? 0,
+              )
+            : await this.creations.create({ choice, request });
       } catch (err) {
         slot?.release();
         throw err;

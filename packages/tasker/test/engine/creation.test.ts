@@ -33,4 +33,26 @@ describe.each(testBackends())("creating tasks on %s", (backend) => {
       await unlisten();
     }
   });
+  it("creates concurrent tasks together: fewer statements than tasks, each answered with its own task", async () => {
+    const query = vi.spyOn(h.tasker.database, "query");
+    try {
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha", context: { i } }),
+        ),
+      );
+      expect(new Set(created.map((c) => c.task.task_uuid)).size).toBe(20);
+      expect(created.map((c) => c.task.context.i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(created.every((c) => c.created && c.task.steps[0]?.current_state === "enqueued")).toBe(true);
+      const statements = query.mock.calls.filter(([sql]) => sql.includes("INSERT INTO tasker.tasks"));
+      expect(statements.length).toBeLessThan(20);
+      const stored = await h.tasker.database.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM tasker.tasks WHERE task_uuid = ANY($1::uuid[])",
+        [created.map((c) => c.task.task_uuid)],
+      );
+      expect(stored[0]!.n).toBe(20);
+    } finally {
+      query.mockRestore();
+    }
+  });
 });
