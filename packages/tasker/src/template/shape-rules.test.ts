@@ -108,6 +108,21 @@ describe("shapeIssues", () => {
     expect(found.some((m) => m.startsWith('orphan: type: no batchable step names "orphan"'))).toBe(true);
   });
 
+  it("rejects a batch_worker that depends on anything but its batchable step (its instances would get no edge from it)", () => {
+    const deps = (workDeps: string[]) =>
+      messages([
+        step("a"),
+        step("lookup"),
+        step("s", ["a"], "batchable", "work"),
+        step("work", workDeps, "batch_worker"),
+      ]).filter((m) => m.startsWith("work: dependencies"));
+    expect(deps(["s"])).toEqual([]);
+    expect(deps(["s", "lookup"])).toEqual([
+      'work: dependencies: a batch worker depends only on the batchable step that creates its instances: set its dependencies to ["s"] (what else it needs, make a dependency of "s")',
+    ]);
+    expect(deps(["lookup"])).toHaveLength(1);
+  });
+
   it("rejects batch_config on a step that is not batchable", () => {
     expect(messages([step("a", [], "standard", "w")])[0]).toMatch(
       /^a: batch_config: only a batchable step has batch_config/,

@@ -96,11 +96,12 @@ function batchIssues(steps: readonly RuleStep[]): ShapeIssue[] {
           key: "type",
           message: `no batchable step names "${step.name}" as its batch_config.worker_template, so it would never run; name it in one, or make it a standard step`,
         });
-      } else if (!step.dependencies.includes(creator)) {
+      } else if (step.dependencies.length !== 1 || step.dependencies[0] !== creator) {
+        // Its instances hang off the batchable step alone: other dependencies would give no edge.
         issues.push({
           step: step.name,
           key: "dependencies",
-          message: `a batch worker depends on the batchable step that creates its instances; add "${creator}" to its dependencies`,
+          message: `a batch worker depends only on the batchable step that creates its instances: set its dependencies to ["${creator}"] (what else it needs, make a dependency of "${creator}")`,
         });
       }
     }
