@@ -139,6 +139,10 @@ const DOCS_RUN: Record<string, Run> = {
     },
   "examples/hono-app/README.md: curl -s -X POST localhost:3000/services/requests -H 'content-type: application/json' \\":
     { where: "app", expect: '"task_uuid"' },
+  "examples/hono-app/README.md: curl -s -X POST localhost:3000/refunds -H 'content-type: application/json' \\":
+    { where: "app", expect: '"order_ref":"ORD-1002"' },
+  "examples/hono-app/README.md: curl -s -X POST localhost:3000/imports -H 'content-type: application/json' -d '{\"batch_size\": 5}'":
+    { where: "app", expect: '"batch_size":5' },
 };
 
 const DOCS_SKIPPED: Record<string, string> = {
