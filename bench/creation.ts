@@ -55,7 +55,8 @@ export async function benchCreation(
   say: (line: string) => void,
 ): Promise<BenchResult[]> {
   const engine = await BenchEngine.open(backend, logger);
-  const agent = new Agent({ keepAlive: true, maxSockets: CREATION_CLIENTS });
+  const newAgent = () => new Agent({ keepAlive: true, maxSockets: CREATION_CLIENTS });
+  let agent = newAgent();
   try {
     const url = new URL(await engine.serverUrl());
     const post = (path: string, body: unknown) => postJson(agent, url, path, body);
@@ -85,6 +86,9 @@ export async function benchCreation(
     const measure = async (kind: CreationKind): Promise<Round> => {
       const batched = kind === "batch" || kind === "http-batch";
       const calls = batched ? opts.batches : opts.creates;
+      // New connections each round: the server closes those left idle while other kinds ran.
+      agent.destroy();
+      agent = newAgent();
       const callers = batched ? BATCH_CALLERS : CREATION_CLIENTS;
       let left = calls;
       let tasks = 0;
