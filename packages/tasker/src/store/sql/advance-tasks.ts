@@ -249,11 +249,8 @@ const singleText = builtPerShape(
           }
               updated_at = now()
         WHERE s.workflow_step_uuid = ${p.step_uuid}::uuid AND ${guard("s.task_uuid", `${p.task_uuid}::uuid`)}
-          AND ${guard("s.state", "'in_progress'")} AND s.claimed_by = ${p.worker_id}::text AND s.attempts = ${p.attempts}::int${
-            shape.success
-              ? ""
-              : `\n          AND (${p.only_if_lease_expired}::boolean IS NOT TRUE OR s.claim_expires_at < now())`
-          }
+          AND ${guard("s.state", "'in_progress'")} AND s.claimed_by = ${p.worker_id}::text AND s.attempts = ${p.attempts}::int
+          AND (${p.only_if_lease_expired}::boolean IS NOT TRUE OR s.claim_expires_at < now())
        RETURNING s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.child_uuids, s.last_attempted_at, s.state,
                  s.attempts${shape.builds ? (shape.success ? ", s.ancestor_uuids" : `, CASE WHEN s.state = '${CLAIMED}' THEN ${claimedRowSql("s", "true")} END AS claimed_row`) : ""}
      )`);
