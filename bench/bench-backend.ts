@@ -1,4 +1,6 @@
 import type { Logger } from "@tasker-ts/tasker";
+import { batchTemplateDir, benchBatches } from "./batch.js";
+import { benchDecisions } from "./decision.js";
 import { GraphileChain } from "./graphile-chain.js";
 import { seedHistory } from "./history.js";
 import { type LatencyContender, measureLatency, measureThroughput } from "./measure.js";
@@ -39,11 +41,15 @@ export async function benchBackend(
     const engines: BenchEngine[] = [];
     for (const transport of backend === "postgres" ? transports : (["postgres"] as const)) {
       say(`[${backend}] opening the engine${transport === "rabbitmq" ? " with the RabbitMQ transport" : ""}`);
-      const engine = await BenchEngine.open(backend, logger, {
-        transport,
-        // The shapes run on the queue tables only (the issue's targets are about the default).
-        ...(wants("shapes") && transport === "postgres" ? { templatePaths: [shapeTemplateDir()] } : {}),
-      });
+      // The shapes and the batch jobs run on the queue tables only (the default transport).
+      const templatePaths =
+        transport === "postgres"
+          ? [
+              ...(wants("shapes") ? [shapeTemplateDir()] : []),
+              ...(wants("batch") ? [batchTemplateDir(opts.batchItems)] : []),
+            ]
+          : [];
+      const engine = await BenchEngine.open(backend, logger, { transport, templatePaths });
       open.add(engine);
       engines.push(engine);
     }
@@ -258,6 +264,34 @@ export async function benchBackend(
           )),
         );
       }
+    }
+    // Steps created at run time (issue #27), on the engine with its queue tables: a decision
+    // against its static twin, then batch jobs (after the shapes, whose independent100 they are
+    // compared with).
+    const tables = engines.find((e) => e.transport === "postgres");
+    if (tables && wants("decision")) {
+      say(`[${backend}] decision: decision6 against linear6, latency then throughput`);
+      results.push(
+        ...(await benchDecisions(
+          tables,
+          backend,
+          { runs: opts.runs, warmup: opts.warmup, tasks: opts.tasks, rounds: opts.runTimeRounds },
+          say,
+        )),
+      );
+    }
+    if (tables && wants("batch")) {
+      say(
+        `[${backend}] batch: jobs of ${opts.batchItems} items, ${opts.batchJobs} a variant and round, ${opts.runTimeRounds} round${opts.runTimeRounds === 1 ? "" : "s"}`,
+      );
+      results.push(
+        ...(await benchBatches(
+          tables,
+          backend,
+          { items: opts.batchItems, jobs: opts.batchJobs, rounds: opts.runTimeRounds },
+          say,
+        )),
+      );
     }
     return results;
   } finally {

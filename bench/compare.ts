@@ -1,4 +1,6 @@
+import { batchFindings } from "./batch.js";
 import { creationFindings } from "./creation.js";
+import { decisionFindings } from "./decision.js";
 import type { Transport } from "./options.js";
 import { type BenchResult, WORKFLOWS, type Workflow } from "./results.js";
 import { shapeFindings } from "./shapes.js";
@@ -8,7 +10,7 @@ import { ratio, round } from "./stats.js";
 export interface Finding {
   label: string;
   value: number | null;
-  unit: "ms" | "steps/s" | "orders/s" | "tasks/s" | "transactions" | "×";
+  unit: "ms" | "steps/s" | "items/s" | "orders/s" | "tasks/s" | "transactions" | "×";
   /** e.g. "≤ 10 ms"; absent for plain comparisons. */
   target?: string;
   /** true/false against the target; null when it could not be measured. */
@@ -64,6 +66,8 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
         r.system === system &&
         r.backend === backend &&
         r.mode === "throughput" &&
+        // The decision part's throughput rows (decision6, linear6) have their own findings.
+        r.workflow === "linear5" &&
         (system !== "tasker" || (r.transport === transport && r.worker === "in-process")),
     );
   const best = (rs: BenchResult[]) =>
@@ -94,6 +98,9 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   findings.push(...shapeFindings(results));
   // Creating tasks with the workers idle, one at a time and in batches (bench/creation.ts).
   findings.push(...creationFindings(results));
+  // Steps created at run time: a decision against its static twin, batch jobs (issue #27).
+  findings.push(...decisionFindings(results));
+  findings.push(...batchFindings(results));
 
   for (const r of results.filter(
     (x) =>

@@ -70,3 +70,43 @@ export async function measureThroughput(opts: {
     tasksPerS: opts.tasks / (durationMs / 1000),
   };
 }
+
+/** A throughput run with the statements the engine sent during it. */
+export interface TracedRun {
+  run: ThroughputRun;
+  calls: number;
+  roundTrips: number;
+}
+
+/**
+ * `rounds` rounds of throughput runs on one engine, each round running every named template once
+ * (`tasks` of it in flight, created by `creators` clients), the order reversed every other round so
+ * the machine's drift falls on all alike; each run's statements counted on the engine's trace.
+ */
+export async function throughputRounds(
+  engine: {
+    tracker: CompletionTracker;
+    trace: { reset(): void; totalCalls(): number; roundTrips: number };
+    createNamed(name: string): Promise<string>;
+  },
+  names: readonly string[],
+  opts: { rounds: number; tasks: number; creators: number },
+  onRun: (name: string, run: ThroughputRun, round: number) => void,
+): Promise<Map<string, TracedRun[]>> {
+  const runs = new Map<string, TracedRun[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      engine.trace.reset();
+      const run = await measureThroughput({
+        tasks: opts.tasks,
+        creators: opts.creators,
+        tracker: engine.tracker,
+        create: () => engine.createNamed(name),
+        timeoutMs: 600_000,
+      });
+      runs.get(name)?.push({ run, calls: engine.trace.totalCalls(), roundTrips: engine.trace.roundTrips });
+      onRun(name, run, round);
+    }
+  }
+  return runs;
+}

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { MAX_BATCHES } from "../packages/tasker/src/model/batch-outcome.js";
 import { MAX_BATCH_TASKS } from "../packages/tasker/src/model/task-batch.js";
 
 export const BACKENDS = ["pglite", "postgres"] as const;
@@ -7,6 +8,8 @@ export const PARTS = [
   "latency",
   "throughput",
   "shapes",
+  "decision",
+  "batch",
   "idle",
   "scale",
   "graphile",
@@ -17,6 +20,8 @@ export const PARTS = [
   "creation",
 ] as const;
 export type Part = (typeof PARTS)[number];
+/** Items per batch instance in the batch part's jobs (bench/batch.ts). */
+export const BATCH_SIZE = 100;
 /** Signal transports of the engine on PostgreSQL: its queue tables, or RabbitMQ (outbox relay). */
 export const TRANSPORTS = ["postgres", "rabbitmq"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -44,6 +49,11 @@ export interface BenchOptions {
   /** The shapes part (bench/shapes.ts; `--quick` runs smaller shapes): steps per shape and round, rounds. */
   shapeSteps: number;
   shapeRounds: number;
+  /** The batch part (bench/batch.ts): items per job (in batches of 100), jobs per variant and round. */
+  batchItems: number;
+  batchJobs: number;
+  /** Rounds of the decision part's throughput and of the batch part. */
+  runTimeRounds: number;
   /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
   startupRuns: number;
   /** The app part: seconds of load on POST /orders, and the load generator's connections. */
@@ -72,6 +82,9 @@ const FULL = {
   idleSeconds: 10,
   shapeSteps: 4000,
   shapeRounds: 3,
+  batchItems: 10_000,
+  batchJobs: 4,
+  runTimeRounds: 3,
   startupRuns: 5,
   appSeconds: 15,
   appConnections: 16,
@@ -91,6 +104,9 @@ const QUICK = {
   idleSeconds: 2,
   shapeSteps: 200,
   shapeRounds: 1,
+  batchItems: 1000,
+  batchJobs: 1,
+  runTimeRounds: 1,
   startupRuns: 1,
   appSeconds: 2,
   appConnections: 16,
@@ -116,6 +132,9 @@ export const USAGE = `npm run bench -- [options]
   --idle-seconds N         how long idle engines' statements are counted (default ${FULL.idleSeconds}; quick ${QUICK.idleSeconds})
   --shape-steps N          steps per shape and round of the shapes part, as tasks of its size (default ${FULL.shapeSteps}; quick ${QUICK.shapeSteps})
   --shape-rounds N         rounds of the shapes part, each shape once per round (default ${FULL.shapeRounds}; quick ${QUICK.shapeRounds})
+  --batch-items N          items per job of the batch part, in batches of 100 (default ${FULL.batchItems}; quick ${QUICK.batchItems})
+  --batch-jobs N           jobs per variant and round of the batch part, in flight together (default ${FULL.batchJobs}; quick ${QUICK.batchJobs})
+  --run-time-rounds N      rounds of the decision part's throughput and of the batch part (default ${FULL.runTimeRounds}; quick ${QUICK.runTimeRounds})
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
   --app-connections N      the load generator's connections (default ${FULL.appConnections})
@@ -161,6 +180,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v["shape-steps"] === undefined ? sizes.shapeSteps : count(v["shape-steps"], "--shape-steps", 1),
     shapeRounds:
       v["shape-rounds"] === undefined ? sizes.shapeRounds : count(v["shape-rounds"], "--shape-rounds", 1),
+    batchItems: v["batch-items"] === undefined ? sizes.batchItems : batchItems(v["batch-items"]),
+    batchJobs: v["batch-jobs"] === undefined ? sizes.batchJobs : count(v["batch-jobs"], "--batch-jobs", 1),
+    runTimeRounds:
+      v["run-time-rounds"] === undefined
+        ? sizes.runTimeRounds
+        : count(v["run-time-rounds"], "--run-time-rounds", 1),
     startupRuns:
       v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
     appSeconds:
@@ -200,6 +225,9 @@ function parse(argv: readonly string[]) {
       "idle-seconds": { type: "string" },
       "shape-steps": { type: "string" },
       "shape-rounds": { type: "string" },
+      "batch-items": { type: "string" },
+      "batch-jobs": { type: "string" },
+      "run-time-rounds": { type: "string" },
       "startup-runs": { type: "string" },
       "app-seconds": { type: "string" },
       "app-connections": { type: "string" },
@@ -217,6 +245,17 @@ function batchSize(raw: string): number {
   const n = count(raw, "--batch-size", 1);
   if (n > MAX_BATCH_TASKS)
     throw new Error(`--batch-size must be at most ${MAX_BATCH_TASKS} (a batch's limit), got ${n}`);
+  return n;
+}
+
+/** --batch-items: at most what one plan may hold (MAX_BATCHES batches of BATCH_SIZE). */
+function batchItems(raw: string): number {
+  const n = count(raw, "--batch-items", 1);
+  const most = MAX_BATCHES * BATCH_SIZE;
+  if (n > most)
+    throw new Error(
+      `--batch-items must be at most ${most} (${MAX_BATCHES} batches of ${BATCH_SIZE}), got ${n}`,
+    );
   return n;
 }
 

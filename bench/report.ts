@@ -37,9 +37,11 @@ function row(r: BenchResult): string[] {
         ? `npm start, ${r.startup ?? "?"}`
         : r.mode === "creation"
           ? `${r.workflow}, create ${r.creation}${r.batch_size ? ` ×${r.batch_size}` : ""}`
-          : r.mode === "app"
-            ? "hono-app POST /orders"
-            : (r.workflow ?? "–"),
+          : r.mode === "batch"
+            ? `${r.workflow}, ${r.items_per_task} items ×${r.batch_size}`
+            : r.mode === "app"
+              ? "hono-app POST /orders"
+              : (r.workflow ?? "–"),
     r.mode,
     r.history_tasks > 0 ? r.history_tasks.toLocaleString("en-US") : "0",
     String(r.concurrency),
@@ -78,7 +80,7 @@ export function renderMarkdown(file: BenchFile): string {
     "",
     `${file.date} · ${m.cpus}× ${m.cpu_model} · ${m.memory_gb} GiB · Node ${m.node} · PostgreSQL ${m.postgres ?? "–"} · PGlite ${m.pglite ?? "–"}${m.rabbitmq ? ` · RabbitMQ ${m.rabbitmq}` : ""} · load ${m.load_start.toFixed(1)} → ${m.load_end.toFixed(1)} · ${Math.round(file.duration_s)} s · engine ${file.engine_commit ?? "unknown"}`,
     "",
-    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. Startup: `npm start` (the example app on PGlite) as a real process, spawn to its ready banner; first = a new checkout (new data folder, empty caches), fresh = a new data folder, warm = the same folder again. App: the example app started with `npm start` (PostgreSQL or embedded PGlite) while autocannon POSTs /orders on `conc.` connections; p50/p99 of the 201s, tasks/s = orders whose task completed per second (load start → last completion), steps/s = 5 per order, queries/task column blank (transactions per order in the targets). Shape: tasks of one shape (10, 100 or 1,000 independent steps, a 1,000-way fan-out/fan-in, a 1,000-step chain) submitted by 8 clients while the worker runs at concurrency 32, about the same number of steps for each shape; steps/s over first create → last completion (the median of the rounds), compared with the 10-step shape's. `pgbench` row: transactions/s in the steps/s column.",
+    "Latency: one task at a time, create → `task.completed` event, no-op handlers. Throughput: tasks in flight, submitted by 8 concurrent clients while the worker runs at the given concurrency; steps/s over first create → last completion. Transport: how the engine's signals travel, its PostgreSQL queue tables or RabbitMQ (outbox relay); queries/task counts what it still sends to PostgreSQL. Idle: an engine (orchestrator + worker) with nothing to do; queries/s is what it still sends. Startup: `npm start` (the example app on PGlite) as a real process, spawn to its ready banner; first = a new checkout (new data folder, empty caches), fresh = a new data folder, warm = the same folder again. App: the example app started with `npm start` (PostgreSQL or embedded PGlite) while autocannon POSTs /orders on `conc.` connections; p50/p99 of the 201s, tasks/s = orders whose task completed per second (load start → last completion), steps/s = 5 per order, queries/task column blank (transactions per order in the targets). Shape: tasks of one shape (10, 100 or 1,000 independent steps, a 1,000-way fan-out/fan-in, a 1,000-step chain) submitted by 8 clients while the worker runs at concurrency 32, about the same number of steps for each shape; steps/s over first create → last completion (the median of the rounds), compared with the 10-step shape's. decision6 / linear6: a decision choosing one of two 3-step branches before a deferred convergence step, against a 6-step chain (the same steps run), latency and throughput at concurrency 32 on the same engine, compared as ratios. Batch: jobs of a batchable step planning N items in batches of 100, one no-op instance per batch (parallelism 8, unlimited, or 8 with a checkpoint every 25 items), a convergence step totalling them, created by 8 clients; steps/s counts every step, items/s and instance steps/s in the targets. `pgbench` row: transactions/s in the steps/s column.",
     "",
     resultsTable(file.results),
     "",

@@ -8,6 +8,18 @@ export type Workflow = (typeof WORKFLOWS)[number];
 export const STEPS_PER_TASK: Record<Workflow, number> = { linear5: 5, diamond5: 5, fanout8: 8 };
 /** The shapes part's tasks (bench/shapes.ts): `independent1000`, `fanout1000`, `chain1000`, ... */
 export const SHAPE_NAME = /^(independent|fanout|chain)(\d+)$/;
+/**
+ * The workflows whose steps are created at run time (issue #27): decision6 and its static twin
+ * linear6 (bench/decision.ts), and the batch part's variants (bench/batch.ts).
+ */
+export const RUN_TIME_WORKFLOWS = [
+  "decision6",
+  "linear6",
+  "batch_p8",
+  "batch_unlimited",
+  "batch_p8_checkpoint",
+] as const;
+export type RunTimeWorkflow = (typeof RUN_TIME_WORKFLOWS)[number];
 
 const ms = z.number().nonnegative().nullable();
 
@@ -33,24 +45,32 @@ const BenchResultObject = z.object({
    * null for pgbench, which runs its own transaction, and for idle engines. The shapes part names
    * its shape (SHAPE_NAME: its kind and the steps of one task).
    */
-  workflow: z.union([z.enum(WORKFLOWS), z.string().regex(SHAPE_NAME)]).nullable(),
+  workflow: z.union([z.enum(WORKFLOWS), z.enum(RUN_TIME_WORKFLOWS), z.string().regex(SHAPE_NAME)]).nullable(),
   /**
    * idle: an engine with nothing to do, counting what it still sends to PostgreSQL. startup:
    * `npm start` to its ready banner (p50/p95/p99 of the runs; see `startup`). app: the example
    * app under load (bench/app-load.ts): POST /orders latency (p95_ms holds p97.5, autocannon's
    * nearest), tasks_per_s = orders whose task completed per second, over load start to the last
    * completion (duration_ms); concurrency = connections. shape: tasks of one shape (`workflow`) in
-   * flight, steps/s as throughput's (bench/shapes.ts).
+   * flight, steps/s as throughput's (bench/shapes.ts). batch: batch jobs (`workflow`: a batchable
+   * step, its instances, a convergence step) in flight, steps/s counting every step, items_per_s
+   * and instance_steps_per_s (bench/batch.ts).
    */
-  mode: z.enum(["latency", "throughput", "idle", "startup", "app", "shape", "creation"]),
+  mode: z.enum(["latency", "throughput", "idle", "startup", "app", "shape", "creation", "batch"]),
   /**
    * creation only (bench/creation.ts): how the tasks were created - `in-process` (createTask),
    * `http` (POST /v1/tasks), `batch` (createTasks), `http-batch` (POST /v1/tasks/batch);
    * tasks_per_s is the median round's, p50/p95/p99 a call's time, concurrency the calls at once.
    */
   creation: z.enum(["in-process", "http", "batch", "http-batch"]).nullable().default(null),
-  /** creation only: tasks per batch call. */
+  /** creation: tasks per batch call; batch: items per batch instance. */
   batch_size: z.number().int().positive().nullable().default(null),
+  /** batch only: items per job (the batchable step's plan). */
+  items_per_task: z.number().int().nonnegative().nullable().default(null),
+  /** batch only: items the instances went through per second (first create -> last completion). */
+  items_per_s: z.number().nonnegative().nullable().default(null),
+  /** batch only: batch worker instances that ended per second (steps_per_s counts every step). */
+  instance_steps_per_s: z.number().nonnegative().nullable().default(null),
   /**
    * startup only: `first` (a new checkout: new data folder, empty caches), `fresh` (a new data
    * folder, caches kept) or `warm` (the same data folder again). Absent from older files.
@@ -104,7 +124,7 @@ const BenchResultObject = z.object({
   cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
   /** app (creation): CPU time of the PostgreSQL backends of the app's (engine's) database per order (task), ms. */
   db_cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
-  /** shape only: steps/s of each round (steps_per_s is the median round's); creation: tasks/s of each round. */
+  /** shape, batch, decision throughput: steps/s of each round (steps_per_s is the median round's); creation: tasks/s of each round. */
   steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
 
@@ -180,6 +200,9 @@ export function emptyResult(
     steps_per_s_rounds: null,
     creation: null,
     batch_size: null,
+    items_per_task: null,
+    items_per_s: null,
+    instance_steps_per_s: null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { percentile, ratio, round, summarizeLatency } from "./stats.js";
+import { medianRound, pairedRatio, percentile, ratio, round, summarizeLatency } from "./stats.js";
 
 describe("percentile", () => {
   it("interpolates between closest ranks like numpy", () => {
@@ -44,5 +44,13 @@ describe("ratio and round", () => {
     expect(round(1.23456)).toBe(1.23);
     expect(round(1.235, 1)).toBe(1.2);
     expect(round(12.5, 0)).toBe(13);
+  });
+
+  it("pairs rounds: the median of the rounds' ratios, or nothing when the rounds do not pair", () => {
+    expect(pairedRatio([400, 800, 880], [1000, 500, 1100])).toBe(0.8);
+    expect(pairedRatio([1, 2], [1])).toBeNull();
+    expect(pairedRatio([1], [0])).toBeNull();
+    expect(pairedRatio(null, [1])).toBeNull();
+    expect(medianRound([3, 1, 2, 4], (x) => x)).toBe(2);
   });
 });

@@ -47,3 +47,28 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
   if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
   return round(a / b, 3);
 }
+
+/** The median round by `by` (the lower middle of an even count: a figure some round measured). */
+export function medianRound<T>(rounds: readonly T[], by: (round: T) => number): T {
+  const sorted = [...rounds].sort((a, b) => by(a) - by(b));
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (mid === undefined) throw new Error("no round was measured");
+  return mid;
+}
+
+/**
+ * The median of round-by-round ratios a[i] / b[i] of two contenders measured in the same rounds
+ * (each round runs both, one after the other): the machine's drift between rounds cancels, which
+ * a ratio of the two medians (possibly from different rounds) does not. null unless both have the
+ * same number of rounds.
+ */
+export function pairedRatio(a: readonly number[] | null, b: readonly number[] | null): number | null {
+  if (!a || !b || a.length === 0 || a.length !== b.length) return null;
+  const ratios = a.flatMap((x, i) => (b[i] ? [x / (b[i] as number)] : []));
+  return ratios.length === a.length
+    ? round(
+        medianRound(ratios, (x) => x),
+        3,
+      )
+    : null;
+}

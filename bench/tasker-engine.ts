@@ -17,6 +17,7 @@ import { namespaceQueue, ORCHESTRATION_QUEUE } from "../packages/tasker/src/queu
 import { CompletionTracker } from "./completion-tracker.js";
 import type { Backend, Transport } from "./options.js";
 import type { Workflow } from "./results.js";
+import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
 import { SqlTrace } from "./sql-trace.js";
 import { BENCH_RABBITMQ_URL } from "./versions.js";
 
@@ -165,7 +166,7 @@ export class BenchEngine {
     // Remote: the handlers run in worker processes over the protocol (see remote-workers.ts).
     if (this.remote) return;
     this.worker = await this.tasker.startWorker({
-      handlers: [noopHandler],
+      handlers: [noopHandler, ...RUN_TIME_HANDLERS],
       namespaces: [BENCH_NAMESPACE],
       ...options,
     });
@@ -176,16 +177,16 @@ export class BenchEngine {
     return this.createNamed(workflow);
   }
 
-  /** Creates a task of any template of the bench namespace (a shape's, see shapes.ts). */
+  /** Creates a task of any template of the bench namespace (a shape's, see shapes.ts; decision6, linear6, a batch's). */
   async createNamed(name: string): Promise<string> {
     const { task } = await this.tasker.client.createTask({ namespace: BENCH_NAMESPACE, name });
     return task.task_uuid;
   }
 
   /** One latency sample: create -> the `task.completed` event, in milliseconds. */
-  async runOnce(workflow: Workflow): Promise<number> {
+  async runOnce(workflow: string): Promise<number> {
     const start = performance.now();
-    const uuid = await this.create(workflow);
+    const uuid = await this.createNamed(workflow);
     const done = await this.tracker.wait(uuid, TASK_TIMEOUT_MS);
     if (!done.ok) throw new Error(`${workflow} task ${uuid} did not complete: ${done.detail}`);
     return done.at - start;
