@@ -2,16 +2,41 @@
 //! task context, ancestors' results, the template's initialization), typed views of those, and
 //! when to stop (deadline and cancellation).
 
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::StepError;
+use crate::handler::BoxFuture;
+use crate::outcomes::BatchInputs;
 use crate::protocol::ClaimedStep;
+
+type SaveCheckpoint = dyn Fn(Map<String, Value>) -> BoxFuture<Result<(), StepError>> + Send + Sync;
+
+/// Saves a checkpoint for one attempt (the worker's `POST .../checkpoint` with its claim token).
+#[derive(Clone)]
+pub(crate) struct Checkpointer(Arc<SaveCheckpoint>);
+
+impl Checkpointer {
+    pub fn new<F>(save: F) -> Self
+    where
+        F: Fn(Map<String, Value>) -> BoxFuture<Result<(), StepError>> + Send + Sync + 'static,
+    {
+        Self(Arc::new(save))
+    }
+}
+
+impl fmt::Debug for Checkpointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Checkpointer")
+    }
+}
 
 /// Why a running step was asked to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +123,10 @@ pub struct StepContext {
     pub dependency_results: Map<String, Value>,
     /// The template's `handler.initialization` (raw JSON).
     pub initialization: Map<String, Value>,
+    /// The last checkpoint an earlier attempt of this step saved ([`checkpoint`](Self::checkpoint)),
+    /// or none on a fresh start: resume from it.
+    pub resume_from: Option<Map<String, Value>>,
+    checkpointer: Option<Checkpointer>,
     deadline: Instant,
     deadline_at: SystemTime,
     stop: AttemptStop,
@@ -124,6 +153,8 @@ impl StepContext {
             context: claim.context.clone(),
             dependency_results: claim.dependency_results.clone(),
             initialization: claim.initialization.clone(),
+            resume_from: claim.checkpoint.clone(),
+            checkpointer: None,
             deadline: Instant::now() + left,
             deadline_at,
             stop,
@@ -154,6 +185,7 @@ impl StepContext {
             context: object(context),
             dependency_results: object(dependency_results),
             initialization: object(initialization),
+            checkpoint: None,
         };
         Self::from_claim(&claim, AttemptStop::default())
     }
@@ -192,6 +224,49 @@ impl StepContext {
     /// The template's `handler.initialization` as `T`.
     pub fn init<T: DeserializeOwned>(&self) -> Result<T, StepError> {
         decode(Value::Object(self.initialization.clone()), "the handler initialization")
+    }
+
+    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer) -> Self {
+        self.checkpointer = Some(checkpointer);
+        self
+    }
+
+    /// Saves where the step has got to (a JSON object of at most 64 KiB, by convention with a
+    /// `cursor`) and extends the lease; the step's next attempt gets it as
+    /// [`resume_from`](Self::resume_from). Await each call: they are saved in order.
+    ///
+    /// Errors: `checkpoint_refused` (retryable) once the attempt no longer holds its step (its
+    /// lease passed to another worker, it was reported, or its deadline passed): stop, nothing
+    /// more of it counts; `invalid_checkpoint` (permanent) for a value the server cannot store.
+    pub async fn checkpoint(&self, value: impl Serialize) -> Result<(), StepError> {
+        let invalid = |why: String| StepError::permanent(why).code("invalid_checkpoint");
+        let map = match serde_json::to_value(value) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => return Err(invalid(format!("a checkpoint is a JSON object, got {other}"))),
+            Err(e) => return Err(invalid(format!("a checkpoint must be JSON: {e}"))),
+        };
+        if self.is_cancelled() || Instant::now() >= self.deadline {
+            let reason = self.stop_reason().unwrap_or(StopReason::Timeout).as_str();
+            return Err(StepError::retryable(format!("the attempt has ended ({reason}): checkpoint not saved"))
+                .code("checkpoint_refused"));
+        }
+        let Some(save) = &self.checkpointer else {
+            return Err(StepError::retryable("this context has no worker to save checkpoints through").code("checkpoint_refused"));
+        };
+        (save.0)(map).await
+    }
+
+    /// A batch worker instance's batch (its cursor range, batch id, `no_op`...); a permanent
+    /// `not_a_batch_worker` error on a step that is not one.
+    pub fn batch(&self) -> Result<BatchInputs, StepError> {
+        match self.initialization.get("batch") {
+            Some(batch @ Value::Object(_)) => decode(batch.clone(), "the batch (initialization.batch)"),
+            _ => Err(StepError::permanent(format!(
+                "step {:?} is not a batch worker instance: it has no initialization.batch",
+                self.step_name
+            ))
+            .code("not_a_batch_worker")),
+        }
     }
 
     /// An initialization value by key, if present.

@@ -50,6 +50,7 @@ mod context;
 mod error;
 mod handler;
 mod http;
+mod outcomes;
 pub mod protocol;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -60,6 +61,9 @@ pub use context::{StepContext, StopReason};
 pub use error::{Error, ErrorKind, PermanentExt, StepError};
 pub use handler::{
     handler_fn, typed_fn, typed_fn_with, BoxFuture, FnHandler, HandlerRegistry, NoDeps, StepHandler, StepResult, TypedHandler,
+};
+pub use outcomes::{
+    batch_results, plan_batches, BatchInputs, BatchPlan, CursorConfig, Decision, BATCH_OUTCOME_KEY, DECISION_OUTCOME_KEY, MAX_BATCHES,
 };
 pub use protocol::WorkerInfo;
 pub use worker::{TaskFinished, Worker, WorkerConfig, WorkerHandle, WorkerStatus, SDK_NAME, SDK_VERSION};

@@ -117,6 +117,9 @@ pub struct ClaimedStep {
     pub dependency_results: Map<String, Value>,
     /// The template's `handler.initialization`.
     pub initialization: Map<String, Value>,
+    /// The last checkpoint an earlier attempt of the step saved, or none: resume from it.
+    #[serde(default)]
+    pub checkpoint: Option<Map<String, Value>>,
 }
 
 /// `POST /v1/worker/workers/{id}/results`.

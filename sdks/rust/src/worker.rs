@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep, sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{AttemptStop, StepContext, StopReason};
+use crate::context::{AttemptStop, Checkpointer, StepContext, StopReason};
 use crate::error::{Error, ErrorKind, StepError};
 use crate::handler::{BoxFuture, HandlerRegistry, StepResult};
 use crate::http::Http;
@@ -486,6 +486,34 @@ impl Inner {
         }
     }
 
+    /// Saves a running step's checkpoints with its claim token (docs/worker-protocol.md#checkpoints).
+    fn checkpointer(&self, claim: &ClaimedStep, stop: &AttemptStop) -> Checkpointer {
+        let http = self.http.clone();
+        let path = format!("/v1/worker/workers/{}/checkpoint", self.worker_id);
+        let token = claim.claim_token.clone();
+        let stop = stop.clone();
+        Checkpointer::new(move |checkpoint| {
+            let (http, path, stop) = (http.clone(), path.clone(), stop.clone());
+            let body = json!({ "claim_token": token, "checkpoint": checkpoint });
+            Box::pin(async move {
+                match http.call::<Value>(Method::POST, &path, Some(&body), Some(Duration::from_secs(30))).await {
+                    Ok(answer) => {
+                        if answer.body.get("status").and_then(Value::as_str) == Some("cancelled") {
+                            stop.stop(StopReason::Cancelled);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(match e.status() {
+                        Some(409) => StepError::retryable(format!("checkpoint not saved: the attempt no longer holds its step ({e})"))
+                            .code("checkpoint_refused"),
+                        Some(400 | 413) => StepError::permanent(format!("checkpoint not saved: {e}")).code("invalid_checkpoint"),
+                        _ => StepError::retryable(format!("checkpoint not saved: {e}")).code("checkpoint_failed"),
+                    }),
+                }
+            })
+        })
+    }
+
     async fn execute(&self, claim: &ClaimedStep, stop: &AttemptStop) -> AttemptOutcome {
         let Some(handler) = self.registry.get(&claim.handler_callable) else {
             let known = self.registry.callables();
@@ -498,7 +526,7 @@ impl Inner {
             .code("handler_missing");
             return AttemptOutcome::Failure { error, kind: "handler_missing" };
         };
-        let ctx = StepContext::from_claim(claim, stop.clone());
+        let ctx = StepContext::from_claim(claim, stop.clone()).with_checkpointer(self.checkpointer(claim, stop));
         let deadline = ctx.deadline();
         let timeout_seconds = claim.timeout_seconds;
         let mut task = tokio::spawn(handler.call_boxed(ctx));

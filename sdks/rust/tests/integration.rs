@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tasker_worker::testing::{TaskerServer, TestDatabase};
 use tasker_worker::{
-    handler_fn, typed_fn, typed_fn_with, Error, HandlerRegistry, NoDeps, StepContext, StepError, StepHandler, StopReason,
-    TaskRequest, TaskerClient, Worker, WorkerConfig, WorkerHandle,
+    handler_fn, typed_fn, typed_fn_with, Decision, Error, HandlerRegistry, NoDeps, StepContext, StepError, StepHandler,
+    StopReason, TaskRequest, TaskerClient, Worker, WorkerConfig, WorkerHandle,
 };
 
 const NS: &str = "rust_sdk";
@@ -41,6 +41,26 @@ steps:
     handler: { callable: rust_sdk.behaviour }
     retry: { max_attempts: 2, backoff: linear, backoff_base_ms: 50 }
     timeout_seconds: 2
+"#;
+
+const TEMPLATE_SHAPED: &str = r#"
+name: shaped
+namespace_name: rust_sdk
+version: 1.0.0
+steps:
+  - name: start
+    handler: { callable: rust_sdk.behaviour }
+  - name: route
+    type: decision
+    dependencies: [start]
+    handler: { callable: rust_sdk.route }
+  - name: resume
+    dependencies: [route]
+    handler: { callable: rust_sdk.resume }
+    retry: { max_attempts: 2, backoff: linear, backoff_base_ms: 50 }
+  - name: not_taken
+    dependencies: [route]
+    handler: { callable: rust_sdk.behaviour }
 "#;
 
 type Case = fn(Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -149,6 +169,22 @@ impl StepHandler for Behaviour {
             other => Ok(json!({ "did": other })),
         }
     }
+}
+
+async fn route(_ctx: StepContext) -> Result<Value, StepError> {
+    let mut result = serde_json::Map::new();
+    result.insert("why".into(), json!("resume it"));
+    Ok(Decision::create_steps(["resume"]).with_result(result))
+}
+
+/// Saves a checkpoint on its first attempt and fails; the retry reports where it resumed.
+async fn resume(ctx: StepContext) -> Result<Value, StepError> {
+    if ctx.attempt == 1 {
+        ctx.checkpoint(json!({ "cursor": 7 })).await?;
+        return Err(StepError::retryable("crashed at 8").code("crashed"));
+    }
+    let cursor = ctx.resume_from.as_ref().and_then(|c| c.get("cursor")).cloned().unwrap_or(Value::Null);
+    Ok(json!({ "resumed_at": cursor }))
 }
 
 struct Workers {
@@ -371,6 +407,25 @@ fn client_idempotency_and_errors(env: Arc<Env>) -> Pin<Box<dyn Future<Output = (
     })
 }
 
+fn decision_then_a_retry_resumes_from_its_checkpoint(env: Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        let registry = HandlerRegistry::new()
+            .with(handler_fn("rust_sdk.route", route))
+            .with(handler_fn("rust_sdk.resume", resume))
+            .with(Behaviour { cancelled_seen: Arc::new(AtomicU32::new(0)) });
+        let handle = Worker::new(env.config(NS).template(TEMPLATE_SHAPED), registry).start().await.expect("worker starts");
+        let task = env.run("shaped", json!({ "do": "begin" })).await;
+        assert_eq!(task.status, "complete");
+        let route = env.step(&task, "route").await;
+        assert_eq!(route.results.as_ref().unwrap()["decision_point_outcome"], json!({ "type": "create_steps", "step_names": ["resume"] }));
+        let resumed = env.step(&task, "resume").await;
+        assert_eq!(resumed.attempts, 2);
+        assert_eq!(resumed.results, Some(json!({ "resumed_at": 7 })));
+        assert!(env.admin.step_by_name(&task.task_uuid, "not_taken").await.expect("steps").is_none());
+        handle.stop().await;
+    })
+}
+
 // ---- harness ------------------------------------------------------------------------------
 
 const CASES: &[(&str, Case)] = &[
@@ -383,6 +438,7 @@ const CASES: &[(&str, Case)] = &[
     ("stop_drains_running_steps_then_deregisters", stop_drains_running_steps_then_deregisters),
     ("panics_oversized_results_and_plain_errors", panics_oversized_results_and_plain_errors),
     ("unhandled_callables_wait_and_the_finished_hook", unhandled_callables_wait_and_the_finished_hook),
+    ("decision_then_a_retry_resumes_from_its_checkpoint", decision_then_a_retry_resumes_from_its_checkpoint),
 ];
 
 fn main() {
@@ -400,7 +456,7 @@ fn main() {
             }
         };
         let admin = TaskerClient::new(&server.url, Some(server.admin_key.clone())).unwrap();
-        for yaml in [TEMPLATE_CHAIN, TEMPLATE_SINGLE] {
+        for yaml in [TEMPLATE_CHAIN, TEMPLATE_SINGLE, TEMPLATE_SHAPED] {
             admin.register_template(yaml).await.expect("register a template");
         }
         let env = Arc::new(Env { url: server.url.clone(), worker_key: server.worker_key.clone(), admin });

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tasker_worker::{handler_fn, HandlerRegistry, StepContext, StepError, Worker, WorkerConfig};
+use tasker_worker::{handler_fn, plan_batches, BatchPlan, Decision, HandlerRegistry, StepContext, StepError, Worker, WorkerConfig};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -24,6 +24,24 @@ struct Behaviour {
     result: Option<Map<String, Value>>,
     echo: bool,
     result_bytes: Option<usize>,
+    checkpoint: Option<Map<String, Value>>,
+    decide: Option<Decide>,
+    batches: Option<Batches>,
+    echo_batch: bool,
+}
+
+/// `"no_branches"` or `{"create_steps": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Decide {
+    NoBranches(String),
+    CreateSteps { create_steps: Vec<String> },
+}
+
+#[derive(Debug, Deserialize)]
+struct Batches {
+    total: u64,
+    batch_size: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +64,11 @@ async fn step(ctx: StepContext) -> Result<Value, StepError> {
     let b: Behaviour = ctx.init()?;
     if let Some(ms) = b.sleep_ms.filter(|ms| *ms > 0) {
         ctx.sleep(Duration::from_millis(ms)).await?;
+    }
+    if let Some(checkpoint) = &b.checkpoint {
+        let mut value = checkpoint.clone();
+        value.insert("attempt".into(), json!(ctx.attempt));
+        ctx.checkpoint(value).await?;
     }
     if ctx.attempt <= b.fail_attempts.unwrap_or(0) {
         let f = b.failure;
@@ -76,8 +99,23 @@ async fn step(ctx: StepContext) -> Result<Value, StepError> {
     if let Some(bytes) = b.result_bytes.filter(|n| *n > 0) {
         result.insert("padding".into(), json!("x".repeat(bytes)));
     }
+    if b.checkpoint.is_some() {
+        result.insert("resume_from".into(), ctx.resume_from.clone().map_or(Value::Null, Value::Object));
+    }
+    if b.echo_batch {
+        result.insert("batch".into(), serde_json::to_value(ctx.batch()?).unwrap_or_default());
+    }
     result.extend(b.result.unwrap_or_default());
-    Ok(Value::Object(result))
+    Ok(match (b.decide, b.batches) {
+        (Some(Decide::NoBranches(word)), _) if word != "no_branches" => {
+            return Err(StepError::permanent(format!("decide: expected \"no_branches\" or {{\"create_steps\": [...]}}, got {word:?}")));
+        }
+        (Some(Decide::NoBranches(_)), _) => Decision::no_branches().with_result(result),
+        (Some(Decide::CreateSteps { create_steps }), _) => Decision::create_steps(create_steps).with_result(result),
+        (None, Some(Batches { total: 0, .. })) => BatchPlan::no_batches().with_result(result),
+        (None, Some(Batches { total, batch_size })) => BatchPlan::create_batches(plan_batches(total, batch_size, 0)).with_result(result),
+        (None, None) => Value::Object(result),
+    })
 }
 
 #[tokio::main]
