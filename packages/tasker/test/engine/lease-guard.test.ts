@@ -42,11 +42,12 @@ describe.each(testBackends())("the sweep's lease guard on %s", (backend) => {
   async function sweep(outcome: AttemptOutcome, leaseExpired: boolean) {
     const db = h.tasker.database;
     const { task } = await h.tasker.client.createTask({ name: "beta_chain", namespace: "test_beta" });
-    const [{ uuid }] = await db.query<{ uuid: string }>(
+    const [first] = await db.query<{ uuid: string }>(
       "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = 'a'",
       [task.task_uuid],
     );
-    const claim = await claimStep(db, uuid!, WORKER, 30);
+    const uuid = first!.uuid;
+    const claim = await claimStep(db, uuid, WORKER, 30);
     if (!claim || claim === "busy") throw new Error("step a could not be claimed");
     if (leaseExpired) {
       await db.query(
@@ -71,11 +72,11 @@ describe.each(testBackends())("the sweep's lease guard on %s", (backend) => {
         { jitterPercent: 0, logger },
       ),
     );
-    const [{ state }] = await db.query<{ state: string }>(
+    const [row] = await db.query<{ state: string }>(
       "SELECT state FROM tasker.workflow_steps WHERE workflow_step_uuid = $1",
       [uuid],
     );
-    return { stored: stored[0] !== undefined && stored[0] !== null, state };
+    return { stored: stored[0] !== undefined && stored[0] !== null, state: row?.state };
   }
 
   for (const kind of ["success", "failure"] as const) {
