@@ -32,30 +32,3 @@ RSpec.describe TaskerSdk::Outcomes do
     expect(results.map { |r| [r["batch_id"], r["failed"]] }).to eq([["001", true], ["002", false]])
   end
 end
-
-RSpec.describe TaskerSdk::StepContext do
-  def context(**fields)
-    described_class.new(step_name: "s", attempt: 1, max_attempts: 3, timeout_seconds: 10,
-                        deadline: Time.now + 10, **fields)
-  end
-
-  it "gives a batch worker instance its batch, and refuses it elsewhere" do
-    ctx = context(initialization: { "batch" => { "batch_id" => "002", "start_cursor" => 2, "end_cursor" => 4,
-                                                 "batch_size" => 2, "no_op" => false } })
-    expect([ctx.batch.batch_id, ctx.batch.start_cursor, ctx.batch.end_cursor, ctx.batch.no_op?])
-      .to eq(["002", 2, 4, false])
-    expect { context.batch }.to raise_error(TaskerSdk::PermanentError, /not a batch worker instance/)
-  end
-
-  it "saves checkpoints through its worker while the attempt runs, and refuses them after" do
-    saved = []
-    ctx = context(checkpointer: ->(value) { saved << value }, resume_from: { "cursor" => 3 })
-    ctx.checkpoint(cursor: 5)
-    expect(saved).to eq([{ "cursor" => 5 }])
-    expect(ctx.resume_from).to eq("cursor" => 3)
-    expect { ctx.checkpoint([1]) }.to raise_error(TaskerSdk::PermanentError)
-    ctx.signal.cancel(:timeout)
-    expect { ctx.checkpoint(cursor: 6) }.to raise_error(TaskerSdk::CheckpointRefused)
-    expect(saved.size).to eq(1)
-  end
-end
