@@ -39,7 +39,14 @@ export function toStepResponse(s: StepRow, now = new Date(), withPayload = true)
     created_at: iso(s.created_at)!,
     updated_at: iso(s.updated_at)!,
     completed_at: iso(s.completed_at),
-    ...(withPayload ? { results: s.results ?? null, error: (s.error as StepError | null) ?? null } : {}),
+    ...(withPayload
+      ? {
+          results: s.results ?? null,
+          error: (s.error as StepError | null) ?? null,
+          checkpoint: s.checkpoint ?? null,
+          checkpointed_at: iso(s.checkpointed_at ?? null),
+        }
+      : {}),
   };
 }
 

@@ -1,11 +1,10 @@
 // What a batch instance's failure for good does to its batch, by the batchable step's
 // failure_strategy (docs/templates.md): `continue_on_failure` - the instance ends complete, with a
 // result saying so, so that its siblings and the convergence step after them go on; `fail_fast` -
-// the batch's instances not started yet are cancelled and the task re-evaluated; `isolate` - only
-// the instance fails.
+// the batch's instances not started yet are cancelled and the task re-evaluated, in the
+// transaction that stores the failure; `isolate` - only the instance fails.
 import { BATCH_INPUTS_KEY, type BatchInputs, type FailedBatchResult } from "../model/batch-outcome.js";
 import type { Database } from "../store/database.js";
-import { cancelNotStartedSiblings } from "../store/sql/batch-instances.js";
 import { selectTask } from "../store/sql/tasks.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
 import { evaluateTask } from "./evaluate-task.js";
@@ -40,27 +39,13 @@ export function settleBatchFailure(step: ClaimedAttempt, outcome: AttemptOutcome
 }
 
 /**
- * After a step's failure for good was stored: when it is an instance of a `fail_fast` batch (known
- * from `initialization` when the caller has it, else read), cancels the instances of its batch not
- * started yet and re-evaluates the task, so it ends in `error` once the running ones are done.
+ * After a fail_fast instance's failure for good was stored with the cancel of the instances of its
+ * batch not started (in one commit: no claim can take one in between), re-evaluates its task, so
+ * that it ends in `error` once the running ones are done.
  */
-export async function failBatchFast(
-  db: Database,
-  step: {
-    task_uuid: string;
-    workflow_step_uuid: string;
-    initialization?: Record<string, unknown> | undefined;
-  },
-): Promise<number> {
-  if (step.initialization) {
-    const batch = step.initialization[BATCH_INPUTS_KEY] as Partial<BatchInputs> | undefined;
-    if (batch?.failure_strategy !== "fail_fast") return 0;
-  }
-  return db.transaction(async (tx) => {
-    const task = await selectTask(tx, step.task_uuid, { forUpdate: true });
-    if (!task) return 0;
-    const cancelled = await cancelNotStartedSiblings(tx, step.task_uuid, step.workflow_step_uuid);
-    if (cancelled > 0) await evaluateTask(tx, step.task_uuid, task);
-    return cancelled;
+export async function reevaluateStoppedBatch(db: Database, taskUuid: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const task = await selectTask(tx, taskUuid, { forUpdate: true });
+    if (task) await evaluateTask(tx, taskUuid, task);
   });
 }

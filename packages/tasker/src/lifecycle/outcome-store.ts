@@ -3,6 +3,7 @@ import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { Database } from "../store/database.js";
 import { type ClaimedStep, readDependencyResults } from "../store/sql/steps.js";
+import { reevaluateStoppedBatch } from "./batch-failures.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
 import { GroupCommit } from "./group-commit.js";
 import {
@@ -121,6 +122,11 @@ export class OutcomeStore {
       return undefined;
     }
     if (this.opts.metrics) recordOutcomeMetrics(this.opts.metrics, stored);
+    if (stored.batchCancelled) {
+      await reevaluateStoppedBatch(this.db, a.claim.task_uuid).catch((err: Error) =>
+        a.log.warn({ err: err.message }, "re-evaluating the task of a stopped fail_fast batch failed"),
+      );
+    }
     // A success can still fail its step: a decision whose outcome cannot be applied.
     return { stored, ok: outcome.ok && stored.applied === "completed" };
   }

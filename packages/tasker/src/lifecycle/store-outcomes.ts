@@ -11,6 +11,7 @@ import {
   lockTasksStatement,
   type OutcomeWrite,
 } from "../store/sql/advance-tasks.js";
+import { cancelNotStartedSiblingsStatement } from "../store/sql/batch-instances.js";
 import {
   type ClaimedStep,
   type FailingStepRow,
@@ -85,6 +86,11 @@ export interface StoredOutcome {
   taskFinished: boolean;
   /** The step claimed for the worker to go on with. */
   next: ClaimedStep | undefined;
+  /**
+   * The instances of its batch a fail_fast instance's failure for good cancelled, in the same
+   * commit: its task is to be re-evaluated then (see reevaluateStoppedBatch).
+   */
+  batchCancelled?: number;
   /** What `next` was built from (see ContinueWith.ran), to build the step after it. */
   nextHandedOn?: HandedOn | undefined;
   /**
@@ -143,6 +149,8 @@ export const planFromCounts: OutcomePlanner = {
     }
     const failed = outcomes.filter((o) => !o.outcome.ok);
     let decisions: (StepDecision | undefined)[] = outcomes.map(() => COMPLETED);
+    // Failures for good of fail_fast batch instances: their batch stops in the commit that stores them.
+    const stops: { i: number; statement: Statement<{ cancelled: number }> }[] = [];
     if (failed.length > 0) {
       const read = await tx.batch([
         ...(locked ? [] : lock),
@@ -157,6 +165,10 @@ export const planFromCounts: OutcomePlanner = {
         if (!step || !holdsClaim(step, o)) return undefined;
         return decideFailure(step, o, opts, TASK_TERMINAL_STATES.has(step.task_status as TaskState));
       });
+      outcomes.forEach((o, i) => {
+        if (decisions[i]?.applied === "failed" && steps.get(o.stepUuid)?.batch_strategy === "fail_fast")
+          stops.push({ i, statement: cancelNotStartedSiblingsStatement(o.taskUuid, o.stepUuid) });
+      });
     }
     const writes = outcomes.flatMap((o, i) => {
       const decision = decisions[i];
@@ -166,8 +178,11 @@ export const planFromCounts: OutcomePlanner = {
     const stored: (StoredOutcome | undefined)[] = outcomes.map(() => undefined);
     if (writes.length === 0) return stored;
     const statement = advanceTasksStatement(writes, new Date());
-    const answers = await tx.batch([...(locked ? [] : lock), ...creations, statement], { commit: true });
-    const rows = answers.at(-1) as AdvancedRow[];
+    const answers = await tx.batch(
+      [...(locked ? [] : lock), ...creations, statement, ...stops.map((s) => s.statement)],
+      { commit: true },
+    );
+    const rows = answers.at(-1 - stops.length) as AdvancedRow[];
     let k = 0;
     outcomes.forEach((_, i) => {
       const decision = decisions[i];
@@ -186,6 +201,11 @@ export const planFromCounts: OutcomePlanner = {
         nextHandedOn: built?.handedOn,
         ...(built?.needsDependencies ? { nextNeedsDependencies: true } : {}),
       };
+    });
+    stops.forEach((s, j) => {
+      const cancelled = (answers.at(-stops.length + j) as { cancelled: number }[])[0]?.cancelled ?? 0;
+      const at = stored[s.i];
+      if (at && cancelled > 0) at.batchCancelled = cancelled;
     });
     return stored;
   },
@@ -234,6 +254,10 @@ export const planFromSteps: OutcomePlanner = {
       });
       const [planRows] = await tx.batch([evaluation.statement] as const);
       const applied = evaluation.applied(planRows[0]);
+      const [stop] =
+        decision.applied === "failed"
+          ? await run(tx, cancelNotStartedSiblingsStatement(o.taskUuid, o.stepUuid))
+          : [];
       const last = applied.plan.transitions.at(-1);
       stored.push({
         applied: decision.applied,
@@ -245,6 +269,7 @@ export const planFromSteps: OutcomePlanner = {
         taskStatus: applied.task.status,
         taskFinished: last !== undefined && TASK_TERMINAL_STATES.has(last.to),
         next: applied.claimed,
+        ...(stop && stop.cancelled > 0 ? { batchCancelled: stop.cancelled } : {}),
       });
     }
     return stored;

@@ -45,6 +45,14 @@ export const StepResponseSchema = z.object({
   /** Present on the step routes; also included in `steps[]` for convenience. */
   results: z.unknown().nullable().optional(),
   error: StepErrorSchema.nullable().optional(),
+  /** The last checkpoint the step's attempts saved (its `cursor`...), kept after it ends; null: none. */
+  checkpoint: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe("The last checkpoint the step's attempts saved (by convention with a `cursor`); null: none."),
+  /** When that checkpoint was saved. */
+  checkpointed_at: z.string().nullable().optional().describe("When that checkpoint was saved."),
 });
 /** A workflow step as the API and the clients return it. */
 export type StepResponse = z.infer<typeof StepResponseSchema>;

@@ -1,4 +1,4 @@
-import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
+import { reevaluateStoppedBatch, settleBatchFailure } from "../lifecycle/batch-failures.js";
 import { evaluateTask } from "../lifecycle/evaluate-task.js";
 import { recordOutcomeMetrics } from "../lifecycle/outcome-store.js";
 import { type OutcomeToStore, planFromCounts } from "../lifecycle/store-outcomes.js";
@@ -294,19 +294,15 @@ export class Orchestrator {
         onlyIfLeaseExpired: true,
       }),
     );
+    // As a worker's outcomes are stored: an instance of a fail_fast batch stops its batch.
     const stored = await this.db.transaction(
       (tx) =>
         planFromCounts.store(tx, outcomes, { jitterPercent: this.opts.jitterPercent, logger: this.logger }),
       { genericPlans: true },
     );
-    for (const s of stored) if (s && this.metrics) recordOutcomeMetrics(this.metrics, s);
-    // An instance of a fail_fast batch that failed for good stops its batch, as a worker's would.
     for (const [i, s] of stored.entries()) {
-      const step = lost[i] as LostLastAttempt;
-      if (s?.applied !== "failed" || !step.batch) continue;
-      await failBatchFast(this.db, { ...step, initialization: initializationOf(step) }).catch((err: Error) =>
-        this.logger.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
-      );
+      if (s && this.metrics) recordOutcomeMetrics(this.metrics, s);
+      if (s?.batchCancelled) await reevaluateStoppedBatch(this.db, (lost[i] as LostLastAttempt).task_uuid);
     }
     return stored.filter((s) => s !== undefined).length;
   }

@@ -1,6 +1,6 @@
 import { hostname as localHostname } from "node:os";
 import type { z } from "zod";
-import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
+import { settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
@@ -258,15 +258,6 @@ export class RemoteWorkers {
         "CONFLICT",
         `the claim ${req.claim_token} is not held by worker ${workerId} any more (a duplicate result, or the lease passed to another worker): nothing was stored`,
         { claim_token: req.claim_token, step_uuid: ref.stepUuid, reason: "claim_not_held" },
-      );
-    }
-    // An instance of a fail_fast batch that failed for good stops its batch (see failBatchFast).
-    if (stored.stored.applied === "failed") {
-      await failBatchFast(
-        this.db,
-        ran?.step ?? { task_uuid: ref.taskUuid, workflow_step_uuid: ref.stepUuid },
-      ).catch((err: Error) =>
-        this.opts.logger.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
       );
     }
     const { next, nextHandedOn } = stored.stored;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
-import { failBatchFast, settleBatchFailure } from "../lifecycle/batch-failures.js";
+import { settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { defineLazy, HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
@@ -410,12 +410,6 @@ export class Worker {
       retryForMs: (this.opts.leaseSeconds * 1000) / 2,
     });
     if (!stored) return undefined;
-    // An instance of a fail_fast batch that failed for good stops its batch (see failBatchFast).
-    if (stored.stored.applied === "failed") {
-      await failBatchFast(this.db, claim).catch((err: Error) =>
-        log.warn({ err: err.message }, "cancelling the rest of a fail_fast batch failed"),
-      );
-    }
     if (stored.ok) {
       this.completed++;
       log.debug("step succeeded");

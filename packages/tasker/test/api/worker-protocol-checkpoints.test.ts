@@ -46,6 +46,13 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol checkpoints (%
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ claim_token: first.claim_token, status: "held" });
     expect(Date.parse(saved.body.lease_expires_at)).toBeGreaterThan(Date.now() + 3000);
+    // The step routes show it, with when it was saved.
+    const stepPath = `/v1/tasks/${first.task_uuid}/workflow_steps`;
+    const [listed] = (await call(h.url, stepPath)).body;
+    expect(listed).toMatchObject({ name: "count", checkpoint: { cursor: 40 } });
+    expect(Date.parse(listed.checkpointed_at)).toBeGreaterThan(Date.now() - 60_000);
+    const shown = (await call(h.url, `${stepPath}/${first.step_uuid}`)).body;
+    expect(shown).toMatchObject({ checkpoint: { cursor: 40 }, checkpointed_at: listed.checkpointed_at });
 
     for (const [checkpoint, status] of [
       [[1, 2], 400],

@@ -12,7 +12,9 @@ import {
   planBatches,
   Tasker,
 } from "../../src/index.js";
+import { OutcomeStore } from "../../src/lifecycle/outcome-store.js";
 import { planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
+import { createLogger } from "../../src/observability/logger.js";
 import { parseTemplateObject } from "../../src/template/load.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
 import { storedByHand } from "../support/stored-by-hand.js";
@@ -332,8 +334,8 @@ describe.each(testBackends())("batches on %s", (backend) => {
           [taskUuid, name],
         )
       )[0]!.uuid;
-    /** A task of `name` with three instances, the second's worker dead on its last attempt. */
-    async function withLostInstance(name: string) {
+    /** A task of `name` with three instances, the second's worker dead on its last attempt (`lost`). */
+    async function withLostInstance(name: string, lost = true) {
       const { task } = await tasker.client.createTask({
         name,
         namespace: "test_batches_manual",
@@ -345,12 +347,13 @@ describe.each(testBackends())("batches on %s", (backend) => {
         ok: true,
         result: createBatches(planBatches({ total: 3, batchSize: 1 })),
       });
-      const lost = await uuidOf(taskUuid, "process_batch_002");
-      await claim(lost);
+      const second = await uuidOf(taskUuid, "process_batch_002");
+      await claim(second);
+      if (!lost) return taskUuid;
       await tasker.database.query(
         `UPDATE tasker.workflow_steps SET max_attempts = attempts, claim_expires_at = now() - interval '1 second'
           WHERE workflow_step_uuid = $1`,
-        [lost],
+        [second],
       );
       return taskUuid;
     }
@@ -375,6 +378,44 @@ describe.each(testBackends())("batches on %s", (backend) => {
         process_batch_001: "enqueued",
         process_batch_003: "enqueued",
       });
+    });
+
+    it("fail_fast: an instance's failure for good and the cancel of those not started are one commit", async () => {
+      const taskUuid = await withLostInstance("bulk_fail_fast", false);
+      const failing = await uuidOf(taskUuid, "process_batch_002");
+      const outcomes = new OutcomeStore(tasker.database, {
+        jitterPercent: 0,
+        writeConcurrency: 1,
+        maxBatch: 1,
+        shutdown: new AbortController().signal,
+        logger: createLogger({ level: "silent" }),
+      });
+      const stored = await outcomes.store({
+        claim: { task_uuid: taskUuid, workflow_step_uuid: failing, attempts: 1 },
+        workerId: "w-dies",
+        outboxMsgId: null,
+        outcome: {
+          ok: false,
+          error: {
+            message: "refused",
+            code: null,
+            retryable: false,
+            kind: "permanent",
+            metadata: null,
+            retry_after_ms: null,
+          },
+        },
+        log: createLogger({ level: "silent" }),
+        retryForMs: 1000,
+      });
+      expect(stored?.stored.applied).toBe("failed");
+      // Nothing else ran meanwhile: the siblings were cancelled by the commit that stored it.
+      expect(await statesOf(taskUuid)).toMatchObject({
+        process_batch_001: "cancelled",
+        process_batch_002: "error",
+        process_batch_003: "cancelled",
+      });
+      expect((await tasker.client.getTask(taskUuid)).status).toBe("error");
     });
 
     it("fail_fast: it fails and cancels the instances not started; the task fails", async () => {

@@ -1,18 +1,17 @@
-import type { Queryable } from "../database.js";
+import { type Queryable, run, type Statement } from "../database.js";
 
 /**
  * When `stepUuid` is an instance of a `fail_fast` batch that has failed for good (`error`), cancels
  * the instances of its batch that have not started (pending, or enqueued: a claim then finds
- * nothing to run), recording a `cancel` transition for each. Returns how many. Run it holding the
- * task's row lock, then re-evaluate the task.
+ * nothing to run), recording a `cancel` transition for each; returns how many. Run it in the
+ * transaction that stores the failure (holding the task's row lock), then re-evaluate the task.
  */
-export async function cancelNotStartedSiblings(
-  q: Queryable,
+export function cancelNotStartedSiblingsStatement(
   taskUuid: string,
   stepUuid: string,
-): Promise<number> {
-  const [row] = await q.query<{ cancelled: number }>(
-    `WITH failed AS (
+): Statement<{ cancelled: number }> {
+  return {
+    sql: `WITH failed AS (
        SELECT left(name, length(name) - length(initialization->'batch'->>'batch_id')) AS prefix
          FROM tasker.workflow_steps
         WHERE workflow_step_uuid = $1 AND task_uuid = $2 AND state = 'error'
@@ -34,8 +33,17 @@ export async function cancelNotStartedSiblings(
          FROM upd
      )
      SELECT count(*)::int AS cancelled FROM upd`,
-    [stepUuid, taskUuid],
-  );
+    params: [stepUuid, taskUuid],
+  };
+}
+
+/** {@link cancelNotStartedSiblingsStatement}, run: how many were cancelled. */
+export async function cancelNotStartedSiblings(
+  q: Queryable,
+  taskUuid: string,
+  stepUuid: string,
+): Promise<number> {
+  const [row] = await run(q, cancelNotStartedSiblingsStatement(taskUuid, stepUuid));
   return row?.cancelled ?? 0;
 }
 

@@ -48,6 +48,9 @@ export interface StepRow extends NewStep {
   /** Parents, and those done (complete or resolved_manually), counted from the edges. */
   total_parents: number;
   completed_parents: number;
+  /** The last checkpoint its attempts saved, and when (read with the payload only). */
+  checkpoint?: Record<string, unknown> | null;
+  checkpointed_at?: Date | null;
 }
 
 /** A step as it is on creation (pending, never attempted): what the planner sees of a new task. */
@@ -106,7 +109,7 @@ function stepColumns(withPayload: boolean): string {
   return `s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.handler_callable, s.initialization, s.state, s.attempts,
           s.max_attempts, s.retryable, s.backoff, s.backoff_base_ms, s.max_backoff_ms, s.timeout_seconds,
           s.unfinished_parents,
-          ${withPayload ? "s.results" : "NULL::jsonb AS results"}, s.error, s.next_retry_at, s.last_attempted_at,
+          ${withPayload ? "s.results, s.checkpoint, s.checkpointed_at" : "NULL::jsonb AS results"}, s.error, s.next_retry_at, s.last_attempted_at,
           s.last_failure_at, s.claimed_by, s.claim_expires_at, s.created_at, s.updated_at, s.completed_at,
           coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents`;
 }
@@ -595,6 +598,8 @@ export interface FailingStepRow extends FailedStep {
   state: string;
   claimed_by: string | null;
   task_status: string;
+  /** A batch instance's failure strategy (see lifecycle/batch-failures.ts), else null. */
+  batch_strategy: string | null;
 }
 
 /**
@@ -605,7 +610,8 @@ export interface FailingStepRow extends FailedStep {
 export function failingStepsStatement(stepUuids: readonly string[]): Statement<FailingStepRow> {
   return {
     sql: `SELECT s.workflow_step_uuid, s.state, s.claimed_by, s.attempts, s.max_attempts, s.retryable, s.backoff,
-                 s.backoff_base_ms, s.max_backoff_ms, t.status AS task_status
+                 s.backoff_base_ms, s.max_backoff_ms, t.status AS task_status,
+                 s.initialization->'batch'->>'failure_strategy' AS batch_strategy
             FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
            WHERE s.workflow_step_uuid = ANY($1::uuid[])`,
     params: [stepUuids],

@@ -54,6 +54,14 @@ ${
 </form>`;
 }
 
+/** The step's last checkpoint: its cursor (else the whole checkpoint) and when it was saved. */
+export function checkpointFact(step: StepResponse): Html {
+  const checkpoint = step.checkpoint;
+  if (!checkpoint) return html``;
+  const shown = "cursor" in checkpoint ? checkpoint.cursor : checkpoint;
+  return html`<dt>Checkpoint</dt><dd data-checkpoint>${"cursor" in checkpoint ? "cursor " : ""}<code>${JSON.stringify(shown).slice(0, 200)}</code> · ${timeTag(step.checkpointed_at ?? null)}</dd>`;
+}
+
 function errorBlock(step: StepResponse): Html {
   const error = step.error;
   if (!error) return html``;
@@ -112,6 +120,7 @@ export function renderStepPanel(
 <dt>Dependencies</dt><dd>${step.completed_parents} of ${step.total_parents} done</dd>
 <dt>Last attempt</dt><dd>${timeTag(step.last_attempted_at)}</dd>
 ${step.next_retry_at ? html`<dt>Next retry</dt><dd>${timeTag(step.next_retry_at)}</dd>` : ""}
+${checkpointFact(step)}
 <dt>Completed</dt><dd>${timeTag(step.completed_at)}</dd>
 <dt>Step uuid</dt><dd><code class="small">${step.workflow_step_uuid}</code></dd>
 </dl>
