@@ -7,7 +7,8 @@ import {
   type TaskForCreation,
   tasksForCreationStatement,
 } from "../store/sql/create-steps.js";
-import type { TaskTemplate } from "../template/schema.js";
+import type { StepType, TaskTemplate } from "../template/schema.js";
+import { createsSteps } from "../template/step-creation.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
 import { planBatchOutcome } from "./plan-batches.js";
 import { planDecision } from "./plan-step-creation.js";
@@ -51,13 +52,24 @@ export async function applyDecisions(
   const now = new Date();
   const applied = outcomes.map((o): OutcomeToStore => {
     const task = read.get(o.taskUuid);
-    const steps = (task?.definition as TaskTemplate | null | undefined)?.steps;
-    if (!carriesDecision(o) || !task || !steps) return o;
+    if (!carriesDecision(o) || !task) return o;
+    // A finished task gets no new steps (its creator's result is kept); `error` is not finished
+    // for this: an operator can retry or resolve its steps and go on.
+    if (FINISHED_TASK_STATES.has(task.status)) return o;
     const claim = { taskUuid: o.taskUuid, stepUuid: o.stepUuid, workerId: o.workerId, attempts: o.attempts };
     const result = (o.outcome as { result: unknown }).result;
+    const steps = (task.definition as TaskTemplate | null | undefined)?.steps;
+    const name = task.steps.find((s) => s.workflow_step_uuid === o.stepUuid)?.name;
+    const declared = steps?.find((s) => s.name === name);
+    const type = declared?.type ?? "standard";
     const batches = batchOutcomeField(result);
+    const code = type === "batchable" ? "invalid_batch_outcome" : "invalid_decision_outcome";
+    const wrong = wrongOutcome(name, steps === undefined, type, batches !== undefined);
+    if (wrong) return { ...o, outcome: invalidOutcome(wrong, [], code) };
+    // A standard step's result may carry the fields as plain data.
+    if (!steps || !createsSteps(type)) return o;
     const plan =
-      batches !== undefined
+      type === "batchable"
         ? planBatchOutcome(steps, task.steps, claim, batches, { now, newUuid: randomUUID })
         : planDecision(steps, task.steps, claim, outcomeField(result), {
             maxStepsPerDecision,
@@ -68,11 +80,7 @@ export async function applyDecisions(
     if (plan.kind === "invalid")
       return {
         ...o,
-        outcome: invalidOutcome(
-          plan.message,
-          plan.names,
-          batches === undefined ? "invalid_decision_outcome" : "invalid_batch_outcome",
-        ),
+        outcome: invalidOutcome(plan.message, plan.names, code),
       };
     if (plan.creation) creations.push(createStepsStatement(plan.creation));
     // A second decision of the task in this transaction plans with these steps in it.
@@ -81,6 +89,30 @@ export async function applyDecisions(
     return { ...o, childCount: undefined };
   });
   return { outcomes: applied, creations };
+}
+
+/** Task states in which no step is created any more. */
+const FINISHED_TASK_STATES: ReadonlySet<string> = new Set(["complete", "cancelled", "resolved_manually"]);
+
+/**
+ * Why a step's outcome is not the kind its template step creates steps with, if it is not: the
+ * step's type decides (a decision gives a decision_point_outcome, a batchable step a
+ * batch_processing_outcome), and a definition that is gone (the template removed) can apply none.
+ */
+function wrongOutcome(
+  name: string | undefined,
+  noDefinition: boolean,
+  type: StepType,
+  batches: boolean,
+): string | undefined {
+  if (name === undefined) return undefined;
+  if (noDefinition)
+    return `step "${name}" returned a step-creating outcome, but its task's template version is no longer registered`;
+  if (type === "decision" && batches)
+    return `decision "${name}" returned a batch_processing_outcome; a decision returns a decision_point_outcome (decide([...]) or noBranches())`;
+  if (type === "batchable" && !batches)
+    return `batchable step "${name}" returned a decision_point_outcome; a batchable step returns a batch_processing_outcome (createBatches(...) or noBatches())`;
+  return undefined;
 }
 
 /** An outcome that cannot be applied: the decision fails for good (retrying would decide the same). */

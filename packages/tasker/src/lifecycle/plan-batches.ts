@@ -79,7 +79,14 @@ export function planBatchOutcome(
     };
   }
   const worker = templateSteps.find((s) => s.name === config.worker_template);
-  if (!worker) return { kind: "as_is" };
+  if (!worker) {
+    // The version was registered again without it: the batch cannot be made.
+    return {
+      kind: "invalid",
+      names: [config.worker_template],
+      message: `batchable step "${creator.name}" names worker template "${config.worker_template}", which its task's template version no longer has`,
+    };
+  }
 
   // Instances are template steps of their own for planning: the worker template's settings, with
   // their batch added to its initialization.

@@ -289,6 +289,31 @@ describe.each(testBackends())("decision points on %s", (backend) => {
       expect(await stepCount(taskUuid)).toBe(6);
     });
 
+    it("after its task was cancelled: the result is kept, no step is created", async () => {
+      const { taskUuid, decision } = await atTheDecision();
+      await tasker.client.cancelTask(taskUuid, "not needed");
+      await store(decision, outcome);
+      expect((await steps(taskUuid)).map((s) => s.name)).toEqual(["route", "validate"]);
+      expect(await stepCount(taskUuid)).toBe(2);
+      expect((await tasker.client.getTask(taskUuid)).status).toBe("cancelled");
+    });
+
+    it("a batch outcome from a decision fails it for good, naming the kind it must return", async () => {
+      const { taskUuid, decision } = await atTheDecision();
+      const [stored] = await store(decision, {
+        ok: true,
+        result: { batch_processing_outcome: { type: "no_batches" } },
+      });
+      expect(stored?.applied).not.toBe("completed");
+      const task = await tasker.client.getTask(taskUuid);
+      expect(task.steps.find((s) => s.name === "route")?.error).toMatchObject({
+        code: "invalid_decision_outcome",
+        retryable: false,
+        message: expect.stringContaining("returned a batch_processing_outcome"),
+      });
+      expect(await stepCount(taskUuid)).toBe(2);
+    });
+
     it("at the same time: the steps are created once", async () => {
       const { taskUuid, decision } = await atTheDecision();
       const stored = await Promise.all([store(decision, outcome), store(decision, outcome)]);

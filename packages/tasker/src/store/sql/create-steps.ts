@@ -18,6 +18,8 @@ export interface ExistingStep {
 /** A task as planning new steps reads it: its template's definition and its steps. */
 export interface TaskForCreation {
   task_uuid: string;
+  /** The task's status: a finished task gets no new steps. */
+  status: string;
   /** The registered definition of the task's template version (null if it was removed). */
   definition: unknown;
   steps: ExistingStep[];
@@ -29,7 +31,7 @@ export interface TaskForCreation {
  */
 export function tasksForCreationStatement(taskUuids: readonly string[]): Statement<TaskForCreation> {
   return {
-    sql: `SELECT t.task_uuid,
+    sql: `SELECT t.task_uuid, t.status,
                  (SELECT tt.definition FROM tasker.task_templates tt
                    WHERE tt.namespace = t.namespace AND tt.name = t.name AND tt.version = t.version) AS definition,
                  coalesce((SELECT jsonb_agg(jsonb_build_object('workflow_step_uuid', s.workflow_step_uuid,
@@ -78,10 +80,13 @@ const CREATE_STEPS_PARAMS = [
 
 const createStepsText = numberUsedParams(
   CREATE_STEPS_PARAMS,
-  (p) => `WITH creator AS (
+  (p) => `WITH creator AS MATERIALIZED (
        SELECT 1 FROM tasker.workflow_steps
         WHERE workflow_step_uuid = ${p.creatorUuid}::uuid AND state = 'in_progress'
           AND claimed_by = ${p.workerId}::text AND attempts = ${p.attempts}::int
+          -- Held until the outcome is stored in this transaction: a claim taken over meanwhile
+          -- (a lease-expired reclaim does not lock the task) waits, then finds it stored.
+          FOR UPDATE
      ), st AS (
        INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
            max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids,
