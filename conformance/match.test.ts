@@ -11,4 +11,9 @@ describe("matches", () => {
     expect(matches({ a: { b: 1 } }, { a: null }, "x")).toEqual(["x.a: expected an object, got null"]);
     expect(matches({ missing: 0 }, {}, "x")).toEqual(["x.missing: expected 0, got undefined"]);
   });
+
+  it("compares the objects in an array whatever the order of their keys, not their values", () => {
+    expect(matches({ a: [{ x: 1, y: 2 }] }, { a: [{ y: 2, x: 1 }] }, "r")).toEqual([]);
+    expect(matches({ a: [{ x: 1, y: 2 }] }, { a: [{ y: 2, x: 3 }] }, "r")).toHaveLength(1);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Compares what a scenario expects with what the API answered: objects match when every expected
- * key matches (extra keys are fine), arrays and plain values must be equal. Returns one line per
+ * key matches (extra keys are fine), arrays and plain values must be equal (the order of an
+ * object's keys inside an array does not count: PostgreSQL's jsonb reorders them). Returns one line per
  * difference, each naming where it is.
  */
 export function matches(expected: unknown, actual: unknown, where: string): string[] {
@@ -12,6 +13,15 @@ export function matches(expected: unknown, actual: unknown, where: string): stri
       matches(value, (actual as Record<string, unknown>)[key], `${where}.${key}`),
     );
   }
-  if (JSON.stringify(expected) === JSON.stringify(actual)) return [];
+  if (canonical(expected) === canonical(actual)) return [];
   return [`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)?.slice(0, 300)}`];
+}
+
+/** JSON with every object's keys sorted, so equal values compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -37,6 +37,8 @@ export interface Scenario {
   expect: {
     task_status: string;
     steps: Record<string, Record<string, unknown>>;
+    /** Steps the task must not have (a decision's branch not taken). */
+    absent_steps?: string[];
   };
 }
 
@@ -185,6 +187,10 @@ async function runScenario(call: ReturnType<typeof api>, scenario: Scenario): Pr
           problems.push(`step ${name}: state ${step.current_state}, expected ${states.join(" or ")}`);
         }
         problems.push(...matches(rest, step, `step ${name}`));
+      }
+      for (const name of scenario.expect.absent_steps ?? []) {
+        if (steps.some((s) => s.name === name))
+          problems.push(`task ${uuid}: step ${name} exists, expected none`);
       }
       if (scenario.settle_ms) await call("DELETE", `/v1/tasks/${uuid}`);
     }

@@ -2,9 +2,15 @@
 // protocol (no database access) with the `conformance.step` handler of conformance/README.md.
 //   npx tsx conformance/run.ts --worker "npx tsx conformance/workers/typescript.ts"
 import {
+  batchInputs,
   bootstrapWorker,
+  createBatches,
+  decide,
   defineHandler,
+  noBatches,
+  noBranches,
   PermanentError,
+  planBatches,
   RetryableError,
   stopWorker,
 } from "@tasker-ts/tasker";
@@ -22,6 +28,10 @@ interface Behaviour {
   result?: Record<string, unknown>;
   echo?: boolean;
   result_bytes?: number;
+  checkpoint?: Record<string, unknown>;
+  decide?: "no_branches" | { create_steps: string[] };
+  batches?: { total: number; batch_size: number };
+  echo_batch?: boolean;
 }
 
 const step = defineHandler("conformance.step", {}, async (ctx) => {
@@ -35,6 +45,7 @@ const step = defineHandler("conformance.step", {}, async (ctx) => {
       });
     });
   }
+  if (b.checkpoint) await ctx.checkpoint({ ...b.checkpoint, attempt: ctx.attempt });
   if (ctx.attempt <= (b.fail_attempts ?? 0)) {
     const f = b.failure ?? {};
     const message = f.message ?? `${ctx.stepName} failed on attempt ${ctx.attempt}`;
@@ -45,7 +56,7 @@ const step = defineHandler("conformance.step", {}, async (ctx) => {
       ...(f.retry_after_ms ? { retryAfterMs: f.retry_after_ms } : {}),
     });
   }
-  return {
+  const result = {
     step: ctx.stepName,
     attempt: ctx.attempt,
     ...(b.echo
@@ -59,8 +70,19 @@ const step = defineHandler("conformance.step", {}, async (ctx) => {
         }
       : {}),
     ...(b.result_bytes ? { padding: "x".repeat(b.result_bytes) } : {}),
+    ...(b.checkpoint ? { resume_from: ctx.resumeFrom } : {}),
+    ...(b.echo_batch ? { batch: batchInputs(ctx) } : {}),
     ...b.result,
   };
+  if (b.decide === "no_branches") return noBranches(result);
+  if (b.decide) return decide(b.decide.create_steps, result);
+  if (b.batches) {
+    const { total, batch_size } = b.batches;
+    return total === 0
+      ? noBatches(result)
+      : createBatches(planBatches({ total, batchSize: batch_size }), { result });
+  }
+  return result;
 });
 
 const url = process.env.TASKER_URL;
