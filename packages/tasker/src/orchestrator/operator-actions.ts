@@ -6,7 +6,8 @@ import type { StepAction } from "../model/step-action.js";
 import { STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
-import type { Transaction } from "../store/database.js";
+import { run, type Transaction } from "../store/database.js";
+import { tasksForCreationStatement } from "../store/sql/create-steps.js";
 import { selectStep } from "../store/sql/steps.js";
 import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
 import {
@@ -15,6 +16,8 @@ import {
   type OperatorStepEvent,
 } from "../store/sql/transition-steps.js";
 import { insertTaskTransitions } from "../store/sql/transitions.js";
+import type { TaskTemplate } from "../template/schema.js";
+import { createsSteps } from "../template/step-creation.js";
 
 /** Cancel: no new steps start; running ones finish (their results are recorded); task `cancelled`. */
 export async function cancelTask(tx: Transaction, taskUuid: string, reason: string): Promise<void> {
@@ -60,6 +63,28 @@ const ACTION_EVENT: Record<StepAction["action_type"], OperatorStepEvent> = {
 };
 
 /**
+ * A decision or batchable step is finished only by its handler's outcome, which creates the steps
+ * behind it: resolved or completed by hand it would create none and its task would complete
+ * without them. Retrying it (reset_for_retry) lets its handler decide again.
+ */
+async function refuseStepCreator(
+  tx: Transaction,
+  taskUuid: string,
+  step: { name: string; state: string },
+  action: StepAction,
+): Promise<void> {
+  const [task] = await run(tx, tasksForCreationStatement([taskUuid]));
+  const steps = (task?.definition as TaskTemplate | null | undefined)?.steps;
+  const type = steps?.find((s) => s.name === step.name)?.type ?? "standard";
+  if (!createsSteps(type)) return;
+  throw new TaskerError(
+    "CONFLICT",
+    `step ${step.name} is a ${type} step: ${action.action_type} would create none of the steps its outcome creates; retry it (reset_for_retry) so its handler runs again`,
+    { step_name: step.name, step_type: type, current_state: step.state },
+  );
+}
+
+/**
  * Operator actions on a step that failed (`error`) or is waiting for a retry, then a re-plan of
  * its task (dependants may now run). Any other state is refused with a conflict that names it.
  */
@@ -84,6 +109,7 @@ export async function applyStepAction(
       },
     );
   }
+  if (action.action_type !== "reset_for_retry") await refuseStepCreator(tx, taskUuid, step, action);
   if (action.action_type === "complete_manually") {
     // The same limits as a task context: a manual result is read by every dependant.
     const limit = checkContextLimits(action.completion_data.result ?? null);
