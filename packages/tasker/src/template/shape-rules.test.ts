@@ -123,6 +123,22 @@ describe("shapeIssues", () => {
     expect(deps(["lookup"])).toHaveLength(1);
   });
 
+  it("rejects a step whose name starts with a batch worker's instance prefix", () => {
+    const found = messages([
+      step("a"),
+      step("s", ["a"], "batchable", "rows"),
+      step("rows", ["s"], "batch_worker"),
+      step("t", ["a"], "batchable", "rows_extra"),
+      step("rows_extra", ["t"], "batch_worker"),
+      step("rows_1", ["a"]),
+      step("rowsum", ["a"]),
+    ]);
+    expect(found.filter((m) => m.includes("instances ({worker_template}_{batch_id})"))).toEqual([
+      'rows_extra: name: starts with "rows_", the prefix of batch worker "rows"\'s instances ({worker_template}_{batch_id}); rename one of them',
+      'rows_1: name: starts with "rows_", the prefix of batch worker "rows"\'s instances ({worker_template}_{batch_id}); rename one of them',
+    ]);
+  });
+
   it("rejects batch_config on a step that is not batchable", () => {
     expect(messages([step("a", [], "standard", "w")])[0]).toMatch(
       /^a: batch_config: only a batchable step has batch_config/,

@@ -105,6 +105,17 @@ function batchIssues(steps: readonly RuleStep[]): ShapeIssue[] {
         });
       }
     }
+    for (const worker of steps) {
+      // Instances are named {worker_template}_{batch_id}: a step named so would collide with one,
+      // and batchResults and fail_fast find a batch's instances by that prefix.
+      if (worker.type === "batch_worker" && worker !== step && step.name.startsWith(`${worker.name}_`)) {
+        issues.push({
+          step: step.name,
+          key: "name",
+          message: `starts with "${worker.name}_", the prefix of batch worker "${worker.name}"'s instances ({worker_template}_{batch_id}); rename one of them`,
+        });
+      }
+    }
     if (step.type === "deferred_convergence") continue;
     for (const dep of step.dependencies) {
       if (byName.get(dep)?.type === "batch_worker") {
