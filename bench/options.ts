@@ -80,7 +80,7 @@ const FULL = {
   history: 100_000,
   pgbenchSeconds: 10,
   idleSeconds: 10,
-  shapeSteps: 4000,
+  shapeSteps: 5000,
   shapeRounds: 3,
   batchItems: 10_000,
   batchJobs: 4,

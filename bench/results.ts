@@ -124,6 +124,12 @@ const BenchResultObject = z.object({
   cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
   /** app (creation): CPU time of the PostgreSQL backends of the app's (engine's) database per order (task), ms. */
   db_cpu_ms_per_task: z.number().nonnegative().nullable().default(null),
+  /**
+   * shape only: CPU time per step of the engine's process (on PGlite the database's too), and of
+   * the PostgreSQL backends of its database (Linux; null elsewhere and on PGlite), median round.
+   */
+  cpu_ms_per_step: z.number().nonnegative().nullable().default(null),
+  db_cpu_ms_per_step: z.number().nonnegative().nullable().default(null),
   /** shape, batch, decision throughput: steps/s of each round (steps_per_s is the median round's); creation: tasks/s of each round. */
   steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
@@ -197,6 +203,8 @@ export function emptyResult(
     transactions_per_task: null,
     cpu_ms_per_task: null,
     db_cpu_ms_per_task: null,
+    cpu_ms_per_step: null,
+    db_cpu_ms_per_step: null,
     steps_per_s_rounds: null,
     creation: null,
     batch_size: null,

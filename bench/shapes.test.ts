@@ -18,6 +18,8 @@ const shape = (backend: "postgres" | "pglite", workflow: string, steps_per_s: nu
     runs: 4,
     steps_per_s,
     steps_per_s_rounds: [steps_per_s],
+    cpu_ms_per_step: 0.2,
+    db_cpu_ms_per_step: backend === "postgres" ? 300 / steps_per_s : null,
   });
 
 const full = [
@@ -86,6 +88,11 @@ describe("shapes", () => {
     expect(get("independent100 ÷ independent10 steps/s, postgres")?.target).toBeUndefined();
     expect(get("chain1000 ÷ independent10 steps/s, pglite")).toMatchObject({ value: 0.875, met: true });
     expect(get("chain1000 steps/s on pglite")?.target).toBeUndefined();
+    // CPU per step against the 10-step shape's, engine and database together (no target).
+    expect(get("chain1000 ÷ independent10 CPU per step (engine + database), postgres")).toMatchObject({
+      value: 1.818,
+    });
+    expect(get("chain1000 ÷ independent10 CPU per step (engine), pglite")).toMatchObject({ value: 1 });
   });
 
   it("in a quick run the largest shapes measured carry the targets", () => {

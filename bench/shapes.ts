@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { backendCpu, cpuSpent, type Query } from "./app-load.js";
 import type { Finding } from "./compare.js";
 import type { CompletionTracker } from "./completion-tracker.js";
 import { measureThroughput, type ThroughputRun } from "./measure.js";
@@ -140,6 +141,16 @@ export interface ShapeEngine {
   tracker: CompletionTracker;
   trace: SqlTrace;
   createNamed(name: string): Promise<string>;
+  tasker: { database: { query<R>(sql: string, params?: readonly unknown[]): Promise<R[]> } };
+}
+
+/** One round of a shape, with the CPU it took: this process's, and the database's backends'. */
+interface ShapeRound {
+  run: ShapeRun;
+  calls: number;
+  roundTrips: number;
+  cpuMs: number;
+  dbCpuMs: number | null;
 }
 
 /**
@@ -152,17 +163,35 @@ export async function benchShapes(
   opts: { shapes: readonly Shape[]; shapeSteps: number; rounds: number },
   say: (line: string) => void,
 ): Promise<BenchResult[]> {
-  const runs = new Map<Shape, { run: ShapeRun; calls: number; roundTrips: number }[]>(
-    opts.shapes.map((s) => [s, []]),
-  );
+  const runs = new Map<Shape, ShapeRound[]>(opts.shapes.map((s) => [s, []]));
+  // The database's own CPU, from its backends' /proc entries (PostgreSQL on this machine); on
+  // PGlite the database runs in this process and its CPU is the process's.
+  const query: Query = async (text, values) =>
+    ({ rows: await engine.tasker.database.query(text, values) }) as never;
+  const [db] =
+    backend === "postgres"
+      ? await engine.tasker.database.query<{ name: string }>("SELECT current_database() AS name")
+      : [];
+  const dbCpu = () => (db ? backendCpu(query, db.name) : Promise.resolve(null));
   for (let round = 0; round < opts.rounds; round++) {
     const order = round % 2 === 0 ? opts.shapes : [...opts.shapes].reverse();
     for (const shape of order) {
       engine.trace.reset();
+      const cpu0 = process.cpuUsage();
+      const db0 = await dbCpu();
       const run = await runShape(engine, shape, opts.shapeSteps);
-      runs.get(shape)?.push({ run, calls: engine.trace.totalCalls(), roundTrips: engine.trace.roundTrips });
+      const cpu = process.cpuUsage(cpu0);
+      const dbCpuMs = cpuSpent(db0, await dbCpu());
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      runs.get(shape)?.push({
+        run,
+        calls: engine.trace.totalCalls(),
+        roundTrips: engine.trace.roundTrips,
+        cpuMs,
+        dbCpuMs,
+      });
       say(
-        `[${backend}] ${shape}: ${run.tasks} task${run.tasks === 1 ? "" : "s"}, ${run.steps} steps in ${(run.durationMs / 1000).toFixed(2)} s = ${run.stepsPerS.toFixed(0)} steps/s${opts.rounds > 1 ? ` (round ${round + 1})` : ""}`,
+        `[${backend}] ${shape}: ${run.tasks} task${run.tasks === 1 ? "" : "s"}, ${run.steps} steps in ${(run.durationMs / 1000).toFixed(2)} s = ${run.stepsPerS.toFixed(0)} steps/s, CPU ${(cpuMs / run.steps).toFixed(3)} ms/step${dbCpuMs === null ? "" : ` + database ${(dbCpuMs / run.steps).toFixed(3)}`}${opts.rounds > 1 ? ` (round ${round + 1})` : ""}`,
       );
     }
   }
@@ -172,7 +201,7 @@ export async function benchShapes(
     const sorted = [...rs].sort((a, b) => a.run.stepsPerS - b.run.stepsPerS);
     const mid = sorted[Math.floor((sorted.length - 1) / 2)];
     if (!mid) throw new Error(`no round of ${shape} was measured`);
-    const { run, calls, roundTrips } = mid;
+    const { run, calls, roundTrips, cpuMs, dbCpuMs } = mid;
     return {
       ...emptyResult({
         system: "tasker",
@@ -189,6 +218,8 @@ export async function benchShapes(
       duration_ms: round(run.durationMs, 0),
       queries_per_task: round(calls / run.tasks, 1),
       round_trips_per_task: round(roundTrips / run.tasks, 1),
+      cpu_ms_per_step: round(cpuMs / run.steps, 3),
+      db_cpu_ms_per_step: dbCpuMs === null ? null : round(dbCpuMs / run.steps, 3),
       steps_per_s_rounds: rs.map((r) => round(r.run.stepsPerS, 1)),
     };
   });
@@ -227,6 +258,17 @@ export function shapeFindings(results: readonly BenchResult[]): Finding[] {
         unit: "×",
         ...(targeted ? { target: "≥ 0.8×", met: value === null ? null : value >= 0.8 } : {}),
       });
+      // What a step costs, which a busy machine does not inflate as it does the steps/s.
+      const cpu = (x: BenchResult | undefined) =>
+        x?.cpu_ms_per_step == null ? null : x.cpu_ms_per_step + (x.db_cpu_ms_per_step ?? 0);
+      const cpuRatio = ratio(cpu(r), cpu(base));
+      if (cpuRatio !== null) {
+        findings.push({
+          label: `${shape} ÷ ${BASE_SHAPE} CPU per step (engine${backend === "postgres" ? " + database" : ""}), ${backend}`,
+          value: cpuRatio,
+          unit: "×",
+        });
+      }
     }
   }
   return findings;
