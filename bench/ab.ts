@@ -26,6 +26,7 @@ import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
 import { measureThroughput } from "./measure.js";
 import { count } from "./options.js";
+import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
 import { runShape, SHAPES, type Shape, shapeTemplateDir } from "./shapes.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
@@ -102,7 +103,12 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
   await tasker.events.ready();
   await tasker.startOrchestrator();
   const noop = engine.defineHandler("bench.noop", {}, async () => ({ ok: true }));
-  await tasker.startWorker({ handlers: [noop], namespaces: [BENCH_NAMESPACE], concurrency });
+  // The bench namespace's run-time workflows need theirs (plain objects: any engine registers them).
+  await tasker.startWorker({
+    handlers: [noop, ...RUN_TIME_HANDLERS],
+    namespaces: [BENCH_NAMESPACE],
+    concurrency,
+  });
   return {
     name: cfg.name,
     tasker,
