@@ -30,7 +30,7 @@ interface Behaviour {
   result_bytes?: number;
   checkpoint?: Record<string, unknown>;
   decide?: "no_branches" | { create_steps: string[] };
-  batches?: { total: number; batch_size: number };
+  batches?: { total: number; batch_size?: number };
   echo_batch?: boolean;
 }
 
@@ -80,7 +80,9 @@ const step = defineHandler("conformance.step", {}, async (ctx) => {
     const { total, batch_size } = b.batches;
     return total === 0
       ? noBatches(result)
-      : createBatches(planBatches({ total, batchSize: batch_size }), { result });
+      : createBatches(planBatches({ total, batchSize: batch_size, batchConfig: ctx.batchConfig }), {
+          result,
+        });
   }
   return result;
 });

@@ -126,6 +126,9 @@ pub struct StepContext {
     /// The last checkpoint an earlier attempt of this step saved ([`checkpoint`](Self::checkpoint)),
     /// or none on a fresh start: resume from it.
     pub resume_from: Option<Map<String, Value>>,
+    /// A batchable step's template `batch_config` (`batch_size`, `parallelism`, `cursor_field`,
+    /// `worker_template`, `failure_strategy`): plan its batches with it. None for other steps.
+    pub batch_config: Option<Map<String, Value>>,
     checkpointer: Option<Checkpointer>,
     deadline: Instant,
     deadline_at: SystemTime,
@@ -154,6 +157,7 @@ impl StepContext {
             dependency_results: claim.dependency_results.clone(),
             initialization: claim.initialization.clone(),
             resume_from: claim.checkpoint.clone(),
+            batch_config: claim.batch_config.clone(),
             checkpointer: None,
             deadline: Instant::now() + left,
             deadline_at,
@@ -186,6 +190,7 @@ impl StepContext {
             dependency_results: object(dependency_results),
             initialization: object(initialization),
             checkpoint: None,
+            batch_config: None,
         };
         Self::from_claim(&claim, AttemptStop::default())
     }

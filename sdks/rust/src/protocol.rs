@@ -120,6 +120,10 @@ pub struct ClaimedStep {
     /// The last checkpoint an earlier attempt of the step saved, or none: resume from it.
     #[serde(default)]
     pub checkpoint: Option<Map<String, Value>>,
+    /// A batchable step's template `batch_config` (`batch_size`, `parallelism`, `cursor_field`,
+    /// `worker_template`, `failure_strategy`); none for other steps.
+    #[serde(default)]
+    pub batch_config: Option<Map<String, Value>>,
 }
 
 /// `POST /v1/worker/workers/{id}/results`.

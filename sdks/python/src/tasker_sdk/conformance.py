@@ -66,7 +66,8 @@ async def step(ctx: StepContext[dict[str, Any], dict[str, Any]]) -> dict[str, An
         return Decision.create_steps(decide["create_steps"], **result)
     batches = b.get("batches")
     if batches:
-        total, size = int(batches["total"]), int(batches["batch_size"])
+        total = int(batches["total"])
+        size = int(batches.get("batch_size") or (ctx.batch_config or {})["batch_size"])
         return Batches.create(plan_batches(total, size), **result) if total > 0 else Batches.none(**result)
     return result
 

@@ -102,6 +102,10 @@ class StepContext(Generic[InputT, DepsT]):
     resume_from: dict[str, Any] | None = None
     """The last checkpoint an earlier attempt of this step saved (``ctx.checkpoint``), or None on a
     fresh start: resume from it."""
+    batch_config: dict[str, Any] | None = None
+    """A batchable step's template ``batch_config`` (``batch_size``, ``parallelism``,
+    ``cursor_field``, ``worker_template``, ``failure_strategy``): plan its batches with it
+    (``plan_batches(rows, ctx.batch_config["batch_size"])``). None for other steps."""
     _monotonic_deadline: float = field(default=0.0, repr=False)
     _checkpointer: Checkpointer | None = field(default=None, repr=False)
 

@@ -142,6 +142,7 @@ class ClaimedStep(_Wire):
     dependency_results: dict[str, Any] = Field(default_factory=dict)
     initialization: dict[str, Any] = Field(default_factory=dict)
     checkpoint: dict[str, Any] | None = None
+    batch_config: dict[str, Any] | None = None
 
 
 class CheckpointResponse(_Wire):

@@ -404,6 +404,7 @@ class Worker:
                 {"task_uuid": claim.task_uuid, "step_uuid": claim.step_uuid, "step": claim.step_name},
             ),
             resume_from=claim.checkpoint,
+            batch_config=claim.batch_config,
             _monotonic_deadline=time.monotonic() + timeout,
             _checkpointer=lambda value: self._checkpoint(running, value),
         )

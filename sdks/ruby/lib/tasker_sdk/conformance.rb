@@ -19,7 +19,7 @@ module TaskerSdk
       result["padding"] = "x" * behaviour["result_bytes"] if behaviour["result_bytes"].to_i.positive?
       result.merge!(progress(ctx, behaviour))
       result.merge!(behaviour["result"]) if behaviour["result"].is_a?(Hash)
-      shaped(result, behaviour)
+      shaped(result, behaviour, ctx.batch_config || {})
     end
 
     # Where the step resumed from (with `checkpoint`) and its batch (with `echo_batch`).
@@ -31,7 +31,7 @@ module TaskerSdk
     end
 
     # The result as a decision or a batch plan when the behaviour asks for one.
-    def shaped(result, behaviour)
+    def shaped(result, behaviour, batch_config = {})
       decision = behaviour["decide"]
       return TaskerSdk.no_branches(result) if decision == "no_branches"
       return TaskerSdk.decide(decision["create_steps"], result) if decision
@@ -40,8 +40,8 @@ module TaskerSdk
       return result unless batches
       return TaskerSdk.no_batches(result) if batches["total"].to_i.zero?
 
-      TaskerSdk.create_batches(TaskerSdk.plan_batches(total: batches["total"], batch_size: batches["batch_size"]),
-                               result: result)
+      size = batches["batch_size"] || batch_config.fetch("batch_size")
+      TaskerSdk.create_batches(TaskerSdk.plan_batches(total: batches["total"], batch_size: size), result: result)
     end
 
     # Sleeps, saves a checkpoint and fails as the behaviour says, in that order.

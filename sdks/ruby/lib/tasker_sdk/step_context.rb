@@ -9,7 +9,7 @@ module TaskerSdk
   class StepContext
     attr_reader :task_uuid, :step_uuid, :step_name, :task_name, :namespace, :version,
                 :correlation_id, :handler_callable, :attempt, :max_attempts, :timeout_seconds,
-                :deadline, :input, :dependency_results, :initialization, :signal, :logger, :resume_from
+                :deadline, :input, :dependency_results, :initialization, :signal, :logger, :resume_from, :batch_config
 
     # The task's context (the JSON the task was created with).
     alias task_context input
@@ -25,7 +25,7 @@ module TaskerSdk
         timeout_seconds: claim["timeout_seconds"], deadline: Time.iso8601(claim["deadline"]),
         input: claim["context"] || {}, dependency_results: claim["dependency_results"] || {},
         initialization: claim["initialization"] || {}, signal: signal, logger: logger,
-        resume_from: claim["checkpoint"], checkpointer: checkpointer
+        resume_from: claim["checkpoint"], batch_config: claim["batch_config"], checkpointer: checkpointer
       )
     end
 

@@ -41,7 +41,8 @@ enum Decide {
 #[derive(Debug, Deserialize)]
 struct Batches {
     total: u64,
-    batch_size: u64,
+    /// Default: the claim's `batch_config.batch_size`.
+    batch_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,7 +114,11 @@ async fn step(ctx: StepContext) -> Result<Value, StepError> {
         (Some(Decide::NoBranches(_)), _) => Decision::no_branches().with_result(result),
         (Some(Decide::CreateSteps { create_steps }), _) => Decision::create_steps(create_steps).with_result(result),
         (None, Some(Batches { total: 0, .. })) => BatchPlan::no_batches().with_result(result),
-        (None, Some(Batches { total, batch_size })) => BatchPlan::create_batches(plan_batches(total, batch_size, 0)).with_result(result),
+        (None, Some(Batches { total, batch_size })) => {
+            let from_config = ctx.batch_config.as_ref().and_then(|c| c.get("batch_size")).and_then(Value::as_u64);
+            let size = batch_size.or(from_config).ok_or_else(|| StepError::permanent("batches: no batch_size, and the claim has no batch_config"))?;
+            BatchPlan::create_batches(plan_batches(total, size, 0)).with_result(result)
+        }
         (None, None) => Value::Object(result),
     })
 }
