@@ -93,7 +93,7 @@ export function creationOf(
     create: string[];
     /** `order`: the step waits for the other, which is not its ancestor (a batch's parallelism). */
     edges: { from: string; to: string; order?: boolean }[];
-    lateEdges: { from: string; to: string }[];
+    lateEdges: { from: string; to: string; order?: boolean }[];
   },
   opts: { now: Date; newUuid: () => string },
 ): { creation: StepsCreation; created: ExistingStep[] } {
@@ -153,7 +153,8 @@ export function creationOf(
     if (!isNew.has(e.from)) updateOf(e.from).add_children.push(uuidOf.get(e.to)!);
   for (const e of lateEdges) {
     const u = updateOf(e.to);
-    u.add_unfinished += 1;
+    if (unfinished(e.from)) u.add_unfinished += 1;
+    if (e.order) continue;
     const has = new Set([...(byName.get(e.to)?.ancestor_uuids ?? []), ...u.add_ancestors]);
     for (const a of [...(ancestors.get(e.from) ?? []), uuidOf.get(e.from)!]) {
       if (!has.has(a)) {

@@ -256,7 +256,8 @@ function graphOf(steps: readonly TemplateStep[]): TemplateGraph {
     const initial = initialTemplateSteps(steps);
     const ordered = topologicalOrder(initial);
     const position = new Map(ordered.map((s, i) => [s.name, i]));
-    const ancestorsByName = ancestorsOf(initial);
+    // Ordering edges (a convergence step waiting for a creator) do not make ancestors.
+    const ancestorsByName = ancestorsOf(initialTemplateSteps(steps, { orderEdges: false }));
     const parents = ordered.map((s) => s.dependencies.map((d) => position.get(d)!));
     const children = ordered.map(() => [] as number[]);
     parents.forEach((of, child) => {

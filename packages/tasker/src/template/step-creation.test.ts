@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { StepType } from "./schema.js";
-import { initialSteps, outcomeSteps, type ShapeStep, stepsForOutcome } from "./step-creation.js";
+import {
+  initialSteps,
+  initialTemplateSteps,
+  outcomeSteps,
+  type ShapeStep,
+  stepsForOutcome,
+} from "./step-creation.js";
 
 const step = (name: string, dependencies: string[] = [], type: StepType = "standard"): ShapeStep => ({
   name,
@@ -54,6 +60,74 @@ describe("initialSteps", () => {
     expect(plan.create).toEqual(["a", "d", "k"]);
     expect(plan.edges).toContainEqual({ from: "a", to: "k" });
     expect(plan.edges).not.toContainEqual({ from: "b", to: "k" });
+  });
+});
+
+describe("a convergence step waits for the creators that could still create its parents", () => {
+  it("in the initial graph: an ordering edge from a batchable step whose worker it also waits for", () => {
+    const steps = [
+      step("root"),
+      step("split", ["root"], "batchable"),
+      step("work", ["split"], "batch_worker"),
+      step("meta", ["root"]),
+      step("summary", ["work", "meta"], "deferred_convergence"),
+    ];
+    const plan = initialSteps(steps);
+    expect(plan.create).toEqual(["root", "split", "meta", "summary"]);
+    expect(plan.edges).toContainEqual({ from: "split", to: "summary", order: true });
+    expect(initialTemplateSteps(steps).find((s) => s.name === "summary")?.dependencies).toEqual([
+      "meta",
+      "split",
+    ]);
+    expect(
+      initialTemplateSteps(steps, { orderEdges: false }).find((s) => s.name === "summary")?.dependencies,
+    ).toEqual(["meta"]);
+  });
+
+  it("created by one decision: an ordering edge from the other decision, none from the deciding one", () => {
+    const steps = [
+      step("root"),
+      step("d1", ["root"], "decision"),
+      step("d2", ["root"], "decision"),
+      step("a", ["d1"]),
+      step("b", ["d2"]),
+      step("c", ["a", "b"], "deferred_convergence"),
+    ];
+    const plan = stepsForOutcome(
+      steps,
+      "d1",
+      { type: "create_steps", step_names: ["a"] },
+      new Set(["root", "d1", "d2"]),
+      100,
+    );
+    expect(plan).toEqual({
+      create: ["a", "c"],
+      edges: [
+        { from: "d1", to: "a" },
+        { from: "a", to: "c" },
+        { from: "d2", to: "c", order: true },
+      ],
+      lateEdges: [],
+    });
+  });
+
+  it("that exists: an ordering edge from a decision created now that could create its parent", () => {
+    const steps = [
+      step("root"),
+      step("d1", ["root"], "decision"),
+      step("d2", ["d1"], "decision"),
+      step("m", ["root"]),
+      step("b", ["d2"]),
+      step("c", ["m", "b"], "deferred_convergence"),
+    ];
+    const plan = stepsForOutcome(
+      steps,
+      "d1",
+      { type: "create_steps", step_names: ["d2"] },
+      new Set(["root", "d1", "m", "c"]),
+      100,
+    );
+    expect(plan).toMatchObject({ create: ["d2"], lateEdges: [{ from: "d2", to: "c", order: true }] });
   });
 });
 

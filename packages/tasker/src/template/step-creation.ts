@@ -26,13 +26,17 @@ export function childrenOf(steps: readonly DagStep[]): Map<string, string[]> {
 export interface StepsToCreate {
   /** Names of the steps to create, in template order (a step after its dependencies). */
   create: string[];
-  /** Dependencies of the new steps on steps that exist or are created with them. */
-  edges: { from: string; to: string }[];
+  /**
+   * Dependencies of the new steps on steps that exist or are created with them. `order`: a
+   * convergence step waits for a decision or batchable step that could still create one of its
+   * missing parents, which is not made its ancestor (see creatorsToWaitFor).
+   */
+  edges: { from: string; to: string; order?: true }[];
   /**
    * New parents of deferred convergence steps that exist already: an edge each, to be added only
    * while the convergence step has not started (see docs/templates.md).
    */
-  lateEdges: { from: string; to: string }[];
+  lateEdges: { from: string; to: string; order?: true }[];
 }
 
 /**
@@ -46,6 +50,8 @@ export function stepsCreatedWith(
   steps: readonly ShapeStep[],
   existing: ReadonlySet<string>,
   seeds: readonly string[],
+  /** The step whose outcome is applied now: it finishes with it, so nothing waits for it. */
+  finishing?: string,
 ): StepsToCreate {
   const byName = new Map(steps.map((s) => [s.name, s]));
   const children = childrenOf(steps);
@@ -58,7 +64,7 @@ export function stepsCreatedWith(
     queue.push(name);
   };
   for (const seed of seeds) add(seed);
-  const lateEdges: { from: string; to: string }[] = [];
+  const lateEdges: { from: string; to: string; order?: true }[] = [];
   while (queue.length > 0) {
     const name = queue.shift() as string;
     const step = byName.get(name) as ShapeStep;
@@ -73,10 +79,56 @@ export function stepsCreatedWith(
     }
   }
   const create = steps.filter((s) => created.has(s.name)).map((s) => s.name);
-  const edges = create.flatMap((to) =>
+  const edges: StepsToCreate["edges"] = create.flatMap((to) =>
     (byName.get(to) as ShapeStep).dependencies.filter(present).map((from) => ({ from, to })),
   );
+  const waitFor = (c: ShapeStep, from: (name: string) => boolean) =>
+    creatorsToWaitFor(steps, c, present)
+      .filter((x) => x !== finishing && from(x))
+      .map((x) => ({ from: x, to: c.name, order: true as const }));
+  for (const c of steps) {
+    if (c.type !== "deferred_convergence") continue;
+    if (created.has(c.name)) edges.push(...waitFor(c, () => true));
+    // One that exists already waits for the creators created now too (while it is pending).
+    else if (existing.has(c.name)) lateEdges.push(...waitFor(c, (x) => created.has(x)));
+  }
   return { create, edges, lateEdges };
+}
+
+/**
+ * The decisions and batchable steps present in a task (`present`) that could still create one of
+ * `convergence`'s declared parents the task does not have: those the parent descends from in the
+ * template. The convergence step waits for them (an ordering edge), so it cannot run before a
+ * parent it would have waited for is created; their outcome then adds the parent's edge while it
+ * is still pending. Its own declared parents are not among them (it waits for those anyway).
+ */
+export function creatorsToWaitFor(
+  steps: readonly ShapeStep[],
+  convergence: ShapeStep,
+  present: (name: string) => boolean,
+): string[] {
+  const missing = convergence.dependencies.filter((d) => !present(d));
+  if (missing.length === 0) return [];
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const above = new Set<string>();
+  const queue = [...missing];
+  while (queue.length > 0) {
+    const step = byName.get(queue.shift() as string);
+    for (const d of step?.dependencies ?? []) {
+      if (above.has(d)) continue;
+      above.add(d);
+      queue.push(d);
+    }
+  }
+  return steps
+    .filter(
+      (s) =>
+        above.has(s.name) &&
+        createsSteps(s.type) &&
+        present(s.name) &&
+        !convergence.dependencies.includes(s.name),
+    )
+    .map((s) => s.name);
 }
 
 /**
@@ -99,16 +151,25 @@ export function initialSteps(steps: readonly ShapeStep[]): StepsToCreate {
  * it has in the task (a convergence step's parents that are created with it). A template without
  * run-time step types gives back its own steps.
  */
-export function initialTemplateSteps<T extends ShapeStep>(steps: readonly T[]): T[] {
-  const created = new Set(initialSteps(steps).create);
+export function initialTemplateSteps<T extends ShapeStep>(
+  steps: readonly T[],
+  opts: { orderEdges?: boolean } = {},
+): T[] {
+  const initial = initialSteps(steps);
+  const created = new Set(initial.create);
   if (created.size === steps.length) return [...steps];
+  // A convergence step's ordering edges (creatorsToWaitFor) are dependencies of the new task's
+  // graph, but not ancestry: `orderEdges: false` leaves them out.
+  const waits = (name: string) =>
+    opts.orderEdges === false ? [] : initial.edges.filter((e) => e.order && e.to === name).map((e) => e.from);
   return steps
     .filter((s) => created.has(s.name))
-    .map((s) =>
-      s.dependencies.every((d) => created.has(d))
+    .map((s) => {
+      const extra = waits(s.name);
+      return s.dependencies.every((d) => created.has(d)) && extra.length === 0
         ? s
-        : { ...s, dependencies: s.dependencies.filter((d) => created.has(d)) },
-    );
+        : { ...s, dependencies: [...s.dependencies.filter((d) => created.has(d)), ...extra] };
+    });
 }
 
 /**
@@ -180,6 +241,7 @@ export function stepsForOutcome(
     steps,
     existing,
     names.filter((n) => !existing.has(n)),
+    decision,
   );
   const byName = new Map(steps.map((s) => [s.name, s]));
   const present = new Set([...existing, ...plan.create]);

@@ -199,13 +199,31 @@ describe.each(testBackends())("decision points on %s", (backend) => {
     });
     const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
     expect(done.status).toBe("complete");
+    // x, y, and right (it could create y): an ordering edge.
     expect(done.steps.find((s) => s.name === "join")).toMatchObject({
-      total_parents: 2,
-      completed_parents: 2,
+      total_parents: 3,
+      completed_parents: 3,
     });
     const runs = executions.filter((e) => e.task === task.task_uuid);
     const at = (step: string) => runs.find((e) => e.step === step)!;
     expect(at("join").start).toBeGreaterThanOrEqual(Math.max(at("x").end, at("y").end));
+    expect(done.steps.find((s) => s.name === "join")?.results).toMatchObject({
+      saw: ["left", "right", "start", "x", "y"],
+    });
+  });
+
+  it("a convergence step does not run before a decision that could still create its parent decides", async () => {
+    // x is done long before right decides: join must wait for right, then for y.
+    const { task } = await tasker.client.createTask({
+      name: "two_decisions",
+      namespace: "test_decisions",
+      context: { right_ms: 1500 },
+    });
+    const done = await tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
+    expect(done.status).toBe("complete");
+    const runs = executions.filter((e) => e.task === task.task_uuid);
+    const at = (step: string) => runs.find((e) => e.step === step)!;
+    expect(at("join").start).toBeGreaterThanOrEqual(at("y").end);
     expect(done.steps.find((s) => s.name === "join")?.results).toMatchObject({
       saw: ["left", "right", "start", "x", "y"],
     });
