@@ -93,7 +93,7 @@ export class Tasker {
     private readonly ownsDatabase: boolean,
     options: TaskerOptions,
   ) {
-    this.templates = new TemplateStore(database);
+    this.templates = new TemplateStore(database, options.decisionLimits);
     this.events = new LifecycleEvents(database, (err, event) =>
       logger.error(
         { err: (err as Error)?.message, event: event.event, task_uuid: event.task_uuid },

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { TemplateValidationError } from "../template/errors.js";
 import type { TaskTemplate } from "../template/schema.js";
+import { DEFAULT_SHAPE_LIMITS, type ShapeLimits, shapeIssues } from "../template/shape-rules.js";
 import type { Database } from "./database.js";
 import type { TemplateGuard } from "./sql/insert-task-graph.js";
 import { selectTemplates, selectTemplateVersions, upsertTemplate } from "./sql/templates.js";
@@ -27,9 +29,28 @@ export class TemplateStore {
   /** Reads of a name under way: creates that miss the cache together share one read. */
   private readonly reading = new Map<string, Promise<CachedVersion[]>>();
 
-  constructor(private readonly db: Database) {}
+  /** `limits`: the decision limits every registered template is checked against. */
+  constructor(
+    private readonly db: Database,
+    private readonly limits: Partial<ShapeLimits> = {},
+  ) {}
 
+  /**
+   * Registers versions, each checked first against the step-type rules with this store's decision
+   * limits (a template object or YAML parsed elsewhere may have been checked with others):
+   * TemplateValidationError naming what is wrong, nothing registered.
+   */
   async register(templates: readonly TaskTemplate[]): Promise<void> {
+    for (const template of templates) {
+      const issues = shapeIssues(template.steps, { ...DEFAULT_SHAPE_LIMITS, ...this.limits });
+      if (issues.length > 0) {
+        const file = `${template.namespace_name}/${template.name}@${template.version}`;
+        throw new TemplateValidationError(
+          file,
+          issues.map((i) => ({ file, step: i.step, key: i.key, message: i.message })),
+        );
+      }
+    }
     for (const template of templates) {
       const definition = JSON.parse(JSON.stringify(template)) as TaskTemplate;
       const contentHash = createHash("sha256").update(JSON.stringify(definition)).digest("hex");

@@ -18,6 +18,17 @@ const messages = (steps: RuleStep[], limits = { maxStepsPerDecision: 100, maxDec
   shapeIssues(steps, limits).map((i) => `${i.step}: ${i.key}: ${i.message}`);
 
 describe("shapeIssues", () => {
+  it("rejects the reserved initialization keys batch and batch_config", () => {
+    const steps: RuleStep[] = [
+      { ...step("a"), handler: { initialization: { batch: { failure_strategy: "fail_fast" }, ok: 1 } } },
+      { ...step("b", ["a"]), handler: { initialization: { batch_config: {} } } },
+    ];
+    expect(messages(steps)).toEqual([
+      'a: handler.initialization.batch: "batch" is reserved: the engine gives it to batch steps (batch, batch_config); use another key',
+      'b: handler.initialization.batch_config: "batch_config" is reserved: the engine gives it to batch steps (batch, batch_config); use another key',
+    ]);
+  });
+
   it("accepts a decision with branches and a convergence step, and a batch", () => {
     expect(
       messages([

@@ -1,5 +1,6 @@
 // Load-time rules of the step types that change a task's shape at run time (decision,
 // deferred_convergence, batchable, batch_worker). Checked once the steps form a valid DAG.
+import { BATCH_CONFIG_KEY, BATCH_INPUTS_KEY } from "../model/batch-outcome.js";
 import { didYouMean } from "./closest-names.js";
 import type { BatchConfig } from "./schema.js";
 import { childrenOf, outcomeSteps, type ShapeStep } from "./step-creation.js";
@@ -20,7 +21,11 @@ export const DEFAULT_SHAPE_LIMITS: Readonly<ShapeLimits> = Object.freeze({
 /** A step as the rules read it (a StepTemplate fits). */
 export interface RuleStep extends ShapeStep {
   batch_config?: Pick<BatchConfig, "worker_template"> | undefined;
+  handler?: { initialization?: Record<string, unknown> | undefined } | undefined;
 }
+
+/** Initialization keys the engine writes (a batch instance's batch, a batchable's batch_config). */
+const RESERVED_INITIALIZATION_KEYS = [BATCH_INPUTS_KEY, BATCH_CONFIG_KEY];
 
 /** A problem of a step's type: the step and key it concerns, and what to do. */
 export interface ShapeIssue {
@@ -34,7 +39,25 @@ export function shapeIssues(
   steps: readonly RuleStep[],
   limits: ShapeLimits = DEFAULT_SHAPE_LIMITS,
 ): ShapeIssue[] {
-  return [...batchIssues(steps), ...decisionIssues(steps, limits), ...convergenceIssues(steps)];
+  return [
+    ...reservedKeyIssues(steps),
+    ...batchIssues(steps),
+    ...decisionIssues(steps, limits),
+    ...convergenceIssues(steps),
+  ];
+}
+
+/** A template's own value under a reserved key would be overwritten, or read as the engine's. */
+function reservedKeyIssues(steps: readonly RuleStep[]): ShapeIssue[] {
+  return steps.flatMap((step) =>
+    RESERVED_INITIALIZATION_KEYS.filter((k) => Object.hasOwn(step.handler?.initialization ?? {}, k)).map(
+      (k) => ({
+        step: step.name,
+        key: `handler.initialization.${k}`,
+        message: `"${k}" is reserved: the engine gives it to batch steps (${RESERVED_INITIALIZATION_KEYS.join(", ")}); use another key`,
+      }),
+    ),
+  );
 }
 
 function batchIssues(steps: readonly RuleStep[]): ShapeIssue[] {

@@ -10,6 +10,7 @@ import { decide, defineHandler, noBranches, Tasker, type Worker } from "../../sr
 import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { claimStep } from "../../src/store/sql/steps.js";
+import { TemplateStore } from "../../src/store/template-store.js";
 import { parseTemplateObject } from "../../src/template/load.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
 import { type Execution, programmableHandler } from "../support/engine-harness.js";
@@ -361,6 +362,25 @@ describe("decision limits", () => {
       );
       const tasker = await open({ maxStepsPerDecision: 3 });
       await tasker.close();
+      // Template objects, and templates registered later, are checked with the same limits.
+      const objects = (limits: { maxStepsPerDecision: number }) =>
+        Tasker.open({ dataDir: "memory://", templates: [approval], decisionLimits: limits });
+      await expect(objects({ maxStepsPerDecision: 2 })).rejects.toThrow(
+        'decision "route" can create 3 steps, more than the limit of 2 per decision',
+      );
+      const strict = await open({ maxStepsPerDecision: 3 });
+      try {
+        await expect(
+          strict.templates.register([{ ...approval, name: "wider", steps: [...approval.steps] }]),
+        ).resolves.toBeUndefined();
+        const tight = new TemplateStore(strict.database, { maxStepsPerDecision: 1 });
+        await expect(tight.register([{ ...approval, name: "tight" }])).rejects.toThrow(
+          "more than the limit of 1 per decision",
+        );
+        expect(await strict.templates.get("test_decisions", "tight", "1.0.0")).toBeUndefined();
+      } finally {
+        await strict.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -151,6 +151,8 @@ export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
       try {
         const parsed = parseTemplate(c.req.valid("json").yaml, "<request>");
         template = resolveEnvironment(parsed.template, process.env.TASKER_ENV);
+        // Checked again with the server's decision limits.
+        await tasker.templates.register([template]);
       } catch (err) {
         if (!(err instanceof TemplateValidationError)) throw err;
         throw new TaskerError("VALIDATION_ERROR", `the template is not valid: ${err.message}`, {
@@ -162,7 +164,6 @@ export function registerTemplateRoutes(app: ApiApp, deps: RouteDeps): void {
           })),
         });
       }
-      await tasker.templates.register([template]);
       return c.json(templateDetail(template), 200);
     },
   );
