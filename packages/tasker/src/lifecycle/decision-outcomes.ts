@@ -18,7 +18,7 @@ import type { OutcomeToStore } from "./store-outcomes.js";
  * A success whose result carries a decision's or a batchable step's outcome (decided on once its
  * task is locked).
  */
-export function carriesDecision(o: OutcomeToStore): boolean {
+export function carriesStepCreation(o: OutcomeToStore): boolean {
   return (
     o.outcome.ok &&
     (outcomeField(o.outcome.result) !== undefined || batchOutcomeField(o.outcome.result) !== undefined)
@@ -26,7 +26,7 @@ export function carriesDecision(o: OutcomeToStore): boolean {
 }
 
 /** The outcomes to store, and the statements creating steps to run before storing them. */
-export interface AppliedDecisions {
+export interface AppliedCreations {
   outcomes: OutcomeToStore[];
   creations: Statement<unknown>[];
 }
@@ -37,22 +37,21 @@ export interface AppliedDecisions {
  * transaction before the outcome is stored (storing it then counts the new children); an invalid
  * one becomes a permanent failure naming what was wrong. Other outcomes are given back as they are.
  * The names an outcome may give are among the decision's possible steps, whose number the
- * template's loading limited (ShapeLimits.maxStepsPerDecision): no other limit by default.
+ * template's loading limited (ShapeLimits.maxStepsPerDecision), so no other limit applies here.
  */
-export async function applyDecisions(
+export async function applyStepCreations(
   tx: Transaction,
   outcomes: readonly OutcomeToStore[],
   lock: readonly Statement<unknown>[],
-  maxStepsPerDecision = Number.POSITIVE_INFINITY,
-): Promise<AppliedDecisions> {
-  const tasks = [...new Set(outcomes.filter(carriesDecision).map((o) => o.taskUuid))];
+): Promise<AppliedCreations> {
+  const tasks = [...new Set(outcomes.filter(carriesStepCreation).map((o) => o.taskUuid))];
   const answers = await tx.batch([...lock, tasksForCreationStatement(tasks)]);
   const read = new Map((answers.at(-1) as TaskForCreation[]).map((t) => [t.task_uuid, t]));
   const creations: Statement<unknown>[] = [];
   const now = new Date();
   const applied = outcomes.map((o): OutcomeToStore => {
     const task = read.get(o.taskUuid);
-    if (!carriesDecision(o) || !task) return o;
+    if (!carriesStepCreation(o) || !task) return o;
     // A finished task gets no new steps (its creator's result is kept); `error` is not finished
     // for this: an operator can retry or resolve its steps and go on.
     if (FINISHED_TASK_STATES.has(task.status)) return o;
@@ -72,7 +71,7 @@ export async function applyDecisions(
       type === "batchable"
         ? planBatchOutcome(steps, task.steps, claim, batches, { now, newUuid: randomUUID })
         : planDecision(steps, task.steps, claim, outcomeField(result), {
-            maxStepsPerDecision,
+            maxStepsPerDecision: Number.POSITIVE_INFINITY,
             now,
             newUuid: randomUUID,
           });

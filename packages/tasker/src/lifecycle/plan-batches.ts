@@ -11,7 +11,7 @@ import {
 import type { ExistingStep } from "../store/sql/create-steps.js";
 import type { TaskTemplate } from "../template/schema.js";
 import { type ShapeStep, stepsCreatedWith } from "../template/step-creation.js";
-import { creationOf, type DecisionClaim, type DecisionPlan } from "./plan-step-creation.js";
+import { type CreationPlan, type CreatorClaim, creationOf } from "./plan-step-creation.js";
 
 type TemplateStep = TaskTemplate["steps"][number];
 
@@ -28,10 +28,10 @@ export const NO_OP_BATCH_ID = "0";
 export function planBatchOutcome(
   templateSteps: readonly TemplateStep[],
   existing: readonly ExistingStep[],
-  claim: DecisionClaim,
+  claim: CreatorClaim,
   outcome: unknown,
   opts: { now: Date; newUuid: () => string },
-): DecisionPlan {
+): CreationPlan {
   const creator = existing.find((s) => s.workflow_step_uuid === claim.stepUuid);
   const declared = templateSteps.find((s) => s.name === creator?.name);
   if (!creator || !declared || declared.type !== "batchable" || !declared.batch_config)

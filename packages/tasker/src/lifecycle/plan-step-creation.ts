@@ -9,17 +9,17 @@ import { newStepOf } from "./new-step.js";
 
 type TemplateStep = TaskTemplate["steps"][number];
 
-/** What to do with a decision step's outcome. */
-export type DecisionPlan =
-  /** Not a decision of its template, or its claim is gone: store the result as it is. */
+/** What to do with a decision's or a batchable step's outcome. */
+export type CreationPlan =
+  /** Not a step-creating step of its template, or its claim is gone: store the result as it is. */
   | { kind: "as_is" }
   /** The outcome cannot be applied: fail the step for good with this message. */
   | { kind: "invalid"; message: string; names: string[] }
   /** Write `creation` (absent when the outcome creates nothing), then store the result. */
   | { kind: "create"; creation: StepsCreation | undefined; created: ExistingStep[] };
 
-/** The decision step's claim on the attempt whose outcome is stored. */
-export interface DecisionClaim {
+/** The creating step's (decision's or batchable step's) claim on the attempt whose outcome is stored. */
+export interface CreatorClaim {
   taskUuid: string;
   stepUuid: string;
   workerId: string;
@@ -35,10 +35,10 @@ export interface DecisionClaim {
 export function planDecision(
   templateSteps: readonly TemplateStep[],
   existing: readonly ExistingStep[],
-  claim: DecisionClaim,
+  claim: CreatorClaim,
   outcome: unknown,
   opts: { maxStepsPerDecision: number; now: Date; newUuid: () => string },
-): DecisionPlan {
+): CreationPlan {
   const decision = existing.find((s) => s.workflow_step_uuid === claim.stepUuid);
   const declared = templateSteps.find((s) => s.name === decision?.name);
   if (!decision || !declared || typeOf(declared) !== "decision") return { kind: "as_is" };
@@ -88,7 +88,7 @@ function typeOf(step: TemplateStep): ShapeStep["type"] {
 export function creationOf(
   templateSteps: readonly TemplateStep[],
   existing: readonly ExistingStep[],
-  claim: DecisionClaim,
+  claim: CreatorClaim,
   planned: {
     create: string[];
     /** `order`: the step waits for the other, which is not its ancestor (a batch's parallelism). */

@@ -27,7 +27,7 @@ import {
   type FailedStep,
   type StepDecision,
 } from "./decide-outcome.js";
-import { applyDecisions, carriesDecision } from "./decision-outcomes.js";
+import { applyStepCreations, carriesStepCreation } from "./decision-outcomes.js";
 import { evaluationWrite, taskEvent } from "./evaluate-task.js";
 import { defineLazy, type HandedOn } from "./handed-on.js";
 
@@ -142,9 +142,9 @@ export const planFromCounts: OutcomePlanner = {
     let outcomes = given;
     let creations: Statement<unknown>[] = [];
     let locked = false;
-    if (given.some(carriesDecision)) {
+    if (given.some(carriesStepCreation)) {
       // A decision's steps are planned under the lock and created before its outcome is stored.
-      ({ outcomes, creations } = await applyDecisions(tx, given, lock));
+      ({ outcomes, creations } = await applyStepCreations(tx, given, lock));
       locked = true;
     }
     const failed = outcomes.filter((o) => !o.outcome.ok);
@@ -223,11 +223,11 @@ export const planFromSteps: OutcomePlanner = {
     for (const given of outcomes) {
       const [row] = await run(tx, lockTaskWithStepStatement(given.taskUuid, given.stepUuid));
       let o = given;
-      if (carriesDecision(given)) {
+      if (carriesStepCreation(given)) {
         const {
           outcomes: [applied],
           creations,
-        } = await applyDecisions(tx, [given], []);
+        } = await applyStepCreations(tx, [given], []);
         o = applied as OutcomeToStore;
         for (const creation of creations) await run(tx, creation);
       }
