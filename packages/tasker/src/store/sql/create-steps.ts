@@ -2,7 +2,9 @@
 // the statement that writes the new steps, in the transaction that stores the decision's result.
 import type { Statement } from "../database.js";
 import { numberUsedParams, paramValues } from "./numbered-params.js";
-import type { NewStep } from "./steps.js";
+import { type NewStep, newStepColumns } from "./steps.js";
+
+const NEW = newStepColumns();
 
 /** A step of a task as planning new steps reads it. */
 export interface ExistingStep {
@@ -88,16 +90,10 @@ const createStepsText = numberUsedParams(
           -- (a lease-expired reclaim does not lock the task) waits, then finds it stored.
           FOR UPDATE
      ), st AS (
-       INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids,
-           unfinished_parents, state, created_at, updated_at)
-       SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents,
+       INSERT INTO tasker.workflow_steps (${NEW.list}, state, created_at, updated_at)
+       SELECT ${NEW.list},
               'pending', ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz
-         FROM jsonb_to_recordset(${p.steps}::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
-              handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
-              unfinished_parents int)
+         FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
         WHERE EXISTS (SELECT 1 FROM creator)
        ON CONFLICT (task_uuid, name) DO NOTHING
        RETURNING workflow_step_uuid

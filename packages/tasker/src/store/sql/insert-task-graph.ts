@@ -4,8 +4,10 @@ import type { Database, Statement } from "../database.js";
 import { eventPayloadsParam, notifyEach } from "./events.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
-import type { NewStep } from "./steps.js";
+import { type NewStep, newStepColumns } from "./steps.js";
 import type { NewTask } from "./tasks.js";
+
+const NEW = newStepColumns("state text, claimed_by text, lease_seconds float8");
 
 /** A new task as its creation leaves it: steps (roots already enqueued), edges and history. */
 export interface TaskGraphWrite {
@@ -127,18 +129,12 @@ const insertTaskGraphText = builtPerShape(
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
-       INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids,
-           unfinished_parents, state, attempts, claimed_by, claim_expires_at, last_attempted_at, created_at, updated_at)
-       SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents, state,
+       INSERT INTO tasker.workflow_steps (${NEW.list}, state, attempts, claimed_by, claim_expires_at, last_attempted_at, created_at, updated_at)
+       SELECT ${NEW.list}, state,
               CASE WHEN claimed_by IS NULL THEN 0 ELSE 1 END, claimed_by,
               CASE WHEN claimed_by IS NOT NULL THEN now() + make_interval(secs => lease_seconds) END,
               CASE WHEN claimed_by IS NOT NULL THEN ${p.createdAt}::timestamptz END, ${p.createdAt}, ${p.createdAt}
-         FROM jsonb_to_recordset(${p.steps}::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
-              handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
-              unfinished_parents int, state text, claimed_by text, lease_seconds float8)
+         FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
         WHERE EXISTS (SELECT 1 FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state, claimed_by
      ${

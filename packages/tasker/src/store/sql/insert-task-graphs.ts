@@ -5,6 +5,9 @@ import { eventPayloadsParam, notifyEach } from "./events.js";
 import { ADMISSION_SLOTS, type TaskGraphWrite } from "./insert-task-graph.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { stepSignalCte } from "./queue.js";
+import { newStepColumns } from "./steps.js";
+
+const NEW = newStepColumns("state text");
 
 /** A task already holding an idempotency key the batch asks for. */
 export interface TakenKey {
@@ -92,16 +95,10 @@ const insertTaskGraphsText = builtPerShape(
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
-       INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
-           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids,
-           unfinished_parents, state, created_at, updated_at)
-       SELECT workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents,
+       INSERT INTO tasker.workflow_steps (${NEW.list}, state, created_at, updated_at)
+       SELECT ${NEW.list},
               state, ${p.createdAt}, ${p.createdAt}
-         FROM jsonb_to_recordset(${p.steps}::jsonb) AS x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
-              handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
-              unfinished_parents int, state text)
+         FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
         WHERE task_uuid IN (SELECT task_uuid FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state
      ${

@@ -29,6 +29,23 @@ export interface NewStep {
   child_uuids: string[];
 }
 
+/**
+ * The columns a new step is inserted with, read from a JSON array of {@link NewStep} rows plus
+ * `unfinished_parents` (jsonb_to_recordset): every statement that creates steps (a task, a batch
+ * of tasks, the steps an outcome creates) names them from here. `extra` adds columns of the
+ * JSON rows that only one of them reads, as `name type` pairs.
+ */
+export function newStepColumns(extra = ""): { list: string; record: string } {
+  return {
+    list: `workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents`,
+    record: `x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
+              handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
+              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
+              unfinished_parents int${extra ? `, ${extra}` : ""})`,
+  };
+}
+
 /** A step with its parent counts: what readiness, the planner and the API need. */
 export interface StepRow extends NewStep {
   state: string;
