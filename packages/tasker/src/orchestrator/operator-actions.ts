@@ -1,5 +1,6 @@
 import { publishEvents, TASK_CANCELLED } from "../events/lifecycle-events.js";
 import { evaluateTask, taskEvent } from "../lifecycle/evaluate-task.js";
+import { BATCH_INPUTS_KEY, type BatchInputs } from "../model/batch-outcome.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
@@ -7,6 +8,7 @@ import { STEP_TRANSITIONS, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";
 import { assertTaskTransition } from "../state/transitions.js";
 import { run, type Transaction } from "../store/database.js";
+import { countCancelledSiblings } from "../store/sql/batch-instances.js";
 import { tasksForCreationStatement } from "../store/sql/create-steps.js";
 import { selectStep } from "../store/sql/steps.js";
 import { selectTask, updateTaskStatus } from "../store/sql/tasks.js";
@@ -85,6 +87,32 @@ async function refuseStepCreator(
 }
 
 /**
+ * An instance of a fail_fast batch whose failure stopped the batch: the instances it cancelled
+ * cannot run again, so after any action on it the task would wait for them forever.
+ */
+async function refuseStoppedBatch(
+  tx: Transaction,
+  taskUuid: string,
+  step: { name: string; state: string; initialization: Record<string, unknown> },
+  action: StepAction,
+): Promise<void> {
+  const batch = step.initialization[BATCH_INPUTS_KEY] as Partial<BatchInputs> | undefined;
+  if (batch?.failure_strategy !== "fail_fast" || typeof batch.batch_id !== "string") return;
+  const cancelled = await countCancelledSiblings(tx, taskUuid, step.name, batch.batch_id);
+  if (cancelled === 0) return;
+  throw new TaskerError(
+    "CONFLICT",
+    `step ${step.name} stopped its batch (failure_strategy: fail_fast) and ${cancelled} of its instances were cancelled; they cannot run again, so ${action.action_type} would leave the task waiting for them. Create the task again (or use continue_on_failure or isolate for batches an operator should repair)`,
+    {
+      step_name: step.name,
+      failure_strategy: "fail_fast",
+      cancelled_instances: cancelled,
+      current_state: step.state,
+    },
+  );
+}
+
+/**
  * Operator actions on a step that failed (`error`) or is waiting for a retry, then a re-plan of
  * its task (dependants may now run). Any other state is refused with a conflict that names it.
  */
@@ -110,6 +138,7 @@ export async function applyStepAction(
     );
   }
   if (action.action_type !== "reset_for_retry") await refuseStepCreator(tx, taskUuid, step, action);
+  await refuseStoppedBatch(tx, taskUuid, step, action);
   if (action.action_type === "complete_manually") {
     // The same limits as a task context: a manual result is read by every dependant.
     const limit = checkContextLimits(action.completion_data.result ?? null);

@@ -323,6 +323,21 @@ describe.each(testBackends())("batches on %s", (backend) => {
       [done.task_uuid],
     );
     expect(task).toEqual({ steps_running: 0, steps_failed: 1 });
+    // The cancelled instances cannot run again: no action on the failed one could finish the task.
+    const [failed] = await tasker.database.query<{ uuid: string }>(
+      "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND name = 'process_batch_002'",
+      [done.task_uuid],
+    );
+    for (const action of [
+      { action_type: "reset_for_retry", reset_by: "ops", reason: "try again" },
+      { action_type: "resolve_manually", resolved_by: "ops", reason: "skip it" },
+    ] as const) {
+      await expect(tasker.client.updateStep(done.task_uuid, failed!.uuid, action)).rejects.toMatchObject({
+        code: "CONFLICT",
+        message: expect.stringContaining("stopped its batch (failure_strategy: fail_fast)"),
+      });
+    }
+    expect((await tasker.client.getTask(done.task_uuid)).status).toBe("error");
   });
 
   describe("an instance whose worker died on its last attempt (the lost-claim sweep fails it)", () => {

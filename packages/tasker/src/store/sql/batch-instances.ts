@@ -58,3 +58,22 @@ export async function selectStepSettings(
   );
   return row;
 }
+
+/**
+ * How many instances of `stepName`'s batch (the steps named like it, `{worker_template}_...`, that
+ * are batch instances) a fail_fast stop cancelled.
+ */
+export async function countCancelledSiblings(
+  q: Queryable,
+  taskUuid: string,
+  stepName: string,
+  batchId: string,
+): Promise<number> {
+  const [row] = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM tasker.workflow_steps
+      WHERE task_uuid = $1 AND initialization ? 'batch' AND state = 'cancelled'
+        AND starts_with(name, left($2::text, length($2::text) - length($3::text)))`,
+    [taskUuid, stepName, batchId],
+  );
+  return row?.n ?? 0;
+}
