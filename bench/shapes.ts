@@ -13,7 +13,7 @@ import { measureThroughput, type ThroughputRun } from "./measure.js";
 import type { Backend } from "./options.js";
 import { type BenchResult, emptyResult, SHAPE_NAME } from "./results.js";
 import type { SqlTrace } from "./sql-trace.js";
-import { ratio, round } from "./stats.js";
+import { percentile, ratio, round } from "./stats.js";
 
 /** The shapes the issue names: 10, 100 and 1,000 independent steps, a fan-out/fan-in, a chain. */
 export const SHAPES = [
@@ -220,9 +220,30 @@ export async function benchShapes(
       round_trips_per_task: round(roundTrips / run.tasks, 1),
       cpu_ms_per_step: round(cpuMs / run.steps, 3),
       db_cpu_ms_per_step: dbCpuMs === null ? null : round(dbCpuMs / run.steps, 3),
+      // In round order (the same for every shape), so that a round's ratios can be taken.
       steps_per_s_rounds: rs.map((r) => round(r.run.stepsPerS, 1)),
     };
   });
+}
+
+/**
+ * A shape's steps/s against the base shape's: the median of the rounds' ratios (each round ran both
+ * within a minute or so, so a machine whose load drifts between rounds moves both alike), or the
+ * ratio of the reported figures when the rounds are not known (older files).
+ */
+export function roundsRatio(r: BenchResult, base: BenchResult | undefined): number | null {
+  const a = r.steps_per_s_rounds;
+  const b = base?.steps_per_s_rounds;
+  if (!a || !b || a.length !== b.length || a.length === 0 || b.some((x) => x === 0)) {
+    return ratio(r.steps_per_s, base?.steps_per_s);
+  }
+  return round(
+    percentile(
+      a.map((x, i) => x / (b[i] as number)),
+      50,
+    ),
+    3,
+  );
 }
 
 /**
@@ -251,7 +272,7 @@ export function shapeFindings(results: readonly BenchResult[]): Finding[] {
           : {}),
       });
       if (shape === BASE_SHAPE) continue;
-      const value = ratio(r.steps_per_s, base?.steps_per_s);
+      const value = roundsRatio(r, base);
       findings.push({
         label: `${shape} ÷ ${BASE_SHAPE} steps/s, ${backend}`,
         value,

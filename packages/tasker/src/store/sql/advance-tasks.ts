@@ -521,29 +521,34 @@ const advanceText = builtPerShape(
      )`);
       }
       // Readiness from what changed: each child of a step completed here has that many fewer
-      // unfinished parents, and runs when none is left.
+      // unfinished parents, and runs when none is left (pending, attempts left, its task running).
+      // Each child is found by its key from its parent's list: a task's other steps are never read.
+      // Nothing here joins two of the statement's own row sets on a child: planned generically, such
+      // a join was a nested loop, and a batch that freed n children (a fan-out's roots, a chain's
+      // steps) compared n x n rows and read every step of their tasks (bench/LOG.md, shapes).
       ctes.push(
         `freeing AS (
-       SELECT st.i, c.uuid FROM stored st CROSS JOIN LATERAL unnest(st.child_uuids) AS c(uuid)
-        WHERE st.decided_state IN (${SATISFIED})
+       SELECT x.*, x.unfinished_parents = x.n AND x.state = 'pending' AND x.attempts < x.max_attempts
+                   AND x.task_uuid = ANY(ARRAY(SELECT task_uuid FROM t WHERE status NOT IN (${TERMINAL}))) AS ready
+         FROM (SELECT st.i, st.worker_id, st.lease_seconds, st.builds, st.ancestor_count, st.handler_set, c.*,
+                      count(*) OVER (PARTITION BY c.uuid)::int AS n
+                 FROM stored st CROSS JOIN LATERAL unnest(st.child_uuids) AS u(uuid)
+                 CROSS JOIN LATERAL (SELECT k.workflow_step_uuid AS uuid, k.task_uuid, k.position, k.handler_callable,
+                                            k.unfinished_parents, k.state, k.attempts, k.max_attempts
+                                       FROM tasker.workflow_steps k WHERE k.workflow_step_uuid = u.uuid) c
+                WHERE st.decided_state IN (${SATISFIED})) x
      )`,
-        `freed AS (SELECT uuid, count(*)::int AS n FROM freeing GROUP BY uuid)`,
-        `ready AS (
-       SELECT c.workflow_step_uuid AS uuid, c.task_uuid, c.position, c.handler_callable
-         FROM freed f JOIN tasker.workflow_steps c ON c.workflow_step_uuid = f.uuid JOIN t ON t.task_uuid = c.task_uuid
-        WHERE c.unfinished_parents = f.n AND c.state = 'pending' AND c.attempts < c.max_attempts
-          AND t.status NOT IN (${TERMINAL})
-     )`,
+        `freed AS (SELECT DISTINCT ON (uuid) uuid, n, ready FROM freeing ORDER BY uuid)`,
       );
       if (shape.continues) {
         // A worker going on: the first ready child of its step (by position) it has the handler for,
         // each child claimed for one worker at most.
         ctes.push(
           `chosen AS (
-       SELECT DISTINCT ON (f.i) f.i, r.uuid, st.worker_id, st.lease_seconds, st.builds, st.ancestor_count
-         FROM freeing f JOIN ready r ON r.uuid = f.uuid JOIN stored st ON st.i = f.i
-        WHERE st.lease_seconds IS NOT NULL AND (${p.handlerSets}::jsonb -> st.handler_set) ? r.handler_callable
-        ORDER BY f.i, r.position
+       SELECT DISTINCT ON (f.i) f.i, f.uuid, f.worker_id, f.lease_seconds, f.builds, f.ancestor_count
+         FROM freeing f
+        WHERE f.ready AND f.lease_seconds IS NOT NULL AND (${p.handlerSets}::jsonb -> f.handler_set) ? f.handler_callable
+        ORDER BY f.i, f.position
      )`,
           `kept AS (SELECT DISTINCT ON (uuid) * FROM chosen ORDER BY uuid, i)`,
         );
@@ -554,8 +559,8 @@ const advanceText = builtPerShape(
         `advanced AS (
        UPDATE tasker.workflow_steps s
           SET unfinished_parents = s.unfinished_parents - f.n,
-              state = CASE WHEN ${isKept} THEN '${CLAIMED}' WHEN r.uuid IS NOT NULL THEN '${ENQUEUED}' ELSE s.state END,
-              updated_at = CASE WHEN r.uuid IS NOT NULL THEN now() ELSE s.updated_at END${
+              state = CASE WHEN ${isKept} THEN '${CLAIMED}' WHEN f.ready THEN '${ENQUEUED}' ELSE s.state END,
+              updated_at = CASE WHEN f.ready THEN now() ELSE s.updated_at END${
                 shape.continues
                   ? `,
               attempts = CASE WHEN ${isKept} THEN s.attempts + 1 ELSE s.attempts END,
@@ -565,9 +570,9 @@ const advanceText = builtPerShape(
               last_attempted_at = CASE WHEN ${isKept} THEN now() ELSE s.last_attempted_at END`
                   : ""
               }
-         FROM freed f LEFT JOIN ready r ON r.uuid = f.uuid ${keptJoin}
+         FROM freed f ${keptJoin}
         WHERE s.workflow_step_uuid = f.uuid
-       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts, r.uuid IS NOT NULL AS dispatched,
+       RETURNING s.workflow_step_uuid, s.task_uuid, s.attempts, f.ready AS dispatched,
                  ${shape.continues ? "k.i" : "NULL::int"} AS claimed_for, ${shape.continues ? "k.worker_id" : "NULL::text"} AS worker_id${
                    shape.continues
                      ? `,
@@ -590,6 +595,13 @@ const advanceText = builtPerShape(
        RETURNING pg_notify('${QUEUE_CHANNEL}', queue_name)
      )`,
       );
+      if (shape.continues) {
+        // The steps claimed for workers going on, apart: each outcome's row looks among these few,
+        // not among every step the statement advanced.
+        ctes.push(`went_on AS (
+       SELECT workflow_step_uuid, task_uuid, attempts, claimed_for AS i, claimed_row FROM advanced WHERE claimed_for IS NOT NULL
+     )`);
+      }
       // Each task's counts once this statement's writes are in, the facts they give (PLAN_FACTS),
       // and the transitions planTask makes of them (taskPathTable).
       const F = PLAN_FACTS;
@@ -728,7 +740,7 @@ const advanceText = builtPerShape(
       const claimedSteps = [
         ...(shape.continues
           ? [
-              "SELECT workflow_step_uuid, task_uuid, attempts, claimed_for AS i FROM advanced WHERE claimed_for IS NOT NULL",
+              "SELECT workflow_step_uuid, task_uuid, attempts, i FROM went_on",
             ]
           : []),
         ...(shape.failures
@@ -738,7 +750,7 @@ const advanceText = builtPerShape(
           : []),
       ];
       const claimedRows = [
-        ...(shape.continues ? ["SELECT claimed_row, claimed_for AS i FROM advanced"] : []),
+        ...(shape.continues ? ["SELECT claimed_row, i FROM went_on"] : []),
         ...(shape.failures ? ["SELECT claimed_row, i FROM stored"] : []),
       ];
       const claimedRow =
