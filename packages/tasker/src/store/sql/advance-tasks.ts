@@ -252,7 +252,7 @@ const singleText = builtPerShape(
           AND ${guard("s.state", "'in_progress'")} AND s.claimed_by = ${p.worker_id}::text AND s.attempts = ${p.attempts}::int
           AND (${p.only_if_lease_expired}::boolean IS NOT TRUE OR s.claim_expires_at < now())
        RETURNING s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.child_uuids, s.last_attempted_at, s.state,
-                 s.attempts${shape.builds ? (shape.success ? ", s.ancestor_uuids" : `, CASE WHEN s.state = '${CLAIMED}' THEN ${claimedRowSql("s", "true")} END AS claimed_row`) : ""}
+                 s.attempts${shape.builds ? (shape.success ? ", cardinality(s.ancestor_uuids) AS ancestor_count" : `, CASE WHEN s.state = '${CLAIMED}' THEN ${claimedRowSql("s", "true")} END AS claimed_row`) : ""}
      )`);
       if (shape.ack) {
         ctes.push(`acked AS (
@@ -305,7 +305,7 @@ const singleText = builtPerShape(
            ? `,
                  CASE WHEN c.state = '${CLAIMED}' THEN ${claimedRowSql(
                    "c",
-                   "cardinality(c.ancestor_uuids) = cardinality(st.ancestor_uuids) + 1",
+                   "cardinality(c.ancestor_uuids) = st.ancestor_count + 1",
                  )} END AS claimed_row`
            : ""
        }
