@@ -38,6 +38,8 @@ interface Operation {
 const EXPECTED_STATUS: Record<string, number> = {
   "get /v1/tasks": 200,
   "post /v1/tasks": 201,
+  // The body is one task request, not a batch of them.
+  "post /v1/tasks/batch": 400,
   "get /v1/tasks/{task_uuid}": 200,
   // Cancelled by the admin key last (no scoped key may), the task being unfinished until then.
   "delete /v1/tasks/{task_uuid}": 200,
@@ -55,6 +57,7 @@ const EXPECTED_STATUS: Record<string, number> = {
   "post /v1/worker/workers/{worker_id}/claims": 400,
   "post /v1/worker/workers/{worker_id}/results": 400,
   "post /v1/worker/workers/{worker_id}/heartbeat": 400,
+  "post /v1/worker/workers/{worker_id}/checkpoint": 400,
   // No body to check: the unknown worker id.
   "post /v1/worker/workers/{worker_id}/drain": 404,
   "delete /v1/worker/workers/{worker_id}": 404,
