@@ -75,6 +75,17 @@ const TERMINAL = sqlList(TASK_TERMINAL_STATES);
 const SATISFIED = sqlList(STEP_SATISFIED_STATES);
 const ENQUEUED = STEP_TRANSITIONS.enqueue.to;
 const CLAIMED = STEP_TRANSITIONS.claim.to;
+/** Each moved task (the `moved` rows) gets its counts, status, error and completion time. */
+const TASK_UPDATE = `task_upd AS (
+       UPDATE tasker.tasks x
+          SET steps_done = m.done, steps_failed = m.failed, steps_waiting = m.waiting, steps_running = m.running,
+              updated_at = now(), status = coalesce(m.new_status, x.status),
+              error = CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN m.reason ELSE x.error END,
+              completed_at = CASE WHEN m.new_status IS NULL THEN x.completed_at
+                                  WHEN m.new_status IN (${TERMINAL}) THEN now() ELSE NULL END
+         FROM moved m
+        WHERE x.task_uuid = m.task_uuid
+     )`;
 if (!STEP_TRANSITIONS.enqueue.from.includes("pending") || !STEP_TRANSITIONS.claim.from.includes(ENQUEUED)) {
   throw new Error("the step transition table no longer has the path pending -> enqueued -> in_progress");
 }
@@ -356,16 +367,7 @@ const singleText = builtPerShape(
                  FROM t, stored st, LATERAL (${counts}) c) x
      )`);
       ctes.push(
-        `task_upd AS (
-       UPDATE tasker.tasks x
-          SET steps_done = m.done, steps_failed = m.failed, steps_waiting = m.waiting, steps_running = m.running,
-              updated_at = now(), status = coalesce(m.new_status, x.status),
-              error = CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN m.reason ELSE x.error END,
-              completed_at = CASE WHEN m.new_status IS NULL THEN x.completed_at
-                                  WHEN m.new_status IN (${TERMINAL}) THEN now() ELSE NULL END
-         FROM moved m
-        WHERE x.task_uuid = m.task_uuid
-     )`,
+        TASK_UPDATE,
         `task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
        SELECT m.task_uuid, e->>0, e->>1, e->>2, '{}'::jsonb FROM moved m, jsonb_array_elements(m.path) AS e
@@ -649,16 +651,7 @@ const advanceText = builtPerShape(
               } AS reason
          FROM planned p
      )`,
-        `task_upd AS (
-       UPDATE tasker.tasks x
-          SET steps_done = m.done, steps_failed = m.failed, steps_waiting = m.waiting, steps_running = m.running,
-              updated_at = now(), status = coalesce(m.new_status, x.status),
-              error = CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN m.reason ELSE x.error END,
-              completed_at = CASE WHEN m.new_status IS NULL THEN x.completed_at
-                                  WHEN m.new_status IN (${TERMINAL}) THEN now() ELSE NULL END
-         FROM moved m
-        WHERE x.task_uuid = m.task_uuid
-     )`,
+        TASK_UPDATE,
         `task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
        SELECT m.task_uuid, e->>0, e->>1, e->>2, '{}'::jsonb
@@ -738,11 +731,7 @@ const advanceText = builtPerShape(
       };
       ctes.push(...assembleCtes([transitions]));
       const claimedSteps = [
-        ...(shape.continues
-          ? [
-              "SELECT workflow_step_uuid, task_uuid, attempts, i FROM went_on",
-            ]
-          : []),
+        ...(shape.continues ? ["SELECT workflow_step_uuid, task_uuid, attempts, i FROM went_on"] : []),
         ...(shape.failures
           ? [
               "SELECT workflow_step_uuid, task_uuid, claimed_attempts AS attempts, i FROM stored WHERE claimed_again",
