@@ -11,10 +11,11 @@ import { TaskerError } from "../model/errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { namespaceQueue } from "../queue/queue-names.js";
+import { RETRY_SOON_MS } from "../queue/transport.js";
 import type { Database } from "../store/database.js";
 import { selectStepSettings } from "../store/sql/batch-instances.js";
 import { saveCheckpoint, selectCheckpoint } from "../store/sql/checkpoints.js";
-import { ackMessages, QUEUE_CHANNEL } from "../store/sql/queue.js";
+import { ackMessages, extendVisibility, QUEUE_CHANNEL } from "../store/sql/queue.js";
 import { receiveAndClaimSteps } from "../store/sql/receive-and-claim.js";
 import {
   heartbeatClaims,
@@ -191,10 +192,13 @@ export class RemoteWorkers {
         callables: worker.handlers,
       });
       // A claimed step no longer needs its message (its lease stands for it); a stale one never
-      // did. A busy step's message stays hidden and comes back when the other claim may be over.
-      const settled = received.filter((r) => r.claim !== "busy").map((r) => r.message.msgId);
+      // did. A busy step's message stays hidden and comes back when the other claim may be over;
+      // a locked one's comes back shortly.
+      const settled = received.filter((r) => typeof r.claim !== "string").map((r) => r.message.msgId);
       if (settled.length > 0) await ackMessages(this.db, settled);
-      const claims = received.flatMap((r) => (r.claim && r.claim !== "busy" ? [r.claim] : []));
+      const locked = received.filter((r) => r.claim === "locked").map((r) => r.message.msgId);
+      if (locked.length > 0) await extendVisibility(this.db, locked, RETRY_SOON_MS / 1000);
+      const claims = received.flatMap((r) => (typeof r.claim === "object" ? [r.claim] : []));
       if (claims.length > 0 && aborted?.aborted) {
         // Nobody will read the answer: hand the steps back now rather than after their lease.
         await this.release(workerId, claims, "the claiming request was abandoned");

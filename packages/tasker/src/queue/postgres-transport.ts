@@ -10,14 +10,15 @@ import {
   releaseMessages,
 } from "../store/sql/queue.js";
 import { CountedSet } from "./counted-set.js";
-import type {
-  Consumer,
-  ConsumerOptions,
-  Delivery,
-  DeliveryHandler,
-  MessageTransport,
-  ReceivedMessage,
-  Settlement,
+import {
+  type Consumer,
+  type ConsumerOptions,
+  type Delivery,
+  type DeliveryHandler,
+  type MessageTransport,
+  RETRY_SOON_MS,
+  type ReceivedMessage,
+  type Settlement,
 } from "./transport.js";
 import { Waker } from "./waker.js";
 
@@ -193,6 +194,7 @@ class PostgresConsumer<T, C> implements Consumer {
   private async settle(msgId: string, settlement: Settlement): Promise<void> {
     if (settlement === "ack") await ackMessages(this.db, [msgId]);
     else if (settlement === "release") await releaseMessages(this.db, [msgId]);
+    else if (settlement === "retry_soon") await extendVisibility(this.db, [msgId], RETRY_SOON_MS / 1000);
     // acked_in_database: already gone; retry_later: reappears when its visibility timeout ends.
   }
 }

@@ -2,13 +2,14 @@ import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type Con
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../store/database.js";
 import { QUEUE_CHANNEL, type QueueDepth, queueDepths } from "../store/sql/queue.js";
-import type {
-  Consumer,
-  ConsumerOptions,
-  Delivery,
-  DeliveryHandler,
-  MessageTransport,
-  Settlement,
+import {
+  type Consumer,
+  type ConsumerOptions,
+  type Delivery,
+  type DeliveryHandler,
+  type MessageTransport,
+  RETRY_SOON_MS,
+  type Settlement,
 } from "./transport.js";
 import { Waker } from "./waker.js";
 
@@ -274,7 +275,8 @@ export class RabbitMqTransport implements MessageTransport {
     else if (settlement === "release") safe(() => channel.nack(msg, false, true));
     else {
       // Hold it for a visibility period, then hand it back (the lease it waits on may expire).
-      await new Promise((r) => setTimeout(r, options.visibilitySeconds * 1000).unref());
+      const holdMs = settlement === "retry_soon" ? RETRY_SOON_MS : options.visibilitySeconds * 1000;
+      await new Promise((r) => setTimeout(r, holdMs).unref());
       safe(() => channel.nack(msg, false, true));
     }
   }

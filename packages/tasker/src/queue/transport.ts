@@ -5,11 +5,16 @@
  * - `ack`: done (or nothing to do, e.g. a stale signal); remove the message.
  * - `retry_later`: not now (another worker holds the step, or the database is down); the
  *   message comes back after the visibility timeout.
+ * - `retry_soon`: not this instant (a transaction is writing the step's row); the message comes
+ *   back after RETRY_SOON_MS.
  * - `release`: hand it back at once (shutdown).
  */
 import type { QueueDepth, QueueMessage } from "../store/sql/queue.js";
 
-export type Settlement = "acked_in_database" | "ack" | "retry_later" | "release";
+export type Settlement = "acked_in_database" | "ack" | "retry_later" | "retry_soon" | "release";
+
+/** How long a `retry_soon` message stays hidden: a row lock lasts one short transaction. */
+export const RETRY_SOON_MS = 100;
 
 export interface Delivery<T, C = never> {
   queue: string;

@@ -27,9 +27,10 @@ import { type ResultLimits, runHandler } from "./run-handler.js";
 
 /**
  * What claiming a delivery's step as it was read gave (queue tables): the step, `busy` when
- * another worker holds it or is storing it right now, `stale` when there is nothing to claim.
+ * another worker holds it, `locked` when a transaction is writing its row right now, `stale` when
+ * there is nothing to claim.
  */
-type ClaimedOnReceipt = ClaimedStep | "busy" | "stale";
+type ClaimedOnReceipt = ClaimedStep | "busy" | "locked" | "stale";
 
 /** The step a worker goes on with, and what the step before it handed on (when built from it). */
 interface NextStep {
@@ -235,7 +236,7 @@ export class Worker {
     if (!checked.ok) {
       // Unreachable (the read claims only for well-formed messages), but a claim must not be kept.
       const claimed = delivery.claimed;
-      if (claimed !== undefined && claimed !== "busy" && claimed !== "stale") await this.release(claimed);
+      if (typeof claimed === "object") await this.release(claimed);
       this.logger.warn(
         { queue: delivery.queue, problem: checked.problem, message: checked.preview },
         "malformed step message dropped",
@@ -255,6 +256,7 @@ export class Worker {
       return "ack";
     }
     if (claim === "busy") return "retry_later"; // another worker holds a live lease
+    if (claim === "locked") return "retry_soon";
     return this.runChain(claim, delivery.outboxMsgId);
   }
 

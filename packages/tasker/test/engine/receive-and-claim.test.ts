@@ -39,7 +39,7 @@ describe.each(testBackends())("reading step messages with their claims on %s", (
   }
 
   const claimOf = (r: ReceivedStep | undefined) => {
-    if (!r?.claim || r.claim === "busy") throw new Error(`expected a claim, got ${String(r?.claim)}`);
+    if (typeof r?.claim !== "object") throw new Error(`expected a claim, got ${String(r?.claim)}`);
     return r.claim;
   };
 
@@ -171,7 +171,7 @@ describe.each(testBackends())("reading step messages with their claims on %s", (
   // PostgreSQL only: the database is a pool there, so one connection can hold a row lock while
   // another reads (PGlite has one connection, and the read would simply run after).
   it.runIf(backend === "postgres")(
-    "skips a step whose row is locked instead of waiting, and calls it busy",
+    "skips a step whose row is locked instead of waiting, and calls it locked",
     async () => {
       const { first } = await freshTask();
       await h.tasker.database.transaction(async (tx) => {
@@ -184,8 +184,44 @@ describe.each(testBackends())("reading step messages with their claims on %s", (
           new Promise<boolean>((r) => setTimeout(() => r(true), 5000)),
         ]);
         expect(waited).toBe(false);
-        expect((await read)[0]?.claim).toBe("busy");
+        expect((await read)[0]?.claim).toBe("locked");
       });
     },
   );
+});
+
+// A transaction that writes an enqueued step's row (storing a sibling decision's outcome adds the
+// step's new children, say) can hold it just as a worker reads the step's message: the worker
+// tries again shortly, not a whole lease later.
+describe.runIf(testBackends().includes("postgres"))("a worker reading the message of a locked step", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness("postgres", { worker: false, options: { messaging: "postgres" } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("claims the step once the lock is gone, well before its lease would end", async () => {
+    const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+    const first = task.steps.find((s) => s.name === "a")!.workflow_step_uuid;
+    const leaseSeconds = 30;
+    await h.tasker.database.transaction(async (tx) => {
+      await tx.query("SELECT 1 FROM tasker.workflow_steps WHERE workflow_step_uuid = $1 FOR UPDATE", [first]);
+      await h.tasker.startWorker({ handlers: h.handlers, pollIntervalMs: 100, concurrency: 2, leaseSeconds });
+      // The worker reads the message while the row is locked.
+      for (let i = 0; i < 100; i++) {
+        const [m] = await h.tasker.database.query<{ read_count: number }>(
+          "SELECT read_count FROM tasker.queue_messages WHERE message->>'step_uuid' = $1",
+          [first],
+        );
+        if ((m?.read_count ?? 0) > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    const started = Date.now();
+    const done = await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000, intervalMs: 50 });
+    expect(done.status).toBe("complete");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

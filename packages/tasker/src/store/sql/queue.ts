@@ -120,7 +120,7 @@ export async function ackMessages(q: Queryable, msgIds: readonly string[]): Prom
   await q.query("DELETE FROM tasker.queue_messages WHERE msg_id = ANY($1::bigint[])", [msgIds]);
 }
 
-/** Pushes a message's reappearance further out (a long handler is still working on it). */
+/** Messages reappear `seconds` from now (a long handler still works on them, or a try again shortly). */
 export async function extendVisibility(
   q: Queryable,
   msgIds: readonly string[],

@@ -14,12 +14,13 @@ import {
 export interface ReceivedStep {
   message: QueueMessage<unknown>;
   /**
-   * The step, claimed for this worker; `busy` when another worker holds it or is claiming or
-   * storing it right now (try again later); undefined when there is nothing to claim (a
-   * duplicate or stale message, one that names no step, or a step no claim will ever take: its
-   * task finished, or its worker died on its last attempt).
+   * The step, claimed for this worker; `busy` when another worker holds it (try again when its
+   * lease may be over); `locked` when it was enqueued but a transaction is writing its row right
+   * now (try again shortly); undefined when there is nothing to claim (a duplicate or stale
+   * message, one that names no step, or a step no claim will ever take: its task finished, or its
+   * worker died on its last attempt).
    */
-  claim: ClaimedStep | "busy" | undefined;
+  claim: ClaimedStep | "busy" | "locked" | undefined;
 }
 
 const PARAMS = ["queues", "limit", "visibilitySeconds", ...CLAIM_PARAMS] as const;
@@ -59,7 +60,7 @@ function receiveAndClaimSql(callables?: string): string {
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'step_uuid')::uuid END AS step_uuid,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'task_uuid')::uuid END AS task_uuid
      ), named AS (
-       SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, ${mayClaimLaterSql("s")} AS may_claim_later
+       SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, s.state, ${mayClaimLaterSql("s")} AS may_claim_later
          FROM received r JOIN tasker.workflow_steps s ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid = r.task_uuid
      ), first_per_step AS (
        SELECT min(msg_id) AS msg_id FROM named GROUP BY step_uuid
@@ -69,7 +70,9 @@ function receiveAndClaimSql(callables?: string): string {
                                         FROM claimed u JOIN tasker.tasks t ON t.task_uuid = u.task_uuid
                                        WHERE u.workflow_step_uuid = r.step_uuid) c
               WHERE EXISTS (SELECT 1 FROM first_per_step f WHERE f.msg_id = r.msg_id)) AS claim,
-            EXISTS (SELECT 1 FROM named n WHERE n.msg_id = r.msg_id AND n.may_claim_later) AS busy
+            (SELECT CASE WHEN n.state = 'enqueued' AND NOT EXISTS (SELECT 1 FROM claimed u WHERE u.workflow_step_uuid = n.step_uuid)
+                         THEN 'locked' ELSE 'busy' END
+               FROM named n WHERE n.msg_id = r.msg_id AND n.may_claim_later) AS wait
        FROM received r
       ORDER BY r.msg_id`;
 }
@@ -80,8 +83,9 @@ const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REF
  * Reads up to `limit` visible messages of step queues, hiding them for `visibilitySeconds` like
  * receiveMessages, and claims the steps they announce for `workerId` in the same statement (see
  * claimStep): one round trip instead of two per delivery. A step named by two messages of the
- * batch is claimed for the first; the other is `busy`. A message whose task is not its step's
- * claims nothing.
+ * batch is claimed for the first; the other is `busy`. A step whose row another transaction has
+ * locked is skipped, not waited for, and `locked`. A message whose task is not its step's claims
+ * nothing.
  */
 export async function receiveAndClaimSteps(
   db: Database,
@@ -102,7 +106,7 @@ export async function receiveAndClaimSteps(
     message: unknown;
     read_count: number;
     claim: ClaimedStep | null;
-    busy: boolean;
+    wait: "busy" | "locked" | null;
   }>(
     db,
     p.callables
@@ -128,6 +132,6 @@ export async function receiveAndClaimSteps(
   );
   return rows.map((r) => ({
     message: { msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count },
-    claim: r.claim ?? (r.busy ? "busy" : undefined),
+    claim: r.claim ?? r.wait ?? undefined,
   }));
 }
