@@ -34,15 +34,15 @@ export function stepSignalCte(o: {
 }
 
 /**
- * Wakes the consumers of queues, as its own transaction that does not wait for the disk: it
- * writes nothing but the notifications (see wakeQueuesAfterCommit for why).
+ * Wakes the consumers of queues, as one statement in a transaction of its own (see
+ * wakeQueueAfterCommit for why). It writes nothing to the WAL, so its commit does not wait for the
+ * disk, whatever synchronous_commit says: no BEGIN or SET around it.
  */
 export async function notifyQueues(db: Database, queues: readonly string[]): Promise<void> {
   if (queues.length === 0) return;
-  await runUnflushed(db, {
-    sql: `SELECT count(pg_notify('${QUEUE_CHANNEL}', q)) AS n FROM unnest($1::text[]) AS q`,
-    params: [queues],
-  });
+  await db.query(`SELECT count(pg_notify('${QUEUE_CHANNEL}', q)) AS n FROM unnest($1::text[]) AS q`, [
+    queues,
+  ]);
 }
 
 /** Sends messages (optionally delayed) and wakes listeners of their queues after commit. */
