@@ -1,3 +1,6 @@
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ErrorEnvelopeSchema } from "../model/errors.js";
@@ -76,5 +79,46 @@ describe("limitBody", () => {
     const get = await app(0).request("/echo");
     expect(get.status).toBe(200);
     expect(await get.text()).toBe("0");
+  });
+});
+
+/** POSTs raw bytes to a Node server on loopback: `length` undefined sends the body chunked. */
+function postRaw(port: number, path: string, body: string, length?: number) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: "POST",
+        headers: length === undefined ? {} : { "content-length": String(length) },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("limitBody behind Node's HTTP server", () => {
+  it("reads a body whose Content-Length is within the limit whole; others as a bounded stream", async () => {
+    const server = createAdaptorServer({ fetch: app(100).fetch });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      expect(await postRaw(port, "/echo", "x".repeat(100), 100)).toEqual({ status: 200, text: "100" });
+      expect(await postRaw(port, "/echo", "", 0)).toEqual({ status: 200, text: "0" });
+      expect((await postRaw(port, "/echo", "x".repeat(101), 101)).status).toBe(413);
+      expect(await postRaw(port, "/echo", "x".repeat(100))).toEqual({ status: 200, text: "100" });
+      expect((await postRaw(port, "/echo", "x".repeat(101))).status).toBe(413);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { IncomingMessage } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import { TaskerError } from "../model/errors.js";
 
@@ -67,8 +68,11 @@ export async function readBoundedBytes(request: Request, maxBytes: number): Prom
  */
 export function limitBody(maxBytes: number, hint: string): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.raw.body === null) return next();
-    const body = await readBoundedBytes(c.req.raw, maxBytes);
+    const incoming = nodeRequestOf(c.env);
+    const length = incoming ? boundedLength(incoming, maxBytes) : "unknown";
+    if (length === "none" || (length === "unknown" && c.req.raw.body === null)) return next();
+    const body =
+      length === "unknown" ? await readBoundedBytes(c.req.raw, maxBytes) : await readWhole(c.req.raw);
     if (!body.ok) {
       if (body.problem === "unreadable") {
         throw new TaskerError("BAD_REQUEST", "the request body could not be read (connection aborted?)");
@@ -81,7 +85,52 @@ export function limitBody(maxBytes: number, hint: string): MiddlewareHandler {
         },
       );
     }
-    c.req.raw = new Request(c.req.raw, { body: body.bytes as Uint8Array<ArrayBuffer> });
+    // The routes read it from memory: Hono's body cache for its readers, bodyReadBefore for jsonBody.
+    const { bytes } = body;
+    read.set(c.req.raw, bytes);
+    (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
     return next();
   };
+}
+
+const read = new WeakMap<Request, Uint8Array>();
+
+/** The body limitBody read for this request, if it did. */
+export function bodyReadBefore(request: Request): Uint8Array | undefined {
+  return read.get(request);
+}
+
+/** The request as Node's HTTP server parsed it, when the app is served by @hono/node-server. */
+function nodeRequestOf(env: unknown): IncomingMessage | undefined {
+  const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof IncomingMessage ? incoming : undefined;
+}
+
+/**
+ * What Node's parser says of the body: "none" without Content-Length and Transfer-Encoding;
+ * "bounded" with a Content-Length within the limit and no Transfer-Encoding (the parser then hands
+ * over exactly that many bytes, whatever the client sends), so it is read whole at once; otherwise
+ * "unknown": read as a bounded stream.
+ */
+function boundedLength(incoming: IncomingMessage, maxBytes: number): "none" | "bounded" | "unknown" {
+  const length = incoming.headers["content-length"];
+  if (incoming.headers["transfer-encoding"] !== undefined) return "unknown";
+  if (length === undefined) return "none";
+  return /^\d+$/.test(length) && Number(length) <= maxBytes ? "bounded" : "unknown";
+}
+
+/**
+ * Reads a body whose length Node's parser bounds, without the web stream the request would make
+ * for it (@hono/node-server reads such a body straight from Node's request).
+ */
+async function readWhole(request: Request): Promise<BoundedBytes> {
+  try {
+    return { ok: true, bytes: new Uint8Array(await request.arrayBuffer()) };
+  } catch {
+    return { ok: false, problem: "unreadable" };
+  }
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { CONTEXT_LIMITS } from "../model/task-request.js";
-import { readBoundedBytes } from "./body-limit.js";
+import { type BoundedBytes, bodyReadBefore, readBoundedBytes } from "./body-limit.js";
 import { type ErrorReply, reply, sendError } from "./errors.js";
 import { jsonTextNestingDepth } from "./json-limits.js";
 
@@ -15,6 +15,8 @@ export const MAX_BODY_NESTING = CONTEXT_LIMITS.maxDepth + 4;
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 export type BodyResult = { ok: true; text: string } | { ok: false; reply: ErrorReply };
 
 /**
@@ -23,7 +25,14 @@ export type BodyResult = { ok: true; text: string } | { ok: false; reply: ErrorR
  * limit, bytes that are not UTF-8 a 400.
  */
 export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<BodyResult> {
-  const body = await readBoundedBytes(request, maxBytes);
+  // Read already by the app's limitBody (within its limit, which may be above this one).
+  const before = bodyReadBefore(request);
+  const body: BoundedBytes =
+    before === undefined
+      ? await readBoundedBytes(request, maxBytes)
+      : before.byteLength > maxBytes
+        ? { ok: false, problem: "too_large" }
+        : { ok: true, bytes: before };
   if (!body.ok) {
     return body.problem === "too_large"
       ? tooLarge(maxBytes)
@@ -33,7 +42,7 @@ export async function readBoundedBody(request: Request, maxBytes = MAX_BODY_BYTE
         };
   }
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(body.bytes) };
+    return { ok: true, text: UTF8.decode(body.bytes) };
   } catch {
     return { ok: false, reply: reply("BAD_REQUEST", "the request body is not valid UTF-8; send UTF-8 JSON") };
   }
