@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { InProcessClient } from "./client/in-process-client.js";
 import { LifecycleEvents } from "./events/lifecycle-events.js";
+import { stepTypesFrom } from "./lifecycle/step-types.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import type { MetricsSink } from "./observability/metrics-sink.js";
 import { Orchestrator, type OrchestratorOptions } from "./orchestrator/orchestrator.js";
@@ -219,6 +220,7 @@ export class Tasker {
         namespaces,
       },
       this.metrics,
+      stepTypesFrom(this.templates),
     );
     await worker.start();
     this.workers.add(worker);

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { except } from "hono/combine";
 import { matchedRoutes } from "hono/route";
+import { stepTypesFrom } from "../lifecycle/step-types.js";
 import { TaskerError } from "../model/errors.js";
 import { CONTEXT_LIMITS } from "../model/task-request.js";
 import { defaultLogger, type Logger } from "../observability/logger.js";
@@ -191,6 +192,7 @@ function remoteWorkersOf(tasker: ApiTasker, logger: Logger) {
           maxResultBytes: CONTEXT_LIMITS.maxBytes,
           logger: logger.child({ component: "worker-protocol" }),
           metrics: tasker.metrics,
+          stepTypeOf: stepTypesFrom(tasker.templates),
         });
         await remote.start();
         return remote;

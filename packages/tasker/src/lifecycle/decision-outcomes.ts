@@ -90,6 +90,33 @@ export async function applyStepCreations(
   return { outcomes: applied, creations };
 }
 
+/**
+ * A decision's or a batchable step's success whose result carries no outcome at all fails for
+ * good: stored as it is, the step would complete and create nothing, skipping every branch or
+ * batch without a word. Undefined when the success is fine as it is (any other type, or an unknown
+ * one: the template version is not registered any more).
+ */
+export function missingStepCreation(
+  type: StepType | undefined,
+  name: string,
+  outcome: AttemptOutcome,
+): AttemptOutcome | undefined {
+  if (!outcome.ok || (type !== "decision" && type !== "batchable")) return undefined;
+  if (outcomeField(outcome.result) !== undefined || batchOutcomeField(outcome.result) !== undefined)
+    return undefined;
+  return type === "decision"
+    ? invalidOutcome(
+        `decision "${name}" returned a result without a decision_point_outcome; a decision returns decide([...]) or noBranches()`,
+        [],
+        "invalid_decision_outcome",
+      )
+    : invalidOutcome(
+        `batchable step "${name}" returned a result without a batch_processing_outcome; a batchable step returns createBatches(...) or noBatches()`,
+        [],
+        "invalid_batch_outcome",
+      );
+}
+
 /** Task states in which no step is created any more. */
 const FINISHED_TASK_STATES: ReadonlySet<string> = new Set(["complete", "cancelled", "resolved_manually"]);
 

@@ -5,7 +5,9 @@ import type { Database } from "../store/database.js";
 import { type ClaimedStep, readDependencyResults } from "../store/sql/steps.js";
 import { reevaluateStoppedBatch } from "./batch-failures.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
+import { missingStepCreation } from "./decision-outcomes.js";
 import { GroupCommit } from "./group-commit.js";
+import type { StepOfTemplate, StepTypeOf } from "./step-types.js";
 import {
   type ContinueWith,
   type OutcomePlanner,
@@ -32,11 +34,15 @@ export interface OutcomeStoreOptions {
   logger: Logger;
   /** How outcomes advance their tasks (default planFromCounts; planFromSteps is the reference). */
   planner?: OutcomePlanner | undefined;
+  /** Finds a step's type, so that a decision's or batchable step's success without an outcome fails. */
+  stepTypeOf?: StepTypeOf | undefined;
 }
 
 /** One attempt's outcome, as its worker hands it over to be stored. */
 export interface AttemptToStore {
   claim: Pick<ClaimedStep, "task_uuid" | "workflow_step_uuid" | "attempts"> & { child_count?: number };
+  /** Where the step comes from (its type is checked against its success); unknown: not checked. */
+  step?: StepOfTemplate | undefined;
   /** The claim holder: only it, on this attempt, may store the outcome. */
   workerId: string;
   /** The delivery's queue row (Postgres transport), deleted with the outcome. */
@@ -84,8 +90,9 @@ export class OutcomeStore {
   }
 
   async store(a: AttemptToStore): Promise<StoredAttempt> {
+    const outcome = await this.checked(a);
     try {
-      return await this.storeAs(a, a.outcome);
+      return await this.storeAs(a, outcome);
     } catch (err) {
       // If this fails too (the database is still away), the error goes up: the step's lease runs
       // out and it is taken over, the claim counting the attempt (or failed by the lost-claim
@@ -94,8 +101,15 @@ export class OutcomeStore {
         { err: errorText(err), code: sqlState(err) },
         "storing the step outcome failed; storing it as a failed attempt instead",
       );
-      return await this.storeAs(a, outcomeNotStored(a.outcome, err));
+      return await this.storeAs(a, outcomeNotStored(outcome, err));
     }
+  }
+
+  /** The outcome to store: a success of the wrong shape for its step's type fails for good. */
+  private async checked(a: AttemptToStore): Promise<AttemptOutcome> {
+    if (!a.outcome.ok || !a.step || !this.opts.stepTypeOf) return a.outcome;
+    const type = await this.opts.stepTypeOf(a.step).catch(() => undefined);
+    return missingStepCreation(type, a.step.name, a.outcome) ?? a.outcome;
   }
 
   private async storeAs(a: AttemptToStore, outcome: AttemptOutcome): Promise<StoredAttempt> {

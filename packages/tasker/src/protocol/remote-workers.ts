@@ -4,6 +4,7 @@ import { settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
+import type { StepTypeOf } from "../lifecycle/step-types.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
 import { batchConfigOf } from "../model/batch-outcome.js";
 import { checkCheckpoint } from "../model/checkpoint.js";
@@ -26,6 +27,7 @@ import {
   selectTemplateCallables,
   upsertRemoteWorker,
 } from "../store/sql/remote-workers.js";
+import { selectStepOrigin } from "../store/sql/step-origin.js";
 import type { ClaimedStep } from "../store/sql/steps.js";
 import { releaseClaim } from "../store/sql/transition-steps.js";
 import { setWorkerStatus } from "../store/sql/workers.js";
@@ -56,6 +58,8 @@ export interface RemoteWorkersOptions {
   maxResultBytes: number;
   logger: Logger;
   metrics?: MetricsSink | undefined;
+  /** Finds a claimed step's type (see OutcomeStoreOptions.stepTypeOf). */
+  stepTypeOf?: StepTypeOf | undefined;
 }
 
 /** How long a registration read from the database is trusted before it is read again. */
@@ -109,6 +113,7 @@ export class RemoteWorkers {
       shutdown: this.shutdown.signal,
       metrics: opts.metrics,
       logger: opts.logger,
+      stepTypeOf: opts.stepTypeOf,
     });
   }
 
@@ -250,6 +255,8 @@ export class RemoteWorkers {
         attempts: ref.attempts,
         child_count: ran?.step.child_count,
       },
+      // A claim another server handed out: where its step comes from is read (successes only).
+      step: ran?.step ?? (outcome.ok ? await selectStepOrigin(this.db, ref.stepUuid) : undefined),
       workerId,
       outboxMsgId: null,
       outcome: settled,

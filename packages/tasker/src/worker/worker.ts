@@ -4,6 +4,7 @@ import { settleBatchFailure } from "../lifecycle/batch-failures.js";
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { defineLazy, HandedOn } from "../lifecycle/handed-on.js";
 import { OutcomeStore } from "../lifecycle/outcome-store.js";
+import type { StepTypeOf } from "../lifecycle/step-types.js";
 import type { ContinueWith } from "../lifecycle/store-outcomes.js";
 import { batchConfigOf } from "../model/batch-outcome.js";
 import { DEFAULT_MAX_RESULT_BYTES } from "../model/result-limits.js";
@@ -110,6 +111,8 @@ export class Worker {
     private readonly logger: Logger,
     options: WorkerOptions,
     metrics?: MetricsSink,
+    /** Finds a claimed step's type (see OutcomeStoreOptions.stepTypeOf). */
+    stepTypeOf?: StepTypeOf,
   ) {
     this.workerId =
       options.workerId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -140,6 +143,7 @@ export class Worker {
       shutdown: this.shutdown.signal,
       metrics,
       logger,
+      stepTypeOf,
     });
   }
 
@@ -404,6 +408,7 @@ export class Worker {
   ): Promise<{ next: NextStep | undefined } | undefined> {
     const stored = await this.outcomes.store({
       claim,
+      step: claim,
       workerId: this.workerId,
       outboxMsgId,
       outcome,

@@ -159,4 +159,51 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)",
       "work_003",
     ]);
   });
+
+  it.each([
+    ["the server that handed the claim out", false],
+    ["another server", true],
+  ])("fails a batchable step whose reported success carries no outcome, on %s", async (_, elsewhere) => {
+    const id = `rb-plain-${backend}-${elsewhere}`;
+    await post(h, "/v1/worker/workers", {
+      worker_id: id,
+      namespaces: ["test_rbatch"],
+      handlers: ["rb.split", "rb.work", "rb.join"],
+      sdk: { name: "test", version: "1" },
+    });
+    const { task } = await h.client.createTask({
+      name: "remote_bulk",
+      namespace: "test_rbatch",
+      context: {},
+    });
+    const [split] = (await post(h, `/v1/worker/workers/${id}/claims`, { max_steps: 1, wait_ms: 5000 })).body
+      .steps;
+    expect(split.step_name).toBe("split");
+    const other = elsewhere
+      ? await startOrchestrationServer({
+          tasker: h.tasker,
+          port: 0,
+          hostname: "127.0.0.1",
+          auth: { enabled: false },
+        })
+      : undefined;
+    const answer = await call((other ?? h).url, `/v1/worker/workers/${id}/results`, {
+      method: "POST",
+      json: {
+        claim_token: split.claim_token,
+        outcome: { status: "success", result: { rows: 5 } },
+        continue: false,
+      },
+    });
+    await other?.close();
+    expect(answer.status).toBe(200);
+    expect(answer.body.outcome).not.toBe("completed");
+    const done = await h.client.waitForTask(task.task_uuid, { timeoutMs: 10_000 });
+    expect(done.status).toBe("error");
+    expect(done.steps.find((s) => s.name === "split")?.error).toMatchObject({
+      code: "invalid_batch_outcome",
+      message: expect.stringContaining("without a batch_processing_outcome"),
+    });
+    expect(done.steps.map((s) => s.name)).toEqual(["split"]);
+  });
 });

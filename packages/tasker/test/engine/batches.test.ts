@@ -65,6 +65,8 @@ type Input = {
   fail?: string[];
   /** A raw outcome for split to return. */
   outcome?: unknown;
+  /** split returns a plain result, with no outcome at all. */
+  plain?: boolean;
 };
 type Counted = { batch_id: string; count: number; sum: number; from: number };
 
@@ -99,6 +101,7 @@ describe.each(testBackends())("batches on %s", (backend) => {
       const input = ctx.input as unknown as Input;
       batchConfigSeen = ctx.batchConfig;
       if (input.outcome) return { batch_processing_outcome: input.outcome };
+      if (input.plain) return { planned: false };
       if (input.total === 0) return noBatches({ reason: "no rows" });
       // The template's batch_size unless the task says otherwise.
       const plan = planBatches({
@@ -174,6 +177,21 @@ describe.each(testBackends())("batches on %s", (backend) => {
       "SELECT name, state, initialization FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY position",
       [taskUuid],
     );
+
+  it("fails a batchable step for good when its result carries no outcome at all", async () => {
+    const task = await run({ total: 10, plain: true });
+    expect(task.status).toBe("error");
+    const split = task.steps.find((s) => s.name === "split");
+    expect(split?.error).toMatchObject({
+      code: "invalid_batch_outcome",
+      retryable: false,
+      message: expect.stringContaining(
+        'batchable step "split" returned a result without a batch_processing_outcome',
+      ),
+    });
+    expect(split?.attempts).toBe(1);
+    expect(task.steps.some((s) => s.name.startsWith("process_"))).toBe(false);
+  });
 
   it("starts a task with the steps up to its batchable step", async () => {
     const { task } = await tasker.client.createTask({

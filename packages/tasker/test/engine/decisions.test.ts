@@ -74,6 +74,7 @@ const right = defineHandler("decisions.right", {}, async (ctx) => {
 const route = defineHandler("decisions.route", {}, async (ctx) => {
   const choice = (ctx.input as { route: string }).route;
   if (choice === "none") return noBranches({ reason: "nothing to approve" });
+  if (choice === "plain") return { amount: 10 };
   if (choice === "auto") return decide(["auto_approve"], { amount: 10 });
   if (choice === "manager") return decide(["manager_approval"], { amount: 5000 });
   return decide([choice]);
@@ -115,6 +116,19 @@ describe.each(testBackends())("decision points on %s", (backend) => {
     return tasker.client.waitForTask(task.task_uuid, { timeoutMs: 20_000 });
   };
   const stepNames = (task: { steps: { name: string }[] }) => task.steps.map((s) => s.name).sort();
+
+  it("fails a decision for good when its result carries no outcome at all, creating nothing", async () => {
+    const task = await run("plain");
+    expect(task.status).toBe("error");
+    const decision = task.steps.find((s) => s.name === "route");
+    expect(decision?.error).toMatchObject({
+      code: "invalid_decision_outcome",
+      retryable: false,
+      message: expect.stringContaining('decision "route" returned a result without a decision_point_outcome'),
+    });
+    expect(decision?.attempts).toBe(1);
+    expect(stepNames(task)).toEqual(["route", "validate"]);
+  });
 
   it("starts a task with the steps up to its first decision", async () => {
     const { task } = await tasker.client.createTask({

@@ -1,0 +1,25 @@
+import type { ClaimedStep } from "../store/sql/steps.js";
+import type { TemplateStore } from "../store/template-store.js";
+import type { StepType, TaskTemplate } from "../template/schema.js";
+
+/** Where a claimed step comes from: enough to find its type in its task's template version. */
+export type StepOfTemplate = Pick<ClaimedStep, "namespace" | "task_name" | "version" | "name">;
+
+/** A step's type; undefined when its template version is not registered, or names no such step. */
+export type StepTypeOf = (step: StepOfTemplate) => Promise<StepType | undefined>;
+
+const typesByTemplate = new WeakMap<TaskTemplate, ReadonlyMap<string, StepType>>();
+
+/** Step types from the process's template cache: a version is read once, then kept. */
+export function stepTypesFrom(templates: Pick<TemplateStore, "get">): StepTypeOf {
+  return async (step) => {
+    const template = await templates.get(step.namespace, step.task_name, step.version);
+    if (!template) return undefined;
+    let types = typesByTemplate.get(template);
+    if (!types) {
+      types = new Map(template.steps.map((s) => [s.name, s.type]));
+      typesByTemplate.set(template, types);
+    }
+    return types.get(step.name);
+  };
+}

@@ -1,0 +1,13 @@
+import type { StepOfTemplate } from "../../lifecycle/step-types.js";
+import type { Queryable } from "../database.js";
+
+/** Which template version and step a step comes from (its task's namespace, name and version). */
+export async function selectStepOrigin(q: Queryable, stepUuid: string): Promise<StepOfTemplate | undefined> {
+  const [row] = await q.query<StepOfTemplate>(
+    `SELECT s.name, t.namespace, t.name AS task_name, t.version
+       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+      WHERE s.workflow_step_uuid = $1`,
+    [stepUuid],
+  );
+  return row;
+}
