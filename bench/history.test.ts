@@ -32,15 +32,15 @@ describe("seedHistory", () => {
     expect(await count("tasker.workflow_step_edges")).toBe(per.edges * 8);
     expect(await count("tasker.workflow_step_transitions")).toBe(per.stepTransitions * 8);
     expect(await count("tasker.task_transitions")).toBe(per.taskTransitions * 8);
-    // Edges and ancestors point at the copy's own steps, never at the model's.
+    // Edges point at the copy's own steps, never at the model's, and ancestor positions at steps of the copy.
     expect(
       await count(`tasker.workflow_step_edges e
         JOIN tasker.workflow_steps f ON f.workflow_step_uuid = e.from_step_uuid AND f.task_uuid = e.task_uuid
         JOIN tasker.workflow_steps t ON t.workflow_step_uuid = e.to_step_uuid AND t.task_uuid = e.task_uuid`),
     ).toBe(per.edges * 8);
     expect(
-      await count(`tasker.workflow_steps s, unnest(s.ancestor_uuids) a
-        WHERE NOT EXISTS (SELECT 1 FROM tasker.workflow_steps x WHERE x.workflow_step_uuid = a AND x.task_uuid = s.task_uuid)`),
+      await count(`tasker.workflow_steps s, unnest(s.ancestor_positions) r, generate_series(lower(r), upper(r) - 1) a
+        WHERE NOT EXISTS (SELECT 1 FROM tasker.workflow_steps x WHERE x.position = a AND x.task_uuid = s.task_uuid)`),
     ).toBe(0);
   });
 

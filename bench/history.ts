@@ -54,11 +54,11 @@ WITH n AS (
 ), s AS (
   INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
       state, attempts, max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds,
-      ancestor_uuids, results, error, last_attempted_at, created_at, updated_at, completed_at)
+      ancestor_positions, results, error, last_attempted_at, created_at, updated_at, completed_at)
   SELECT ${stepUuid("ws.workflow_step_uuid")}, n.task_uuid, ws.name, ws.position, ws.handler_callable,
          ws.initialization, ws.state, ws.attempts, ws.max_attempts, ws.retryable, ws.backoff, ws.backoff_base_ms,
          ws.max_backoff_ms, ws.timeout_seconds,
-         ARRAY(SELECT ${stepUuid("a")} FROM unnest(ws.ancestor_uuids) AS a),
+         ws.ancestor_positions,
          ws.results, ws.error, n.at, n.at, n.at, n.at
     FROM n JOIN tasker.workflow_steps ws ON ws.task_uuid = n.model
 ), e AS (

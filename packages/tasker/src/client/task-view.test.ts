@@ -43,7 +43,7 @@ function stepRow(state: StepState, overrides: Partial<StepRow> = {}): StepRow {
     backoff_base_ms: 1000,
     max_backoff_ms: 30_000,
     timeout_seconds: 30,
-    ancestor_uuids: [],
+    ancestor_positions: "{}",
     child_uuids: [],
     state,
     attempts: state === "pending" ? 0 : 1,

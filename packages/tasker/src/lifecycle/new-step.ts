@@ -10,7 +10,10 @@ type TemplateStep = TaskTemplate["steps"][number];
  */
 export function newStepOf(
   s: TemplateStep,
-  place: Pick<NewStep, "workflow_step_uuid" | "task_uuid" | "position" | "ancestor_uuids" | "child_uuids">,
+  place: Pick<
+    NewStep,
+    "workflow_step_uuid" | "task_uuid" | "position" | "ancestor_positions" | "child_uuids"
+  >,
 ): NewStep {
   return {
     workflow_step_uuid: place.workflow_step_uuid,
@@ -28,7 +31,7 @@ export function newStepOf(
     backoff_base_ms: s.retry.backoff_base_ms,
     max_backoff_ms: s.retry.max_backoff_ms,
     timeout_seconds: s.timeout_seconds,
-    ancestor_uuids: place.ancestor_uuids,
+    ancestor_positions: place.ancestor_positions,
     child_uuids: place.child_uuids,
   };
 }

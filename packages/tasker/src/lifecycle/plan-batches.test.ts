@@ -32,7 +32,7 @@ const split: ExistingStep = {
   name: "split",
   state: "in_progress",
   position: 0,
-  ancestor_uuids: [],
+  ancestor_positions: "{}",
   claimed_by: "w1",
   attempts: 1,
 };

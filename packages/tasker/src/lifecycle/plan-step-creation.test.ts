@@ -27,7 +27,7 @@ const existing: ExistingStep[] = [
     name: "validate",
     state: "complete",
     position: 0,
-    ancestor_uuids: [],
+    ancestor_positions: "{}",
     claimed_by: null,
     attempts: 1,
   },
@@ -36,7 +36,7 @@ const existing: ExistingStep[] = [
     name: "route",
     state: "in_progress",
     position: 1,
-    ancestor_uuids: ["v"],
+    ancestor_positions: "{[0,1)}",
     claimed_by: "w",
     attempts: 1,
   },
@@ -52,10 +52,16 @@ describe("planDecision", () => {
     expect(plan.kind).toBe("create");
     const creation = (plan as Extract<typeof plan, { kind: "create" }>).creation!;
     expect(
-      creation.steps.map((s) => [s.name, s.position, s.ancestor_uuids, s.child_uuids, s.unfinished_parents]),
+      creation.steps.map((s) => [
+        s.name,
+        s.position,
+        s.ancestor_positions,
+        s.child_uuids,
+        s.unfinished_parents,
+      ]),
     ).toEqual([
-      ["auto", 2, ["v", "r"], ["new2"], 1],
-      ["done", 3, ["v", "r", "new1"], [], 1],
+      ["auto", 2, "{[0,2)}", ["new2"], 1],
+      ["done", 3, "{[0,3)}", [], 1],
     ]);
     expect(creation.steps[0]).toMatchObject({ handler_callable: "u.auto", initialization: { limit: 10 } });
     expect(creation.edges).toEqual([
@@ -63,7 +69,7 @@ describe("planDecision", () => {
       { from: "new1", to: "new2" },
     ]);
     expect(creation.updates).toEqual([
-      { workflow_step_uuid: "r", add_children: ["new1"], add_unfinished: 0, add_ancestors: [] },
+      { workflow_step_uuid: "r", add_children: ["new1"], add_unfinished: 0, add_ancestors: "{}" },
     ]);
   });
 

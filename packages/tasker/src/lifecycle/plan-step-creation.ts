@@ -5,6 +5,7 @@ import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
 import type { ExistingStep, StepsCreation } from "../store/sql/create-steps.js";
 import type { TaskTemplate } from "../template/schema.js";
 import { type ShapeStep, stepsForOutcome } from "../template/step-creation.js";
+import { positionRanges, rangePositions } from "./ancestor-positions.js";
 import { newStepOf } from "./new-step.js";
 
 type TemplateStep = TaskTemplate["steps"][number];
@@ -105,22 +106,27 @@ export function creationOf(
   const lateEdges = planned.lateEdges.filter((e) => byName.get(e.to)?.state === "pending");
   const edges = [...planned.edges, ...lateEdges];
 
-  const ancestors = new Map<string, string[]>(existing.map((s) => [s.name, s.ancestor_uuids]));
-  const order = [...existing.map((s) => s.workflow_step_uuid), ...planned.create.map((n) => uuidOf.get(n)!)];
-  const inOrder = (uuids: Set<string>) => order.filter((u) => uuids.has(u));
+  // New steps come after every step of the task, in the order planned (parents first).
+  const firstPosition = Math.max(-1, ...existing.map((s) => s.position)) + 1;
+  const positionOf = new Map([
+    ...existing.map((s) => [s.name, s.position] as const),
+    ...planned.create.map((name, i) => [name, firstPosition + i] as const),
+  ]);
+  const ancestors = new Map<string, number[]>(
+    existing.map((s) => [s.name, rangePositions(s.ancestor_positions)]),
+  );
   for (const name of planned.create) {
-    const own = new Set<string>();
+    const own = new Set<number>();
     for (const e of planned.edges) {
       if (e.to !== name || e.order) continue;
-      own.add(uuidOf.get(e.from)!);
+      own.add(positionOf.get(e.from)!);
       for (const a of ancestors.get(e.from) ?? []) own.add(a);
     }
-    ancestors.set(name, inOrder(own));
+    ancestors.set(name, [...own]);
   }
 
   const unfinished = (name: string) =>
     isNew.has(name) || !STEP_SATISFIED_STATES.has(byName.get(name)?.state as StepState);
-  const firstPosition = Math.max(-1, ...existing.map((s) => s.position)) + 1;
   const declared = new Map(templateSteps.map((s) => [s.name, s]));
   const steps = planned.create.map((name, i) => {
     const s = declared.get(name)!;
@@ -129,7 +135,7 @@ export function creationOf(
         workflow_step_uuid: uuidOf.get(name)!,
         task_uuid: claim.taskUuid,
         position: firstPosition + i,
-        ancestor_uuids: ancestors.get(name)!,
+        ancestor_positions: positionRanges(ancestors.get(name)!),
         child_uuids: edges.filter((e) => e.from === name).map((e) => uuidOf.get(e.to)!),
       }),
       unfinished_parents: planned.edges.filter((e) => e.to === name && unfinished(e.from)).length,
@@ -138,7 +144,7 @@ export function creationOf(
 
   const updates = new Map<
     string,
-    { add_children: string[]; add_unfinished: number; add_ancestors: string[] }
+    { add_children: string[]; add_unfinished: number; add_ancestors: number[] }
   >();
   const updateOf = (name: string) => {
     const uuid = uuidOf.get(name)!;
@@ -155,8 +161,8 @@ export function creationOf(
     const u = updateOf(e.to);
     if (unfinished(e.from)) u.add_unfinished += 1;
     if (e.order) continue;
-    const has = new Set([...(byName.get(e.to)?.ancestor_uuids ?? []), ...u.add_ancestors]);
-    for (const a of [...(ancestors.get(e.from) ?? []), uuidOf.get(e.from)!]) {
+    const has = new Set([...(ancestors.get(e.to) ?? []), ...u.add_ancestors]);
+    for (const a of [...(ancestors.get(e.from) ?? []), positionOf.get(e.from)!]) {
       if (!has.has(a)) {
         has.add(a);
         u.add_ancestors.push(a);
@@ -170,7 +176,12 @@ export function creationOf(
       creator: { stepUuid: claim.stepUuid, workerId: claim.workerId, attempts: claim.attempts },
       steps,
       edges: edges.map((e) => ({ from: uuidOf.get(e.from)!, to: uuidOf.get(e.to)! })),
-      updates: [...updates].map(([workflow_step_uuid, u]) => ({ workflow_step_uuid, ...u })),
+      updates: [...updates].map(([workflow_step_uuid, u]) => ({
+        workflow_step_uuid,
+        add_children: u.add_children,
+        add_unfinished: u.add_unfinished,
+        add_ancestors: positionRanges(u.add_ancestors),
+      })),
       createdAt: opts.now,
     },
     created: steps.map((s) => ({
@@ -178,7 +189,7 @@ export function creationOf(
       name: s.name,
       state: "pending",
       position: s.position,
-      ancestor_uuids: s.ancestor_uuids,
+      ancestor_positions: s.ancestor_positions,
       claimed_by: null,
       attempts: 0,
     })),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import { eventPayloads } from "../events/lifecycle-events.js";
+import { positionRanges } from "../lifecycle/ancestor-positions.js";
 import { planEvaluation } from "../lifecycle/evaluate-task.js";
 import { jsonbCopy } from "../lifecycle/handed-on.js";
 import { newStepOf } from "../lifecycle/new-step.js";
@@ -135,7 +136,7 @@ export function planNewTask(
       workflow_step_uuid: uuids[position]!,
       task_uuid: taskUuid,
       position,
-      ancestor_uuids: ancestors[position]!.map((k) => uuids[k]!),
+      ancestor_positions: ancestors[position]!,
       child_uuids: children[position]!.map((k) => uuids[k]!),
     }),
   );
@@ -238,12 +239,13 @@ type TemplateStep = TaskTemplate["steps"][number];
 
 /**
  * A template's initial steps (see initialTemplateSteps) in topological order, with each one's
- * ancestors (in that order), parents (in the order it names them) and children (in that order) as
- * positions in it: the same for every task of the template, so made once per loaded template.
+ * parents (in the order it names them) and children (in that order) as positions in it, and its
+ * ancestors' positions as an int4multirange literal: the same for every task of the template, so
+ * made once per loaded template.
  */
 interface TemplateGraph {
   ordered: TemplateStep[];
-  ancestors: number[][];
+  ancestors: string[];
   parents: number[][];
   children: number[][];
 }
@@ -265,7 +267,9 @@ function graphOf(steps: readonly TemplateStep[]): TemplateGraph {
     });
     graph = {
       ordered,
-      ancestors: ordered.map((s) => [...(ancestorsByName.get(s.name) ?? [])].map((n) => position.get(n)!)),
+      ancestors: ordered.map((s) =>
+        positionRanges([...(ancestorsByName.get(s.name) ?? [])].map((n) => position.get(n)!)),
+      ),
       parents,
       children,
     };

@@ -22,7 +22,7 @@ export function stepRow(name: string, over: Partial<StepWithParents> = {}): Step
       backoff_base_ms: 1000,
       max_backoff_ms: 30_000,
       timeout_seconds: 30,
-      ancestor_uuids: [],
+      ancestor_positions: "{}",
       child_uuids: [],
     },
     0,

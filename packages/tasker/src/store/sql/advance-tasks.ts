@@ -7,7 +7,7 @@ import { EVENTS_CHANNEL } from "./events.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { QUEUE_CHANNEL } from "./queue.js";
 import { assembleCtes } from "./step-transition-rows.js";
-import type { ClaimedStep, StepOutcomeWrite } from "./steps.js";
+import { ancestorRows, type ClaimedStep, type StepOutcomeWrite } from "./steps.js";
 
 /** An outcome to store, and the worker that goes on with a step it makes ready (if any). */
 export interface OutcomeWrite extends StepOutcomeWrite {
@@ -70,6 +70,12 @@ function claimedRowSql(c: string, covered: string): string {
                    'child_count', cardinality(${c}.child_uuids), 'covered', ${covered})`;
 }
 
+/**
+ * The positions whose results the worker holds once stored step row `s` ran (its ancestors' and its
+ * own): a claimed child whose ancestor positions equal them needs no read of its dependencies.
+ */
+const HELD_POSITIONS =
+  "s.ancestor_positions + int4multirange(int4range(s.position, s.position + 1)) AS held_positions";
 const sqlList = (values: Iterable<string>) => [...values].map((v) => `'${v}'`).join(", ");
 const TERMINAL = sqlList(TASK_TERMINAL_STATES);
 const SATISFIED = sqlList(STEP_SATISFIED_STATES);
@@ -263,7 +269,7 @@ const singleText = builtPerShape(
           AND ${guard("s.state", "'in_progress'")} AND s.claimed_by = ${p.worker_id}::text AND s.attempts = ${p.attempts}::int
           AND (${p.only_if_lease_expired}::boolean IS NOT TRUE OR s.claim_expires_at < now())
        RETURNING s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.child_uuids, s.last_attempted_at, s.state,
-                 s.attempts${shape.builds ? (shape.success ? ", cardinality(s.ancestor_uuids) AS ancestor_count" : `, CASE WHEN s.state = '${CLAIMED}' THEN ${claimedRowSql("s", "true")} END AS claimed_row`) : ""}
+                 s.attempts${shape.builds ? (shape.success ? `, ${HELD_POSITIONS}` : `, CASE WHEN s.state = '${CLAIMED}' THEN ${claimedRowSql("s", "true")} END AS claimed_row`) : ""}
      )`);
       if (shape.ack) {
         ctes.push(`acked AS (
@@ -316,7 +322,7 @@ const singleText = builtPerShape(
            ? `,
                  CASE WHEN c.state = '${CLAIMED}' THEN ${claimedRowSql(
                    "c",
-                   "cardinality(c.ancestor_uuids) = st.ancestor_count + 1",
+                   "c.ancestor_positions = st.held_positions",
                  )} END AS claimed_row`
            : ""
        }
@@ -435,7 +441,7 @@ const singleText = builtPerShape(
                      cardinality(u.child_uuids) AS child_count, tc.context,
                      coalesce((SELECT jsonb_object_agg(d.name, CASE WHEN d.workflow_step_uuid = ${p.step_uuid}::uuid
                                                                     THEN ${p.payload}::jsonb ELSE d.results END)
-                                 FROM tasker.workflow_steps d WHERE d.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb)
+                                 FROM ${ancestorRows("u", "d")}), '{}'::jsonb)
                        AS dependency_results
                 FROM ${claimedFrom.replace(" WHERE", " JOIN tasker.workflow_steps u ON u.workflow_step_uuid = a.workflow_step_uuid JOIN tasker.tasks tc ON tc.task_uuid = a.task_uuid WHERE")}) c)`
           : "NULL::jsonb";
@@ -509,7 +515,7 @@ const advanceText = builtPerShape(
                  s.last_attempted_at, o.payload, o.stored_state, o.stored_event, o.stored_metadata, o.decided_state,
                  o.decided_event, o.decided_metadata, o.retry_delay_ms, o.worker_id, o.lease_seconds, o.handler_set,
                  s.state <> o.decided_state AS retried, s.state = '${CLAIMED}' AS claimed_again,
-                 s.attempts AS claimed_attempts, o.builds, cardinality(s.ancestor_uuids) AS ancestor_count${
+                 s.attempts AS claimed_attempts, o.builds, ${HELD_POSITIONS}${
                    shape.failures
                      ? `,
                  CASE WHEN s.state = '${CLAIMED}' AND o.builds THEN ${claimedRowSql("s", "true")} END AS claimed_row`
@@ -532,7 +538,7 @@ const advanceText = builtPerShape(
         `freeing AS (
        SELECT x.*, x.unfinished_parents = x.n AND x.state = 'pending' AND x.attempts < x.max_attempts
                    AND x.task_uuid = ANY(ARRAY(SELECT task_uuid FROM t WHERE status NOT IN (${TERMINAL}))) AS ready
-         FROM (SELECT st.i, st.worker_id, st.lease_seconds, st.builds, st.ancestor_count, st.handler_set, c.*,
+         FROM (SELECT st.i, st.worker_id, st.lease_seconds, st.builds, st.held_positions, st.handler_set, c.*,
                       count(*) OVER (PARTITION BY c.uuid)::int AS n
                  FROM stored st CROSS JOIN LATERAL unnest(st.child_uuids) AS u(uuid)
                  CROSS JOIN LATERAL (SELECT k.workflow_step_uuid AS uuid, k.task_uuid, k.position, k.handler_callable,
@@ -547,7 +553,7 @@ const advanceText = builtPerShape(
         // each child claimed for one worker at most.
         ctes.push(
           `chosen AS (
-       SELECT DISTINCT ON (f.i) f.i, f.uuid, f.worker_id, f.lease_seconds, f.builds, f.ancestor_count
+       SELECT DISTINCT ON (f.i) f.i, f.uuid, f.worker_id, f.lease_seconds, f.builds, f.held_positions
          FROM freeing f
         WHERE f.ready AND f.lease_seconds IS NOT NULL AND (${p.handlerSets}::jsonb -> f.handler_set) ? f.handler_callable
         ORDER BY f.i, f.position
@@ -578,7 +584,7 @@ const advanceText = builtPerShape(
                  ${shape.continues ? "k.i" : "NULL::int"} AS claimed_for, ${shape.continues ? "k.worker_id" : "NULL::text"} AS worker_id${
                    shape.continues
                      ? `,
-                 CASE WHEN k.builds THEN ${claimedRowSql("s", "cardinality(s.ancestor_uuids) = k.ancestor_count + 1")} END AS claimed_row`
+                 CASE WHEN k.builds THEN ${claimedRowSql("s", "s.ancestor_positions = k.held_positions")} END AS claimed_row`
                      : ""
                  }
      )`,
@@ -752,9 +758,8 @@ const advanceText = builtPerShape(
               SELECT u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization, a.attempts,
                      u.max_attempts, u.timeout_seconds, tc.name AS task_name, tc.namespace, tc.version, tc.correlation_id,
                      cardinality(u.child_uuids) AS child_count, tc.context,
-                     coalesce((SELECT jsonb_object_agg(d.name, coalesce(ds.payload, d.results)) FROM tasker.workflow_steps d
-                                 LEFT JOIN stored ds ON ds.workflow_step_uuid = d.workflow_step_uuid
-                                WHERE d.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results
+                     coalesce((SELECT jsonb_object_agg(d.name, coalesce(ds.payload, d.results)) FROM ${ancestorRows("u", "d")}
+                                 LEFT JOIN stored ds ON ds.workflow_step_uuid = d.workflow_step_uuid), '{}'::jsonb) AS dependency_results
                 FROM (${claimedSteps.join(" UNION ALL ")}) a
                 JOIN tasker.workflow_steps u ON u.workflow_step_uuid = a.workflow_step_uuid
                 JOIN tasker.tasks tc ON tc.task_uuid = a.task_uuid

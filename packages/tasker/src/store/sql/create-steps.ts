@@ -12,7 +12,8 @@ export interface ExistingStep {
   name: string;
   state: string;
   position: number;
-  ancestor_uuids: string[];
+  /** Its ancestors' positions, an int4multirange literal (see ancestor-positions.ts). */
+  ancestor_positions: string;
   claimed_by: string | null;
   attempts: number;
 }
@@ -38,7 +39,7 @@ export function tasksForCreationStatement(taskUuids: readonly string[]): Stateme
                    WHERE tt.namespace = t.namespace AND tt.name = t.name AND tt.version = t.version) AS definition,
                  coalesce((SELECT jsonb_agg(jsonb_build_object('workflow_step_uuid', s.workflow_step_uuid,
                                   'name', s.name, 'state', s.state, 'position', s.position,
-                                  'ancestor_uuids', s.ancestor_uuids, 'claimed_by', s.claimed_by,
+                                  'ancestor_positions', s.ancestor_positions, 'claimed_by', s.claimed_by,
                                   'attempts', s.attempts) ORDER BY s.position)
                              FROM tasker.workflow_steps s WHERE s.task_uuid = t.task_uuid), '[]'::jsonb) AS steps
             FROM tasker.tasks t WHERE t.task_uuid = ANY($1::uuid[])`,
@@ -63,7 +64,8 @@ export interface StepsCreation {
     workflow_step_uuid: string;
     add_children: string[];
     add_unfinished: number;
-    add_ancestors: string[];
+    /** Positions, an int4multirange literal. */
+    add_ancestors: string;
   }[];
   createdAt: Date;
 }
@@ -105,9 +107,9 @@ const createStepsText = numberUsedParams(
      ), up AS (
        UPDATE tasker.workflow_steps s
           SET child_uuids = s.child_uuids || u.add_children, unfinished_parents = s.unfinished_parents + u.add_unfinished,
-              ancestor_uuids = s.ancestor_uuids || u.add_ancestors, updated_at = ${p.createdAt}::timestamptz
+              ancestor_positions = s.ancestor_positions + u.add_ancestors, updated_at = ${p.createdAt}::timestamptz
          FROM jsonb_to_recordset(${p.updates}::jsonb) AS u(workflow_step_uuid uuid, add_children uuid[], add_unfinished int,
-              add_ancestors uuid[])
+              add_ancestors int4multirange)
         WHERE s.workflow_step_uuid = u.workflow_step_uuid AND EXISTS (SELECT 1 FROM creator)
      ), tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)

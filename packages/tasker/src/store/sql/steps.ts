@@ -24,7 +24,8 @@ export interface NewStep {
   backoff_base_ms: number;
   max_backoff_ms: number;
   timeout_seconds: number;
-  ancestor_uuids: string[];
+  /** The positions of its ancestors, as an int4multirange literal (see ancestor-positions.ts). */
+  ancestor_positions: string;
   /** The steps that depend on this one. */
   child_uuids: string[];
 }
@@ -38,10 +39,10 @@ export interface NewStep {
 export function newStepColumns(extra = ""): { list: string; record: string } {
   return {
     list: `workflow_step_uuid, task_uuid, name, position, handler_callable, initialization, max_attempts, retryable,
-              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_uuids, child_uuids, unfinished_parents`,
+              backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, ancestor_positions, child_uuids, unfinished_parents`,
     record: `x(workflow_step_uuid uuid, task_uuid uuid, name text, position int,
               handler_callable text, initialization jsonb, max_attempts int, retryable boolean, backoff text,
-              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_uuids uuid[], child_uuids uuid[],
+              backoff_base_ms int, max_backoff_ms int, timeout_seconds real, ancestor_positions int4multirange, child_uuids uuid[],
               unfinished_parents int${extra ? `, ${extra}` : ""})`,
   };
 }
@@ -87,7 +88,7 @@ export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
     backoff_base_ms: s.backoff_base_ms,
     max_backoff_ms: s.max_backoff_ms,
     timeout_seconds: s.timeout_seconds,
-    ancestor_uuids: s.ancestor_uuids,
+    ancestor_positions: s.ancestor_positions,
     child_uuids: s.child_uuids,
     state: "pending",
     attempts: 0,
@@ -312,13 +313,22 @@ export interface ClaimedStep {
 }
 
 /**
+ * The ancestors' rows `a` of step row `u`, for a FROM clause: each range of its ancestor positions
+ * read by (task_uuid, position) through workflow_steps_position_idx.
+ */
+export function ancestorRows(u: string, a: string): string {
+  return `unnest(${u}.ancestor_positions) AS ${a}_range JOIN tasker.workflow_steps ${a}
+         ON ${a}.task_uuid = ${u}.task_uuid AND ${a}.position >= lower(${a}_range) AND ${a}.position < upper(${a}_range)`;
+}
+
+/**
  * The columns of a {@link ClaimedStep}, from the claimed step row `u` joined to its task `t`: what
  * every claim returns, whichever statement made it.
  */
 export const CLAIMED_STEP_COLUMNS = `u.workflow_step_uuid, u.task_uuid, u.name, u.handler_callable, u.initialization,
   u.attempts, u.max_attempts, u.timeout_seconds, t.name AS task_name, t.namespace, t.version, t.correlation_id,
-  cardinality(u.child_uuids) AS child_count, u.checkpoint, t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
-                        WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS dependency_results`;
+  cardinality(u.child_uuids) AS child_count, u.checkpoint, t.context, coalesce((SELECT jsonb_object_agg(a.name, a.results)
+                        FROM ${ancestorRows("u", "a")}), '{}'::jsonb) AS dependency_results`;
 
 /** The named parameters of {@link claimStepCtes}. */
 export const CLAIM_PARAMS = [
@@ -644,8 +654,7 @@ export async function readDependencyResults(
   stepUuid: string,
 ): Promise<Record<string, unknown>> {
   const [row] = await q.query<{ results: Record<string, unknown> }>(
-    `SELECT coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM tasker.workflow_steps a
-                       WHERE a.workflow_step_uuid = ANY(u.ancestor_uuids)), '{}'::jsonb) AS results
+    `SELECT coalesce((SELECT jsonb_object_agg(a.name, a.results) FROM ${ancestorRows("u", "a")}), '{}'::jsonb) AS results
        FROM tasker.workflow_steps u WHERE u.workflow_step_uuid = $1`,
     [stepUuid],
   );
