@@ -7,7 +7,8 @@
 //               waiting for a loaded machine does not inflate
 //   throughput  --tasks linear5 tasks in flight (8 creators), rounds alternated: steps/s, and
 //               this process's CPU time per task
-//   shapes      the wide and long shapes (shapes.ts), rounds alternated: steps/s
+//   shapes      the wide and long shapes (shapes.ts), rounds alternated: steps/s, and the CPU
+//               time per step of this process and (PostgreSQL) the server
 // Usage:
 //   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
 //     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
@@ -27,7 +28,7 @@ import { CompletionTracker } from "./completion-tracker.js";
 import { measureThroughput } from "./measure.js";
 import { count } from "./options.js";
 import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
-import { runShape, SHAPES, type Shape, shapeTemplateDir } from "./shapes.js";
+import { runShape, SHAPES, type Shape, shapeTasks, shapeTemplateDir, stepsPerTask } from "./shapes.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 
@@ -212,17 +213,29 @@ try {
 
   /**
    * Rounds of `measure` per contender, alternated; prints each round and the median ratio. With
-   * `perTask`, also this process's CPU time per task in each round.
+   * `perTask`, also this process's CPU time per task (or per `unit`) in each round, and on
+   * PostgreSQL the server's.
    */
-  async function inRounds(label: string, measure: (c: Contender) => Promise<number>, perTask?: number) {
+  async function inRounds(
+    label: string,
+    measure: (c: Contender) => Promise<number>,
+    perTask?: number,
+    unit = "task",
+  ) {
     const byName = new Map(contenders.map((c) => [c.name, [] as number[]]));
     const cpuByName = new Map(contenders.map((c) => [c.name, [] as number[]]));
+    const serverByName = new Map(contenders.map((c) => [c.name, [] as number[]]));
     for (let r = 0; r < rounds; r++) {
       for (const c of inTurn(r)) {
+        await listServerPids(c);
+        const server0 = serverCpu(c);
         const cpu0 = process.cpuUsage();
         byName.get(c.name)?.push(await measure(c));
         const cpu = process.cpuUsage(cpu0);
-        if (perTask) cpuByName.get(c.name)?.push((cpu.user + cpu.system) / 1000 / perTask);
+        if (perTask) {
+          cpuByName.get(c.name)?.push((cpu.user + cpu.system) / 1000 / perTask);
+          serverByName.get(c.name)?.push(serverCpuMs(server0, serverCpu(c)) / perTask);
+        }
       }
     }
     const b = byName.get(base.name) as number[];
@@ -235,14 +248,19 @@ try {
       );
     }
     if (!perTask) return;
-    const bc = cpuByName.get(base.name) as number[];
-    console.log("CPU ms per task per round, median, median of the rounds' ratios");
-    for (const c of contenders) {
-      const xs = cpuByName.get(c.name) as number[];
-      const ratios = xs.map((x, i) => x / (bc[i] as number));
-      console.log(
-        `${c.name.slice(0, 19).padEnd(20)}${xs.map((x) => x.toFixed(2)).join(" / ")}  median ${median(xs).toFixed(2)}  ratio ${median(ratios).toFixed(3)}x`,
-      );
+    for (const [whose, of] of [
+      ["CPU", cpuByName],
+      ...(backend === "postgres" ? ([["server CPU", serverByName]] as const) : []),
+    ] as const) {
+      const bc = of.get(base.name) as number[];
+      console.log(`${whose} ms per ${unit} per round, median, median of the rounds' ratios`);
+      for (const c of contenders) {
+        const xs = of.get(c.name) as number[];
+        const ratios = xs.map((x, i) => x / (bc[i] as number));
+        console.log(
+          `${c.name.slice(0, 19).padEnd(20)}${xs.map((x) => x.toFixed(3)).join(" / ")}  median ${median(xs).toFixed(3)}  ratio ${median(ratios).toFixed(3)}x`,
+        );
+      }
     }
   }
 
@@ -268,6 +286,8 @@ try {
       await inRounds(
         `${shape}, ~${shapeSteps} steps`,
         async (c) => (await runShape(c, shape, shapeSteps)).stepsPerS,
+        shapeTasks(shape, shapeSteps) * stepsPerTask(shape),
+        "step",
       );
     }
   }
