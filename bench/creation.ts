@@ -5,13 +5,15 @@
 // linear5-unserved.yaml), so no handler runs and nothing is claimed at creation: a creation is
 // measured alone, with its root step enqueued and its queue woken, as an API server in front of
 // busy or remote workers does it. The kinds run in turn, round after round, so the machine's noise
-// falls on all of them alike; each figure is the median round's.
-import { Agent, request } from "node:http";
+// falls on all of them alike; each figure is the median round's. The HTTP kinds' clients run in a
+// process of their own (bench/http-load.ts), as a user's load generator would: the CPU per task is
+// then the server's alone (the load generator's is said beside it).
 import type { Logger } from "@tasker-ts/tasker";
 import type { TaskRequest } from "@tasker-ts/tasker/client";
 import type pg from "pg";
 import { backendCpu, cpuSpent } from "./app-load.js";
 import type { Finding } from "./compare.js";
+import { HttpLoad } from "./http-load.js";
 import type { Backend } from "./options.js";
 import { type BenchResult, emptyResult } from "./results.js";
 import { percentile, round } from "./stats.js";
@@ -40,7 +42,10 @@ export interface CreationOptions {
 interface Round {
   tasks: number;
   ms: number;
+  /** This process's: the engine, and for the HTTP kinds the server. */
   cpuMs: number;
+  /** The HTTP load generator's (its own process); 0 for the in-process kinds. */
+  clientCpuMs: number;
   dbCpuMs: number | null;
   calls: number[];
   queries: number;
@@ -55,26 +60,44 @@ export async function benchCreation(
   say: (line: string) => void,
 ): Promise<BenchResult[]> {
   const engine = await BenchEngine.open(backend, logger);
-  const newAgent = () => new Agent({ keepAlive: true, maxSockets: CREATION_CLIENTS });
-  let agent = newAgent();
+  const load = HttpLoad.start();
   try {
-    const url = new URL(await engine.serverUrl());
-    const post = (path: string, body: unknown) => postJson(agent, url, path, body);
+    const url = await engine.serverUrl();
     const batch = Array.from({ length: opts.batchSize }, () => UNSERVED);
-    const create: Record<CreationKind, () => Promise<number>> = {
+    const inProcess = {
       "in-process": async () => {
         await engine.tasker.client.createTask(UNSERVED);
         return 1;
       },
-      http: async () => {
-        await post("/v1/tasks", UNSERVED);
-        return 1;
-      },
       batch: async () => (await engine.tasker.client.createTasks(batch)).tasks.length,
-      "http-batch": async () => {
-        await post("/v1/tasks/batch", { tasks: batch });
-        return opts.batchSize;
-      },
+    };
+    const overHttp = {
+      http: { path: "/v1/tasks", body: UNSERVED, tasks: 1 },
+      "http-batch": { path: "/v1/tasks/batch", body: { tasks: batch }, tasks: opts.batchSize },
+    };
+    /** `calls` calls of `kind` by `callers` at once: tasks created, wall time, each call's time. */
+    const callsOf = async (kind: CreationKind, calls: number, callers: number) => {
+      if (kind === "http" || kind === "http-batch") {
+        const { path, body, tasks } = overHttp[kind];
+        const r = await load.run({ url: `${url}${path}`, body, calls, callers });
+        return { tasks: calls * tasks, ms: r.ms, callMs: r.callMs, clientCpuMs: r.cpuMs };
+      }
+      let left = calls;
+      let tasks = 0;
+      const callMs: number[] = [];
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: callers }, async () => {
+          while (left > 0) {
+            left--;
+            const start = performance.now();
+            const created = await inProcess[kind]();
+            tasks += created;
+            callMs.push(performance.now() - start);
+          }
+        }),
+      );
+      return { tasks, ms: performance.now() - t0, callMs, clientCpuMs: 0 };
     };
     // The database's own CPU, from its backends' /proc entries (PostgreSQL on this machine).
     const query = (async (text: string, values?: unknown[]) => ({
@@ -85,46 +108,31 @@ export async function benchCreation(
 
     const measure = async (kind: CreationKind): Promise<Round> => {
       const batched = kind === "batch" || kind === "http-batch";
-      const calls = batched ? opts.batches : opts.creates;
-      // New connections each round: the server closes those left idle while other kinds ran.
-      agent.destroy();
-      agent = newAgent();
-      const callers = batched ? BATCH_CALLERS : CREATION_CLIENTS;
-      let left = calls;
-      let tasks = 0;
-      const callMs: number[] = [];
       engine.trace.reset();
       const cpu0 = process.cpuUsage();
       const db0 = await dbCpu();
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: callers }, async () => {
-          while (left > 0) {
-            left--;
-            const start = performance.now();
-            const created = await create[kind]();
-            tasks += created;
-            callMs.push(performance.now() - start);
-          }
-        }),
+      const r = await callsOf(
+        kind,
+        batched ? opts.batches : opts.creates,
+        batched ? BATCH_CALLERS : CREATION_CLIENTS,
       );
-      const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       return {
-        tasks,
-        ms,
+        tasks: r.tasks,
+        ms: r.ms,
         cpuMs: (cpu.user + cpu.system) / 1000,
+        clientCpuMs: r.clientCpuMs,
         dbCpuMs: cpuSpent(db0, await dbCpu()),
-        calls: callMs,
+        calls: r.callMs,
         queries: engine.trace.totalCalls(),
         roundTrips: engine.trace.roundTrips,
       };
     };
 
-    // Warm-up: V8 and the statements' plans, for every kind.
+    // Warm-up: V8 and the statements' plans, for every kind, one call at a time.
     for (const kind of CREATION_KINDS) {
-      const n = kind === "batch" || kind === "http-batch" ? 1 : Math.min(200, opts.creates);
-      for (let i = 0; i < n; i++) await create[kind]();
+      const batched = kind === "batch" || kind === "http-batch";
+      await callsOf(kind, batched ? 1 : Math.min(200, opts.creates), 1);
     }
     const rounds = new Map<CreationKind, Round[]>(CREATION_KINDS.map((k) => [k, []]));
     for (let r = 0; r < opts.rounds; r++) {
@@ -133,13 +141,15 @@ export async function benchCreation(
     }
     return CREATION_KINDS.map((kind) => {
       const result = creationResult(backend, kind, rounds.get(kind) ?? [], opts);
+      const kindRounds = rounds.get(kind) ?? [];
+      const clientCpu = kindRounds.reduce((n, r) => n + r.clientCpuMs, 0) / Math.max(1, result.runs);
       say(
-        `[${backend}] create ${kind}: ${result.tasks_per_s} tasks/s (rounds ${result.steps_per_s_rounds?.join(" / ")}), call p50 ${result.p50_ms} ms, CPU ${result.cpu_ms_per_task} ms/task${result.db_cpu_ms_per_task === null ? "" : `, database CPU ${result.db_cpu_ms_per_task} ms/task`}, ${result.round_trips_per_task} round trips/task`,
+        `[${backend}] create ${kind}: ${result.tasks_per_s} tasks/s (rounds ${result.steps_per_s_rounds?.join(" / ")}), call p50 ${result.p50_ms} ms, CPU ${result.cpu_ms_per_task} ms/task${kind.startsWith("http") ? ` (the load generator's ${clientCpu.toFixed(3)} ms/task besides)` : ""}${result.db_cpu_ms_per_task === null ? "" : `, database CPU ${result.db_cpu_ms_per_task} ms/task`}, ${result.round_trips_per_task} round trips/task`,
       );
       return result;
     });
   } finally {
-    agent.destroy();
+    load.stop();
     await engine.close();
   }
 }
@@ -216,36 +226,4 @@ export function creationFindings(results: readonly BenchResult[]): Finding[] {
 async function currentDatabase(engine: BenchEngine): Promise<string | undefined> {
   const [row] = await engine.tasker.database.query<{ name: string }>("SELECT current_database() AS name");
   return row?.name;
-}
-
-/** POSTs JSON over a kept-alive connection; anything but 200/201 is an error naming the answer. */
-function postJson(agent: Agent, url: URL, path: string, body: unknown): Promise<void> {
-  const text = JSON.stringify(body);
-  return new Promise<void>((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          if (res.statusCode === 200 || res.statusCode === 201) resolve();
-          else
-            reject(
-              new Error(
-                `POST ${path} answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`,
-              ),
-            );
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
 }
