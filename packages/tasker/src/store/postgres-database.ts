@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
 import { type Database, GENERIC_PLANS, requireCommitted, requireOpen, type Transaction } from "./database.js";
+import { OneSyncQuery, sendableInOneSync } from "./postgres-one-sync.js";
 import { statementName } from "./statement-name.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
@@ -30,6 +31,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
     // kept sequential scans). Sent first on the connection, so it holds for every query after it.
     client.query("SET enable_seqscan = off").catch(() => undefined);
+    // Parsed now, so that transactions can send them in one call (see sendableInOneSync). Outside a
+    // transaction, a local setting ends with its statement.
+    client.query(GENERIC_PLANS_IN_ONE_SYNC).catch(() => undefined);
+    client.query(UNFLUSHED_IN_ONE_SYNC).catch(() => undefined);
   });
   await pool.query("SELECT 1");
   const listener = new NotificationListener(options.url, options.logger);
@@ -50,37 +55,57 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
       };
       client.on("error", onError);
       let open = true;
-      // Sent now and answered together with the first statement: no round trip of its own.
-      const begun = corked(client, () => {
-        const sent = client.query("BEGIN");
+      // BEGIN leaves with the transaction's first statements, answered together with them: no round
+      // trip of its own. A transaction whose first call commits it needs none (see OneSyncQuery).
+      let begun: Promise<unknown> | undefined;
+      const begin = () => {
+        if (begun) return;
+        begun = client.query("BEGIN");
         if (txOptions?.synchronousCommit === false) {
           client.query("SET LOCAL synchronous_commit = off").catch(() => undefined);
         }
         if (txOptions?.genericPlans) {
           client.query(GENERIC_PLANS).catch(() => undefined);
         }
-        return sent;
-      });
-      begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
+        begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
+      };
       const send = <R>(sql: string, params?: readonly unknown[]) =>
         client.query(prepared(sql, params)).then((r) => r.rows as R[]);
       const tx: Transaction = {
         serial: false,
         async query<R>(sql: string, params?: readonly unknown[]) {
           requireOpen(open);
-          return send<R>(sql, params);
+          return corked(client, () => {
+            begin();
+            return send<R>(sql, params);
+          });
         },
         async batch(statements, options) {
           requireOpen(open);
           if (!options?.commit) {
-            const answers = corked(client, () => statements.map((s) => send(s.sql, s.params)));
+            const answers = corked(client, () => {
+              begin();
+              return statements.map((s) => send(s.sql, s.params));
+            });
             return (await firstFailure(answers)) as never;
           }
           open = false;
-          const answers = corked(client, () => [
-            ...statements.map((s) => send(s.sql, s.params)),
-            client.query("COMMIT"),
-          ]);
+          if (!begun && statements.length === 0) return [] as never;
+          if (!begun) {
+            const synced = [
+              ...(txOptions?.synchronousCommit === false ? [UNFLUSHED_IN_ONE_SYNC] : []),
+              ...(txOptions?.genericPlans ? [GENERIC_PLANS_IN_ONE_SYNC] : []),
+              ...statements.map((s) => prepared(s.sql, s.params)),
+            ];
+            if (sendableInOneSync(client, synced)) {
+              const results = await new OneSyncQuery(synced).run(client);
+              return results.slice(synced.length - statements.length).map((r) => r.rows) as never;
+            }
+          }
+          const answers = corked(client, () => {
+            begin();
+            return [...statements.map((s) => send(s.sql, s.params)), client.query("COMMIT")];
+          });
           const rows = await firstFailure(answers);
           requireCommitted((rows.pop() as pg.QueryResult).command);
           return rows as never;
@@ -92,7 +117,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         async exec(sql) {
           requireOpen(open);
           // Text without values: the simple query protocol, which takes several statements.
-          await client.query(sql);
+          await corked(client, () => {
+            begin();
+            return client.query(sql);
+          });
         },
       };
       try {
@@ -100,12 +128,12 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         await begun;
         if (open) {
           open = false;
-          const committed = await client.query("COMMIT");
-          requireCommitted(committed.command);
+          // Nothing was sent: nothing to commit.
+          if (begun) requireCommitted((await client.query("COMMIT")).command);
         }
         return result;
       } catch (err) {
-        if (open) {
+        if (open && begun) {
           open = false;
           await client.query("ROLLBACK").catch((rollbackErr: Error) => {
             broken ??= rollbackErr;
@@ -236,6 +264,16 @@ async function firstFailure(answers: readonly Promise<unknown>[]): Promise<unkno
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
 }
+
+/**
+ * The transaction options' settings for a transaction sent as one call (OneSyncQuery): `set_config`
+ * as a statement of the call, local to its implicit transaction (`SET LOCAL` warns outside a
+ * transaction block).
+ */
+const GENERIC_PLANS_IN_ONE_SYNC = prepared("SELECT set_config('plan_cache_mode', $1, true)", [
+  "force_generic_plan",
+]);
+const UNFLUSHED_IN_ONE_SYNC = prepared("SELECT set_config('synchronous_commit', $1, true)", ["off"]);
 
 /** Every parameterised statement runs as a named prepared statement (see statementName). */
 function prepared(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {

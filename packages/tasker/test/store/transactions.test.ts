@@ -1,10 +1,11 @@
 // The transaction contract both drivers keep (store/database.ts): statements sent together still
 // run one after another, each with its own snapshot; the commit sent with the last statement
 // commits only if it succeeded; nothing runs after it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { openPgliteDatabase } from "../../src/store/pglite-database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
+import { OneSyncQuery } from "../../src/store/postgres-one-sync.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
 
 const backends = testBackends();
@@ -220,7 +221,15 @@ describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
 
   // Why the worker may send the store with the lock: the read after a lock that had to wait is a
   // statement of its own, so it sees what the lock's previous holder committed.
-  it("reads after a lock that waited see the decision committed by the lock's previous holder", async () => {
+  /**
+   * `read`'s answer, started while a transaction holds task 1's row lock and has written its
+   * decision; that transaction commits 100 ms later.
+   */
+  async function whileLockHeld<T>(
+    on: Database,
+    tables: { task: string; decision: string },
+    read: () => Promise<T>,
+  ): Promise<T> {
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -229,24 +238,120 @@ describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
     const isLocked = new Promise<void>((resolve) => {
       locked = resolve;
     });
-    const first = db.transaction(async (tx) => {
-      await tx.query("SELECT id FROM task WHERE id = $1 FOR UPDATE", [1]);
-      await tx.query("INSERT INTO decision VALUES ($1, $2)", [1, "first"]);
+    const first = on.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM ${tables.task} WHERE id = $1 FOR UPDATE`, [1]);
+      await tx.query(`INSERT INTO ${tables.decision} VALUES ($1, $2)`, [1, "first"]);
       locked();
       await held;
     });
     await isLocked;
-    const second = db.transaction((tx) =>
-      tx.batch([
-        { sql: "SELECT id FROM task WHERE id = $1 FOR UPDATE", params: [1] },
-        { sql: "SELECT what FROM decision WHERE task_id = $1", params: [1] },
-      ]),
-    );
-    // The second transaction is now waiting for the row lock; let the first one commit.
+    const second = read();
+    // The reading transaction is now waiting for the row lock; let the first one commit.
     await new Promise((r) => setTimeout(r, 100));
     release();
     await first;
-    const [, seen] = await second;
+    return second;
+  }
+
+  it("reads after a lock that waited see the decision committed by the lock's previous holder", async () => {
+    const [, seen] = await whileLockHeld(db, { task: "task", decision: "decision" }, () =>
+      db.transaction((tx) =>
+        tx.batch([
+          { sql: "SELECT id FROM task WHERE id = $1 FOR UPDATE", params: [1] },
+          { sql: "SELECT what FROM decision WHERE task_id = $1", params: [1] },
+        ]),
+      ),
+    );
     expect(seen).toEqual([{ what: "first" }]);
+  });
+
+  it("sends a transaction of one call behind one Sync once its statements are prepared, keeping the contract", async () => {
+    const one = await openPostgresDatabase({ url: testDb.url, poolMax: 1 });
+    const sent = vi.spyOn(OneSyncQuery.prototype, "run");
+    try {
+      await one.exec(
+        "CREATE TABLE one_call (id int PRIMARY KEY, n int NOT NULL); INSERT INTO one_call VALUES (1, 0);" +
+          "CREATE TABLE one_call_deferred (id int UNIQUE DEFERRABLE INITIALLY DEFERRED); INSERT INTO one_call_deferred VALUES (1)",
+      );
+      const increment = { sql: "UPDATE one_call SET n = n + $1 WHERE id = 1 RETURNING n", params: [1] };
+      const n = async () => (await one.query<{ n: number }>("SELECT n FROM one_call"))[0]!.n;
+      for (let i = 1; i <= 3; i++) {
+        const [rows, [plans], [commit]] = (await one.transaction(
+          (tx) =>
+            tx.batch(
+              [
+                increment,
+                { sql: "SHOW plan_cache_mode", params: [] },
+                { sql: "SHOW synchronous_commit", params: [] },
+              ],
+              { commit: true },
+            ),
+          { genericPlans: true, synchronousCommit: false },
+        )) as [unknown[], { plan_cache_mode: string }[], { synchronous_commit: string }[]];
+        expect(rows).toEqual([{ n: i }]);
+        expect(plans!.plan_cache_mode).toBe("force_generic_plan");
+        expect(commit!.synchronous_commit).toBe("off");
+      }
+      // The first run parsed the named statement; the later ones went in one call.
+      expect(sent.mock.calls.length).toBeGreaterThanOrEqual(2);
+      // The settings ended with their transaction.
+      expect((await one.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode).toBe(
+        "auto",
+      );
+      const calls = sent.mock.calls.length;
+      // A failing statement, or a failing commit, keeps nothing of the transaction.
+      for (const failing of [
+        { sql: "SELECT 1 / $1::int AS boom", params: [0] },
+        { sql: "INSERT INTO one_call_deferred VALUES ($1)", params: [1] },
+      ]) {
+        for (let i = 0; i < 2; i++) {
+          const err = await one
+            .transaction((tx) => tx.batch([increment, failing], { commit: true }), { genericPlans: true })
+            .catch((e: Error) => e);
+          expect((err as Error).message).toMatch(/division by zero|duplicate key/);
+          expect(await n()).toBe(3);
+        }
+      }
+      expect(sent.mock.calls.length).toBeGreaterThan(calls);
+      expect(
+        await one.transaction((tx) => tx.queryAndCommit("SELECT n FROM one_call WHERE id = $1", [1])),
+      ).toEqual([{ n: 3 }]);
+    } finally {
+      sent.mockRestore();
+      await one.close();
+    }
+  });
+
+  it("a transaction of one call reads, after a lock that waited, what the lock's previous holder committed", async () => {
+    const two = await openPostgresDatabase({ url: testDb.url, poolMax: 2 });
+    const sent = vi.spyOn(OneSyncQuery.prototype, "run");
+    try {
+      await two.exec("CREATE TABLE one_call_task (id int PRIMARY KEY); INSERT INTO one_call_task VALUES (1)");
+      await two.exec("CREATE TABLE one_call_decision (task_id int, what text)");
+      const lockThenRead = [
+        { sql: "SELECT id FROM one_call_task WHERE id = $1 FOR UPDATE", params: [1] },
+        { sql: "SELECT what FROM one_call_decision WHERE task_id = $1", params: [1] },
+      ];
+      // Both connections prepare the two statements (each transaction holds its own at once).
+      await Promise.all(
+        [0, 1].map(() =>
+          two.transaction(async (tx) => {
+            await tx.batch(lockThenRead.slice(1));
+            await tx.batch(lockThenRead.slice(0, 1).map((s) => ({ ...s, params: [2] })));
+            await new Promise((r) => setTimeout(r, 50));
+          }),
+        ),
+      );
+      const [, seen] = await whileLockHeld(
+        two,
+        { task: "one_call_task", decision: "one_call_decision" },
+        () => two.transaction((tx) => tx.batch(lockThenRead, { commit: true })),
+      );
+      expect(sent).toHaveBeenCalledTimes(1);
+      expect(seen).toEqual([{ what: "first" }]);
+    } finally {
+      sent.mockRestore();
+      await two.close();
+    }
   });
 });
