@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { v7 as uuidv7 } from "uuid";
 import { eventPayloads } from "../events/lifecycle-events.js";
 import { positionRanges } from "../lifecycle/ancestor-positions.js";
 import { planEvaluation } from "../lifecycle/evaluate-task.js";
@@ -7,6 +6,7 @@ import { jsonbCopy } from "../lifecycle/handed-on.js";
 import { newStepOf } from "../lifecycle/new-step.js";
 import { TaskerError } from "../model/errors.js";
 import type { ParsedTaskRequest } from "../model/task-request.js";
+import { uuidv7 } from "../model/uuid-v7.js";
 import { namespaceQueue } from "../queue/queue-names.js";
 import type { Database, Queryable } from "../store/database.js";
 import { insertTaskGraph, type TaskGraphWrite } from "../store/sql/insert-task-graph.js";
