@@ -7,7 +7,26 @@ import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.
 import { stepSignalCte } from "./queue.js";
 import { newStepColumns } from "./steps.js";
 
-const NEW = newStepColumns("state text");
+// A batch's tasks mostly share a few templates: what is the same for every task of a template (its
+// guard, queue, step settings, transitions) is sent once per template, each task and step naming
+// it by index, so the statement parses a fraction of the JSON it would otherwise.
+const TEMPLATE_STEP = newStepColumns("k int");
+/** The step columns that differ from task to task, and their short keys in the `steps` parameter. */
+const PER_STEP: Readonly<Record<string, string>> = {
+  workflow_step_uuid: "v.u",
+  task_uuid: "v.t",
+  child_uuids: "v.c",
+};
+// A column holding step or task uuids differs from task to task: taken from the template's first
+// task it would be wrong, so a new one must be added to PER_STEP (and to batchParams' steps).
+for (const [, column] of TEMPLATE_STEP.record.matchAll(/(\w+) uuid(\[\])?[,)]/g)) {
+  if (!(column! in PER_STEP)) throw new Error(`step column ${column} is not sent per step`);
+}
+const STEP_VALUES = TEMPLATE_STEP.list
+  .split(",")
+  .map((c) => c.trim())
+  .map((c) => PER_STEP[c] ?? `c.${c}`)
+  .join(", ");
 
 /** A task already holding an idempotency key the batch asks for. */
 export interface TakenKey {
@@ -29,12 +48,11 @@ export type TaskGraphsInsert =
   | { outcome: "refused" };
 
 const PARAMS = [
+  "templates",
   "tasks",
+  "templateSteps",
   "steps",
-  "edgeTask",
-  "edgeFrom",
-  "edgeTo",
-  "taskTransitions",
+  "transitionLists",
   "enqueuedState",
   "eventPayloads",
   "createdAt",
@@ -58,11 +76,15 @@ const insertTaskGraphsText = builtPerShape(
   (shape) =>
     numberUsedParams(
       PARAMS,
-      (p) => `WITH input AS (
-       SELECT * FROM jsonb_to_recordset(${p.tasks}::jsonb) AS x(ord int, task_uuid uuid, namespace text, name text,
-              version text, status text, context jsonb, initiator text, source_system text, reason text, tags jsonb,
-              priority int, correlation_id text, parent_correlation_id text, idempotency_key text, request_hash text,
-              step_count int, steps_running int, content_hash text, version_count int, queue text)
+      (p) => `WITH templates AS (
+       SELECT * FROM jsonb_to_recordset(${p.templates}::jsonb) AS x(tk int, namespace text, name text, version text,
+              content_hash text, version_count int, queue text)
+     ), input AS (
+       SELECT x.*, row_number() OVER () AS ord
+         FROM jsonb_to_recordset(${p.tasks}::jsonb) AS x(tk int, task_uuid uuid, status text, context jsonb,
+              initiator text, source_system text, reason text, tags jsonb, priority int, correlation_id text,
+              parent_correlation_id text, idempotency_key text, request_hash text, step_count int, steps_running int,
+              tr int)
      ), current AS (
        SELECT coalesce(bool_and(
                 coalesce((SELECT tt.content_hash = c.content_hash FROM tasker.task_templates tt
@@ -70,7 +92,7 @@ const insertTaskGraphsText = builtPerShape(
                 AND (c.version_count IS NULL
                      OR (SELECT count(*) FROM tasker.task_templates tt
                           WHERE tt.namespace = c.namespace AND tt.name = c.name) = c.version_count)), true) AS ok
-         FROM (SELECT DISTINCT namespace, name, version, content_hash, version_count FROM input) c
+         FROM templates c
      ), taken AS (
        SELECT t.idempotency_key, t.task_uuid, t.request_hash, t.request_hash IS DISTINCT FROM i.request_hash AS differs
          FROM input i JOIN tasker.tasks t ON t.idempotency_key = i.idempotency_key
@@ -84,30 +106,28 @@ const insertTaskGraphsText = builtPerShape(
        INSERT INTO tasker.tasks (task_uuid, namespace, name, version, status, context, initiator, source_system,
            reason, tags, priority, correlation_id, parent_correlation_id, idempotency_key, request_hash, created_at,
            updated_at, step_count, steps_running)
-       SELECT task_uuid, namespace, name, version, status, context, initiator, source_system, reason, tags, priority,
-              correlation_id, parent_correlation_id, idempotency_key, request_hash, ${p.createdAt}::timestamptz,
-              ${p.createdAt}::timestamptz, step_count, steps_running
-         FROM input
+       SELECT i.task_uuid, tp.namespace, tp.name, tp.version, i.status, i.context, i.initiator, i.source_system,
+              i.reason, i.tags, i.priority, i.correlation_id, i.parent_correlation_id, i.idempotency_key,
+              i.request_hash, ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz, i.step_count, i.steps_running
+         FROM input i JOIN templates tp USING (tk)
         WHERE (SELECT ok FROM current) AND NOT EXISTS (SELECT 1 FROM taken WHERE differs)
-          AND (idempotency_key IS NULL OR idempotency_key NOT IN (SELECT idempotency_key FROM taken))
+          AND (i.idempotency_key IS NULL OR i.idempotency_key NOT IN (SELECT idempotency_key FROM taken))
           ${shape.admit ? "AND (SELECT ok FROM admission)" : ""}
-        ORDER BY ord
+        ORDER BY i.ord
        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING task_uuid
      ), st AS (
-       INSERT INTO tasker.workflow_steps (${NEW.list}, state, created_at, updated_at)
-       SELECT ${NEW.list},
-              state, ${p.createdAt}, ${p.createdAt}
-         FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
-        WHERE task_uuid IN (SELECT task_uuid FROM t)
-       RETURNING workflow_step_uuid, task_uuid, position, state
+       INSERT INTO tasker.workflow_steps (${TEMPLATE_STEP.list}, state, created_at, updated_at)
+       SELECT ${STEP_VALUES}, v.s, ${p.createdAt}, ${p.createdAt}
+         FROM jsonb_to_recordset(${p.steps}::jsonb) AS v(k int, u uuid, t uuid, c uuid[], s text)
+         JOIN (SELECT * FROM jsonb_to_recordset(${p.templateSteps}::jsonb) AS ${TEMPLATE_STEP.record}) c ON c.k = v.k
+        WHERE v.t IN (SELECT task_uuid FROM t)
+       RETURNING workflow_step_uuid, task_uuid, position, state, child_uuids
      ${
        shape.edges
          ? `), ed AS (
        INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-       SELECT task_uuid, from_uuid, to_uuid
-         FROM unnest(${p.edgeTask}::uuid[], ${p.edgeFrom}::uuid[], ${p.edgeTo}::uuid[]) AS e(task_uuid, from_uuid, to_uuid)
-        WHERE task_uuid IN (SELECT task_uuid FROM t)
+       SELECT st.task_uuid, st.workflow_step_uuid, e.to_uuid FROM st CROSS JOIN LATERAL unnest(st.child_uuids) AS e(to_uuid)
      `
          : ""
      }), st_tr AS (
@@ -121,17 +141,21 @@ const insertTaskGraphsText = builtPerShape(
         ORDER BY x.ord, st.task_uuid, st.position
      ), task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
-       SELECT x.task_uuid, x."from", x."to", x.event, '{}'::jsonb
-         FROM jsonb_to_recordset(${p.taskTransitions}::jsonb) AS x(task_uuid uuid, "from" text, "to" text, event text, n int)
-        WHERE x.task_uuid IN (SELECT task_uuid FROM t)
-        ORDER BY x.n
+       SELECT i.task_uuid, x.transition->>'from', x.transition->>'to', x.transition->>'event', '{}'::jsonb
+         FROM input i
+         JOIN (SELECT l.tr - 1 AS tr, e.transition, e.n
+                 FROM jsonb_array_elements(${p.transitionLists}::jsonb) WITH ORDINALITY AS l(list, tr)
+                CROSS JOIN LATERAL jsonb_array_elements(l.list) WITH ORDINALITY AS e(transition, n)
+              ) x ON x.tr = i.tr
+        WHERE i.task_uuid IN (SELECT task_uuid FROM t)
+        ORDER BY i.ord, x.n
      )${
        shape.signal
          ? `, ${stepSignalCte({
-             from: "st JOIN input i USING (task_uuid)",
+             from: "st JOIN input i USING (task_uuid) JOIN templates tp USING (tk)",
              where: `st.state = ${p.enqueuedState}`,
              orderBy: "i.ord, st.position",
-             queue: "i.queue",
+             queue: "tp.queue",
              correlationId: "i.correlation_id",
              notify: shape.wake,
            })}`
@@ -192,10 +216,80 @@ export async function insertTaskGraphs(
   return { outcome: "inserted", inserted, taken };
 }
 
-/** Every task's transitions, numbered in the order they are written. */
-function taskTransitions(graphs: readonly TaskGraphWrite[]) {
-  let n = 0;
-  return graphs.flatMap((g) => g.taskTransitions.map((t) => ({ ...t, task_uuid: g.task.task_uuid, n: n++ })));
+/**
+ * The JSON parameters of a batch: each distinct template (its guard and queue) once, with the
+ * settings of its steps (`templateSteps`, numbered by `k`) and each distinct list of task
+ * transitions once; per task and step only what differs, naming those by index.
+ */
+export function batchParams(graphs: readonly TaskGraphWrite[]) {
+  const templates: object[] = [];
+  const templateSteps: object[] = [];
+  // Per template key: its index and the `k` of its first step.
+  const known = new Map<string, { tk: number; first: number }>();
+  const transitionLists: (readonly object[])[] = [];
+  const listIndex = new Map<string, number>();
+  const tasks: object[] = [];
+  const steps: object[] = [];
+  for (const g of graphs) {
+    const t = g.task;
+    const key = `${t.namespace}\n${t.name}\n${t.version}\n${g.template.contentHash}\n${g.template.versionCount}`;
+    let template = known.get(key);
+    if (template === undefined) {
+      template = { tk: templates.length, first: templateSteps.length };
+      known.set(key, template);
+      templates.push({
+        tk: template.tk,
+        namespace: t.namespace,
+        name: t.name,
+        version: t.version,
+        content_hash: g.template.contentHash,
+        version_count: g.template.versionCount,
+        queue: g.queue,
+      });
+      for (const s of g.steps) templateSteps.push({ ...s, k: templateSteps.length });
+    }
+    const transitions = g.taskTransitions.map((x) => `${x.from}>${x.to}>${x.event}`).join(",");
+    let tr = listIndex.get(transitions);
+    if (tr === undefined) {
+      tr = transitionLists.length;
+      listIndex.set(transitions, tr);
+      transitionLists.push(g.taskTransitions);
+    }
+    tasks.push({
+      tk: template.tk,
+      task_uuid: t.task_uuid,
+      status: t.status,
+      context: t.context,
+      initiator: t.initiator,
+      source_system: t.source_system,
+      reason: t.reason,
+      tags: t.tags,
+      priority: t.priority,
+      correlation_id: t.correlation_id,
+      parent_correlation_id: t.parent_correlation_id,
+      idempotency_key: t.idempotency_key,
+      request_hash: t.request_hash,
+      step_count: t.step_count,
+      steps_running: t.steps_running,
+      tr,
+    });
+    for (const [position, s] of g.steps.entries()) {
+      steps.push({
+        k: template.first + position,
+        u: s.workflow_step_uuid,
+        t: s.task_uuid,
+        c: s.child_uuids,
+        s: s.state,
+      });
+    }
+  }
+  return {
+    templates: JSON.stringify(templates),
+    tasks: JSON.stringify(tasks),
+    templateSteps: JSON.stringify(templateSteps),
+    steps: JSON.stringify(steps),
+    transitionLists: JSON.stringify(transitionLists),
+  };
 }
 
 const isSignalled = (g: TaskGraphWrite) => g.steps.some((s) => s.state === STEP_TRANSITIONS.enqueue.to);
@@ -215,31 +309,8 @@ function insertStatement(
     admit: maxPendingTasks > 0,
   };
   const { sql, names } = insertTaskGraphsText(shape);
-  const edgeTask: string[] = [];
-  const edgeFrom: string[] = [];
-  const edgeTo: string[] = [];
-  for (const g of graphs) {
-    for (const e of g.edges) {
-      edgeTask.push(g.task.task_uuid);
-      edgeFrom.push(e.from);
-      edgeTo.push(e.to);
-    }
-  }
   const values: Record<Param, unknown> = {
-    tasks: JSON.stringify(
-      graphs.map((g, ord) => ({
-        ...g.task,
-        ord,
-        content_hash: g.template.contentHash,
-        version_count: g.template.versionCount,
-        queue: g.queue,
-      })),
-    ),
-    steps: JSON.stringify(graphs.flatMap((g) => g.steps)),
-    edgeTask,
-    edgeFrom,
-    edgeTo,
-    taskTransitions: JSON.stringify(taskTransitions(graphs)),
+    ...batchParams(graphs),
     enqueuedState: STEP_TRANSITIONS.enqueue.to,
     eventPayloads: eventPayloadsParam(events),
     createdAt: graphs[0]?.createdAt ?? new Date(),
