@@ -46,6 +46,27 @@ describe("GroupCommit", () => {
     expect(group.pending()).toEqual({ waiting: 0, inFlight: 0 });
   });
 
+  it("with gatherTurn, starts a free write at the end of the turn, with all that arrived during it", async () => {
+    const w = controlledWrite();
+    const group = new GroupCommit(w.write, { maxInFlight: 2, maxBatch: 10, gatherTurn: true });
+    const first = [1, 2, 3].map((id) => group.submit(item(id)));
+    expect(w.batches).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(w.batches).toEqual([[1, 2, 3]]);
+    // Answered, the callers submit again at once: together again, not the first alone.
+    const again = first.map(async (p, i) => {
+      await p;
+      return group.submit(item(4 + i));
+    });
+    await w.releaseNext();
+    expect(w.batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    await w.releaseNext();
+    expect(await Promise.all(again)).toEqual(["done 4", "done 5", "done 6"]);
+  });
+
   it("runs up to maxInFlight writes at once and caps a batch at maxBatch", async () => {
     const w = controlledWrite();
     const group = new GroupCommit(w.write, { maxInFlight: 2, maxBatch: 2, key: (i) => i.key });

@@ -12,6 +12,12 @@ export interface GroupCommitOptions<T> {
   maxBatch: number;
   /** Items with the same key never share a write. */
   key?: ((item: T) => string) | undefined;
+  /**
+   * A free write starts at the end of the current turn of the event loop (setImmediate), not at
+   * once: the items submitted during the turn go together, e.g. those whose callers a finished
+   * write has just answered and who submit again at once, instead of the first alone.
+   */
+  gatherTurn?: boolean;
 }
 
 /** Writes a batch: one result per item, in the batch's order, or that item's failure. */
@@ -26,6 +32,7 @@ interface Waiting<T, R> {
 export class GroupCommit<T, R> {
   private readonly waiting: Waiting<T, R>[] = [];
   private inFlight = 0;
+  private startScheduled = false;
 
   constructor(
     private readonly write: WriteBatch<T, R>,
@@ -42,7 +49,14 @@ export class GroupCommit<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      this.start();
+      if (!this.opts.gatherTurn) this.start();
+      else if (!this.startScheduled && this.inFlight < this.opts.maxInFlight) {
+        this.startScheduled = true;
+        setImmediate(() => {
+          this.startScheduled = false;
+          this.start();
+        });
+      }
     });
   }
 

@@ -13,10 +13,12 @@ type Outcome = CreatedTask | typeof STALE_TEMPLATE;
  * Group commit for creations: a task created while CREATION_WRITES creating statements are under
  * way waits for one to end, and the next statement creates every task waiting then, as a batch
  * (createTasksFromTemplates): one round trip, one plan and one commit shared by all of them. Alone,
- * a creation waits for nothing and is its own statement. Only requests without an idempotency
- * key and without a claim at creation go together, so a batch can only fail whole and before
- * writing (a template changed, the limit of unfinished tasks): then each is created on its own,
- * with its own answer.
+ * a creation waits only for the end of the event loop's turn and is its own statement; the
+ * creations of one turn go together (callers that a statement has just answered and who create
+ * again at once make one batch, not one alone and the rest after it). Only requests without an
+ * idempotency key and without a claim at creation go together, so a batch can only fail whole and
+ * before writing (a template changed, the limit of unfinished tasks): then each is created on its
+ * own, with its own answer.
  */
 export class CreationGroup {
   private readonly group: GroupCommit<BatchItem, Outcome>;
@@ -28,6 +30,7 @@ export class CreationGroup {
     this.group = new GroupCommit((items) => this.write(items), {
       maxInFlight: db.kind === "pglite" ? 1 : CREATION_WRITES,
       maxBatch: MAX_BATCH_TASKS,
+      gatherTurn: true,
     });
   }
 
