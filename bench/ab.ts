@@ -9,6 +9,10 @@
 //               this process's CPU time per task
 //   shapes      the wide and long shapes (shapes.ts), rounds alternated: steps/s, and the CPU
 //               time per step of this process and (PostgreSQL) the server
+//   creation    --creates linear5 tasks into a namespace no worker serves (the creation part's
+//               in-process and http kinds, 8 callers; the HTTP clients in a process of their own),
+//               rounds alternated: creates/s, and the CPU time per create of this process (the
+//               engine, and the server) and (PostgreSQL) the database
 // Usage:
 //   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
 //     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
@@ -25,6 +29,8 @@ import * as thisEngine from "@tasker-ts/tasker";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
 import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
+import { CREATION_CLIENTS } from "./creation.js";
+import { HttpLoad } from "./http-load.js";
 import { measureThroughput } from "./measure.js";
 import { count } from "./options.js";
 import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
@@ -49,6 +55,7 @@ const { values } = parseArgs({
     concurrency: { type: "string" },
     shapes: { type: "string" },
     "shape-steps": { type: "string" },
+    creates: { type: "string" },
   },
 });
 const backend = values.backend ?? "postgres";
@@ -60,6 +67,7 @@ const tasks = count(values.tasks ?? "500", "--tasks", 1);
 const rounds = count(values.rounds ?? "3", "--rounds", 1);
 const concurrency = count(values.concurrency ?? "32", "--concurrency", 1);
 const shapeSteps = count(values["shape-steps"] ?? "2000", "--shape-steps", 1);
+const creates = count(values.creates ?? "2000", "--creates", 1);
 const shapes = (values.shapes?.split(",") ?? [...SHAPES]) as Shape[];
 const configs = z
   .array(ConfigSchema)
@@ -74,6 +82,8 @@ interface Contender {
   serverPids: number[];
   tracker: CompletionTracker;
   createNamed(name: string): Promise<string>;
+  /** The contender's orchestration API on loopback (started on first use). */
+  serverUrl(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -83,6 +93,12 @@ async function engineOf(checkout: string | undefined): Promise<typeof thisEngine
   if (!checkout) return thisEngine;
   const entry = pathToFileURL(join(resolve(checkout), "packages/tasker/src/index.ts")).href;
   return (await import(entry)) as typeof thisEngine;
+}
+
+/** The orchestration API module of a configuration's engine. */
+async function apiOf(checkout: string | undefined): Promise<typeof import("@tasker-ts/tasker/api")> {
+  if (!checkout) return import("@tasker-ts/tasker/api");
+  return import(pathToFileURL(join(resolve(checkout), "packages/tasker/src/api/index.ts")).href);
 }
 
 async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
@@ -110,6 +126,7 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
     namespaces: [BENCH_NAMESPACE],
     concurrency,
   });
+  let server: { url: string; close(): Promise<void> } | undefined;
   return {
     name: cfg.name,
     tasker,
@@ -118,7 +135,18 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
     tracker,
     createNamed: async (name) =>
       (await tasker.client.createTask({ namespace: BENCH_NAMESPACE, name })).task.task_uuid,
+    serverUrl: async () => {
+      server ??= await (await apiOf(cfg.engine)).startOrchestrationServer({
+        tasker,
+        port: 0,
+        hostname: "127.0.0.1",
+        auth: { enabled: false },
+        logger,
+      });
+      return server.url;
+    },
     close: async () => {
+      await server?.close();
       await tasker.close();
       await database.close();
       await testDb?.drop();
@@ -279,6 +307,39 @@ try {
       },
       tasks,
     );
+  }
+
+  if (modes.includes("creation")) {
+    const load = HttpLoad.start();
+    const unserved = { namespace: "bench_unserved", name: "linear5" };
+    try {
+      for (const kind of ["in-process", "http"] as const) {
+        /** `n` creates of `kind` by CREATION_CLIENTS callers; ms. */
+        const createAll = async (c: Contender, n: number): Promise<number> => {
+          if (kind === "http") {
+            const url = `${await c.serverUrl()}/v1/tasks`;
+            return (await load.run({ url, body: unserved, calls: n, callers: CREATION_CLIENTS })).ms;
+          }
+          let left = n;
+          const t0 = performance.now();
+          await Promise.all(
+            Array.from({ length: CREATION_CLIENTS }, async () => {
+              while (left-- > 0) await c.tasker.client.createTask(unserved);
+            }),
+          );
+          return performance.now() - t0;
+        };
+        for (const c of contenders) await createAll(c, Math.min(300, creates));
+        await inRounds(
+          `linear5 creation, ${kind}, ${creates} creates by ${CREATION_CLIENTS} callers (the figure is creates/s)`,
+          async (c) => (creates / (await createAll(c, creates))) * 1000,
+          creates,
+          "create",
+        );
+      }
+    } finally {
+      load.stop();
+    }
   }
 
   if (modes.includes("shapes")) {
