@@ -275,6 +275,14 @@ describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
       );
       const increment = { sql: "UPDATE one_call SET n = n + $1 WHERE id = 1 RETURNING n", params: [1] };
       const n = async () => (await one.query<{ n: number }>("SELECT n FROM one_call"))[0]!.n;
+      // Typed values come parsed on the one-call path too.
+      const typed = { sql: "SELECT $1::jsonb AS j, now() AS at, NULL::int AS none", params: ['{"a":[1]}'] };
+      for (let i = 1; i <= 3; i++) {
+        const [[values]] = (await one.transaction((tx) => tx.batch([typed], { commit: true }))) as [
+          { j: unknown; at: unknown; none: unknown }[],
+        ];
+        expect(values).toEqual({ j: { a: [1] }, at: expect.any(Date), none: null });
+      }
       for (let i = 1; i <= 3; i++) {
         const [rows, [plans], [commit]] = (await one.transaction(
           (tx) =>
