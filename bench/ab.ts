@@ -42,6 +42,8 @@ const ConfigSchema = z.object({
   name: z.string(),
   engine: z.string().optional(),
   migrated: z.string().optional(),
+  /** The worker's writes under way at once (its default when absent). */
+  writeConcurrency: z.number().int().min(1).optional(),
 });
 const { values } = parseArgs({
   options: {
@@ -125,6 +127,7 @@ async function open(cfg: z.output<typeof ConfigSchema>): Promise<Contender> {
     handlers: [noop, ...RUN_TIME_HANDLERS],
     namespaces: [BENCH_NAMESPACE],
     concurrency,
+    ...(cfg.writeConcurrency ? { writeConcurrency: cfg.writeConcurrency } : {}),
   });
   let server: { url: string; close(): Promise<void> } | undefined;
   return {
@@ -171,10 +174,13 @@ function serverCpu(c: Contender): Map<number, number> {
   }
   return ns;
 }
-/** The CPU time (ms) used between two readings by the processes present in both. */
-function serverCpuMs(before: Map<number, number>, after: Map<number, number>): number {
+/**
+ * The CPU time (ms) used between two readings by the processes present in both, and with
+ * `started`, all of that of the processes that started in between (a pool that grew).
+ */
+function serverCpuMs(before: Map<number, number>, after: Map<number, number>, started = false): number {
   let ns = 0;
-  for (const [pid, t] of after) ns += t - (before.get(pid) ?? t);
+  for (const [pid, t] of after) ns += t - (before.get(pid) ?? (started ? 0 : t));
   return ns / 1e6;
 }
 async function listServerPids(c: Contender): Promise<void> {
@@ -262,7 +268,8 @@ try {
         const cpu = process.cpuUsage(cpu0);
         if (perTask) {
           cpuByName.get(c.name)?.push((cpu.user + cpu.system) / 1000 / perTask);
-          serverByName.get(c.name)?.push(serverCpuMs(server0, serverCpu(c)) / perTask);
+          await listServerPids(c);
+          serverByName.get(c.name)?.push(serverCpuMs(server0, serverCpu(c), true) / perTask);
         }
       }
     }
