@@ -68,11 +68,16 @@ interface Shape {
   wake: boolean;
   events: boolean;
   admit: boolean;
+  /**
+   * Some task has an idempotency key. Without one no key can be taken: the statement neither looks
+   * for taken keys nor inserts speculatively (ON CONFLICT), which costs a WAL record per task.
+   */
+  keys: boolean;
 }
 
 // One string per shape: its prepared statement is found by it.
 const insertTaskGraphsText = builtPerShape(
-  (s: Shape) => `${+s.edges}${+s.signal}${+s.wake}${+s.events}${+s.admit}`,
+  (s: Shape) => `${+s.edges}${+s.signal}${+s.wake}${+s.events}${+s.admit}${+s.keys}`,
   (shape) =>
     numberUsedParams(
       PARAMS,
@@ -93,9 +98,15 @@ const insertTaskGraphsText = builtPerShape(
                      OR (SELECT count(*) FROM tasker.task_templates tt
                           WHERE tt.namespace = c.namespace AND tt.name = c.name) = c.version_count)), true) AS ok
          FROM templates c
-     ), taken AS (
+     ), taken AS (${
+       shape.keys
+         ? `
        SELECT t.idempotency_key, t.task_uuid, t.request_hash, t.request_hash IS DISTINCT FROM i.request_hash AS differs
-         FROM input i JOIN tasker.tasks t ON t.idempotency_key = i.idempotency_key
+         FROM input i JOIN tasker.tasks t ON t.idempotency_key = i.idempotency_key`
+         : `
+       SELECT NULL::text AS idempotency_key, NULL::uuid AS task_uuid, NULL::text AS request_hash, false AS differs
+        WHERE false`
+     }
      ${
        shape.admit
          ? `), admission AS (
@@ -114,7 +125,7 @@ const insertTaskGraphsText = builtPerShape(
           AND (i.idempotency_key IS NULL OR i.idempotency_key NOT IN (SELECT idempotency_key FROM taken))
           ${shape.admit ? "AND (SELECT ok FROM admission)" : ""}
         ORDER BY i.ord
-       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       ${shape.keys ? "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING" : ""}
        RETURNING task_uuid
      ), st AS (
        INSERT INTO tasker.workflow_steps (${TEMPLATE_STEP.list}, state, created_at, updated_at)
@@ -307,6 +318,7 @@ function insertStatement(
     wake: signal && db.kind === "pglite",
     events: events.length > 0,
     admit: maxPendingTasks > 0,
+    keys: graphs.some((g) => g.task.idempotency_key !== null),
   };
   const { sql, names } = insertTaskGraphsText(shape);
   const values: Record<Param, unknown> = {
