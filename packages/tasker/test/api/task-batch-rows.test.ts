@@ -25,12 +25,11 @@ describe.each(testBackends())("a batch's tasks on %s", (backend) => {
          FROM tasker.tasks t WHERE task_uuid = $1`,
     );
     const steps = await q(
-      `SELECT to_jsonb(s) - ARRAY['workflow_step_uuid', 'task_uuid', 'created_at', 'updated_at', 'child_uuids',
-                                  'ancestor_uuids'] AS row,
+      `SELECT to_jsonb(s) - ARRAY['workflow_step_uuid', 'task_uuid', 'created_at', 'updated_at', 'child_uuids'] AS row,
               (SELECT array_agg(c.name ORDER BY c.position) FROM tasker.workflow_steps c
                 WHERE c.workflow_step_uuid = ANY(s.child_uuids)) AS children,
               (SELECT array_agg(a.name ORDER BY a.position) FROM tasker.workflow_steps a
-                WHERE a.task_uuid = s.task_uuid AND to_jsonb(s)->'ancestor_uuids' ? a.workflow_step_uuid::text) AS ancestors
+                WHERE a.task_uuid = s.task_uuid AND a.position <@ s.ancestor_positions) AS ancestors
          FROM tasker.workflow_steps s WHERE task_uuid = $1 ORDER BY position`,
     );
     const edges = await q(
