@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Logger } from "../observability/logger.js";
 import { type Database, GENERIC_PLANS, requireCommitted, requireOpen, type Transaction } from "./database.js";
-import { OneSyncQuery, sendableInOneSync } from "./postgres-one-sync.js";
+import { OneSyncQuery, sendableInOneSync, wireValues } from "./postgres-one-sync.js";
 import { statementName } from "./statement-name.js";
 
 // Timestamps stay Date (the default); int8 counts are cast in SQL where a number is wanted.
@@ -69,23 +69,25 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         }
         begun.catch(() => undefined); // its failure fails the statements after it, and is rethrown below
       };
-      const send = <R>(sql: string, params?: readonly unknown[]) =>
-        client.query(prepared(sql, params)).then((r) => r.rows as R[]);
+      // Each statement is prepared (its values converted) before anything of the call is sent.
+      const send = <R>(statement: pg.QueryConfig) => client.query(statement).then((r) => r.rows as R[]);
       const tx: Transaction = {
         serial: false,
         async query<R>(sql: string, params?: readonly unknown[]) {
           requireOpen(open);
+          const statement = prepared(sql, params);
           return corked(client, () => {
             begin();
-            return send<R>(sql, params);
+            return send<R>(statement);
           });
         },
         async batch(statements, options) {
           requireOpen(open);
+          const sendable = statements.map((s) => prepared(s.sql, s.params));
           if (!options?.commit) {
             const answers = corked(client, () => {
               begin();
-              return statements.map((s) => send(s.sql, s.params));
+              return sendable.map((s) => send(s));
             });
             return (await firstFailure(answers)) as never;
           }
@@ -95,7 +97,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
             const synced = [
               ...(txOptions?.synchronousCommit === false ? [UNFLUSHED_IN_ONE_SYNC] : []),
               ...(txOptions?.genericPlans ? [GENERIC_PLANS_IN_ONE_SYNC] : []),
-              ...statements.map((s) => prepared(s.sql, s.params)),
+              ...sendable,
             ];
             if (sendableInOneSync(client, synced)) {
               const results = await new OneSyncQuery(synced).run(client);
@@ -104,7 +106,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
           }
           const answers = corked(client, () => {
             begin();
-            return [...statements.map((s) => send(s.sql, s.params)), client.query("COMMIT")];
+            return [...sendable.map((s) => send(s)), client.query("COMMIT")];
           });
           const rows = await firstFailure(answers);
           requireCommitted((rows.pop() as pg.QueryResult).command);
@@ -275,9 +277,13 @@ const GENERIC_PLANS_IN_ONE_SYNC = prepared("SELECT set_config('plan_cache_mode',
 ]);
 const UNFLUSHED_IN_ONE_SYNC = prepared("SELECT set_config('synchronous_commit', $1, true)", ["off"]);
 
-/** Every parameterised statement runs as a named prepared statement (see statementName). */
+/**
+ * Every parameterised statement runs as a named prepared statement (see statementName). Its values
+ * are converted here, so a value that cannot be sent throws before a transaction's statements
+ * leave (see wireValues).
+ */
 function prepared(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
   const name = statementName(sql, params);
   if (name === "") return { text: sql };
-  return { name, text: sql, values: params as unknown[] };
+  return { name, text: sql, values: wireValues(params ?? []) };
 }

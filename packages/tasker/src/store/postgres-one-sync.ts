@@ -18,7 +18,18 @@ interface WireConnection {
   sync(): void;
 }
 
-const prepareValue = (pg as unknown as { utils?: { prepareValue?: unknown } }).utils?.prepareValue;
+const prepareValue = (pg as unknown as { utils?: { prepareValue?: (value: unknown) => unknown } }).utils
+  ?.prepareValue;
+
+/**
+ * `values` as pg writes them (text, Buffer or null). pg converts a value only while it writes the
+ * statement, and one it cannot convert (a bigint inside an object) then throws with the statements
+ * before it already sent, and a COMMIT behind them still sent; converted first, such a value fails
+ * the call before anything leaves. pg's own conversion of the result changes nothing.
+ */
+export function wireValues(values: readonly unknown[]): unknown[] {
+  return prepareValue ? values.map((v) => prepareValue(v)) : [...values];
+}
 
 /**
  * Whether `statements` can go as one synced call on this connection: each is unnamed (parsed with
@@ -45,11 +56,19 @@ export class OneSyncQuery extends pg.Query {
 
   override submit = (connection: unknown): Error | null => {
     const con = connection as WireConnection;
+    // Every value converted before the first message is written: a throw after it would leave the
+    // statements before it on the connection without their Sync.
+    let values: unknown[][];
+    try {
+      values = this.statements.map((s) => wireValues(s.values ?? []));
+    } catch (err) {
+      return err as Error;
+    }
     con.stream.cork?.();
     try {
-      for (const s of this.statements) {
+      for (const [i, s] of this.statements.entries()) {
         if (!s.name) con.parse({ text: s.text, name: "" });
-        con.bind({ statement: s.name ?? "", values: s.values ?? [], valueMapper: prepareValue });
+        con.bind({ statement: s.name ?? "", values: values[i]!, valueMapper: prepareValue });
         con.describe({ type: "P", name: "" });
         con.execute({ portal: "" });
       }

@@ -330,6 +330,47 @@ describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
     }
   });
 
+  it("a value that cannot be sent fails its transaction before any statement leaves, and the connection stays usable", async () => {
+    const one = await openPostgresDatabase({ url: testDb.url, poolMax: 1 });
+    const sent = vi.spyOn(OneSyncQuery.prototype, "run");
+    try {
+      await one.exec(
+        "CREATE TABLE unsendable (id int PRIMARY KEY, n int NOT NULL); INSERT INTO unsendable VALUES (1, 0)",
+      );
+      const increment = { sql: "UPDATE unsendable SET n = n + $1 WHERE id = 1", params: [1] };
+      const read = { sql: "SELECT $1::jsonb AS j", params: [{ a: 1 }] as unknown[] };
+      // JSON.stringify throws on a bigint: pg finds out only when it writes the statement.
+      const unsendable = { ...read, params: [{ a: 1n }] };
+      const n = async () => (await one.query<{ n: number }>("SELECT n FROM unsendable"))[0]!.n;
+      // The first time on the connection (statements not yet prepared: BEGIN ... COMMIT), then in one
+      // call once they are (the valid run in between prepares them).
+      for (const preparedFirst of [false, true]) {
+        if (preparedFirst) await one.transaction((tx) => tx.batch([increment, read], { commit: true }));
+        const before = await n();
+        const calls = sent.mock.calls.length;
+        const err = await one
+          .transaction((tx) => tx.batch([increment, unsendable], { commit: true }))
+          .catch((e: Error) => e);
+        expect((err as Error).message).toMatch(/BigInt/);
+        expect(sent.mock.calls.length).toBe(calls);
+        // Nothing of it committed, now or with the connection's next transaction.
+        expect(await n()).toBe(before);
+        await one.transaction((tx) => tx.batch([read], { commit: true }));
+        expect(await n()).toBe(before);
+        expect(
+          await one.transaction((tx) => tx.queryAndCommit<{ j: unknown }>(read.sql, read.params)),
+        ).toEqual([{ j: { a: 1 } }]);
+        const [open] = await one.query<{ open: number }>(
+          "SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        );
+        expect(open!.open).toBe(0);
+      }
+    } finally {
+      sent.mockRestore();
+      await one.close();
+    }
+  });
+
   it("a transaction of one call reads, after a lock that waited, what the lock's previous holder committed", async () => {
     const two = await openPostgresDatabase({ url: testDb.url, poolMax: 2 });
     const sent = vi.spyOn(OneSyncQuery.prototype, "run");
