@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { decide, defineHandler, noBranches, Tasker, type Worker } from "../../src/index.js";
 import { type OutcomeToStore, planFromCounts, planFromSteps } from "../../src/lifecycle/store-outcomes.js";
 import { createLogger } from "../../src/observability/logger.js";
-import { claimStep } from "../../src/store/sql/steps.js";
+import { claimStep, readDependencyResults } from "../../src/store/sql/steps.js";
 import { TemplateStore } from "../../src/store/template-store.js";
 import { parseTemplateObject } from "../../src/template/load.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
@@ -199,6 +199,24 @@ describe.each(testBackends())("decision points on %s", (backend) => {
       message: expect.stringContaining('named "manger_approval", not a step of the template'),
     });
     expect(stepNames(task)).toEqual(["route", "validate"]);
+  });
+
+  it("gives each step, created at the start or by a decision, exactly its ancestors' results", async () => {
+    const done = await run("manager");
+    expect(done.status).toBe("complete");
+    const ancestors: Record<string, string[]> = {
+      validate: [],
+      route: ["validate"],
+      manager_approval: ["route", "validate"],
+      finance_review: ["manager_approval", "route", "validate"],
+      finalize: ["finance_review", "manager_approval", "route", "validate"],
+      notify: ["finalize", "finance_review", "manager_approval", "route", "validate"],
+    };
+    expect(stepNames(done)).toEqual(Object.keys(ancestors).sort());
+    for (const step of done.steps) {
+      const results = await readDependencyResults(tasker.database, step.workflow_step_uuid);
+      expect([step.name, Object.keys(results).sort()]).toEqual([step.name, ancestors[step.name]]);
+    }
   });
 
   it("a decision naming a step it cannot reach fails for good", async () => {
