@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ParsedTaskRequest, TaskRequestSchema } from "../model/task-request.js";
-import { hashRequest, stableStringify } from "./create-task.js";
+import { parseTemplateObject } from "../template/load.js";
+import { type CreationClaim, hashRequest, planNewTask, stableStringify } from "./create-task.js";
 
 const request = (overrides: Record<string, unknown> = {}): ParsedTaskRequest =>
   TaskRequestSchema.parse({
@@ -140,5 +141,44 @@ describe("hashRequest", () => {
 
   it('does not confuse a missing optional field with the string "null"', () => {
     expect(hashRequest(request({ reason: "null" }), "1.0.0")).not.toBe(hashRequest(request(), "1.0.0"));
+  });
+});
+
+describe("planNewTask", () => {
+  const { template } = parseTemplateObject({
+    name: "diamond",
+    namespace_name: "plans",
+    version: "1.0.0",
+    steps: [
+      { name: "a", handler: { callable: "h.a" } },
+      { name: "b", handler: { callable: "h.b" }, dependencies: ["a"] },
+      { name: "c", handler: { callable: "h.c" }, dependencies: ["a"] },
+      { name: "d", handler: { callable: "h.d" }, dependencies: ["b", "c"] },
+    ],
+  });
+  const choice = { template, guard: { contentHash: "x", versionCount: null } };
+  const planned = (claimFor?: CreationClaim) =>
+    planNewTask(choice, request({ namespace: "plans", name: "diamond" }), new Date(), claimFor);
+  const states = (p: ReturnType<typeof planned>) => p.graph.steps.map((s) => `${s.name}:${s.state}`);
+
+  it("starts every task of a template alike, each with its own uuids, whatever an earlier task claimed", () => {
+    const claimFor: CreationClaim = { workerId: "w", leaseSeconds: 30, canRun: () => true };
+    const first = planned(claimFor);
+    const second = planned();
+    const third = planned();
+    expect(states(first)).toEqual(["a:in_progress", "b:pending", "c:pending", "d:pending"]);
+    for (const p of [second, third]) {
+      expect(states(p)).toEqual(["a:enqueued", "b:pending", "c:pending", "d:pending"]);
+      expect(p.task.status).toBe(first.task.status);
+      expect(p.task.steps_running).toBe(1);
+      expect(p.graph.taskTransitions).toEqual(first.graph.taskTransitions);
+      expect(p.stepRows.map((s) => s.state)).toEqual(["enqueued", "pending", "pending", "pending"]);
+    }
+    expect(second.task.status).toBe("steps_in_process");
+    expect(second.task.task_uuid).not.toBe(third.task.task_uuid);
+    expect(second.graph.steps.every((s) => s.task_uuid === second.task.task_uuid)).toBe(true);
+    expect(second.graph.steps[0]!.child_uuids).toEqual(
+      second.graph.steps.slice(1, 3).map((s) => s.workflow_step_uuid),
+    );
   });
 });

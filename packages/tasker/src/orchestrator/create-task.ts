@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { eventPayloads } from "../events/lifecycle-events.js";
 import { positionRanges } from "../lifecycle/ancestor-positions.js";
-import { planEvaluation } from "../lifecycle/evaluate-task.js";
+import { type PlannedEvaluation, planEvaluation } from "../lifecycle/evaluate-task.js";
 import { jsonbCopy } from "../lifecycle/handed-on.js";
 import { newStepOf } from "../lifecycle/new-step.js";
 import { TaskerError } from "../model/errors.js";
@@ -101,6 +101,7 @@ export function planNewTask(
 ): PlannedTask {
   // Compared only when a request with the same idempotency key comes again: none without a key.
   const requestHash = request.idempotency_key ? hashRequest(request, template.version) : null;
+  const templateGraph = graphOf(template.steps);
   const taskUuid = uuidv7();
   const task: TaskRow = {
     task_uuid: taskUuid,
@@ -119,7 +120,7 @@ export function planNewTask(
     idempotency_key: request.idempotency_key ?? null,
     request_hash: requestHash,
     error: null,
-    step_count: graphOf(template.steps).ordered.length,
+    step_count: templateGraph.ordered.length,
     steps_done: 0,
     steps_failed: 0,
     steps_waiting: 0,
@@ -129,7 +130,7 @@ export function planNewTask(
     completed_at: null,
   };
 
-  const { ordered, ancestors, parents, children } = graphOf(template.steps);
+  const { ordered, ancestors, parents, children } = templateGraph;
   const uuids = ordered.map(() => uuidv7());
   const steps: NewStep[] = ordered.map((s, position) =>
     newStepOf(s, {
@@ -141,11 +142,10 @@ export function planNewTask(
     }),
   );
   const stepRows = steps.map((s, position) => newStepRow(s, parents[position]!.length, now));
-  const planned = planEvaluation(task, stepRows, now);
-  const ready = new Set(planned.plan.ready.map((s) => s.uuid));
-  for (const s of stepRows) if (ready.has(s.workflow_step_uuid)) s.state = "enqueued";
-  task.status = planned.plan.transitions.at(-1)?.to ?? task.status;
-  task.steps_running = ready.size;
+  const start = templateGraph.start ?? startOf(templateGraph, task, stepRows, now);
+  for (const position of start.ready) stepRows[position]!.state = "enqueued";
+  task.status = start.transitions.at(-1)?.to ?? task.status;
+  task.steps_running = start.ready.length;
   const claimed =
     claimFor && stepRows.find((s) => s.state === "enqueued" && claimFor.canRun(s.handler_callable));
   if (claimed && claimFor) {
@@ -172,9 +172,9 @@ export function planNewTask(
       ),
     ),
     edges: parents.flatMap((of, position) => of.map((k) => ({ from: uuids[k]!, to: uuids[position]! }))),
-    taskTransitions: planned.plan.transitions,
+    taskTransitions: start.transitions,
     queue: namespaceQueue(task.namespace),
-    eventPayloads: eventPayloads(planned.events),
+    eventPayloads: eventPayloads(start.events),
     createdAt: now,
     template: guard,
   };
@@ -248,6 +248,33 @@ interface TemplateGraph {
   ancestors: string[];
   parents: number[][];
   children: number[][];
+  /** How every new task of the template starts (see startOf); absent until one was planned. */
+  start?: TaskStart;
+}
+
+/** A new task's first plan: its ready steps (positions), its transitions and lifecycle events. */
+interface TaskStart {
+  ready: number[];
+  transitions: PlannedEvaluation["plan"]["transitions"];
+  events: PlannedEvaluation["events"];
+}
+
+/**
+ * A new task's first plan. Every new task of a template plans the same (all its steps pending,
+ * its template's parents and attempts), so the plan is kept with the template's graph and later
+ * tasks skip planning, unless it names the task (a lifecycle event: a task with no initial step
+ * completes at once).
+ */
+function startOf(graph: TemplateGraph, task: TaskRow, stepRows: readonly StepRow[], now: Date): TaskStart {
+  const { plan, events } = planEvaluation(task, stepRows, now);
+  const ready = new Set(plan.ready.map((s) => s.uuid));
+  const start: TaskStart = {
+    ready: stepRows.flatMap((s, position) => (ready.has(s.workflow_step_uuid) ? [position] : [])),
+    transitions: plan.transitions,
+    events,
+  };
+  if (events.length === 0) graph.start = start;
+  return start;
 }
 const graphs = new WeakMap<readonly TemplateStep[], TemplateGraph>();
 

@@ -236,35 +236,47 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
   const templates: object[] = [];
   const templateSteps: object[] = [];
   // Per template key: its index and the `k` of its first step.
-  const known = new Map<string, { tk: number; first: number }>();
+  const known = new Map<string, BatchTemplate>();
+  // The tasks of one choice of a template share its guard, and of one plan their transitions: found
+  // by identity first, without making a key per task.
+  const byGuard = new Map<TaskGraphWrite["template"], BatchTemplate>();
   const transitionLists: (readonly object[])[] = [];
   const listIndex = new Map<string, number>();
+  const listByIdentity = new Map<readonly object[], number>();
   const tasks: object[] = [];
   const steps: object[] = [];
   for (const g of graphs) {
     const t = g.task;
-    const key = `${t.namespace}\n${t.name}\n${t.version}\n${g.template.contentHash}\n${g.template.versionCount}`;
-    let template = known.get(key);
-    if (template === undefined) {
-      template = { tk: templates.length, first: templateSteps.length };
-      known.set(key, template);
-      templates.push({
-        tk: template.tk,
-        namespace: t.namespace,
-        name: t.name,
-        version: t.version,
-        content_hash: g.template.contentHash,
-        version_count: g.template.versionCount,
-        queue: g.queue,
-      });
-      for (const s of g.steps) templateSteps.push({ ...s, k: templateSteps.length });
+    let template = byGuard.get(g.template);
+    if (template === undefined || !template.holds(t)) {
+      const key = `${t.namespace}\n${t.name}\n${t.version}\n${g.template.contentHash}\n${g.template.versionCount}`;
+      template = known.get(key);
+      if (template === undefined) {
+        template = batchTemplate(templates.length, templateSteps.length, t);
+        known.set(key, template);
+        templates.push({
+          tk: template.tk,
+          namespace: t.namespace,
+          name: t.name,
+          version: t.version,
+          content_hash: g.template.contentHash,
+          version_count: g.template.versionCount,
+          queue: g.queue,
+        });
+        for (const s of g.steps) templateSteps.push({ ...s, k: templateSteps.length });
+      }
+      byGuard.set(g.template, template);
     }
-    const transitions = g.taskTransitions.map((x) => `${x.from}>${x.to}>${x.event}`).join(",");
-    let tr = listIndex.get(transitions);
+    let tr = listByIdentity.get(g.taskTransitions);
     if (tr === undefined) {
-      tr = transitionLists.length;
-      listIndex.set(transitions, tr);
-      transitionLists.push(g.taskTransitions);
+      const transitions = g.taskTransitions.map((x) => `${x.from}>${x.to}>${x.event}`).join(",");
+      tr = listIndex.get(transitions);
+      if (tr === undefined) {
+        tr = transitionLists.length;
+        listIndex.set(transitions, tr);
+        transitionLists.push(g.taskTransitions);
+      }
+      listByIdentity.set(g.taskTransitions, tr);
     }
     tasks.push({
       tk: template.tk,
@@ -300,6 +312,22 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
     templateSteps: JSON.stringify(templateSteps),
     steps: JSON.stringify(steps),
     transitionLists: JSON.stringify(transitionLists),
+  };
+}
+
+/** A template of a batch: its index, the `k` of its first step, whether a task is of it. */
+interface BatchTemplate {
+  tk: number;
+  first: number;
+  holds(task: TaskGraphWrite["task"]): boolean;
+}
+
+function batchTemplate(tk: number, first: number, of: TaskGraphWrite["task"]): BatchTemplate {
+  const { namespace, name, version } = of;
+  return {
+    tk,
+    first,
+    holds: (t) => t.namespace === namespace && t.name === name && t.version === version,
   };
 }
 
