@@ -12,7 +12,8 @@
 //   creation    --creates linear5 tasks into a namespace no worker serves (the creation part's
 //               in-process and http kinds, 8 callers; the HTTP clients in a process of their own),
 //               rounds alternated: creates/s, and the CPU time per create of this process (the
-//               engine, and the server) and (PostgreSQL) the database
+//               engine, and the server) and (PostgreSQL) the database; --creation-kinds adds the
+//               batch kinds (batch, http-batch: --batch-size tasks a call, 2 callers)
 // Usage:
 //   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
 //     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
@@ -29,7 +30,7 @@ import * as thisEngine from "@tasker-ts/tasker";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
 import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
-import { CREATION_CLIENTS } from "./creation.js";
+import { BATCH_CALLERS, CREATION_CLIENTS, CREATION_KINDS, type CreationKind } from "./creation.js";
 import { HttpLoad } from "./http-load.js";
 import { measureThroughput } from "./measure.js";
 import { count } from "./options.js";
@@ -58,6 +59,8 @@ const { values } = parseArgs({
     shapes: { type: "string" },
     "shape-steps": { type: "string" },
     creates: { type: "string" },
+    "creation-kinds": { type: "string" },
+    "batch-size": { type: "string" },
   },
 });
 const backend = values.backend ?? "postgres";
@@ -70,6 +73,9 @@ const rounds = count(values.rounds ?? "3", "--rounds", 1);
 const concurrency = count(values.concurrency ?? "32", "--concurrency", 1);
 const shapeSteps = count(values["shape-steps"] ?? "2000", "--shape-steps", 1);
 const creates = count(values.creates ?? "2000", "--creates", 1);
+const creationKinds = (values["creation-kinds"]?.split(",") ?? ["in-process", "http"]) as CreationKind[];
+for (const k of creationKinds) if (!CREATION_KINDS.includes(k)) throw new Error(`unknown creation kind ${k}`);
+const batchSize = count(values["batch-size"] ?? "1000", "--batch-size", 1);
 const shapes = (values.shapes?.split(",") ?? [...SHAPES]) as Shape[];
 const configs = z
   .array(ConfigSchema)
@@ -320,27 +326,36 @@ try {
     const load = HttpLoad.start();
     const unserved = { namespace: "bench_unserved", name: "linear5" };
     try {
-      for (const kind of ["in-process", "http"] as const) {
-        /** `n` creates of `kind` by CREATION_CLIENTS callers; ms. */
+      const batch = Array.from({ length: batchSize }, () => unserved);
+      for (const kind of creationKinds) {
+        const batched = kind === "batch" || kind === "http-batch";
+        const callers = batched ? BATCH_CALLERS : CREATION_CLIENTS;
+        /** `n` tasks created by `kind`'s callers (batches of --batch-size for the batch kinds); ms. */
         const createAll = async (c: Contender, n: number): Promise<number> => {
-          if (kind === "http") {
-            const url = `${await c.serverUrl()}/v1/tasks`;
-            return (await load.run({ url, body: unserved, calls: n, callers: CREATION_CLIENTS })).ms;
+          const calls = batched ? Math.ceil(n / batchSize) : n;
+          if (kind === "http" || kind === "http-batch") {
+            const url = `${await c.serverUrl()}/v1/tasks${batched ? "/batch" : ""}`;
+            const body = batched ? { tasks: batch } : unserved;
+            return (await load.run({ url, body, calls, callers })).ms;
           }
-          let left = n;
+          let left = calls;
           const t0 = performance.now();
           await Promise.all(
-            Array.from({ length: CREATION_CLIENTS }, async () => {
-              while (left-- > 0) await c.tasker.client.createTask(unserved);
+            Array.from({ length: callers }, async () => {
+              while (left-- > 0) {
+                if (batched) await c.tasker.client.createTasks(batch);
+                else await c.tasker.client.createTask(unserved);
+              }
             }),
           );
           return performance.now() - t0;
         };
-        for (const c of contenders) await createAll(c, Math.min(300, creates));
+        const tasksMade = batched ? Math.ceil(creates / batchSize) * batchSize : creates;
+        for (const c of contenders) await createAll(c, Math.min(batched ? batchSize * 2 : 300, creates));
         await inRounds(
-          `linear5 creation, ${kind}, ${creates} creates by ${CREATION_CLIENTS} callers (the figure is creates/s)`,
-          async (c) => (creates / (await createAll(c, creates))) * 1000,
-          creates,
+          `linear5 creation, ${kind}, ${tasksMade} tasks by ${callers} callers${batched ? ` in calls of ${batchSize}` : ""} (the figure is tasks/s)`,
+          async (c) => (tasksMade / (await createAll(c, tasksMade))) * 1000,
+          tasksMade,
           "create",
         );
       }
