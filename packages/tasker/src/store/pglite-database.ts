@@ -217,6 +217,9 @@ async function runTransaction<T>(
   const plans: Plans = txOptions.genericPlans ? "generic" : "auto";
   let begun = false;
   let open = true;
+  // The call ending the transaction (with its COMMIT, or committing at its Sync) was answered: one
+  // that failed before a byte left (a value that cannot be written) leaves it to be rolled back.
+  let ended = false;
   const send = async (statements: readonly ProtocolStatement[], commit = false) => {
     let whole = false;
     const result = await call(
@@ -230,6 +233,7 @@ async function runTransaction<T>(
       },
       commit,
     );
+    if (commit) ended = true;
     if (result.error) throw result.error;
     // A whole transaction in one call committed at its Sync unless it failed (an error, thrown above).
     if (commit && !whole) requireCommitted(result.endTag);
@@ -279,17 +283,16 @@ async function runTransaction<T>(
       open = false;
       if (begun) {
         const committed = await call([], () => ({ end: "COMMIT" }), true);
+        ended = true;
         if (committed.error) throw committed.error;
         requireCommitted(committed.endTag);
       }
     }
     return result;
   } catch (err) {
-    if (open) {
-      open = false;
-      // Its own failure (a closed database) must not hide the error that made it necessary.
-      if (begun) await call([], () => ({ end: "ROLLBACK" }), true).catch(() => undefined);
-    }
+    open = false;
+    // Its own failure (a closed database) must not hide the error that made it necessary.
+    if (begun && !ended) await call([], () => ({ end: "ROLLBACK" }), true).catch(() => undefined);
     throw err;
   }
 }

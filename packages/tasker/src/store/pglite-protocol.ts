@@ -226,10 +226,13 @@ export function encodeCall(
 ): EncodedCall {
   const plan: EncodedCall["plan"] = [];
   const parses: string[] = [];
+  // Every value first: one that cannot be written (a bigint inside an object) then throws before a
+  // byte is, instead of leaving this call's first messages in the writer for the next call to send.
+  const values = statements.map((s) => serializeParams(s.params));
   for (const setting of options.session ?? []) writer.bytes(simpleQuery(setting));
   if (options.begin) writer.bytes(simpleQuery("BEGIN"));
   if (options.script !== undefined) writeSimpleQuery(options.script);
-  for (const s of statements) {
+  for (const [i, s] of statements.entries()) {
     const name = statementName(s.sql, s.params);
     if (name === "" || (!prepared.isParsed(name) && !parses.includes(name))) {
       const at = writer.begin("P");
@@ -239,7 +242,7 @@ export function encodeCall(
       writer.end(at);
       parses.push(name);
     }
-    writeBind(name, s.params);
+    writeBind(name, values[i]!);
     const cachedFields = name === "" ? undefined : prepared.fields(name);
     if (cachedFields === undefined) writer.bytes(DESCRIBE_PORTAL);
     writer.bytes(EXECUTE);
@@ -263,8 +266,7 @@ function writeSimpleQuery(sql: string): void {
 }
 
 /** Bind of the unnamed portal: text parameters (binary for bytes), all result columns as text. */
-function writeBind(statement: string, params: readonly unknown[] | undefined): void {
-  const values = serializeParams(params);
+function writeBind(statement: string, values: readonly (string | Uint8Array | null)[]): void {
   const at = writer.begin("B");
   writer.byte(0); // the unnamed portal
   writer.cstring(statement);

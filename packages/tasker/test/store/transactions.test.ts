@@ -2,7 +2,7 @@
 // run one after another, each with its own snapshot; the commit sent with the last statement
 // commits only if it succeeded; nothing runs after it.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Database } from "../../src/store/database.js";
+import type { Database, Transaction } from "../../src/store/database.js";
 import { openPgliteDatabase } from "../../src/store/pglite-database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { OneSyncQuery } from "../../src/store/postgres-one-sync.js";
@@ -127,6 +127,29 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect(err.message).toMatch(/duplicate key/);
     expect(await count()).toBe(before);
     expect(await db.query("SELECT id FROM deferred_once")).toEqual([{ id: 1 }]);
+  });
+
+  it("fails a transaction holding a value that cannot be sent, keeping nothing of it, and goes on working", async () => {
+    const before = await count();
+    // JSON.stringify throws on a bigint: the driver finds out while it writes the statement.
+    const unsendable = { sql: "SELECT $1::jsonb AS j", params: [{ a: 1n }] };
+    const increment = { sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] };
+    for (const run of [
+      (tx: Transaction) => tx.batch([increment, unsendable], { commit: true }),
+      async (tx: Transaction) => {
+        await tx.query(increment.sql, increment.params);
+        return tx.batch([increment, unsendable], { commit: true });
+      },
+      (tx: Transaction) => tx.batch([increment, unsendable]),
+    ]) {
+      const err = await db.transaction(run).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(/BigInt/);
+      expect(await count()).toBe(before);
+      expect(await db.query("SELECT n FROM counter WHERE id = 1")).toEqual([{ n: before }]);
+      expect(await db.transaction((tx) => tx.queryAndCommit("SELECT $1::int AS one", [1]))).toEqual([
+        { one: 1 },
+      ]);
+    }
   });
 
   it("rolls back when the statement sent with the commit fails", async () => {
