@@ -1,6 +1,7 @@
 // The transaction contract both drivers keep (store/database.ts): statements sent together still
 // run one after another, each with its own snapshot; the commit sent with the last statement
 // commits only if it succeeded; nothing runs after it.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database, Transaction } from "../../src/store/database.js";
 import { openPgliteDatabase } from "../../src/store/pglite-database.js";
@@ -350,6 +351,31 @@ describe.skipIf(!backends.includes("postgres"))("a batch on PostgreSQL", () => {
     } finally {
       sent.mockRestore();
       await one.close();
+    }
+  });
+
+  it("a call with a value that cannot be written fails without writing any of its statements", async () => {
+    const pool = new pg.Pool({ connectionString: testDb.url, max: 1, pipeline: true } as pg.PoolConfig);
+    const client = await pool.connect();
+    try {
+      await client.query("CREATE TABLE one_call_unwritten (n int)");
+      const call = new OneSyncQuery([
+        { text: "INSERT INTO one_call_unwritten VALUES ($1)", values: [1] },
+        { text: "SELECT $1::jsonb AS j", values: [{ a: 1n }] },
+      ]);
+      await expect(call.run(client)).rejects.toThrow(/BigInt/);
+      // Had the insert left without its Sync, the next call's Sync would commit it.
+      const next = await new OneSyncQuery([
+        { text: "SELECT 1 AS one", values: [] },
+        { text: "SELECT count(*)::int AS n FROM one_call_unwritten", values: [] },
+      ]).run(client);
+      expect(next.map((r) => r.rows)).toEqual([[{ one: 1 }], [{ n: 0 }]]);
+      expect((await client.query("SELECT count(*)::int AS n FROM one_call_unwritten")).rows).toEqual([
+        { n: 0 },
+      ]);
+    } finally {
+      client.release();
+      await pool.end();
     }
   });
 
