@@ -135,6 +135,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
         }
         return result;
       } catch (err) {
+        // The server ending the session (pg_terminate_backend, a shutdown) answers the running
+        // query with a FATAL error before the socket closes and 'error' is emitted: released
+        // as sound, the connection went to the pool's next caller, whose query then failed.
+        if (endsSession(err)) broken ??= err as Error;
         if (open && begun) {
           open = false;
           await client.query("ROLLBACK").catch((rollbackErr: Error) => {
@@ -257,6 +261,12 @@ function corked<T>(client: pg.PoolClient, issue: () => T): T {
   } finally {
     stream?.uncork?.();
   }
+}
+
+/** Whether `err` is the server's notice that it ended the session (severity FATAL or PANIC). */
+function endsSession(err: unknown): boolean {
+  const severity = (err as { severity?: unknown } | null)?.severity;
+  return severity === "FATAL" || severity === "PANIC";
 }
 
 /** Waits for every answer (none is left unhandled) and throws the first failure, in order. */
