@@ -13,8 +13,3 @@ UPDATE tasker.workflow_steps s SET ancestor_positions = a.positions
  WHERE s.workflow_step_uuid = a.workflow_step_uuid;
 ALTER TABLE tasker.workflow_steps DROP COLUMN ancestor_uuids;
 CREATE INDEX workflow_steps_position_idx ON tasker.workflow_steps (task_uuid, position);
--- A step's name stays unique in its task, keyed by name first: keyed by task_uuid first, a planner
--- without statistics took it to read the ancestors by task_uuid alone and filter every step of
--- the task. The steps of a task are found through the position index.
-ALTER TABLE tasker.workflow_steps DROP CONSTRAINT workflow_steps_task_uuid_name_key;
-ALTER TABLE tasker.workflow_steps ADD CONSTRAINT workflow_steps_name_task_uuid_key UNIQUE (name, task_uuid);

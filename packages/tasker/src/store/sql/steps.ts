@@ -313,17 +313,12 @@ export interface ClaimedStep {
 }
 
 /**
- * The ancestors' rows `a` (uuid, name, results) of step row `u`, for a FROM clause: each range of
- * its ancestor positions is one scan of workflow_steps_position_idx, the only index keyed by
- * task_uuid first. The LATERAL subquery is kept apart (OFFSET 0) so that it runs per range: joined
- * plainly, without statistics (a new PGlite database has none) the planner read every step of the
- * task and filtered them, each claim of a 1,000-way fan-out's child reading 1,002 rows.
+ * The ancestors' rows `a` of step row `u`, for a FROM clause: each range of its ancestor positions
+ * read by (task_uuid, position) through workflow_steps_position_idx.
  */
 export function ancestorRows(u: string, a: string): string {
-  return `unnest(${u}.ancestor_positions) AS ${a}_range,
-         LATERAL (SELECT ${a}_step.workflow_step_uuid, ${a}_step.name, ${a}_step.results FROM tasker.workflow_steps ${a}_step
-                   WHERE ${a}_step.task_uuid = ${u}.task_uuid AND ${a}_step.position >= lower(${a}_range)
-                     AND ${a}_step.position < upper(${a}_range) OFFSET 0) ${a}`;
+  return `unnest(${u}.ancestor_positions) AS ${a}_range JOIN tasker.workflow_steps ${a}
+         ON ${a}.task_uuid = ${u}.task_uuid AND ${a}.position >= lower(${a}_range) AND ${a}.position < upper(${a}_range)`;
 }
 
 /**
