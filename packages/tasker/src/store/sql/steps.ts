@@ -313,12 +313,20 @@ export interface ClaimedStep {
 }
 
 /**
- * The ancestors' rows `a` of step row `u`, for a FROM clause: each range of its ancestor positions
- * read by (task_uuid, position) through workflow_steps_position_idx.
+ * The ancestors' rows `a` (uuid, name, results) of step row `u`, for a FROM clause: each range of
+ * its ancestor positions is one index range of workflow_steps_position_idx, read in position
+ * order and limited to the range's size (every position in it is a step). The order and the limit
+ * are what make the planner take that index's range: given only `task_uuid =` and the bounds, it
+ * could read every step of the task by the (task_uuid, name) key and filter them, each claim of a
+ * 1,000-way fan-out's child then reading the 1,002 steps and their dead versions for its one
+ * ancestor.
  */
 export function ancestorRows(u: string, a: string): string {
-  return `unnest(${u}.ancestor_positions) AS ${a}_range JOIN tasker.workflow_steps ${a}
-         ON ${a}.task_uuid = ${u}.task_uuid AND ${a}.position >= lower(${a}_range) AND ${a}.position < upper(${a}_range)`;
+  return `unnest(${u}.ancestor_positions) AS ${a}_range,
+         LATERAL (SELECT ${a}_step.workflow_step_uuid, ${a}_step.name, ${a}_step.results FROM tasker.workflow_steps ${a}_step
+                   WHERE ${a}_step.task_uuid = ${u}.task_uuid AND ${a}_step.position >= lower(${a}_range)
+                     AND ${a}_step.position < upper(${a}_range)
+                   ORDER BY ${a}_step.position LIMIT upper(${a}_range) - lower(${a}_range)) ${a}`;
 }
 
 /**
