@@ -32,6 +32,17 @@ const template = parseTemplateObject({
 const post = (h: ApiHarness, path: string, json: unknown) => call(h.url, path, { method: "POST", json });
 const onRabbitMq = process.env.TASKER_MESSAGING_BACKEND === "rabbitmq";
 
+/** Registers worker `id` for every handler of the template, then creates a task of it. */
+async function registerAndCreate(h: ApiHarness, id: string) {
+  await post(h, "/v1/worker/workers", {
+    worker_id: id,
+    namespaces: ["test_rbatch"],
+    handlers: ["rb.split", "rb.work", "rb.join"],
+    sdk: { name: "test", version: "1" },
+  });
+  return (await h.client.createTask({ name: "remote_bulk", namespace: "test_rbatch", context: {} })).task;
+}
+
 describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)", (backend) => {
   let h: ApiHarness;
   beforeAll(async () => {
@@ -41,17 +52,7 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)",
 
   it("creates the instances once, hands each its batch, and the convergence step sees every result", async () => {
     const id = `rb-${backend}`;
-    await post(h, "/v1/worker/workers", {
-      worker_id: id,
-      namespaces: ["test_rbatch"],
-      handlers: ["rb.split", "rb.work", "rb.join"],
-      sdk: { name: "test", version: "1" },
-    });
-    const { task } = await h.client.createTask({
-      name: "remote_bulk",
-      namespace: "test_rbatch",
-      context: {},
-    });
+    const task = await registerAndCreate(h, id);
     const claim = async (n: number) =>
       (await post(h, `/v1/worker/workers/${id}/claims`, { max_steps: n, wait_ms: 5000 })).body.steps;
     const [split] = await claim(1);
@@ -165,17 +166,7 @@ describe.skipIf(onRabbitMq).each(testBackends())("worker protocol batches (%s)",
     ["another server", true],
   ])("fails a batchable step whose reported success carries no outcome, on %s", async (_, elsewhere) => {
     const id = `rb-plain-${backend}-${elsewhere}`;
-    await post(h, "/v1/worker/workers", {
-      worker_id: id,
-      namespaces: ["test_rbatch"],
-      handlers: ["rb.split", "rb.work", "rb.join"],
-      sdk: { name: "test", version: "1" },
-    });
-    const { task } = await h.client.createTask({
-      name: "remote_bulk",
-      namespace: "test_rbatch",
-      context: {},
-    });
+    const task = await registerAndCreate(h, id);
     const [split] = (await post(h, `/v1/worker/workers/${id}/claims`, { max_steps: 1, wait_ms: 5000 })).body
       .steps;
     expect(split.step_name).toBe("split");
