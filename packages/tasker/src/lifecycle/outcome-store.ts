@@ -2,12 +2,13 @@ import { toStorableText } from "../model/storable-text.js";
 import type { Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { Database } from "../store/database.js";
+import type { StepOfTemplate } from "../store/sql/step-origin.js";
 import { type ClaimedStep, readDependencyResults } from "../store/sql/steps.js";
 import { reevaluateStoppedBatch } from "./batch-failures.js";
 import type { AttemptOutcome } from "./decide-outcome.js";
 import { missingStepCreation } from "./decision-outcomes.js";
 import { GroupCommit } from "./group-commit.js";
-import type { StepOfTemplate, StepTypeOf } from "./step-types.js";
+import type { StepTypeOf } from "./step-types.js";
 import {
   type ContinueWith,
   type OutcomePlanner,

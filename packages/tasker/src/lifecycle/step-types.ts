@@ -1,9 +1,6 @@
-import type { ClaimedStep } from "../store/sql/steps.js";
+import type { StepOfTemplate } from "../store/sql/step-origin.js";
 import type { TemplateStore } from "../store/template-store.js";
 import type { StepType, TaskTemplate } from "../template/schema.js";
-
-/** Where a claimed step comes from: enough to find its type in its task's template version. */
-export type StepOfTemplate = Pick<ClaimedStep, "namespace" | "task_name" | "version" | "name">;
 
 /** A step's type; undefined when its template version is not registered, or names no such step. */
 export type StepTypeOf = (step: StepOfTemplate) => Promise<StepType | undefined>;

@@ -1,5 +1,8 @@
-import type { StepOfTemplate } from "../../lifecycle/step-types.js";
 import type { Queryable } from "../database.js";
+import type { ClaimedStep } from "./steps.js";
+
+/** Where a step comes from: enough to find its type in its task's template version. */
+export type StepOfTemplate = Pick<ClaimedStep, "namespace" | "task_name" | "version" | "name">;
 
 /** Which template version and step a step comes from (its task's namespace, name and version). */
 export async function selectStepOrigin(q: Queryable, stepUuid: string): Promise<StepOfTemplate | undefined> {
