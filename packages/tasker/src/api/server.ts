@@ -6,6 +6,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { buildApiApp } from "./app.js";
 import type { AuthConfig } from "./auth.js";
 import { AuthConfigError, resolveAuthConfig } from "./auth-config.js";
+import { answerClientErrorsWithJson } from "./client-error.js";
 import type { ApiTasker } from "./tasker-port.js";
 
 /** Options of {@link startOrchestrationServer}. */
@@ -115,6 +116,7 @@ export async function startOrchestrationServer(
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4))),
     },
   }) as Server;
+  answerClientErrorsWithJson(server, requestTimeout);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {

@@ -8,6 +8,8 @@ describe("exitCodeForErrorCode", () => {
     expect(exitCodeForErrorCode("CONFLICT")).toBe(4);
     expect(exitCodeForErrorCode("SERVICE_UNAVAILABLE")).toBe(5);
     expect(exitCodeForErrorCode("BACKPRESSURE")).toBe(5);
+    expect(exitCodeForErrorCode("REQUEST_TIMEOUT")).toBe(5);
+    expect(exitCodeForErrorCode("HEADERS_TOO_LARGE")).toBe(2);
     expect(exitCodeForErrorCode("VALIDATION_ERROR")).toBe(2);
     expect(exitCodeForErrorCode("BAD_REQUEST")).toBe(2);
     expect(exitCodeForErrorCode("UNAUTHORIZED")).toBe(2);

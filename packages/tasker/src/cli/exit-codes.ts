@@ -23,10 +23,13 @@ export function exitCodeForErrorCode(code: ErrorCode): ExitCode {
       return EXIT.conflict;
     case "SERVICE_UNAVAILABLE":
     case "BACKPRESSURE":
+    // The request did not reach the server in time: the network, not the invocation.
+    case "REQUEST_TIMEOUT":
       return EXIT.unavailable;
     case "BAD_REQUEST":
     case "VALIDATION_ERROR":
     case "PAYLOAD_TOO_LARGE":
+    case "HEADERS_TOO_LARGE":
     // A missing or wrong API key is fixed by changing the invocation.
     case "UNAUTHORIZED":
     case "FORBIDDEN":
