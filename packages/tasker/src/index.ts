@@ -60,6 +60,13 @@ export type {
   Transaction,
   TransactionOptions,
 } from "./store/database.js";
+export {
+  EmbeddedSqlClient,
+  type EmbeddedSqlTransaction,
+  embeddedSqlClient,
+  type SqlQueryOptions,
+  type SqlResults,
+} from "./store/embedded-sql-client.js";
 export { migrate } from "./store/migrate.js";
 export { type DatabaseLocation, openDatabase } from "./store/open-database.js";
 export { DataDirLockedError } from "./store/pglite-data-dir.js";

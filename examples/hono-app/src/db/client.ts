@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import type { EmbeddedSqlClient } from "@tasker-ts/tasker";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -26,10 +27,12 @@ export interface OpenAppDatabaseOptions {
   /** PGlite data directory. Default `${TASKER_DATA_DIR ?? ".data"}/app`. */
   dataDir?: string;
   /**
-   * An open PGlite to keep the app's tables in (schema `app`): the embedded engine's own instance
-   * (`embeddedPglite(tasker.database)`), so one process opens one database. Not closed by close().
+   * The embedded engine's database to keep the app's tables in (schema `app`), through its SQL
+   * client (`embeddedSqlClient(tasker.database)`), so one process opens one database. The client
+   * prepares each statement once, where PGlite's own `query()` parses and plans it on every run.
+   * Not closed by close().
    */
-  pglite?: PGlite;
+  embedded?: EmbeddedSqlClient;
 }
 
 const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.meta.url)));
@@ -37,7 +40,8 @@ const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.
 const MIGRATION_LOCK_KEY = 7_300_414;
 
 export async function openAppDatabase(options: OpenAppDatabaseOptions = {}): Promise<AppDatabase> {
-  if (options.pglite) return onPglite(options.pglite, "the engine's PGlite database", async () => undefined);
+  if (options.embedded)
+    return onPglite(options.embedded, "the engine's PGlite database", async () => undefined);
   const url = options.url ?? process.env.APP_DATABASE_URL;
   if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   if (url && url !== "memory://") {
@@ -92,8 +96,13 @@ async function openPglite(dataDir: string | undefined): Promise<AppDatabase> {
 }
 
 /** Drizzle on a PGlite instance, migrated; `close` is what closing the app database does. */
-async function onPglite(client: PGlite, location: string, close: () => Promise<void>): Promise<AppDatabase> {
-  const db = drizzlePglite(client, { schema });
+async function onPglite(
+  client: PGlite | EmbeddedSqlClient,
+  location: string,
+  close: () => Promise<void>,
+): Promise<AppDatabase> {
+  // The engine's client answers `query` and `transaction` as PGlite does, the two Drizzle calls.
+  const db = drizzlePglite(client as PGlite, { schema });
   try {
     await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import {
   createLogger,
   createMetrics,
-  embeddedPglite,
+  embeddedSqlClient,
   type Logger,
   loadConfig as loadTaskerConfig,
   Tasker,
@@ -73,7 +73,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     // instance, one data folder, one lock: PGlite takes seconds to start and belongs to one process.
     tasker = await openEngine();
     try {
-      appDb = await openAppDatabase({ pglite: embeddedPglite(tasker.database)! });
+      appDb = await openAppDatabase({ embedded: embeddedSqlClient(tasker.database)! });
     } catch (error) {
       await tasker.close();
       throw error;

@@ -1,4 +1,4 @@
-import { MemoryFS, type PGlite } from "@electric-sql/pglite";
+import { MemoryFS, type PGlite, type types } from "@electric-sql/pglite";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import {
   type BatchRows,
@@ -13,6 +13,7 @@ import { createPglite, type OpenPgliteOptions } from "./pglite-data-dir.js";
 import {
   Answers,
   type CallOptions,
+  type DecodedCall,
   decodeCall,
   decodeSimpleQuery,
   encodeCall,
@@ -20,9 +21,27 @@ import {
   type Notification,
   PreparedStatements,
   type ProtocolStatement,
+  type RowShape,
 } from "./pglite-protocol.js";
 
 const instances = new WeakMap<Database, PGlite>();
+const sessions = new WeakMap<Database, EmbeddedSession>();
+
+/**
+ * The engine's own path into its PGlite (named prepared statements, one call per statement or
+ * transaction end), for an application's statements: see `embedded-sql-client.ts`.
+ */
+export interface EmbeddedSession {
+  /** One statement as its own transaction. */
+  run(statement: ProtocolStatement, reading: Reading): Promise<DecodedCall>;
+  /** A transaction on the one session; nothing else runs until it ends. */
+  transaction<T>(fn: (tx: ReadingTransaction) => Promise<T>): Promise<T>;
+}
+
+/** The {@link EmbeddedSession} of an embedded engine database; undefined on PostgreSQL. */
+export function embeddedSession(database: Database): EmbeddedSession | undefined {
+  return sessions.get(database);
+}
 
 /**
  * The PGlite instance under an embedded engine database, for an application that keeps its own
@@ -95,7 +114,7 @@ export async function openPgliteDatabase(
    * or transaction of PGlite's own runs meanwhile); the query mutex keeps every other caller of the
    * protocol (`runExclusive`, `close`) out while this call's messages are processed.
    */
-  const call: Call = (statements, options, syncToFs) =>
+  const call: Call = (statements, options, syncToFs, reading) =>
     db._runExclusiveQuery(async () => {
       const { starts, ...protocol } = options();
       const setsPlans = starts !== undefined && starts !== plans;
@@ -107,7 +126,15 @@ export async function openPgliteDatabase(
         syncToFs: syncToFs && fsSyncs,
         onRawData: answers.append,
       });
-      const decoded = decodeCall(encoded, statements, answers, prepared, db.parsers, opts);
+      const decoded = decodeCall(
+        encoded,
+        statements,
+        answers,
+        prepared,
+        reading?.parsers ?? db.parsers,
+        opts,
+        reading?.shape,
+      );
       if (setsPlans && !decoded.error) plans = starts;
       dispatch(decoded.notifications);
       return decoded;
@@ -177,6 +204,20 @@ export async function openPgliteDatabase(
     },
   };
   instances.set(database, db);
+  sessions.set(database, {
+    async run(statement, reading) {
+      await db._checkReady();
+      const result = await db._runExclusiveTransaction(() =>
+        call([statement], () => ({ starts: "auto" }), true, reading),
+      );
+      if (result.error) throw result.error;
+      return result;
+    },
+    async transaction(fn) {
+      await db._checkReady();
+      return db._runExclusiveTransaction(() => runTransaction(call, fn));
+    },
+  });
   return database;
 }
 
@@ -198,7 +239,20 @@ type Call = (
   statements: readonly ProtocolStatement[],
   options: () => Omit<CallOptions, "session"> & { starts?: Plans },
   syncToFs: boolean,
+  reading?: Reading,
 ) => Promise<ReturnType<typeof decodeCall>>;
+
+/** A transaction that can also read a statement's rows as {@link Reading} says. */
+export interface ReadingTransaction extends Transaction {
+  read(statement: ProtocolStatement, reading: Reading): Promise<DecodedCall>;
+}
+
+/** How a call's rows are read, when not as the engine reads them (objects, PGlite's parsers). */
+export interface Reading {
+  shape: RowShape;
+  /** Per type OID; a type without one here is parsed as PGlite parses it. */
+  parsers?: Record<number | string, types.Parser>;
+}
 
 /**
  * A transaction on the one session, in as few calls as the PostgreSQL driver's round trips:
@@ -209,7 +263,7 @@ type Call = (
  */
 async function runTransaction<T>(
   call: Call,
-  fn: (tx: Transaction) => Promise<T>,
+  fn: (tx: ReadingTransaction) => Promise<T>,
   txOptions: TransactionOptions = {},
 ): Promise<T> {
   // synchronousCommit has no meaning here (one process: a crash loses what was not synced to the
@@ -220,7 +274,7 @@ async function runTransaction<T>(
   // The call ending the transaction (with its COMMIT, or committing at its Sync) was answered: one
   // that failed before a byte left (a value that cannot be written) leaves it to be rolled back.
   let ended = false;
-  const send = async (statements: readonly ProtocolStatement[], commit = false) => {
+  const send = async (statements: readonly ProtocolStatement[], commit = false, reading?: Reading) => {
     let whole = false;
     const result = await call(
       statements,
@@ -232,18 +286,23 @@ async function runTransaction<T>(
         return commit ? { starts: plans } : { starts: plans, begin: true };
       },
       commit,
+      reading,
     );
     if (commit) ended = true;
     if (result.error) throw result.error;
     // A whole transaction in one call committed at its Sync unless it failed (an error, thrown above).
     if (commit && !whole) requireCommitted(result.endTag);
-    return result.rows;
+    return result;
   };
-  const tx: Transaction = {
+  const tx: ReadingTransaction = {
     serial: true,
     async query<R>(sql: string, params?: readonly unknown[]) {
       requireOpen(open);
-      return (await send([{ sql, params }]))[0] as R[];
+      return (await send([{ sql, params }])).rows[0] as R[];
+    },
+    async read(statement, reading) {
+      requireOpen(open);
+      return send([statement], false, reading);
     },
     async batch<const S extends readonly Statement<unknown>[]>(
       statements: S,
@@ -254,10 +313,10 @@ async function runTransaction<T>(
         // Over whatever happens: committed, or rolled back by the failure (the COMMIT ends it).
         open = false;
         if (statements.length === 0 && !begun) return [] as unknown as BatchRows<S>;
-        return (await send(statements, true)) as BatchRows<S>;
+        return (await send(statements, true)).rows as BatchRows<S>;
       }
       if (statements.length === 0) return [] as unknown as BatchRows<S>;
-      return (await send(statements)) as BatchRows<S>;
+      return (await send(statements)).rows as BatchRows<S>;
     },
     async queryAndCommit<R>(sql: string, params?: readonly unknown[]) {
       const [rows] = await tx.batch([{ sql, params: params ?? [] }], { commit: true });

@@ -45,6 +45,8 @@ export class PreparedStatements {
 export interface ProtocolStatement {
   sql: string;
   params?: readonly unknown[] | undefined;
+  /** false: sent unnamed, parsed on every run (SQL whose texts are not a small fixed set). */
+  prepare?: boolean;
 }
 
 /** A call's messages, and what the answers to it need to be read back. */
@@ -233,7 +235,7 @@ export function encodeCall(
   if (options.begin) writer.bytes(simpleQuery("BEGIN"));
   if (options.script !== undefined) writeSimpleQuery(options.script);
   for (const [i, s] of statements.entries()) {
-    const name = statementName(s.sql, s.params);
+    const name = s.prepare === false ? "" : statementName(s.sql, s.params);
     if (name === "" || (!prepared.isParsed(name) && !parses.includes(name))) {
       const at = writer.begin("P");
       writer.cstring(name);
@@ -305,8 +307,12 @@ export interface Notification {
 }
 
 export interface DecodedCall {
-  /** Each statement's rows, parsed as `PGlite.query()` parses them. */
+  /** Each statement's rows, parsed as `PGlite.query()` parses them (objects, or arrays if asked). */
   rows: Record<string, unknown>[][];
+  /** Each statement's command tag (`INSERT 0 1`, `SELECT 3`), for the rows a write touched. */
+  tags: string[];
+  /** Each statement's columns. */
+  fields: Fields[];
   /** The first error of the call, if any (the statements after it did not run). */
   error?: StatementError;
   /** The command tag of `options.end`: "COMMIT", or "ROLLBACK" when the transaction had failed. */
@@ -357,6 +363,13 @@ const T = {
 } as const;
 
 /**
+ * How a call's rows are read: objects keyed by column name (the engine's), or arrays in column
+ * order with each statement's columns beside them (`PGlite.query()`'s `rowMode: "array"`, which an
+ * ORM needs when two columns share a name).
+ */
+export type RowShape = "objects" | "arrays";
+
+/**
  * Reads the answers to an {@link encodeCall} call: the rows of each statement, the first error,
  * the tag of the command that ended the transaction and the NOTIFYs. Records in `prepared` what
  * the backend has parsed (only the Parses before the first error ran) and each statement's row
@@ -369,10 +382,14 @@ export function decodeCall(
   prepared: PreparedStatements,
   parsers: Record<number | string, types.Parser>,
   options: CallOptions = {},
+  shape: RowShape = "objects",
 ): DecodedCall {
   const buf = answers.buf;
   const end = answers.length;
   const rows: Record<string, unknown>[][] = [];
+  const tags: string[] = [];
+  const columns: Fields[] = [];
+  const read = shape === "arrays" ? readRowArray : readRow;
   const notifications: Notification[] = [];
   let error: StatementError | undefined;
   let endTag: string | undefined;
@@ -390,7 +407,7 @@ export function decodeCall(
     if (type === T.dataRow) {
       const statement = completed - leading;
       if (!error && statement >= 0 && statement < call.plan.length)
-        out.push(readRow(buf, body, fields, parsers));
+        out.push(read(buf, body, fields, parsers) as Record<string, unknown>);
       continue;
     }
     if (type === T.notification) {
@@ -423,9 +440,12 @@ export function decodeCall(
       fields = [];
       if (step?.name) prepared.setFields(step.name, fields);
     } else if (type === T.commandComplete || type === T.emptyQuery || type === T.portalSuspended) {
-      if (type === T.commandComplete) endTag = buf.toString("utf8", body, next - 1);
+      const tag = type === T.commandComplete ? buf.toString("utf8", body, next - 1) : "";
+      if (type === T.commandComplete) endTag = tag;
       if (statement >= 0 && statement < call.plan.length && !error) {
         rows.push(out);
+        tags.push(tag);
+        columns.push(fields);
         out = [];
         // The next statement starts with its cached description, if it has one.
         fields = call.plan[statement + 1]?.cachedFields ?? [];
@@ -437,6 +457,8 @@ export function decodeCall(
   for (const name of call.parses.slice(0, parseCompletes)) if (name !== "") prepared.markParsed(name);
   return {
     rows,
+    tags,
+    fields: columns,
     ...(error && { error }),
     // The last command of the call: its tag is the last CommandComplete.
     ...(options.end && endTag !== undefined && { endTag }),
@@ -493,6 +515,30 @@ function readRow(
       row[field.name] = types.parseType(null, field.dataTypeID, parsers);
     } else {
       row[field.name] = types.parseType(buf.toString("utf8", at, at + length), field.dataTypeID, parsers);
+      at += length;
+    }
+  }
+  return row;
+}
+
+/** A data row as `PGlite.query()` returns it with `rowMode: "array"`: the values in column order. */
+function readRowArray(
+  buf: Buffer,
+  body: number,
+  fields: Fields,
+  parsers: Record<number | string, types.Parser>,
+): unknown[] {
+  const count = buf.readInt16BE(body);
+  const row: unknown[] = new Array(count);
+  let at = body + 2;
+  for (let i = 0; i < count; i++) {
+    const length = buf.readInt32BE(at);
+    at += 4;
+    const type = (fields[i] as Fields[number]).dataTypeID;
+    if (length === -1) {
+      row[i] = types.parseType(null, type, parsers);
+    } else {
+      row[i] = types.parseType(buf.toString("utf8", at, at + length), type, parsers);
       at += length;
     }
   }
