@@ -11,10 +11,12 @@ import type { TaskStatusMapper } from "./task-status-mapper.js";
 
 /**
  * A mapper for tables where one row owns one task, created with the row's `correlation_id`: the
- * event finds its row by that, even before the row has stored the task's uuid.
+ * event finds its row by that, even before the row has stored the task's uuid. Only events of the
+ * namespaces the table's tasks are created in can be its rows': the others skip the UPDATE.
  */
-export function rowStatusMapper(table: TaskRowTable): TaskStatusMapper {
+export function rowStatusMapper(table: TaskRowTable, namespaces: readonly string[]): TaskStatusMapper {
   return async (event, db) => {
+    if (!namespaces.includes(event.namespace)) return false;
     const status = rowStatusForEvent(event.event as TaskTerminalEventName);
     const error = status === "failed" ? (event.error ?? "the task failed") : null;
     return (await setStatusByCorrelation(db, table, event, status, error)) > 0;

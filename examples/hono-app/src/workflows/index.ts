@@ -25,7 +25,8 @@ export interface Workflow {
   handlers: StepHandler[];
   /**
    * Make the workflow's rows follow their tasks: run for every terminal task event
-   * (engine/lifecycle.ts). `rowStatusMapper(table)` serves a table whose rows each start one task.
+   * (engine/lifecycle.ts). `rowStatusMapper(table, namespaces)` serves a table whose rows each start one task
+   * of those namespaces.
    */
   taskStatusMappers?: TaskStatusMapper[];
   /** Registers the workflow's background job processors (they run where the handlers run). */

@@ -12,5 +12,5 @@ export const approvalsWorkflow: WorkflowFactory = (deps) => ({
   namespaces: ["approvals"],
   routes: { "/refunds": refundRoutes(deps) },
   handlers: approvalsHandlers(deps),
-  taskStatusMappers: [rowStatusMapper(refunds)],
+  taskStatusMappers: [rowStatusMapper(refunds, ["approvals"])],
 });

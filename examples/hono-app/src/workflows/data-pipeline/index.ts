@@ -13,5 +13,5 @@ export const dataPipelineWorkflow: WorkflowFactory = (deps) => ({
   namespaces: [NAMESPACE],
   routes: { "/analytics/jobs": analyticsRoutes(deps) },
   handlers: dataPipelineHandlers(deps),
-  taskStatusMappers: [rowStatusMapper(analytics_jobs)],
+  taskStatusMappers: [rowStatusMapper(analytics_jobs, [NAMESPACE])],
 });

@@ -14,7 +14,7 @@ export const ecommerceWorkflow: WorkflowFactory = (deps) => ({
   namespaces: [NAMESPACE],
   routes: { "/orders": orderRoutes(deps) },
   handlers: ecommerceHandlers(deps),
-  taskStatusMappers: [rowStatusMapper(orders)],
+  taskStatusMappers: [rowStatusMapper(orders, [NAMESPACE])],
   registerJobs: () =>
     // POST /orders/async: the queued order's task is created by this job.
     registerTaskIntake<typeof orders.$inferSelect, OrderTaskContext["payment_info"]>(

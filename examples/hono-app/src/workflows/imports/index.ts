@@ -12,5 +12,5 @@ export const importsWorkflow: WorkflowFactory = (deps) => ({
   namespaces: ["imports"],
   routes: { "/imports": importRoutes(deps) },
   handlers: importsHandlers(deps),
-  taskStatusMappers: [rowStatusMapper(sales_imports)],
+  taskStatusMappers: [rowStatusMapper(sales_imports, ["imports"])],
 });

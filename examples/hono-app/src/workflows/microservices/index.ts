@@ -17,5 +17,5 @@ export const microservicesWorkflow: WorkflowFactory = (deps) => ({
     [INTERNAL_SERVICES_PATH]: createInternalServices(deps.db),
   },
   handlers: microservicesHandlers(deps),
-  taskStatusMappers: [rowStatusMapper(service_requests)],
+  taskStatusMappers: [rowStatusMapper(service_requests, ["microservices"])],
 });
