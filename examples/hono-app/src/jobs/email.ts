@@ -9,7 +9,14 @@ import type { AppDeps } from "../lib/deps.js";
 
 export const EMAIL_QUEUE = "email";
 
-export type OutboxMessage = typeof email_outbox.$inferSelect;
+/** What queuing a message reports of it. */
+const QUEUED_COLUMNS = {
+  message_id: email_outbox.message_id,
+  subject: email_outbox.subject,
+  status: email_outbox.status,
+};
+
+export type QueuedMessage = Pick<typeof email_outbox.$inferSelect, keyof typeof QUEUED_COLUMNS>;
 
 export interface EmailTransport {
   send(message: { messageId: string; to: string[]; subject: string; body: string }): Promise<void>;
@@ -19,7 +26,7 @@ export interface EmailTransport {
 export async function enqueueEmail(
   deps: Pick<AppDeps, "db" | "jobs">,
   message: { dedupeKey: string; recipients: string[]; subject: string; body: string },
-): Promise<OutboxMessage> {
+): Promise<QueuedMessage> {
   const [inserted] = await deps.db
     .insert(email_outbox)
     .values({
@@ -30,11 +37,16 @@ export async function enqueueEmail(
       body: message.body,
     })
     .onConflictDoNothing({ target: email_outbox.dedupe_key })
-    .returning();
+    .returning(QUEUED_COLUMNS);
   // No row back: the message was written before (a retried step); read it to see if it was sent.
   const stored =
     inserted ??
-    (await deps.db.select().from(email_outbox).where(eq(email_outbox.dedupe_key, message.dedupeKey)))[0];
+    (
+      await deps.db
+        .select(QUEUED_COLUMNS)
+        .from(email_outbox)
+        .where(eq(email_outbox.dedupe_key, message.dedupeKey))
+    )[0];
   if (!stored) throw new Error(`outbox message ${message.dedupeKey} vanished after insert`);
   if (stored.status !== "sent") {
     await deps.jobs.add(

@@ -1,21 +1,23 @@
 // POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
 import { Hono } from "hono";
-import { productsBySku } from "../../db/catalog.js";
+import type { AppDb } from "../../db/client.js";
 import { orders } from "../../db/schema.js";
 import { recordTaskStarted } from "../../engine/task-rows.js";
 import type { AppDeps } from "../../lib/deps.js";
 import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { queueTaskBackedRow } from "../../lib/task-intake.js";
 import { validate } from "../../lib/validation.js";
+import { type CatalogLookup, catalogLookup } from "./catalog-lookup.js";
 import { priceOrder } from "./pricing.js";
 import { type CreateOrderBody, CreateOrderBodySchema } from "./schemas.js";
 import { orderTaskRequest } from "./task-request.js";
 
 export function orderRoutes(deps: AppDeps) {
+  const lookUpCatalog = catalogLookup(deps.db);
   return new Hono()
     .post("/", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");
-      const order = await insertOrder(deps, body, "pending");
+      const order = await insertOrder(deps.db, lookUpCatalog, body, "pending");
       let taskUuid: string;
       try {
         const request = taskForRow(deps, orders, order, orderTaskRequest(order, body.payment_info));
@@ -29,7 +31,7 @@ export function orderRoutes(deps: AppDeps) {
       const body = c.req.valid("json");
       return queueTaskBackedRow(c, deps, {
         table: orders,
-        insertRow: () => insertOrder(deps, body, "queued"),
+        insertRow: () => insertOrder(deps.db, lookUpCatalog, body, "queued"),
         extra: body.payment_info,
       });
     })
@@ -42,13 +44,15 @@ export function orderRoutes(deps: AppDeps) {
  * Inserts the order priced from the catalog (left unpriced when a sku is unknown: the task's
  * validate_inventory step then fails it, naming the sku).
  */
-async function insertOrder(deps: AppDeps, body: CreateOrderBody, status: "pending" | "queued") {
-  const catalog = await productsBySku(
-    deps.db,
-    body.items.map((i) => i.sku),
-  );
+async function insertOrder(
+  db: AppDb,
+  lookUpCatalog: CatalogLookup,
+  body: CreateOrderBody,
+  status: "pending" | "queued",
+) {
+  const catalog = await lookUpCatalog(body.items.map((i) => i.sku));
   const priced = body.items.every((i) => catalog.has(i.sku)) ? priceOrder(body.items, catalog) : undefined;
-  const [row] = await deps.db
+  const [row] = await db
     .insert(orders)
     .values({
       customer_email: body.customer_email,

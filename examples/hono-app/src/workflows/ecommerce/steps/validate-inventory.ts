@@ -1,21 +1,33 @@
 // Step 1: every sku exists and has enough stock; price the order from the catalog.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
-import { eq } from "drizzle-orm";
-import { productsBySku } from "../../../db/catalog.js";
+import { eq, sql } from "drizzle-orm";
 import { orders } from "../../../db/schema.js";
 import type { AppDeps } from "../../../lib/deps.js";
+import { catalogLookup } from "../catalog-lookup.js";
 import { describeCatalogProblem, findCatalogProblems, priceOrder } from "../pricing.js";
 import { OrderTaskContextSchema } from "../schemas.js";
 
 export function validateInventoryHandler(deps: AppDeps) {
+  const lookUpCatalog = catalogLookup(deps.db);
+  // Prepared once, like every statement an order runs (see catalog-lookup.ts).
+  const recordPrice = deps.db
+    .update(orders)
+    // Drizzle's types take a placeholder in `set` only inside sql``.
+    .set({
+      subtotal: sql`${sql.placeholder("subtotal")}`,
+      tax: sql`${sql.placeholder("tax")}`,
+      shipping: sql`${sql.placeholder("shipping")}`,
+      total: sql`${sql.placeholder("total")}`,
+      // Set here: a prepared statement would keep the time `$onUpdate` gave when it was built.
+      updated_at: sql`now()`,
+    })
+    .where(eq(orders.id, sql.placeholder("order_id")))
+    .prepare("record_order_price");
   return defineHandler(
     "ecommerce.validate_inventory",
     { inputs: OrderTaskContextSchema },
     async ({ input }) => {
-      const catalog = await productsBySku(
-        deps.db,
-        input.items.map((i) => i.sku),
-      );
+      const catalog = await lookUpCatalog(input.items.map((i) => i.sku));
       const problems = findCatalogProblems(input.items, catalog);
       const first = problems[0];
       if (first) {
@@ -26,10 +38,13 @@ export function validateInventoryHandler(deps: AppDeps) {
       }
       const priced = priceOrder(input.items, catalog);
       // The catalog price at validation is what the customer pays; record it on the order.
-      await deps.db
-        .update(orders)
-        .set({ subtotal: priced.subtotal, tax: priced.tax, shipping: priced.shipping, total: priced.total })
-        .where(eq(orders.id, input.order_id));
+      await recordPrice.execute({
+        subtotal: priced.subtotal,
+        tax: priced.tax,
+        shipping: priced.shipping,
+        total: priced.total,
+        order_id: input.order_id,
+      });
       return { ...priced, validated_at: new Date().toISOString() };
     },
   );
