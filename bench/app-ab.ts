@@ -37,11 +37,11 @@ for (let round = 1; round <= rounds; round++) {
       drainTimeoutMs: 120_000,
       root: values[side],
     });
-    const row = `${round}\t${side}\t${r.tasks_per_s}\t${r.accepted_per_s}\t${r.p50_ms}\t${r.p99_ms}\t${r.transactions_per_task ?? "–"}\t${r.cpu_ms_per_task ?? "–"}`;
+    const row = `${round}\t${side}\t${r.tasks_per_s}\t${r.accepted_per_s}\t${r.p50_ms}\t${r.p99_ms}\t${r.transactions_per_task ?? "–"}\t${r.cpu_ms_per_task ?? "–"}\t${r.db_cpu_ms_per_task ?? "–"}`;
     rows.push(row);
     console.log(row);
   }
 }
 console.log(
-  `\nround\tside\torders/s\taccepted/s\tp50 ms\tp99 ms\ttransactions/order\tapp CPU ms/order\n${rows.join("\n")}`,
+  `\nround\tside\torders/s\taccepted/s\tp50 ms\tp99 ms\ttransactions/order\tapp CPU ms/order\tdatabase CPU ms/order\n${rows.join("\n")}`,
 );
