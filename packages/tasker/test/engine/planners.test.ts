@@ -7,7 +7,7 @@
 // unfinished parents), every step and task transition, the tasks (status, error, step counts) and
 // the queues. The reference sets the counts from what it reads, so equal rows also mean the counts
 // kept by planFromCounts are right.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { evaluateTask } from "../../src/lifecycle/evaluate-task.js";
 import {
   type OutcomePlanner,
@@ -121,22 +121,31 @@ describe.each(testBackends())("planners on %s", (backend) => {
   async function runner(template: string, planner: OutcomePlanner) {
     const { task } = await h.tasker.client.createTask({ name: template, namespace: "test_alpha" });
     let goingOn: ClaimedStep[] = [];
+    let held: ClaimedStep[] = [];
     return {
       taskUuid: task.task_uuid,
-      /** Claims what is enqueued, stores every running step's outcome in one batch; returns the steps gone on with. */
-      async round(outcomeOf: (step: ClaimedStep) => OutcomeToStore["outcome"], continues: boolean) {
+      /**
+       * Claims what is enqueued, stores every running step's outcome in one batch (`oneAtATime`: the
+       * first's only, the others kept running for the next round); returns the steps gone on with.
+       */
+      async round(
+        outcomeOf: (step: ClaimedStep) => OutcomeToStore["outcome"],
+        continues: boolean,
+        oneAtATime = false,
+      ) {
         const db = h.tasker.database;
         const enqueued = await db.query<{ uuid: string }>(
           "SELECT workflow_step_uuid AS uuid FROM tasker.workflow_steps WHERE task_uuid = $1 AND state = 'enqueued' ORDER BY position",
           [task.task_uuid],
         );
-        const running = [...goingOn];
+        const running = [...goingOn, ...held];
         for (const { uuid } of enqueued) {
           const claim = await claimStep(db, uuid, WORKER, 30);
           if (!claim || claim === "busy") throw new Error(`step ${uuid} could not be claimed`);
           running.push(claim);
         }
         running.sort((a, b) => a.name.localeCompare(b.name));
+        held = oneAtATime ? running.splice(1) : [];
         const outcomes = running.map(
           (step): OutcomeToStore => ({
             taskUuid: step.task_uuid,
@@ -172,14 +181,15 @@ describe.each(testBackends())("planners on %s", (backend) => {
     template: string,
     outcomeOf: (step: ClaimedStep) => OutcomeToStore["outcome"],
     continues: (round: number) => boolean,
+    oneAtATime = false,
   ) {
     const reference = await runner(template, planFromSteps);
     const counts = await runner(template, planFromCounts);
     const log: string[][] = [];
     for (let round = 0; round < 20; round++) {
       const [a, b] = [
-        await reference.round(outcomeOf, continues(round)),
-        await counts.round(outcomeOf, continues(round)),
+        await reference.round(outcomeOf, continues(round), oneAtATime),
+        await counts.round(outcomeOf, continues(round), oneAtATime),
       ];
       expect(b).toEqual(a);
       log.push(a.ran);
@@ -248,6 +258,28 @@ describe.each(testBackends())("planners on %s", (backend) => {
     const { final } = await sideBySide("fanout", failing({ c: { times: 9, retryable: false } }), () => true);
     expect(final.task[0]).toMatchObject({ status: "error", steps_failed: 1, steps_done: 3 });
     expect(final.task[0].error).toContain("step c failed (refused)");
+  });
+
+  it("a success ends its task in error when a sibling failed for good before: the reason and its event", async () => {
+    const failed: { task: string; error: string | null }[] = [];
+    const stop = h.tasker.events.on("task.failed", (e) => {
+      failed.push({ task: e.task_uuid, error: e.error });
+    });
+    try {
+      const { log, final } = await sideBySide(
+        "fanout",
+        failing({ c: { times: 9, retryable: false } }),
+        () => true,
+        true,
+      );
+      // d's success, stored alone with nothing else running, ends the task.
+      expect(log.slice(0, 4)).toEqual([["a"], ["b"], ["c"], ["d"]]);
+      const reason = "step c failed (refused): c failed on attempt 1";
+      expect(final.task[0]).toMatchObject({ status: "error", steps_failed: 1, steps_done: 3, error: reason });
+      await vi.waitFor(() => expect(failed.map((e) => e.error)).toEqual([reason, reason]));
+    } finally {
+      stop();
+    }
   });
 
   it("attempts run out: the retries end in error", async () => {
