@@ -1,12 +1,13 @@
 // Step 5: tell the stakeholders (template initialization `recipients`) through the email outbox.
 import { defineHandler } from "@tasker-ts/tasker";
-import { enqueueEmail } from "../../../jobs/email.js";
+import { emailSender } from "../../../jobs/email.js";
 import type { AppDeps } from "../../../lib/deps.js";
 import { AnalyticsTaskContextSchema, ReportResultSchema } from "../schemas.js";
 
 const DEFAULT_RECIPIENTS = ["analytics-team@example.com"];
 
 export function notifyStakeholdersHandler(deps: AppDeps) {
+  const sendEmail = emailSender(deps);
   return defineHandler(
     "data_pipeline.notify_stakeholders",
     { inputs: AnalyticsTaskContextSchema, depends: { generate_report: ReportResultSchema } },
@@ -17,7 +18,7 @@ export function notifyStakeholdersHandler(deps: AppDeps) {
           ? (initialization.recipients as string[])
           : DEFAULT_RECIPIENTS;
       const report = dependencyResults.generate_report;
-      const message = await enqueueEmail(deps, {
+      const message = await sendEmail({
         dedupeKey: `analytics:${input.job_id}:report`,
         recipients,
         subject: `Report ready: ${report.title}`,

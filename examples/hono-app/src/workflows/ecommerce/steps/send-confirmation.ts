@@ -1,11 +1,12 @@
 // Step 4: the confirmation email, written to the outbox and delivered by the background queue.
 import { defineHandler } from "@tasker-ts/tasker";
-import { enqueueEmail } from "../../../jobs/email.js";
+import { emailSender } from "../../../jobs/email.js";
 import type { AppDeps } from "../../../lib/deps.js";
 import { confirmationEmail } from "../documents.js";
 import { OrderTaskContextSchema, PaymentResultSchema, PricedOrderSchema } from "../schemas.js";
 
 export function sendConfirmationHandler(deps: AppDeps) {
+  const sendEmail = emailSender(deps);
   return defineHandler(
     "ecommerce.send_confirmation",
     {
@@ -18,7 +19,7 @@ export function sendConfirmationHandler(deps: AppDeps) {
         dependencyResults.validate_inventory,
         dependencyResults.process_payment.payment_id,
       );
-      const message = await enqueueEmail(deps, {
+      const message = await sendEmail({
         dedupeKey: `order:${input.order_id}:confirmation`,
         recipients: [input.customer_email],
         subject: email.subject,
