@@ -34,6 +34,25 @@ export function stepSignalCte(o: {
 }
 
 /**
+ * SQL: the ids of up to `limit` visible messages of the queues `queues` (SQL text[]), locked for
+ * update (SKIP LOCKED), oldest visible first. Each queue is read in the order of its index
+ * (queue_name, visible_at, msg_id), stopping at `limit`: filtered by queue_name = ANY(...) and
+ * sorted by msg_id, a read took every visible message of the queue and sorted them, a cost per
+ * read that grew with the queue (1,000 ready steps of one task: 2-7 ms a read on PGlite;
+ * bench/LOG.md, "The queue read of a long queue"). `where`: more conditions on message row `q`.
+ */
+export function visibleMessageIdsSql(queues: string, limit: string, where = ""): string {
+  return `SELECT v.msg_id FROM (SELECT DISTINCT unnest(${queues}::text[]) AS queue_name) n,
+             LATERAL (SELECT q.msg_id, q.visible_at FROM tasker.queue_messages q
+                       WHERE q.queue_name = n.queue_name AND q.visible_at <= now()${where}
+                       ORDER BY q.visible_at, q.msg_id
+                       LIMIT ${limit}
+                       FOR UPDATE SKIP LOCKED) v
+           ORDER BY v.visible_at, v.msg_id
+           LIMIT ${limit}`;
+}
+
+/**
  * Wakes the consumers of queues, as one statement in a transaction of its own (see
  * wakeQueueAfterCommit for why). It writes nothing to the WAL, so its commit does not wait for the
  * disk, whatever synchronous_commit says: no BEGIN or SET around it.
@@ -84,12 +103,7 @@ export async function receiveMessages<T>(
     {
       sql: `UPDATE tasker.queue_messages m
         SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
-      WHERE m.msg_id IN (
-        SELECT msg_id FROM tasker.queue_messages
-         WHERE queue_name = ANY($1::text[]) AND visible_at <= now()
-         ORDER BY msg_id
-         LIMIT $2
-         FOR UPDATE SKIP LOCKED)
+      WHERE m.msg_id IN (${visibleMessageIdsSql("$1", "$2")})
       RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
       params: [queueNames, limit, visibilitySeconds],
     },

@@ -1,6 +1,6 @@
 import { type Database, runUnflushed } from "../database.js";
 import { numberParams, paramValues } from "./numbered-params.js";
-import type { QueueMessage } from "./queue.js";
+import { type QueueMessage, visibleMessageIdsSql } from "./queue.js";
 import {
   CLAIM_PARAMS,
   CLAIMED_STEP_COLUMNS,
@@ -47,21 +47,20 @@ function receiveAndClaimSql(callables?: string): string {
                                                             THEN (q.message->>'step_uuid')::uuid END
                             AND s.handler_callable = ANY(${callables}::text[]))`
     : "";
+  // `named` finds each step by its key alone and checks its task by a condition no index serves
+  // (IS NOT DISTINCT FROM): with `=`, a generic plan may take the task's position index instead and
+  // read every step of the task for each message (a 1,000-step task: up to 1,000 rows a message).
   return `WITH received AS (
        UPDATE tasker.queue_messages m
           SET visible_at = now() + make_interval(secs => ${REFS.visibilitySeconds}::float8), read_count = m.read_count + 1
-        WHERE m.msg_id IN (
-          SELECT msg_id FROM tasker.queue_messages q
-           WHERE queue_name = ANY(${REFS.queues}::text[]) AND visible_at <= now()${ofCallables}
-           ORDER BY msg_id
-           LIMIT ${REFS.limit}
-           FOR UPDATE SKIP LOCKED)
+        WHERE m.msg_id IN (${visibleMessageIdsSql(REFS.queues, REFS.limit, ofCallables)})
        RETURNING m.msg_id, m.queue_name, m.message, m.read_count,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'step_uuid')::uuid END AS step_uuid,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'task_uuid')::uuid END AS task_uuid
      ), named AS (
        SELECT r.msg_id, s.workflow_step_uuid AS step_uuid, s.state, ${mayClaimLaterSql("s")} AS may_claim_later
-         FROM received r JOIN tasker.workflow_steps s ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid = r.task_uuid
+         FROM received r JOIN tasker.workflow_steps s
+           ON s.workflow_step_uuid = r.step_uuid AND s.task_uuid IS NOT DISTINCT FROM r.task_uuid
      ), first_per_step AS (
        SELECT min(msg_id) AS msg_id FROM named GROUP BY step_uuid
      ), ${claimStepCtes(REFS, "SELECT step_uuid FROM named", true)}
@@ -76,7 +75,8 @@ function receiveAndClaimSql(callables?: string): string {
        FROM received r
       ORDER BY r.msg_id`;
 }
-const RECEIVE_AND_CLAIM_SQL = receiveAndClaimSql();
+/** The statement receiveAndClaimSteps runs (its parameters in PARAMS order; exported for plan tests). */
+export const RECEIVE_AND_CLAIM_SQL = receiveAndClaimSql();
 const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REFS.callables);
 
 /**

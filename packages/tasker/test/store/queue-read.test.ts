@@ -1,0 +1,102 @@
+// A read of the queue tables takes the oldest visible messages of each queue in the order of its
+// index and stops at the limit (store/sql/queue.ts, visibleMessageIdsSql): its cost does not grow
+// with the queue, which a 1,000-step task fills with 1,000 ready steps at once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { namespaceQueue } from "../../src/queue/queue-names.js";
+import { receiveMessages, visibleMessageIdsSql } from "../../src/store/sql/queue.js";
+import { RECEIVE_AND_CLAIM_SQL } from "../../src/store/sql/receive-and-claim.js";
+import { testBackends } from "../../src/testing/index.js";
+import { type Harness, startHarness } from "../support/engine-harness.js";
+
+const A = "test_read_a_queue";
+const B = "test_read_b_queue";
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  Alias?: string;
+  "Index Name"?: string;
+  "Actual Rows": number;
+  Plans?: PlanNode[];
+}
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+describe.each(testBackends())("the queue read on %s", (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(backend, { worker: false, options: { messaging: "postgres" } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** `n` messages into `queue`, visible after `delaySeconds` (negative: already), numbered `k` from `from`. */
+  const send = (queue: string, n: number, from: number, delaySeconds = -1) =>
+    h.tasker.database.query(
+      `INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
+       SELECT $1, jsonb_build_object('k', k), now() + make_interval(secs => $4::float8)
+         FROM generate_series($2::int, $2::int + $3::int - 1) AS k`,
+      [queue, from, n, delaySeconds],
+    );
+  const clear = () =>
+    h.tasker.database.query("DELETE FROM tasker.queue_messages WHERE queue_name = ANY($1)", [[A, B]]);
+
+  it("reads the oldest visible messages of several queues up to the limit, and hides them", async () => {
+    await clear();
+    await send(A, 3, 0);
+    await send(B, 3, 10);
+    await send(A, 2, 20, 60); // not visible for a minute
+    const first = await receiveMessages<{ k: number }>(h.tasker.database, [A, B, A], 4, 30);
+    expect(first.map((m) => m.message.k)).toEqual([0, 1, 2, 10]);
+    const rest = await receiveMessages<{ k: number }>(h.tasker.database, [A, B], 10, 30);
+    expect(rest.map((m) => m.message.k)).toEqual([11, 12]);
+    expect(await receiveMessages(h.tasker.database, [A, B], 10, 30)).toEqual([]);
+  });
+
+  it("reads no more rows of a long queue than the limit", async () => {
+    await clear();
+    // Statistics of a short queue, as PostgreSQL's autovacuum takes them between bursts, then a
+    // burst. PGlite has no autovacuum: its planner estimates from the table's pages alone.
+    await send(A, 10, 0);
+    if (backend === "postgres") await h.tasker.database.query("ANALYZE tasker.queue_messages");
+    await send(A, 2000, 10);
+    const plan = await h.tasker.database.transaction(async (tx) => {
+      const [row] = await tx.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${visibleMessageIdsSql("$1", "$2")}`,
+        [[A], 16],
+      );
+      return row!["QUERY PLAN"][0].Plan;
+    });
+    const scans = nodes(plan).filter((n) => n["Relation Name"] === "queue_messages");
+    expect(scans.length).toBeGreaterThan(0);
+    // Filtered by queue and sorted by id, the read took all 2,000 and sorted them.
+    for (const scan of scans) expect(scan["Actual Rows"]).toBeLessThanOrEqual(16);
+    expect(
+      nodes(plan)
+        .filter((n) => n["Node Type"] === "Sort")
+        .every((n) => n["Actual Rows"] <= 16),
+    ).toBe(true);
+  });
+
+  it("finds each message's step by its key in a generic plan, not by its task's steps", async () => {
+    const { task } = await h.tasker.client.createTask({ name: "linear5", namespace: "test_alpha" });
+    expect(task.steps.length).toBe(5);
+    const plan = await h.tasker.database.transaction(async (tx) => {
+      await tx.query("SET LOCAL plan_cache_mode = force_generic_plan");
+      await tx.query(`PREPARE receive_plan_test AS ${RECEIVE_AND_CLAIM_SQL}`);
+      try {
+        const [row] = await tx.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+          `EXPLAIN (FORMAT JSON) EXECUTE receive_plan_test('{${namespaceQueue("test_alpha")}}', 10, 30, 'w', 30,
+                                                          '{enqueued}', '{in_progress}', 'in_progress', 'enqueued')`,
+        );
+        return row!["QUERY PLAN"][0].Plan;
+      } finally {
+        await tx.query("DEALLOCATE receive_plan_test");
+      }
+    });
+    const named = nodes(plan).filter((n) => n["Relation Name"] === "workflow_steps" && n.Alias === "s");
+    expect(named.length).toBe(1);
+    // By (task_uuid, position) with a filter on the uuid, a 1,000-step task's message read 1,000 rows.
+    expect(named[0]!["Index Name"]).toBe("workflow_steps_pkey");
+  });
+});
