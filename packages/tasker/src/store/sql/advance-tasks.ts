@@ -81,15 +81,12 @@ const TERMINAL = sqlList(TASK_TERMINAL_STATES);
 const SATISFIED = sqlList(STEP_SATISFIED_STATES);
 const ENQUEUED = STEP_TRANSITIONS.enqueue.to;
 const CLAIMED = STEP_TRANSITIONS.claim.to;
-/**
- * Each moved task (the `moved` rows) gets its counts, status, error and completion time; `reason`
- * (SQL) is its error reason, read only when it ends in error.
- */
-const taskUpdateSql = (reason = "m.reason") => `task_upd AS (
+/** Each moved task (the `moved` rows) gets its counts, status, error and completion time. */
+const TASK_UPDATE = `task_upd AS (
        UPDATE tasker.tasks x
           SET steps_done = m.done, steps_failed = m.failed, steps_waiting = m.waiting, steps_running = m.running,
               updated_at = now(), status = coalesce(m.new_status, x.status),
-              error = CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN ${reason} ELSE x.error END,
+              error = CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN m.reason ELSE x.error END,
               completed_at = CASE WHEN m.new_status IS NULL THEN x.completed_at
                                   WHEN m.new_status IN (${TERMINAL}) THEN now() ELSE NULL END
          FROM moved m
@@ -192,15 +189,12 @@ function factsSql(c: string): string {
               + (CASE WHEN ${c}.done < ${c}.step_count THEN ${F.unfinished} ELSE 0 END)`;
 }
 
-/**
- * A task's lifecycle event once it ended, from `m` (moved: the task, new_status) and its error
- * `reason` (SQL).
- */
-function taskEventJson(occurredAt: string, reason = "m.reason"): string {
+/** A task's lifecycle event once it ended, from `m` (moved: the task, new_status, reason). */
+function taskEventJson(occurredAt: string): string {
   return `json_build_object(
                         'event', ${TASK_EVENTS}, 'task_uuid', m.task_uuid, 'namespace', m.namespace, 'name', m.name,
                         'version', m.version, 'status', m.new_status, 'correlation_id', m.correlation_id,
-                        'error', ${cut(`(CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN ${reason} ELSE m.error END)`)},
+                        'error', ${cut("(CASE m.new_status WHEN 'complete' THEN NULL WHEN 'error' THEN m.reason ELSE m.error END)")},
                         'occurred_at', ${occurredAt}::text)::text`;
 }
 
@@ -364,28 +358,22 @@ const singleText = builtPerShape(
          FROM stored st, t WHERE st.state = 'waiting_for_retry'
      )`);
       }
-      // A success's task ends in error only when other steps failed before: its reason is read
-      // then, by a function, not set up on every success as a subquery. A failure's reason has
-      // its own, not yet visible, error in it.
-      const reason = shape.success ? "tasker.task_error_reason(m.task_uuid)" : "m.reason";
+      const failedNow = shape.success
+        ? ""
+        : `\n                        UNION ALL SELECT st.name, st.position, ${p.payload}::jsonb FROM stored st WHERE st.state = 'error'`;
       ctes.push(`moved AS (
-       SELECT x.*, x.path -> -1 ->> 1 AS new_status${
-         shape.success
-           ? ""
-           : `,
+       SELECT x.*, x.path -> -1 ->> 1 AS new_status,
               CASE WHEN x.path -> -1 ->> 1 = 'error' THEN ${errorReasonSql(
                 `SELECT s.name, s.position, s.error AS err FROM tasker.workflow_steps s
-                          WHERE s.task_uuid = x.task_uuid AND s.state = 'error'
-                        UNION ALL SELECT st.name, st.position, ${p.payload}::jsonb FROM stored st WHERE st.state = 'error'`,
-              )} END AS reason`
-       }
+                          WHERE s.task_uuid = x.task_uuid AND s.state = 'error'${failedNow}`,
+              )} END AS reason
          FROM (SELECT t.task_uuid, t.namespace, t.name, t.version, t.status, t.correlation_id, t.error,
                       st.workflow_step_uuid, st.name AS step_name, st.last_attempted_at, c.done, c.failed, c.waiting,
                       c.running, ${pathLookup(factsSql("c"), "t.status")} AS path
                  FROM t, stored st, LATERAL (${counts}) c) x
      )`);
       ctes.push(
-        taskUpdateSql(reason),
+        TASK_UPDATE,
         `task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
        SELECT m.task_uuid, e->>0, e->>1, e->>2, '{}'::jsonb FROM moved m, jsonb_array_elements(m.path) AS e
@@ -403,7 +391,7 @@ const singleText = builtPerShape(
           );
       ctes.push(`events AS (
        SELECT count(pg_notify('${EVENTS_CHANNEL}', ${stepEvent}))
-              + count(CASE WHEN m.new_status IN (${TERMINAL}) THEN pg_notify('${EVENTS_CHANNEL}', ${taskEventJson(p.occurredAt, reason)}) END)
+              + count(CASE WHEN m.new_status IN (${TERMINAL}) THEN pg_notify('${EVENTS_CHANNEL}', ${taskEventJson(p.occurredAt)}) END)
                 AS n
          FROM moved m
      )`);
@@ -669,7 +657,7 @@ const advanceText = builtPerShape(
               } AS reason
          FROM planned p
      )`,
-        taskUpdateSql(),
+        TASK_UPDATE,
         `task_tr AS (
        INSERT INTO tasker.task_transitions (task_uuid, from_state, to_state, event, metadata)
        SELECT m.task_uuid, e->>0, e->>1, e->>2, '{}'::jsonb
