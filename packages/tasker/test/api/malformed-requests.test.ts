@@ -2,9 +2,7 @@
 // envelope, as every other client error does, and the server keeps answering everyone else.
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OrchestrationServer, startOrchestrationServer } from "../../src/api/index.js";
-import { Tasker } from "../../src/index.js";
-import { TEMPLATES } from "../support/engine-harness.js";
+import { type ApiHarness, startApiHarness } from "./harness.js";
 
 /** Sends raw bytes and collects what the server answers until it closes the connection. */
 function rawRequest(
@@ -30,21 +28,11 @@ function rawRequest(
 }
 
 describe("malformed HTTP requests", () => {
-  let tasker: Tasker;
-  let server: OrchestrationServer;
+  let h: ApiHarness;
   beforeAll(async () => {
-    tasker = await Tasker.open({ dataDir: "memory://", templates: Object.values(TEMPLATES) });
-    server = await startOrchestrationServer({
-      tasker,
-      port: 0,
-      hostname: "127.0.0.1",
-      auth: { enabled: false },
-    });
+    h = await startApiHarness("pglite", { worker: false });
   });
-  afterAll(async () => {
-    await server?.close();
-    await tasker?.close();
-  });
+  afterAll(() => h?.close());
 
   it.each([
     [
@@ -70,12 +58,12 @@ describe("malformed HTTP requests", () => {
       /exceed \d+ bytes/,
     ],
   ])("answers %s with a JSON envelope", async (_what, bytes, status, code, message) => {
-    const answer = await rawRequest(server.url, bytes);
+    const answer = await rawRequest(h.url, bytes);
     expect(answer.status).toBe(status);
     expect(answer.contentType).toBe("application/json");
     const envelope = JSON.parse(answer.body);
     expect(envelope.error.code).toBe(code);
     expect(envelope.error.message).toMatch(message);
-    expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${h.url}/health/live`)).status).toBe(200);
   });
 });
