@@ -31,7 +31,7 @@ export interface OutgoingEmail {
 
 /**
  * Writes a message to the outbox (once per dedupe key) and queues its delivery. Made once where a
- * handler is made: its INSERT is prepared then (see workflows/ecommerce/catalog-lookup.ts).
+ * handler is made: its INSERT is prepared then (see db/catalog.ts).
  */
 export function emailSender(
   deps: Pick<AppDeps, "db" | "jobs">,

@@ -1,5 +1,6 @@
 // POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
 import { Hono } from "hono";
+import { type CatalogLookup, catalogLookup } from "../../db/catalog.js";
 import type { AppDb } from "../../db/client.js";
 import { orders } from "../../db/schema.js";
 import { recordTaskStarted } from "../../engine/task-rows.js";
@@ -7,7 +8,6 @@ import type { AppDeps } from "../../lib/deps.js";
 import { respondWithRowAndTask, taskForRow, taskRefused } from "../../lib/task-backed-rows.js";
 import { queueTaskBackedRow } from "../../lib/task-intake.js";
 import { validate } from "../../lib/validation.js";
-import { type CatalogLookup, catalogLookup } from "./catalog-lookup.js";
 import { priceOrder } from "./pricing.js";
 import { type CreateOrderBody, CreateOrderBodySchema } from "./schemas.js";
 import { orderTaskRequest } from "./task-request.js";

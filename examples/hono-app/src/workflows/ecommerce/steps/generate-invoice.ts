@@ -16,7 +16,7 @@ const INVOICE_COLUMNS = {
 };
 
 export function generateInvoiceHandler(deps: AppDeps) {
-  // Prepared once, like every statement an order runs (see catalog-lookup.ts).
+  // Prepared once, like every statement an order runs (see db/catalog.ts).
   const insertInvoice = deps.db
     .insert(invoices)
     .values({

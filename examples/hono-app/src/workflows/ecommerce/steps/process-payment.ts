@@ -18,7 +18,7 @@ const PAYMENT_COLUMNS = {
 };
 
 export function processPaymentHandler(deps: AppDeps) {
-  // Prepared once, like every statement an order runs (see catalog-lookup.ts).
+  // Prepared once, like every statement an order runs (see db/catalog.ts).
   const findPayment = deps.db
     .select(PAYMENT_COLUMNS)
     .from(payments)

@@ -1,15 +1,15 @@
 // Step 1: every sku exists and has enough stock; price the order from the catalog.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
 import { eq, sql } from "drizzle-orm";
+import { catalogLookup } from "../../../db/catalog.js";
 import { orders } from "../../../db/schema.js";
 import type { AppDeps } from "../../../lib/deps.js";
-import { catalogLookup } from "../catalog-lookup.js";
 import { describeCatalogProblem, findCatalogProblems, priceOrder } from "../pricing.js";
 import { OrderTaskContextSchema } from "../schemas.js";
 
 export function validateInventoryHandler(deps: AppDeps) {
   const lookUpCatalog = catalogLookup(deps.db);
-  // Prepared once, like every statement an order runs (see catalog-lookup.ts).
+  // Prepared once, like every statement an order runs (see db/catalog.ts).
   const recordPrice = deps.db
     .update(orders)
     // Drizzle's types take a placeholder in `set` only inside sql``.

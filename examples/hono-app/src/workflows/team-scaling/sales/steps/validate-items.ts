@@ -1,20 +1,18 @@
 // validate_items: price every line from the catalog; an unknown sku ends the quote.
 import { defineHandler, PermanentError } from "@tasker-ts/tasker";
-import { productsBySku } from "../../../../db/catalog.js";
+import { catalogLookup } from "../../../../db/catalog.js";
 import type { AppDeps } from "../../../../lib/deps.js";
 import { fromCents, toCents } from "../../money.js";
 import { type PricedLine, ReceivedOrderSchema } from "../schemas.js";
 
 export function validateItemsHandler({ db }: AppDeps) {
+  const lookUpCatalog = catalogLookup(db);
   return defineHandler(
     "sales.validate_items",
     { depends: { receive_order: ReceivedOrderSchema } },
     async ({ dependencyResults }) => {
       const { lines, total_units } = dependencyResults.receive_order;
-      const catalog = await productsBySku(
-        db,
-        lines.map((l) => l.sku),
-      );
+      const catalog = await lookUpCatalog(lines.map((l) => l.sku));
       const unknown = lines.filter((l) => !catalog.has(l.sku)).map((l) => l.sku);
       if (unknown.length > 0) {
         throw new PermanentError(
