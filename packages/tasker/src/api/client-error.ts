@@ -1,7 +1,5 @@
-import type { Server } from "node:http";
-import { maxHeaderSize } from "node:http";
+import { maxHeaderSize, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import type { ErrorCode } from "../model/errors.js";
 import { type ErrorReply, reply } from "./errors.js";
 
 /** What Node's HTTP parser reports about a request no route saw (llhttp adds `reason`). */
@@ -40,7 +38,7 @@ export function clientErrorReply(err: ClientError, requestTimeoutMs: number): Er
 /** The reply as raw HTTP/1.1 bytes: the connection is closed after it, as Node closes it. */
 export function rawHttpReply(answer: ErrorReply): string {
   const body = JSON.stringify(answer.body);
-  const reason = REASONS[answer.body.error.code] ?? "Error";
+  const reason = STATUS_CODES[answer.status] ?? "Error";
   const extra = Object.entries(answer.headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
     `HTTP/1.1 ${answer.status} ${reason}\r\n` +
@@ -51,13 +49,6 @@ export function rawHttpReply(answer: ErrorReply): string {
     body
   );
 }
-
-const REASONS: Partial<Record<ErrorCode, string>> = {
-  BAD_REQUEST: "Bad Request",
-  REQUEST_TIMEOUT: "Request Timeout",
-  PAYLOAD_TOO_LARGE: "Payload Too Large",
-  HEADERS_TOO_LARGE: "Request Header Fields Too Large",
-};
 
 /** Answers the server's client errors with JSON (see {@link clientErrorReply}). */
 export function answerClientErrorsWithJson(server: Server, requestTimeoutMs: number): void {
