@@ -32,10 +32,10 @@ const sessions = new WeakMap<Database, EmbeddedSession>();
  * transaction end), for an application's statements: see `embedded-sql-client.ts`.
  */
 export interface EmbeddedSession {
-  /** One statement as its own transaction. */
-  run(statement: ProtocolStatement, reading: Reading): Promise<DecodedCall>;
+  /** One statement as its own transaction; its rows read as `reading` says (default: the engine's way). */
+  run(statement: ProtocolStatement, reading?: Reading): Promise<DecodedCall>;
   /** A transaction on the one session; nothing else runs until it ends. */
-  transaction<T>(fn: (tx: ReadingTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: ReadingTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
 /** The {@link EmbeddedSession} of an embedded engine database; undefined on PostgreSQL. */
@@ -152,21 +152,30 @@ export async function openPgliteDatabase(
       }),
     );
 
-  let closed = false;
-  const database: Database = {
-    kind: "pglite",
-    async query<R>(sql: string, params?: readonly unknown[]) {
+  // A statement of its own, and a unit of work: the engine's and an application's (see
+  // embedded-sql-client.ts), which reads its rows as it asks.
+  const session: EmbeddedSession = {
+    async run(statement, reading) {
       await db._checkReady();
       const result = await db._runExclusiveTransaction(() =>
-        call([{ sql, params }], () => ({ starts: "auto" }), true),
+        call([statement], () => ({ starts: "auto" }), true, reading),
       );
       if (result.error) throw result.error;
-      return result.rows[0] as R[];
+      return result;
     },
     async transaction(fn, txOptions) {
       await db._checkReady();
       return db._runExclusiveTransaction(() => runTransaction(call, fn, txOptions));
     },
+  };
+
+  let closed = false;
+  const database: Database = {
+    kind: "pglite",
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      return (await session.run({ sql, params })).rows[0] as R[];
+    },
+    transaction: (fn, txOptions) => session.transaction(fn, txOptions),
     async exec(sql) {
       await db._checkReady();
       await simple(sql);
@@ -204,20 +213,7 @@ export async function openPgliteDatabase(
     },
   };
   instances.set(database, db);
-  sessions.set(database, {
-    async run(statement, reading) {
-      await db._checkReady();
-      const result = await db._runExclusiveTransaction(() =>
-        call([statement], () => ({ starts: "auto" }), true, reading),
-      );
-      if (result.error) throw result.error;
-      return result;
-    },
-    async transaction(fn) {
-      await db._checkReady();
-      return db._runExclusiveTransaction(() => runTransaction(call, fn));
-    },
-  });
+  sessions.set(database, session);
   return database;
 }
 
