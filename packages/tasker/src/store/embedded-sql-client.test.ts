@@ -101,6 +101,10 @@ describe("EmbeddedSqlClient", () => {
     expect((await client.query("SELECT count(*)::int AS n FROM app.items")).rows).toEqual([{ n: 2 }]);
   });
 
+  it("is one client per database, whose bound on prepared statements is the database's", () => {
+    expect(embeddedSqlClient(database)).toBe(client);
+  });
+
   it("is undefined for a database that is not embedded", () => {
     expect(embeddedSqlClient({ kind: "postgres" } as Database)).toBeUndefined();
   });

@@ -141,11 +141,20 @@ export function affectedRows(tag: string): number {
   return 0;
 }
 
+const clients = new WeakMap<EmbeddedSession, EmbeddedSqlClient>();
+
 /**
  * The SQL client for an application's tables in an embedded engine's database (see
- * {@link EmbeddedSqlClient}); undefined on PostgreSQL, where the app connects as usual.
+ * {@link EmbeddedSqlClient}): one per database, so its bound on prepared texts is the database's.
+ * Undefined on PostgreSQL, where the app connects as usual.
  */
 export function embeddedSqlClient(database: Database): EmbeddedSqlClient | undefined {
   const session = embeddedSession(database);
-  return session && new EmbeddedSqlClient(session);
+  if (!session) return undefined;
+  let client = clients.get(session);
+  if (!client) {
+    client = new EmbeddedSqlClient(session);
+    clients.set(session, client);
+  }
+  return client;
 }
