@@ -389,7 +389,7 @@ export function decodeCall(
   const rows: Record<string, unknown>[][] = [];
   const tags: string[] = [];
   const columns: Fields[] = [];
-  const read = shape === "arrays" ? readRowArray : readRow;
+  const arrays = shape === "arrays";
   const notifications: Notification[] = [];
   let error: StatementError | undefined;
   let endTag: string | undefined;
@@ -407,7 +407,7 @@ export function decodeCall(
     if (type === T.dataRow) {
       const statement = completed - leading;
       if (!error && statement >= 0 && statement < call.plan.length)
-        out.push(read(buf, body, fields, parsers) as Record<string, unknown>);
+        out.push(readRow(buf, body, fields, parsers, arrays) as Record<string, unknown>);
       continue;
     }
     if (type === T.notification) {
@@ -497,48 +497,30 @@ function readFields(buf: Buffer, body: number): Fields {
   return fields;
 }
 
-/** A data row as `PGlite.query()` returns it: an object keyed by column name, in column order. */
+/**
+ * A data row as `PGlite.query()` returns it: an object keyed by column name, in column order, or
+ * with `arrays` (`rowMode: "array"`) the values in column order.
+ */
 function readRow(
   buf: Buffer,
   body: number,
   fields: Fields,
   parsers: Record<number | string, types.Parser>,
-): Record<string, unknown> {
+  arrays: boolean,
+): Record<string, unknown> | unknown[] {
   const count = buf.readInt16BE(body);
-  const row: Record<string, unknown> = {};
+  // Filled by column number or by name: one loop for both shapes.
+  const row = (arrays ? new Array(count) : {}) as Record<string | number, unknown>;
   let at = body + 2;
   for (let i = 0; i < count; i++) {
     const length = buf.readInt32BE(at);
     at += 4;
     const field = fields[i] as Fields[number];
+    const key = arrays ? i : field.name;
     if (length === -1) {
-      row[field.name] = types.parseType(null, field.dataTypeID, parsers);
+      row[key] = types.parseType(null, field.dataTypeID, parsers);
     } else {
-      row[field.name] = types.parseType(buf.toString("utf8", at, at + length), field.dataTypeID, parsers);
-      at += length;
-    }
-  }
-  return row;
-}
-
-/** A data row as `PGlite.query()` returns it with `rowMode: "array"`: the values in column order. */
-function readRowArray(
-  buf: Buffer,
-  body: number,
-  fields: Fields,
-  parsers: Record<number | string, types.Parser>,
-): unknown[] {
-  const count = buf.readInt16BE(body);
-  const row: unknown[] = new Array(count);
-  let at = body + 2;
-  for (let i = 0; i < count; i++) {
-    const length = buf.readInt32BE(at);
-    at += 4;
-    const type = (fields[i] as Fields[number]).dataTypeID;
-    if (length === -1) {
-      row[i] = types.parseType(null, type, parsers);
-    } else {
-      row[i] = types.parseType(buf.toString("utf8", at, at + length), type, parsers);
+      row[key] = types.parseType(buf.toString("utf8", at, at + length), field.dataTypeID, parsers);
       at += length;
     }
   }
