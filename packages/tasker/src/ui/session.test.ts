@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { can, createDashboardAuth, OPEN_PRINCIPAL, safeNext } from "./session.js";
+import { can, createDashboardAuth, loginUrl, OPEN_PRINCIPAL, safeNext } from "./session.js";
+
+describe("loginUrl", () => {
+  it("asks to come back to the page, unless the page is longer than sign-in would accept", () => {
+    expect(loginUrl("/ui", "/ui/tasks?q=a b")).toBe("/ui/login?next=%2Fui%2Ftasks%3Fq%3Da%20b");
+    const long = `/ui/tasks?template=${"y".repeat(16_000)}`;
+    expect(safeNext(long, "/ui")).toBe("/ui");
+    expect(loginUrl("/ui", long)).toBe("/ui/login");
+  });
+});
 
 describe("safeNext", () => {
   it("keeps paths inside the dashboard and sends everything else to its start", () => {

@@ -71,6 +71,16 @@ const MAX_NEXT_LENGTH = 2048;
 const ORIGIN = "http://dashboard.invalid";
 
 /**
+ * The sign-in page, asked to come back to `location` afterwards; without it when it is longer than
+ * {@link safeNext} accepts (it would be dropped there anyway, and echoed into a Location or
+ * HX-Redirect header it could make the answer's headers too large for a client to read).
+ */
+export function loginUrl(base: string, location: string): string {
+  if (location.length > MAX_NEXT_LENGTH) return `${base}/login`;
+  return `${base}/login?next=${encodeURIComponent(location)}`;
+}
+
+/**
  * Where to go after signing in: a path inside the dashboard on this site, percent-encoded so a
  * Location header can carry it. Anything else goes to the dashboard's start: another site
  * (`//host`, a URL, backslashes), control characters (CR/LF would split the header), a path

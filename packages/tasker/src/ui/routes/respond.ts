@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import type { Permission } from "../../api/auth.js";
 import { errorReply } from "../../api/errors.js";
-import { can } from "../session.js";
+import { can, loginUrl } from "../session.js";
 import type { Html } from "../views/html.js";
 import { type NavSection, type Notice, renderPage } from "../views/layout.js";
 import { renderErrorBody } from "../views/simple-pages.js";
@@ -50,7 +50,7 @@ export function requirePage(permission: Permission): MiddlewareHandler<Dashboard
   return async (c, next) => {
     const ui = c.get("ui");
     if (!ui.principal) {
-      const login = `${ui.base}/login?next=${encodeURIComponent(currentLocation(c))}`;
+      const login = loginUrl(ui.base, currentLocation(c));
       if (isHtmx(c)) {
         c.header("HX-Redirect", login);
         return c.body(null, 401);
