@@ -1,4 +1,5 @@
 // POST /orders, POST /orders/async, GET /orders/:id (mounted at /orders)
+import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { type CatalogLookup, catalogLookup } from "../../db/catalog.js";
 import type { AppDb } from "../../db/client.js";
@@ -14,10 +15,11 @@ import { orderTaskRequest } from "./task-request.js";
 
 export function orderRoutes(deps: AppDeps) {
   const lookUpCatalog = catalogLookup(deps.db);
+  const insertOrder = orderInsert(deps.db, lookUpCatalog);
   return new Hono()
     .post("/", validate("json", CreateOrderBodySchema), async (c) => {
       const body = c.req.valid("json");
-      const order = await insertOrder(deps.db, lookUpCatalog, body, "pending");
+      const order = await insertOrder(body, "pending");
       let taskUuid: string;
       try {
         const request = taskForRow(deps, orders, order, orderTaskRequest(order, body.payment_info));
@@ -31,7 +33,7 @@ export function orderRoutes(deps: AppDeps) {
       const body = c.req.valid("json");
       return queueTaskBackedRow(c, deps, {
         table: orders,
-        insertRow: () => insertOrder(deps.db, lookUpCatalog, body, "queued"),
+        insertRow: () => insertOrder(body, "queued"),
         extra: body.payment_info,
       });
     })
@@ -41,29 +43,40 @@ export function orderRoutes(deps: AppDeps) {
 }
 
 /**
- * Inserts the order priced from the catalog (left unpriced when a sku is unknown: the task's
- * validate_inventory step then fails it, naming the sku).
+ * Inserts an order priced from the catalog (left unpriced when a sku is unknown: the task's
+ * validate_inventory step then fails it, naming the sku). The INSERT is prepared once, where the
+ * routes are made (see db/catalog.ts).
  */
-async function insertOrder(
-  db: AppDb,
-  lookUpCatalog: CatalogLookup,
-  body: CreateOrderBody,
-  status: "pending" | "queued",
-) {
-  const catalog = await lookUpCatalog(body.items.map((i) => i.sku));
-  const priced = body.items.every((i) => catalog.has(i.sku)) ? priceOrder(body.items, catalog) : undefined;
-  const [row] = await db
+function orderInsert(db: AppDb, lookUpCatalog: CatalogLookup) {
+  // The prices inside sql``: as a column's value, Drizzle's numeric encoder would send a null
+  // placeholder (an unpriced order) as the string "null".
+  const price = (name: string) => sql`${sql.placeholder(name)}`;
+  const insert = db
     .insert(orders)
     .values({
+      customer_email: sql.placeholder("customer_email"),
+      items: sql.placeholder("items"),
+      subtotal: price("subtotal"),
+      tax: price("tax"),
+      shipping: price("shipping"),
+      total: price("total"),
+      status: sql.placeholder("status"),
+    })
+    .returning()
+    .prepare("insert_order");
+  return async (body: CreateOrderBody, status: "pending" | "queued") => {
+    const catalog = await lookUpCatalog(body.items.map((i) => i.sku));
+    const priced = body.items.every((i) => catalog.has(i.sku)) ? priceOrder(body.items, catalog) : undefined;
+    const [row] = await insert.execute({
       customer_email: body.customer_email,
       items: body.items,
-      subtotal: priced?.subtotal,
-      tax: priced?.tax,
-      shipping: priced?.shipping,
-      total: priced?.total,
+      subtotal: priced?.subtotal ?? null,
+      tax: priced?.tax ?? null,
+      shipping: priced?.shipping ?? null,
+      total: priced?.total ?? null,
       status,
-    })
-    .returning();
-  if (!row) throw new Error("inserting the order returned no row");
-  return row;
+    });
+    if (!row) throw new Error("inserting the order returned no row");
+    return row;
+  };
 }
