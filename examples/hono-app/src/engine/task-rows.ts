@@ -92,6 +92,65 @@ export async function updateTaskRow(
 }
 
 /**
+ * The two statements every task-backed row runs on its way (storing its task, and its task's end),
+ * prepared once per database and table: Drizzle builds each once, and PostgreSQL parses and plans
+ * it once per connection. Prepared where first used, since the routes, intake jobs and status
+ * mappers of six tables share them.
+ */
+interface TaskRowStatements {
+  recordTaskStarted: ReturnType<typeof prepareTaskStarted>;
+  setStatusByCorrelation: ReturnType<typeof prepareStatusByCorrelation>;
+}
+
+const statementsByDb = new WeakMap<AppDb, Map<TaskRowTable, TaskRowStatements>>();
+
+function statements(db: AppDb, table: TaskRowTable): TaskRowStatements {
+  let byTable = statementsByDb.get(db);
+  if (!byTable) {
+    byTable = new Map();
+    statementsByDb.set(db, byTable);
+  }
+  let prepared = byTable.get(table);
+  if (!prepared) {
+    prepared = {
+      recordTaskStarted: prepareTaskStarted(db, table),
+      setStatusByCorrelation: prepareStatusByCorrelation(db, table),
+    };
+    byTable.set(table, prepared);
+  }
+  return prepared;
+}
+
+// In both: Drizzle's types take a placeholder in `set` only inside sql``, and `updated_at` is set
+// by the statement, as a prepared UPDATE would keep the time `$onUpdate` gave when it was built.
+function prepareTaskStarted(db: AppDb, table: TaskRowTable) {
+  return db
+    .update(table as typeof orders)
+    .set({
+      task_uuid: sql`${sql.placeholder("task_uuid")}`,
+      status: sql`CASE WHEN ${table.status} IN ('pending', 'queued') THEN 'processing' ELSE ${table.status} END`,
+      updated_at: sql`now()`,
+    })
+    .where(eq(table.id, sql.placeholder("id")))
+    .returning()
+    .prepare(`record_task_started_${tableName(table)}`);
+}
+
+function prepareStatusByCorrelation(db: AppDb, table: TaskRowTable) {
+  return db
+    .update(table as typeof orders)
+    .set({
+      status: sql`${sql.placeholder("status")}`,
+      error: sql`${sql.placeholder("error")}`,
+      task_uuid: sql`${sql.placeholder("task_uuid")}`,
+      updated_at: sql`now()`,
+    })
+    .where(eq(table.correlation_id, sql.placeholder("correlation_id")))
+    .returning({ id: table.id })
+    .prepare(`set_status_by_correlation_${tableName(table)}`);
+}
+
+/**
  * Stores the task a row started. The row becomes `processing` unless the task's terminal event
  * got there first (a task can end before its creator hears back): then its status stays.
  * Returns the row as stored.
@@ -102,10 +161,8 @@ export async function recordTaskStarted(
   id: number,
   taskUuid: string,
 ): Promise<Record<string, unknown> | undefined> {
-  return updateTaskRow(db, table, id, {
-    task_uuid: taskUuid,
-    status: sql`CASE WHEN ${table.status} IN ('pending', 'queued') THEN 'processing' ELSE ${table.status} END`,
-  });
+  const rows = await statements(db, table).recordTaskStarted.execute({ id, task_uuid: taskUuid });
+  return rows[0];
 }
 
 /**
@@ -120,10 +177,11 @@ export async function setStatusByCorrelation(
   status: TaskRowStatus,
   error: string | null,
 ): Promise<number> {
-  const rows = await db
-    .update(table as typeof orders)
-    .set({ status, error, task_uuid: event.task_uuid, updated_at: new Date() })
-    .where(eq(table.correlation_id, event.correlation_id))
-    .returning({ id: table.id });
+  const rows = await statements(db, table).setStatusByCorrelation.execute({
+    correlation_id: event.correlation_id,
+    task_uuid: event.task_uuid,
+    status,
+    error,
+  });
   return rows.length;
 }
