@@ -1,7 +1,7 @@
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
 import type { Logger } from "../observability/logger.js";
 import type { Database } from "../store/database.js";
-import { QUEUE_CHANNEL, type QueueDepth, queueDepths } from "../store/sql/queue.js";
+import { QUEUE_CHANNEL, type QueueDepth, queueDepths, takeDueMessages } from "../store/sql/queue.js";
 import {
   type Consumer,
   type ConsumerOptions,
@@ -158,15 +158,8 @@ export class RabbitMqTransport implements MessageTransport {
   private async relayOnce(channel: ConfirmChannel): Promise<number> {
     // The rows are deleted first and restored by the rollback if the broker does not confirm.
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ msg_id: string; queue_name: string; message: unknown }>(
-        `DELETE FROM tasker.queue_messages WHERE msg_id IN (
-           SELECT msg_id FROM tasker.queue_messages
-            WHERE visible_at <= now() ORDER BY msg_id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING msg_id::text AS msg_id, queue_name, message`,
-        [RELAY_BATCH],
-      );
+      const rows = await takeDueMessages(tx, RELAY_BATCH);
       if (rows.length === 0) return 0;
-      rows.sort((a, b) => Number(BigInt(a.msg_id) - BigInt(b.msg_id)));
       for (const row of rows) {
         const queue = await this.assertQueue(channel, row.queue_name);
         channel.sendToQueue(queue, Buffer.from(JSON.stringify(row.message)), {

@@ -1,15 +1,23 @@
 // A read of the queue tables takes the oldest visible messages of each queue in the order of its
 // index and stops at the limit (store/sql/queue.ts, visibleMessageIdsSql): its cost does not grow
-// with the queue, which a 1,000-step task fills with 1,000 ready steps at once.
+// with the queue, which a 1,000-step task fills with 1,000 ready steps at once. The RabbitMQ outbox
+// relay reads every queue that way (takeDueMessages).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namespaceQueue } from "../../src/queue/queue-names.js";
-import { receiveMessages, visibleMessageIdsSql } from "../../src/store/sql/queue.js";
+import {
+  IN_INDEX_ORDER,
+  receiveMessages,
+  TAKE_DUE_MESSAGES_SQL,
+  takeDueMessages,
+  visibleMessageIdsSql,
+} from "../../src/store/sql/queue.js";
 import { RECEIVE_AND_CLAIM_SQL } from "../../src/store/sql/receive-and-claim.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
 
 const A = "test_read_a_queue";
 const B = "test_read_b_queue";
+const C = "test_read_c_queue";
 
 interface PlanNode {
   "Node Type": string;
@@ -17,6 +25,7 @@ interface PlanNode {
   Alias?: string;
   "Index Name"?: string;
   "Actual Rows": number;
+  "Rows Removed by Filter"?: number;
   Plans?: PlanNode[];
 }
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
@@ -39,7 +48,7 @@ describe.each(testBackends())("the queue read on %s", (backend) => {
       [queue, from, n, delaySeconds],
     );
   const clear = () =>
-    h.tasker.database.query("DELETE FROM tasker.queue_messages WHERE queue_name = ANY($1)", [[A, B]]);
+    h.tasker.database.query("DELETE FROM tasker.queue_messages WHERE queue_name = ANY($1)", [[A, B, C]]);
 
   it("reads the oldest visible messages of several queues up to the limit, and hides them", async () => {
     await clear();
@@ -98,5 +107,58 @@ describe.each(testBackends())("the queue read on %s", (backend) => {
     expect(named.length).toBe(1);
     // By (task_uuid, position) with a filter on the uuid, a 1,000-step task's message read 1,000 rows.
     expect(named[0]!["Index Name"]).toBe("workflow_steps_pkey");
+  });
+
+  it("takes the due messages of every queue, oldest visible first, up to the limit, and leaves the delayed", async () => {
+    // Every queue's: the earlier tests' task left a message in its namespace's queue.
+    await h.tasker.database.query("DELETE FROM tasker.queue_messages");
+    await send(A, 3, 0);
+    await send(B, 3, 10);
+    await send(A, 2, 20, 60); // not visible for a minute
+    const take = async (limit: number) =>
+      (await h.tasker.database.transaction((tx) => takeDueMessages(tx, limit))).map(
+        (m) => (m.message as { k: number }).k,
+      );
+    expect(await take(4)).toEqual([0, 1, 2, 10]);
+    expect(await take(500)).toEqual([11, 12]);
+    expect(await take(500)).toEqual([]);
+    const [left] = await h.tasker.database.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM tasker.queue_messages WHERE queue_name = ANY($1)",
+      [[A, B]],
+    );
+    expect(left!.n).toBe(2);
+  });
+
+  it("takes the due messages without reading the delayed ones or more than the limit of a queue", async () => {
+    await clear();
+    // Statistics of a short table of several queues, written in turns (see above), then a backlog:
+    // delayed messages (retries waiting for their backoff) older than a long run of due ones.
+    await h.tasker.database.query(
+      `INSERT INTO tasker.queue_messages (queue_name, message)
+       SELECT ($1::text[])[1 + k % 3], jsonb_build_object('k', k) FROM generate_series(0, 9) AS k`,
+      [[A, B, C]],
+    );
+    if (backend === "postgres") await h.tasker.database.query("ANALYZE tasker.queue_messages");
+    await send(A, 1000, 100, 60);
+    await send(B, 1000, 2000, 60);
+    await send(A, 1000, 4000);
+    await send(B, 5, 6000);
+    const limit = 16;
+    const plan = await h.tasker.database.transaction(async (tx) => {
+      await tx.query(IN_INDEX_ORDER);
+      const [row] = await tx.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${TAKE_DUE_MESSAGES_SQL}`,
+        [limit],
+      );
+      return row!["QUERY PLAN"][0].Plan;
+    });
+    expect(plan["Actual Rows"]).toBe(limit);
+    const scans = nodes(plan).filter((n) => n["Relation Name"] === "queue_messages");
+    expect(scans.length).toBeGreaterThan(0);
+    // In msg_id order over all queues, the read passed over the 2,000 delayed messages; with a
+    // bitmap scan, it read A's 1,000 due ones and sorted them.
+    for (const scan of scans) {
+      expect(scan["Actual Rows"] + (scan["Rows Removed by Filter"] ?? 0)).toBeLessThanOrEqual(limit);
+    }
   });
 });

@@ -1,4 +1,10 @@
-import { type Database, type Queryable, runUnflushed } from "../database.js";
+import {
+  type Database,
+  type Queryable,
+  runUnflushed,
+  type Statement,
+  type Transaction,
+} from "../database.js";
 
 /** The channel every queue write notifies; the payload is the queue name. */
 export const QUEUE_CHANNEL = "tasker_queue";
@@ -50,6 +56,59 @@ export function visibleMessageIdsSql(queues: string, limit: string, where = ""):
                        FOR UPDATE SKIP LOCKED) v
            ORDER BY v.visible_at, v.msg_id
            LIMIT ${limit}`;
+}
+
+/**
+ * SQL text[]: the name of every queue that holds a message, found with one descent of the index
+ * (queue_name, visible_at, msg_id) per queue; a DISTINCT over the table would read every message.
+ */
+const QUEUES_WITH_MESSAGES = `ARRAY(
+       WITH RECURSIVE queue_names AS (
+         (SELECT queue_name FROM tasker.queue_messages ORDER BY queue_name LIMIT 1)
+         UNION ALL
+         SELECT (SELECT q.queue_name FROM tasker.queue_messages q
+                  WHERE q.queue_name > queue_names.queue_name ORDER BY q.queue_name LIMIT 1)
+           FROM queue_names WHERE queue_names.queue_name IS NOT NULL)
+       SELECT queue_name FROM queue_names WHERE queue_name IS NOT NULL)`;
+
+/**
+ * The statement takeDueMessages runs ($1: limit; exported for plan tests): every queue read as
+ * receiveMessages reads one. The ids come as an array, so the rows are deleted by their key: as
+ * `IN (...)`, the delete could be planned as a join over the whole table.
+ */
+export const TAKE_DUE_MESSAGES_SQL = `DELETE FROM tasker.queue_messages
+  WHERE msg_id = ANY(ARRAY(${visibleMessageIdsSql(QUEUES_WITH_MESSAGES, "$1")}))
+  RETURNING msg_id::text AS msg_id, queue_name, message`;
+
+/**
+ * Sent before TAKE_DUE_MESSAGES_SQL. Statistics taken while the table was short (autovacuum's,
+ * between bursts) make PostgreSQL expect a few rows per queue, and it then reads a queue's whole
+ * visible range with a bitmap scan and sorts it: the relay's 500 from a backlog of thousands read
+ * them all, on every batch. Without bitmap scans the index order is the cheapest plan. Exported
+ * for plan tests.
+ */
+export const IN_INDEX_ORDER = "SET LOCAL enable_bitmapscan = off";
+
+/** A message the outbox relay took from the queue table. */
+export interface DueMessage {
+  msg_id: string;
+  queue_name: string;
+  message: unknown;
+}
+
+/**
+ * Deletes up to `limit` visible messages of every queue and returns them in msg_id order: the
+ * RabbitMQ outbox relay, in the transaction that publishes them (its rollback puts them back).
+ * Oldest visible first; SKIP LOCKED leaves the rows another relay holds to it. A delayed message
+ * (a retry's backoff) is not read until it is due: in msg_id order over all queues, each batch
+ * would pass over every delayed message older than the first due one.
+ */
+export async function takeDueMessages(tx: Transaction, limit: number): Promise<DueMessage[]> {
+  const [, rows] = await tx.batch([
+    { sql: IN_INDEX_ORDER, params: [] },
+    { sql: TAKE_DUE_MESSAGES_SQL, params: [limit] } as Statement<DueMessage>,
+  ] as const);
+  return rows.sort((a, b) => Number(BigInt(a.msg_id) - BigInt(b.msg_id)));
 }
 
 /**
