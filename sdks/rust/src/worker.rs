@@ -281,6 +281,12 @@ impl WorkerHandle {
         &self.inner.worker_id
     }
 
+    /// How often it heartbeats while steps run (the server's `heartbeat_interval_ms`): a
+    /// cancelled task or a lost claim reaches the handler within about this long.
+    pub fn heartbeat_interval(&self) -> Duration {
+        self.inner.heartbeat_interval()
+    }
+
     /// A snapshot of what it is doing.
     pub fn status(&self) -> WorkerStatus {
         WorkerStatus {
@@ -366,6 +372,10 @@ impl Inner {
             max_result_bytes: 4 * 1024 * 1024,
             unhandled_callables: Vec::new(),
         })
+    }
+
+    fn heartbeat_interval(&self) -> Duration {
+        Duration::from_millis(self.limits().heartbeat_interval_ms.max(200))
     }
 
     async fn register(&self) -> Result<(), Error> {
@@ -621,7 +631,7 @@ impl Inner {
     /// Extends the leases of the running steps; stops those the server says are cancelled or lost.
     async fn heartbeat_loop(self: Arc<Self>) {
         loop {
-            let interval = Duration::from_millis(self.limits().heartbeat_interval_ms.max(200));
+            let interval = self.heartbeat_interval();
             tokio::select! {
                 () = sleep(interval) => {}
                 () = self.stop_heartbeat.cancelled() => return,

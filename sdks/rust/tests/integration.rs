@@ -1,12 +1,14 @@
 //! The SDK against a real orchestration server: `tasker-ctl serve` on a fresh PostgreSQL
 //! database (tasker_worker::testing), one server for all cases. A small harness of its own
 //! (`harness = false`) so the server and the database are stopped and dropped at the end; it
-//! prints libtest's lines (`test <name> ... ok`, `test result: ...`).
+//! prints libtest's lines (`test <name> ... ok`, `test result: ...`). Each case runs in a
+//! namespace of its own, and the workers it started are stopped when it ends, passed or failed,
+//! so a failed case cannot hand its steps or its workers to the next.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -17,11 +19,10 @@ use tasker_worker::{
     StopReason, TaskRequest, TaskerClient, Worker, WorkerConfig, WorkerHandle,
 };
 
-const NS: &str = "rust_sdk";
-
+/// Templates name their namespace `{ns}`: each case registers them in a namespace of its own.
 const TEMPLATE_CHAIN: &str = r#"
 name: typed_chain
-namespace_name: rust_sdk
+namespace_name: "{ns}"
 version: 1.0.0
 steps:
   - name: price
@@ -34,7 +35,7 @@ steps:
 
 const TEMPLATE_SINGLE: &str = r#"
 name: single
-namespace_name: rust_sdk
+namespace_name: "{ns}"
 version: 1.0.0
 steps:
   - name: only
@@ -45,7 +46,7 @@ steps:
 
 const TEMPLATE_SHAPED: &str = r#"
 name: shaped
-namespace_name: rust_sdk
+namespace_name: "{ns}"
 version: 1.0.0
 steps:
   - name: start
@@ -63,25 +64,66 @@ steps:
     handler: { callable: rust_sdk.behaviour }
 "#;
 
+/// A step only a cancellation ends: its deadline is far beyond what the cancel case waits, so the
+/// deadline cannot end the attempt before a heartbeat brings the cancellation.
+const TEMPLATE_CANCELLABLE: &str = r#"
+name: cancellable
+namespace_name: "{ns}"
+version: 1.0.0
+steps:
+  - name: only
+    handler: { callable: rust_sdk.behaviour }
+    timeout_seconds: 600
+"#;
+
+const TEMPLATES: [&str; 4] = [TEMPLATE_CHAIN, TEMPLATE_SINGLE, TEMPLATE_SHAPED, TEMPLATE_CANCELLABLE];
+
 type Case = fn(Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// One case's view of the server.
 struct Env {
     url: String,
     worker_key: String,
     admin: TaskerClient,
+    /// This case's namespace: no other case's worker can claim its steps.
+    ns: String,
+    /// The workers this case started; the harness stops them when the case ends, failed or not.
+    workers: Mutex<Vec<WorkerHandle>>,
 }
 
 impl Env {
-    fn config(&self, namespace: &str) -> WorkerConfig {
-        WorkerConfig::new(&self.url, [namespace])
+    fn template(&self, yaml: &str) -> String {
+        yaml.replace("{ns}", &self.ns)
+    }
+
+    fn config(&self) -> WorkerConfig {
+        WorkerConfig::new(&self.url, [self.ns.as_str()])
             .api_key(&self.worker_key)
             .lease_seconds(6)
             .claim_wait(Duration::from_millis(500))
             .shutdown_timeout(Duration::from_secs(5))
     }
 
+    /// Starts a worker the harness stops after the case, even when the case fails.
+    async fn start(&self, worker: Worker) -> WorkerHandle {
+        let handle = worker.start().await.expect("worker starts");
+        self.workers.lock().unwrap_or_else(PoisonError::into_inner).push(handle.clone());
+        handle
+    }
+
+    async fn stop_workers(&self) {
+        let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(PoisonError::into_inner));
+        for worker in workers {
+            worker.stop().await;
+        }
+    }
+
+    fn task(&self, name: &str) -> TaskRequest {
+        TaskRequest::new(&self.ns, name)
+    }
+
     async fn run(&self, name: &str, context: Value) -> tasker_worker::Task {
-        let created = self.admin.create_task(&TaskRequest::new(NS, name).context(context)).await.expect("create");
+        let created = self.admin.create_task(&self.task(name).context(context)).await.expect("create");
         self.admin.wait_for_completion(&created.task.task_uuid, Duration::from_secs(30), Duration::from_millis(100)).await.expect("task ends")
     }
 
@@ -150,7 +192,7 @@ impl StepHandler for Behaviour {
                 Ok(json!("unreachable"))
             }
             "wait_for_cancel" => {
-                let result = ctx.sleep(Duration::from_secs(60)).await;
+                let result = ctx.sleep(Duration::from_secs(3600)).await;
                 if ctx.stop_reason() == Some(StopReason::Cancelled) {
                     self.cancelled_seen.fetch_add(1, Ordering::SeqCst);
                 }
@@ -200,10 +242,10 @@ async fn start_worker(env: &Env) -> Workers {
         .with(typed_fn("rust_sdk.price", price))
         .with(typed_fn_with(ledger.clone(), "rust_sdk.charge", charge))
         .with(Behaviour { cancelled_seen: cancelled_seen.clone() });
-    let handle = Worker::new(env.config(NS).template(TEMPLATE_CHAIN).template(TEMPLATE_SINGLE), registry).start().await.expect("worker starts");
+    let config = env.config().template(env.template(TEMPLATE_CHAIN)).template(env.template(TEMPLATE_SINGLE));
+    let handle = env.start(Worker::new(config, registry)).await;
     Workers { handle, ledger, cancelled_seen }
 }
-
 
 // ---- cases --------------------------------------------------------------------------------
 
@@ -272,7 +314,10 @@ fn deadline_aborts_a_handler_that_ignores_it(env: Arc<Env>) -> Pin<Box<dyn Futur
 fn cancel_reaches_the_handler_through_heartbeats(env: Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let w = start_worker(&env).await;
-        let created = env.admin.create_task(&TaskRequest::new(NS, "single").context(json!({ "do": "wait_for_cancel" }))).await.unwrap();
+        // The first heartbeat after the cancel brings it; ten intervals leave room for a loaded machine.
+        let interval = w.handle.heartbeat_interval();
+        let patience = interval * 10;
+        let created = env.admin.create_task(&env.task("cancellable").context(json!({ "do": "wait_for_cancel" }))).await.unwrap();
         let uuid = created.task.task_uuid;
         let until = Instant::now() + Duration::from_secs(30);
         while env.step(&env.admin.get_task(&uuid).await.unwrap(), "only").await.current_state != "in_progress" {
@@ -281,11 +326,18 @@ fn cancel_reaches_the_handler_through_heartbeats(env: Arc<Env>) -> Pin<Box<dyn F
         }
         let cancelled = env.admin.cancel_task(&uuid, Some("changed my mind")).await.unwrap();
         assert_eq!(cancelled.status, "cancelled");
-        let until = Instant::now() + Duration::from_secs(30);
+        let until = Instant::now() + patience;
         while w.cancelled_seen.load(Ordering::SeqCst) == 0 {
-            assert!(Instant::now() < until, "the handler never saw the cancellation");
+            if Instant::now() >= until {
+                let step = env.step(&env.admin.get_task(&uuid).await.unwrap(), "only").await;
+                panic!(
+                    "the handler never saw the cancellation within {patience:?} (a heartbeat every {interval:?}); the step is {} with {:?}",
+                    step.current_state, step.error
+                );
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let until = Instant::now() + patience;
         while w.handle.status().in_flight != 0 {
             assert!(Instant::now() < until, "the cancelled step stayed in flight");
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -297,7 +349,7 @@ fn cancel_reaches_the_handler_through_heartbeats(env: Arc<Env>) -> Pin<Box<dyn F
 fn stop_drains_running_steps_then_deregisters(env: Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let w = start_worker(&env).await;
-        let created = env.admin.create_task(&TaskRequest::new(NS, "single").context(json!({ "do": "slow_ok" }))).await.unwrap();
+        let created = env.admin.create_task(&env.task("single").context(json!({ "do": "slow_ok" }))).await.unwrap();
         let until = Instant::now() + Duration::from_secs(30);
         while w.handle.status().in_flight == 0 {
             assert!(Instant::now() < until, "the step never started");
@@ -336,8 +388,8 @@ fn unhandled_callables_wait_and_the_finished_hook(env: Arc<Env>) -> Pin<Box<dyn 
     Box::pin(async move {
         // Only the price handler: the server hands this worker no charge step, which waits.
         let registry = HandlerRegistry::new().with(typed_fn("rust_sdk.price", price)).with(handler_fn("rust_sdk.noop", |_ctx| async { Ok(()) }));
-        let partial = Worker::new(env.config(NS).worker_id("rust-sdk-partial"), registry).start().await.unwrap();
-        let created = env.admin.create_task(&TaskRequest::new(NS, "typed_chain").context(json!({ "amount_cents": 1, "token": "tok_visa" }))).await.unwrap();
+        let partial = env.start(Worker::new(env.config().worker_id("rust-sdk-partial"), registry)).await;
+        let created = env.admin.create_task(&env.task("typed_chain").context(json!({ "amount_cents": 1, "token": "tok_visa" }))).await.unwrap();
         let uuid = created.task.task_uuid;
         let until = Instant::now() + Duration::from_secs(10);
         while env.step(&env.admin.get_task(&uuid).await.unwrap(), "price").await.current_state != "complete" {
@@ -353,14 +405,12 @@ fn unhandled_callables_wait_and_the_finished_hook(env: Arc<Env>) -> Pin<Box<dyn 
         let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
         let hook_seen = seen.clone();
         let registry = HandlerRegistry::new().with(typed_fn_with(Ledger::default(), "rust_sdk.charge", charge));
-        let full = Worker::new(env.config(NS), registry)
-            .on_task_finished(move |f| {
+        let full = env
+            .start(Worker::new(env.config(), registry).on_task_finished(move |f| {
                 let seen = hook_seen.clone();
                 async move { seen.lock().unwrap().push((f.task_uuid, f.status)) }
-            })
-            .start()
-            .await
-            .unwrap();
+            }))
+            .await;
         let task = env.admin.wait_for_completion(&uuid, Duration::from_secs(20), Duration::from_millis(100)).await.unwrap();
         assert_eq!(task.status, "complete");
         let until = Instant::now() + Duration::from_secs(5);
@@ -375,7 +425,7 @@ fn unhandled_callables_wait_and_the_finished_hook(env: Arc<Env>) -> Pin<Box<dyn 
 fn client_idempotency_and_errors(env: Arc<Env>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let key = format!("rust-sdk-{}", std::process::id());
-        let request = TaskRequest::new(NS, "single").version("1.0.0").context(json!({ "do": "nothing" })).idempotency_key(&key).tag("sdk-test");
+        let request = env.task("single").version("1.0.0").context(json!({ "do": "nothing" })).idempotency_key(&key).tag("sdk-test");
         let first = env.admin.create_task(&request).await.unwrap();
         assert!(first.created);
         let again = env.admin.create_task(&request).await.unwrap();
@@ -386,14 +436,14 @@ fn client_idempotency_and_errors(env: Arc<Env>) -> Pin<Box<dyn Future<Output = (
         assert_eq!(conflict.status(), Some(409), "{conflict}");
         let steps = env.admin.list_steps(&first.task.task_uuid).await.unwrap();
         assert_eq!(steps.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["only"]);
-        // Nobody runs rust_sdk here right now: the wait times out, then a cancel ends it.
+        // No worker serves this case's namespace: the wait times out, then a cancel ends it.
         let waited = env.admin.wait_for_completion(&first.task.task_uuid, Duration::from_millis(300), Duration::from_millis(100)).await;
         assert!(matches!(waited, Err(Error::Timeout { .. })), "{waited:?}");
         assert_eq!(env.admin.cancel_task(&first.task.task_uuid, None).await.unwrap().status, "cancelled");
 
         let missing = env.admin.get_task("01890a5d-ac96-774b-bcce-b302099a8057").await.unwrap_err();
         assert_eq!((missing.status(), missing.is_transient()), (Some(404), false));
-        let unknown_template = env.admin.create_task(&TaskRequest::new(NS, "no_such_template")).await.unwrap_err();
+        let unknown_template = env.admin.create_task(&env.task("no_such_template")).await.unwrap_err();
         assert!(matches!(unknown_template.status(), Some(404 | 422 | 400)), "{unknown_template}");
         let bad_key = TaskerClient::new(&env.url, Some("wrong-key-0123456789".into())).unwrap();
         assert_eq!(bad_key.get_task(&first.task.task_uuid).await.unwrap_err().status(), Some(401));
@@ -402,7 +452,7 @@ fn client_idempotency_and_errors(env: Arc<Env>) -> Pin<Box<dyn Future<Output = (
         let unreachable = down.get_task(&first.task.task_uuid).await.unwrap_err();
         assert!(matches!(unreachable, Error::Unreachable { .. }) && unreachable.is_transient(), "{unreachable}");
         assert!(TaskerClient::new("localhost:8080", None).is_err());
-        let refused = Worker::new(WorkerConfig::new(&env.url, [NS]).api_key("wrong-key-0123456789"), HandlerRegistry::new()).start().await;
+        let refused = Worker::new(WorkerConfig::new(&env.url, [env.ns.as_str()]).api_key("wrong-key-0123456789"), HandlerRegistry::new()).start().await;
         assert_eq!(refused.err().and_then(|e| e.status()), Some(401));
     })
 }
@@ -413,7 +463,7 @@ fn decision_then_a_retry_resumes_from_its_checkpoint(env: Arc<Env>) -> Pin<Box<d
             .with(handler_fn("rust_sdk.route", route))
             .with(handler_fn("rust_sdk.resume", resume))
             .with(Behaviour { cancelled_seen: Arc::new(AtomicU32::new(0)) });
-        let handle = Worker::new(env.config(NS).template(TEMPLATE_SHAPED), registry).start().await.expect("worker starts");
+        let handle = env.start(Worker::new(env.config().template(env.template(TEMPLATE_SHAPED)), registry)).await;
         let task = env.run("shaped", json!({ "do": "begin" })).await;
         assert_eq!(task.status, "complete");
         let route = env.step(&task, "route").await;
@@ -456,18 +506,30 @@ fn main() {
             }
         };
         let admin = TaskerClient::new(&server.url, Some(server.admin_key.clone())).unwrap();
-        for yaml in [TEMPLATE_CHAIN, TEMPLATE_SINGLE, TEMPLATE_SHAPED] {
-            admin.register_template(yaml).await.expect("register a template");
-        }
-        let env = Arc::new(Env { url: server.url.clone(), worker_key: server.worker_key.clone(), admin });
-        let selected: Vec<&(&str, Case)> = CASES.iter().filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))).collect();
+        let selected: Vec<(usize, &(&str, Case))> =
+            CASES.iter().enumerate().filter(|(_, (name, _))| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))).collect();
         println!("\nrunning {} tests", selected.len());
         let (mut passed, mut failed) = (0, 0);
-        // One at a time: they share the namespace, and a worker of one case must not take
-        // another case's steps.
-        for (name, case) in selected {
+        // One at a time (the machine may be small), each in a namespace of its own.
+        for (index, (name, case)) in selected {
+            let env = Arc::new(Env {
+                url: server.url.clone(),
+                worker_key: server.worker_key.clone(),
+                admin: admin.clone(),
+                ns: format!("rust_sdk_{index}"),
+                workers: Mutex::default(),
+            });
+            for yaml in TEMPLATES {
+                env.admin.register_template(&env.template(yaml)).await.expect("register a template");
+            }
             let started = Instant::now();
-            let outcome = tokio::time::timeout(Duration::from_secs(90), tokio::spawn(case(env.clone()))).await;
+            let mut running = tokio::spawn(case(env.clone()));
+            let outcome = tokio::time::timeout(Duration::from_secs(90), &mut running).await;
+            if outcome.is_err() {
+                running.abort();
+            }
+            // Whatever the outcome, no worker of this case runs on into the next.
+            env.stop_workers().await;
             match outcome {
                 Ok(Ok(())) => {
                     passed += 1;
