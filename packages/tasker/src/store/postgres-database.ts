@@ -31,6 +31,9 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
     // kept sequential scans). Sent first on the connection, so it holds for every query after it.
     client.query("SET enable_seqscan = off").catch(() => undefined);
+    // Nor JIT: a plan that has no other path than a disabled scan costs over jit_above_cost, and
+    // compiling one of the engine's statements (a few rows' work) took ~3 s.
+    client.query("SET jit = off").catch(() => undefined);
     // Parsed now, so that transactions can send them in one call (see sendableInOneSync). Outside a
     // transaction, a local setting ends with its statement.
     client.query(GENERIC_PLANS_IN_ONE_SYNC).catch(() => undefined);
