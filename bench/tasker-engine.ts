@@ -7,6 +7,7 @@ import {
   type Logger,
   openDatabase,
   type StartWorkerOptions,
+  TASK_TERMINAL_EVENTS,
   Tasker,
   type Worker,
 } from "@tasker-ts/tasker";
@@ -32,10 +33,14 @@ export const noopHandler = defineHandler("bench.noop", {}, async () => ({ ok: tr
 
 /** Records each task's end in `tracker`: completed, or the status (and error) it ended in. */
 export function trackTaskOutcomes(tasker: Tasker, tracker: CompletionTracker): void {
-  tasker.events.on("*", (e) => {
-    if (e.event === "task.completed") tracker.record(e.task_uuid, true, "complete");
-    else if (e.event.startsWith("task.")) tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
-  });
+  // The events that end a task only, as an app listens: step.completed is sent only while some
+  // process listens for it.
+  for (const name of TASK_TERMINAL_EVENTS) {
+    tasker.events.on(name, (e) => {
+      if (e.event === "task.completed") tracker.record(e.task_uuid, true, "complete");
+      else tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
+    });
+  }
 }
 
 /**

@@ -95,11 +95,15 @@ export class Tasker {
     options: TaskerOptions,
   ) {
     this.templates = new TemplateStore(database, options.decisionLimits);
-    this.events = new LifecycleEvents(database, (err, event) =>
-      logger.error(
-        { err: (err as Error)?.message, event: event.event, task_uuid: event.task_uuid },
-        "lifecycle listener failed",
-      ),
+    this.events = new LifecycleEvents(
+      database,
+      (err, event) =>
+        logger.error(
+          { err: (err as Error)?.message, event: event.event, task_uuid: event.task_uuid },
+          "lifecycle listener failed",
+        ),
+      (err) =>
+        logger.warn({ err: (err as Error)?.message }, "the lease on step.completed events was not renewed"),
     );
     this.client = new InProcessClient(database, this.templates, this.events, {
       maxPendingTasks: options.maxPendingTasks ?? 0,

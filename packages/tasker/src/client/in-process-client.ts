@@ -1,4 +1,8 @@
-import type { LifecycleEvents } from "../events/lifecycle-events.js";
+import {
+  type LifecycleEvent,
+  type LifecycleEvents,
+  TASK_TERMINAL_EVENTS,
+} from "../events/lifecycle-events.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";
@@ -306,9 +310,16 @@ export class InProcessClient implements TaskerClient {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     let wake: (() => void) | undefined;
-    const off = this.events.on("*", (e) => {
+    // Progress is reported as the task's steps finish; a plain wait needs only the task's end.
+    const wakeOn = (e: LifecycleEvent) => {
       if (e.task_uuid === taskUuid) wake?.();
-    });
+    };
+    const offs = options.onProgress
+      ? [this.events.on("*", wakeOn)]
+      : TASK_TERMINAL_EVENTS.map((name) => this.events.on(name, wakeOn));
+    const off = () => {
+      for (const o of offs) o();
+    };
     try {
       await this.events.ready();
       let lastStatus: string | undefined;

@@ -1,6 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Database, Queryable } from "../store/database.js";
-import { EVENTS_CHANNEL, notifyEvents } from "../store/sql/events.js";
+import {
+  EVENTS_CHANNEL,
+  holdStepCompletedLease,
+  notifyEvents,
+  releaseStepCompletedLease,
+} from "../store/sql/events.js";
 
 /** A task ended in `complete`. */
 export const TASK_COMPLETED = "task.completed";
@@ -70,18 +76,32 @@ export function eventPayloads(events: readonly LifecycleEvent[]): string[] {
 
 type Listener = (event: LifecycleEvent) => void | Promise<void>;
 
+/** How long a process's lease on step.completed events lasts; it is renewed every third of it. */
+const STEP_COMPLETED_LEASE_SECONDS = 60;
+
 /**
  * Subscribe to task and step lifecycle events, from any process on the same database:
  * `tasker.events.on("task.completed", (e) => ...)`. Delivery is after commit, at most once per
  * subscriber; listeners that throw are logged, not retried.
+ *
+ * step.completed, one event per step, is sent only while some process listens for it (a
+ * listener of "step.completed" or "*"): such a process holds a lease in the database, taken with
+ * its first such listener and renewed while it has one. Its events flow from `ready()` on.
  */
 export class LifecycleEvents {
   private readonly emitter = new EventEmitter({ captureRejections: false });
   private unlisten: Promise<() => Promise<void>> | undefined;
+  /** This process's lease on step.completed events, and its listeners that need it. */
+  private readonly listenerId = randomUUID();
+  private stepCompletedListeners = 0;
+  private renewLease: NodeJS.Timeout | undefined;
+  /** The lease's statements, one after another (a release never overtakes its hold). */
+  private leaseWork: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
     private readonly onListenerError: (err: unknown, event: LifecycleEvent) => void,
+    private readonly onLeaseError: (err: unknown) => void = () => undefined,
   ) {
     this.emitter.setMaxListeners(0);
   }
@@ -97,13 +117,42 @@ export class LifecycleEvents {
       }
     };
     this.emitter.on(name, wrapped);
-    return () => this.emitter.off(name, wrapped);
+    const hearsSteps = name === "*" || name === "step.completed";
+    if (hearsSteps && this.stepCompletedListeners++ === 0) this.holdLease();
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.emitter.off(name, wrapped);
+      if (hearsSteps && --this.stepCompletedListeners === 0) this.releaseLease();
+    };
   }
 
-  /** Resolves once the subscription to the database channel is active. */
+  /** Resolves once the subscription to the database channel is active (and step.completed flows, if asked for). */
   async ready(): Promise<void> {
     this.ensureListening();
     await this.unlisten;
+    await this.leaseWork;
+  }
+
+  private holdLease(): void {
+    const hold = () =>
+      this.queueLeaseWork(() =>
+        holdStepCompletedLease(this.db, this.listenerId, STEP_COMPLETED_LEASE_SECONDS),
+      );
+    hold();
+    this.renewLease = setInterval(hold, (STEP_COMPLETED_LEASE_SECONDS * 1000) / 3);
+    this.renewLease.unref();
+  }
+
+  private releaseLease(): void {
+    clearInterval(this.renewLease);
+    this.renewLease = undefined;
+    this.queueLeaseWork(() => releaseStepCompletedLease(this.db, this.listenerId));
+  }
+
+  private queueLeaseWork(work: () => Promise<void>): void {
+    this.leaseWork = this.leaseWork.then(work).catch(this.onLeaseError);
   }
 
   private ensureListening(): void {
@@ -122,6 +171,11 @@ export class LifecycleEvents {
   /** Removes every listener and stops listening to the database. */
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
+    if (this.stepCompletedListeners > 0) {
+      this.stepCompletedListeners = 0;
+      this.releaseLease();
+    }
+    await this.leaseWork;
     const unlisten = this.unlisten;
     this.unlisten = undefined;
     if (unlisten) await (await unlisten.catch(() => async () => undefined))();

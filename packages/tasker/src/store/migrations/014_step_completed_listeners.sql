@@ -6,3 +6,6 @@ CREATE TABLE tasker.step_completed_listeners (
   listener_id uuid PRIMARY KEY,
   expires_at timestamptz NOT NULL
 );
+-- The outcome's test for a live lease reads this index (the engine's connections plan no
+-- sequential scans).
+CREATE INDEX step_completed_listeners_expires_idx ON tasker.step_completed_listeners (expires_at);

@@ -3,7 +3,7 @@ import { namespaceQueueSql, ORCHESTRATION_QUEUE } from "../../queue/queue-names.
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
 import type { Statement } from "../database.js";
-import { EVENTS_CHANNEL } from "./events.js";
+import { EVENTS_CHANNEL, STEP_COMPLETED_HEARD } from "./events.js";
 import { builtPerShape, numberUsedParams, paramValues } from "./numbered-params.js";
 import { QUEUE_CHANNEL } from "./queue.js";
 import { assembleCtes } from "./step-transition-rows.js";
@@ -389,8 +389,10 @@ const singleText = builtPerShape(
             "m",
             step,
           );
+      // A success's event is step.completed: sent only while some process listens for it.
+      const notifyStep = `pg_notify('${EVENTS_CHANNEL}', ${stepEvent})`;
       ctes.push(`events AS (
-       SELECT count(pg_notify('${EVENTS_CHANNEL}', ${stepEvent}))
+       SELECT count(${shape.success ? `CASE WHEN ${STEP_COMPLETED_HEARD} THEN ${notifyStep} END` : notifyStep})
               + count(CASE WHEN m.new_status IN (${TERMINAL}) THEN pg_notify('${EVENTS_CHANNEL}', ${taskEventJson(p.occurredAt)}) END)
                 AS n
          FROM moved m
@@ -692,6 +694,7 @@ const advanceText = builtPerShape(
                         'step_uuid', st.workflow_step_uuid, 'step_name', st.name, 'occurred_at', ${p.occurredAt}::text
                       )::text AS payload
                  FROM stored st JOIN t ON t.task_uuid = st.task_uuid
+                WHERE st.decided_state <> 'complete' OR ${STEP_COMPLETED_HEARD}
                UNION ALL
                SELECT 2, 0, json_build_object(
                         'event', ${TASK_EVENTS}, 'task_uuid', m.task_uuid, 'namespace', m.namespace, 'name', m.name,
