@@ -31,6 +31,11 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
     // kept sequential scans). Sent first on the connection, so it holds for every query after it.
     client.query("SET enable_seqscan = off").catch(() => undefined);
+    // Nor bitmap scans: with statistics taken while a queue was short (autovacuum's, between
+    // bursts), the queue read expected a few rows a queue and read a queue's whole visible range
+    // with a bitmap scan, then sorted it (3,004 rows for a limit of 16), where the index's order
+    // reads the limit. The engine reads a few rows by key, where a plain index scan is as good.
+    client.query("SET enable_bitmapscan = off").catch(() => undefined);
     // Nor JIT: a plan that has no other path than a disabled scan costs over jit_above_cost, and
     // compiling one of the engine's statements (a few rows' work) took ~3 s.
     client.query("SET jit = off").catch(() => undefined);

@@ -1,10 +1,4 @@
-import {
-  type Database,
-  type Queryable,
-  runUnflushed,
-  type Statement,
-  type Transaction,
-} from "../database.js";
+import { type Database, type Queryable, runUnflushed, type Transaction } from "../database.js";
 
 /** The channel every queue write notifies; the payload is the queue name. */
 export const QUEUE_CHANNEL = "tasker_queue";
@@ -80,15 +74,6 @@ export const TAKE_DUE_MESSAGES_SQL = `DELETE FROM tasker.queue_messages
   WHERE msg_id = ANY(ARRAY(${visibleMessageIdsSql(QUEUES_WITH_MESSAGES, "$1")}))
   RETURNING msg_id::text AS msg_id, queue_name, message`;
 
-/**
- * Sent before TAKE_DUE_MESSAGES_SQL. Statistics taken while the table was short (autovacuum's,
- * between bursts) make PostgreSQL expect a few rows per queue, and it then reads a queue's whole
- * visible range with a bitmap scan and sorts it: the relay's 500 from a backlog of thousands read
- * them all, on every batch. Without bitmap scans the index order is the cheapest plan. Exported
- * for plan tests.
- */
-export const IN_INDEX_ORDER = "SET LOCAL enable_bitmapscan = off";
-
 /** A message the outbox relay took from the queue table. */
 export interface DueMessage {
   msg_id: string;
@@ -104,10 +89,7 @@ export interface DueMessage {
  * would pass over every delayed message older than the first due one.
  */
 export async function takeDueMessages(tx: Transaction, limit: number): Promise<DueMessage[]> {
-  const [, rows] = await tx.batch([
-    { sql: IN_INDEX_ORDER, params: [] },
-    { sql: TAKE_DUE_MESSAGES_SQL, params: [limit] } as Statement<DueMessage>,
-  ] as const);
+  const rows = await tx.query<DueMessage>(TAKE_DUE_MESSAGES_SQL, [limit]);
   return rows.sort((a, b) => Number(BigInt(a.msg_id) - BigInt(b.msg_id)));
 }
 
