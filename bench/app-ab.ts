@@ -5,7 +5,9 @@
 // app CPU per order, which waiting for a core does not inflate.
 //
 //   npx tsx bench/app-ab.ts --a /tmp/before --b /tmp/after [--backend postgres] [--rounds 3]
-//     [--seconds 10] [--connections 16]
+//     [--seconds 10] [--connections 16] [--a-concurrency N] [--b-concurrency N]
+// A side's concurrency sets the app's WORKER_CONCURRENCY (default the app's own): the same
+// checkout on both sides with two concurrencies compares the setting alone.
 import { parseArgs } from "node:util";
 import { benchAppLoad } from "./app-load.js";
 import { BACKENDS, type Backend, count } from "./options.js";
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    "a-concurrency": { type: "string" },
+    "b-concurrency": { type: "string" },
   },
 });
 if (!values.a || !values.b || !BACKENDS.includes(values.backend as Backend)) {
@@ -25,6 +29,10 @@ if (!values.a || !values.b || !BACKENDS.includes(values.backend as Backend)) {
   process.exit(2);
 }
 const rounds = count(values.rounds, "--rounds", 1);
+const concurrency = (side: "a" | "b") => {
+  const v = values[`${side}-concurrency`];
+  return v === undefined ? undefined : count(v, `--${side}-concurrency`, 1);
+};
 const rows: string[] = [];
 for (let round = 1; round <= rounds; round++) {
   // A then B in odd rounds, B then A in even ones: a trend in the machine's load falls on both.
@@ -36,6 +44,7 @@ for (let round = 1; round <= rounds; round++) {
       connections: count(values.connections, "--connections", 1),
       drainTimeoutMs: 120_000,
       root: values[side],
+      workerConcurrency: concurrency(side),
     });
     const row = `${round}\t${side}\t${r.tasks_per_s}\t${r.accepted_per_s}\t${r.p50_ms}\t${r.p99_ms}\t${r.transactions_per_task ?? "–"}\t${r.cpu_ms_per_task ?? "–"}\t${r.db_cpu_ms_per_task ?? "–"}`;
     rows.push(row);

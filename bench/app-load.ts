@@ -46,6 +46,8 @@ export interface AppLoadOptions {
   connections: number;
   /** How long to wait for the accepted orders' tasks to finish after the load stops. */
   drainTimeoutMs: number;
+  /** The app's WORKER_CONCURRENCY, the steps its worker runs at once (default: the app's own, 10). */
+  workerConcurrency?: number;
   /**
    * PostgreSQL: how long to let backends report their transactions to pg_stat_database before
    * and after the run. A backend that goes idle within a second of its last report holds its
@@ -134,6 +136,9 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
         TASKER_API_KEY: apiKey,
         ...(db ? { DATABASE_URL: db.url } : {}),
         TASKER_MESSAGING_BACKEND: "postgres",
+        ...(options.workerConcurrency === undefined
+          ? {}
+          : { WORKER_CONCURRENCY: String(options.workerConcurrency) }),
         TASKER_LOG_LEVEL: "warn",
         LOG_LEVEL: "warn",
       },
