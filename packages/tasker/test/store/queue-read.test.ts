@@ -61,6 +61,21 @@ describe.each(testBackends())("the queue read on %s", (backend) => {
     expect(await receiveMessages(h.tasker.database, [A, B], 10, 30)).toEqual([]);
   });
 
+  /**
+   * An empty table, then ten messages over three queues, written in turns, when the statistics
+   * are taken (autovacuum's, between bursts): PostgreSQL then expects a few rows a queue. PGlite
+   * has no autovacuum: its planner estimates from the table's pages alone.
+   */
+  const statisticsOfShortQueues = async () => {
+    await clear();
+    await h.tasker.database.query(
+      `INSERT INTO tasker.queue_messages (queue_name, message)
+       SELECT ($1::text[])[1 + k % 3], jsonb_build_object('k', k) FROM generate_series(0, 9) AS k`,
+      [[A, B, C]],
+    );
+    if (backend === "postgres") await h.tasker.database.query("ANALYZE tasker.queue_messages");
+  };
+
   /** The plan of a read of `queues` for `limit` messages, as run. */
   const readPlan = (queues: string[], limit: number) =>
     h.tasker.database.transaction(async (tx) => {
@@ -93,14 +108,7 @@ describe.each(testBackends())("the queue read on %s", (backend) => {
   });
 
   it("reads no more rows of a long queue than the limit, after statistics of several short queues", async () => {
-    await clear();
-    // Ten messages over three queues when the statistics were taken: a few rows a queue expected.
-    await h.tasker.database.query(
-      `INSERT INTO tasker.queue_messages (queue_name, message)
-       SELECT ($1::text[])[1 + k % 3], jsonb_build_object('k', k) FROM generate_series(0, 9) AS k`,
-      [[A, B, C]],
-    );
-    if (backend === "postgres") await h.tasker.database.query("ANALYZE tasker.queue_messages");
+    await statisticsOfShortQueues();
     await send(A, 3000, 100);
     // With a bitmap scan (PostgreSQL's choice for so few rows expected), the read took the queue's
     // 3,004 visible messages and sorted them.
@@ -150,15 +158,9 @@ describe.each(testBackends())("the queue read on %s", (backend) => {
   });
 
   it("takes the due messages without reading the delayed ones or more than the limit of a queue", async () => {
-    await clear();
-    // Statistics of a short table of several queues, written in turns (see above), then a backlog:
-    // delayed messages (retries waiting for their backoff) older than a long run of due ones.
-    await h.tasker.database.query(
-      `INSERT INTO tasker.queue_messages (queue_name, message)
-       SELECT ($1::text[])[1 + k % 3], jsonb_build_object('k', k) FROM generate_series(0, 9) AS k`,
-      [[A, B, C]],
-    );
-    if (backend === "postgres") await h.tasker.database.query("ANALYZE tasker.queue_messages");
+    await statisticsOfShortQueues();
+    // Then a backlog: delayed messages (retries waiting for their backoff) older than a long run of
+    // due ones.
     await send(A, 1000, 100, 60);
     await send(B, 1000, 2000, 60);
     await send(A, 1000, 4000);
