@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       "a separate worker process needs the engine and app databases on PostgreSQL, shared with the app process: set DATABASE_URL (and APP_DATABASE_URL, or leave it unset to share DATABASE_URL)",
     );
   }
-  const rt = await openRuntime({ name: "hono-app-worker" });
+  const rt = await openRuntime({ name: "hono-app-worker", workerConcurrency: concurrency });
   const settings = resolveWorkerSettings({
     flagNamespaces: parseNamespaces(values.namespaces),
     configNamespaces: rt.taskerConfig.worker.namespaces,

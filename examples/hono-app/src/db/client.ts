@@ -33,6 +33,12 @@ export interface OpenAppDatabaseOptions {
    * Not closed by close().
    */
   embedded?: EmbeddedSqlClient;
+  /**
+   * Connections to a PostgreSQL server (default 10). The routes and the step handlers share them:
+   * size it for the handlers that run at once plus the routes' share, or a route waits for a
+   * connection while the handlers hold them all.
+   */
+  poolSize?: number;
 }
 
 const MIGRATIONS_FOLDER = resolve(fileURLToPath(new URL("../../drizzle", import.meta.url)));
@@ -43,7 +49,7 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions = {}): Pro
   if (options.embedded)
     return onPglite(options.embedded, "the engine's PGlite database", async () => undefined);
   const url = options.url ?? process.env.APP_DATABASE_URL;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
   if (url && url !== "memory://") {
     throw new Error(
       `app database url "${url.replace(/\/\/[^@]*@/, "//***@")}" is not supported: use postgres://... or memory://, or leave APP_DATABASE_URL unset for embedded PGlite`,
@@ -56,14 +62,14 @@ export function defaultDataDir(): string {
   return resolve(process.env.TASKER_DATA_DIR ?? ".data", "app");
 }
 
-async function openPostgres(url: string): Promise<AppDatabase> {
+async function openPostgres(url: string, poolSize: number): Promise<AppDatabase> {
   // Loaded only for a server: the embedded start does not pay for them.
   const [{ drizzle: drizzleNodePg }, { migrate: migrateNodePg }, { default: pg }] = await Promise.all([
     import("drizzle-orm/node-postgres"),
     import("drizzle-orm/node-postgres/migrator"),
     import("pg"),
   ]);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // A session the server ends (restart, pg_terminate_backend, DROP DATABASE ... FORCE) emits
   // 'error' on its client; unheard, that crashes the process. The pool replaces the client, and a
   // query that was running gets the error itself.

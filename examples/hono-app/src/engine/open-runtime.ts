@@ -36,7 +36,12 @@ export interface OpenRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Told what is being opened, as it happens (main.ts prints it while the app starts). */
   onProgress?: (message: string) => void;
+  /** The worker's concurrency when a flag sets it (default worker.toml's): the app's pool is sized for it. */
+  workerConcurrency?: number | undefined;
 }
+
+/** The app's connections besides its step handlers': its routes and job processors. */
+const ROUTE_CONNECTIONS = 10;
 
 export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -89,6 +94,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     appDb = await openAppDatabase({
       url: config.appDatabaseUrl ?? databaseUrl,
       dataDir: `${config.dataDir}/app`,
+      // A connection for each step handler that may run at once, and the routes' own: with fewer,
+      // a route waits while the handlers hold them all.
+      poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + ROUTE_CONNECTIONS,
     });
     try {
       tasker = await openEngine();
