@@ -18,16 +18,15 @@ export {
 export { defaultConfig, type TaskerConfig } from "./config/schema.js";
 export {
   LIFECYCLE_EVENT_NAMES,
-  type LifecycleEvent,
   type LifecycleEventName,
-  type LifecycleEvents,
   TASK_CANCELLED,
   TASK_COMPLETED,
   TASK_FAILED,
   TASK_RESOLVED_MANUALLY,
   TASK_TERMINAL_EVENTS,
   type TaskTerminalEventName,
-} from "./events/lifecycle-events.js";
+} from "./events/event-names.js";
+export type { LifecycleEvent, LifecycleEvents } from "./events/lifecycle-events.js";
 export {
   BATCH_OUTCOME_KEY,
   type BatchInputs,

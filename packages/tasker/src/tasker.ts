@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { InProcessClient } from "./client/in-process-client.js";
+import { STEP_RETRY_SCHEDULED } from "./events/event-names.js";
 import { LifecycleEvents } from "./events/lifecycle-events.js";
 import { stepTypesFrom } from "./lifecycle/step-types.js";
 import { createLogger, type Logger } from "./observability/logger.js";
@@ -168,7 +169,7 @@ export class Tasker {
     );
     await orchestrator.start();
     // Retries scheduled anywhere (this process's workers, other processes) wake it when due.
-    const unsubscribe = this.events.on("step.retry_scheduled", () => orchestrator.retryScheduled());
+    const unsubscribe = this.events.on(STEP_RETRY_SCHEDULED, () => orchestrator.retryScheduled());
     this.orchestratorUnsubscribes.set(orchestrator, unsubscribe);
     this.orchestrators.add(orchestrator);
     return orchestrator;

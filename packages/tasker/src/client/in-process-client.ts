@@ -1,8 +1,5 @@
-import {
-  type LifecycleEvent,
-  type LifecycleEvents,
-  TASK_TERMINAL_EVENTS,
-} from "../events/lifecycle-events.js";
+import { TASK_TERMINAL_EVENTS } from "../events/event-names.js";
+import type { LifecycleEvent, LifecycleEvents } from "../events/lifecycle-events.js";
 import { checkContextLimits } from "../model/context-limits.js";
 import { notFound, TaskerError } from "../model/errors.js";
 import type { StepAction } from "../model/step-action.js";

@@ -7,34 +7,7 @@ import {
   notifyEvents,
   releaseStepCompletedLease,
 } from "../store/sql/events.js";
-
-/** A task ended in `complete`. */
-export const TASK_COMPLETED = "task.completed";
-/** A task ended in `error`. */
-export const TASK_FAILED = "task.failed";
-/** A task was cancelled. */
-export const TASK_CANCELLED = "task.cancelled";
-/** An operator resolved a task by hand (its outcome is accepted). */
-export const TASK_RESOLVED_MANUALLY = "task.resolved_manually";
-/** The events that end a task: each task publishes exactly one of them. */
-export const TASK_TERMINAL_EVENTS = [
-  TASK_COMPLETED,
-  TASK_FAILED,
-  TASK_CANCELLED,
-  TASK_RESOLVED_MANUALLY,
-] as const;
-/** A terminal task event's name. */
-export type TaskTerminalEventName = (typeof TASK_TERMINAL_EVENTS)[number];
-
-/** Every lifecycle event the engine publishes (subscribe with `tasker.events.on(name, fn)`). */
-export const LIFECYCLE_EVENT_NAMES = [
-  ...TASK_TERMINAL_EVENTS,
-  "step.completed",
-  "step.failed",
-  "step.retry_scheduled",
-] as const;
-/** The name of a lifecycle event, e.g. `task.completed`. */
-export type LifecycleEventName = (typeof LIFECYCLE_EVENT_NAMES)[number];
+import { type LifecycleEventName, STEP_COMPLETED } from "./event-names.js";
 
 /**
  * A task or step lifecycle event, as subscribers receive it (after the deciding transaction committed).
@@ -117,7 +90,7 @@ export class LifecycleEvents {
       }
     };
     this.emitter.on(name, wrapped);
-    const hearsSteps = name === "*" || name === "step.completed";
+    const hearsSteps = name === "*" || name === STEP_COMPLETED;
     if (hearsSteps && this.stepCompletedListeners++ === 0) this.holdLease();
     let subscribed = true;
     return () => {

@@ -1,12 +1,11 @@
 import {
-  eventPayloads,
-  type LifecycleEvent,
   type LifecycleEventName,
   TASK_CANCELLED,
   TASK_COMPLETED,
   TASK_FAILED,
   TASK_RESOLVED_MANUALLY,
-} from "../events/lifecycle-events.js";
+} from "../events/event-names.js";
+import { eventPayloads, type LifecycleEvent } from "../events/lifecycle-events.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../queue/queue-names.js";
 import { STEP_SATISFIED_STATES, type StepState } from "../state/step-states.js";
 import { TASK_TERMINAL_STATES, type TaskState } from "../state/task-states.js";

@@ -1,3 +1,4 @@
+import { STEP_COMPLETED, STEP_FAILED, STEP_RETRY_SCHEDULED } from "../events/event-names.js";
 import type { LifecycleEvent } from "../events/lifecycle-events.js";
 import { unboundFields } from "../observability/lazy-child.js";
 import type { Logger } from "../observability/logger.js";
@@ -384,10 +385,10 @@ function stepEvent(task: TaskRow, step: { name: string }, o: OutcomeToStore, dec
   const error = o.outcome.ok ? undefined : o.outcome.error.message;
   const name: LifecycleEvent["event"] =
     decision.applied === "completed"
-      ? "step.completed"
+      ? STEP_COMPLETED
       : decision.applied === "retry_scheduled"
-        ? "step.retry_scheduled"
-        : "step.failed";
+        ? STEP_RETRY_SCHEDULED
+        : STEP_FAILED;
   return taskEvent(task, name, { uuid: o.stepUuid, name: step.name, error });
 }
 

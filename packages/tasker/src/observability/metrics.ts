@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { STEP_RETRY_SCHEDULED, TASK_COMPLETED, TASK_FAILED } from "../events/event-names.js";
 import type { Logger } from "./logger.js";
 import type { MetricsSink } from "./metrics-sink.js";
 
@@ -14,7 +15,7 @@ export interface MetricsLifecycleEvent {
 /** Anything with the engine's `events.on(name, listener) => unsubscribe` shape. */
 export interface MetricsEventSource {
   on(
-    name: "task.completed" | "task.failed" | "step.retry_scheduled",
+    name: typeof TASK_COMPLETED | typeof TASK_FAILED | typeof STEP_RETRY_SCHEDULED,
     listener: (event: MetricsLifecycleEvent) => void,
   ): () => void;
 }
@@ -119,9 +120,9 @@ export function createMetrics(registry: Registry = new Registry(), logger?: Logg
     },
     subscribe(events) {
       const unsubscribers = [
-        events.on("task.completed", (e) => metrics.taskFinished(e.namespace, "complete")),
-        events.on("task.failed", (e) => metrics.taskFinished(e.namespace, "error")),
-        events.on("step.retry_scheduled", (e) => metrics.stepRetried(e.namespace)),
+        events.on(TASK_COMPLETED, (e) => metrics.taskFinished(e.namespace, "complete")),
+        events.on(TASK_FAILED, (e) => metrics.taskFinished(e.namespace, "error")),
+        events.on(STEP_RETRY_SCHEDULED, (e) => metrics.stepRetried(e.namespace)),
       ];
       return () => {
         for (const off of unsubscribers) off();

@@ -1,4 +1,5 @@
-import { publishEvents, TASK_CANCELLED } from "../events/lifecycle-events.js";
+import { TASK_CANCELLED } from "../events/event-names.js";
+import { publishEvents } from "../events/lifecycle-events.js";
 import { evaluateTask, taskEvent } from "../lifecycle/evaluate-task.js";
 import { BATCH_INPUTS_KEY, type BatchInputs } from "../model/batch-outcome.js";
 import { checkContextLimits } from "../model/context-limits.js";

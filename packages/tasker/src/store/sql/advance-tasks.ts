@@ -1,3 +1,12 @@
+import {
+  STEP_COMPLETED,
+  STEP_FAILED,
+  STEP_RETRY_SCHEDULED,
+  TASK_CANCELLED,
+  TASK_COMPLETED,
+  TASK_FAILED,
+  TASK_RESOLVED_MANUALLY,
+} from "../../events/event-names.js";
 import { PLAN_FACTS, taskPathTable } from "../../lifecycle/plan-task.js";
 import { namespaceQueueSql, ORCHESTRATION_QUEUE } from "../../queue/queue-names.js";
 import { STEP_SATISFIED_STATES, STEP_TRANSITIONS } from "../../state/step-states.js";
@@ -95,8 +104,8 @@ const TASK_UPDATE = `task_upd AS (
 if (!STEP_TRANSITIONS.enqueue.from.includes("pending") || !STEP_TRANSITIONS.claim.from.includes(ENQUEUED)) {
   throw new Error("the step transition table no longer has the path pending -> enqueued -> in_progress");
 }
-const TASK_EVENTS = `CASE m.new_status WHEN 'complete' THEN 'task.completed' WHEN 'error' THEN 'task.failed'
-                            WHEN 'cancelled' THEN 'task.cancelled' WHEN 'resolved_manually' THEN 'task.resolved_manually' END`;
+const TASK_EVENTS = `CASE m.new_status WHEN 'complete' THEN '${TASK_COMPLETED}' WHEN 'error' THEN '${TASK_FAILED}'
+                            WHEN 'cancelled' THEN '${TASK_CANCELLED}' WHEN 'resolved_manually' THEN '${TASK_RESOLVED_MANUALLY}' END`;
 /** NOTIFY payloads are limited to 8000 bytes: errors are cut as eventPayloads cuts them. */
 const cut = (text: string) =>
   `CASE WHEN length(${text}) > 2000 THEN left(${text}, 2000) || '…' ELSE ${text} END`;
@@ -381,9 +390,9 @@ const singleText = builtPerShape(
       );
       const step = { uuid: "m.workflow_step_uuid", name: "m.step_name" };
       const stepEvent = shape.success
-        ? stepEventJson("'step.completed'", "m.error", p.occurredAt, "m", step)
+        ? stepEventJson(`'${STEP_COMPLETED}'`, "m.error", p.occurredAt, "m", step)
         : stepEventJson(
-            `CASE ${p.decided_state}::text WHEN 'waiting_for_retry' THEN 'step.retry_scheduled' ELSE 'step.failed' END`,
+            `CASE ${p.decided_state}::text WHEN 'waiting_for_retry' THEN '${STEP_RETRY_SCHEDULED}' ELSE '${STEP_FAILED}' END`,
             `coalesce(${p.payload}::jsonb->>'message', m.error)`,
             p.occurredAt,
             "m",
@@ -687,8 +696,8 @@ const advanceText = builtPerShape(
       ctes.push(`events AS (
        SELECT count(pg_notify('${EVENTS_CHANNEL}', e.payload)) AS n
          FROM (SELECT 1 AS k, st.i AS ord, json_build_object(
-                        'event', CASE st.decided_state WHEN 'complete' THEN 'step.completed'
-                                   WHEN 'waiting_for_retry' THEN 'step.retry_scheduled' ELSE 'step.failed' END,
+                        'event', CASE st.decided_state WHEN 'complete' THEN '${STEP_COMPLETED}'
+                                   WHEN 'waiting_for_retry' THEN '${STEP_RETRY_SCHEDULED}' ELSE '${STEP_FAILED}' END,
                         'task_uuid', t.task_uuid, 'namespace', t.namespace, 'name', t.name, 'version', t.version,
                         'status', t.status, 'correlation_id', t.correlation_id, 'error', ${stepError},
                         'step_uuid', st.workflow_step_uuid, 'step_name', st.name, 'occurred_at', ${p.occurredAt}::text

@@ -1,3 +1,4 @@
+import { STEP_COMPLETED } from "../../events/event-names.js";
 import type { Queryable } from "../database.js";
 
 /** Lifecycle events travel as NOTIFY on this channel: sent inside the deciding transaction, so after commit. */
@@ -18,7 +19,7 @@ export const STEP_COMPLETED_HEARD =
  */
 export function notifyEach(param: string): string {
   return `count(pg_notify('${EVENTS_CHANNEL}', e::text)) AS n FROM json_array_elements(${param}::json) AS e
-   WHERE e->>'event' <> 'step.completed' OR ${STEP_COMPLETED_HEARD}`;
+   WHERE e->>'event' <> '${STEP_COMPLETED}' OR ${STEP_COMPLETED_HEARD}`;
 }
 
 /**
