@@ -12,6 +12,23 @@ export interface PostgresOptions {
   logger?: Logger;
 }
 
+const ENGINE_SETTINGS = [
+  // Every engine statement finds its rows by key. A prepared statement keeps the plan it got
+  // while the tables were small (a fresh deployment, or before autovacuum's first ANALYZE), and
+  // there a sequential scan was the cheaper plan: it stayed one as the tables grew, and the
+  // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
+  // kept sequential scans).
+  "SET enable_seqscan = off",
+  // Nor bitmap scans: with statistics taken while a queue was short (autovacuum's, between
+  // bursts), the queue read expected a few rows a queue and read a queue's whole visible range
+  // with a bitmap scan, then sorted it (3,004 rows for a limit of 16), where the index's order
+  // reads the limit. The engine reads a few rows by key, where a plain index scan is as good.
+  "SET enable_bitmapscan = off",
+  // Nor JIT: a plan that has no other path than a disabled scan costs over jit_above_cost, and
+  // compiling one of the engine's statements (a few rows' work) took ~3 s.
+  "SET jit = off",
+].join("; ");
+
 /** A PostgreSQL server through `pg`: a pool for queries, one dedicated connection for LISTEN. */
 export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
   // Pipeline mode: a query is written as soon as it is issued, without waiting for the answer to
@@ -25,20 +42,10 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
   // crashed the process. The failure still reaches queries and transactions their own way.
   pool.on("connect", (client) => {
     client.on("error", (err) => options.logger?.debug({ err: err.message }, "postgres connection ended"));
-    // Every engine statement finds its rows by key. A prepared statement keeps the plan it got
-    // while the tables were small (a fresh deployment, or before autovacuum's first ANALYZE), and
-    // there a sequential scan was the cheaper plan: it stayed one as the tables grew, and the
-    // database spent its CPU scanning workflow_steps (bench/LOG.md, "third pass": the plan cache
-    // kept sequential scans). Sent first on the connection, so it holds for every query after it.
-    client.query("SET enable_seqscan = off").catch(() => undefined);
-    // Nor bitmap scans: with statistics taken while a queue was short (autovacuum's, between
-    // bursts), the queue read expected a few rows a queue and read a queue's whole visible range
-    // with a bitmap scan, then sorted it (3,004 rows for a limit of 16), where the index's order
-    // reads the limit. The engine reads a few rows by key, where a plain index scan is as good.
-    client.query("SET enable_bitmapscan = off").catch(() => undefined);
-    // Nor JIT: a plan that has no other path than a disabled scan costs over jit_above_cost, and
-    // compiling one of the engine's statements (a few rows' work) took ~3 s.
-    client.query("SET jit = off").catch(() => undefined);
+    // The engine's planner settings, in one simple query, sent first on the connection so they
+    // hold for every query after it. Not as startup options (`-c ...`), which cost no message at
+    // all: PgBouncer (docs/deployment.md) refuses or drops startup options it does not track.
+    client.query(ENGINE_SETTINGS).catch(() => undefined);
     // Parsed now, so that transactions can send them in one call (see sendableInOneSync). Outside a
     // transaction, a local setting ends with its statement.
     client.query(GENERIC_PLANS_IN_ONE_SYNC).catch(() => undefined);
