@@ -1,12 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../../src/queue/queue-names.js";
+import { receiveMessagesStatement } from "../../src/store/sql/queue.js";
+import { receiveAndClaimStatement } from "../../src/store/sql/receive-and-claim.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
 
-/** Every node of an EXPLAIN (FORMAT JSON) plan. */
-function planNodes(plan: Record<string, unknown>): Record<string, unknown>[] {
+/** Every node of an EXPLAIN (FORMAT JSON) plan, each with the types of the nodes above it (`Above`, nearest first). */
+function planNodes(plan: Record<string, unknown>, above: string[] = []): Record<string, unknown>[] {
   const children = (plan.Plans as Record<string, unknown>[] | undefined) ?? [];
-  return [plan, ...children.flatMap(planNodes)];
+  const under = [String(plan["Node Type"]), ...above];
+  return [{ ...plan, Above: above }, ...children.flatMap((child) => planNodes(child, under))];
+}
+
+/** The nodes from a node up to the nearest Limit above it, e.g. "Index Scan < LockRows < Limit". */
+function upToLimit(node: Record<string, unknown>): string {
+  const above = node.Above as string[];
+  const limit = above.indexOf("Limit");
+  return [node["Node Type"], ...(limit < 0 ? above : above.slice(0, limit + 1))].join(" < ");
 }
 
 const HOT_TABLES = [
@@ -78,12 +88,37 @@ describe.skipIf(!testBackends().includes("postgres"))(
       INSERT INTO tasker.queue_messages (queue_name, message, visible_at)
       SELECT 'worker_backlog_queue', '{}', now() + interval '1 day' FROM generate_series(1, 50000);
       ANALYZE tasker.queue_messages;`);
+      // The queue reads as the engine sends them: a worker's (which claims the steps it reads) and
+      // the orchestrator's. Not run, only planned: EXPLAIN without ANALYZE.
+      const reads = {
+        "a worker's receive and claim": receiveAndClaimStatement({
+          queues: [namespaceQueue("test_alpha")],
+          limit: 10,
+          visibilitySeconds: 30,
+          workerId: "scale-test-worker",
+          leaseSeconds: 30,
+        }),
+        "the orchestrator's receive": receiveMessagesStatement([ORCHESTRATION_QUEUE], 10, 30),
+      };
+      for (const [read, statement] of Object.entries(reads)) {
+        const nodes = await explain(statement.sql, [...statement.params]);
+        expect(seqScans(nodes), read).toEqual([]);
+        // Each queue (q) is read in the order of its index and stops at the limit: not by another
+        // index (msg_id's reads the table in id order), nor sorted (a bitmap scan's rows, or an
+        // order the index does not give), which reads every visible message of the queue. The rows
+        // read are then updated by their key (m), not joined with the table.
+        const queueScans = nodes
+          .filter((n) => n["Relation Name"] === "queue_messages" && String(n["Node Type"]).endsWith("Scan"))
+          .map(
+            (n) => `${n.Alias}: ${n.Alias === "q" ? upToLimit(n) : n["Node Type"]} using ${n["Index Name"]}`,
+          )
+          .sort();
+        expect(queueScans, read).toEqual([
+          "m: Index Scan using queue_messages_pkey",
+          "q: Index Scan < LockRows < Limit using queue_messages_ready_idx",
+        ]);
+      }
       const queries: [string, unknown[]][] = [
-        [
-          `SELECT msg_id FROM tasker.queue_messages WHERE queue_name = ANY($1::text[]) AND visible_at <= now()
-          ORDER BY msg_id LIMIT 10 FOR UPDATE SKIP LOCKED`,
-          [[namespaceQueue("test_alpha"), ORCHESTRATION_QUEUE]],
-        ],
         [
           `SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
           WHERE s.state = 'in_progress' AND s.claim_expires_at < now() ORDER BY s.claim_expires_at LIMIT 100`,

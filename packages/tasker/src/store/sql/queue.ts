@@ -1,4 +1,10 @@
-import { type Database, type Queryable, runUnflushed, type Transaction } from "../database.js";
+import {
+  type Database,
+  type Queryable,
+  runUnflushed,
+  type Statement,
+  type Transaction,
+} from "../database.js";
 
 /** The channel every queue write notifies; the payload is the queue name. */
 export const QUEUE_CHANNEL = "tasker_queue";
@@ -127,6 +133,29 @@ export async function sendMessages(
   );
 }
 
+/** A row of the statement receiveMessages runs. */
+interface ReceivedMessageRow<T> {
+  msg_id: string;
+  queue_name: string;
+  message: T;
+  read_count: number;
+}
+
+/** The statement receiveMessages runs, with its parameters (exported for plan tests). */
+export function receiveMessagesStatement<T>(
+  queueNames: readonly string[],
+  limit: number,
+  visibilitySeconds: number,
+): Statement<ReceivedMessageRow<T>> {
+  return {
+    sql: `UPDATE tasker.queue_messages m
+        SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
+      WHERE m.msg_id IN (${visibleMessageIdsSql("$1", "$2")})
+      RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
+    params: [queueNames, limit, visibilitySeconds],
+  };
+}
+
 /**
  * Reads up to `limit` visible messages from the queues and hides them for `visibilitySeconds`
  * (at-least-once: a reader that dies before acking lets them reappear). SKIP LOCKED lets many
@@ -139,16 +168,7 @@ export async function receiveMessages<T>(
   visibilitySeconds: number,
 ): Promise<QueueMessage<T>[]> {
   // A lost receive only shows the messages again: no need to wait for the disk.
-  const rows = await runUnflushed<{ msg_id: string; queue_name: string; message: T; read_count: number }>(
-    db,
-    {
-      sql: `UPDATE tasker.queue_messages m
-        SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
-      WHERE m.msg_id IN (${visibleMessageIdsSql("$1", "$2")})
-      RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
-      params: [queueNames, limit, visibilitySeconds],
-    },
-  );
+  const rows = await runUnflushed(db, receiveMessagesStatement<T>(queueNames, limit, visibilitySeconds));
   return rows
     .map((r) => ({ msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count }))
     .sort((a, b) => Number(BigInt(a.msgId) - BigInt(b.msgId)));

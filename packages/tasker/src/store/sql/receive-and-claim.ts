@@ -1,4 +1,4 @@
-import { type Database, runUnflushed } from "../database.js";
+import { type Database, runUnflushed, type Statement } from "../database.js";
 import { numberParams, paramValues } from "./numbered-params.js";
 import { type QueueMessage, visibleMessageIdsSql } from "./queue.js";
 import {
@@ -79,6 +79,43 @@ function receiveAndClaimSql(callables?: string): string {
 export const RECEIVE_AND_CLAIM_SQL = receiveAndClaimSql();
 const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REFS.callables);
 
+/** What receiveAndClaimSteps asks for. */
+export interface ReceiveAndClaim {
+  queues: readonly string[];
+  limit: number;
+  visibilitySeconds: number;
+  workerId: string;
+  leaseSeconds: number;
+  /** Read only messages of steps with one of these handler callables (default: any). */
+  callables?: readonly string[] | undefined;
+}
+
+/** A row of the statement receiveAndClaimSteps runs. */
+interface ReceivedRow {
+  msg_id: string;
+  queue_name: string;
+  message: unknown;
+  read_count: number;
+  claim: ClaimedStep | null;
+  wait: "busy" | "locked" | null;
+}
+
+/** The statement receiveAndClaimSteps runs, with its parameters (exported for plan tests). */
+export function receiveAndClaimStatement(p: ReceiveAndClaim): Statement<ReceivedRow> {
+  const values = {
+    queues: p.queues,
+    limit: p.limit,
+    visibilitySeconds: p.visibilitySeconds,
+    ...claimValues(p.workerId, p.leaseSeconds),
+  };
+  return p.callables
+    ? {
+        sql: RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL,
+        params: paramValues(FOR_CALLABLES_PARAMS, { ...values, callables: p.callables }),
+      }
+    : { sql: RECEIVE_AND_CLAIM_SQL, params: paramValues(PARAMS, values) };
+}
+
 /**
  * Reads up to `limit` visible messages of step queues, hiding them for `visibilitySeconds` like
  * receiveMessages, and claims the steps they announce for `workerId` in the same statement (see
@@ -87,49 +124,9 @@ const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REF
  * locked is skipped, not waited for, and `locked`. A message whose task is not its step's claims
  * nothing.
  */
-export async function receiveAndClaimSteps(
-  db: Database,
-  p: {
-    queues: readonly string[];
-    limit: number;
-    visibilitySeconds: number;
-    workerId: string;
-    leaseSeconds: number;
-    /** Read only messages of steps with one of these handler callables (default: any). */
-    callables?: readonly string[] | undefined;
-  },
-): Promise<ReceivedStep[]> {
+export async function receiveAndClaimSteps(db: Database, p: ReceiveAndClaim): Promise<ReceivedStep[]> {
   // Neither the read nor the claim needs the disk before going on (see claimStep).
-  const rows = await runUnflushed<{
-    msg_id: string;
-    queue_name: string;
-    message: unknown;
-    read_count: number;
-    claim: ClaimedStep | null;
-    wait: "busy" | "locked" | null;
-  }>(
-    db,
-    p.callables
-      ? {
-          sql: RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL,
-          params: paramValues(FOR_CALLABLES_PARAMS, {
-            queues: p.queues,
-            limit: p.limit,
-            visibilitySeconds: p.visibilitySeconds,
-            ...claimValues(p.workerId, p.leaseSeconds),
-            callables: p.callables,
-          }),
-        }
-      : {
-          sql: RECEIVE_AND_CLAIM_SQL,
-          params: paramValues(PARAMS, {
-            queues: p.queues,
-            limit: p.limit,
-            visibilitySeconds: p.visibilitySeconds,
-            ...claimValues(p.workerId, p.leaseSeconds),
-          }),
-        },
-  );
+  const rows = await runUnflushed(db, receiveAndClaimStatement(p));
   return rows.map((r) => ({
     message: { msgId: r.msg_id, queueName: r.queue_name, message: r.message, readCount: r.read_count },
     claim: r.claim ?? r.wait ?? undefined,
