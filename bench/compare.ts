@@ -124,10 +124,13 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   const graphileLatency = find((r) => r.system === "graphile-worker" && r.mode === "latency");
   const ourLatency = find((r) => isTaskerLatency(r, "postgres", "linear5", false));
   if (graphileLatency && ourLatency) {
+    const value = ratio(ourLatency.p50_ms, graphileLatency.p50_ms);
     findings.push({
       label: "linear5 p50 latency, tasker ÷ graphile-worker (postgres)",
-      value: ratio(ourLatency.p50_ms, graphileLatency.p50_ms),
+      value,
       unit: "×",
+      target: `≤ ${SMALL_TASK_TARGETS.latencyVsGraphile}×`,
+      met: atMost(value, SMALL_TASK_TARGETS.latencyVsGraphile),
     });
   }
   for (const g of throughput("graphile-worker", "postgres")) {
@@ -238,15 +241,26 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
 
   const pgbench = find((r) => r.system === "pgbench");
   findings.push(...appFindings(results, pgbench));
-  if (pgbench && bestPostgres) {
+  const at32 = throughput("tasker", "postgres").find((r) => r.concurrency === 32);
+  if (pgbench && at32) {
+    const value = ratio(at32.steps_per_s, pgbench.transactions_per_s);
     findings.push({
-      label: "best postgres steps/s ÷ pgbench simple-update transactions/s",
-      value: ratio(bestPostgres.steps_per_s, pgbench.transactions_per_s),
+      label: "postgres steps/s at concurrency 32 ÷ pgbench simple-update transactions/s",
+      value,
       unit: "×",
+      target: `≥ ${SMALL_TASK_TARGETS.throughputVsPgbench}×`,
+      met: value === null ? null : value >= SMALL_TASK_TARGETS.throughputVsPgbench,
     });
   }
   return findings.map((f) => ({ ...f, value: f.value === null ? null : round(f.value, 3) }));
 }
+
+/**
+ * Small tasks against the baselines of the same run (issue #22): linear5's p50 at most this share
+ * of graphile-worker's, and steps/s at concurrency 32 at least this share of pgbench's
+ * simple-update transactions/s.
+ */
+export const SMALL_TASK_TARGETS = { latencyVsGraphile: 0.5, throughputVsPgbench: 0.5 } as const;
 
 /** The least share of the machine's ceiling the example app must reach, per backend (issue #22). */
 export const APP_TARGETS = { postgres: 0.8, pglite: 0.6 } as const;
