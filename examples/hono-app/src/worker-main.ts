@@ -81,12 +81,11 @@ async function startRemote(
   values: { namespaces?: string | undefined; "worker-id"?: string | undefined },
   concurrency: number | undefined,
 ): Promise<void> {
-  const rt = await openRemoteRuntime({ name: "hono-app-worker" });
-  const taskerConfig = loadTaskerConfig({ path: rt.config.configPath }).config;
+  const rt = await openRemoteRuntime({ name: "hono-app-worker", workerConcurrency: concurrency });
   const settings = resolveWorkerSettings({
     flagNamespaces: parseNamespaces(values.namespaces),
-    configNamespaces: taskerConfig.worker.namespaces,
-    configConcurrency: concurrency ?? taskerConfig.worker.concurrency,
+    configNamespaces: rt.taskerConfig.worker.namespaces,
+    configConcurrency: concurrency ?? rt.taskerConfig.worker.concurrency,
     available: rt.namespaces,
   });
   const started = await bootstrapWorker({

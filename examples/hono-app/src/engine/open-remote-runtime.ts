@@ -1,7 +1,12 @@
 // What a worker process needs when it reaches the engine only through the orchestration server
 // (`npm run worker -- --remote`): the app database, the job queue and the workflows' handlers, with
 // an engine handle whose client is the server's HTTP API. No engine database credentials.
-import { createLogger, type Logger } from "@tasker-ts/tasker";
+import {
+  createLogger,
+  type Logger,
+  loadConfig as loadTaskerConfig,
+  type TaskerConfig,
+} from "@tasker-ts/tasker";
 import { TaskerHttpClient } from "@tasker-ts/tasker/client";
 import { type AppConfig, loadConfig } from "../config.js";
 import { type AppDatabase, openAppDatabase } from "../db/client.js";
@@ -10,10 +15,12 @@ import type { JobQueue } from "../jobs/job-queue.js";
 import { registerAppJobs } from "../jobs/register-jobs.js";
 import type { AppDeps } from "../lib/deps.js";
 import { allNamespaces, createWorkflows, type Workflow } from "../workflows/index.js";
+import { JOB_CONNECTIONS } from "./app-pool-size.js";
 import type { EngineHandle } from "./engine-handle.js";
 
 export interface RemoteRuntime {
   config: AppConfig;
+  taskerConfig: TaskerConfig;
   orchestrationUrl: string;
   apiKey: string | undefined;
   logger: Logger;
@@ -26,6 +33,8 @@ export interface RemoteRuntime {
 export async function openRemoteRuntime(options: {
   name: string;
   env?: NodeJS.ProcessEnv;
+  /** The worker's concurrency when a flag sets it (default worker.toml's): the app's pool is sized for it. */
+  workerConcurrency?: number | undefined;
 }): Promise<RemoteRuntime> {
   const env = options.env ?? process.env;
   const config = loadConfig(env);
@@ -41,8 +50,13 @@ export async function openRemoteRuntime(options: {
     );
   }
   const logger = createLogger({ name: options.name, ...(config.logLevel ? { level: config.logLevel } : {}) });
+  const taskerConfig = loadTaskerConfig({ path: config.configPath, env }).config;
   const apiKey = env.TASKER_API_KEY || undefined;
-  const appDb = await openAppDatabase({ url: appUrl, dataDir: `${config.dataDir}/app` });
+  const appDb = await openAppDatabase({
+    url: appUrl,
+    dataDir: `${config.dataDir}/app`,
+    poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + JOB_CONNECTIONS,
+  });
   // Handlers that create or read tasks (team scaling) do it over HTTP; nothing here needs events.
   const tasker: EngineHandle = {
     client: new TaskerHttpClient({ baseUrl: config.orchestrationUrl, ...(apiKey ? { apiKey } : {}) }),
@@ -54,6 +68,7 @@ export async function openRemoteRuntime(options: {
   registerAppJobs(deps, workflows);
   return {
     config,
+    taskerConfig,
     orchestrationUrl: config.orchestrationUrl,
     apiKey,
     logger,

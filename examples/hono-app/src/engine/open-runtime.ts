@@ -18,6 +18,7 @@ import type { JobQueue } from "../jobs/job-queue.js";
 import { registerAppJobs } from "../jobs/register-jobs.js";
 import type { AppDeps } from "../lib/deps.js";
 import { allNamespaces, createWorkflows, type Workflow } from "../workflows/index.js";
+import { ROUTE_CONNECTIONS } from "./app-pool-size.js";
 
 export interface Runtime {
   config: AppConfig;
@@ -39,9 +40,6 @@ export interface OpenRuntimeOptions {
   /** The worker's concurrency when a flag sets it (default worker.toml's): the app's pool is sized for it. */
   workerConcurrency?: number | undefined;
 }
-
-/** The app's connections besides its step handlers': its routes and job processors. */
-const ROUTE_CONNECTIONS = 10;
 
 export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -94,8 +92,6 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     appDb = await openAppDatabase({
       url: config.appDatabaseUrl ?? databaseUrl,
       dataDir: `${config.dataDir}/app`,
-      // A connection for each step handler that may run at once, and the routes' own: with fewer,
-      // a route waits while the handlers hold them all.
       poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + ROUTE_CONNECTIONS,
     });
     try {

@@ -1,0 +1,14 @@
+// How many PostgreSQL connections the app database pool opens in each kind of process. A step
+// handler holds one while it runs, so the pool has one for each handler that may run at once
+// (the worker's concurrency) and the others' on top: with fewer, a route or a job waits for a
+// connection while the handlers hold them all.
+
+/** The app process's connections besides its step handlers': its routes and job processors. */
+export const ROUTE_CONNECTIONS = 10;
+
+/**
+ * A remote worker's connections besides its step handlers': it serves no routes, but runs the job
+ * processors (handlers enqueue jobs where they run): email delivery and the async order intake,
+ * four at a time each (jobs/email.ts, lib/task-intake.ts).
+ */
+export const JOB_CONNECTIONS = 8;
