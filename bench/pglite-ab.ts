@@ -25,6 +25,7 @@ import * as thisEngine from "@tasker-ts/tasker";
 import { z } from "zod";
 import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
+import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 
@@ -116,7 +117,7 @@ for (const cfg of configs) {
   trackTaskOutcomes(tasker, tracker);
   await tasker.events.ready();
   await tasker.startOrchestrator();
-  await tasker.startWorker({ handlers: [noopHandler], namespaces: [BENCH_NAMESPACE] });
+  await tasker.startWorker({ handlers: [noopHandler, ...RUN_TIME_HANDLERS], namespaces: [BENCH_NAMESPACE] });
   contenders.push({ name: cfg.name, dir, database, tasker, tracker, wal0: 0, total: [], wasm: [], cpu: [] });
 }
 for (let i = 0; i < warmup + runs; i++) {

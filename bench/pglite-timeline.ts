@@ -16,6 +16,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { createLogger, openDatabase, Tasker } from "@tasker-ts/tasker";
 import { CompletionTracker } from "./completion-tracker.js";
 import { count } from "./options.js";
+import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
 import { percentile } from "./stats.js";
 import { BENCH_NAMESPACE, noopHandler, TEMPLATE_DIR, trackTaskOutcomes } from "./tasker-engine.js";
 import { backendBreakdown, type CpuProfile, wasmFunctionNames } from "./wasm-profile.js";
@@ -175,7 +176,7 @@ const tracker = new CompletionTracker();
 trackTaskOutcomes(tasker, tracker);
 await tasker.events.ready();
 await tasker.startOrchestrator();
-await tasker.startWorker({ handlers: [noopHandler], namespaces: [BENCH_NAMESPACE] });
+await tasker.startWorker({ handlers: [noopHandler, ...RUN_TIME_HANDLERS], namespaces: [BENCH_NAMESPACE] });
 
 interface TaskRecord {
   total: number;

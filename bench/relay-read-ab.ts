@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Tasker } from "@tasker-ts/tasker";
 import { createTestDatabase } from "@tasker-ts/tasker/testing";
-import { IN_INDEX_ORDER, TAKE_DUE_MESSAGES_SQL } from "../packages/tasker/src/store/sql/queue.js";
+import { TAKE_DUE_MESSAGES_SQL } from "../packages/tasker/src/store/sql/queue.js";
 import { count } from "./options.js";
 import { percentile } from "./stats.js";
 
@@ -32,7 +32,7 @@ const BEFORE = `DELETE FROM tasker.queue_messages WHERE msg_id IN (
          RETURNING msg_id::text AS msg_id, queue_name, message`;
 const VARIANTS = [
   { name: "before", statements: [BEFORE] },
-  { name: "now", statements: [IN_INDEX_ORDER, TAKE_DUE_MESSAGES_SQL] },
+  { name: "now", statements: [TAKE_DUE_MESSAGES_SQL] },
 ];
 
 const pg = values.backend === "postgres" ? await createTestDatabase() : undefined;
