@@ -80,7 +80,7 @@ export const RECEIVE_AND_CLAIM_SQL = receiveAndClaimSql();
 const RECEIVE_AND_CLAIM_FOR_CALLABLES_SQL = receiveAndClaimSql(FOR_CALLABLES_REFS.callables);
 
 /** What receiveAndClaimSteps asks for. */
-export interface ReceiveAndClaim {
+export interface ReceiveAndClaimOptions {
   queues: readonly string[];
   limit: number;
   visibilitySeconds: number;
@@ -101,7 +101,7 @@ interface ReceivedRow {
 }
 
 /** The statement receiveAndClaimSteps runs, with its parameters (exported for plan tests). */
-export function receiveAndClaimStatement(p: ReceiveAndClaim): Statement<ReceivedRow> {
+export function receiveAndClaimStatement(p: ReceiveAndClaimOptions): Statement<ReceivedRow> {
   const values = {
     queues: p.queues,
     limit: p.limit,
@@ -124,7 +124,7 @@ export function receiveAndClaimStatement(p: ReceiveAndClaim): Statement<Received
  * locked is skipped, not waited for, and `locked`. A message whose task is not its step's claims
  * nothing.
  */
-export async function receiveAndClaimSteps(db: Database, p: ReceiveAndClaim): Promise<ReceivedStep[]> {
+export async function receiveAndClaimSteps(db: Database, p: ReceiveAndClaimOptions): Promise<ReceivedStep[]> {
   // Neither the read nor the claim needs the disk before going on (see claimStep).
   const rows = await runUnflushed(db, receiveAndClaimStatement(p));
   return rows.map((r) => ({
