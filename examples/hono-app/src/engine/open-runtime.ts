@@ -18,7 +18,7 @@ import type { JobQueue } from "../jobs/job-queue.js";
 import { registerAppJobs } from "../jobs/register-jobs.js";
 import type { AppDeps } from "../lib/deps.js";
 import { allNamespaces, createWorkflows, type Workflow } from "../workflows/index.js";
-import { ROUTE_CONNECTIONS } from "./app-pool-size.js";
+import { ROUTES_AND_JOBS_CONNECTIONS } from "./app-pool-size.js";
 
 export interface Runtime {
   config: AppConfig;
@@ -92,7 +92,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     appDb = await openAppDatabase({
       url: config.appDatabaseUrl ?? databaseUrl,
       dataDir: `${config.dataDir}/app`,
-      poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + ROUTE_CONNECTIONS,
+      poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + ROUTES_AND_JOBS_CONNECTIONS,
     });
     try {
       tasker = await openEngine();
