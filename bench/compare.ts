@@ -245,7 +245,7 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
   if (pgbench && at32) {
     const value = ratio(at32.steps_per_s, pgbench.transactions_per_s);
     findings.push({
-      label: "postgres steps/s at concurrency 32 ÷ pgbench simple-update transactions/s",
+      label: "postgres steps/s at concurrency 32 ÷ pgbench simple-update transactions/s (8 clients)",
       value,
       unit: "×",
       target: `≥ ${SMALL_TASK_TARGETS.throughputVsPgbench}×`,
