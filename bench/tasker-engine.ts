@@ -7,6 +7,7 @@ import {
   type Logger,
   openDatabase,
   type StartWorkerOptions,
+  TASK_COMPLETED,
   TASK_TERMINAL_EVENTS,
   Tasker,
   type Worker,
@@ -37,7 +38,7 @@ export function trackTaskOutcomes(tasker: Tasker, tracker: CompletionTracker): v
   // process listens for it.
   for (const name of TASK_TERMINAL_EVENTS) {
     tasker.events.on(name, (e) => {
-      if (e.event === "task.completed") tracker.record(e.task_uuid, true, "complete");
+      if (e.event === TASK_COMPLETED) tracker.record(e.task_uuid, true, "complete");
       else tracker.record(e.task_uuid, false, `${e.status}: ${e.error}`);
     });
   }
