@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
 
 /** How a slow client fared. */
 export interface SlowClient {
@@ -52,36 +55,45 @@ export function rssMiB(pid: number): number {
   return Math.round(Number(kib) / 1024);
 }
 
+/** What a probe saw: answers timed, the slowest in ms, and the statuses or errors that were not 200. */
+export interface ProbeReport {
+  probes: number;
+  slowestMs: number;
+  failures: string[];
+}
+
+const PROBE_CHILD = fileURLToPath(new URL("./probe-child.mjs", import.meta.url));
+
 /**
- * Asks `url` every `everyMs` until stopped; `stop()` gives the slowest answer in ms and the
- * statuses that were not 200.
+ * Asks `url` every `everyMs` from a child process until stopped. The test process itself sends
+ * the load, and its own pauses (a large body's copy, a collection) would otherwise count as the
+ * server's. Resolves once the first answer came back.
  */
-export function keepProbing(
-  url: string,
-  everyMs = 100,
-): { stop(): Promise<{ slowestMs: number; failures: string[] }> } {
-  let running = true;
-  let slowestMs = 0;
-  const failures: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
-        if (res.status !== 200) failures.push(String(res.status));
-      } catch (err) {
-        failures.push((err as Error).message);
-      }
-      slowestMs = Math.max(slowestMs, Date.now() - started);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
+export async function keepProbing(url: string, everyMs = 100): Promise<{ stop(): Promise<ProbeReport> }> {
+  const child = spawn(process.execPath, [PROBE_CHILD, url, String(everyMs)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = once(child, "exit");
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.startsWith("ready\n")) resolve();
+    });
+    exited.then(([code]) =>
+      reject(new Error(`the probe of ${url} exited (${code}) before its first answer`)),
+    );
+  });
+  await ready;
   return {
     async stop() {
-      running = false;
-      await loop;
-      return { slowestMs, failures };
+      child.stdin.end();
+      const [code] = await exited;
+      const last = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0 || !last.startsWith("{"))
+        throw new Error(`the probe of ${url} exited (${code}): ${out}`);
+      return JSON.parse(last) as ProbeReport;
     },
   };
 }
