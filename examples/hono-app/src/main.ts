@@ -25,7 +25,7 @@ function progress(message: string): void {
 async function main(): Promise<void> {
   // scripts/start.mjs (npm start) has said it already, before loading this module.
   if (!(globalThis as Record<symbol, unknown>)[Symbol.for("hono-app.starting-said")]) progress("starting");
-  const rt = await openRuntime({ name: "hono-app", onProgress: progress });
+  const rt = await openRuntime({ name: "hono-app", onProgress: progress, routes: true });
   const { config, logger, tasker } = rt;
   const onPostgres = Boolean(rt.taskerConfig.common.database.url);
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 
   const worker = resolveWorkerSettings({
     configNamespaces: rt.taskerConfig.worker.namespaces,
-    configConcurrency: rt.taskerConfig.worker.concurrency,
+    configConcurrency: rt.workerConcurrency,
     available: rt.namespaces,
   });
   const started = await bootstrapWorker({

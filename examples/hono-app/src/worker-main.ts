@@ -47,11 +47,11 @@ async function main(): Promise<void> {
       "a separate worker process needs the engine and app databases on PostgreSQL, shared with the app process: set DATABASE_URL (and APP_DATABASE_URL, or leave it unset to share DATABASE_URL)",
     );
   }
-  const rt = await openRuntime({ name: "hono-app-worker", workerConcurrency: concurrency });
+  const rt = await openRuntime({ name: "hono-app-worker", workerConcurrency: concurrency, routes: false });
   const settings = resolveWorkerSettings({
     flagNamespaces: parseNamespaces(values.namespaces),
     configNamespaces: rt.taskerConfig.worker.namespaces,
-    configConcurrency: concurrency ?? rt.taskerConfig.worker.concurrency,
+    configConcurrency: rt.workerConcurrency,
     available: rt.namespaces,
   });
   const started = await bootstrapWorker({
@@ -85,7 +85,7 @@ async function startRemote(
   const settings = resolveWorkerSettings({
     flagNamespaces: parseNamespaces(values.namespaces),
     configNamespaces: rt.taskerConfig.worker.namespaces,
-    configConcurrency: concurrency ?? rt.taskerConfig.worker.concurrency,
+    configConcurrency: rt.workerConcurrency,
     available: rt.namespaces,
   });
   const started = await bootstrapWorker({

@@ -15,7 +15,7 @@ import type { JobQueue } from "../jobs/job-queue.js";
 import { registerAppJobs } from "../jobs/register-jobs.js";
 import type { AppDeps } from "../lib/deps.js";
 import { allNamespaces, createWorkflows, type Workflow } from "../workflows/index.js";
-import { JOB_CONNECTIONS } from "./app-pool-size.js";
+import { appPoolSize } from "./app-pool-size.js";
 import type { EngineHandle } from "./engine-handle.js";
 
 export interface RemoteRuntime {
@@ -28,6 +28,8 @@ export interface RemoteRuntime {
   jobs: JobQueue;
   workflows: Workflow[];
   namespaces: string[];
+  /** How many step handlers the worker runs at once: the flag's, else worker.toml's. */
+  workerConcurrency: number;
 }
 
 export async function openRemoteRuntime(options: {
@@ -51,11 +53,12 @@ export async function openRemoteRuntime(options: {
   }
   const logger = createLogger({ name: options.name, ...(config.logLevel ? { level: config.logLevel } : {}) });
   const taskerConfig = loadTaskerConfig({ path: config.configPath, env }).config;
+  const workerConcurrency = options.workerConcurrency ?? taskerConfig.worker.concurrency;
   const apiKey = env.TASKER_API_KEY || undefined;
   const appDb = await openAppDatabase({
     url: appUrl,
     dataDir: `${config.dataDir}/app`,
-    poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + JOB_CONNECTIONS,
+    poolSize: appPoolSize(workerConcurrency, { routes: false }),
   });
   // Handlers that create or read tasks (team scaling) do it over HTTP; nothing here needs events.
   const tasker: EngineHandle = {
@@ -76,5 +79,6 @@ export async function openRemoteRuntime(options: {
     jobs,
     workflows,
     namespaces: allNamespaces(workflows),
+    workerConcurrency,
   };
 }

@@ -18,7 +18,7 @@ import type { JobQueue } from "../jobs/job-queue.js";
 import { registerAppJobs } from "../jobs/register-jobs.js";
 import type { AppDeps } from "../lib/deps.js";
 import { allNamespaces, createWorkflows, type Workflow } from "../workflows/index.js";
-import { ROUTES_AND_JOBS_CONNECTIONS } from "./app-pool-size.js";
+import { appPoolSize } from "./app-pool-size.js";
 
 export interface Runtime {
   config: AppConfig;
@@ -30,6 +30,8 @@ export interface Runtime {
   deps: AppDeps;
   workflows: Workflow[];
   namespaces: string[];
+  /** How many step handlers the worker runs at once: the flag's, else worker.toml's. */
+  workerConcurrency: number;
 }
 
 export interface OpenRuntimeOptions {
@@ -39,6 +41,11 @@ export interface OpenRuntimeOptions {
   onProgress?: (message: string) => void;
   /** The worker's concurrency when a flag sets it (default worker.toml's): the app's pool is sized for it. */
   workerConcurrency?: number | undefined;
+  /**
+   * Whether this process serves the app's routes (main.ts) or only runs step handlers and jobs
+   * (worker-main.ts): the app's pool has connections for the routes only in the first.
+   */
+  routes: boolean;
 }
 
 export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime> {
@@ -49,6 +56,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const loaded = loadTaskerConfig({ path: config.configPath, env });
   for (const warning of loaded.warnings) logger.warn({ warning }, "worker.toml warning");
   const taskerConfig = loaded.config;
+  const workerConcurrency = options.workerConcurrency ?? taskerConfig.worker.concurrency;
   const databaseUrl = taskerConfig.common.database.url || undefined;
   const searchPaths = taskerConfig.common.task_templates.search_paths;
   // The engine reports to the metrics the orchestration API serves (/metrics): tasks created
@@ -92,7 +100,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     appDb = await openAppDatabase({
       url: config.appDatabaseUrl ?? databaseUrl,
       dataDir: `${config.dataDir}/app`,
-      poolSize: (options.workerConcurrency ?? taskerConfig.worker.concurrency) + ROUTES_AND_JOBS_CONNECTIONS,
+      poolSize: appPoolSize(workerConcurrency, { routes: options.routes }),
     });
     try {
       tasker = await openEngine();
@@ -115,5 +123,6 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     deps,
     workflows,
     namespaces: allNamespaces(workflows),
+    workerConcurrency,
   };
 }
