@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { InProcessClient } from "./client/in-process-client.js";
 import { STEP_RETRY_SCHEDULED } from "./events/event-names.js";
-import { LifecycleEvents } from "./events/lifecycle-events.js";
+import { LifecycleEvents, leaseFailureMessage } from "./events/lifecycle-events.js";
 import { stepTypesFrom } from "./lifecycle/step-types.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import type { MetricsSink } from "./observability/metrics-sink.js";
@@ -103,8 +103,8 @@ export class Tasker {
           { err: (err as Error)?.message, event: event.event, task_uuid: event.task_uuid },
           "lifecycle listener failed",
         ),
-      (err) =>
-        logger.warn({ err: (err as Error)?.message }, "the lease on step.completed events was not renewed"),
+      (err, operation) =>
+        logger.warn({ err: (err as Error)?.message, operation }, leaseFailureMessage(operation)),
     );
     this.client = new InProcessClient(database, this.templates, this.events, {
       maxPendingTasks: options.maxPendingTasks ?? 0,

@@ -52,6 +52,21 @@ type Listener = (event: LifecycleEvent) => void | Promise<void>;
 /** How long a process's lease on step.completed events lasts; it is renewed every third of it. */
 const STEP_COMPLETED_LEASE_SECONDS = 60;
 
+/** A statement on this process's lease on step.completed events: its first hold, a renewal, its end. */
+export type LeaseOperation = "take" | "renew" | "release";
+
+/** What a failed statement on the lease means, in plain words (the engine logs it). */
+export function leaseFailureMessage(operation: LeaseOperation): string {
+  switch (operation) {
+    case "take":
+      return "the lease on step.completed events was not taken: they are not sent until a renewal succeeds";
+    case "renew":
+      return "the lease on step.completed events was not renewed: they stop being sent if it expires before the next renewal";
+    case "release":
+      return "the lease on step.completed events was not released: they are still sent until it expires, though this process no longer listens";
+  }
+}
+
 /**
  * Subscribe to task and step lifecycle events, from any process on the same database:
  * `tasker.events.on("task.completed", (e) => ...)`. Delivery is after commit, at most once per
@@ -74,7 +89,7 @@ export class LifecycleEvents {
   constructor(
     private readonly db: Database,
     private readonly onListenerError: (err: unknown, event: LifecycleEvent) => void,
-    private readonly onLeaseError: (err: unknown) => void = () => undefined,
+    private readonly onLeaseError: (err: unknown, operation: LeaseOperation) => void = () => undefined,
   ) {
     this.emitter.setMaxListeners(0);
   }
@@ -109,23 +124,23 @@ export class LifecycleEvents {
   }
 
   private holdLease(): void {
-    const hold = () =>
-      this.queueLeaseWork(() =>
+    const hold = (operation: "take" | "renew") =>
+      this.queueLeaseWork(operation, () =>
         holdStepCompletedLease(this.db, this.listenerId, STEP_COMPLETED_LEASE_SECONDS),
       );
-    hold();
-    this.renewLease = setInterval(hold, (STEP_COMPLETED_LEASE_SECONDS * 1000) / 3);
+    hold("take");
+    this.renewLease = setInterval(() => hold("renew"), (STEP_COMPLETED_LEASE_SECONDS * 1000) / 3);
     this.renewLease.unref();
   }
 
   private releaseLease(): void {
     clearInterval(this.renewLease);
     this.renewLease = undefined;
-    this.queueLeaseWork(() => releaseStepCompletedLease(this.db, this.listenerId));
+    this.queueLeaseWork("release", () => releaseStepCompletedLease(this.db, this.listenerId));
   }
 
-  private queueLeaseWork(work: () => Promise<void>): void {
-    this.leaseWork = this.leaseWork.then(work).catch(this.onLeaseError);
+  private queueLeaseWork(operation: LeaseOperation, work: () => Promise<void>): void {
+    this.leaseWork = this.leaseWork.then(work).catch((err: unknown) => this.onLeaseError(err, operation));
   }
 
   private ensureListening(): void {
