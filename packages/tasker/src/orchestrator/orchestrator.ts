@@ -40,6 +40,12 @@ export interface OrchestratorOptions {
   staleEnqueuedSeconds?: number;
 }
 
+/** The most steps (or tasks) each statement of the lost-claim sweep takes; the rest wait for the next sweep. */
+export const SWEEP_LIMIT = 100;
+
+/** The default of {@link OrchestratorOptions.staleEnqueuedSeconds}. */
+export const STALE_ENQUEUED_SECONDS = 300;
+
 /**
  * Owns what needs a clock: reads the orchestration queue (re-evaluation requests: a retry's
  * backoff is over) and re-plans each task, and sweeps for steps whose worker vanished. Any number
@@ -72,7 +78,7 @@ export class Orchestrator {
       // PGlite has one connection: parallel transactions would only queue behind each other.
       concurrency: options.concurrency ?? (db.kind === "pglite" ? 1 : 4),
       sweepIntervalMs: options.sweepIntervalMs ?? 5000,
-      staleEnqueuedSeconds: options.staleEnqueuedSeconds ?? 300,
+      staleEnqueuedSeconds: options.staleEnqueuedSeconds ?? STALE_ENQUEUED_SECONDS,
     };
   }
 
@@ -207,10 +213,10 @@ export class Orchestrator {
     const older = this.opts.staleEnqueuedSeconds;
     const { ended, expired, stale, overdue } = await this.db.transaction(async (tx) => {
       const found = {
-        ended: await cancelLostClaimsOfFinishedTasks(tx, 100),
-        expired: await selectExpiredClaims(tx, 100),
-        stale: brokered ? await touchStaleEnqueued(tx, older, 100) : [],
-        overdue: brokered ? await selectOverdueRetryTasks(tx, older, 100) : [],
+        ended: await cancelLostClaimsOfFinishedTasks(tx, SWEEP_LIMIT),
+        expired: await selectExpiredClaims(tx, SWEEP_LIMIT),
+        stale: brokered ? await touchStaleEnqueued(tx, older, SWEEP_LIMIT) : [],
+        overdue: brokered ? await selectOverdueRetryTasks(tx, older, SWEEP_LIMIT) : [],
       };
       await sendMessages(tx, [
         ...[...found.expired, ...found.stale].map((s) => ({
@@ -239,7 +245,7 @@ export class Orchestrator {
         "cancelled steps whose worker lease expired after their task finished (they are not run again)",
       );
     }
-    const failed = await this.failLostLastAttempts(await selectLostLastAttempts(this.db, 100));
+    const failed = await this.failLostLastAttempts(await selectLostLastAttempts(this.db, SWEEP_LIMIT));
     if (failed > 0) {
       this.logger.warn(
         { steps: failed },

@@ -1,7 +1,7 @@
 import type { FailedStep } from "../../lifecycle/decide-outcome.js";
 import { STEP_TRANSITIONS, type StepEvent } from "../../state/step-states.js";
 import { TASK_TERMINAL_STATES } from "../../state/task-states.js";
-import { type Database, type Queryable, runUnflushed, type Statement } from "../database.js";
+import { type Database, type Queryable, run, runUnflushed, type Statement } from "../database.js";
 import {
   builtPerShape,
   numberParams,
@@ -132,15 +132,23 @@ function stepColumns(withPayload: boolean): string {
           coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents`;
 }
 
-/** Every step of a task with parent counts, in template order. `withPayload` adds results. */
-export function selectSteps(q: Queryable, taskUuid: string, opts: { withPayload?: boolean } = {}) {
-  return q.query<StepRow>(
-    `SELECT ${stepColumns(opts.withPayload ?? false)}
+/** The statement selectSteps runs, with its parameters (exported for plan tests). */
+export function selectStepsStatement(
+  taskUuid: string,
+  opts: { withPayload?: boolean } = {},
+): Statement<StepRow> {
+  return {
+    sql: `SELECT ${stepColumns(opts.withPayload ?? false)}
        FROM tasker.workflow_steps s ${PARENTS}
       WHERE s.task_uuid = $1
       ORDER BY s.position`,
-    [taskUuid],
-  );
+    params: [taskUuid],
+  };
+}
+
+/** Every step of a task with parent counts, in template order. `withPayload` adds results. */
+export function selectSteps(q: Queryable, taskUuid: string, opts: { withPayload?: boolean } = {}) {
+  return run(q, selectStepsStatement(taskUuid, opts));
 }
 
 /** An attempt's outcome and where the step goes with it (see lifecycle/store-outcomes.ts). */
@@ -495,19 +503,24 @@ export interface StepToSignal {
   correlation_id: string;
 }
 
+/** The statement selectExpiredClaims runs, with its parameters (exported for plan tests). */
+export function expiredClaimsStatement(limit: number): Statement<StepToSignal> {
+  return {
+    sql: `SELECT s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id
+       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
+      WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts < s.max_attempts
+        AND t.status NOT IN (${TASK_TERMINAL_LIST})
+      ORDER BY s.claim_expires_at LIMIT $1`,
+    params: [limit],
+  };
+}
+
 /**
  * In-progress steps whose lease ran out (their worker died or hung) and that another worker may
  * take over (attempts left, task unfinished): for the recovery sweep to signal again.
  */
 export function selectExpiredClaims(q: Queryable, limit: number) {
-  return q.query<StepToSignal>(
-    `SELECT s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id
-       FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
-      WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts < s.max_attempts
-        AND t.status NOT IN (${TASK_TERMINAL_LIST})
-      ORDER BY s.claim_expires_at LIMIT $1`,
-    [limit],
-  );
+  return run(q, expiredClaimsStatement(limit));
 }
 
 /** A lost claim of a finished task, cancelled by the sweep (see {@link cancelLostClaimsOfFinishedTasks}). */
@@ -549,6 +562,11 @@ const CANCEL_LOST_CLAIMS_SQL = `WITH lost AS (
      )
      SELECT workflow_step_uuid, task_uuid FROM ended`;
 
+/** The statement cancelLostClaimsOfFinishedTasks runs, with its parameters (exported for plan tests). */
+export function cancelLostClaimsStatement(limit: number): Statement<CancelledClaim> {
+  return { sql: CANCEL_LOST_CLAIMS_SQL, params: [limit] };
+}
+
 /**
  * Cancels lost claims of finished tasks: an `in_progress` step whose lease ran out (its worker
  * died) and whose task has finished (`claim_expired`, then `cancel`): nothing starts after a
@@ -556,7 +574,7 @@ const CANCEL_LOST_CLAIMS_SQL = `WITH lost AS (
  * locked are left for the next sweep.
  */
 export function cancelLostClaimsOfFinishedTasks(q: Queryable, limit: number): Promise<CancelledClaim[]> {
-  return q.query<CancelledClaim>(CANCEL_LOST_CLAIMS_SQL, [limit]);
+  return run(q, cancelLostClaimsStatement(limit));
 }
 
 /** A step whose worker died on its last attempt (see {@link selectLostLastAttempts}). */
@@ -570,20 +588,25 @@ export interface LostLastAttempt {
   batch: Record<string, unknown> | null;
 }
 
-/**
- * `in_progress` steps whose lease ran out on their last attempt, in unfinished tasks: no claim takes
- * them over (max_attempts holds), so the sweep fails them in their dead worker's name.
- */
-export function selectLostLastAttempts(q: Queryable, limit: number): Promise<LostLastAttempt[]> {
-  return q.query<LostLastAttempt>(
-    `SELECT s.workflow_step_uuid, s.task_uuid, s.claimed_by, s.attempts, s.max_attempts,
+/** The statement selectLostLastAttempts runs, with its parameters (exported for plan tests). */
+export function lostLastAttemptsStatement(limit: number): Statement<LostLastAttempt> {
+  return {
+    sql: `SELECT s.workflow_step_uuid, s.task_uuid, s.claimed_by, s.attempts, s.max_attempts,
             s.initialization->'batch' AS batch
        FROM tasker.workflow_steps s JOIN tasker.tasks t ON t.task_uuid = s.task_uuid
       WHERE s.state = 'in_progress' AND s.claim_expires_at < now() AND s.attempts >= s.max_attempts
         AND s.claimed_by IS NOT NULL AND t.status NOT IN (${TASK_TERMINAL_LIST})
       ORDER BY s.claim_expires_at LIMIT $1`,
-    [limit],
-  );
+    params: [limit],
+  };
+}
+
+/**
+ * `in_progress` steps whose lease ran out on their last attempt, in unfinished tasks: no claim takes
+ * them over (max_attempts holds), so the sweep fails them in their dead worker's name.
+ */
+export function selectLostLastAttempts(q: Queryable, limit: number): Promise<LostLastAttempt[]> {
+  return run(q, lostLastAttemptsStatement(limit));
 }
 
 /**
@@ -594,8 +617,13 @@ export function selectLostLastAttempts(q: Queryable, limit: number): Promise<Los
  * enqueued step always has its row in the outbox, so nothing is returned.
  */
 export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit: number) {
-  return q.query<StepToSignal>(
-    `WITH stale AS (
+  return run(q, staleEnqueuedStatement(olderThanSeconds, limit));
+}
+
+/** The statement touchStaleEnqueued runs, with its parameters (exported for plan tests). */
+export function staleEnqueuedStatement(olderThanSeconds: number, limit: number): Statement<StepToSignal> {
+  return {
+    sql: `WITH stale AS (
        SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.state = 'enqueued' AND s.updated_at < now() - make_interval(secs => $1::float8)
           AND NOT EXISTS (SELECT 1 FROM tasker.queue_messages m
@@ -608,8 +636,8 @@ export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit
        FROM stale, tasker.tasks t
       WHERE s.workflow_step_uuid = stale.workflow_step_uuid AND t.task_uuid = s.task_uuid
      RETURNING s.workflow_step_uuid, s.task_uuid, t.namespace, t.correlation_id`,
-    [olderThanSeconds, limit],
-  );
+    params: [olderThanSeconds, limit],
+  };
 }
 
 /**
@@ -617,14 +645,22 @@ export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit
  * have picked it up was lost outside the database. Evaluating a task twice is harmless.
  */
 export function selectOverdueRetryTasks(q: Queryable, overdueSeconds: number, limit: number) {
-  return q.query<{ task_uuid: string; correlation_id: string }>(
-    `SELECT DISTINCT t.task_uuid, t.correlation_id
+  return run(q, overdueRetryTasksStatement(overdueSeconds, limit));
+}
+
+/** The statement selectOverdueRetryTasks runs, with its parameters (exported for plan tests). */
+export function overdueRetryTasksStatement(
+  overdueSeconds: number,
+  limit: number,
+): Statement<{ task_uuid: string; correlation_id: string }> {
+  return {
+    sql: `SELECT DISTINCT t.task_uuid, t.correlation_id
        FROM (SELECT task_uuid FROM tasker.workflow_steps
               WHERE state = 'waiting_for_retry' AND next_retry_at < now() - make_interval(secs => $1::float8)
               ORDER BY next_retry_at LIMIT $2) s
        JOIN tasker.tasks t ON t.task_uuid = s.task_uuid`,
-    [overdueSeconds, limit],
-  );
+    params: [overdueSeconds, limit],
+  };
 }
 
 /** A failed attempt's step as deciding on it needs it (see failingStepsStatement). */

@@ -1,4 +1,4 @@
-import type { Queryable } from "../database.js";
+import { type Queryable, run, type Statement } from "../database.js";
 
 export interface TransitionRow {
   uuid: string;
@@ -40,13 +40,18 @@ export interface StoredTransition {
   created_at: Date;
 }
 
-export function selectStepTransitions(q: Queryable, stepUuid: string) {
-  return q.query<StoredTransition>(
+/** The statement selectStepTransitions runs, with its parameters (exported for plan tests). */
+export function stepTransitionsStatement(stepUuid: string): Statement<StoredTransition> {
+  return {
     // Order by the bigint column, not the text alias (which would sort "10" before "9").
-    `SELECT id::text AS id, workflow_step_uuid AS subject_uuid, from_state, to_state, event, metadata, created_at
+    sql: `SELECT id::text AS id, workflow_step_uuid AS subject_uuid, from_state, to_state, event, metadata, created_at
        FROM tasker.workflow_step_transitions t WHERE workflow_step_uuid = $1 ORDER BY t.id`,
-    [stepUuid],
-  );
+    params: [stepUuid],
+  };
+}
+
+export function selectStepTransitions(q: Queryable, stepUuid: string) {
+  return run(q, stepTransitionsStatement(stepUuid));
 }
 
 export function selectTaskTransitions(q: Queryable, taskUuid: string) {
