@@ -21,15 +21,27 @@ import { round } from "./stats.js";
 /** Steps of the app's order_processing template (templates/ecommerce/order_processing.yaml). */
 export const ORDER_STEPS = 5;
 
-/**
- * Products an order buys, in turn, in proportion to their seed stock (1000, 500, 200): on PGlite
- * the bench cannot raise the stock of the app's locked database, so this lasts 1,700 orders.
- */
+/** Products an order buys, in turn, in proportion to their seed stock (1000, 500, 200). */
 const SKU_CYCLE = [
   ...Array<string>(10).fill("WIDGET-001"),
   ...Array<string>(5).fill("GADGET-002"),
   ...Array<string>(2).fill("GIZMO-003"),
 ];
+
+/** The bench owns the app's database: stock for any number of orders. */
+const STOCK_EVERYTHING = "UPDATE app.products SET stock = 100000000 WHERE NOT restricted";
+
+/** Stocks the app's embedded database (the engine's PGlite data directory) while no app runs. */
+async function stockEmbedded(pgliteDir: string): Promise<void> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const pglite = new PGlite(pgliteDir);
+  try {
+    const { affectedRows } = await pglite.query(STOCK_EVERYTHING);
+    if (!affectedRows) throw new Error(`no products to stock in ${pgliteDir}`);
+  } finally {
+    await pglite.close();
+  }
+}
 
 /** The body of the i-th order (a valid order of one item that the seed stock can fill). */
 export function orderBody(i: number): string {
@@ -46,6 +58,11 @@ export interface AppLoadOptions {
   connections: number;
   /** How long to wait for the accepted orders' tasks to finish after the load stops. */
   drainTimeoutMs: number;
+  /**
+   * Seconds of the same load before the measured one, not counted (default none): the app's
+   * code and PGlite's WebAssembly are compiled while it runs.
+   */
+  warmupSeconds?: number;
   /** The app's WORKER_CONCURRENCY, the steps its worker runs at once (default: the app's own, 10). */
   workerConcurrency?: number;
   /**
@@ -124,7 +141,8 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
     const [port, orchestrationPort] = [await freePort(), await freePort()];
     const apiKey = randomBytes(16).toString("hex");
     const { PORT: _p, ORCHESTRATION_PORT: _o, DATABASE_URL: _d, APP_DATABASE_URL: _a, ...env } = process.env;
-    const app = await launch({
+    const dataDir = join(scratch, "data");
+    const start = {
       command: "npm",
       args: ["start"],
       cwd: options.root ?? process.cwd(),
@@ -132,7 +150,7 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
         ...env,
         PORT: String(port),
         ORCHESTRATION_PORT: String(orchestrationPort),
-        TASKER_DATA_DIR: join(scratch, "data"),
+        TASKER_DATA_DIR: dataDir,
         TASKER_API_KEY: apiKey,
         ...(db ? { DATABASE_URL: db.url } : {}),
         TASKER_MESSAGING_BACKEND: "postgres",
@@ -142,7 +160,14 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
         TASKER_LOG_LEVEL: "warn",
         LOG_LEVEL: "warn",
       },
-    });
+    };
+    if (!db) {
+      // The running app holds its embedded database: its data is made by a first start, and
+      // stocked while no app runs.
+      await (await launch(start)).stop();
+      await stockEmbedded(join(dataDir, "tasker"));
+    }
+    const app = await launch(start);
     try {
       say(`[app ${options.backend}] npm start ready in ${(app.readyMs / 1000).toFixed(1)} s`);
       let statements = 0; // the bench's own statements on the app's database, each a transaction
@@ -153,59 +178,40 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
       const statsWaitMs = options.statsWaitMs ?? 11_000;
       if (sql) {
         await sql.connect();
-        // The bench owns this database: stock for any number of orders.
-        await query("UPDATE app.products SET stock = 100000000 WHERE NOT restricted");
-        await sleep(statsWaitMs); // the start-up's transactions reported before the first count
+        await query(STOCK_EVERYTHING);
       }
       // On PostgreSQL the counts are read from the engine's table, one known statement each; the
       // API's reads would be transactions of their own in the same database.
       const tasks = sql
         ? sqlTaskCounter(query)
         : apiTaskCounter(`http://127.0.0.1:${orchestrationPort}`, apiKey);
-      const before = await tasks.read();
+      const url = `http://127.0.0.1:${port}/orders`;
+      const warmupSeconds = options.warmupSeconds ?? 0;
+      let sent = 0;
+      if (warmupSeconds > 0) {
+        // Not measured: the app's code and PGlite's WebAssembly are compiled while it runs.
+        const warm = await loadOrders({ ...options, url, tasks, seconds: warmupSeconds, firstOrder: sent });
+        sent += warm.sent;
+        say(
+          `[app ${options.backend}] warm-up: ${warm.last.complete - warm.before.complete} orders in ${(warm.lastCompletionMs / 1000).toFixed(1)} s, not counted`,
+        );
+      }
+      if (sql) await sleep(statsWaitMs); // the start-up's and warm-up's transactions reported before the first count
       const xactBefore = sql ? await transactionCount(query, db!.name) : null;
       const ownBefore = statements;
       const cpuBefore = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
       const dbCpuBefore = sql ? await backendCpu(query, db!.name) : null;
-
-      const t0 = performance.now();
-      let lastCompletionMs = 0;
-      let last = before;
-      let loadMs = 0;
-      let accepted = Number.POSITIVE_INFINITY;
-      const watch = (async () => {
-        // The time the completed count last grew is when the last order finished.
-        while (true) {
-          const now = await tasks.read();
-          if (now.complete > last.complete || now.error > last.error)
-            lastCompletionMs = performance.now() - t0;
-          last = now;
-          if (loadMs > 0) {
-            // Requests cut off when the load stopped may still have created their orders' tasks.
-            const created = Math.max(accepted, now.created - before.created);
-            if (now.complete + now.error - before.complete - before.error >= created) return;
-            if (performance.now() - t0 > loadMs + options.drainTimeoutMs) return;
-          }
-          await sleep(loadMs > 0 ? 100 : 250);
-        }
-      })();
-      // A failed read must not go unhandled while the load runs; awaited below, it throws there.
-      watch.catch(() => undefined);
-      let sent = 0;
-      const load = await autocannon({
-        url: `http://127.0.0.1:${port}/orders`,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        connections: options.connections,
-        duration: options.seconds,
-        requests: [{ setupRequest: (req) => ({ ...req, body: orderBody(sent++) }) }],
+      const { load, loadMs, lastCompletionMs, before, last } = await loadOrders({
+        ...options,
+        url,
+        tasks,
+        firstOrder: sent,
+        onLoaded: (loaded, ms) =>
+          say(
+            `[app ${options.backend}] ${loaded["2xx"]} orders accepted in ${(ms / 1000).toFixed(1)} s (p50 ${loaded.latency.p50} ms, p99 ${loaded.latency.p99} ms); waiting for their tasks`,
+          ),
       });
-      accepted = load["2xx"];
-      loadMs = performance.now() - t0;
-      say(
-        `[app ${options.backend}] ${load["2xx"]} orders accepted in ${(loadMs / 1000).toFixed(1)} s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms); waiting for their tasks`,
-      );
-      await watch;
+      const accepted = load["2xx"];
       const cpuAfter = app.child.pid === undefined ? null : groupCpuMs(app.child.pid);
       const dbCpuAfter = sql ? await backendCpu(query, db!.name) : null;
       let transactions: number | null = null;
@@ -241,6 +247,75 @@ export async function benchAppLoad(options: AppLoadOptions): Promise<BenchResult
     await db?.drop();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+interface TaskCounter {
+  read(): Promise<TaskCounts>;
+}
+
+interface LoadOrdersOptions {
+  url: string;
+  tasks: TaskCounter;
+  connections: number;
+  seconds: number;
+  drainTimeoutMs: number;
+  /** The index of the first order's body (see orderBody): the products go on in turn. */
+  firstOrder: number;
+  /** Told when the load stops, before the wait for its tasks. */
+  onLoaded?: (load: autocannon.Result, loadMs: number) => void;
+}
+
+interface LoadOrdersRun {
+  load: autocannon.Result;
+  /** Orders sent (each an orderBody). */
+  sent: number;
+  /** Load start to its end, and to the last completion seen (ms). */
+  loadMs: number;
+  lastCompletionMs: number;
+  /** The task counts before the load and when its tasks had finished (or the drain timed out). */
+  before: TaskCounts;
+  last: TaskCounts;
+}
+
+/** POSTs orders for `seconds` on `connections`, then waits for their tasks to finish. */
+async function loadOrders(o: LoadOrdersOptions): Promise<LoadOrdersRun> {
+  const before = await o.tasks.read();
+  const t0 = performance.now();
+  let lastCompletionMs = 0;
+  let last = before;
+  let loadMs = 0;
+  let accepted = Number.POSITIVE_INFINITY;
+  const watch = (async () => {
+    // The time the completed count last grew is when the last order finished.
+    while (true) {
+      const now = await o.tasks.read();
+      if (now.complete > last.complete || now.error > last.error) lastCompletionMs = performance.now() - t0;
+      last = now;
+      if (loadMs > 0) {
+        // Requests cut off when the load stopped may still have created their orders' tasks.
+        const created = Math.max(accepted, now.created - before.created);
+        if (now.complete + now.error - before.complete - before.error >= created) return;
+        if (performance.now() - t0 > loadMs + o.drainTimeoutMs) return;
+      }
+      await sleep(loadMs > 0 ? 100 : 250);
+    }
+  })();
+  // A failed read must not go unhandled while the load runs; awaited below, it throws there.
+  watch.catch(() => undefined);
+  let sent = 0;
+  const load = await autocannon({
+    url: o.url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    connections: o.connections,
+    duration: o.seconds,
+    requests: [{ setupRequest: (req) => ({ ...req, body: orderBody(o.firstOrder + sent++) }) }],
+  });
+  accepted = load["2xx"];
+  loadMs = performance.now() - t0;
+  o.onLoaded?.(load, loadMs);
+  await watch;
+  return { load, sent, loadMs, lastCompletionMs, before, last };
 }
 
 interface TaskCounts {

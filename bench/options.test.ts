@@ -36,6 +36,7 @@ describe("parseBenchArgs", () => {
       runTimeRounds: 3,
       startupRuns: 5,
       appSeconds: 15,
+      appWarmupSeconds: 5,
       appConnections: 16,
       creates: 2000,
       batches: 10,
@@ -87,6 +88,14 @@ describe("parseBenchArgs", () => {
     expect(o.runs).toBe(7);
     expect(o.concurrency).toEqual([4, 16]);
     expect(o.parts).toEqual(["latency", "pgbench"]);
+  });
+
+  it("takes no warm-up of the app when asked, and refuses a part of a second", () => {
+    expect(parseBenchArgs(["--app-warmup", "0"]).appWarmupSeconds).toBe(0);
+    expect(parseBenchArgs(["--quick"]).appWarmupSeconds).toBeLessThan(parseBenchArgs([]).appWarmupSeconds);
+    expect(() => parseBenchArgs(["--app-warmup", "1.5"])).toThrow(
+      /--app-warmup must be a whole number >= 0, got "1.5"/,
+    );
   });
 
   it("names the flag and what it accepts on bad input", () => {

@@ -56,8 +56,12 @@ export interface BenchOptions {
   runTimeRounds: number;
   /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
   startupRuns: number;
-  /** The app part: seconds of load on POST /orders, and the load generator's connections. */
+  /**
+   * The app part: seconds of load on POST /orders, seconds of the same load before it (not
+   * counted), and the load generator's connections.
+   */
   appSeconds: number;
+  appWarmupSeconds: number;
   appConnections: number;
   /** The creation part (bench/creation.ts): tasks created one a call per kind and round, batches per round, tasks a batch, rounds. */
   creates: number;
@@ -87,6 +91,7 @@ const FULL = {
   runTimeRounds: 3,
   startupRuns: 5,
   appSeconds: 15,
+  appWarmupSeconds: 5,
   appConnections: 16,
   creates: 2000,
   batches: 10,
@@ -109,6 +114,7 @@ const QUICK = {
   runTimeRounds: 1,
   startupRuns: 1,
   appSeconds: 2,
+  appWarmupSeconds: 1,
   appConnections: 16,
   creates: 20,
   batches: 1,
@@ -137,6 +143,7 @@ export const USAGE = `npm run bench -- [options]
   --run-time-rounds N      rounds of the decision part's throughput and of the batch part (default ${FULL.runTimeRounds}; quick ${QUICK.runTimeRounds})
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
   --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
+  --app-warmup N           seconds of the same load before it, not counted (default ${FULL.appWarmupSeconds}; quick ${QUICK.appWarmupSeconds})
   --app-connections N      the load generator's connections (default ${FULL.appConnections})
   --creates N              tasks created one a call, per kind and round, by the creation part (default ${FULL.creates}; quick ${QUICK.creates})
   --batches N              batch calls per kind and round (default ${FULL.batches}; quick ${QUICK.batches})
@@ -190,6 +197,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
     appSeconds:
       v["app-seconds"] === undefined ? sizes.appSeconds : count(v["app-seconds"], "--app-seconds", 1),
+    appWarmupSeconds:
+      v["app-warmup"] === undefined ? sizes.appWarmupSeconds : count(v["app-warmup"], "--app-warmup", 0),
     appConnections:
       v["app-connections"] === undefined
         ? sizes.appConnections
@@ -230,6 +239,7 @@ function parse(argv: readonly string[]) {
       "run-time-rounds": { type: "string" },
       "startup-runs": { type: "string" },
       "app-seconds": { type: "string" },
+      "app-warmup": { type: "string" },
       "app-connections": { type: "string" },
       creates: { type: "string" },
       batches: { type: "string" },

@@ -145,13 +145,14 @@ async function main(): Promise<number> {
       opts.quick && opts.backends.includes("postgres") ? ["postgres"] : [...opts.backends];
     for (const backend of appBackends) {
       say(
-        `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s`,
+        `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s after ${opts.appWarmupSeconds} s not counted`,
       );
       try {
         results.push(
           await benchAppLoad({
             backend,
             seconds: opts.appSeconds,
+            warmupSeconds: opts.appWarmupSeconds,
             connections: opts.appConnections,
             drainTimeoutMs: opts.quick ? 30_000 : 120_000,
             statsWaitMs: opts.quick ? 2_000 : 11_000,
