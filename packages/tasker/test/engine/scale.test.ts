@@ -170,8 +170,9 @@ describe.skipIf(!testBackends().includes("postgres"))(
         "a step's transitions": stepTransitionsStatement(liveStep),
       };
       // The one known exception: the stale look finds a step's message in the outbox by its
-      // payload (message->>'step_uuid'), which no index serves, so it scans queue_messages. It runs
-      // only with a broker, whose outbox holds the messages not yet relayed.
+      // payload (message->>'step_uuid'), which no index serves, so it scans queue_messages, once,
+      // into a hash (checked below). It runs only with a broker, whose outbox holds the messages
+      // not yet relayed.
       const scansAllowed: Record<string, string[]> = {
         "the sweep's stale enqueued steps": ["queue_messages"],
       };
@@ -182,6 +183,14 @@ describe.skipIf(!testBackends().includes("postgres"))(
           read,
         ).toEqual(scansAllowed[read] ?? []);
       }
+      // Read once, not once per old enqueued step (a nested loop over the outbox): while a broker
+      // is away, both grow together.
+      const stale = staleEnqueuedStatement(STALE_ENQUEUED_SECONDS, SWEEP_LIMIT);
+      const staleNodes = await explain(stale.sql, [...stale.params]);
+      expect(staleNodes.map((n) => n.Filter ?? "").join(" "), "the sweep's stale enqueued steps").toMatch(
+        /NOT \(hashed SubPlan \d+\)/,
+      );
+      expect(staleNodes.filter((n) => String(n["Node Type"]).includes("Nested Loop Anti"))).toEqual([]);
       await h.tasker.database.exec(
         "DELETE FROM tasker.queue_messages WHERE queue_name = 'worker_backlog_queue'",
       );

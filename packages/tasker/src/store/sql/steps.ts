@@ -620,14 +620,21 @@ export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit
   return run(q, staleEnqueuedStatement(olderThanSeconds, limit));
 }
 
-/** The statement touchStaleEnqueued runs, with its parameters (exported for plan tests). */
+/**
+ * The statement touchStaleEnqueued runs, with its parameters (exported for plan tests).
+ *
+ * No index finds a message by its step (one would cost every enqueue), so the outbox is read once
+ * into a hash: NOT IN a subquery whose NULLs are filtered, which means NOT EXISTS. NOT EXISTS under
+ * the LIMIT is planned as a nested loop that reads the outbox again for each old enqueued step,
+ * and while a broker is away the two grow together.
+ */
 export function staleEnqueuedStatement(olderThanSeconds: number, limit: number): Statement<StepToSignal> {
   return {
     sql: `WITH stale AS (
        SELECT s.workflow_step_uuid FROM tasker.workflow_steps s
         WHERE s.state = 'enqueued' AND s.updated_at < now() - make_interval(secs => $1::float8)
-          AND NOT EXISTS (SELECT 1 FROM tasker.queue_messages m
-                           WHERE m.message->>'step_uuid' = s.workflow_step_uuid::text)
+          AND s.workflow_step_uuid::text NOT IN (SELECT m.message->>'step_uuid' FROM tasker.queue_messages m
+                                                  WHERE m.message->>'step_uuid' IS NOT NULL)
         ORDER BY s.updated_at
         LIMIT $2
         FOR UPDATE OF s SKIP LOCKED
