@@ -117,12 +117,3 @@ export async function listTasks(q: Queryable, f: TaskFilter): Promise<{ rows: Ta
   );
   return { rows, total: count?.total ?? 0 };
 }
-
-/** Unfinished tasks (backpressure): uses the partial index, so it is O(active tasks). */
-export async function countActiveTasks(q: Queryable): Promise<number> {
-  const [row] = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM tasker.tasks
-      WHERE status NOT IN ('complete', 'error', 'cancelled', 'resolved_manually')`,
-  );
-  return row?.n ?? 0;
-}
