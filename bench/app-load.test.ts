@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cpuSpent, type LoadObservation, loadResult, ORDER_STEPS, orderBody } from "./app-load.js";
-import { BenchResultSchema } from "./results.js";
+import {
+  appRoundsResult,
+  cpuSpent,
+  type LoadObservation,
+  loadResult,
+  ORDER_STEPS,
+  orderBody,
+} from "./app-load.js";
+import { BenchResultSchema, emptyResult } from "./results.js";
 
 describe("orderBody", () => {
   it("buys one unit of each product in proportion to its seed stock", () => {
@@ -53,6 +60,45 @@ describe("loadResult", () => {
   it("leaves per-order figures empty when nothing completed or nothing was counted", () => {
     const r = loadResult({ ...observed, completed: 0, transactions: null, lastCompletionMs: 0 });
     expect(r).toMatchObject({ tasks_per_s: 0, transactions_per_task: null, cpu_ms_per_task: null, runs: 1 });
+  });
+});
+
+describe("appRoundsResult", () => {
+  const round = (ordersPerS: number, transactions: number | null, p50: number) => ({
+    ...emptyResult({
+      system: "tasker",
+      backend: "postgres",
+      transport: "postgres",
+      workflow: null,
+      mode: "app",
+      concurrency: 16,
+      runs: 100,
+    }),
+    tasks_per_s: ordersPerS,
+    transactions_per_task: transactions,
+    p50_ms: p50,
+  });
+
+  it("reports the median round's figures with every round's beside them", () => {
+    const r = appRoundsResult([
+      { result: round(150, 17.2, 40), pgbenchTransactionsPerS: 3800 },
+      { result: round(120, 17.4, 55), pgbenchTransactionsPerS: 3300 },
+      { result: round(180, 17.3, 35), pgbenchTransactionsPerS: 4100 },
+    ]);
+    expect(r).toMatchObject({ tasks_per_s: 150, p50_ms: 40, transactions_per_task: 17.2 });
+    expect(r.tasks_per_s_rounds).toEqual([150, 120, 180]);
+    expect(r.transactions_per_task_rounds).toEqual([17.2, 17.4, 17.3]);
+    expect(r.pgbench_transactions_per_s_rounds).toEqual([3800, 3300, 4100]);
+  });
+
+  it("leaves a per-round list out when a round did not measure it", () => {
+    const r = appRoundsResult([
+      { result: round(100, null, 120), pgbenchTransactionsPerS: 3800 },
+      { result: round(110, null, 110), pgbenchTransactionsPerS: null },
+    ]);
+    expect(r.tasks_per_s).toBe(100); // the lower middle of two
+    expect(r.transactions_per_task_rounds).toBeNull();
+    expect(r.pgbench_transactions_per_s_rounds).toBeNull();
   });
 });
 

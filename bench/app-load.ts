@@ -16,7 +16,7 @@ import pg from "pg";
 import type { Backend } from "./options.js";
 import { type BenchResult, emptyResult } from "./results.js";
 import { freePort, groupCpuMs, launch } from "./startup.js";
-import { round } from "./stats.js";
+import { medianRound, round } from "./stats.js";
 
 /** Steps of the app's order_processing template (templates/ecommerce/order_processing.yaml). */
 export const ORDER_STEPS = 5;
@@ -128,6 +128,29 @@ export function loadResult(o: LoadObservation): BenchResult {
       o.dbCpuMs === null || o.dbCpuMs === undefined || o.completed === 0
         ? null
         : round(o.dbCpuMs / o.completed, 2),
+  };
+}
+
+/** One round of the app part on one backend, and pgbench's transactions/s just before it (if run). */
+export interface AppRound {
+  result: BenchResult;
+  pgbenchTransactionsPerS: number | null;
+}
+
+/**
+ * The app part's rounds on one backend as one result: the median round's figures (by completed
+ * orders/s), with every round's orders/s, transactions per order and pgbench run beside them, so
+ * the ceiling's ratio can be taken round by round (bench/compare.ts).
+ */
+export function appRoundsResult(rounds: readonly AppRound[]): BenchResult {
+  const results = rounds.map((r) => r.result);
+  const all = <T>(values: readonly (T | null)[]): T[] | null =>
+    values.every((v) => v !== null) ? (values as T[]) : null;
+  return {
+    ...medianRound(results, (r) => r.tasks_per_s ?? 0),
+    tasks_per_s_rounds: results.map((r) => r.tasks_per_s ?? 0),
+    transactions_per_task_rounds: all(results.map((r) => r.transactions_per_task)),
+    pgbench_transactions_per_s_rounds: all(rounds.map((r) => r.pgbenchTransactionsPerS)),
   };
 }
 

@@ -152,6 +152,28 @@ describe("the example app under load", () => {
     });
   });
 
+  it("takes the median of the rounds' ratios, each round against the pgbench run before it", () => {
+    // Round by round on PostgreSQL: 170 x 20 / 4000 = 0.85, 120 x 20 / 2000 = 1.2, 150 x 20 / 5000 = 0.6.
+    // The medians' ratio (150 orders/s against 4000) would read 0.75.
+    const rounds = { pgbench_transactions_per_s_rounds: [4000, 2000, 5000] };
+    const get = findingsOf(
+      {
+        ...app("postgres", 150, 20),
+        ...rounds,
+        tasks_per_s_rounds: [170, 120, 150],
+        transactions_per_task_rounds: [20, 20, 20],
+      },
+      // Embedded uses PostgreSQL's transactions of the same round: 100 x 20 / 4000, 90 x 20 / 2000, 80 x 20 / 5000.
+      { ...app("pglite", 90, null), ...rounds, tasks_per_s_rounds: [100, 90, 80] },
+    );
+    expect(get(/app on postgres: orders\/s ÷ ceiling/)).toMatchObject({
+      value: 0.85,
+      met: true,
+      label: expect.stringContaining("median of 3 rounds"),
+    });
+    expect(get(/app on pglite: orders\/s ÷ ceiling/)).toMatchObject({ value: 0.5, met: false });
+  });
+
   it("leaves the ratio unmeasured when nothing counted the transactions", () => {
     const get = findingsOf(app("pglite", 100, null));
     expect(get(/app on pglite: orders\/s ÷ ceiling/)).toMatchObject({ value: null, met: null });

@@ -35,6 +35,7 @@ describe("parseBenchArgs", () => {
       batchJobs: 4,
       runTimeRounds: 3,
       startupRuns: 5,
+      appRounds: 3,
       appSeconds: 15,
       appWarmupSeconds: 5,
       appConnections: 16,

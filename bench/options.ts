@@ -57,9 +57,10 @@ export interface BenchOptions {
   /** Warm `npm start` runs measured by the startup part (after a first and a fresh one). */
   startupRuns: number;
   /**
-   * The app part: seconds of load on POST /orders, seconds of the same load before it (not
-   * counted), and the load generator's connections.
+   * The app part: rounds (each after a pgbench run of its own), seconds of load on POST /orders,
+   * seconds of the same load before it (not counted), and the load generator's connections.
    */
+  appRounds: number;
   appSeconds: number;
   appWarmupSeconds: number;
   appConnections: number;
@@ -90,6 +91,7 @@ const FULL = {
   batchJobs: 4,
   runTimeRounds: 3,
   startupRuns: 5,
+  appRounds: 3,
   appSeconds: 15,
   appWarmupSeconds: 5,
   appConnections: 16,
@@ -113,6 +115,7 @@ const QUICK = {
   batchJobs: 1,
   runTimeRounds: 1,
   startupRuns: 1,
+  appRounds: 1,
   appSeconds: 2,
   appWarmupSeconds: 1,
   appConnections: 16,
@@ -142,6 +145,7 @@ export const USAGE = `npm run bench -- [options]
   --batch-jobs N           jobs per variant and round of the batch part, in flight together (default ${FULL.batchJobs}; quick ${QUICK.batchJobs})
   --run-time-rounds N      rounds of the decision part's throughput and of the batch part (default ${FULL.runTimeRounds}; quick ${QUICK.runTimeRounds})
   --startup-runs N         warm \`npm start\` runs of the startup part (default ${FULL.startupRuns}; quick ${QUICK.startupRuns})
+  --app-rounds N           rounds of the app part, each after its own pgbench run; the median round's ratio (default ${FULL.appRounds}; quick ${QUICK.appRounds})
   --app-seconds N          seconds of load on the example app's POST /orders (default ${FULL.appSeconds}; quick ${QUICK.appSeconds})
   --app-warmup N           seconds of the same load before it, not counted (default ${FULL.appWarmupSeconds}; quick ${QUICK.appWarmupSeconds})
   --app-connections N      the load generator's connections (default ${FULL.appConnections})
@@ -195,6 +199,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : count(v["run-time-rounds"], "--run-time-rounds", 1),
     startupRuns:
       v["startup-runs"] === undefined ? sizes.startupRuns : count(v["startup-runs"], "--startup-runs", 1),
+    appRounds: v["app-rounds"] === undefined ? sizes.appRounds : count(v["app-rounds"], "--app-rounds", 1),
     appSeconds:
       v["app-seconds"] === undefined ? sizes.appSeconds : count(v["app-seconds"], "--app-seconds", 1),
     appWarmupSeconds:
@@ -238,6 +243,7 @@ function parse(argv: readonly string[]) {
       "batch-jobs": { type: "string" },
       "run-time-rounds": { type: "string" },
       "startup-runs": { type: "string" },
+      "app-rounds": { type: "string" },
       "app-seconds": { type: "string" },
       "app-warmup": { type: "string" },
       "app-connections": { type: "string" },

@@ -132,6 +132,13 @@ const BenchResultObject = z.object({
   db_cpu_ms_per_step: z.number().nonnegative().nullable().default(null),
   /** shape, batch, decision throughput: steps/s of each round (steps_per_s is the median round's); creation: tasks/s of each round. */
   steps_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
+  /**
+   * app only, each round: completed orders/s (tasks_per_s is the median round's), transactions per
+   * order (PostgreSQL), and the transactions/s of the pgbench run just before it (the ceiling).
+   */
+  tasks_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
+  transactions_per_task_rounds: z.array(z.number().nonnegative()).nullable().default(null),
+  pgbench_transactions_per_s_rounds: z.array(z.number().nonnegative()).nullable().default(null),
 });
 
 /**
@@ -206,6 +213,9 @@ export function emptyResult(
     cpu_ms_per_step: null,
     db_cpu_ms_per_step: null,
     steps_per_s_rounds: null,
+    tasks_per_s_rounds: null,
+    transactions_per_task_rounds: null,
+    pgbench_transactions_per_s_rounds: null,
     creation: null,
     batch_size: null,
     items_per_task: null,

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@tasker-ts/tasker";
-import { benchAppLoad } from "./app-load.js";
+import { type AppRound, appRoundsResult, benchAppLoad } from "./app-load.js";
 import { benchBackend } from "./bench-backend.js";
 import { renderChart } from "./chart.js";
 import { compareResults } from "./compare.js";
@@ -84,13 +84,10 @@ async function main(): Promise<number> {
     }
   }
 
-  // The app part's ceiling is pgbench's transactions/s: it brings pgbench along.
-  if ((opts.parts.includes("pgbench") || opts.parts.includes("app")) && opts.backends.includes("postgres")) {
+  // The machine's ceiling for small write transactions (the app part runs its own, round by round).
+  if (opts.parts.includes("pgbench") && opts.backends.includes("postgres")) {
     if (await pgbenchAvailable()) {
-      const clients = 8;
-      say(`[postgres] pgbench simple-update, ${clients} clients, ${opts.pgbenchSeconds} s`);
-      const run = await runPgbench({ seconds: opts.pgbenchSeconds, clients, threads: 2 });
-      say(`[postgres] pgbench: ${run.tps.toFixed(0)} transactions/s`);
+      const run = await pgbenchRun(opts.pgbenchSeconds, say);
       results.push({
         ...emptyResult({
           system: "pgbench",
@@ -98,15 +95,13 @@ async function main(): Promise<number> {
           transport: null,
           workflow: null,
           mode: "throughput",
-          concurrency: clients,
+          concurrency: PGBENCH_CLIENTS,
           runs: Math.max(1, Math.round(run.tps * run.seconds)),
         }),
         transactions_per_s: round(run.tps, 1),
       });
     } else {
-      notes.push(
-        "pgbench is not on PATH (it comes with the PostgreSQL client tools): no machine-limit baseline",
-      );
+      notes.push(NO_PGBENCH);
     }
   }
 
@@ -143,13 +138,19 @@ async function main(): Promise<number> {
     // exercises more of it (transactions, the database's CPU).
     const appBackends: Backend[] =
       opts.quick && opts.backends.includes("postgres") ? ["postgres"] : [...opts.backends];
-    for (const backend of appBackends) {
-      say(
-        `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s after ${opts.appWarmupSeconds} s not counted`,
-      );
-      try {
-        results.push(
-          await benchAppLoad({
+    // Each round's ceiling is a pgbench run just before it: the machine drifts between rounds.
+    const withPgbench = opts.backends.includes("postgres") && (await pgbenchAvailable());
+    if (opts.backends.includes("postgres") && !withPgbench) notes.push(NO_PGBENCH);
+    const rounds = new Map<Backend, AppRound[]>(appBackends.map((b) => [b, []]));
+    for (let r = 0; r < opts.appRounds; r++) {
+      const of = opts.appRounds > 1 ? ` (round ${r + 1} of ${opts.appRounds})` : "";
+      const pgbenchTransactionsPerS = withPgbench ? (await pgbenchRun(opts.pgbenchSeconds, say)).tps : null;
+      for (const backend of r % 2 ? [...appBackends].reverse() : appBackends) {
+        say(
+          `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s after ${opts.appWarmupSeconds} s not counted${of}`,
+        );
+        try {
+          const result = await benchAppLoad({
             backend,
             seconds: opts.appSeconds,
             warmupSeconds: opts.appWarmupSeconds,
@@ -157,12 +158,16 @@ async function main(): Promise<number> {
             drainTimeoutMs: opts.quick ? 30_000 : 120_000,
             statsWaitMs: opts.quick ? 2_000 : 11_000,
             say,
-          }),
-        );
-      } catch (err) {
-        notes.push(`app on ${backend} not measured: ${(err as Error).message.split("\n")[0]}`);
-        say(`[app ${backend}] failed: ${(err as Error).message}`);
+          });
+          rounds.get(backend)!.push({ result, pgbenchTransactionsPerS });
+        } catch (err) {
+          notes.push(`app on ${backend}${of} not measured: ${(err as Error).message.split("\n")[0]}`);
+          say(`[app ${backend}] failed: ${(err as Error).message}`);
+        }
       }
+    }
+    for (const measured of rounds.values()) {
+      if (measured.length > 0) results.push(appRoundsResult(measured));
     }
   }
 
@@ -200,6 +205,18 @@ async function main(): Promise<number> {
     `\nwrote ${join(opts.outDir, "latest.{json,md,svg}")} and ${fileStamp(started)}.json in ${file.duration_s} s`,
   );
   return 0;
+}
+
+const PGBENCH_CLIENTS = 8;
+const NO_PGBENCH =
+  "pgbench is not on PATH (it comes with the PostgreSQL client tools): no machine-limit baseline";
+
+/** pgbench's simple-update run on the bench's server, said as it goes. */
+async function pgbenchRun(seconds: number, say: (line: string) => void) {
+  say(`[postgres] pgbench simple-update, ${PGBENCH_CLIENTS} clients, ${seconds} s`);
+  const run = await runPgbench({ seconds, clients: PGBENCH_CLIENTS, threads: 2 });
+  say(`[postgres] pgbench: ${run.tps.toFixed(0)} transactions/s`);
+  return run;
 }
 
 main().then(
