@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openDatabase } from "@tasker-ts/tasker";
 import { createTestDatabase } from "@tasker-ts/tasker/testing";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -31,15 +32,17 @@ const SKU_CYCLE = [
 /** The bench owns the app's database: stock for any number of orders. */
 const STOCK_EVERYTHING = "UPDATE app.products SET stock = 100000000 WHERE NOT restricted";
 
-/** Stocks the app's embedded database (the engine's PGlite data directory) while no app runs. */
-async function stockEmbedded(pgliteDir: string): Promise<void> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const pglite = new PGlite(pgliteDir);
+/**
+ * Stocks the app's embedded database (the engine's PGlite data directory) while no app runs,
+ * opened as the engine opens it (its PGlite, its lock).
+ */
+async function stockEmbedded(dataDir: string): Promise<void> {
+  const database = await openDatabase({ dataDir });
   try {
-    const { affectedRows } = await pglite.query(STOCK_EVERYTHING);
-    if (!affectedRows) throw new Error(`no products to stock in ${pgliteDir}`);
+    const stocked = await database.query<{ sku: string }>(`${STOCK_EVERYTHING} RETURNING sku`);
+    if (stocked.length === 0) throw new Error(`no products to stock in ${dataDir}`);
   } finally {
-    await pglite.close();
+    await database.close();
   }
 }
 

@@ -263,29 +263,27 @@ export function compareResults(results: readonly BenchResult[]): Finding[] {
 export const SMALL_TASK_TARGETS = { latencyVsGraphile: 0.5, throughputVsPgbench: 0.5 } as const;
 
 /**
- * The app's transactions/s and pgbench's in each round (the app's orders/s times its transactions
- * per order: its own, else PostgreSQL's of the same round, else `cost`), when every round has its
- * pgbench run; null for an older file.
+ * The app's transactions/s and pgbench's in each round: its orders/s times its transactions per
+ * order, its own in that round where it counted them (PostgreSQL), else `cost` (a property of the
+ * code, not of the machine's drift). null for an older file or without a pgbench run each round.
  */
 function roundsAgainstPgbench(
   r: BenchResult,
-  postgresApp: BenchResult | undefined,
   cost: number | null,
 ): { transactions: number[]; pgbench: number[] } | null {
   const orders = r.tasks_per_s_rounds;
   const pgbench = r.pgbench_transactions_per_s_rounds;
   if (!orders || !pgbench || orders.length === 0 || pgbench.length !== orders.length) return null;
-  const sameLength = (xs: number[] | null | undefined) => (xs?.length === orders.length ? xs : null);
-  const costs =
-    sameLength(r.transactions_per_task_rounds) ?? sameLength(postgresApp?.transactions_per_task_rounds);
-  if (!costs && cost === null) return null;
-  return { transactions: orders.map((o, i) => o * (costs?.[i] ?? (cost as number))), pgbench };
+  const own =
+    r.transactions_per_task_rounds?.length === orders.length ? r.transactions_per_task_rounds : null;
+  if (!own && cost === null) return null;
+  return { transactions: orders.map((o, i) => o * (own?.[i] ?? (cost as number))), pgbench };
 }
 
 const roundsNote = (n: number) =>
   n === 1
     ? "; against the pgbench run before it"
-    : `; median of ${n} rounds, each against the pgbench run before it`;
+    : `; the median of ${n} rounds' ratios, each against its round's pgbench run; the ceiling shown is their median`;
 
 /** The least share of the machine's ceiling the example app must reach, per backend (issue #22). */
 export const APP_TARGETS = { postgres: 0.8, pglite: 0.6 } as const;
@@ -316,7 +314,7 @@ function appFindings(results: readonly BenchResult[], pgbench: BenchResult | und
         unit: "transactions",
       });
     }
-    const rounds = roundsAgainstPgbench(r, app("postgres"), cost);
+    const rounds = roundsAgainstPgbench(r, cost);
     const pgbenchTps = rounds ? medianRound(rounds.pgbench, (x) => x) : (pgbench?.transactions_per_s ?? null);
     const ceiling = pgbenchTps && cost ? pgbenchTps / cost : null;
     const value = rounds ? pairedRatio(rounds.transactions, rounds.pgbench) : ratio(r.tasks_per_s, ceiling);

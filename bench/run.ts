@@ -138,13 +138,22 @@ async function main(): Promise<number> {
     // exercises more of it (transactions, the database's CPU).
     const appBackends: Backend[] =
       opts.quick && opts.backends.includes("postgres") ? ["postgres"] : [...opts.backends];
-    // Each round's ceiling is a pgbench run just before it: the machine drifts between rounds.
+    // Each round's ceiling is a pgbench run at its start, shared by its backends: the machine
+    // drifts between rounds.
     const withPgbench = opts.backends.includes("postgres") && (await pgbenchAvailable());
-    if (opts.backends.includes("postgres") && !withPgbench) notes.push(NO_PGBENCH);
+    if (opts.backends.includes("postgres") && !withPgbench && !notes.includes(NO_PGBENCH))
+      notes.push(NO_PGBENCH);
     const rounds = new Map<Backend, AppRound[]>(appBackends.map((b) => [b, []]));
     for (let r = 0; r < opts.appRounds; r++) {
       const of = opts.appRounds > 1 ? ` (round ${r + 1} of ${opts.appRounds})` : "";
-      const pgbenchTransactionsPerS = withPgbench ? (await pgbenchRun(opts.pgbenchSeconds, say)).tps : null;
+      let pgbenchTransactionsPerS: number | null = null;
+      if (withPgbench) {
+        try {
+          pgbenchTransactionsPerS = (await pgbenchRun(opts.pgbenchSeconds, say)).tps;
+        } catch (err) {
+          notes.push(`pgbench${of} failed: ${(err as Error).message.split("\n")[0]}`);
+        }
+      }
       for (const backend of r % 2 ? [...appBackends].reverse() : appBackends) {
         say(
           `[app ${backend}] npm start, then ${opts.appConnections} connections on POST /orders for ${opts.appSeconds} s after ${opts.appWarmupSeconds} s not counted${of}`,
