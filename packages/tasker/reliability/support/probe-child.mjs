@@ -14,11 +14,12 @@ process.stdin.on("end", () => {
   running = false;
 });
 process.stdin.resume();
-await probe(); // loads fetch and opens the connection: not timed
-process.stdout.write("ready\n");
 let probes = 0;
 let slowestMs = 0;
 const failures = [];
+const first = await probe(); // loads fetch and opens the connection: not timed
+if (first !== 200) failures.push(String(first));
+process.stdout.write("ready\n");
 while (running) {
   const started = performance.now();
   try {

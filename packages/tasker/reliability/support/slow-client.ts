@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 
 /** How a slow client fared. */
 export interface SlowClient {
@@ -67,33 +67,47 @@ const PROBE_CHILD = fileURLToPath(new URL("./probe-child.mjs", import.meta.url))
 /**
  * Asks `url` every `everyMs` from a child process until stopped. The test process itself sends
  * the load, and its own pauses (a large body's copy, a collection) would otherwise count as the
- * server's. Resolves once the first answer came back.
+ * server's. Resolves once the first answer came back; the child is killed when the test ends, so
+ * a failed assertion before `stop()` leaves none behind.
  */
 export async function keepProbing(url: string, everyMs = 100): Promise<{ stop(): Promise<ProbeReport> }> {
   const child = spawn(process.execPath, [PROBE_CHILD, url, String(everyMs)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const exited = once(child, "exit");
+  onTestFinished(() => {
+    child.kill();
+  });
   let out = "";
   child.stdout.setEncoding("utf8");
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (chunk: string) => {
-      out += chunk;
+  child.stdout.on("data", (chunk: string) => {
+    out += chunk;
+  });
+  // "close" comes after the child's stdout has ended, so its last line is in `out`.
+  const closed = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code));
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", () => {
       if (out.startsWith("ready\n")) resolve();
     });
-    exited.then(([code]) =>
-      reject(new Error(`the probe of ${url} exited (${code}) before its first answer`)),
+    closed.then(
+      (code) => reject(new Error(`the probe of ${url} exited (${code}) before its first answer`)),
+      reject,
     );
   });
-  await ready;
+  let report: Promise<ProbeReport> | undefined;
   return {
-    async stop() {
-      child.stdin.end();
-      const [code] = await exited;
-      const last = out.trim().split("\n").at(-1) ?? "";
-      if (code !== 0 || !last.startsWith("{"))
-        throw new Error(`the probe of ${url} exited (${code}): ${out}`);
-      return JSON.parse(last) as ProbeReport;
+    stop() {
+      report ??= (async () => {
+        child.stdin.end();
+        const code = await closed;
+        const last = out.trim().split("\n").at(-1) ?? "";
+        if (code !== 0 || !last.startsWith("{"))
+          throw new Error(`the probe of ${url} exited (${code}): ${out}`);
+        return JSON.parse(last) as ProbeReport;
+      })();
+      return report;
     },
   };
 }

@@ -626,7 +626,9 @@ export function touchStaleEnqueued(q: Queryable, olderThanSeconds: number, limit
  * No index finds a message by its step (one would cost every enqueue), so the outbox is read once
  * into a hash: NOT IN a subquery whose NULLs are filtered, which means NOT EXISTS. NOT EXISTS under
  * the LIMIT is planned as a nested loop that reads the outbox again for each old enqueued step,
- * and while a broker is away the two grow together.
+ * and while a broker is away the two grow together. The planner hashes it while it expects the
+ * outbox to fit in hash_mem (about 150,000 messages at the defaults); past that, an index on the
+ * payload's step is the remedy.
  */
 export function staleEnqueuedStatement(olderThanSeconds: number, limit: number): Statement<StepToSignal> {
   return {
