@@ -2,24 +2,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { listMigrations, migrate } from "../../src/store/migrate.js";
-import { openPgliteDatabase } from "../../src/store/pglite-database.js";
-import { openPostgresDatabase } from "../../src/store/postgres-database.js";
-import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+import { testBackends } from "../../src/testing/index.js";
+import { openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 012 on %s", (backend) => {
+  let store: TestStore | undefined;
   let db: Database;
-  let testDb: TestDatabase | undefined;
   beforeAll(async () => {
-    if (backend === "postgres") {
-      testDb = await createTestDatabase("tasker_mig012");
-      db = await openPostgresDatabase({ url: testDb.url, poolMax: 2 });
-    } else {
-      db = await openPgliteDatabase("memory://");
-    }
+    store = await openTestStore(backend, "tasker_mig012", 2);
+    db = store.db;
   }, 120_000);
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    await store?.close();
   });
 
   it("stores each existing step's ancestors as the positions of its ancestors' rows", async () => {

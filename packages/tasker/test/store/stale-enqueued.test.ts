@@ -3,29 +3,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
-import { openPgliteDatabase } from "../../src/store/pglite-database.js";
-import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { touchStaleEnqueued } from "../../src/store/sql/steps.js";
-import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+import { testBackends } from "../../src/testing/index.js";
+import { openTestStore, type TestStore } from "../support/test-store.js";
 
 const TASK = "00000000-0000-0000-0000-999999999999";
 const step = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, "0")}`;
 
 describe.each(testBackends())("the stale enqueued look on %s", (backend) => {
+  let store: TestStore | undefined;
   let db: Database;
-  let testDb: TestDatabase | undefined;
   beforeAll(async () => {
-    if (backend === "postgres") {
-      testDb = await createTestDatabase("tasker_stale_enqueued");
-      db = await openPostgresDatabase({ url: testDb.url, poolMax: 2 });
-    } else {
-      db = await openPgliteDatabase("memory://");
-    }
+    store = await openTestStore(backend, "tasker_stale_enqueued", 2);
+    db = store.db;
     await migrate(db);
   }, 120_000);
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    await store?.close();
   });
 
   it("returns the old enqueued steps with no message of their own in the outbox, oldest first", async () => {

@@ -4,30 +4,25 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database, Transaction } from "../../src/store/database.js";
-import { openPgliteDatabase } from "../../src/store/pglite-database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { OneSyncQuery } from "../../src/store/postgres-one-sync.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
+import { openTestStore, type TestStore } from "../support/test-store.js";
 
 const backends = testBackends();
 
 describe.each(backends)("transactions on %s", (backend) => {
+  let store: TestStore | undefined;
   let db: Database;
-  let testDb: TestDatabase | undefined;
   beforeAll(async () => {
-    if (backend === "postgres") {
-      testDb = await createTestDatabase("tasker_tx");
-      db = await openPostgresDatabase({ url: testDb.url, poolMax: 3 });
-    } else {
-      db = await openPgliteDatabase("memory://");
-    }
+    store = await openTestStore(backend, "tasker_tx", 3);
+    db = store.db;
     await db.exec(
       "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)",
     );
   }, 120_000);
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    await store?.close();
   });
 
   const count = async () => (await db.query<{ n: number }>("SELECT n FROM counter WHERE id = 1"))[0]!.n;
