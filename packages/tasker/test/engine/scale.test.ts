@@ -16,13 +16,7 @@ import {
 import { stepTransitionsStatement } from "../../src/store/sql/transitions.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
-
-/** Every node of an EXPLAIN (FORMAT JSON) plan, each with the types of the nodes above it (`Above`, nearest first). */
-function planNodes(plan: Record<string, unknown>, above: string[] = []): Record<string, unknown>[] {
-  const children = (plan.Plans as Record<string, unknown>[] | undefined) ?? [];
-  const under = [String(plan["Node Type"]), ...above];
-  return [{ ...plan, Above: above }, ...children.flatMap((child) => planNodes(child, under))];
-}
+import { planNodes } from "../support/plan-nodes.js";
 
 /** The nodes from a node up to the nearest Limit above it, e.g. "Index Scan < LockRows < Limit". */
 function upToLimit(node: Record<string, unknown>): string {

@@ -535,8 +535,9 @@ const advanceText = builtPerShape(
      )`,
       ];
       if (shape.ack) {
+        // By key from an array (see visibleMessageIdsSql in queue.ts).
         ctes.push(`acked AS (
-       DELETE FROM tasker.queue_messages WHERE msg_id IN (SELECT o.msg_id FROM o JOIN stored USING (i))
+       DELETE FROM tasker.queue_messages WHERE msg_id = ANY(ARRAY(SELECT o.msg_id FROM o JOIN stored USING (i)))
      )`);
       }
       // Readiness from what changed: each child of a step completed here has that many fewer

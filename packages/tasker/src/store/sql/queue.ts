@@ -1,6 +1,7 @@
 import {
   type Database,
   type Queryable,
+  run,
   runUnflushed,
   type Statement,
   type Transaction,
@@ -46,6 +47,12 @@ export function stepSignalCte(o: {
  * sorted by msg_id, a read took every visible message of the queue and sorted them, a cost per
  * read that grew with the queue (1,000 ready steps of one task: 2-7 ms a read on PGlite;
  * bench/LOG.md, "The queue read of a long queue"). `where`: more conditions on message row `q`.
+ *
+ * The rows found are written by key from an array, `msg_id = ANY(ARRAY(...))`, never through
+ * `msg_id IN (...)` or a join with the subquery: those may be planned as a join that walks every
+ * entry of the table's key index, live or dead, and they are once ANALYZE has seen the outbox
+ * drained, as it is between bursts (3-5x the database's time per step; bench/LOG.md, "A drained
+ * outbox's statistics"). The same holds for any statement that writes rows a subquery locked.
  */
 export function visibleMessageIdsSql(queues: string, limit: string, where = ""): string {
   return `SELECT v.msg_id FROM (SELECT DISTINCT unnest(${queues}::text[]) AS queue_name) n,
@@ -73,8 +80,7 @@ const QUEUES_WITH_MESSAGES = `ARRAY(
 
 /**
  * The statement takeDueMessages runs ($1: limit; exported for plan tests): every queue read as
- * receiveMessages reads one. The ids come as an array, so the rows are deleted by their key: as
- * `IN (...)`, the delete could be planned as a join over the whole table.
+ * receiveMessages reads one, the rows deleted by key (see visibleMessageIdsSql).
  */
 export const TAKE_DUE_MESSAGES_SQL = `DELETE FROM tasker.queue_messages
   WHERE msg_id = ANY(ARRAY(${visibleMessageIdsSql(QUEUES_WITH_MESSAGES, "$1")}))
@@ -150,7 +156,7 @@ export function receiveMessagesStatement<T>(
   return {
     sql: `UPDATE tasker.queue_messages m
         SET visible_at = now() + make_interval(secs => $3), read_count = m.read_count + 1
-      WHERE m.msg_id IN (${visibleMessageIdsSql("$1", "$2")})
+      WHERE m.msg_id = ANY(ARRAY(${visibleMessageIdsSql("$1", "$2")}))
       RETURNING m.msg_id::text AS msg_id, m.queue_name, m.message, m.read_count`,
     params: [queueNames, limit, visibilitySeconds],
   };
@@ -202,13 +208,19 @@ export async function extendVisibility(
   seconds: number,
 ): Promise<void> {
   if (msgIds.length === 0) return;
+  await run(q, extendVisibilityStatement(msgIds, seconds));
+}
+
+/** The statement extendVisibility runs (exported for plan tests). */
+export function extendVisibilityStatement(msgIds: readonly string[], seconds: number): Statement<never> {
   // Locked rows are skipped (see extendClaims): they are being deleted with their step's outcome.
-  await q.query(
-    `UPDATE tasker.queue_messages m SET visible_at = now() + make_interval(secs => $2)
-       FROM (SELECT msg_id FROM tasker.queue_messages WHERE msg_id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED) AS free
-      WHERE m.msg_id = free.msg_id`,
-    [msgIds, seconds],
-  );
+  // Updated by key from an array (see visibleMessageIdsSql).
+  return {
+    sql: `UPDATE tasker.queue_messages SET visible_at = now() + make_interval(secs => $2)
+      WHERE msg_id = ANY(ARRAY(SELECT msg_id FROM tasker.queue_messages
+                                WHERE msg_id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED))`,
+    params: [msgIds, seconds],
+  };
 }
 
 /** Makes messages visible again at once (a worker releasing work on shutdown). */

@@ -53,7 +53,7 @@ function receiveAndClaimSql(callables?: string): string {
   return `WITH received AS (
        UPDATE tasker.queue_messages m
           SET visible_at = now() + make_interval(secs => ${REFS.visibilitySeconds}::float8), read_count = m.read_count + 1
-        WHERE m.msg_id IN (${visibleMessageIdsSql(REFS.queues, REFS.limit, ofCallables)})
+        WHERE m.msg_id = ANY(ARRAY(${visibleMessageIdsSql(REFS.queues, REFS.limit, ofCallables)}))
        RETURNING m.msg_id, m.queue_name, m.message, m.read_count,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'step_uuid')::uuid END AS step_uuid,
                  CASE WHEN ${NAMES_A_STEP} THEN (m.message->>'task_uuid')::uuid END AS task_uuid

@@ -485,14 +485,24 @@ export async function extendClaims(
   seconds: number,
 ) {
   if (stepUuids.length === 0) return;
-  await q.query(
-    `UPDATE tasker.workflow_steps s SET claim_expires_at = now() + make_interval(secs => $3)
-       FROM (SELECT workflow_step_uuid FROM tasker.workflow_steps
-              WHERE workflow_step_uuid = ANY($1::uuid[]) AND claimed_by = $2 AND state = 'in_progress'
-              FOR UPDATE SKIP LOCKED) AS free
-      WHERE s.workflow_step_uuid = free.workflow_step_uuid`,
-    [stepUuids, workerId, seconds],
-  );
+  await run(q, extendClaimsStatement(stepUuids, workerId, seconds));
+}
+
+/** The statement extendClaims runs (exported for plan tests). */
+export function extendClaimsStatement(
+  stepUuids: readonly string[],
+  workerId: string,
+  seconds: number,
+): Statement<never> {
+  // Updated by key from an array (see visibleMessageIdsSql in queue.ts).
+  return {
+    sql: `UPDATE tasker.workflow_steps SET claim_expires_at = now() + make_interval(secs => $3)
+      WHERE workflow_step_uuid = ANY(ARRAY(SELECT workflow_step_uuid FROM tasker.workflow_steps
+                                            WHERE workflow_step_uuid = ANY($1::uuid[]) AND claimed_by = $2
+                                              AND state = 'in_progress'
+                                            FOR UPDATE SKIP LOCKED))`,
+    params: [stepUuids, workerId, seconds],
+  };
 }
 
 /** A step to announce again on its namespace's queue: what its signal needs. */
