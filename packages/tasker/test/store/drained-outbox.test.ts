@@ -19,6 +19,7 @@ import { openTestStore, type TestStore } from "../support/test-store.js";
 
 const TASK = "00000000-0000-0000-0000-999999999999";
 const STEP = "00000000-0000-0000-0000-000000000001";
+const STEP_2 = "00000000-0000-0000-0000-000000000002";
 const QUEUE = "worker_n_queue";
 
 const statements: Record<string, Statement<unknown>> = {
@@ -33,28 +34,28 @@ const statements: Record<string, Statement<unknown>> = {
   "the outbox relay's take": { sql: TAKE_DUE_MESSAGES_SQL, params: [10] },
   "a heartbeat's message visibility": extendVisibilityStatement(["1", "2"], 30),
   "a heartbeat's claims": extendClaimsStatement([STEP], "w", 30),
-  "a step's outcome, deleting its message": advanceTasksStatement(
-    [
-      {
-        taskUuid: TASK,
-        stepUuid: STEP,
-        workerId: "w",
-        attempts: 1,
-        ok: true,
-        payload: {},
-        stored: { event: "succeed", metadata: {} },
-        decided: { event: "complete", metadata: {} },
-        retryDelayMs: null,
-        outboxMsgId: "1",
-      },
-    ],
+  // Two outcomes: one alone is stored by a statement of its own, which deletes by its parameter.
+  "two steps' outcomes, deleting their messages": advanceTasksStatement(
+    [STEP, STEP_2].map((stepUuid, i) => ({
+      taskUuid: TASK,
+      stepUuid,
+      workerId: "w",
+      attempts: 1,
+      ok: true,
+      payload: {},
+      stored: { event: "succeed", metadata: {} },
+      decided: { event: "complete", metadata: {} },
+      retryDelayMs: null,
+      outboxMsgId: String(i + 1),
+    })),
     new Date(),
   ),
 };
 
 /**
  * How each UPDATE or DELETE of the plan finds the rows it writes, when not by a condition on an
- * index (the subqueries that choose them read as they must: the scale test checks those reads).
+ * index. The subqueries that choose the rows are not judged here (the scale test checks the queue
+ * reads').
  */
 const unkeyedWrites = (nodes: Record<string, unknown>[]) =>
   nodes

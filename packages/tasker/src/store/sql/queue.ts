@@ -52,7 +52,7 @@ export function stepSignalCte(o: {
  * `msg_id IN (...)` or a join with the subquery: those may be planned as a join that walks every
  * entry of the table's key index, live or dead, and they are once ANALYZE has seen the outbox
  * drained, as it is between bursts (3-5x the database's time per step; bench/LOG.md, "A drained
- * outbox's statistics"). The same holds for any statement that writes rows a subquery locked.
+ * outbox's statistics"). The same holds for any statement that writes rows a subquery chose.
  */
 export function visibleMessageIdsSql(queues: string, limit: string, where = ""): string {
   return `SELECT v.msg_id FROM (SELECT DISTINCT unnest(${queues}::text[]) AS queue_name) n,
