@@ -16,7 +16,7 @@ import {
 import { stepTransitionsStatement } from "../../src/store/sql/transitions.js";
 import { testBackends } from "../../src/testing/index.js";
 import { type Harness, startHarness } from "../support/engine-harness.js";
-import { planNodes } from "../support/plan-nodes.js";
+import { explainNodes } from "../support/plan-nodes.js";
 
 /** The nodes from a node up to the nearest Limit above it, e.g. "Index Scan < LockRows < Limit". */
 function upToLimit(node: Record<string, unknown>): string {
@@ -69,13 +69,7 @@ describe.skipIf(!testBackends().includes("postgres"))(
       await h?.close();
     });
 
-    const explain = async (sql: string, params: unknown[]) => {
-      const [row] = await h.tasker.database.query<{ "QUERY PLAN": [{ Plan: Record<string, unknown> }] }>(
-        `EXPLAIN (FORMAT JSON) ${sql}`,
-        params,
-      );
-      return planNodes(row!["QUERY PLAN"][0].Plan);
-    };
+    const explain = (sql: string, params: readonly unknown[]) => explainNodes(h.tasker.database, sql, params);
     const seqScans = (nodes: Record<string, unknown>[]) =>
       nodes.filter((n) => n["Node Type"] === "Seq Scan" && HOT_TABLES.includes(String(n["Relation Name"])));
 
