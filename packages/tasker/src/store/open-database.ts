@@ -32,8 +32,8 @@ export function openDatabase(location: DatabaseLocation = {}): Promise<Database>
       logger: location.logger,
     });
   }
-  return openPgliteDatabase(
-    location.dataDir ?? defaultDataDir(),
-    location.onProgress ? { onProgress: location.onProgress } : {},
-  );
+  return openPgliteDatabase(location.dataDir ?? defaultDataDir(), {
+    ...(location.onProgress ? { onProgress: location.onProgress } : {}),
+    vacuum: { logger: location.logger },
+  });
 }

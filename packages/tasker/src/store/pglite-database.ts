@@ -23,6 +23,7 @@ import {
   type ProtocolStatement,
   type RowShape,
 } from "./pglite-protocol.js";
+import { type EmbeddedVacuumOptions, startEmbeddedVacuum } from "./pglite-vacuum.js";
 
 const instances = new WeakMap<Database, PGlite>();
 const sessions = new WeakMap<Database, EmbeddedSession>();
@@ -65,9 +66,14 @@ export function embeddedPglite(database: Database): PGlite | undefined {
  * here, so LISTEN and the dispatch of NOTIFYs are done here too (PGlite's `listen` hears only what
  * its own parser reads).
  */
+export interface OpenEmbeddedDatabaseOptions extends OpenPgliteOptions {
+  /** The vacuuming an embedded database needs (see pglite-vacuum.ts); false: none (tests of it). */
+  vacuum?: EmbeddedVacuumOptions | false;
+}
+
 export async function openPgliteDatabase(
   dataDir: string,
-  options: OpenPgliteOptions = {},
+  options: OpenEmbeddedDatabaseOptions = {},
 ): Promise<Database> {
   // A data folder is locked for this process until close (a second process gets an error naming
   // it); a new folder or memory database starts from a cached copy of a fresh cluster.
@@ -206,12 +212,14 @@ export async function openPgliteDatabase(
       if (closed) return;
       closed = true;
       try {
+        await vacuum?.stop();
         await db.close();
       } finally {
         lock?.release();
       }
     },
   };
+  const vacuum = options.vacuum === false ? undefined : startEmbeddedVacuum(database, options.vacuum);
   instances.set(database, db);
   sessions.set(database, session);
   return database;
