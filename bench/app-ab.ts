@@ -5,12 +5,14 @@
 // app CPU per order, which waiting for a core does not inflate.
 //
 //   npx tsx bench/app-ab.ts --a /tmp/before --b /tmp/after [--backend postgres] [--rounds 3]
-//     [--seconds 10] [--connections 16] [--a-concurrency N] [--b-concurrency N]
+//     [--seconds 10] [--warmup 5] [--connections 16] [--a-concurrency N] [--b-concurrency N]
+// Each run is warmed as the bench's app part is (`--warmup` seconds of the same load, not counted):
+// without it, an embedded run also measures V8 compiling PGlite's WebAssembly.
 // A side's concurrency sets the app's WORKER_CONCURRENCY (default the app's own): the same
 // checkout on both sides with two concurrencies compares the setting alone.
 import { parseArgs } from "node:util";
 import { benchAppLoad } from "./app-load.js";
-import { BACKENDS, type Backend, count } from "./options.js";
+import { BACKENDS, type Backend, count, parseBenchArgs } from "./options.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     backend: { type: "string", default: "postgres" },
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
+    warmup: { type: "string", default: String(parseBenchArgs([]).appWarmupSeconds) },
     connections: { type: "string", default: "16" },
     "a-concurrency": { type: "string" },
     "b-concurrency": { type: "string" },
@@ -41,6 +44,7 @@ for (let round = 1; round <= rounds; round++) {
     const r = await benchAppLoad({
       backend: values.backend as Backend,
       seconds: count(values.seconds, "--seconds", 1),
+      warmupSeconds: count(values.warmup, "--warmup", 0),
       connections: count(values.connections, "--connections", 1),
       drainTimeoutMs: 120_000,
       root: values[side],
