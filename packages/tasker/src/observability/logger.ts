@@ -3,6 +3,11 @@ import { prettyDestination } from "./pretty-lines.js";
 
 export type { Logger } from "pino";
 
+/** An error's message for a log line (anything thrown, not only Errors). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** How log lines are written: JSON (for log collectors) or readable text (for a terminal). */
 export type LogFormat = "json" | "pretty";
 

@@ -3,7 +3,7 @@ import { evaluateTask } from "../lifecycle/evaluate-task.js";
 import { recordOutcomeMetrics } from "../lifecycle/outcome-store.js";
 import { type OutcomeToStore, planFromCounts } from "../lifecycle/store-outcomes.js";
 import { BATCH_INPUTS_KEY } from "../model/batch-outcome.js";
-import type { Logger } from "../observability/logger.js";
+import { errorMessage, type Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import { checkOrchestrationMessage } from "../queue/message-schemas.js";
 import { namespaceQueue, ORCHESTRATION_QUEUE, type OrchestrationMessage } from "../queue/queue-names.js";
@@ -312,8 +312,4 @@ export class Orchestrator {
     }
     return stored.filter((s) => s !== undefined).length;
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

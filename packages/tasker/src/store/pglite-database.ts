@@ -55,6 +55,11 @@ export function embeddedPglite(database: Database): PGlite | undefined {
   return instances.get(database);
 }
 
+export interface PgliteDatabaseOptions extends OpenPgliteOptions {
+  /** The vacuuming an embedded database needs (see pglite-vacuum.ts); false: none (tests of it). */
+  vacuum?: EmbeddedVacuumOptions | false;
+}
+
 /**
  * Embedded PostgreSQL (WASM) in this process: a data directory, or `memory://` for tests.
  * PGlite has a single connection, so it serialises queries and transactions itself.
@@ -66,14 +71,9 @@ export function embeddedPglite(database: Database): PGlite | undefined {
  * here, so LISTEN and the dispatch of NOTIFYs are done here too (PGlite's `listen` hears only what
  * its own parser reads).
  */
-export interface OpenEmbeddedDatabaseOptions extends OpenPgliteOptions {
-  /** The vacuuming an embedded database needs (see pglite-vacuum.ts); false: none (tests of it). */
-  vacuum?: EmbeddedVacuumOptions | false;
-}
-
 export async function openPgliteDatabase(
   dataDir: string,
-  options: OpenEmbeddedDatabaseOptions = {},
+  options: PgliteDatabaseOptions = {},
 ): Promise<Database> {
   // A data folder is locked for this process until close (a second process gets an error naming
   // it); a new folder or memory database starts from a cached copy of a fresh cluster.
@@ -212,7 +212,8 @@ export async function openPgliteDatabase(
       if (closed) return;
       closed = true;
       try {
-        await vacuum?.stop();
+        // A data folder gets a last pass: the counts it decides on die with the process.
+        await vacuum?.stop({ lastPass: !(db.fs instanceof MemoryFS) });
         await db.close();
       } finally {
         lock?.release();
