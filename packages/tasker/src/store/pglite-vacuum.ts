@@ -117,13 +117,20 @@ export function startEmbeddedVacuum(
     const due = whatToVacuum({ tables, oldestUnfrozenAge: oldest?.age ?? 0 }, options.thresholds);
     const start = performance.now();
     const vacuumed: string[] = [];
-    for (const table of due === "database" ? [""] : due) {
+    const targets =
+      due === "database"
+        ? [{ name: "the whole database", sql: "VACUUM" }]
+        : due.map((table) => ({ name: table, sql: `VACUUM ${table}` }));
+    for (const { name, sql } of targets) {
       if (stopped) break;
       try {
-        await db.exec(table ? `VACUUM ${table}` : "VACUUM");
-        vacuumed.push(table || "the whole database");
+        await db.exec(sql);
+        vacuumed.push(name);
       } catch (err) {
-        log?.warn({ table, err: errorMessage(err) }, "vacuuming a table of the embedded database failed");
+        log?.warn(
+          { table: name, err: errorMessage(err) },
+          "vacuuming a table of the embedded database failed",
+        );
       }
     }
     if (vacuumed.length > 0) {
