@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { TaskerError } from "../model/errors.js";
+import { errorMessage } from "../observability/logger.js";
 import { TemplateValidationError } from "../template/errors.js";
 import { configCommand } from "./config.js";
 import { CliContext } from "./context.js";
@@ -91,7 +92,7 @@ function report(err: unknown, ctx: CliContext, json: boolean): number {
     code = EXIT.failed;
     errorCode = "INTERNAL_ERROR";
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (json) {
     ctx.io.stderr.write(`${JSON.stringify({ error: { code: errorCode, message, details } }, null, 2)}\n`);
   } else {

@@ -1,5 +1,5 @@
 import { toStorableText } from "../model/storable-text.js";
-import type { Logger } from "../observability/logger.js";
+import { errorMessage, type Logger } from "../observability/logger.js";
 import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { Database } from "../store/database.js";
 import type { StepOfTemplate } from "../store/sql/step-origin.js";
@@ -232,7 +232,7 @@ export function recordOutcomeMetrics(metrics: MetricsSink, stored: StoredOutcome
 }
 
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return toStorableText(text.length > 500 ? `${text.slice(0, 500)}...` : text);
 }
 

@@ -1,7 +1,7 @@
 import type { AttemptOutcome } from "../lifecycle/decide-outcome.js";
 import { bytesOverLimit, DEFAULT_MAX_RESULT_BYTES, isStringTooLong } from "../model/result-limits.js";
 import { findUnstorableText, toStorableJson, toStorableText } from "../model/storable-text.js";
-import type { Logger } from "../observability/logger.js";
+import { errorMessage, type Logger } from "../observability/logger.js";
 import { CheckpointRefusedError, PermanentError, RetryableError } from "./errors.js";
 import type { StepContext, StepHandler } from "./handler.js";
 
@@ -327,7 +327,7 @@ export function causeChain(err: unknown): ErrorCause[] {
     const e = cause as Record<string, unknown>;
     const entry: ErrorCause = {
       name: cause instanceof Error ? cause.name : typeof cause,
-      message: cause instanceof Error ? cause.message : String(cause),
+      message: errorMessage(cause),
     };
     for (const field of CAUSE_FIELDS) {
       const value = e[field];
@@ -389,7 +389,7 @@ export function describeError(err: unknown, logger?: Logger): AttemptError {
     };
   }
   // Unknown errors are retryable: a bug or a blip looks the same from here; attempts bound it.
-  const thrown = err instanceof Error ? err.message : String(err);
+  const thrown = errorMessage(err);
   const message = thrown + causeSuffix(thrown, chain);
   logger?.warn(
     { err: message.length > 1000 ? `${message.slice(0, 1000)}... (${message.length} characters)` : message },
