@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { fromSource } from "./vitest.workspace-source.js";
 
@@ -10,6 +11,10 @@ const workspaces = [
 
 export default defineConfig({
   test: {
+    // Vitest's default is one file at a time per core less one: a single file on a 2-core machine,
+    // where most files spend their time waiting on a database, a child process or a timer. Two
+    // there let one file's waits overlap another's work.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       ...workspaces.flatMap(({ name, root }) => [
         {
