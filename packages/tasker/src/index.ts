@@ -61,6 +61,7 @@ export type {
 } from "./store/database.js";
 export {
   EmbeddedSqlClient,
+  type EmbeddedSqlClientOptions,
   type EmbeddedSqlTransaction,
   embeddedSqlClient,
   type SqlQueryOptions,

@@ -84,7 +84,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     // instance, one data folder, one lock: PGlite takes seconds to start and belongs to one process.
     tasker = await openEngine();
     try {
-      appDb = await openAppDatabase({ embedded: embeddedSqlClient(tasker.database)! });
+      // The app's statements find rows by key: generic plans, as the engine's (see the option).
+      appDb = await openAppDatabase({
+        embedded: embeddedSqlClient(tasker.database, { genericPlans: true })!,
+      });
     } catch (error) {
       await tasker.close();
       throw error;

@@ -101,8 +101,37 @@ describe("EmbeddedSqlClient", () => {
     expect((await client.query("SELECT count(*)::int AS n FROM app.items")).rows).toEqual([{ n: 2 }]);
   });
 
-  it("is one client per database, whose bound on prepared statements is the database's", () => {
+  it("is one client per database and plan mode, whose bound on prepared statements is the database's", () => {
     expect(embeddedSqlClient(database)).toBe(client);
+    const generic = embeddedSqlClient(database, { genericPlans: true });
+    expect(generic).not.toBe(client);
+    expect(embeddedSqlClient(database, { genericPlans: true })).toBe(generic);
+  });
+
+  it("runs its statements on generic plans when asked, where PostgreSQL would plan them on every run", async () => {
+    const generic = embeddedSqlClient(database, { genericPlans: true })!;
+    // A lookup by `= ANY($1)`: each custom plan is estimated cheaper than the generic one.
+    const lookup = (tag: string) => `SELECT /* ${tag} */ sku FROM app.items WHERE sku = ANY($1)`;
+    for (let i = 0; i < 8; i++) {
+      expect((await client.query(lookup("auto"), [["a"]])).rows).toEqual([{ sku: "a" }]);
+      expect((await generic.query(lookup("generic"), [["a"]])).rows).toEqual([{ sku: "a" }]);
+      await generic.transaction(async (tx) => {
+        expect((await tx.query(lookup("generic in a transaction"), [["b"]])).rows).toEqual([{ sku: "b" }]);
+      });
+    }
+    const plans = async (tag: string) =>
+      (
+        await pglite.query<{ generic_plans: number; custom_plans: number }>(
+          "SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement = $1",
+          [lookup(tag)],
+        )
+      ).rows;
+    expect(await plans("auto")).toEqual([{ generic_plans: 0, custom_plans: 8 }]);
+    expect(await plans("generic")).toEqual([{ generic_plans: 8, custom_plans: 0 }]);
+    expect(await plans("generic in a transaction")).toEqual([{ generic_plans: 8, custom_plans: 0 }]);
+    // The mode is the client's, not whatever ran last: the auto client's statement, run again.
+    await client.query(lookup("auto"), [["a"]]);
+    expect(await plans("auto")).toEqual([{ generic_plans: 0, custom_plans: 9 }]);
   });
 
   it("is undefined for a database that is not embedded", () => {

@@ -36,8 +36,20 @@ export interface EmbeddedSqlTransaction {
   readonly closed: boolean;
 }
 
-/** How many distinct statement texts a client prepares; the rest are parsed on every run. */
+/** How many distinct statement texts a database's clients prepare; the rest are parsed on every run. */
 const MAX_PREPARED = 500;
+
+export interface EmbeddedSqlClientOptions {
+  /**
+   * Run the statements on their generic plans, as the engine runs its own (PostgreSQL's
+   * `plan_cache_mode = force_generic_plan`), instead of letting PostgreSQL choose. For statements
+   * that find rows by key, as an app's mostly do: PostgreSQL otherwise plans some of them again on
+   * every run (a lookup by `= ANY($1)` is estimated cheaper for the array it is given), and the one
+   * session's plan mode is switched whenever an app's statement follows one of the engine's. Leave
+   * it off for statements whose best plan depends on their parameters (optional filters).
+   */
+  genericPlans?: boolean;
+}
 
 /**
  * An application's statements on the embedded engine's database, through the engine's own path
@@ -48,29 +60,41 @@ const MAX_PREPARED = 500;
  * engine's, on the one session; keep the app's tables out of the `tasker` schema.
  */
 export class EmbeddedSqlClient {
-  private readonly prepared = new Set<string>();
+  private readonly genericPlans: boolean;
 
-  constructor(private readonly session: EmbeddedSession) {}
+  constructor(
+    private readonly session: EmbeddedSession,
+    /** The texts prepared on this session, by every client of it. */
+    private readonly prepared: Set<string>,
+    options: EmbeddedSqlClientOptions = {},
+  ) {
+    this.genericPlans = options.genericPlans ?? false;
+  }
 
   async query<T = Record<string, unknown>>(
     sql: string,
     params?: unknown[],
     options?: SqlQueryOptions,
   ): Promise<SqlResults<T>> {
-    return results<T>(await this.session.run(this.statement(sql, params), this.reading(options)));
+    return results<T>(
+      await this.session.run(this.statement(sql, params), this.reading(options), this.genericPlans),
+    );
   }
 
   async transaction<T>(fn: (tx: EmbeddedSqlTransaction) => Promise<T>): Promise<T> {
     // After tx.rollback(), fn's result is kept and the runner is made to roll back by a throw.
     let kept: { value: T } | undefined;
     try {
-      return await this.session.transaction(async (inner) => {
-        const tx = new SqlTransaction(inner, this);
-        const value = await fn(tx);
-        if (!tx.closed) return value;
-        kept = { value };
-        throw ROLLED_BACK;
-      });
+      return await this.session.transaction(
+        async (inner) => {
+          const tx = new SqlTransaction(inner, this);
+          const value = await fn(tx);
+          if (!tx.closed) return value;
+          kept = { value };
+          throw ROLLED_BACK;
+        },
+        { genericPlans: this.genericPlans },
+      );
     } catch (err) {
       if (err === ROLLED_BACK && kept) return kept.value;
       throw err;
@@ -141,20 +165,29 @@ export function affectedRows(tag: string): number {
   return 0;
 }
 
-const clients = new WeakMap<EmbeddedSession, EmbeddedSqlClient>();
+/** A database's clients, one per plan mode, and the texts they prepared (one bound per database). */
+const clients = new WeakMap<
+  EmbeddedSession,
+  { prepared: Set<string>; auto?: EmbeddedSqlClient; generic?: EmbeddedSqlClient }
+>();
 
 /**
  * The SQL client for an application's tables in an embedded engine's database (see
- * {@link EmbeddedSqlClient}): one per database, so its bound on prepared texts is the database's.
- * Undefined on PostgreSQL, where the app connects as usual.
+ * {@link EmbeddedSqlClient}): one per database and plan mode, so the bound on prepared texts is
+ * the database's. Undefined on PostgreSQL, where the app connects as usual.
  */
-export function embeddedSqlClient(database: Database): EmbeddedSqlClient | undefined {
+export function embeddedSqlClient(
+  database: Database,
+  options: EmbeddedSqlClientOptions = {},
+): EmbeddedSqlClient | undefined {
   const session = embeddedSession(database);
   if (!session) return undefined;
-  let client = clients.get(session);
-  if (!client) {
-    client = new EmbeddedSqlClient(session);
-    clients.set(session, client);
+  let ofSession = clients.get(session);
+  if (!ofSession) {
+    ofSession = { prepared: new Set() };
+    clients.set(session, ofSession);
   }
-  return client;
+  const mode = options.genericPlans ? "generic" : "auto";
+  ofSession[mode] ??= new EmbeddedSqlClient(session, ofSession.prepared, options);
+  return ofSession[mode];
 }

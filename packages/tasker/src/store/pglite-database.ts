@@ -33,8 +33,11 @@ const sessions = new WeakMap<Database, EmbeddedSession>();
  * transaction end), for an application's statements: see `embedded-sql-client.ts`.
  */
 export interface EmbeddedSession {
-  /** One statement as its own transaction; its rows read as `reading` says (default: the engine's way). */
-  run(statement: ProtocolStatement, reading?: Reading): Promise<DecodedCall>;
+  /**
+   * One statement as its own transaction; its rows read as `reading` says (default: the engine's
+   * way); on generic plans with `genericPlans` (see TransactionOptions.genericPlans).
+   */
+  run(statement: ProtocolStatement, reading?: Reading, genericPlans?: boolean): Promise<DecodedCall>;
   /** A transaction on the one session; nothing else runs until it ends. */
   transaction<T>(fn: (tx: ReadingTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
@@ -161,10 +164,11 @@ export async function openPgliteDatabase(
   // A statement of its own, and a unit of work: the engine's and an application's (see
   // embedded-sql-client.ts), which reads its rows as it asks.
   const session: EmbeddedSession = {
-    async run(statement, reading) {
+    async run(statement, reading, genericPlans) {
       await db._checkReady();
+      const starts: Plans = genericPlans ? "generic" : "auto";
       const result = await db._runExclusiveTransaction(() =>
-        call([statement], () => ({ starts: "auto" }), true, reading),
+        call([statement], () => ({ starts }), true, reading),
       );
       if (result.error) throw result.error;
       return result;
