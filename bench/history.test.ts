@@ -22,21 +22,20 @@ describe("seedHistory", () => {
   it("copies a finished task with its steps, edges and every transition, in batches", async () => {
     const per = {
       steps: await count("tasker.workflow_steps"),
-      edges: await count("tasker.workflow_step_edges"),
+      edges: await count("tasker.workflow_steps, unnest(child_uuids)"),
       stepTransitions: await count("tasker.workflow_step_transitions"),
       taskTransitions: await count("tasker.task_transitions"),
     };
     await seedHistory(engine.tasker.database, [model], 7, 3);
     expect(await count("tasker.tasks WHERE status = 'complete'")).toBe(8);
     expect(await count("tasker.workflow_steps")).toBe(per.steps * 8);
-    expect(await count("tasker.workflow_step_edges")).toBe(per.edges * 8);
+    expect(await count("tasker.workflow_steps, unnest(child_uuids)")).toBe(per.edges * 8);
     expect(await count("tasker.workflow_step_transitions")).toBe(per.stepTransitions * 8);
     expect(await count("tasker.task_transitions")).toBe(per.taskTransitions * 8);
     // Edges point at the copy's own steps, never at the model's, and ancestor positions at steps of the copy.
     expect(
-      await count(`tasker.workflow_step_edges e
-        JOIN tasker.workflow_steps f ON f.workflow_step_uuid = e.from_step_uuid AND f.task_uuid = e.task_uuid
-        JOIN tasker.workflow_steps t ON t.workflow_step_uuid = e.to_step_uuid AND t.task_uuid = e.task_uuid`),
+      await count(`tasker.workflow_steps f, unnest(f.child_uuids) c, tasker.workflow_steps t
+        WHERE t.workflow_step_uuid = c AND t.task_uuid = f.task_uuid`),
     ).toBe(per.edges * 8);
     expect(
       await count(`tasker.workflow_steps s, unnest(s.ancestor_positions) r, generate_series(lower(r), upper(r) - 1) a

@@ -23,7 +23,7 @@ export async function seedHistory(
   // that. (PGlite has no autovacuum: `analyze: false` shows an embedded database nobody analysed.)
   if (opts.analyze === false) return;
   await db.exec(
-    "VACUUM ANALYZE tasker.tasks, tasker.workflow_steps, tasker.workflow_step_edges, tasker.task_transitions, tasker.workflow_step_transitions",
+    "VACUUM ANALYZE tasker.tasks, tasker.workflow_steps, tasker.task_transitions, tasker.workflow_step_transitions",
   );
   if (db.kind === "postgres") await db.exec("CHECKPOINT");
 }
@@ -54,17 +54,13 @@ WITH n AS (
 ), s AS (
   INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, initialization,
       state, attempts, max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds,
-      ancestor_positions, results, error, last_attempted_at, created_at, updated_at, completed_at)
+      ancestor_positions, child_uuids, results, error, last_attempted_at, created_at, updated_at, completed_at)
   SELECT ${stepUuid("ws.workflow_step_uuid")}, n.task_uuid, ws.name, ws.position, ws.handler_callable,
          ws.initialization, ws.state, ws.attempts, ws.max_attempts, ws.retryable, ws.backoff, ws.backoff_base_ms,
          ws.max_backoff_ms, ws.timeout_seconds,
-         ws.ancestor_positions,
+         ws.ancestor_positions, ARRAY(SELECT ${stepUuid("c")} FROM unnest(ws.child_uuids) AS c),
          ws.results, ws.error, n.at, n.at, n.at, n.at
     FROM n JOIN tasker.workflow_steps ws ON ws.task_uuid = n.model
-), e AS (
-  INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-  SELECT n.task_uuid, ${stepUuid("ed.from_step_uuid")}, ${stepUuid("ed.to_step_uuid")}
-    FROM n JOIN tasker.workflow_step_edges ed ON ed.task_uuid = n.model
 ), st AS (
   INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata, created_at)
   SELECT ${stepUuid("tr.workflow_step_uuid")}, n.task_uuid, tr.from_state, tr.to_state, tr.event, tr.metadata, n.at

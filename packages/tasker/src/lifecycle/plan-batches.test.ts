@@ -46,7 +46,12 @@ describe("planBatchOutcome", () => {
   it("creates an instance per batch with its cursor, and the convergence step after every instance", () => {
     const planned = plan(createBatches(planBatches({ total: 5, batchSize: 2 })).batch_processing_outcome);
     if (planned.kind !== "create" || !planned.creation) throw new Error(`planned ${planned.kind}`);
-    const { steps, edges } = planned.creation;
+    const { steps, updates } = planned.creation;
+    // The edges as written: the new steps' children, and the children added to steps that exist.
+    const edges = [
+      ...steps.flatMap((s) => s.child_uuids.map((to) => ({ from: s.workflow_step_uuid, to }))),
+      ...updates.flatMap((u) => u.add_children.map((to) => ({ from: u.workflow_step_uuid, to }))),
+    ];
     expect(steps.map((s) => s.name)).toEqual(["work_001", "work_002", "work_003", "join", "after"]);
     expect(steps[0]?.initialization).toMatchObject({
       a: 1,

@@ -64,10 +64,6 @@ describe("planDecision", () => {
       ["done", 3, "{[0,3)}", [], 1],
     ]);
     expect(creation.steps[0]).toMatchObject({ handler_callable: "u.auto", initialization: { limit: 10 } });
-    expect(creation.edges).toEqual([
-      { from: "r", to: "new1" },
-      { from: "new1", to: "new2" },
-    ]);
     expect(creation.updates).toEqual([
       { workflow_step_uuid: "r", add_children: ["new1"], add_unfinished: 0, add_ancestors: "{}" },
     ]);

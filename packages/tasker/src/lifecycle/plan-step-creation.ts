@@ -83,8 +83,8 @@ function typeOf(step: TemplateStep): ShapeStep["type"] {
 
 /**
  * The rows of `planned` (names of template steps, or of `templateSteps` given for run-time steps
- * such as batch instances): the new steps with their ancestors, children and parents not done, the
- * edges, and what changes in the steps that exist.
+ * such as batch instances): the new steps with their ancestors, children and parents not done,
+ * and what changes in the steps that exist (children, parents not done and ancestors they gain).
  */
 export function creationOf(
   templateSteps: readonly TemplateStep[],
@@ -175,7 +175,6 @@ export function creationOf(
       taskUuid: claim.taskUuid,
       creator: { stepUuid: claim.stepUuid, workerId: claim.workerId, attempts: claim.attempts },
       steps,
-      edges: edges.map((e) => ({ from: uuidOf.get(e.from)!, to: uuidOf.get(e.to)! })),
       updates: [...updates].map(([workflow_step_uuid, u]) => ({
         workflow_step_uuid,
         add_children: u.add_children,

@@ -171,7 +171,6 @@ export function planNewTask(
           : {},
       ),
     ),
-    edges: parents.flatMap((of, position) => of.map((k) => ({ from: uuids[k]!, to: uuids[position]! }))),
     taskTransitions: start.transitions,
     queue: namespaceQueue(task.namespace),
     eventPayloads: eventPayloads(start.events),

@@ -25,13 +25,7 @@ function upToLimit(node: Record<string, unknown>): string {
   return [node["Node Type"], ...(limit < 0 ? above : above.slice(0, limit + 1))].join(" < ");
 }
 
-const HOT_TABLES = [
-  "tasks",
-  "workflow_steps",
-  "workflow_step_edges",
-  "queue_messages",
-  "workflow_step_transitions",
-];
+const HOT_TABLES = ["tasks", "workflow_steps", "queue_messages", "workflow_step_transitions"];
 
 describe.skipIf(!testBackends().includes("postgres"))(
   "hot queries with 100,000 finished tasks (PostgreSQL)",
@@ -50,9 +44,8 @@ describe.skipIf(!testBackends().includes("postgres"))(
           max_attempts, retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, results)
       SELECT gen_random_uuid(), t.task_uuid, 's' || p, p, 'test.a', 'complete', 1, 3, true, 'exponential', 1000, 30000, 300, '{}'
         FROM tasker.tasks t CROSS JOIN generate_series(0, 4) AS p WHERE t.correlation_id LIKE 'c%';
-      INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-      SELECT a.task_uuid, a.workflow_step_uuid, b.workflow_step_uuid
-        FROM tasker.workflow_steps a JOIN tasker.workflow_steps b ON b.task_uuid = a.task_uuid AND b.position = a.position + 1;
+      UPDATE tasker.workflow_steps a SET child_uuids = ARRAY[b.workflow_step_uuid]
+        FROM tasker.workflow_steps b WHERE b.task_uuid = a.task_uuid AND b.position = a.position + 1;
       INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event)
       SELECT workflow_step_uuid, task_uuid, 'enqueued_for_orchestration', 'complete', 'complete' FROM tasker.workflow_steps;
       ANALYZE;`);

@@ -1,6 +1,6 @@
-// Transition rows, steps and edges carry no foreign keys (migrations 004 and 005: checking them on
-// every insert was a lookup per row on the hot path). Deleting a task must still take its steps,
-// edges and whole history with it, and no write of the engine may leave a row behind its task,
+// Transition rows and steps carry no foreign keys (migrations 004 and 005: checking them on every
+// insert was a lookup per row on the hot path). Deleting a task must still take its steps and
+// whole history with it, and no write of the engine may leave a row behind its task,
 // even one racing the deletion (see docs/architecture.md, "Integrity without foreign keys").
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,12 +19,10 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
   async function history(taskUuids: string[]) {
     const [row] = await h.tasker.database.query<{
       steps: number;
-      edges: number;
       step_transitions: number;
       task_transitions: number;
     }>(
       `SELECT (SELECT count(*)::int FROM tasker.workflow_steps WHERE task_uuid = ANY($1::uuid[])) AS steps,
-              (SELECT count(*)::int FROM tasker.workflow_step_edges WHERE task_uuid = ANY($1::uuid[])) AS edges,
               (SELECT count(*)::int FROM tasker.workflow_step_transitions WHERE task_uuid = ANY($1::uuid[])) AS step_transitions,
               (SELECT count(*)::int FROM tasker.task_transitions WHERE task_uuid = ANY($1::uuid[])) AS task_transitions`,
       [taskUuids],
@@ -42,20 +40,15 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
       uuids.push(task.task_uuid);
     }
     const kept = await history(uuids.slice(2));
-    expect(kept).toMatchObject({ steps: 5, edges: 4 });
-    expect(await history(uuids.slice(0, 2))).toMatchObject({ steps: 10, edges: 8 });
+    expect(kept).toMatchObject({ steps: 5 });
+    expect(await history(uuids.slice(0, 2))).toMatchObject({ steps: 10 });
     expect(kept.step_transitions).toBeGreaterThanOrEqual(5 * 4);
     expect(kept.task_transitions).toBeGreaterThan(0);
 
     await h.tasker.database.query("DELETE FROM tasker.tasks WHERE task_uuid = ANY($1::uuid[])", [
       uuids.slice(0, 2),
     ]);
-    expect(await history(uuids.slice(0, 2))).toEqual({
-      steps: 0,
-      edges: 0,
-      step_transitions: 0,
-      task_transitions: 0,
-    });
+    expect(await history(uuids.slice(0, 2))).toEqual({ steps: 0, step_transitions: 0, task_transitions: 0 });
     expect(await history(uuids.slice(2))).toEqual(kept);
 
     // A step deleted on its own takes its transitions too (no code does this today; the dropped
@@ -78,21 +71,17 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     ]);
     expect(await transitionsOf(step!.uuid)).toBe(0);
     expect((await history(uuids.slice(2))).step_transitions).toBe(kept.step_transitions - own);
-    // Its edges still name the deleted step (no key ever tied an edge to its steps, only to its
-    // task): the task goes too, so that the checks below see a consistent database.
+    // Its parent's child_uuids still name the deleted step: the task goes too, so that the checks
+    // below see a consistent database.
     await h.tasker.database.query("DELETE FROM tasker.tasks WHERE task_uuid = $1", [uuids[2]]);
   });
 
-  /** Rows whose task (or, for a step's transitions and an edge, whose step) no longer exists. */
+  /** Rows whose task (or, for a step's transitions, whose step) no longer exists. */
   async function orphans() {
     const [row] = await h.tasker.database.query<Record<string, number>>(
       `SELECT
          (SELECT count(*)::int FROM tasker.workflow_steps s
            WHERE NOT EXISTS (SELECT 1 FROM tasker.tasks t WHERE t.task_uuid = s.task_uuid)) AS steps,
-         (SELECT count(*)::int FROM tasker.workflow_step_edges e
-           WHERE NOT EXISTS (SELECT 1 FROM tasker.tasks t WHERE t.task_uuid = e.task_uuid)
-              OR NOT EXISTS (SELECT 1 FROM tasker.workflow_steps s WHERE s.workflow_step_uuid = e.from_step_uuid)
-              OR NOT EXISTS (SELECT 1 FROM tasker.workflow_steps s WHERE s.workflow_step_uuid = e.to_step_uuid)) AS edges,
          (SELECT count(*)::int FROM tasker.task_transitions x
            WHERE NOT EXISTS (SELECT 1 FROM tasker.tasks t WHERE t.task_uuid = x.task_uuid)) AS task_transitions,
          (SELECT count(*)::int FROM tasker.workflow_step_transitions x
@@ -101,7 +90,7 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     );
     return row!;
   }
-  const NONE = { steps: 0, edges: 0, task_transitions: 0, step_transitions: 0 };
+  const NONE = { steps: 0, task_transitions: 0, step_transitions: 0 };
 
   it("leaves no orphan when tasks are deleted while their steps run, retry and finish", async () => {
     // Steps take a while and some fail once (a retry is scheduled), so that outcomes, retries,
@@ -125,7 +114,7 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     // What was running when its task went ends: its outcome finds no step and writes nothing.
     await sleep(1_000);
     expect(await orphans()).toEqual(NONE);
-    expect(await history(uuids)).toEqual({ steps: 0, edges: 0, step_transitions: 0, task_transitions: 0 });
+    expect(await history(uuids)).toEqual({ steps: 0, step_transitions: 0, task_transitions: 0 });
     // The engine goes on: a task created afterwards runs to the end.
     const { task } = await h.tasker.client.createTask({ name: "diamond", namespace: "test_alpha" });
     expect((await h.tasker.client.waitForTask(task.task_uuid, { timeoutMs: 30_000 })).status).toBe(
@@ -147,6 +136,6 @@ describe.each(testBackends())("deleting tasks on %s", (backend) => {
     await h.tasker.database.query("DELETE FROM tasker.tasks WHERE task_uuid = ANY($1::uuid[])", [uuids]);
     await sleep(300);
     expect(await orphans()).toEqual(NONE);
-    expect(await history(uuids)).toEqual({ steps: 0, edges: 0, step_transitions: 0, task_transitions: 0 });
+    expect(await history(uuids)).toEqual({ steps: 0, step_transitions: 0, task_transitions: 0 });
   });
 });

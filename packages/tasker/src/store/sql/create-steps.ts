@@ -52,10 +52,11 @@ export interface StepsCreation {
   taskUuid: string;
   /** The step whose outcome creates them: written only while this claim holds it. */
   creator: { stepUuid: string; workerId: string; attempts: number };
-  /** The new steps (all `pending`), with their parents not done yet. */
+  /**
+   * The new steps (all `pending`), with their parents not done yet. Their child_uuids hold their
+   * edges, to new steps and to a convergence step that exists.
+   */
   steps: readonly (NewStep & { unfinished_parents: number })[];
-  /** Every new edge: to a new step, or from a new step to a convergence step that exists. */
-  edges: readonly { from: string; to: string }[];
   /**
    * Steps that exist and gain children (a new step's parents) or parents (a convergence step that
    * has not started): their new children, parents not done and ancestors.
@@ -76,8 +77,6 @@ const CREATE_STEPS_PARAMS = [
   "workerId",
   "attempts",
   "steps",
-  "edgeFrom",
-  "edgeTo",
   "updates",
   "createdAt",
 ] as const;
@@ -99,11 +98,6 @@ const createStepsText = numberUsedParams(
         WHERE EXISTS (SELECT 1 FROM creator)
        ON CONFLICT (task_uuid, name) DO NOTHING
        RETURNING workflow_step_uuid
-     ), ed AS (
-       INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-       SELECT ${p.taskUuid}::uuid, from_uuid, to_uuid FROM unnest(${p.edgeFrom}::uuid[], ${p.edgeTo}::uuid[]) AS e(from_uuid, to_uuid)
-        WHERE EXISTS (SELECT 1 FROM creator)
-       ON CONFLICT DO NOTHING
      ), up AS (
        UPDATE tasker.workflow_steps s
           SET child_uuids = s.child_uuids || u.add_children, unfinished_parents = s.unfinished_parents + u.add_unfinished,
@@ -124,7 +118,7 @@ const createStepsText = numberUsedParams(
 );
 
 /**
- * Writes new steps of a task - steps, edges, their `create` transitions, the changes to the steps
+ * Writes new steps of a task - steps, their `create` transitions, the changes to the steps
  * they attach to, the task's step count - only while the creating step is still claimed by the
  * worker reporting its outcome on that attempt, so a result delivered twice creates them once
  * (and the unique step names of a task are the last guard).
@@ -136,8 +130,6 @@ export function createStepsStatement(c: StepsCreation): Statement<{ created: num
     workerId: c.creator.workerId,
     attempts: c.creator.attempts,
     steps: JSON.stringify(c.steps),
-    edgeFrom: c.edges.map((e) => e.from),
-    edgeTo: c.edges.map((e) => e.to),
     updates: JSON.stringify(c.updates),
     createdAt: c.createdAt,
   };

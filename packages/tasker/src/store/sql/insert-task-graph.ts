@@ -9,7 +9,7 @@ import type { NewTask } from "./tasks.js";
 
 const NEW = newStepColumns("state text, claimed_by text, lease_seconds float8");
 
-/** A new task as its creation leaves it: steps (roots already enqueued), edges and history. */
+/** A new task as its creation leaves it: steps (roots already enqueued, edges as their child_uuids) and history. */
 export interface TaskGraphWrite {
   /** The task in the state its creation plan ends in. */
   task: NewTask;
@@ -24,7 +24,6 @@ export interface TaskGraphWrite {
     claimed_by?: string;
     lease_seconds?: number;
   })[];
-  edges: readonly { from: string; to: string }[];
   /** The task's transitions from `pending` to `task.status`. */
   taskTransitions: readonly { from: string; to: string; event: string }[];
   /** The namespace queue the enqueued steps are signalled on. */
@@ -70,8 +69,6 @@ const INSERT_TASK_GRAPH_PARAMS = [
   "idempotencyKey",
   "requestHash",
   "steps",
-  "edgeFrom",
-  "edgeTo",
   "enqueuedState",
   "taskTransitions",
   "queue",
@@ -91,7 +88,6 @@ type InsertTaskGraphParam = (typeof INSERT_TASK_GRAPH_PARAMS)[number];
 
 /** Which optional parts a creation writes: the others are left out of its statement's text. */
 interface TaskGraphShape {
-  edges: boolean;
   /** A root step enqueued (not claimed by the creation): its message. */
   signal: boolean;
   /** Its wake-up in the statement (PGlite) rather than after commit (PostgreSQL: see wakeQueueAfterCommit). */
@@ -103,7 +99,7 @@ interface TaskGraphShape {
 
 // Built once per shape: the same string on every call (its prepared statement name is looked up by it).
 const insertTaskGraphText = builtPerShape(
-  (shape: TaskGraphShape) => `${+shape.edges}${+shape.signal}${+shape.wake}${+shape.events}${+shape.admit}`,
+  (shape: TaskGraphShape) => `${+shape.signal}${+shape.wake}${+shape.events}${+shape.admit}`,
   (shape) =>
     numberUsedParams(
       INSERT_TASK_GRAPH_PARAMS,
@@ -137,15 +133,7 @@ const insertTaskGraphText = builtPerShape(
          FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
         WHERE EXISTS (SELECT 1 FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state, claimed_by
-     ${
-       shape.edges
-         ? `), ed AS (
-       INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-       SELECT ${p.taskUuid}, from_uuid, to_uuid FROM unnest(${p.edgeFrom}::uuid[], ${p.edgeTo}::uuid[]) AS e(from_uuid, to_uuid)
-        WHERE EXISTS (SELECT 1 FROM t)
-     `
-         : ""
-     }), st_tr AS (
+     ), st_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT st.workflow_step_uuid, ${p.taskUuid}, x.from_state, x.to_state, x.event, x.metadata
          FROM st CROSS JOIN LATERAL (VALUES
@@ -177,11 +165,10 @@ const insertTaskGraphText = builtPerShape(
 );
 
 /**
- * Creates a task in one statement: the task row, its steps, edges, both histories, the queue
+ * Creates a task in one statement: the task row, its steps, both histories, the queue
  * messages of its root steps and the NOTIFY waking workers, on a PostgreSQL server just after the
  * commit (see wakeQueueAfterCommit; a root step claimed by the creation gets its claim and `claim`
- * transition instead of a message). The statement is atomic on its own
- * (foreign keys are checked at its end). Nothing at all is written when the idempotency key is
+ * transition instead of a message). The statement is atomic on its own. Nothing at all is written when the idempotency key is
  * already taken ("exists") or the template changed since the caller chose it ("stale").
  *
  * With `maxPendingTasks` (> 0), nothing is written either when the task would make more unfinished
@@ -267,7 +254,6 @@ function insertStatement(
   const claim = STEP_TRANSITIONS.claim;
   const signal = g.steps.some(isSignalled);
   const shape: TaskGraphShape = {
-    edges: g.edges.length > 0,
     signal,
     wake: signal && db.kind === "pglite",
     events: g.eventPayloads.length > 0,
@@ -291,8 +277,6 @@ function insertStatement(
     idempotencyKey: t.idempotency_key,
     requestHash: t.request_hash,
     steps: JSON.stringify(g.steps),
-    edgeFrom: g.edges.map((e) => e.from),
-    edgeTo: g.edges.map((e) => e.to),
     enqueuedState: created.to,
     taskTransitions: JSON.stringify(g.taskTransitions),
     queue: g.queue,

@@ -62,7 +62,6 @@ const PARAMS = [
 type Param = (typeof PARAMS)[number];
 
 interface Shape {
-  edges: boolean;
   signal: boolean;
   /** The wake-up in the statement (PGlite), not after commit (see wakeQueueAfterCommit). */
   wake: boolean;
@@ -77,7 +76,7 @@ interface Shape {
 
 // One string per shape: its prepared statement is found by it.
 const insertTaskGraphsText = builtPerShape(
-  (s: Shape) => `${+s.edges}${+s.signal}${+s.wake}${+s.events}${+s.admit}${+s.keys}`,
+  (s: Shape) => `${+s.signal}${+s.wake}${+s.events}${+s.admit}${+s.keys}`,
   (shape) =>
     numberUsedParams(
       PARAMS,
@@ -133,15 +132,8 @@ const insertTaskGraphsText = builtPerShape(
          FROM jsonb_to_recordset(${p.steps}::jsonb) AS v(k int, u uuid, t uuid, c uuid[], s text)
          JOIN (SELECT * FROM jsonb_to_recordset(${p.templateSteps}::jsonb) AS ${TEMPLATE_STEP.record}) c ON c.k = v.k
         WHERE v.t IN (SELECT task_uuid FROM t)
-       RETURNING workflow_step_uuid, task_uuid, position, state, child_uuids
-     ${
-       shape.edges
-         ? `), ed AS (
-       INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid)
-       SELECT st.task_uuid, st.workflow_step_uuid, e.to_uuid FROM st CROSS JOIN LATERAL unnest(st.child_uuids) AS e(to_uuid)
-     `
-         : ""
-     }), st_tr AS (
+       RETURNING workflow_step_uuid, task_uuid, position, state
+     ), st_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
        SELECT st.workflow_step_uuid, st.task_uuid, x.from_state, x.to_state, x.event, x.metadata
          FROM st CROSS JOIN LATERAL (VALUES
@@ -197,7 +189,7 @@ interface Answer {
 }
 
 /**
- * Creates many tasks in one statement: their rows, steps, edges, both histories and the queue
+ * Creates many tasks in one statement: their rows, steps, both histories and the queue
  * messages of their root steps (woken as insertTaskGraph does), all or none. Nothing is written
  * when a template changed since it was chosen, when an idempotency key is taken by a different
  * request, or (with `maxPendingTasks` > 0) when the batch would make more unfinished tasks than
@@ -341,7 +333,6 @@ function insertStatement(
   const signal = graphs.some(isSignalled);
   const events = graphs.flatMap((g) => g.eventPayloads);
   const shape: Shape = {
-    edges: graphs.some((g) => g.edges.length > 0),
     signal,
     wake: signal && db.kind === "pglite",
     events: events.length > 0,

@@ -1,5 +1,5 @@
 import type { Queryable } from "../database.js";
-import type { StepRow } from "./steps.js";
+import { parentsJoin, type StepRow } from "./steps.js";
 
 /** Steps (without payloads) of several tasks in one query, for list views. */
 export function selectStepsOfTasks(q: Queryable, taskUuids: readonly string[]) {
@@ -8,13 +8,7 @@ export function selectStepsOfTasks(q: Queryable, taskUuids: readonly string[]) {
     `SELECT s.workflow_step_uuid, s.task_uuid, s.name, s.position, s.state, s.attempts, s.max_attempts, s.retryable,
             s.next_retry_at, s.last_attempted_at, s.last_failure_at, s.created_at, s.updated_at, s.completed_at,
             coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents
-       FROM tasker.workflow_steps s
-       LEFT JOIN LATERAL (
-         SELECT count(*)::int AS total,
-                count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually'))::int AS done
-           FROM tasker.workflow_step_edges e
-           JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
-          WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true
+       FROM tasker.workflow_steps s ${parentsJoin("= ANY($1::uuid[])")}
       WHERE s.task_uuid = ANY($1::uuid[])
       ORDER BY s.task_uuid, s.position`,
     [taskUuids],

@@ -108,19 +108,22 @@ export function newStepRow(s: NewStep, parents: number, now: Date): StepRow {
   };
 }
 
-/** Each step's parent counts as `p.total` and `p.done` (and their uuids as `p.parents`). */
-function parentsJoin(withUuids: boolean): string {
+/**
+ * Each step's parent counts as `p.total` and `p.done` (and their uuids as `p.parents`): its parents
+ * are the steps of the tasks `ps.task_uuid ${tasks}` whose child_uuids hold it.
+ */
+export function parentsJoin(tasks: string, withUuids = false): string {
   return `
-  LEFT JOIN LATERAL (
-    SELECT count(*)::int AS total,
+  LEFT JOIN (
+    SELECT c.child_uuid, count(*)::int AS total,
            count(*) FILTER (WHERE ps.state IN ('complete', 'resolved_manually'))::int AS done${
-             withUuids ? ",\n           array_agg(e.from_step_uuid::text) AS parents" : ""
+             withUuids ? ",\n           array_agg(ps.workflow_step_uuid::text) AS parents" : ""
            }
-      FROM tasker.workflow_step_edges e
-      JOIN tasker.workflow_steps ps ON ps.workflow_step_uuid = e.from_step_uuid
-     WHERE e.to_step_uuid = s.workflow_step_uuid) p ON true`;
+      FROM tasker.workflow_steps ps CROSS JOIN LATERAL unnest(ps.child_uuids) AS c(child_uuid)
+     WHERE ps.task_uuid ${tasks}
+     GROUP BY c.child_uuid) p ON p.child_uuid = s.workflow_step_uuid`;
 }
-const PARENTS = parentsJoin(false);
+const PARENTS_OF_TASK = parentsJoin("= $1");
 
 /** The columns of a {@link StepRow}; `withPayload` reads results (else null: planning skips them). */
 function stepColumns(withPayload: boolean): string {
@@ -139,7 +142,7 @@ export function selectStepsStatement(
 ): Statement<StepRow> {
   return {
     sql: `SELECT ${stepColumns(opts.withPayload ?? false)}
-       FROM tasker.workflow_steps s ${PARENTS}
+       FROM tasker.workflow_steps s ${PARENTS_OF_TASK}
       WHERE s.task_uuid = $1
       ORDER BY s.position`,
     params: [taskUuid],
@@ -262,7 +265,7 @@ const storeOutcomeSql = builtPerShape(
       STORE_OUTCOME_PARAMS,
       (p) => `WITH ${assembleCtes([storeOutcomePart(p, "true", ack)]).join(", ")}
      SELECT ${stepColumns(false)}, coalesce(p.parents, '{}') AS parent_uuids
-       FROM tasker.workflow_steps s ${parentsJoin(true)}
+       FROM tasker.workflow_steps s ${parentsJoin(`= ${p.taskUuid}`, true)}
       WHERE s.task_uuid = ${p.taskUuid} AND EXISTS (SELECT 1 FROM stored)
       ORDER BY s.position`,
     ),
@@ -287,7 +290,7 @@ export async function selectStep(
 ): Promise<StepRow | undefined> {
   const rows = await q.query<StepRow>(
     `SELECT s.*, coalesce(p.total, 0) AS total_parents, coalesce(p.done, 0) AS completed_parents
-       FROM tasker.workflow_steps s ${PARENTS}
+       FROM tasker.workflow_steps s ${PARENTS_OF_TASK}
       WHERE s.task_uuid = $1 AND s.workflow_step_uuid = $2`,
     [taskUuid, stepUuid],
   );
