@@ -8,17 +8,18 @@ import { stepSignalCte } from "./queue.js";
 import { newStepColumns } from "./steps.js";
 
 // A batch's tasks mostly share a few templates: what is the same for every task of a template (its
-// guard, queue, step settings, transitions) is sent once per template, each task and step naming
-// it by index, so the statement parses a fraction of the JSON it would otherwise.
-const TEMPLATE_STEP = newStepColumns("k int");
-/** The step columns that differ from task to task, and their short keys in the `steps` parameter. */
+// guard, queue, step settings and states, the positions of each step's children, transitions) is
+// sent once per template, each task naming it by index and sending only its own uuids (its steps'
+// in position order), so the statement parses a fraction of the JSON it would otherwise.
+const TEMPLATE_STEP = newStepColumns("tk int, state text, children int[]");
+/** The step columns that differ from task to task: from the task's step uuids (`i.step_uuids`). */
 const PER_STEP: Readonly<Record<string, string>> = {
-  workflow_step_uuid: "v.u",
-  task_uuid: "v.t",
-  child_uuids: "v.c",
+  workflow_step_uuid: "i.step_uuids[c.position + 1]",
+  task_uuid: "i.task_uuid",
+  child_uuids: "ARRAY(SELECT i.step_uuids[k + 1] FROM unnest(c.children) AS k)",
 };
 // A column holding step or task uuids differs from task to task: taken from the template's first
-// task it would be wrong, so a new one must be added to PER_STEP (and to batchParams' steps).
+// task it would be wrong, so a new one must be added to PER_STEP (and to batchParams' tasks).
 for (const [, column] of TEMPLATE_STEP.record.matchAll(/(\w+) uuid(\[\])?[,)]/g)) {
   if (!(column! in PER_STEP)) throw new Error(`step column ${column} is not sent per step`);
 }
@@ -51,7 +52,6 @@ const PARAMS = [
   "templates",
   "tasks",
   "templateSteps",
-  "steps",
   "transitionLists",
   "enqueuedState",
   "eventPayloads",
@@ -88,7 +88,7 @@ const insertTaskGraphsText = builtPerShape(
          FROM jsonb_to_recordset(${p.tasks}::jsonb) AS x(tk int, task_uuid uuid, status text, context jsonb,
               initiator text, source_system text, reason text, tags jsonb, priority int, correlation_id text,
               parent_correlation_id text, idempotency_key text, request_hash text, step_count int, steps_running int,
-              tr int)
+              tr int, step_uuids uuid[])
      ), current AS (
        SELECT coalesce(bool_and(
                 coalesce((SELECT tt.content_hash = c.content_hash FROM tasker.task_templates tt
@@ -128,10 +128,10 @@ const insertTaskGraphsText = builtPerShape(
        RETURNING task_uuid
      ), st AS (
        INSERT INTO tasker.workflow_steps (${TEMPLATE_STEP.list}, state, created_at, updated_at)
-       SELECT ${STEP_VALUES}, v.s, ${p.createdAt}, ${p.createdAt}
-         FROM jsonb_to_recordset(${p.steps}::jsonb) AS v(k int, u uuid, t uuid, c uuid[], s text)
-         JOIN (SELECT * FROM jsonb_to_recordset(${p.templateSteps}::jsonb) AS ${TEMPLATE_STEP.record}) c ON c.k = v.k
-        WHERE v.t IN (SELECT task_uuid FROM t)
+       SELECT ${STEP_VALUES}, c.state, ${p.createdAt}, ${p.createdAt}
+         FROM input i
+         JOIN (SELECT * FROM jsonb_to_recordset(${p.templateSteps}::jsonb) AS ${TEMPLATE_STEP.record}) c USING (tk)
+        WHERE i.task_uuid IN (SELECT task_uuid FROM t)
        RETURNING workflow_step_uuid, task_uuid, position, state
      ), st_tr AS (
        INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event, metadata)
@@ -221,13 +221,14 @@ export async function insertTaskGraphs(
 
 /**
  * The JSON parameters of a batch: each distinct template (its guard and queue) once, with the
- * settings of its steps (`templateSteps`, numbered by `k`) and each distinct list of task
- * transitions once; per task and step only what differs, naming those by index.
+ * settings, states and children of its steps (`templateSteps`, children as positions) and each
+ * distinct list of task transitions once; per task only what differs, its steps' uuids included,
+ * naming the rest by index. Every task of a template starts its steps in the same states (a batch
+ * claims nothing), so they are the template's.
  */
 export function batchParams(graphs: readonly TaskGraphWrite[]) {
   const templates: object[] = [];
   const templateSteps: object[] = [];
-  // Per template key: its index and the `k` of its first step.
   const known = new Map<string, BatchTemplate>();
   // The tasks of one choice of a template share its guard, and of one plan their transitions: found
   // by identity first, without making a key per task.
@@ -236,7 +237,6 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
   const listIndex = new Map<string, number>();
   const listByIdentity = new Map<readonly object[], number>();
   const tasks: object[] = [];
-  const steps: object[] = [];
   for (const g of graphs) {
     const t = g.task;
     let template = byGuard.get(g.template);
@@ -244,7 +244,7 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
       const key = `${t.namespace}\n${t.name}\n${t.version}\n${g.template.contentHash}\n${g.template.versionCount}`;
       template = known.get(key);
       if (template === undefined) {
-        template = batchTemplate(templates.length, templateSteps.length, t);
+        template = batchTemplate(templates.length, g);
         known.set(key, template);
         templates.push({
           tk: template.tk,
@@ -255,7 +255,11 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
           version_count: g.template.versionCount,
           queue: g.queue,
         });
-        for (const s of g.steps) templateSteps.push({ ...s, k: templateSteps.length });
+        const positionOf = new Map(g.steps.map((s) => [s.workflow_step_uuid, s.position]));
+        for (const { workflow_step_uuid: _, task_uuid: _t, child_uuids, ...settings } of g.steps) {
+          const children = child_uuids.map((u) => positionOf.get(u));
+          templateSteps.push({ ...settings, tk: template.tk, children });
+        }
       }
       byGuard.set(g.template, template);
     }
@@ -269,6 +273,13 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
         transitionLists.push(g.taskTransitions);
       }
       listByIdentity.set(g.taskTransitions, tr);
+    }
+    const stepUuids: string[] = new Array(g.steps.length);
+    for (const s of g.steps) {
+      if (s.state !== template.states[s.position]) {
+        throw new Error(`task ${t.task_uuid}: step ${s.name} starts ${s.state}, not as its template's`);
+      }
+      stepUuids[s.position] = s.workflow_step_uuid;
     }
     tasks.push({
       tk: template.tk,
@@ -287,38 +298,31 @@ export function batchParams(graphs: readonly TaskGraphWrite[]) {
       step_count: t.step_count,
       steps_running: t.steps_running,
       tr,
+      step_uuids: stepUuids,
     });
-    for (const [position, s] of g.steps.entries()) {
-      steps.push({
-        k: template.first + position,
-        u: s.workflow_step_uuid,
-        t: s.task_uuid,
-        c: s.child_uuids,
-        s: s.state,
-      });
-    }
   }
   return {
     templates: JSON.stringify(templates),
     tasks: JSON.stringify(tasks),
     templateSteps: JSON.stringify(templateSteps),
-    steps: JSON.stringify(steps),
     transitionLists: JSON.stringify(transitionLists),
   };
 }
 
-/** A template of a batch: its index, the `k` of its first step, whether a task is of it. */
+/** A template of a batch: its index, its steps' states by position, whether a task is of it. */
 interface BatchTemplate {
   tk: number;
-  first: number;
+  states: readonly string[];
   holds(task: TaskGraphWrite["task"]): boolean;
 }
 
-function batchTemplate(tk: number, first: number, of: TaskGraphWrite["task"]): BatchTemplate {
-  const { namespace, name, version } = of;
+function batchTemplate(tk: number, first: TaskGraphWrite): BatchTemplate {
+  const { namespace, name, version } = first.task;
+  const states: string[] = new Array(first.steps.length);
+  for (const s of first.steps) states[s.position] = s.state;
   return {
     tk,
-    first,
+    states,
     holds: (t) => t.namespace === namespace && t.name === name && t.version === version,
   };
 }
