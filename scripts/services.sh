@@ -89,6 +89,9 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 password_encryption = 'scram-sha-256'
 max_connections = 300
+# What PostgreSQL picks itself once shared_buffers is 512 MB or more. Debian's 128 MB gives 4 MB,
+# which a batch of 1,000 new tasks (~6 MB of WAL) overflows (docs/deployment.md, Sizing).
+wal_buffers = 16MB
 EOF
   )
   local changed=0
