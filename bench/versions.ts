@@ -10,13 +10,21 @@ import { type RabbitMqProbe, redactUrl } from "./options.js";
 /** The broker the RabbitMQ contender uses: RABBITMQ_URL, else the engine's own default. */
 export const BENCH_RABBITMQ_URL = process.env.RABBITMQ_URL || "amqp://guest:guest@127.0.0.1:5672";
 
-/** The PostgreSQL server's version, or null when it does not answer. */
+/** Server settings a result depends on, shown beside the version. */
+const POSTGRES_SETTINGS = ["shared_buffers", "wal_buffers", "synchronous_commit"];
+
+/** The PostgreSQL server's version and the settings above, or null when it does not answer. */
 export async function postgresVersion(): Promise<string | null> {
   const client = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
   try {
     await client.connect();
-    const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
-    return rows[0]?.server_version ?? null;
+    const { rows } = await client.query<{ name: string; value: string }>(
+      "SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name",
+      [["server_version", ...POSTGRES_SETTINGS]],
+    );
+    const [version, ...settings] = rows;
+    if (!version) return null;
+    return `${version.value} (${settings.map((s) => `${s.name} ${s.value}`).join(", ")})`;
   } catch {
     return null;
   } finally {
