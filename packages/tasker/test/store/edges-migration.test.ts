@@ -1,0 +1,83 @@
+// Migration 015 drops workflow_step_edges: a task created before it keeps its graph in its steps'
+// child_uuids (written beside the edges since migration 010), and deleting it still takes its
+// steps and their history.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/store/database.js";
+import { listMigrations, migrate } from "../../src/store/migrate.js";
+import { selectSteps } from "../../src/store/sql/steps.js";
+import { testBackends } from "../../src/testing/index.js";
+import { openTestStore, type TestStore } from "../support/test-store.js";
+
+describe.each(testBackends())("migration 015 on %s", (backend) => {
+  let store: TestStore | undefined;
+  let db: Database;
+  beforeAll(async () => {
+    store = await openTestStore(backend, "tasker_mig015", 2);
+    db = store.db;
+  }, 120_000);
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it("keeps an existing task's parents and deletes it whole, without the edges table", async () => {
+    const all = listMigrations();
+    const at = all.findIndex((m) => m.version === 15);
+    await migrate(db, all.slice(0, at));
+    const task = "00000000-0000-0000-0001-999999999999";
+    const step = (position: number) => `00000000-0000-0000-0001-${String(position).padStart(12, "0")}`;
+    // A diamond as the engine wrote it before 015: 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3; step 0 complete.
+    const children: Record<number, number[]> = { 0: [1, 2], 1: [3], 2: [3], 3: [] };
+    await db.query(
+      `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, correlation_id, request_hash)
+       VALUES ($1, 'n', 't', '1.0.0', 'c', 'h')`,
+      [task],
+    );
+    for (const [p, of] of Object.entries(children)) {
+      const position = Number(p);
+      await db.query(
+        `INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, max_attempts,
+                retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds, child_uuids, state)
+         VALUES ($1, $2, $3, $4, 'h', 1, false, 'none', 0, 0, 1, $5::uuid[], $6)`,
+        [
+          step(position),
+          task,
+          `s${position}`,
+          position,
+          of.map(step),
+          position === 0 ? "complete" : "pending",
+        ],
+      );
+      for (const child of of) {
+        await db.query(
+          "INSERT INTO tasker.workflow_step_edges (task_uuid, from_step_uuid, to_step_uuid) VALUES ($1, $2, $3)",
+          [task, step(position), step(child)],
+        );
+      }
+      await db.query(
+        `INSERT INTO tasker.workflow_step_transitions (workflow_step_uuid, task_uuid, from_state, to_state, event)
+         VALUES ($1, $2, NULL, 'pending', 'create')`,
+        [step(position), task],
+      );
+    }
+
+    await migrate(db, all.slice(0, at + 1));
+    const [table] = await db.query<{ exists: boolean }>(
+      "SELECT to_regclass('tasker.workflow_step_edges') IS NOT NULL AS exists",
+    );
+    expect(table!.exists).toBe(false);
+    const steps = await selectSteps(db, task);
+    expect(steps.map((s) => [s.name, s.total_parents, s.completed_parents])).toEqual([
+      ["s0", 0, 0],
+      ["s1", 1, 1],
+      ["s2", 1, 1],
+      ["s3", 2, 0],
+    ]);
+
+    await db.query("DELETE FROM tasker.tasks WHERE task_uuid = $1", [task]);
+    const [left] = await db.query<{ steps: number; transitions: number }>(
+      `SELECT (SELECT count(*)::int FROM tasker.workflow_steps) AS steps,
+              (SELECT count(*)::int FROM tasker.workflow_step_transitions) AS transitions`,
+    );
+    expect(left).toEqual({ steps: 0, transitions: 0 });
+  });
+});
