@@ -11,7 +11,7 @@ import { type RabbitMqProbe, redactUrl } from "./options.js";
 export const BENCH_RABBITMQ_URL = process.env.RABBITMQ_URL || "amqp://guest:guest@127.0.0.1:5672";
 
 /** Server settings a result depends on, shown beside the version. */
-const POSTGRES_SETTINGS = ["shared_buffers", "wal_buffers", "synchronous_commit"];
+const POSTGRES_SETTINGS = ["shared_buffers", "wal_buffers", "commit_delay", "synchronous_commit"];
 
 /** The PostgreSQL server's version and the settings above, or null when it does not answer. */
 export async function postgresVersion(): Promise<string | null> {
