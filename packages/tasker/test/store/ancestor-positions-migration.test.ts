@@ -1,9 +1,8 @@
 // Migration 012 turns each step's ancestor uuids into the positions of those steps in its task.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
-import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { testBackends } from "../../src/testing/index.js";
-import { openTestStore, type TestStore } from "../support/test-store.js";
+import { migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 012 on %s", (backend) => {
   let store: TestStore | undefined;
@@ -17,9 +16,7 @@ describe.each(testBackends())("migration 012 on %s", (backend) => {
   });
 
   it("stores each existing step's ancestors as the positions of its ancestors' rows", async () => {
-    const all = listMigrations();
-    const at = all.findIndex((m) => m.version === 12);
-    await migrate(db, all.slice(0, at));
+    await migrateTo(db, 12, { through: false });
     const taskOf = (task: number) => `00000000-0000-0000-${String(task).padStart(4, "0")}-999999999999`;
     const step = (task: number, position: number) =>
       `00000000-0000-0000-${String(task).padStart(4, "0")}-${String(position).padStart(12, "0")}`;
@@ -41,7 +38,7 @@ describe.each(testBackends())("migration 012 on %s", (backend) => {
       );
     for (const [position, of] of Object.entries(ancestors)) await insert(1, Number(position), of);
     await insert(2, 0, []);
-    await migrate(db, all.slice(0, at + 1));
+    await migrateTo(db, 12, { through: true });
     const rows = await db.query<{ ancestors: string }>(
       `SELECT ancestor_positions::text AS ancestors
          FROM tasker.workflow_steps ORDER BY task_uuid, position`,

@@ -3,10 +3,9 @@
 // steps and their history.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
-import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { selectSteps } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
-import { openTestStore, type TestStore } from "../support/test-store.js";
+import { migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 015 on %s", (backend) => {
   let store: TestStore | undefined;
@@ -20,9 +19,7 @@ describe.each(testBackends())("migration 015 on %s", (backend) => {
   });
 
   it("keeps an existing task's parents and deletes it whole, without the edges table", async () => {
-    const all = listMigrations();
-    const at = all.findIndex((m) => m.version === 15);
-    await migrate(db, all.slice(0, at));
+    await migrateTo(db, 15, { through: false });
     const task = "00000000-0000-0000-0001-999999999999";
     const step = (position: number) => `00000000-0000-0000-0001-${String(position).padStart(12, "0")}`;
     // A diamond as the engine wrote it before 015: 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3; step 0 complete.
@@ -60,7 +57,7 @@ describe.each(testBackends())("migration 015 on %s", (backend) => {
       );
     }
 
-    await migrate(db, all.slice(0, at + 1));
+    await migrateTo(db, 15, { through: true });
     const [table] = await db.query<{ exists: boolean }>(
       "SELECT to_regclass('tasker.workflow_step_edges') IS NOT NULL AS exists",
     );

@@ -1,4 +1,5 @@
 import type { Database } from "../../src/store/database.js";
+import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { openPgliteDatabase } from "../../src/store/pglite-database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { createTestDatabase, type TestBackend } from "../../src/testing/index.js";
@@ -27,4 +28,19 @@ export async function openTestStore(backend: TestBackend, name: string, poolMax:
       await testDb.drop();
     },
   };
+}
+
+/**
+ * Migrates `db` as a database of an older version had it: the migrations before `version`, or
+ * (`through`) up to and including it. For tests of what one migration does to existing rows.
+ */
+export async function migrateTo(
+  db: Database,
+  version: number,
+  { through }: { through: boolean },
+): Promise<void> {
+  const all = listMigrations();
+  const at = all.findIndex((m) => m.version === version);
+  if (at < 0) throw new Error(`no migration ${version}`);
+  await migrate(db, all.slice(0, through ? at + 1 : at));
 }
