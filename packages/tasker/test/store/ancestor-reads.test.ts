@@ -46,7 +46,7 @@ describe.each(testBackends())("ancestors' results on %s", (backend) => {
     });
     const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
     // Not every step of the task read and filtered (a fan-out's children each read its 1,002 steps).
-    expect(text).toMatch(/Index Scan using workflow_steps_position_idx on workflow_steps a_step\b/);
+    expect(text).toMatch(/Index Scan using workflow_steps_position_key on workflow_steps a_step\b/);
     expect(text).toMatch(
       /Index Cond: \(\(task_uuid = u\.task_uuid\) AND \("?position"? >= lower\(a_range\.a_range\)\) AND \("?position"? < upper\(a_range\.a_range\)\)\)/,
     );

@@ -96,7 +96,7 @@ const createStepsText = numberUsedParams(
               'pending', ${p.createdAt}::timestamptz, ${p.createdAt}::timestamptz
          FROM jsonb_to_recordset(${p.steps}::jsonb) AS ${NEW.record}
         WHERE EXISTS (SELECT 1 FROM creator)
-       ON CONFLICT (task_uuid, name) DO NOTHING
+       ON CONFLICT (task_uuid, position) DO NOTHING
        RETURNING workflow_step_uuid
      ), up AS (
        UPDATE tasker.workflow_steps s
@@ -121,7 +121,8 @@ const createStepsText = numberUsedParams(
  * Writes new steps of a task - steps, their `create` transitions, the changes to the steps
  * they attach to, the task's step count - only while the creating step is still claimed by the
  * worker reporting its outcome on that attempt, so a result delivered twice creates them once
- * (and the unique step names of a task are the last guard).
+ * (and the unique step positions of a task are the last guard: creations that raced from the
+ * same steps would take the same positions).
  */
 export function createStepsStatement(c: StepsCreation): Statement<{ created: number }> {
   const values: Record<(typeof CREATE_STEPS_PARAMS)[number], unknown> = {

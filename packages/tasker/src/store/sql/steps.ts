@@ -325,12 +325,11 @@ export interface ClaimedStep {
 
 /**
  * The ancestors' rows `a` (uuid, name, results) of step row `u`, for a FROM clause: each range of
- * its ancestor positions is one index range of workflow_steps_position_idx, read in position
+ * its ancestor positions is one index range of workflow_steps_position_key, read in position
  * order and limited to the range's size (every position in it is a step). The order and the limit
  * are what make the planner take that index's range: given only `task_uuid =` and the bounds, it
- * could read every step of the task by the (task_uuid, name) key and filter them, each claim of a
- * 1,000-way fan-out's child then reading the 1,002 steps and their dead versions for its one
- * ancestor.
+ * could read every step of the task and filter them, each claim of a 1,000-way fan-out's child
+ * then reading the 1,002 steps and their dead versions for its one ancestor.
  */
 export function ancestorRows(u: string, a: string): string {
   return `unnest(${u}.ancestor_positions) AS ${a}_range,
