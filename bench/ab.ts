@@ -14,9 +14,10 @@
 //               rounds alternated: creates/s, and the CPU time per create of this process (the
 //               engine, and the server) and (PostgreSQL) the database; --creation-kinds adds the
 //               batch kinds (batch, http-batch: --batch-size tasks a call, 2 callers)
-// Usage:
+// Usage (a checkout of the commit to compare with made by bench/snapshot.sh):
+//   bench/snapshot.sh HEAD~1 /tmp/base
 //   npx tsx bench/ab.ts --backend postgres --modes latency,throughput \
-//     --configs '[{"name":"base","engine":"../wt-base"},{"name":"now"}]'
+//     --configs '[{"name":"base","engine":"/tmp/base"},{"name":"now"}]'
 // Each figure is reported per contender with its ratio to the first contender's, and for rounds the
 // median of the rounds' ratios (each round's contenders ran back to back). A configuration's
 // `migrated`: SQL run once its engine has migrated its database (a schema change to try).

@@ -1,8 +1,9 @@
 // A paired A/B of the example app under load (investigation, not part of `npm run bench`): the
 // app part (bench/app-load.ts) run alternately on two checkouts, e.g. a snapshot of the commit
-// before a change and one after it (`git archive <commit> | tar -x -C /tmp/a`, with node_modules
-// symlinked to this checkout's). On a shared machine compare the pairs, and the transactions and
-// app CPU per order, which waiting for a core does not inflate.
+// before a change and one after it (`bench/snapshot.sh <commit> /tmp/a`: the commit's tree with
+// this checkout's packages linked in, and its own engine). On a shared machine compare the pairs,
+// and the transactions and app CPU per order, which waiting for a core does not inflate; two
+// sides of the same engine read up to ±20 % apart in a pair here (LOG.md, "One key fewer a step").
 //
 //   npx tsx bench/app-ab.ts --a /tmp/before --b /tmp/after [--backend postgres] [--rounds 3]
 //     [--seconds 10] [--warmup 5] [--connections 16] [--a-concurrency N] [--b-concurrency N]
@@ -10,6 +11,8 @@
 // without it, an embedded run also measures V8 compiling PGlite's WebAssembly.
 // A side's concurrency sets the app's WORKER_CONCURRENCY (default the app's own): the same
 // checkout on both sides with two concurrencies compares the setting alone.
+import { existsSync, realpathSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { benchAppLoad } from "./app-load.js";
 import { BACKENDS, type Backend, count, parseBenchArgs } from "./options.js";
@@ -30,6 +33,24 @@ const { values } = parseArgs({
 if (!values.a || !values.b || !BACKENDS.includes(values.backend as Backend)) {
   console.error("usage: npx tsx bench/app-ab.ts --a DIR --b DIR [--backend postgres|pglite] [--rounds N]");
   process.exit(2);
+}
+/** The engine the app under `root` is built with: the first @tasker-ts/tasker up from the app. */
+function engineOfApp(root: string): string | undefined {
+  for (let dir = resolve(root, "examples/hono-app"); ; dir = dirname(dir)) {
+    const linked = join(dir, "node_modules/@tasker-ts/tasker");
+    if (existsSync(linked)) return realpathSync(linked);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+for (const side of ["a", "b"] as const) {
+  const root = realpathSync(values[side]);
+  const engine = engineOfApp(root);
+  if (!engine?.startsWith(root + sep)) {
+    console.error(
+      `--${side} ${values[side]}: its app would run the engine at ${engine ?? "(none found)"}, not its own; make the checkout with bench/snapshot.sh`,
+    );
+    process.exit(2);
+  }
 }
 const rounds = count(values.rounds, "--rounds", 1);
 const concurrency = (side: "a" | "b") => {
