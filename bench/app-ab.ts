@@ -42,12 +42,13 @@ function engineOfApp(root: string): string | undefined {
     if (dirname(dir) === dir) return undefined;
   }
 }
+const roots = { a: values.a, b: values.b };
 for (const side of ["a", "b"] as const) {
-  const root = realpathSync(values[side]);
+  const root = realpathSync(roots[side]);
   const engine = engineOfApp(root);
   if (!engine?.startsWith(root + sep)) {
     console.error(
-      `--${side} ${values[side]}: its app would run the engine at ${engine ?? "(none found)"}, not its own; make the checkout with bench/snapshot.sh`,
+      `--${side} ${roots[side]}: its app would run the engine at ${engine ?? "(none found)"}, not its own; make the checkout with bench/snapshot.sh`,
     );
     process.exit(2);
   }
@@ -68,7 +69,7 @@ for (let round = 1; round <= rounds; round++) {
       warmupSeconds: count(values.warmup, "--warmup", 0),
       connections: count(values.connections, "--connections", 1),
       drainTimeoutMs: 120_000,
-      root: values[side],
+      root: roots[side],
       workerConcurrency: concurrency(side),
     });
     const row = `${round}\t${side}\t${r.tasks_per_s}\t${r.accepted_per_s}\t${r.p50_ms}\t${r.p99_ms}\t${r.transactions_per_task ?? "–"}\t${r.cpu_ms_per_task ?? "–"}\t${r.db_cpu_ms_per_task ?? "–"}`;
