@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { testBackends } from "../../src/testing/index.js";
-import { migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
+import { insertBareTask, migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 012 on %s", (backend) => {
   let store: TestStore | undefined;
@@ -22,13 +22,7 @@ describe.each(testBackends())("migration 012 on %s", (backend) => {
       `00000000-0000-0000-${String(task).padStart(4, "0")}-${String(position).padStart(12, "0")}`;
     // Task 1: 0 -> 1 -> 3 -> 4 and 2 -> 4 (ancestors listed in any order); task 2: one step.
     const ancestors: Record<number, number[]> = { 0: [], 1: [0], 2: [], 3: [1, 0], 4: [3, 2, 0, 1] };
-    for (const task of [1, 2]) {
-      await db.query(
-        `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, correlation_id, request_hash)
-         VALUES ($1, 'n', 't', '1.0.0', 'c', 'h')`,
-        [taskOf(task)],
-      );
-    }
+    for (const task of [1, 2]) await insertBareTask(db, taskOf(task));
     const insert = (task: number, position: number, of: number[]) =>
       db.query(
         `INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, max_attempts,

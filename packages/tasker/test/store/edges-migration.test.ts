@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { selectSteps } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
-import { migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
+import { insertBareTask, migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 015 on %s", (backend) => {
   let store: TestStore | undefined;
@@ -24,11 +24,7 @@ describe.each(testBackends())("migration 015 on %s", (backend) => {
     const step = (position: number) => `00000000-0000-0000-0001-${String(position).padStart(12, "0")}`;
     // A diamond as the engine wrote it before 015: 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3; step 0 complete.
     const children: Record<number, number[]> = { 0: [1, 2], 1: [3], 2: [3], 3: [] };
-    await db.query(
-      `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, correlation_id, request_hash)
-       VALUES ($1, 'n', 't', '1.0.0', 'c', 'h')`,
-      [task],
-    );
+    await insertBareTask(db, task);
     for (const [p, of] of Object.entries(children)) {
       const position = Number(p);
       await db.query(

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { testBackends } from "../../src/testing/index.js";
-import { migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
+import { insertBareTask, migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 016 on %s", (backend) => {
   let store: TestStore | undefined;
@@ -27,11 +27,7 @@ describe.each(testBackends())("migration 016 on %s", (backend) => {
 
   it("keeps a task's steps and makes (task, position) the steps' one key besides their uuid", async () => {
     await migrateTo(db, 16, { through: false });
-    await db.query(
-      `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, correlation_id, request_hash)
-       VALUES ($1, 'n', 't', '1.0.0', 'c', 'h')`,
-      [task],
-    );
+    await insertBareTask(db, task);
     await insertStep("00000000-0000-0000-0002-000000000000", "first", 0);
     await insertStep("00000000-0000-0000-0002-000000000001", "second", 1);
 

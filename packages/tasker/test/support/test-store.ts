@@ -44,3 +44,15 @@ export async function migrateTo(
   if (at < 0) throw new Error(`no migration ${version}`);
   await migrate(db, all.slice(0, through ? at + 1 : at));
 }
+
+/**
+ * Writes a task row with its required columns only (namespace `n`, name `t`): a row those columns
+ * have had since the first migration, for a migration test's rows of an older schema.
+ */
+export async function insertBareTask(db: Database, taskUuid: string): Promise<void> {
+  await db.query(
+    `INSERT INTO tasker.tasks (task_uuid, namespace, name, version, correlation_id, request_hash)
+     VALUES ($1, 'n', 't', '1.0.0', 'c', 'h')`,
+    [taskUuid],
+  );
+}
