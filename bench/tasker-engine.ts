@@ -14,14 +14,13 @@ import {
 } from "@tasker-ts/tasker";
 import { type OrchestrationServer, startOrchestrationServer } from "@tasker-ts/tasker/api";
 import { createTestDatabase, type TestDatabase } from "@tasker-ts/tasker/testing";
-import amqplib from "amqplib";
 import { namespaceQueue, ORCHESTRATION_QUEUE } from "../packages/tasker/src/queue/queue-names.js";
 import { CompletionTracker } from "./completion-tracker.js";
 import type { Backend, Transport } from "./options.js";
 import type { Workflow } from "./results.js";
 import { RUN_TIME_HANDLERS } from "./run-time-handlers.js";
 import { SqlTrace } from "./sql-trace.js";
-import { BENCH_RABBITMQ_URL } from "./versions.js";
+import { BENCH_RABBITMQ_URL, connectRabbitMq } from "./versions.js";
 
 export const BENCH_NAMESPACE = "bench";
 export const TEMPLATE_DIR = fileURLToPath(new URL("./templates/", import.meta.url));
@@ -209,8 +208,7 @@ export class BenchEngine {
 
 /** Deletes the queues (and dead-letter queues) an engine with this prefix declared. */
 async function deleteQueues(prefix: string): Promise<void> {
-  const connection = await amqplib.connect(BENCH_RABBITMQ_URL, { timeout: 3000 });
-  connection.on("error", () => undefined);
+  const connection = await connectRabbitMq();
   try {
     const channel = await connection.createChannel();
     for (const queue of [namespaceQueue(BENCH_NAMESPACE), ORCHESTRATION_QUEUE]) {

@@ -32,17 +32,43 @@ export async function postgresVersion(): Promise<string | null> {
   }
 }
 
-/** Connects once (no retries, 3 s at most) and reports the broker's version, or why it failed. */
+/**
+ * How long each try may wait for the AMQP handshake. A broker that refuses fails the first try at
+ * once; one that listens but is slow to answer (busy closing the queues of a long test run just
+ * before) gets two longer tries instead of failing the run.
+ */
+const RABBITMQ_HANDSHAKE_TIMEOUTS_MS = [3_000, 10_000, 30_000];
+
+/** An AMQP connection to the bench's broker, retried (with more time) only when the handshake timed out. */
+export async function connectRabbitMq(
+  url = BENCH_RABBITMQ_URL,
+  timeouts: readonly number[] = RABBITMQ_HANDSHAKE_TIMEOUTS_MS,
+): Promise<amqplib.ChannelModel> {
+  for (const [i, timeout] of timeouts.entries()) {
+    try {
+      const connection = await amqplib.connect(url, { timeout });
+      connection.on("error", () => undefined);
+      return connection;
+    } catch (err) {
+      const timedOut = (err as Error).message?.includes("ETIMEDOUT");
+      if (!timedOut || i === timeouts.length - 1) throw err;
+    }
+  }
+  throw new Error("connectRabbitMq needs at least one timeout");
+}
+
+/** Connects (see connectRabbitMq) and reports the broker's version, or why it failed. */
 export async function probeRabbitMq(url = BENCH_RABBITMQ_URL): Promise<RabbitMqProbe> {
   const shown = redactUrl(url);
+  const started = Date.now();
   try {
-    const connection = await amqplib.connect(url, { timeout: 3000 });
-    connection.on("error", () => undefined);
+    const connection = await connectRabbitMq(url);
     const version = connection.connection.serverProperties.version ?? "unknown";
     await connection.close().catch(() => undefined);
     return { url: shown, version };
   } catch (err) {
-    return { url: shown, version: null, error: (err as Error).message || String(err) };
+    const message = (err as Error).message || String(err);
+    return { url: shown, version: null, error: `${message} after ${Date.now() - started} ms` };
   }
 }
 
