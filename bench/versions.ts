@@ -52,6 +52,10 @@ export async function connectRabbitMq(
     } catch (err) {
       const timedOut = (err as Error).message?.includes("ETIMEDOUT");
       if (!timedOut || i === timeouts.length - 1) throw err;
+      // Said, not hidden: a CI log should show that the broker was slow.
+      console.warn(
+        `RabbitMQ on ${redactUrl(url)} did not finish the handshake in ${timeout} ms; trying again with ${timeouts[i + 1]} ms`,
+      );
     }
   }
   throw new Error("connectRabbitMq needs at least one timeout");
