@@ -3,8 +3,8 @@
 // autovacuum sees a busy outbox between bursts, or after VACUUM emptied it, as the embedded engine's
 // vacuuming does. Planned as a join instead, each walked the whole key index: 3-5x the database's
 // time per step until the next ANALYZE.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database, Statement } from "../../src/store/database.js";
+import { describe, expect, it } from "vitest";
+import type { Statement } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
 import { advanceTasksStatement } from "../../src/store/sql/advance-tasks.js";
 import {
@@ -16,7 +16,7 @@ import { receiveAndClaimStatement } from "../../src/store/sql/receive-and-claim.
 import { extendClaimsStatement } from "../../src/store/sql/steps.js";
 import { testBackends } from "../../src/testing/index.js";
 import { explainNodes } from "../support/plan-nodes.js";
-import { openTestStore, type TestStore } from "../support/test-store.js";
+import { useTestStore } from "../support/test-store.js";
 
 const TASK = "00000000-0000-0000-0000-999999999999";
 const STEP = "00000000-0000-0000-0000-000000000001";
@@ -80,25 +80,18 @@ const cases = testBackends().flatMap((backend) =>
 describe.each(cases)(
   "writes chosen by a subquery, after a drained outbox, on %s, then %s",
   (backend, command) => {
-    let store: TestStore | undefined;
-    let db: Database;
-    beforeAll(async () => {
-      // One connection: the prepared statements and the plan mode below belong to it.
-      store = await openTestStore(backend, "tasker_drained_outbox", 1);
-      db = store.db;
+    // One connection: the prepared statements and the plan mode below belong to it.
+    const store = useTestStore(backend, "tasker_drained_outbox", 1, async (db) => {
       await migrate(db);
       await db.exec(`
-      INSERT INTO tasker.queue_messages (queue_name, message)
-      SELECT '${QUEUE}', '{}' FROM generate_series(1, 5000);
-      DELETE FROM tasker.queue_messages;`);
+    INSERT INTO tasker.queue_messages (queue_name, message)
+    SELECT '${QUEUE}', '{}' FROM generate_series(1, 5000);
+    DELETE FROM tasker.queue_messages;`);
       // A statement of its own: VACUUM cannot run in the transaction of a script.
       await db.exec(`${command} tasker.queue_messages`);
-    }, 120_000);
-    afterAll(async () => {
-      await store?.close();
     });
 
-    const plan = (sql: string, params: readonly unknown[]) => explainNodes(db, sql, params);
+    const plan = (sql: string, params: readonly unknown[]) => explainNodes(store.db, sql, params);
 
     it.each(Object.entries(statements))("%s finds the rows it writes by key", async (_name, statement) => {
       // As a client sends it (a custom plan for its values) ...
@@ -106,16 +99,16 @@ describe.each(cases)(
       expect(custom.some((n) => n["Node Type"] === "ModifyTable")).toBe(true);
       expect(unkeyedWrites(custom)).toEqual([]);
       // ... and as the engine's units of work run it: a generic plan, made once per connection.
-      await db.query(`PREPARE drained_outbox_plan AS ${statement.sql}`);
+      await store.db.query(`PREPARE drained_outbox_plan AS ${statement.sql}`);
       try {
-        await db.query("SET plan_cache_mode = force_generic_plan");
+        await store.db.query("SET plan_cache_mode = force_generic_plan");
         const values = statement.params.map((v) => (v === null ? "NULL" : `'${toLiteral(v)}'`));
         const generic = await plan(`EXECUTE drained_outbox_plan(${values.join(", ")})`, []);
         expect(generic.some((n) => n["Node Type"] === "ModifyTable")).toBe(true);
         expect(unkeyedWrites(generic)).toEqual([]);
       } finally {
-        await db.query("RESET plan_cache_mode");
-        await db.query("DEALLOCATE drained_outbox_plan");
+        await store.db.query("RESET plan_cache_mode");
+        await store.db.query("DEALLOCATE drained_outbox_plan");
       }
     });
   },

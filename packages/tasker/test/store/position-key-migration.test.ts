@@ -1,24 +1,15 @@
 // Migration 016 keys a task's steps by position instead of by name: a database with tasks migrates,
 // a second step at a taken position is refused, and a name is no longer a key.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../src/store/database.js";
+import { describe, expect, it } from "vitest";
 import { testBackends } from "../../src/testing/index.js";
-import { insertBareTask, migrateTo, openTestStore, type TestStore } from "../support/test-store.js";
+import { insertBareTask, migrateTo, useTestStore } from "../support/test-store.js";
 
 describe.each(testBackends())("migration 016 on %s", (backend) => {
-  let store: TestStore | undefined;
-  let db: Database;
-  beforeAll(async () => {
-    store = await openTestStore(backend, "tasker_mig016", 2);
-    db = store.db;
-  }, 120_000);
-  afterAll(async () => {
-    await store?.close();
-  });
+  const store = useTestStore(backend, "tasker_mig016", 2);
 
   const task = "00000000-0000-0000-0002-999999999999";
   const insertStep = (uuid: string, name: string, position: number) =>
-    db.query(
+    store.db.query(
       `INSERT INTO tasker.workflow_steps (workflow_step_uuid, task_uuid, name, position, handler_callable, max_attempts,
               retryable, backoff, backoff_base_ms, max_backoff_ms, timeout_seconds)
        VALUES ($1, $2, $3, $4, 'h', 1, false, 'none', 0, 0, 1)`,
@@ -26,13 +17,13 @@ describe.each(testBackends())("migration 016 on %s", (backend) => {
     );
 
   it("keeps a task's steps and makes (task, position) the steps' one key besides their uuid", async () => {
-    await migrateTo(db, 16, { through: false });
-    await insertBareTask(db, task);
+    await migrateTo(store.db, 16, { through: false });
+    await insertBareTask(store.db, task);
     await insertStep("00000000-0000-0000-0002-000000000000", "first", 0);
     await insertStep("00000000-0000-0000-0002-000000000001", "second", 1);
 
-    await migrateTo(db, 16, { through: true });
-    const indexes = await db.query<{ indexname: string }>(
+    await migrateTo(store.db, 16, { through: true });
+    const indexes = await store.db.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE schemaname = 'tasker' AND tablename = 'workflow_steps' AND indexdef LIKE '%task_uuid%' ORDER BY 1",
     );
     expect(indexes.map((i) => i.indexname)).toEqual(["workflow_steps_position_key"]);
@@ -40,7 +31,7 @@ describe.each(testBackends())("migration 016 on %s", (backend) => {
       code: "23505",
     });
     await insertStep("00000000-0000-0000-0002-000000000003", "first", 2);
-    const steps = await db.query<{ name: string; position: number }>(
+    const steps = await store.db.query<{ name: string; position: number }>(
       "SELECT name, position FROM tasker.workflow_steps WHERE task_uuid = $1 ORDER BY position",
       [task],
     );

@@ -7,28 +7,21 @@ import type { Database, Transaction } from "../../src/store/database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { OneSyncQuery } from "../../src/store/postgres-one-sync.js";
 import { createTestDatabase, type TestDatabase, testBackends } from "../../src/testing/index.js";
-import { openTestStore, type TestStore } from "../support/test-store.js";
+import { useTestStore } from "../support/test-store.js";
 
 const backends = testBackends();
 
 describe.each(backends)("transactions on %s", (backend) => {
-  let store: TestStore | undefined;
-  let db: Database;
-  beforeAll(async () => {
-    store = await openTestStore(backend, "tasker_tx", 3);
-    db = store.db;
+  const store = useTestStore(backend, "tasker_tx", 3, async (db) => {
     await db.exec(
       "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)",
     );
-  }, 120_000);
-  afterAll(async () => {
-    await store?.close();
   });
 
-  const count = async () => (await db.query<{ n: number }>("SELECT n FROM counter WHERE id = 1"))[0]!.n;
+  const count = async () => (await store.db.query<{ n: number }>("SELECT n FROM counter WHERE id = 1"))[0]!.n;
   /** One transaction sent as one call: the counter incremented, then `failing`; its error. */
   const incrementThen = async (failing: { sql: string; params: unknown[] }): Promise<Error> => {
-    const result = await db
+    const result = await store.db
       .transaction((tx) =>
         tx.batch([{ sql: "UPDATE counter SET n = n + $1 WHERE id = 1", params: [1] }, failing], {
           commit: true,
@@ -44,7 +37,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("runs a batch in order, each statement seeing the ones before, and returns each one's rows", async () => {
     const before = await count();
-    const [updated, read, none] = await db.transaction((tx) =>
+    const [updated, read, none] = await store.db.transaction((tx) =>
       tx.batch([
         { sql: "UPDATE counter SET n = n + $1 WHERE id = 1 RETURNING n", params: [5] },
         { sql: "SELECT n FROM counter WHERE id = $1", params: [1] },
@@ -59,7 +52,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("fails the whole transaction on a batch's first error and writes nothing", async () => {
     const before = await count();
-    const err = await db
+    const err = await store.db
       .transaction((tx) =>
         tx.batch([
           { sql: "UPDATE counter SET n = n + 1 WHERE id = $1", params: [1] },
@@ -74,7 +67,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("commits with the last statement, and refuses statements after it", async () => {
     const before = await count();
-    const late = await db
+    const late = await store.db
       .transaction(async (tx) => {
         await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
         const rows = await tx.queryAndCommit<{ n: number }>(
@@ -91,7 +84,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("commits with a batch's statements, or rolls back all of them when one fails", async () => {
     const before = await count();
-    const [first, second] = await db.transaction(async (tx) => {
+    const [first, second] = await store.db.transaction(async (tx) => {
       await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
       const rows = await tx.batch(
         [
@@ -110,11 +103,11 @@ describe.each(backends)("transactions on %s", (backend) => {
     const err = await incrementThen({ sql: "SELECT 1 / $1::int AS boom", params: [0] });
     expect(err.message).toMatch(/division by zero/);
     expect(await count()).toBe(before + 111);
-    expect(await db.transaction((tx) => tx.batch([], { commit: true }))).toEqual([]);
+    expect(await store.db.transaction((tx) => tx.batch([], { commit: true }))).toEqual([]);
   });
 
   it("reports a failure of the commit itself, for a transaction sent as one call, and keeps nothing of it", async () => {
-    await db.exec(
+    await store.db.exec(
       "CREATE TABLE deferred_once (id int UNIQUE DEFERRABLE INITIALLY DEFERRED); INSERT INTO deferred_once VALUES (1)",
     );
     const before = await count();
@@ -122,7 +115,7 @@ describe.each(backends)("transactions on %s", (backend) => {
     const err = await incrementThen({ sql: "INSERT INTO deferred_once VALUES ($1)", params: [1] });
     expect(err.message).toMatch(/duplicate key/);
     expect(await count()).toBe(before);
-    expect(await db.query("SELECT id FROM deferred_once")).toEqual([{ id: 1 }]);
+    expect(await store.db.query("SELECT id FROM deferred_once")).toEqual([{ id: 1 }]);
   });
 
   it("fails a transaction holding a value that cannot be sent, keeping nothing of it, and goes on working", async () => {
@@ -138,11 +131,11 @@ describe.each(backends)("transactions on %s", (backend) => {
       },
       (tx: Transaction) => tx.batch([increment, unsendable]),
     ]) {
-      const err = await db.transaction(run).catch((e: Error) => e);
+      const err = await store.db.transaction(run).catch((e: Error) => e);
       expect((err as Error).message).toMatch(/BigInt/);
       expect(await count()).toBe(before);
-      expect(await db.query("SELECT n FROM counter WHERE id = 1")).toEqual([{ n: before }]);
-      expect(await db.transaction((tx) => tx.queryAndCommit("SELECT $1::int AS one", [1]))).toEqual([
+      expect(await store.db.query("SELECT n FROM counter WHERE id = 1")).toEqual([{ n: before }]);
+      expect(await store.db.transaction((tx) => tx.queryAndCommit("SELECT $1::int AS one", [1]))).toEqual([
         { one: 1 },
       ]);
     }
@@ -150,7 +143,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("rolls back when the statement sent with the commit fails", async () => {
     const before = await count();
-    const err = await db
+    const err = await store.db
       .transaction(async (tx) => {
         await tx.query("UPDATE counter SET n = n + 1 WHERE id = $1", [1]);
         return tx.queryAndCommit("SELECT 1 / $1::int AS boom", [0]);
@@ -159,14 +152,14 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect((err as Error).message).toMatch(/division by zero/);
     expect(await count()).toBe(before);
     // The connection is clean for the next transaction.
-    expect(await db.transaction((tx) => tx.queryAndCommit<{ one: number }>("SELECT 1 AS one"))).toEqual([
-      { one: 1 },
-    ]);
+    expect(await store.db.transaction((tx) => tx.queryAndCommit<{ one: number }>("SELECT 1 AS one"))).toEqual(
+      [{ one: 1 }],
+    );
   });
 
   it("commits without waiting for the disk only when asked, and still commits", async () => {
     const setting = (options?: { synchronousCommit: boolean }) =>
-      db.transaction(
+      store.db.transaction(
         async (tx) => (await tx.query<{ synchronous_commit: string }>("SHOW synchronous_commit"))[0]!,
         options,
       );
@@ -175,7 +168,7 @@ describe.each(backends)("transactions on %s", (backend) => {
       expect((await setting()).synchronous_commit).toBe("on");
     }
     const before = await count();
-    await db.transaction((tx) => tx.queryAndCommit("UPDATE counter SET n = n + 1 WHERE id = $1", [1]), {
+    await store.db.transaction((tx) => tx.queryAndCommit("UPDATE counter SET n = n + 1 WHERE id = $1", [1]), {
       synchronousCommit: false,
     });
     expect(await count()).toBe(before + 1);
@@ -183,7 +176,7 @@ describe.each(backends)("transactions on %s", (backend) => {
 
   it("runs on generic plans only when asked (the step transactions)", async () => {
     const mode = (options?: { genericPlans: boolean }) =>
-      db.transaction(
+      store.db.transaction(
         async (tx) =>
           (await tx.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode,
         options,
@@ -191,11 +184,11 @@ describe.each(backends)("transactions on %s", (backend) => {
     expect(await mode({ genericPlans: true })).toBe("force_generic_plan");
     expect(await mode()).toBe("auto"); // only for the transactions that ask
     const plain = async () =>
-      (await db.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode;
+      (await store.db.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode"))[0]!.plan_cache_mode;
     await mode({ genericPlans: true });
     expect(await plain()).toBe("auto");
     // The setting goes with BEGIN whichever way the transaction starts: a batch, or its last statement.
-    const [[inBatch]] = await db.transaction(
+    const [[inBatch]] = await store.db.transaction(
       (tx) =>
         tx.batch([{ sql: "SHOW plan_cache_mode", params: [] }] as const) as Promise<
           [[{ plan_cache_mode: string }]]
@@ -203,13 +196,13 @@ describe.each(backends)("transactions on %s", (backend) => {
       { genericPlans: true },
     );
     expect(inBatch.plan_cache_mode).toBe("force_generic_plan");
-    const [committed] = await db.transaction(
+    const [committed] = await store.db.transaction(
       (tx) => tx.queryAndCommit<{ plan_cache_mode: string }>("SHOW plan_cache_mode"),
       { genericPlans: true },
     );
     expect(committed!.plan_cache_mode).toBe("force_generic_plan");
     // A failure is still reported against its own statement, not shifted by the setting.
-    const failed = await db
+    const failed = await store.db
       .transaction((tx) => tx.query("SELECT 1 / $1::int AS x", [0]), { genericPlans: true })
       .then(
         () => undefined,

@@ -1,10 +1,11 @@
+import { afterAll, beforeAll } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { openPgliteDatabase } from "../../src/store/pglite-database.js";
 import { openPostgresDatabase } from "../../src/store/postgres-database.js";
 import { createTestDatabase, type TestBackend } from "../../src/testing/index.js";
 
-export interface TestStore {
+interface TestStore {
   db: Database;
   /** Closes the database, and drops it on PostgreSQL. */
   close(): Promise<void>;
@@ -14,7 +15,7 @@ export interface TestStore {
  * A database of `backend` for a store test, without migrations: a new PostgreSQL database named
  * after `name` (a pool of `poolMax`), or PGlite in memory.
  */
-export async function openTestStore(backend: TestBackend, name: string, poolMax: number): Promise<TestStore> {
+async function openTestStore(backend: TestBackend, name: string, poolMax: number): Promise<TestStore> {
   if (backend === "pglite") {
     const db = await openPgliteDatabase("memory://");
     return { db, close: () => db.close() };
@@ -26,6 +27,32 @@ export async function openTestStore(backend: TestBackend, name: string, poolMax:
     async close() {
       await db.close();
       await testDb.drop();
+    },
+  };
+}
+
+/**
+ * A suite's store: opened by `openTestStore` (then given to `prepare`) before the suite's tests
+ * and closed after them. `db` is the open database, for the tests and for helpers they define.
+ */
+export function useTestStore(
+  backend: TestBackend,
+  name: string,
+  poolMax: number,
+  prepare?: (db: Database) => Promise<unknown>,
+): { readonly db: Database } {
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await openTestStore(backend, name, poolMax);
+    await prepare?.(store.db);
+  }, 120_000);
+  afterAll(async () => {
+    await store?.close();
+  });
+  return {
+    get db() {
+      if (!store) throw new Error(`the test store ${name} is not open: use it inside a test or hook`);
+      return store.db;
     },
   };
 }
