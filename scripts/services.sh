@@ -35,6 +35,12 @@ wait_port() { # port seconds
   for _ in $(seq "$2"); do port_open "$1" && return 0; sleep 1; done
   return 1
 }
+# Whether RabbitMQ answers the AMQP 0-9-1 protocol header with a method frame (Connection.Start):
+# a broker that listens but is still booting, or too busy to talk, does not count as ready.
+amqp_answers() {
+  timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672 && printf "AMQP\x00\x00\x09\x01" >&3 && head -c 1 <&3' 2>/dev/null |
+    od -An -tx1 | grep -q 01
+}
 
 APT_UPDATED=0
 apt_install() { # package...
@@ -134,6 +140,12 @@ rabbitmq() {
     as_root rabbitmq-server -detached >/dev/null 2>&1 || true
     wait_port 5672 90 || fail "RabbitMQ does not answer on 127.0.0.1:5672; see /var/log/rabbitmq/"
   fi
+  local tries=0
+  until amqp_answers; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 30 ] || fail "RabbitMQ listens on 127.0.0.1:5672 but does not answer the AMQP header; see /var/log/rabbitmq/"
+    sleep 1
+  done
   say "RabbitMQ ready: amqp://guest:guest@127.0.0.1:5672"
 }
 
