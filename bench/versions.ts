@@ -43,6 +43,7 @@ const RABBITMQ_HANDSHAKE_TIMEOUTS_MS = [3_000, 10_000, 30_000];
 export async function connectRabbitMq(
   url = BENCH_RABBITMQ_URL,
   timeouts: readonly number[] = RABBITMQ_HANDSHAKE_TIMEOUTS_MS,
+  warn: (line: string) => void = console.warn,
 ): Promise<amqplib.ChannelModel> {
   for (const [i, timeout] of timeouts.entries()) {
     try {
@@ -53,7 +54,7 @@ export async function connectRabbitMq(
       const timedOut = (err as Error).message?.includes("ETIMEDOUT");
       if (!timedOut || i === timeouts.length - 1) throw err;
       // Said, not hidden: a CI log should show that the broker was slow.
-      console.warn(
+      warn(
         `RabbitMQ on ${redactUrl(url)} did not finish the handshake in ${timeout} ms; trying again with ${timeouts[i + 1]} ms`,
       );
     }
