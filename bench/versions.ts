@@ -34,8 +34,8 @@ export async function postgresVersion(): Promise<string | null> {
 
 /**
  * How long each try may wait for the AMQP handshake. A broker that refuses fails the first try at
- * once; one that listens but is slow to answer (busy closing the queues of a long test run just
- * before) gets two longer tries instead of failing the run.
+ * once; one that listens but is slow to answer (as one was on CI, right after the rabbitmq suite)
+ * gets two longer tries instead of failing the run.
  */
 const RABBITMQ_HANDSHAKE_TIMEOUTS_MS = [3_000, 10_000, 30_000];
 
