@@ -31,10 +31,13 @@ else
 fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # port seconds
-  for _ in $(seq "$2"); do port_open "$1" && return 0; sleep 1; done
+wait_for() { # tries command...: runs the command once a second until it succeeds
+  local tries=$1
+  shift
+  for _ in $(seq "$tries"); do "$@" && return 0; sleep 1; done
   return 1
 }
+wait_port() { wait_for "$2" port_open "$1"; } # port seconds
 # Whether RabbitMQ answers the AMQP 0-9-1 protocol header with a method frame (Connection.Start):
 # a broker that listens but is still booting, or too busy to talk, does not count as ready.
 amqp_answers() {
@@ -140,12 +143,8 @@ rabbitmq() {
     as_root rabbitmq-server -detached >/dev/null 2>&1 || true
     wait_port 5672 90 || fail "RabbitMQ does not answer on 127.0.0.1:5672; see /var/log/rabbitmq/"
   fi
-  local tries=0
-  until amqp_answers; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 30 ] || fail "RabbitMQ listens on 127.0.0.1:5672 but does not answer the AMQP header; see /var/log/rabbitmq/"
-    sleep 1
-  done
+  wait_for 30 amqp_answers ||
+    fail "RabbitMQ listens on 127.0.0.1:5672 but does not answer the AMQP header; see /var/log/rabbitmq/"
   say "RabbitMQ ready: amqp://guest:guest@127.0.0.1:5672"
 }
 
