@@ -84,9 +84,9 @@ describe.each(cases)(
     const store = useTestStore(backend, "tasker_drained_outbox", 1, async (db) => {
       await migrate(db);
       await db.exec(`
-    INSERT INTO tasker.queue_messages (queue_name, message)
-    SELECT '${QUEUE}', '{}' FROM generate_series(1, 5000);
-    DELETE FROM tasker.queue_messages;`);
+      INSERT INTO tasker.queue_messages (queue_name, message)
+      SELECT '${QUEUE}', '{}' FROM generate_series(1, 5000);
+      DELETE FROM tasker.queue_messages;`);
       // A statement of its own: VACUUM cannot run in the transaction of a script.
       await db.exec(`${command} tasker.queue_messages`);
     });
