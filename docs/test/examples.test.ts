@@ -149,7 +149,7 @@ const DOCS_SKIPPED: Record<string, string> = {
   "README.md: npx tasker-ctl init my-app && cd my-app && npm install && npm test":
     "npm install from the registry outside the repository: packages/tasker/test/cli/init.test.ts runs it",
   "README.md: npm install && npm start": "npm start is the quickstart's first block (quickstart.test.ts)",
-  "README.md: sudo scripts/services.sh   # once per boot: PostgreSQL, RabbitMQ and Chromium (Debian packages)":
+  "README.md: sudo scripts/services.sh   # once per boot: PostgreSQL, RabbitMQ, Chromium and Ruby (Debian packages)":
     "root, and npm test is the whole suite",
   "CONTRIBUTING.md: sudo scripts/services.sh            # or: scripts/services.sh postgres rabbitmq chromium ruby (any subset)":
     "root",
